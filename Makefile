@@ -1,0 +1,66 @@
+# The two commands: `make run` serves the demo catalogue on SQLite, `make test` runs the whole suite.
+# Both do all their own set-up on a fresh machine.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests talk to the real PostgreSQL on this machine unless DATABASE_URL says otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/observatory
+TEST_DATABASE_URL := $(or $(DATABASE_URL),$(TEST_DATABASE_URL))
+
+# The first Python 3.12 or 3.13 found: on PATH, or under pyenv (which .python-version picks).
+PYTHON ?= $(shell for c in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3 $$HOME/.pyenv/versions/3.13*/bin/python3 python3; do \
+	p=$$(command -v $$c 2>/dev/null) || continue; \
+	$$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (3, 14)))' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: run test test-fast lint format venv clean browser-deps node-deps
+
+$(VENV)/.python-ok:
+	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or 3.13 found: install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'."; exit 1; fi
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.python-ok
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[test]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+node-deps: node_modules/.installed
+
+# Browser tests drive Debian's Chromium (a Playwright browser download does not work here).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "Browser tests need Debian's Chromium: run 'sudo apt-get install chromium'."; exit 1; fi; }
+
+run: venv node-deps
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	@$(PY) manage.py ensure_demo_admin
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv node-deps browser-deps
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite without the browser, on SQLite: proves the embedded default still works.
+test-sqlite: venv node-deps
+	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles

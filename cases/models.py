@@ -1,0 +1,454 @@
+"""The catalogue: vocabularies, case studies and what hangs off them.
+
+Rules that matter are database constraints (named), not only form validation.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import CaseStudyQuerySet, EconomyQuerySet
+
+EARLIEST_YEAR = 1900
+# Portable upper bound kept by the database on every engine; a migration adds the tighter
+# "no later than next year" check on PostgreSQL, and CaseStudy.clean() says it in words.
+LATEST_YEAR_BOUND = 2100
+
+
+class TimestampedModel(models.Model):
+    """Creation and update times, the creation time set by the database itself."""
+
+    created_at = models.DateTimeField(_("created"), db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- Fixed choices --------------------------------------------------------------------------------
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("National / federal")
+    REGIONAL = "regional", _("Regional / state")
+    LOCAL = "local", _("Local")
+    MULTI_LEVEL = "multi_level", _("Multi-level")
+    CROSS_BORDER = "cross_border", _("Cross-border")
+
+
+class OrganisationType(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    NGO = "ngo", _("NGO")
+    INTERNATIONAL = "international", _("International organisation")
+    ACADEMIA = "academia", _("Academia")
+    PRIVATE = "private", _("Private sector")
+    INDEPENDENT = "independent", _("Independent institution")
+
+
+class Stage(models.TextChoices):
+    IDENTIFYING_PROBLEMS = "identifying_problems", _("Identifying problems")
+    GENERATING_IDEAS = "generating_ideas", _("Generating ideas")
+    DEVELOPING_PROPOSALS = "developing_proposals", _("Developing proposals")
+    IMPLEMENTATION = "implementation", _("Implementation")
+    EVALUATION = "evaluation", _("Evaluation")
+    DIFFUSING_LESSONS = "diffusing_lessons", _("Diffusing lessons")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class LinkRelation(models.TextChoices):
+    ADAPTED_FROM = "adapted_from", _("Adapted from")
+    REPLICATED_IN = "replicated_in", _("Replicated in")
+    RELATED_TO = "related_to", _("Related to")
+
+
+class ResourceKind(models.TextChoices):
+    LINK = "link", _("Link")
+    FILE = "file", _("File")
+    IMAGE = "image", _("Image")
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """A database check that `field` holds one of the enum's values."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+class Economy(TimestampedModel):
+    """A member economy of the APO, or any other economy a case needs."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100)
+    iso2 = models.CharField(_("ISO 3166 alpha-2"), max_length=2)
+    iso3 = models.CharField(_("ISO 3166 alpha-3"), max_length=3)
+    region_code = models.CharField(_("UN M49 region code"), max_length=3)
+    region_name = models.CharField(_("UN M49 region"), max_length=60)
+    subregion_code = models.CharField(_("UN M49 sub-region code"), max_length=3, db_index=True)
+    subregion_name = models.CharField(_("UN M49 sub-region"), max_length=60)
+    is_apo_member = models.BooleanField(_("APO member"), default=False, db_index=True)
+    apo_joined_year = models.PositiveSmallIntegerField(_("year joined the APO"), null=True, blank=True)
+    profile = models.TextField(_("profile"), blank=True)
+
+    objects = EconomyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("economy")
+        verbose_name_plural = _("economies")
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="economy_name_unique"),
+            models.UniqueConstraint(fields=["slug"], name="economy_slug_unique"),
+            models.UniqueConstraint(fields=["iso2"], name="economy_iso2_unique"),
+            models.UniqueConstraint(fields=["iso3"], name="economy_iso3_unique"),
+            models.CheckConstraint(condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="economy_iso2_format"),
+            models.CheckConstraint(condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="economy_iso3_format"),
+            models.CheckConstraint(
+                condition=Q(region_code__regex=r"^[0-9]{3}$") & Q(subregion_code__regex=r"^[0-9]{3}$"),
+                name="economy_m49_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_apo_member=False) | Q(apo_joined_year__gte=1961, apo_joined_year__lte=2100),
+                name="economy_apo_member_has_join_year",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cases:economy_detail", kwargs={"slug": self.slug})
+
+
+class Vocabulary(TimestampedModel):
+    """A curated list of terms with stable slugs (sectors, themes, facets)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Sector(Vocabulary):
+    """One of the 13 OPSI primary sectors, mapped to a COFOG division (01-10)."""
+
+    cofog_division = models.PositiveSmallIntegerField(_("COFOG division"))
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("sector")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="sector_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="sector_name_unique"),
+            models.CheckConstraint(
+                condition=Q(cofog_division__gte=1, cofog_division__lte=10), name="sector_cofog_division_range"
+            ),
+        ]
+
+    @property
+    def cofog_code(self) -> str:
+        return f"{self.cofog_division:02d}"
+
+    def get_absolute_url(self):
+        return reverse("cases:sector_detail", kwargs={"slug": self.slug})
+
+
+class Theme(Vocabulary):
+    """An innovation theme (digital government, service design, ...): a curated list, slugs stable."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("theme")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="theme_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="theme_name_unique"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("cases:theme_detail", kwargs={"slug": self.slug})
+
+
+class InnovationFacet(Vocabulary):
+    """One of OPSI's four innovation facets."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("innovation facet")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="innovationfacet_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="innovationfacet_name_unique"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("cases:casestudy_list") + "?" + urlencode({"facet": self.slug})
+
+
+class SDG(TimestampedModel):
+    """One of the 17 Sustainable Development Goals."""
+
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("SDG")
+        verbose_name_plural = _("SDGs")
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="sdg_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=17), name="sdg_number_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("cases:casestudy_list") + "?" + urlencode({"sdg": self.number})
+
+
+# --- Case studies ---------------------------------------------------------------------------------
+
+# The OPSI narrative, in the order the case page and the admin show it.
+NARRATIVE_SECTIONS = [
+    ("overview", _("Overview")),
+    ("what_is_innovative", _("What makes it innovative")),
+    ("collaborations", _("Collaborations and partners")),
+    ("users_beneficiaries", _("Users and beneficiaries")),
+    ("results_impact", _("Results and impact")),
+    ("challenges_failures", _("Challenges and failures")),
+    ("conditions_for_success", _("Conditions for success")),
+    ("replication", _("Replication")),
+    ("lessons_learned", _("Lessons learned")),
+]
+
+
+class CaseStudy(TimestampedModel):
+    """One public-sector innovation, told in the OPSI narrative, with its vocabularies and evidence."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, help_text=_("Part of the case's web address."))
+    summary = models.CharField(_("summary"), max_length=300, help_text=_("One sentence."))
+    overview = models.TextField(_("overview"))
+    what_is_innovative = models.TextField(_("what makes it innovative"), blank=True)
+    collaborations = models.TextField(_("collaborations and partners"), blank=True)
+    users_beneficiaries = models.TextField(_("users and beneficiaries"), blank=True)
+    results_impact = models.TextField(_("results and impact"), blank=True)
+    challenges_failures = models.TextField(_("challenges and failures"), blank=True)
+    conditions_for_success = models.TextField(_("conditions for success"), blank=True)
+    replication = models.TextField(_("replication"), blank=True)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+
+    lead_organisation = models.CharField(_("lead organisation"), max_length=200)
+    organisation_type = models.CharField(
+        _("organisation type"), max_length=20, choices=OrganisationType, default=OrganisationType.GOVERNMENT
+    )
+    economy = models.ForeignKey(
+        Economy, on_delete=models.PROTECT, related_name="primary_cases", verbose_name=_("primary economy")
+    )
+    other_economies = models.ManyToManyField(
+        Economy, blank=True, related_name="secondary_cases", verbose_name=_("other economies")
+    )
+    level = models.CharField(_("level of government"), max_length=20, choices=Level, db_index=True)
+    sectors = models.ManyToManyField(Sector, related_name="cases", verbose_name=_("sectors"))
+    themes = models.ManyToManyField(Theme, blank=True, related_name="cases", verbose_name=_("themes"))
+    facets = models.ManyToManyField(
+        InnovationFacet, blank=True, related_name="cases", verbose_name=_("innovation facets")
+    )
+    sdgs = models.ManyToManyField(SDG, blank=True, related_name="cases", verbose_name=_("SDGs"))
+    stage = models.CharField(_("innovation stage"), max_length=30, choices=Stage, db_index=True)
+    year_launched = models.PositiveSmallIntegerField(_("year launched"), null=True, blank=True, db_index=True)
+    year_ended = models.PositiveSmallIntegerField(_("year ended"), null=True, blank=True)
+
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    licence = models.CharField(_("licence"), max_length=100, default="CC BY 4.0")
+    source = models.CharField(_("source / attribution"), max_length=500, blank=True)
+    last_verified = models.DateField(_("last verified"), null=True, blank=True, db_index=True)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("Identifier in the system it was imported from.")
+    )
+
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("updated by"),
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    objects = CaseStudyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("case study")
+        verbose_name_plural = _("case studies")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="casestudy_slug_unique"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="casestudy_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(year_launched__isnull=True)
+                | Q(year_launched__gte=EARLIEST_YEAR, year_launched__lte=LATEST_YEAR_BOUND),
+                name="casestudy_year_launched_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(year_ended__isnull=True)
+                | (Q(year_launched__isnull=False) & Q(year_ended__gte=F("year_launched"))),
+                name="casestudy_year_range",
+            ),
+            choices_constraint("status", Status, "casestudy_status_valid"),
+            choices_constraint("level", Level, "casestudy_level_valid"),
+            choices_constraint("stage", Stage, "casestudy_stage_valid"),
+            choices_constraint("organisation_type", OrganisationType, "casestudy_organisation_type_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="casestudy_published_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="casestudy_status_published"),
+            models.Index(fields=["status", "year_launched"], name="casestudy_status_year"),
+            models.Index(fields=["status", "title"], name="casestudy_status_title"),
+            models.Index(fields=["updated_at", "id"], name="casestudy_updated_id"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:casestudy_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def narrative(self) -> list[tuple[str, str, str]]:
+        """The filled narrative sections in OPSI order, as (field, heading, text)."""
+        return [(field, label, getattr(self, field)) for field, label in NARRATIVE_SECTIONS if getattr(self, field)]
+
+    def clean(self):
+        super().clean()
+        next_year = timezone.now().year + 1
+        errors = {}
+        if self.year_launched is not None and not (EARLIEST_YEAR <= self.year_launched <= next_year):
+            errors["year_launched"] = _("Enter a year between %(first)s and %(last)s.") % {
+                "first": EARLIEST_YEAR, "last": next_year
+            }
+        if self.year_ended is not None:
+            if self.year_launched is None:
+                errors["year_ended"] = _("Give the year it was launched before the year it ended.")
+            elif self.year_ended < self.year_launched:
+                errors["year_ended"] = _("The year it ended cannot be before the year it was launched.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class FormerSlug(models.Model):
+    """A slug a case used to have: its old address answers 301 to the current one."""
+
+    slug = models.SlugField(max_length=220)
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="former_slugs")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        verbose_name = _("former slug")
+        constraints = [models.UniqueConstraint(fields=["slug"], name="formerslug_slug_unique")]
+
+    def __str__(self):
+        return self.slug
+
+
+class Outcome(models.Model):
+    """A measured result of a case: turns 'results' from prose into something one can filter and chart."""
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="outcomes")
+    indicator = models.CharField(_("indicator"), max_length=200)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=20, decimal_places=4, null=True, blank=True)
+    date = models.DateField(_("date measured"), null=True, blank=True)
+    source_url = models.URLField(_("source link"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("outcome")
+
+    def __str__(self):
+        return f"{self.indicator}: {self.value.normalize():f} {self.unit}".strip()
+
+
+class CaseLink(models.Model):
+    """A typed link between two cases ('adapted from', 'replicated in'): diffusion across economies."""
+
+    from_case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="links_out")
+    to_case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="links_in")
+    relation = models.CharField(_("relation"), max_length=20, choices=LinkRelation)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("link between cases")
+        verbose_name_plural = _("links between cases")
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case", "relation"], name="caselink_unique"),
+            models.CheckConstraint(condition=~Q(from_case=F("to_case")), name="caselink_not_self"),
+            choices_constraint("relation", LinkRelation, "caselink_relation_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_case} → {self.get_relation_display()} → {self.to_case}"
+
+
+def resource_upload_path(instance, filename):
+    return f"cases/{instance.case_id}/{filename}"
+
+
+class Resource(models.Model):
+    """A supporting link, file or image of a case."""
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(_("kind"), max_length=10, choices=ResourceKind, default=ResourceKind.LINK)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=resource_upload_path, blank=True, max_length=300)
+    alt_text = models.CharField(_("alternative text"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("resource")
+        constraints = [
+            choices_constraint("kind", ResourceKind, "resource_kind_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind="link") & ~Q(url="")) | (Q(kind__in=["file", "image"]) & ~Q(file="")),
+                name="resource_has_target",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,10 @@
+"""Development: DEBUG on unless said otherwise, a fixed dev key, local hosts allowed."""
+
+from .base import *  # noqa: F403
+from .base import INSECURE_SECRET_KEY_PREFIX, env_bool, env_list, env_str, refuse_insecure_settings
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_str("SECRET_KEY", INSECURE_SECRET_KEY_PREFIX + "dev-only-key-never-use-in-production")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+
+refuse_insecure_settings(debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS)
