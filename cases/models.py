@@ -4,6 +4,7 @@ Rules that matter are database constraints (named), not only form validation.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -14,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .querysets import CaseStudyQuerySet, EconomyQuerySet
+from .search import CaseSearchDocument
 
 EARLIEST_YEAR = 1900
 # Portable upper bound kept by the database on every engine; a migration adds the tighter
@@ -300,6 +302,11 @@ class CaseStudy(TimestampedModel):
         verbose_name=_("published by"),
     )
 
+    # Kept by the database itself (see cases/search.py): nothing in Python can forget to update it.
+    search_vector = models.GeneratedField(
+        expression=CaseSearchDocument(), output_field=SearchVectorField(), db_persist=True
+    )
+
     objects = CaseStudyQuerySet.as_manager()
 
     class Meta:
@@ -336,6 +343,7 @@ class CaseStudy(TimestampedModel):
             models.Index(fields=["status", "title"], name="casestudy_status_title"),
             models.Index(fields=["updated_at", "id"], name="casestudy_updated_id"),
         ]
+        # The GIN index on search_vector is PostgreSQL-only: migration 0002 adds it.
 
     def __str__(self):
         return self.title

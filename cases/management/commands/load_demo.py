@@ -1,0 +1,43 @@
+"""Load the demo catalogue from cases/fixtures/demo/: create or update, never duplicate."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from cases.importing import ImportRejected, import_case_records, read_records
+from cases.models import Economy
+from cases.reference_data import load_reference_data
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue (cases/fixtures/demo/cases-*.json). Running it twice changes nothing."
+
+    def handle(self, *args, **options):
+        load_reference_data()
+        extra_economies = DEMO_DIR / "economies.json"
+        if extra_economies.exists():
+            for row in json.loads(extra_economies.read_text(encoding="utf-8")):
+                values = dict(row)
+                Economy.objects.update_or_create(iso2=values.pop("iso2"), defaults=values)
+        records = []
+        for path in sorted(DEMO_DIR.glob("cases-*.json")):
+            file_records = read_records(path)
+            self.stdout.write(f"Reading {path.name}: {len(file_records)} cases")
+            records.extend(file_records)
+
+        def progress(done, total):
+            if done % 20 == 0 or done == total:
+                self.stdout.write(f"  {done}/{total} cases checked and written")
+
+        try:
+            with transaction.atomic():
+                report = import_case_records(records, progress=progress)
+        except ImportRejected as rejected:
+            for row, reason in rejected.report.errors:
+                self.stderr.write(f"  case {row}: {reason}")
+            raise CommandError(f"Demo catalogue not loaded: {len(rejected.report.errors)} bad cases.") from None
+        self.stdout.write(self.style.SUCCESS(f"Demo catalogue: {report.summary()}."))
