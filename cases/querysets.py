@@ -7,7 +7,8 @@ from django.db.models import Count, Prefetch, Q
 class CaseStudyQuerySet(models.QuerySet):
     def published(self):
         """Only cases visible outside admin: status `published`. Every public read path starts here."""
-        return self.filter(status="published")
+        # The search document is only ever read by the database; never load it into Python.
+        return self.filter(status="published").defer("search_vector")
 
     def for_listing(self):
         """What a result card, a feed entry or a CSV row needs, in a fixed number of queries."""

@@ -1,0 +1,136 @@
+"""The one FilterSet: every face (pages, API, CSV, feeds, statistics) reads the catalogue through it.
+
+OR within a parameter, AND across parameters. Nothing HTML-specific lives here.
+"""
+
+import django_filters as filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import FilterSet
+
+from .models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
+from .search import MAX_QUERY_LENGTH
+
+SORT_ORDERINGS = {
+    "relevance": None,  # by search rank when there are words, else as "newest"
+    "newest": ("-published_at", "-id"),
+    "oldest": ("published_at", "id"),
+    "title": ("title", "id"),
+    "year": ("-year_launched", "-id"),
+}
+SORT_CHOICES = [
+    ("relevance", _("Relevance")),
+    ("newest", _("Newest")),
+    ("oldest", _("Oldest")),
+    ("title", _("Title (A-Z)")),
+    ("year", _("Year launched")),
+]
+
+
+def subregion_choices():
+    return list(
+        Economy.objects.order_by("subregion_code").values_list("subregion_code", "subregion_name").distinct()
+    )
+
+
+class VocabularyFilter(filters.ModelMultipleChoiceFilter):
+    """A repeatable parameter over a many-to-many vocabulary: any of the values (OR).
+
+    Filters with a subquery on the through table, so a case matching two values appears once, with no
+    DISTINCT over the whole result.
+    """
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        relation = CaseStudy._meta.get_field(self.field_name)
+        through = relation.remote_field.through
+        matching = through.objects.filter(**{f"{relation.m2m_reverse_field_name()}__in": value})
+        return qs.filter(pk__in=matching.values(relation.m2m_field_name()))
+
+
+class YearFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class CaseStudyFilterSet(FilterSet):
+    economy = filters.ModelMultipleChoiceFilter(
+        field_name="economy__iso2", to_field_name="iso2", queryset=Economy.objects.all(),
+        distinct=False, label=_("Economy"), help_text=_("ISO 3166 alpha-2 code of the primary economy, e.g. SG. Repeatable."),
+    )
+    region = filters.MultipleChoiceFilter(
+        field_name="economy__subregion_code", choices=subregion_choices, distinct=False, label=_("Region"),
+        help_text=_("UN M49 sub-region code of the primary economy, e.g. 035. Repeatable."),
+    )
+    sector = VocabularyFilter(
+        field_name="sectors", to_field_name="slug", queryset=Sector.objects.all(), label=_("Sector"),
+        help_text=_("Sector slug, e.g. health. Repeatable."),
+    )
+    theme = VocabularyFilter(
+        field_name="themes", to_field_name="slug", queryset=Theme.objects.all(), label=_("Theme"),
+        help_text=_("Theme slug, e.g. digital-government. Repeatable."),
+    )
+    facet = VocabularyFilter(
+        field_name="facets", to_field_name="slug", queryset=InnovationFacet.objects.all(),
+        label=_("Innovation facet"), help_text=_("Innovation facet slug, e.g. anticipatory. Repeatable."),
+    )
+    sdg = VocabularyFilter(
+        field_name="sdgs", to_field_name="number", queryset=SDG.objects.all(), label=_("SDG"),
+        help_text=_("Sustainable Development Goal number, 1 to 17. Repeatable."),
+    )
+    level = filters.MultipleChoiceFilter(
+        choices=Level.choices, label=_("Level of government"), help_text=_("Repeatable."), distinct=False
+    )
+    stage = filters.MultipleChoiceFilter(
+        choices=Stage.choices, label=_("Innovation stage"), help_text=_("Repeatable."), distinct=False
+    )
+    year_from = YearFilter(
+        field_name="year_launched", lookup_expr="gte", min_value=1900, max_value=2100,
+        label=_("Launched from (year)"),
+    )
+    year_to = YearFilter(
+        field_name="year_launched", lookup_expr="lte", min_value=1900, max_value=2100,
+        label=_("Launched until (year)"),
+    )
+    q = filters.CharFilter(
+        method="filter_search", max_length=MAX_QUERY_LENGTH, label=_("Search"),
+        help_text=_("Words to search for in titles, summaries and the case narrative."),
+    )
+    sort = filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_sort", empty_label=None, label=_("Sort by"),
+        help_text=_("relevance (default with q), newest (default otherwise), oldest, title or year."),
+    )
+
+    class Meta:
+        model = CaseStudy
+        fields = []
+
+    # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
+    FACET_PARAMETERS = ["economy", "region", "sector", "theme", "facet", "sdg", "level", "stage"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value) if value.strip() else queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # ordering is applied last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        """Every other filter first, then the search (its fallback looks at what the filters left), then order."""
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name not in ("q", "sort"):
+                queryset = self.filters[name].filter(queryset, value)
+        words = (data.get("q") or "").strip()
+        if words:
+            queryset = queryset.search(words)
+        return queryset.order_by(*self.ordering(data.get("sort") or "", has_words=bool(words)))
+
+    @staticmethod
+    def ordering(sort: str, *, has_words: bool):
+        if sort in ("", "relevance"):
+            return ("-search_rank", "-published_at", "-id") if has_words else SORT_ORDERINGS["newest"]
+        return SORT_ORDERINGS[sort]
+
+    @property
+    def search_words(self) -> str:
+        return (self.form.cleaned_data.get("q") or "").strip() if self.is_bound and self.is_valid() else ""
