@@ -1,14 +1,30 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
+from django.views.decorators.cache import cache_page
 
-from . import views
+from . import site_views, views
+from .feeds import NewCasesFeed
+from .sitemaps import SITEMAPS
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("cases/", views.home, name="casestudy_list"),
-    path("cases/<slug:slug>/", views.home, name="casestudy_detail"),
-    path("economies/<slug:slug>/", views.home, name="economy_detail"),
-    path("themes/<slug:slug>/", views.home, name="theme_detail"),
-    path("sectors/<slug:slug>/", views.home, name="sector_detail"),
+    path("", views.HomeView.as_view(), name="home"),
+    path("cases/", views.CaseStudyListView.as_view(), name="casestudy_list"),
+    path("cases/<slug:slug>/", views.CaseStudyDetailView.as_view(), name="casestudy_detail"),
+    path("economies/", views.EconomyListView.as_view(), name="economy_list"),
+    path("economies/<slug:slug>/", views.EconomyDetailView.as_view(), name="economy_detail"),
+    path("themes/", views.ThemeListView.as_view(), name="theme_list"),
+    path("themes/<slug:slug>/", views.ThemeDetailView.as_view(), name="theme_detail"),
+    path("sectors/", views.SectorListView.as_view(), name="sector_list"),
+    path("sectors/<slug:slug>/", views.SectorDetailView.as_view(), name="sector_detail"),
+    path("feeds/cases/", NewCasesFeed(), name="feed"),
+    path("robots.txt", site_views.robots_txt, name="robots_txt"),
+    path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
+    path("healthz/", site_views.healthz, name="healthz"),
+]
+
+# The sitemap lives outside the namespace: Django's sitemap view reverses it by the name "sitemap".
+site_urlpatterns = [
+    path("sitemap.xml", cache_page(3600)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -1,0 +1,263 @@
+"""Importing case records: validated, all-or-nothing, idempotent."""
+
+import pytest
+
+from cases.importing import ImportRejected, import_case_records
+from cases.models import CaseLink, CaseStudy, Outcome, Resource, Status
+from tests.factories import CaseStudyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def record(slug="mobile-clinics", **overrides):
+    """A complete, valid record in the demo/export format."""
+    values = {
+        "slug": slug,
+        "title": f"Mobile clinics ({slug})",
+        "summary": "Clinics on wheels reach villages without a hospital.",
+        "overview": "Buses fitted as clinics visit remote villages on a fixed timetable.",
+        "results_impact": "More check-ups in the villages served.",
+        "lead_organisation": "Ministry of Health",
+        "organisation_type": "government",
+        "economy": "TH",
+        "other_economies": ["LA"],
+        "level": "national",
+        "sectors": ["health"],
+        "themes": ["service-design"],
+        "facets": ["enhancement-oriented"],
+        "sdgs": [3],
+        "stage": "implementation",
+        "year_launched": 2019,
+        "year_ended": None,
+        "website": "https://example.org/clinics",
+        "licence": "CC BY 4.0",
+        "source": "Ministry of Health annual report",
+        "last_verified": "2025-01-31",
+        "outcomes": [
+            {"indicator": "Check-ups", "value": 12500, "unit": "visits", "baseline": 4000.5,
+             "date": "2024-12-31", "source_url": "https://example.org/report"},
+        ],
+        "resources": [{"title": "Programme page", "url": "https://example.org/clinics/about"}],
+        "links": [],
+    }
+    values.update(overrides)
+    return values
+
+
+def database_counts():
+    return {
+        "cases": CaseStudy.objects.count(),
+        "outcomes": Outcome.objects.count(),
+        "resources": Resource.objects.count(),
+        "links": CaseLink.objects.count(),
+    }
+
+
+def rejected_errors(records, **kwargs):
+    """Import `records`, expecting rejection; returns the report's (row, reason) list."""
+    with pytest.raises(ImportRejected) as caught:
+        import_case_records(records, **kwargs)
+    return caught.value.report.errors
+
+
+# --- A good record --------------------------------------------------------------------------------
+
+
+def test_good_record_creates_a_case():
+    report = import_case_records([record()])
+
+    case = CaseStudy.objects.get(slug="mobile-clinics")
+    assert (report.created, report.updated, report.unchanged) == (1, 0, 0)
+    assert case.economy.iso2 == "TH"
+    assert [economy.iso2 for economy in case.other_economies.all()] == ["LA"]
+    assert [sector.slug for sector in case.sectors.all()] == ["health"]
+    assert [sdg.number for sdg in case.sdgs.all()] == [3]
+    assert case.outcomes.get().indicator == "Check-ups"
+    assert case.resources.get().url == "https://example.org/clinics/about"
+
+
+def test_imported_case_without_status_is_published_with_a_date():
+    import_case_records([record()])
+
+    case = CaseStudy.objects.get(slug="mobile-clinics")
+    assert case.status == Status.PUBLISHED
+    assert case.published_at is not None
+
+
+def test_imported_draft_is_not_published():
+    import_case_records([record(status="draft")])
+
+    assert not CaseStudy.objects.published().filter(slug="mobile-clinics").exists()
+    assert CaseStudy.objects.get(slug="mobile-clinics").published_at is None
+
+
+def test_link_to_case_in_the_same_batch_is_created():
+    import_case_records([
+        record("original"),
+        record("copy", links=[{"relation": "adapted_from", "target": "original"}]),
+    ])
+
+    link = CaseLink.objects.get()
+    assert (link.from_case.slug, link.relation, link.to_case.slug) == ("copy", "adapted_from", "original")
+
+
+def test_link_to_case_already_in_the_database_is_created():
+    CaseStudyFactory(slug="existing-case")
+
+    import_case_records([record(links=[{"relation": "related_to", "target": "existing-case"}])])
+
+    assert CaseLink.objects.get().to_case.slug == "existing-case"
+
+
+# --- Idempotent -----------------------------------------------------------------------------------
+
+
+def test_importing_the_same_records_twice_leaves_everything_unchanged():
+    records = [record("original"), record("copy", links=[{"relation": "adapted_from", "target": "original"}])]
+    import_case_records(records)
+    updated_at = dict(CaseStudy.objects.values_list("slug", "updated_at"))
+    ids = sorted(Outcome.objects.values_list("pk", flat=True)), sorted(CaseLink.objects.values_list("pk", flat=True))
+
+    report = import_case_records(records)
+
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+    assert dict(CaseStudy.objects.values_list("slug", "updated_at")) == updated_at
+    assert (sorted(Outcome.objects.values_list("pk", flat=True)),
+            sorted(CaseLink.objects.values_list("pk", flat=True))) == ids
+
+
+def test_changed_record_is_reported_updated():
+    import_case_records([record()])
+
+    report = import_case_records([record(title="Mobile clinics, renamed")])
+
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert CaseStudy.objects.get(slug="mobile-clinics").title == "Mobile clinics, renamed"
+
+
+# --- One bad row rejects the batch ------------------------------------------------------------------
+
+
+BAD_ROWS = {
+    "unknown economy": ({"economy": "ZZ"}, "unknown economy: ZZ"),
+    "unknown sector": ({"sectors": ["astrology"]}, "unknown sector: astrology"),
+    "missing title": ({"title": ""}, "'title' is missing"),
+    "year ended before launched": ({"year_launched": 2020, "year_ended": 2019}, "year_ended"),
+    "link to unknown slug": (
+        {"links": [{"relation": "adapted_from", "target": "no-such-case"}]},
+        "link target 'no-such-case' is not a known case",
+    ),
+}
+
+
+@pytest.mark.parametrize(("overrides", "reason"), BAD_ROWS.values(), ids=BAD_ROWS.keys())
+def test_batch_with_a_bad_row_is_rejected_naming_row_and_reason(overrides, reason):
+    errors = rejected_errors([record("first"), record("second", **overrides), record("third")])
+
+    assert len(errors) == 1
+    row, message = errors[0]
+    assert row == 2
+    assert reason in message
+
+
+@pytest.mark.parametrize(("overrides", "reason"), BAD_ROWS.values(), ids=BAD_ROWS.keys())
+def test_batch_with_a_bad_row_writes_nothing(overrides, reason):
+    CaseStudyFactory(slug="first", title="Before the import")
+    before = database_counts()
+
+    rejected_errors([record("first"), record("second", **overrides), record("third")])
+
+    assert database_counts() == before
+    assert CaseStudy.objects.get(slug="first").title == "Before the import"
+    assert not CaseStudy.objects.filter(slug__in=["second", "third"]).exists()
+
+
+def test_year_ended_before_launched_is_explained_in_words():
+    errors = rejected_errors([record(year_launched=2020, year_ended=2019)])
+
+    assert errors == [(1, "year_ended: The year it ended cannot be before the year it was launched.")]
+
+
+def test_duplicate_slug_in_the_batch_is_rejected_naming_both_rows():
+    errors = rejected_errors([record("first"), record("twice"), record("twice")])
+
+    assert errors == [(3, "slug 'twice' also used by row 2")]
+
+
+def test_duplicate_slug_in_the_batch_writes_nothing():
+    before = database_counts()
+
+    rejected_errors([record("first"), record("twice"), record("twice")])
+
+    assert database_counts() == before
+
+
+def test_every_bad_row_is_reported():
+    errors = rejected_errors([record("first", economy="ZZ"), record("second"), record("third", title="")])
+
+    assert [row for row, _reason in errors] == [1, 3]
+
+
+def test_rejection_message_names_row_and_reason():
+    with pytest.raises(ImportRejected) as caught:
+        import_case_records([record("first"), record("second", economy="ZZ")])
+
+    assert str(caught.value) == "row 2: unknown economy: ZZ"
+
+
+# --- Dry run --------------------------------------------------------------------------------------
+
+
+def test_dry_run_reports_creation_without_writing():
+    before = database_counts()
+
+    report = import_case_records([record("first"), record("second")], dry_run=True)
+
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    assert report.dry_run
+    assert database_counts() == before
+
+
+def test_dry_run_reports_update_without_writing():
+    import_case_records([record()])
+
+    report = import_case_records([record(title="A new title")], dry_run=True)
+
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    assert CaseStudy.objects.get(slug="mobile-clinics").title == "Mobile clinics (mobile-clinics)"
+
+
+def test_dry_run_summary_says_would():
+    report = import_case_records([record()], dry_run=True)
+
+    assert report.summary() == "would create 1, would update 0, unchanged 0, rejected rows 0"
+
+
+def test_dry_run_of_a_bad_batch_is_rejected_too():
+    errors = rejected_errors([record(economy="ZZ")], dry_run=True)
+
+    assert errors == [(1, "unknown economy: ZZ")]
+
+
+# --- Matching by external id ------------------------------------------------------------------------
+
+
+def test_external_id_match_updates_the_existing_case():
+    import_case_records([record(external_id="partner-42")])
+    case = CaseStudy.objects.get(external_id="partner-42")
+
+    report = import_case_records([record(external_id="partner-42", title="Renamed at the partner")])
+
+    assert (report.created, report.updated) == (0, 1)
+    assert CaseStudy.objects.get(pk=case.pk).title == "Renamed at the partner"
+
+
+def test_external_id_match_updates_the_existing_case_even_with_a_changed_slug():
+    import_case_records([record("old-slug", external_id="partner-42")])
+    case = CaseStudy.objects.get(external_id="partner-42")
+
+    report = import_case_records([record("new-slug", external_id="partner-42")])
+
+    assert (report.created, report.updated) == (0, 1)
+    assert CaseStudy.objects.count() == 1
+    assert CaseStudy.objects.get(pk=case.pk).slug == "new-slug"
