@@ -2,8 +2,6 @@
 that value were added, under the other current selections (OR within a facet, AND across facets)."""
 
 from django.db.models import Count
-from django.http import QueryDict
-
 from .filters import CaseStudyFilterSet
 from .models import CaseStudy
 
@@ -20,20 +18,15 @@ GROUPINGS = {
 }
 
 
-def facet_counts(data: QueryDict, base_queryset=None) -> dict[str, dict[str, int]]:
-    """{parameter: {value: count}} for every facet parameter, values as they appear in URLs (strings).
+def facet_counts(filterset: CaseStudyFilterSet) -> dict[str, dict[str, int]]:
+    """{parameter: {value: count}} for every facet parameter of a valid filterset, values as in URLs.
 
     Each facet is counted over the cases matching every *other* parameter, so a count is exactly the
-    number of results selecting that value would add to (or give, for an unselected facet).
+    number of results that selecting that value would give (alone within its facet).
     """
-    base_queryset = base_queryset if base_queryset is not None else CaseStudy.objects.published()
     counts = {}
     for parameter, grouping in GROUPINGS.items():
-        others = data.copy()
-        others.pop(parameter, None)
-        others.pop("page", None)
-        filterset = CaseStudyFilterSet(others, queryset=base_queryset)
-        matching = filterset.qs.order_by()
+        matching = filterset.filter_queryset_without(filterset.queryset, exclude={parameter}).order_by()
         if isinstance(grouping, str):
             rows = matching.values_list(grouping).annotate(n=Count("pk")).order_by()
         else:

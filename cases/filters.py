@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import FilterSet
 
 from .models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
-from .search import MAX_QUERY_LENGTH
+from .search import MAX_QUERY_LENGTH, needs_fuzzy_search
 
 SORT_ORDERINGS = {
     "relevance": None,  # by search rank when there are words, else as "newest"
@@ -105,6 +105,8 @@ class CaseStudyFilterSet(FilterSet):
         model = CaseStudy
         fields = []
 
+    _fuzzy: bool | None = None
+
     # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
     FACET_PARAMETERS = ["economy", "region", "sector", "theme", "facet", "sdg", "level", "stage"]
 
@@ -116,14 +118,30 @@ class CaseStudyFilterSet(FilterSet):
 
     def filter_queryset(self, queryset):
         """Every other filter first, then the search (its fallback looks at what the filters left), then order."""
-        data = self.form.cleaned_data
-        for name, value in data.items():
-            if name not in ("q", "sort"):
-                queryset = self.filters[name].filter(queryset, value)
-        words = (data.get("q") or "").strip()
+        queryset = self.filter_queryset_without(queryset, exclude=())
+        return queryset.order_by(*self.ordering(self.form.cleaned_data.get("sort") or "",
+                                                has_words=bool(self.search_words)))
+
+    def filter_queryset_without(self, queryset, *, exclude):
+        """The matching cases ignoring the parameters in `exclude` (used for facet counts), unordered.
+
+        Whether the search falls back to typo-tolerant matching is decided once, on the full selection, so
+        that every facet count agrees with the results shown.
+        """
+        queryset = self._apply_filters(queryset, exclude=exclude)
+        words = self.search_words
         if words:
-            queryset = queryset.search(words)
-        return queryset.order_by(*self.ordering(data.get("sort") or "", has_words=bool(words)))
+            if self._fuzzy is None:
+                full_selection = queryset if not exclude else self._apply_filters(self.queryset, exclude=())
+                self._fuzzy = needs_fuzzy_search(full_selection, words)
+            queryset = queryset.search(words, fuzzy=self._fuzzy)
+        return queryset
+
+    def _apply_filters(self, queryset, *, exclude):
+        for name, value in self.form.cleaned_data.items():
+            if name not in ("q", "sort") and name not in exclude:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
     @staticmethod
     def ordering(sort: str, *, has_words: bool):

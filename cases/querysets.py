@@ -36,7 +36,7 @@ class CaseStudyQuerySet(models.QuerySet):
             Prefetch("links_in", queryset=published_backlinks),
         )
 
-    def search(self, query: str):
+    def search(self, query: str, *, fuzzy: bool | None = None):
         """Cases matching the words of `query`, best first where the database can rank.
 
         PostgreSQL: weighted full-text search with prefix matching and a trigram fallback for typos;
@@ -44,7 +44,7 @@ class CaseStudyQuerySet(models.QuerySet):
         """
         from .search import search_cases
 
-        return search_cases(self, query)
+        return search_cases(self, query, fuzzy=fuzzy)
 
 
 class EconomyQuerySet(models.QuerySet):

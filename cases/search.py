@@ -11,7 +11,7 @@ import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Concat, Lower
 from django.utils.deconstruct import deconstructible
 from django.utils.html import escape
@@ -84,24 +84,39 @@ def _prefix_query(words: list[str]) -> SearchQuery:
     return SearchQuery(Unaccent(Value(raw)), search_type="raw", config="english")
 
 
-def search_cases(queryset, query: str):
-    """Filter and annotate `queryset` for `query`; annotates `search_rank` (higher is better)."""
+def search_cases(queryset, query: str, *, fuzzy: bool | None = None):
+    """Filter and annotate `queryset` for `query`; annotates `search_rank` (higher is better).
+
+    `fuzzy` picks the typo-tolerant title match instead of the exact full-text match; by default it is used
+    only when the exact search finds nothing in `queryset`.
+    """
     words = search_words(query)
     if not words:
-        return queryset
+        # Nothing searchable (only punctuation, say): every case matches, equally.
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     if not uses_full_text_search():
         return _plain_search(queryset, words)
     ts_query = _prefix_query(words)
     matched = queryset.filter(search_vector=ts_query).annotate(
         search_rank=SearchRank(F("search_vector"), ts_query, weights=RANK_WEIGHTS)
     )
-    if matched.exists():
+    if fuzzy is None:
+        fuzzy = not matched.exists()
+    if not fuzzy:
         return matched
     # Nothing matched exactly: look for titles that are close in spelling (typos, transliterations).
     phrase = " ".join(words)
     return queryset.annotate(
         search_rank=Func(Value(phrase), Unaccent(Lower("title")), function="word_similarity")
     ).filter(search_rank__gte=TYPO_SIMILARITY)
+
+
+def needs_fuzzy_search(queryset, query: str) -> bool:
+    """True when the exact full-text search finds nothing in `queryset` and typo matching should take over."""
+    words = search_words(query)
+    if not words or not uses_full_text_search():
+        return False
+    return not queryset.filter(search_vector=_prefix_query(words)).exists()
 
 
 def _plain_search(queryset, words):
@@ -137,7 +152,7 @@ def _postgres_snippets(cases, words):
 
     parts = []
     for name in ["summary", *NARRATIVE_FIELDS]:
-        parts += [Coalesce(name, Value("")), Value(" ")]
+        parts += [Coalesce(name, Value(""), output_field=TextField()), Value(" ")]
     document = Concat(*parts, output_field=TextField())
     headline = SearchHeadline(
         document, _prefix_query(words), config="english", start_sel=HIGHLIGHT_START, stop_sel=HIGHLIGHT_STOP,

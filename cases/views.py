@@ -80,7 +80,7 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         context["words"] = words
         context["result_count"] = page.paginator.count if page is not None else 0
         if self.filterset.is_valid():
-            context["facets"] = build_facet_panel(self.request.GET, facet_counts(self.request.GET))
+            context["facets"] = build_facet_panel(self.request.GET, facet_counts(self.filterset))
             context["chips"] = active_filter_chips(self.filterset)
             if words and context["result_count"] < 3:
                 context["did_you_mean"] = did_you_mean(self.published_cases(), words)

@@ -19,3 +19,13 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (pages and throttles cache across requests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

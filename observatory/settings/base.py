@@ -221,6 +221,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Mail (Django 6.1 MAILERS); the console by default, SMTP when EMAIL_URL-style settings are given ---
+MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "The Observatory <noreply@observatory.example.org>")
+
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -34,8 +34,14 @@ def record(slug="mobile-clinics", **overrides):
         "source": "Ministry of Health annual report",
         "last_verified": "2025-01-31",
         "outcomes": [
-            {"indicator": "Check-ups", "value": 12500, "unit": "visits", "baseline": 4000.5,
-             "date": "2024-12-31", "source_url": "https://example.org/report"},
+            {
+                "indicator": "Check-ups",
+                "value": 12500,
+                "unit": "visits",
+                "baseline": 4000.5,
+                "date": "2024-12-31",
+                "source_url": "https://example.org/report",
+            },
         ],
         "resources": [{"title": "Programme page", "url": "https://example.org/clinics/about"}],
         "links": [],
@@ -50,6 +56,13 @@ def database_counts():
         "outcomes": Outcome.objects.count(),
         "resources": Resource.objects.count(),
         "links": CaseLink.objects.count(),
+    }
+
+
+def row_ids():
+    return {
+        model.__name__: sorted(model.objects.values_list("pk", flat=True))
+        for model in (Outcome, Resource, CaseLink)
     }
 
 
@@ -92,10 +105,12 @@ def test_imported_draft_is_not_published():
 
 
 def test_link_to_case_in_the_same_batch_is_created():
-    import_case_records([
-        record("original"),
-        record("copy", links=[{"relation": "adapted_from", "target": "original"}]),
-    ])
+    import_case_records(
+        [
+            record("original"),
+            record("copy", links=[{"relation": "adapted_from", "target": "original"}]),
+        ]
+    )
 
     link = CaseLink.objects.get()
     assert (link.from_case.slug, link.relation, link.to_case.slug) == ("copy", "adapted_from", "original")
@@ -116,14 +131,13 @@ def test_importing_the_same_records_twice_leaves_everything_unchanged():
     records = [record("original"), record("copy", links=[{"relation": "adapted_from", "target": "original"}])]
     import_case_records(records)
     updated_at = dict(CaseStudy.objects.values_list("slug", "updated_at"))
-    ids = sorted(Outcome.objects.values_list("pk", flat=True)), sorted(CaseLink.objects.values_list("pk", flat=True))
+    ids = row_ids()
 
     report = import_case_records(records)
 
     assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
     assert dict(CaseStudy.objects.values_list("slug", "updated_at")) == updated_at
-    assert (sorted(Outcome.objects.values_list("pk", flat=True)),
-            sorted(CaseLink.objects.values_list("pk", flat=True))) == ids
+    assert row_ids() == ids
 
 
 def test_changed_record_is_reported_updated():

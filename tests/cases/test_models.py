@@ -321,7 +321,9 @@ def test_full_clean_rejects_year_ended_without_year_launched():
     case.year_ended = 2020
     with pytest.raises(ValidationError) as caught:
         case.full_clean()
-    assert caught.value.message_dict["year_ended"] == ["Give the year it was launched before the year it ended."]
+    assert caught.value.message_dict["year_ended"] == [
+        "Give the year it was launched before the year it ended."
+    ]
 
 
 # --- The search document is kept by the database ----------------------------------------------
@@ -411,7 +413,8 @@ def test_outcome_str_keeps_whole_numbers_whole():
 
 def test_case_link_str():
     link = CaseLinkFactory(
-        from_case=CaseStudyFactory(title="Copy"), to_case=CaseStudyFactory(title="Original"),
+        from_case=CaseStudyFactory(title="Copy"),
+        to_case=CaseStudyFactory(title="Original"),
         relation="adapted_from",
     )
     assert str(link) == "Copy → Adapted from → Original"
@@ -429,4 +432,3 @@ def test_models_and_migrations_agree():
         call_command("makemigrations", "--check", "--dry-run", verbosity=0)
     except SystemExit as exit_:
         pytest.fail(f"makemigrations found model changes without a migration (exit {exit_.code}).")
-

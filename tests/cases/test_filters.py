@@ -1,0 +1,145 @@
+"""The one FilterSet: each filter alone and combined, OR within a parameter, AND across parameters."""
+
+import pytest
+from django.http import QueryDict
+
+from cases.facets import facet_counts as counts_for_filterset
+from cases.filters import CaseStudyFilterSet
+from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
+from tests.factories import CaseStudyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def facet_counts(query):
+    filterset = CaseStudyFilterSet(query, queryset=CaseStudy.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return counts_for_filterset(filterset)
+
+
+def slugs(query: str) -> set[str]:
+    filterset = CaseStudyFilterSet(QueryDict(query), queryset=CaseStudy.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return set(filterset.qs.values_list("slug", flat=True))
+
+
+@pytest.fixture
+def catalogue():
+    sg, my, jp = (Economy.objects.get(iso2=code) for code in ("SG", "MY", "JP"))
+    health, education = Sector.objects.get(slug="health"), Sector.objects.get(slug="education")
+    digital, design = Theme.objects.get(slug="digital-government"), Theme.objects.get(slug="service-design")
+    adaptive = InnovationFacet.objects.get(slug="adaptive")
+    return {
+        "sg-health": CaseStudyFactory(slug="sg-health", economy=sg, sectors=[health], themes=[digital],
+                                      sdgs=[SDG.objects.get(number=3)], level="national", stage="evaluation",
+                                      year_launched=2010),
+        "sg-education": CaseStudyFactory(slug="sg-education", economy=sg, sectors=[education], themes=[design],
+                                         level="local", stage="implementation", year_launched=2015),
+        "my-both": CaseStudyFactory(slug="my-both", economy=my, sectors=[health, education],
+                                    themes=[digital, design], facets=[adaptive], level="regional",
+                                    stage="implementation", year_launched=2020),
+        "jp-health": CaseStudyFactory(slug="jp-health", economy=jp, sectors=[health], level="local",
+                                      stage="diffusing_lessons", year_launched=2022),
+        "sg-draft": CaseStudyFactory(slug="sg-draft", economy=sg, sectors=[health], status="draft"),
+        "sg-archived": CaseStudyFactory(slug="sg-archived", economy=sg, sectors=[health], status="archived"),
+    }
+
+
+def test_no_parameters_gives_every_published_case(catalogue):
+    assert slugs("") == {"sg-health", "sg-education", "my-both", "jp-health"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("economy=SG", {"sg-health", "sg-education"}),
+        ("region=035", {"sg-health", "sg-education", "my-both"}),
+        ("sector=health", {"sg-health", "my-both", "jp-health"}),
+        ("theme=service-design", {"sg-education", "my-both"}),
+        ("facet=adaptive", {"my-both"}),
+        ("sdg=3", {"sg-health"}),
+        ("level=local", {"sg-education", "jp-health"}),
+        ("stage=implementation", {"sg-education", "my-both"}),
+        ("year_from=2015", {"sg-education", "my-both", "jp-health"}),
+        ("year_to=2015", {"sg-health", "sg-education"}),
+        ("year_from=2012&year_to=2021", {"sg-education", "my-both"}),
+    ],
+)
+def test_each_filter_alone(catalogue, query, expected):
+    assert slugs(query) == expected
+
+
+def test_repeated_parameter_is_or(catalogue):
+    assert slugs("economy=SG&economy=JP") == {"sg-health", "sg-education", "jp-health"}
+
+
+def test_parameters_combine_with_and(catalogue):
+    assert slugs("economy=SG&sector=health") == {"sg-health"}
+    assert slugs("sector=health&theme=service-design&level=regional") == {"my-both"}
+
+
+def test_case_in_two_requested_sectors_appears_once(catalogue):
+    filterset = CaseStudyFilterSet(QueryDict("sector=health&sector=education"), queryset=CaseStudy.objects.published())
+    found = list(filterset.qs.values_list("slug", flat=True))
+    assert sorted(found) == sorted(set(found))
+    assert "my-both" in found
+
+
+def test_unpublished_cases_never_match_any_filter(catalogue):
+    assert not slugs("economy=SG&sector=health") & {"sg-draft", "sg-archived"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("economy=ZZ", "economy"),
+        ("sector=no-such-sector", "sector"),
+        ("sdg=18", "sdg"),
+        ("level=galactic", "level"),
+        ("year_from=abc", "year_from"),
+        ("year_to=1800", "year_to"),
+        ("sort=random", "sort"),
+        ("q=" + "x" * 10_000, "q"),
+        ("q=nul%00byte", "q"),
+    ],
+)
+def test_bad_values_are_reported_per_parameter(catalogue, query, field):
+    filterset = CaseStudyFilterSet(QueryDict(query), queryset=CaseStudy.objects.published())
+    assert not filterset.is_valid()
+    assert field in filterset.errors
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [("newest", "jp-health"), ("oldest", "sg-health"), ("title", None), ("year", "jp-health")],
+)
+def test_sort_orders(catalogue, sort, first):
+    filterset = CaseStudyFilterSet(QueryDict(f"sort={sort}"), queryset=CaseStudy.objects.published())
+    ordered = list(filterset.qs.values_list("slug", "title"))
+    if first:
+        assert ordered[0][0] == first
+    else:
+        assert [title for _slug, title in ordered] == sorted(title for _slug, title in ordered)
+
+
+def test_facet_counts_respect_other_facets_but_not_their_own(catalogue):
+    counts = facet_counts(QueryDict("economy=SG&sector=health"))
+    # Economy counts ignore the economy selection but keep sector=health.
+    assert counts["economy"] == {"SG": 1, "MY": 1, "JP": 1}
+    # Sector counts ignore the sector selection but keep economy=SG.
+    assert counts["sector"] == {"health": 1, "education": 1}
+
+
+def test_facet_count_matches_the_result_count_it_promises(catalogue):
+    base = "sector=health"
+    counts = facet_counts(QueryDict(base))
+    for economy, promised in counts["economy"].items():
+        assert len(slugs(f"{base}&economy={economy}")) == promised
+    for theme, promised in counts["theme"].items():
+        assert len(slugs(f"{base}&theme={theme}")) == promised
+
+
+def test_facet_counts_never_count_unpublished_cases(catalogue):
+    counts = facet_counts(QueryDict(""))
+    assert counts["economy"]["SG"] == 2
+    assert counts["sector"]["health"] == 3

@@ -1,0 +1,160 @@
+"""Settings: production refuses insecure defaults; database connections give up fast."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from observatory.settings import base
+
+GOOD_KEY = "k" * 50
+GOOD_HOSTS = ["observatory.example.org"]
+
+
+# --- refuse_insecure_settings ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    ["", "django-insecure-" + "x" * 40, "short-but-not-insecure"],
+    ids=["missing", "django-insecure", "too-short"],
+)
+def test_insecure_secret_key_is_refused_when_debug_is_off(secret_key):
+    with pytest.raises(ImproperlyConfigured, match="set SECRET_KEY") as caught:
+        base.refuse_insecure_settings(debug=False, secret_key=secret_key, allowed_hosts=GOOD_HOSTS)
+    assert "\n" not in str(caught.value)
+
+
+def test_empty_allowed_hosts_is_refused_when_debug_is_off():
+    with pytest.raises(ImproperlyConfigured, match="set ALLOWED_HOSTS") as caught:
+        base.refuse_insecure_settings(debug=False, secret_key=GOOD_KEY, allowed_hosts=[])
+    assert "\n" not in str(caught.value)
+
+
+def test_secret_key_message_says_how_to_make_one():
+    with pytest.raises(ImproperlyConfigured, match=r"secrets\.token_urlsafe"):
+        base.refuse_insecure_settings(debug=False, secret_key="", allowed_hosts=GOOD_HOSTS)
+
+
+def test_good_production_config_passes():
+    assert base.refuse_insecure_settings(debug=False, secret_key=GOOD_KEY, allowed_hosts=GOOD_HOSTS) is None
+
+
+def test_debug_on_accepts_development_defaults():
+    assert base.refuse_insecure_settings(debug=True, secret_key="", allowed_hosts=[]) is None
+
+
+def test_test_settings_would_pass_the_production_check():
+    base.refuse_insecure_settings(
+        debug=settings.DEBUG, secret_key=settings.SECRET_KEY, allowed_hosts=settings.ALLOWED_HOSTS
+    )
+
+
+# --- database_from_url ----------------------------------------------------------------------------
+
+POSTGRES_URL = "postgres://observatory:secret@db.example.org:5432/observatory"
+
+
+@pytest.fixture
+def connect_timeout(monkeypatch):
+    monkeypatch.setattr(base, "DATABASE_CONNECT_TIMEOUT", 4)
+    monkeypatch.delenv("DATABASE_POOL_MAX", raising=False)
+    monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)
+    return 4
+
+
+def test_postgres_url_gets_a_connect_timeout(connect_timeout, monkeypatch):
+    monkeypatch.setattr(base, "DATABASE_POOL", False)
+
+    config = base.database_from_url(POSTGRES_URL)
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["OPTIONS"]["connect_timeout"] == connect_timeout
+
+
+def test_postgres_url_gets_health_checks_and_persistent_connections(connect_timeout, monkeypatch):
+    monkeypatch.setattr(base, "DATABASE_POOL", False)
+
+    config = base.database_from_url(POSTGRES_URL)
+
+    assert config["CONN_HEALTH_CHECKS"] is True
+    assert config["CONN_MAX_AGE"] == 60
+    assert "pool" not in config["OPTIONS"]
+
+
+def test_database_pool_gets_a_short_timeout(connect_timeout, monkeypatch):
+    monkeypatch.setattr(base, "DATABASE_POOL", True)
+
+    config = base.database_from_url(POSTGRES_URL)
+
+    assert config["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": connect_timeout}
+    assert config["CONN_MAX_AGE"] == 0
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_database_pool_size_comes_from_the_environment(connect_timeout, monkeypatch):
+    monkeypatch.setattr(base, "DATABASE_POOL", True)
+    monkeypatch.setenv("DATABASE_POOL_MAX", "20")
+
+    assert base.database_from_url(POSTGRES_URL)["OPTIONS"]["pool"]["max_size"] == 20
+
+
+def test_sqlite_url_gets_no_postgres_options(connect_timeout, monkeypatch):
+    monkeypatch.setattr(base, "DATABASE_POOL", True)
+
+    config = base.database_from_url("sqlite:///:memory:")
+
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert "connect_timeout" not in config.get("OPTIONS", {})
+    assert "pool" not in config.get("OPTIONS", {})
+
+
+def test_non_numeric_timeout_is_refused_with_the_variable_name(monkeypatch):
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "soon")
+
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_CONNECT_TIMEOUT must be a whole number"):
+        base.env_int("DATABASE_CONNECT_TIMEOUT", 3)
+
+
+# --- prod.py refuses to start -------------------------------------------------------------------
+
+
+def start_django(**environment):
+    """Start Django with settings.prod in a clean environment; returns the finished process."""
+    clean_env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "observatory.settings.prod",
+        **environment,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_prod_settings_refuse_to_start_without_secret_key():
+    process = start_django(ALLOWED_HOSTS="observatory.example.org")
+
+    assert process.returncode != 0
+    assert "ImproperlyConfigured: DEBUG is off: set SECRET_KEY" in process.stderr
+
+
+def test_prod_settings_refuse_to_start_without_allowed_hosts():
+    process = start_django(SECRET_KEY=GOOD_KEY)
+
+    assert process.returncode != 0
+    assert "ImproperlyConfigured: DEBUG is off: set ALLOWED_HOSTS" in process.stderr
+
+
+def test_prod_settings_start_with_a_good_config():
+    process = start_django(SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="observatory.example.org")
+
+    assert process.returncode == 0, process.stderr

@@ -1,0 +1,219 @@
+"""The server-rendered pages: every page type, bad input, query counts and no leaks of unpublished cases."""
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Economy, FormerSlug, Sector, Theme
+from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
+
+pytestmark = pytest.mark.django_db
+
+UNPUBLISHED_STATUSES = ["draft", "submitted", "in_review", "changes_requested", "archived"]
+
+
+@pytest.fixture
+def theme():
+    return Theme.objects.get(slug="digital-government")
+
+
+@pytest.fixture
+def hidden_cases(theme):
+    """One case in every unpublished state, each with a title no published case shares."""
+    return [
+        CaseStudyFactory(title=f"Hidden {status} telemedicine", slug=f"hidden-{status}", status=status,
+                         themes=[theme])
+        for status in UNPUBLISHED_STATUSES
+    ]
+
+
+def make_cases(count, theme):
+    return [CaseStudyFactory(title=f"Visible telemedicine case {n}", themes=[theme]) for n in range(count)]
+
+
+def assert_no_hidden(content: bytes):
+    text = content.decode()
+    for status in UNPUBLISHED_STATUSES:
+        assert f"Hidden {status}" not in text
+        assert f"hidden-{status}" not in text
+
+
+PAGES = [
+    "/", "/cases/", "/cases/?q=telemedicine", "/cases/?theme=digital-government&economy=SG",
+    "/economies/", "/economies/singapore/", "/themes/", "/themes/digital-government/", "/sectors/",
+    "/sectors/health/", "/feeds/cases/", "/feeds/cases/?q=telemedicine", "/sitemap.xml",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_answers_and_hides_unpublished_cases(client, hidden_cases, theme, url):
+    make_cases(3, theme)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert_no_hidden(response.content)
+
+
+@pytest.mark.parametrize("status", UNPUBLISHED_STATUSES)
+def test_unpublished_case_page_is_not_found(client, status):
+    case = CaseStudyFactory(status=status)
+    assert client.get(case.get_absolute_url()).status_code == 404
+
+
+def test_case_page_shows_every_filled_section_and_outcomes(client):
+    case = CaseStudyFactory(what_is_innovative="Innovative because of X.", lessons_learned="", replication="Copied.")
+    OutcomeFactory(case=case, indicator="Clinics connected", value=42, unit="clinics")
+    ResourceFactory(case=case, title="Programme site")
+    response = client.get(case.get_absolute_url())
+    text = response.content.decode()
+    assert "What makes it innovative" in text and "Innovative because of X." in text
+    assert "Lessons learned" not in text  # empty sections are not shown
+    assert "Clinics connected" in text and "42 clinics" in text
+    assert "Programme site" in text
+    assert '"@type": "Article"' in text and 'property="og:title"' in text
+    assert "@misc{" in text and "TY  - ELEC" in text
+
+
+def test_case_page_links_only_published_related_and_adapted_cases(client):
+    case = CaseStudyFactory(title="Origin")
+    CaseLinkFactory(from_case=CaseStudyFactory(title="Published copy"), to_case=case, relation="adapted_from")
+    CaseLinkFactory(from_case=CaseStudyFactory(title="Draft copy", status="draft"), to_case=case,
+                    relation="adapted_from")
+    CaseStudyFactory(title="Draft sibling", status="draft")
+    text = client.get(case.get_absolute_url()).content.decode()
+    assert "Published copy" in text
+    assert "Draft copy" not in text and "Draft sibling" not in text
+
+
+def test_former_slug_redirects_permanently(client):
+    case = CaseStudyFactory(slug="new-slug")
+    FormerSlug.objects.create(slug="old-slug", case=case)
+    response = client.get("/cases/old-slug/")
+    assert response.status_code == 301
+    assert response["Location"] == "/cases/new-slug/"
+
+
+def test_former_slug_of_unpublished_case_is_not_found(client):
+    case = CaseStudyFactory(slug="new-draft", status="draft")
+    FormerSlug.objects.create(slug="old-draft", case=case)
+    assert client.get("/cases/old-draft/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["year_from=abc", "economy=ZZ", "sector=nope", "sdg=99", "level=x", "sort=random", "q=" + "x" * 10_000,
+     "q=%00", "year_to=-5"],
+)
+def test_bad_library_parameters_give_400_with_a_message(client, query):
+    response = client.get(f"/cases/?{query}")
+    assert response.status_code == 400
+    assert "Some filters could not be used" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["99999", "abc", "-1", "0"])
+def test_odd_page_numbers_show_a_real_page(client, theme, page):
+    make_cases(3, theme)
+    response = client.get(f"/cases/?page={page}")
+    assert response.status_code == 200
+    assert "Visible telemedicine case" in response.content.decode()
+
+
+def test_library_shows_counts_chips_and_links_that_keep_the_filters(client, theme):
+    make_cases(2, theme)
+    response = client.get("/cases/?theme=digital-government&economy=SG")
+    text = response.content.decode()
+    assert "2 case studies" in text
+    assert "Theme: Digital government" in text  # removable chip
+    assert "/api/v1/cases/export.csv?theme=digital-government&amp;economy=SG" in text
+    assert "/feeds/cases/?theme=digital-government&amp;economy=SG" in text
+
+
+def test_library_search_highlights_words(client, theme):
+    CaseStudyFactory(title="Clinic booking", summary="Telemedicine booking for remote islands.")
+    text = client.get("/cases/?q=telemedicine").content.decode()
+    assert "<mark>" in text.lower()
+
+
+def test_library_empty_state_is_helpful(client):
+    text = client.get("/cases/?q=zzzqqqxxx").content.decode()
+    assert "No case studies match" in text
+
+
+def test_library_query_count_does_not_grow_with_results(client, theme, django_assert_max_num_queries):
+    make_cases(5, theme)
+    with django_assert_max_num_queries(30) as small:
+        client.get("/cases/?theme=digital-government&q=telemedicine")
+    make_cases(45, theme)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get("/cases/?theme=digital-government&q=telemedicine")
+    assert response.context["result_count"] == 50
+
+
+def test_case_page_query_count_does_not_grow_with_its_links(client, theme, django_assert_max_num_queries):
+    case = CaseStudyFactory(themes=[theme])
+    for _ in range(2):
+        OutcomeFactory(case=case)
+        CaseLinkFactory(from_case=CaseStudyFactory(), to_case=case)
+    with django_assert_max_num_queries(40) as small:
+        client.get(case.get_absolute_url())
+    for _ in range(20):
+        OutcomeFactory(case=case)
+        ResourceFactory(case=case)
+        CaseLinkFactory(from_case=CaseStudyFactory(themes=[theme]), to_case=case)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(case.get_absolute_url())
+
+
+@pytest.mark.parametrize("url", ["/", "/economies/singapore/", "/themes/digital-government/", "/sectors/health/"])
+def test_profile_and_home_query_counts_do_not_grow(client, theme, url, django_assert_max_num_queries):
+    make_cases(3, theme)
+    with django_assert_max_num_queries(40) as small:
+        client.get(url)
+    make_cases(30, theme)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(url)
+
+
+def test_economy_profile_counts_only_published_cases(client, hidden_cases, theme):
+    make_cases(2, theme)
+    response = client.get("/economies/singapore/")
+    assert response.context["case_count"] == 2
+
+
+def test_feed_accepts_library_parameters(client, theme):
+    CaseStudyFactory(title="Singapore health", economy=Economy.objects.get(iso2="SG"))
+    CaseStudyFactory(title="Japan health", economy=Economy.objects.get(iso2="JP"))
+    text = client.get("/feeds/cases/?economy=JP").content.decode()
+    assert "Japan health" in text and "Singapore health" not in text
+
+
+def test_feed_with_bad_parameters_is_not_found(client):
+    assert client.get("/feeds/cases/?economy=ZZ").status_code == 404
+
+
+def test_sitemap_lists_published_cases_and_profiles(client, hidden_cases):
+    case = CaseStudyFactory(slug="in-the-sitemap")
+    text = client.get("/sitemap.xml").content.decode()
+    assert case.get_absolute_url() in text
+    assert "/economies/singapore/" in text and "/sectors/health/" in text
+
+
+def test_robots_txt_points_to_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+def test_security_txt_has_a_contact(client):
+    assert "Contact: mailto:" in client.get("/.well-known/security.txt").content.decode()
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_sector_page_links_into_the_library_prefiltered(client, theme):
+    make_cases(1, theme)
+    sector = Sector.objects.get(slug="health")
+    text = client.get(sector.get_absolute_url()).content.decode()
+    assert f"{reverse('cases:casestudy_list')}?sector=health" in text
