@@ -8,3 +8,7 @@ SECRET_KEY = env_str("SECRET_KEY", INSECURE_SECRET_KEY_PREFIX + "dev-only-key-ne
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 refuse_insecure_settings(debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS)
+
+# Serve static files straight from the finders (no collectstatic needed outside production).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,96 @@
+"""Conditional requests: `ETag` and `Last-Modified` on every read, `304 Not Modified` when they match.
+
+The validators are catalogue-wide and cheap: the latest change to any case that is or ever was public
+(so a withdrawal changes them too), to any vocabulary term, and to any deletion record, read in one
+query before the view does any work. Any change anywhere changes every ETag: coarse, but never stale, and
+a matching request costs that one query. The ETag also covers the path and the query string, so each
+filtered list has its own.
+
+Hard deletions show in the validators only once the deletion record (cases.api.tracking) is installed.
+"""
+
+import datetime
+import hashlib
+
+from django.apps import apps
+from django.db.models import Max, Subquery
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
+
+from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
+
+from .errors import NotModified
+
+# Change this when the representation changes, so clients holding old ETags fetch the new one.
+REPRESENTATION_VERSION = "1"
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def withdrawal_model():
+    """The deletion record, once cases/models.py installs it; None before then."""
+    try:
+        return apps.get_model("cases", "CaseWithdrawal")
+    except LookupError:
+        return None
+
+
+def _latest(queryset, field: str):
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+def catalogue_last_modified() -> datetime.datetime:
+    """When anything a public reader can see last changed, in one query."""
+    latest = {
+        "cases": _latest(CaseStudy.objects.filter(published_at__isnull=False), "updated_at"),
+        "economies": _latest(Economy.objects.all(), "updated_at"),
+        "sectors": _latest(Sector.objects.all(), "updated_at"),
+        "themes": _latest(Theme.objects.all(), "updated_at"),
+        "facets": _latest(InnovationFacet.objects.all(), "updated_at"),
+    }
+    withdrawal = withdrawal_model()
+    if withdrawal is not None:
+        latest["withdrawals"] = _latest(withdrawal.objects.all(), "withdrawn_at")
+    # The newest row of the smallest table carries every other table's latest change as a scalar subquery.
+    row = SDG.objects.order_by("-updated_at").annotate(**latest).values("updated_at", *latest).first()
+    if row is None:  # no SDGs at all (never after the reference data migration)
+        row = CaseStudy.objects.filter(published_at__isnull=False).aggregate(cases=Max("updated_at"))
+    moments = [moment for moment in row.values() if moment is not None]
+    return max(moments, default=EPOCH)
+
+
+def validators(request, last_modified: datetime.datetime) -> tuple[str, int]:
+    """(ETag, Last-Modified as a Unix time) for this request's representation."""
+    query = request.META.get("QUERY_STRING", "")
+    key = f"{REPRESENTATION_VERSION}|{last_modified.isoformat()}|{request.path}|{query}"
+    etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    return etag, int(last_modified.timestamp())
+
+
+class ConditionalMixin:
+    """For DRF views: validators computed after authentication and throttling, before any work; a 304
+    when the client's copy is current; the validators set on every successful GET."""
+
+    conditional_methods = ("GET", "HEAD")
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.etag = self.last_modified = None
+        if request.method not in self.conditional_methods:
+            return
+        self.etag, self.last_modified = validators(request, catalogue_last_modified())
+        response = get_conditional_response(request, etag=self.etag, last_modified=self.last_modified)
+        if response is not None and response.status_code == 304:
+            self._set_validators(response)
+            raise NotModified(response)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "etag", None) and 200 <= response.status_code < 300:
+            self._set_validators(response)
+        return response
+
+    def _set_validators(self, response):
+        response["ETag"] = quote_etag(self.etag)
+        response["Last-Modified"] = http_date(self.last_modified)
+        # Caches may keep a copy but must ask again (cheaply, with the validators) before reusing it.
+        response["Cache-Control"] = "public, no-cache"

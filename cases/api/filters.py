@@ -1,0 +1,112 @@
+"""The API's view of the one FilterSet: the library's parameters unchanged, plus `updated_since` and
+`ordering`, which only a harvesting client needs."""
+
+import datetime
+
+import django_filters as filters
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions
+
+from cases.filters import CaseStudyFilterSet
+
+# ordering value -> database ordering; the id makes every order total, so pages never overlap.
+API_ORDERINGS = {
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "published": ("published_at", "id"),
+    "-published": ("-published_at", "-id"),
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "year": ("year_launched", "id"),
+    "-year": ("-year_launched", "-id"),
+}
+ORDERING_CHOICES = [(value, value) for value in API_ORDERINGS]
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date and time, as UTC; a time without an offset is taken as UTC.
+
+    Accepts RFC 3339's lower-case `t` and `z`, and refuses (rather than crashes on) a moment that only
+    exists beyond year 9999 or before year 1 once converted to UTC.
+    """
+
+    default_error_messages = {
+        "invalid": _("Enter an ISO 8601 date and time, e.g. 2025-01-31T12:00:00Z."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().upper()
+        try:
+            moment = super().to_python(value)
+        except OverflowError as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
+class CaseStudyApiFilterSet(CaseStudyFilterSet):
+    """The library's FilterSet, unchanged, and two parameters for harvesting clients."""
+
+    updated_since = UtcIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Updated since"),
+        help_text=_("Only cases changed at or after this moment (ISO 8601; UTC when no offset is given)."),
+    )
+    ordering = filters.ChoiceFilter(
+        choices=ORDERING_CHOICES, method="filter_ordering", empty_label=None, label=_("Ordering"),
+        help_text=_(
+            "Order of the results; a leading '-' reverses it. Overrides `sort`. "
+            "updated: last change; published: first publication; title; year: year launched."
+        ),
+    )
+
+    class Meta(CaseStudyFilterSet.Meta):
+        pass
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        ordering = self.form.cleaned_data.get("ordering")
+        return queryset.order_by(*API_ORDERINGS[ordering]) if ordering else queryset
+
+
+class ChangesFilterSet(filters.FilterSet):
+    """The changes feed's one parameter."""
+
+    since = UtcIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", required=True, label=_("Since"),
+        help_text=_("Report changes at or after this moment (ISO 8601; UTC when no offset is given)."),
+    )
+
+
+NUL = "\x00"
+
+
+def reject_nul_characters(query_params) -> None:
+    """A 400 for any parameter holding a NUL character, which no database text column can compare with."""
+    bad = sorted(
+        {name for name, values in query_params.lists() if NUL in name or any(NUL in value for value in values)}
+    )
+    if bad:
+        raise exceptions.ValidationError({name: [_("Null characters are not allowed.")] for name in bad})
+
+
+class ApiFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing NUL characters before any value reaches the database."""
+
+    def filter_queryset(self, request, queryset, view):
+        reject_nul_characters(request.query_params)
+        return super().filter_queryset(request, queryset, view)

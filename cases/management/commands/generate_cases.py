@@ -1,0 +1,69 @@
+"""Fill the catalogue with synthetic published cases, for load tests and benchmarks (see cases/generation.py)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import reset_queries
+from django.utils import timezone
+
+from cases.generation import CaseGenerator, ReferenceData, case_slug, insert_batch
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+class Command(BaseCommand):
+    help = (
+        "Create COUNT synthetic, realistic published case studies with bulk inserts (for load tests and "
+        "benchmarks). The same --seed always gives the same cases, with slugs gen-<seed>-1 ... "
+        "gen-<seed>-<count>. Running it again with a seed already used is safe: cases whose slug already "
+        "exists are skipped and counted as skipped, so a rerun with the same --count adds nothing and a rerun "
+        "with a larger --count adds only the missing ones."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, required=True, help="How many cases to generate (at least 1).")
+        parser.add_argument("--seed", type=int, default=0, help="Random seed, 0 or more (default 0).")
+        parser.add_argument(
+            "--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+            help=f"Cases per insert transaction and progress line (default {DEFAULT_BATCH_SIZE}).",
+        )
+
+    def handle(self, *args, count, seed, batch_size, **options):
+        if count < 1:
+            raise CommandError(f"--count must be at least 1, not {count}.")
+        if seed < 0:
+            raise CommandError(f"--seed must be 0 or more, not {seed}.")
+        if batch_size < 1:
+            raise CommandError(f"--batch-size must be at least 1, not {batch_size}.")
+        reference = ReferenceData.load()
+        if missing := reference.missing():
+            raise CommandError(f"No {', '.join(missing)} in the database: run `manage.py migrate` first.")
+
+        generator = CaseGenerator(seed, reference, today=timezone.now().date())
+        self.stdout.write(
+            f"Generating {count:,} cases with seed {seed} ({case_slug(seed, 1)} to {case_slug(seed, count)}), "
+            f"{batch_size:,} per batch"
+        )
+        started = time.perf_counter()
+        created = skipped = links = outcomes = 0
+        for batch_start in range(1, count + 1, batch_size):
+            numbers = range(batch_start, min(batch_start + batch_size, count + 1))
+            result = insert_batch([generator.case(number) for number in numbers])
+            # With DEBUG on, Django keeps every query's SQL; each batch's is megabytes long.
+            reset_queries()
+            created += result.created
+            skipped += result.skipped
+            links += result.links
+            outcomes += result.outcomes
+            elapsed = time.perf_counter() - started
+            self.stdout.write(
+                f"  {numbers[-1]:,}/{count:,}: {created:,} created, {skipped:,} skipped, {links:,} links, "
+                f"{outcomes:,} outcomes, {elapsed:.1f} s"
+            )
+
+        elapsed = time.perf_counter() - started
+        rate = created / elapsed if elapsed else 0.0
+        summary = f"Generated {created} cases in {elapsed:.1f} s ({rate:.0f} cases/s)"
+        if skipped:
+            summary += f"; skipped {skipped} that already existed (seed {seed})"
+        self.stdout.write(self.style.SUCCESS(summary))
