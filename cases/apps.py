@@ -5,3 +5,6 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Case studies"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects cache invalidation

@@ -149,6 +149,17 @@ class CaseStudyFilterSet(FilterSet):
             return ("-search_rank", "-published_at", "-id") if has_words else SORT_ORDERINGS["newest"]
         return SORT_ORDERINGS[sort]
 
+    def cache_parts(self) -> tuple:
+        """What identifies this selection in a cache key: the valid parameters, order-independent."""
+        data = self.form.cleaned_data
+        parts = []
+        for name in sorted(data):
+            value = data[name]
+            if hasattr(value, "__iter__") and not isinstance(value, str):
+                value = sorted(str(getattr(item, "pk", item)) for item in value)
+            parts.append((name, str(value) if not isinstance(value, list) else value))
+        return tuple(parts)
+
     @property
     def search_words(self) -> str:
         return (self.form.cleaned_data.get("q") or "").strip() if self.is_bound and self.is_valid() else ""

@@ -3,12 +3,15 @@ CaseStudyFilterSet; they are complete without JavaScript."""
 
 import json
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.utils.functional import cached_property
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 
+from .caching import cached
 from .citation import citation_formats
 from .facets import facet_counts
 from .filters import SORT_CHOICES, CaseStudyFilterSet
@@ -18,6 +21,18 @@ from .search import add_snippets, did_you_mean
 
 RESULTS_PER_PAGE = 20
 PUBLISHED = Q(cases__status="published")
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total is cached per selection and catalogue version."""
+
+    def __init__(self, *args, cache_parts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cache_parts = cache_parts
+
+    @cached_property
+    def count(self):
+        return cached("library-count", self.cache_parts, lambda: self.object_list.count())
 
 
 class PublishedCasesMixin:
@@ -65,9 +80,15 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         return self.filterset.qs.for_listing()
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
+        selection = self.filterset.cache_parts()
+        paginator = CachedCountPaginator(queryset, page_size, cache_parts=selection)
         # An out-of-range or malformed page shows the nearest real page rather than an error.
         page = paginator.get_page(self.request.GET.get("page"))
+        # The ids of a page of results are cached too: ranking many matches is the costly part of a search.
+        ids = cached("library-page", (selection, page.number, page_size),
+                     lambda: list(page.object_list.values_list("pk", flat=True)))
+        by_id = self.published_cases().for_listing().in_bulk(ids)
+        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):

@@ -1,0 +1,136 @@
+"""Benchmark the case library's pages at scale: p50/p95 server time and SQL time per request.
+
+    .venv/bin/python bench/pages.py [--cases 100000] [--requests 60] [--database-url postgres://...]
+
+Fills a PostgreSQL database (default `observatory_bench`, created and migrated if missing) with generated
+cases up to --cases, then requests each scenario in-process through Django's test client (server time: the
+whole Django request, without network) while timing every SQL statement, and prints one line a scenario.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def prepare_database(url: str, cases: int) -> None:
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="observatory.settings.dev")
+    name = url.rsplit("/", 1)[-1]
+    server = url.rsplit("/", 1)[0]
+    exists = subprocess.run(
+        ["psql", f"{server}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    if not exists:
+        print(f"Creating database {name}", flush=True)
+        subprocess.run(["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    count = int(subprocess.run(
+        ["psql", url, "-tAc", "SELECT count(*) FROM cases_casestudy WHERE status = 'published'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip())
+    if count < cases:
+        print(f"Generating {cases - count} cases ({count} there already)", flush=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "generate_cases", "--count", str(cases - count), "--seed", str(count + 1)],
+            cwd=ROOT, env=env, check=True,
+        )
+        subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True)
+    else:
+        print(f"{count} published cases already there", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per scenario")
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/observatory_bench"))
+    args = parser.parse_args()
+
+    prepare_database(args.database_url, args.cases)
+
+    os.environ.update(
+        DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="observatory.settings.dev", DEBUG="false",
+        SECRET_KEY="bench-" + "x" * 40, ALLOWED_HOSTS="testserver",
+    )
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from cases.models import CaseStudy
+
+    with connection.cursor() as cursor:
+        # A word in a handful of cases: the rare-word search.
+        cursor.execute(
+            "SELECT word FROM ts_stat('SELECT search_vector FROM cases_casestudy TABLESAMPLE SYSTEM (5)') "
+            "WHERE ndoc BETWEEN 1 AND 3 AND length(word) > 5 ORDER BY word LIMIT 1"
+        )
+        rare_word = cursor.fetchone()[0]
+    slugs = list(CaseStudy.objects.published().order_by("?").values_list("slug", flat=True)[:200])
+    rng = random.Random(7)
+    scenarios = {
+        "library, unfiltered": lambda: "/cases/",
+        "library, two facets": lambda: "/cases/?sector=health&economy=SG",
+        "library, common word": lambda: "/cases/?q=digital",
+        f"library, rare word ({rare_word})": lambda: f"/cases/?q={rare_word}",
+        "case page": lambda: f"/cases/{rng.choice(slugs)}/",
+    }
+
+    sql_time = [0.0]
+
+    def timer(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_time[0] += time.perf_counter() - start
+
+    from django.core.cache import cache
+
+    client = Client()
+    print(f"{'scenario':50} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8}  (n={args.requests})")
+    results = {}
+    # "cold": the cache is emptied before every request (first visitor after a change to the catalogue);
+    # "warm": the same selection was asked for before (cached facet counts, totals, result ids, related).
+    runs = [(f"{name}, {state}", make_url, state) for name, make_url in scenarios.items() for state in ("cold", "warm")]
+    for name, make_url, state in runs:
+        for _ in range(5):  # warm-up: connection, PostgreSQL buffers
+            client.get(make_url())
+        totals, sqls = [], []
+        with connection.execute_wrapper(timer):
+            for _ in range(args.requests):
+                url = make_url()
+                if state == "cold":
+                    cache.clear()
+                sql_time[0] = 0.0
+                start = time.perf_counter()
+                response = client.get(url)
+                totals.append((time.perf_counter() - start) * 1000)
+                sqls.append(sql_time[0] * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+        results[name] = (percentile(totals, .5), percentile(totals, .95), percentile(sqls, .5), percentile(sqls, .95))
+        print(f"{name:50} {results[name][0]:8.1f} {results[name][1]:8.1f} {results[name][2]:8.1f} "
+              f"{results[name][3]:8.1f}", flush=True)
+    worst = max(results.values(), key=lambda row: row[1])
+    print(f"Benchmarked {len(runs)} page scenarios x {args.requests} requests on "
+          f"{CaseStudy.objects.published().count()} published cases; worst p95 {worst[1]:.1f} ms; "
+          f"median of p50s {statistics.median(r[0] for r in results.values()):.1f} ms.")
+
+
+if __name__ == "__main__":
+    main()
