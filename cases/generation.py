@@ -35,8 +35,15 @@ FIRST_YEAR = 1995
 # Cases are published over the last few years, as a catalogue that has been growing for a while.
 PUBLISHED_WITHIN_DAYS = 6 * 365
 NARRATIVE_FIELDS = [
-    "overview", "what_is_innovative", "collaborations", "users_beneficiaries", "results_impact",
-    "challenges_failures", "conditions_for_success", "replication", "lessons_learned",
+    "overview",
+    "what_is_innovative",
+    "collaborations",
+    "users_beneficiaries",
+    "results_impact",
+    "challenges_failures",
+    "conditions_for_success",
+    "replication",
+    "lessons_learned",
 ]
 
 
@@ -66,7 +73,7 @@ DOWN, UP, COUNT = "down", "up", "count"  # how an outcome indicator moves when t
 
 @dataclass(frozen=True)
 class Topic:
-    """A field of public service: its sector, words for titles and prose, likely themes, SDGs and indicators."""
+    """A field of public service: its sector, words for titles and prose, usual themes, SDGs, indicators."""
 
     sector: str
     portfolio: str
@@ -82,10 +89,13 @@ class Topic:
     indicators: tuple[tuple[str, str, str, int, int], ...]
 
 
+# The word lists are tables: kept as compact rows rather than one word per line.
+# fmt: off
 TOPICS = (
     Topic(
         sector="economic-affairs", portfolio="Trade and Industry",
-        services=("business licensing", "company registration", "construction permits", "export certification",
+        services=("business licensing", "company registration", "construction permits",
+                  "export certification",
                   "investment facilitation", "SME credit guarantees"),
         beneficiaries=("small businesses", "micro-enterprises", "first-time exporters", "women entrepreneurs",
                        "street vendors", "foreign investors"),
@@ -123,12 +133,14 @@ TOPICS = (
     ),
     Topic(
         sector="employment-labour", portfolio="Labour and Employment",
-        services=("job matching", "unemployment insurance claims", "skills vouchers", "apprenticeship placement",
+        services=("job matching", "unemployment insurance claims", "skills vouchers",
+                  "apprenticeship placement",
                   "labour inspection", "migrant worker registration"),
         beneficiaries=("jobseekers", "young graduates", "returning migrant workers",
                        "workers in the informal sector", "older workers", "persons with disabilities"),
         problems=("long-term unemployment among young people", "skills mismatches in the labour market",
-                  "unsafe working conditions in small factories", "exploitative recruitment of migrant workers"),
+                  "unsafe working conditions in small factories",
+                  "exploitative recruitment of migrant workers"),
         pains=("queue at the employment office every fortnight", "pay brokers to find work abroad",
                "search for vacancies in scattered newspaper listings"),
         benefits=("receive job offers matched to their skills", "claim benefits online within minutes",
@@ -188,7 +200,8 @@ TOPICS = (
                   "stock-outs of essential medicines", "late diagnosis of chronic diseases"),
         pains=("travel a full day to see a specialist", "queue before dawn for an outpatient number",
                "find clinics out of essential medicines"),
-        benefits=("consult a doctor by video from the village health post", "book appointments by text message",
+        benefits=("consult a doctor by video from the village health post",
+                  "book appointments by text message",
                   "receive reminders before each vaccination"),
         stems=("Health", "Care", "Med", "Clinic"),
         themes=("digital-government", "data-and-ai", "service-design", "behavioural-insights",
@@ -200,7 +213,8 @@ TOPICS = (
     ),
     Topic(
         sector="housing-community", portfolio="Housing and Local Government",
-        services=("social housing allocation", "building inspections", "neighbourhood upgrading", "land titling",
+        services=("social housing allocation", "building inspections", "neighbourhood upgrading",
+                  "land titling",
                   "community grants", "homelessness outreach"),
         beneficiaries=("low-income families", "informal settlers", "tenants", "neighbourhood associations",
                        "homeless people", "elderly residents"),
@@ -208,7 +222,8 @@ TOPICS = (
                   "insecure land tenure", "neglected public spaces"),
         pains=("wait years on an opaque housing list", "live without a recognised address",
                "have no say in how neighbourhood budgets are spent"),
-        benefits=("see their place on the housing list at any time", "obtain a land title in weeks rather than years",
+        benefits=("see their place on the housing list at any time",
+                  "obtain a land title in weeks rather than years",
                   "propose and vote on neighbourhood projects"),
         stems=("Home", "Neighbour", "Land", "Habitat"),
         themes=("citizen-participation", "smart-cities", "inclusion-and-equity", "open-government",
@@ -226,12 +241,14 @@ TOPICS = (
                        "senior citizens", "software developers", "rural communities"),
         problems=("duplicated data collection across agencies", "a persistent digital divide",
                   "low trust in online services", "siloed legacy systems"),
-        pains=("prove their identity again at every agency", "give the same information to several ministries",
+        pains=("prove their identity again at every agency",
+               "give the same information to several ministries",
                "travel to town for basic online services"),
         benefits=("sign documents electronically from home", "reuse verified data across services",
                   "find machine-readable data in one place"),
         stems=("Digi", "Data", "ID", "Net"),
-        themes=("digital-identity", "digital-government", "data-and-ai", "open-government", "mobile-government"),
+        themes=("digital-identity", "digital-government", "data-and-ai", "open-government",
+                "mobile-government"),
         sdgs=(9, 16, 17, 4),
         indicators=(("Services available online", "services", COUNT, 20, 3_000),
                     ("Citizens with a digital identity", "%", UP, 10, 70),
@@ -245,9 +262,11 @@ TOPICS = (
                        "regulators"),
         problems=("slow and paper-heavy procurement", "low public trust in government",
                   "weak evidence behind new regulations", "long delays in handling complaints"),
-        pains=("chase complaints through several departments", "print and sign hundreds of pages for a tender",
+        pains=("chase complaints through several departments",
+               "print and sign hundreds of pages for a tender",
                "wait months for an answer from an agency"),
-        benefits=("follow every complaint to its resolution online", "bid for public contracts electronically",
+        benefits=("follow every complaint to its resolution online",
+                  "bid for public contracts electronically",
                   "see how public money is spent"),
         stems=("Gov", "Civic", "Reform", "Serve"),
         themes=("innovation-labs", "public-sector-skills", "innovative-procurement",
@@ -259,11 +278,13 @@ TOPICS = (
     ),
     Topic(
         sector="public-order-safety-justice", portfolio="Justice",
-        services=("court case management", "emergency response dispatch", "legal aid", "road safety enforcement",
+        services=("court case management", "emergency response dispatch", "legal aid",
+                  "road safety enforcement",
                   "victim support", "disaster preparedness"),
         beneficiaries=("court users", "survivors of domestic violence", "residents of disaster-prone areas",
                        "young offenders", "police officers", "people without legal representation"),
-        problems=("court backlogs", "slow emergency response in rural areas", "underreported domestic violence",
+        problems=("court backlogs", "slow emergency response in rural areas",
+                  "underreported domestic violence",
                   "high road fatality rates"),
         pains=("wait years for a hearing", "travel long distances to reach a court",
                "report a crime without any follow-up"),
@@ -281,7 +302,8 @@ TOPICS = (
         sector="recreation-culture-religion", portfolio="Culture and Tourism",
         services=("heritage conservation", "public library services", "community sports programmes",
                   "tourism information", "museum digitisation", "cultural grants"),
-        beneficiaries=("young people", "local artisans", "visitors", "library users", "indigenous communities",
+        beneficiaries=("young people", "local artisans", "visitors", "library users",
+                       "indigenous communities",
                        "volunteers"),
         problems=("declining visits to public libraries", "loss of intangible cultural heritage",
                   "overcrowding at heritage sites", "few safe places for young people to play sport"),
@@ -307,7 +329,8 @@ TOPICS = (
                   "stagnant productivity in small manufacturers", "risk-averse public organisations"),
         pains=("wait a year for a grant decision", "find no partner for a first prototype",
                "lack the data to benchmark their productivity"),
-        benefits=("test ideas with public agencies as first customers", "apply for vouchers in a single online step",
+        benefits=("test ideas with public agencies as first customers",
+                  "apply for vouchers in a single online step",
                   "compare their productivity with their peers"),
         stems=("Inno", "Lab", "Spark", "Nova"),
         themes=("innovation-labs", "innovative-procurement", "data-and-ai", "public-sector-skills",
@@ -323,7 +346,8 @@ TOPICS = (
                   "ride-pooling for commuters", "port clearance", "public transport ticketing"),
         beneficiaries=("commuters", "truck drivers", "cyclists", "wheelchair users", "freight forwarders",
                        "school children"),
-        problems=("chronic traffic congestion", "poorly maintained rural roads", "slow cargo clearance at ports",
+        problems=("chronic traffic congestion", "poorly maintained rural roads",
+                  "slow cargo clearance at ports",
                   "unsafe walking routes to school"),
         pains=("spend two hours a day in traffic", "report potholes that are never fixed",
                "wait days for a cargo inspection"),
@@ -364,7 +388,8 @@ APPROACHES = (
 
 # Provinces or states, then cities, of each APO economy (by ISO alpha-2).
 PLACES = {
-    "BD": (("Dhaka Division", "Chattogram Division", "Khulna Division", "Rajshahi Division", "Sylhet Division"),
+    "BD": (("Dhaka Division", "Chattogram Division", "Khulna Division", "Rajshahi Division",
+    "Sylhet Division"),
            ("Dhaka", "Chattogram", "Khulna", "Sylhet", "Rajshahi", "Narayanganj")),
     "KH": (("Siem Reap Province", "Battambang Province", "Kampot Province", "Kandal Province"),
            ("Phnom Penh", "Siem Reap", "Battambang", "Sihanoukville")),
@@ -418,14 +443,17 @@ ECONOMY_WEIGHTS = {"IN": 9, "ID": 8, "JP": 8, "KR": 8, "SG": 7, "MY": 6, "TH": 6
 PARTNERS = (
     "the national statistics office", "a local university", "a civil society network",
     "the Asian Productivity Organization", "a regional development bank", "private technology providers",
-    "municipal governments", "the national productivity organisation", "the United Nations Development Programme",
+    "municipal governments", "the national productivity organisation",
+    "the United Nations Development Programme",
     "professional associations", "the ministry of finance", "community-based organisations",
     "a national research institute", "telecommunications operators", "the national audit office",
     "an international foundation",
 )
-PROGRAMME_SUFFIXES = ("Connect", "Link", "Go", "Hub", "Net", "Point", "Track", "Now", "Plus", "Ready", "Assist",
+PROGRAMME_SUFFIXES = ("Connect", "Link", "Go", "Hub", "Net", "Point", "Track", "Now", "Plus", "Ready",
+                      "Assist",
                       "Gateway", "Care", "Desk")
-PROGRAMME_WORDS = ("the initiative", "the programme", "the service", "the pilot", "the reform", "the platform")
+PROGRAMME_WORDS = ("the initiative", "the programme", "the service", "the pilot", "the reform",
+                   "the platform")
 INITIATIVE_NOUNS = ("pilot", "programme", "reform", "initiative", "platform", "project", "partnership")
 
 LEVEL_WORDS = {
@@ -448,7 +476,7 @@ TITLE_TEMPLATES = (
 NAMED_TITLE_TEMPLATES = (
     "{Name}: {approach_word} {service} for {beneficiaries}",
     "{Name}: {Service} for {beneficiaries} in {place}",
-    "{Name} – {approach_word} {service} in {place}",
+    "{Name} \u2013 {approach_word} {service} in {place}",
 )
 SUMMARY_TEMPLATES = (
     "{org} uses {approach} so that {beneficiaries} in {place} can {benefit}.",
@@ -463,8 +491,8 @@ SECTION_SENTENCES = {
         "{org} launched {name} in {year} to tackle {problem} in {place}.",
         "Before {name}, {beneficiaries} had to {pain}.",
         "{Name} relies on {approach} so that {beneficiaries} can {benefit}.",
-        "The initiative grew out of a review of {service}, which found that {beneficiaries} were poorly served "
-        "by existing arrangements.",
+        "The initiative grew out of a review of {service}, which found that {beneficiaries} were poorly "
+        "served by existing arrangements.",
         "It started as a pilot in a handful of offices and was extended once the early results were in.",
         "Its aim is simple: {beneficiaries} should be able to {benefit}.",
         "{Name} brings together parts of {service} that used to be scattered across several offices.",
@@ -474,7 +502,8 @@ SECTION_SENTENCES = {
         "By {later_year} it covered most of {place}.",
         "{Name} is now part of the government's wider programme of reform in {service}.",
         "The design was deliberately modest at first, focusing on a few high-volume transactions.",
-        "Officials describe {name} as a change in how the state relates to {beneficiaries}, not only a new tool.",
+        "Officials describe {name} as a change in how the state relates to {beneficiaries}, not only a new "
+        "tool.",
         "Around {number} {beneficiaries} used it in the first year.",
     ),
     "what_is_innovative": (
@@ -604,12 +633,14 @@ GENERIC_SUBJECTS = (
 )
 GENERIC_PREDICATES = (
     "reviewed the process every quarter", "mapped each step of the user journey",
-    "tested early prototypes with a small group of users", "documented the decisions taken and the reasons for them",
+    "tested early prototypes with a small group of users",
+    "documented the decisions taken and the reasons for them",
     "met weekly to remove bottlenecks", "compared results against the baseline survey",
     "adapted the design after the first round of feedback", "trained colleagues in neighbouring districts",
     "published progress reports on the ministry website",
     "drew on international practice while adapting it to local conditions",
-    "worked with procurement officers to simplify contracts", "collected feedback through short surveys and interviews",
+    "worked with procurement officers to simplify contracts",
+    "collected feedback through short surveys and interviews",
     "ran workshops to agree on shared standards", "negotiated data-sharing agreements between agencies",
     "kept a public log of changes to the service",
 )
@@ -622,16 +653,29 @@ GENERIC_SENTENCES = tuple(
     f"{subject} {predicate}{qualifier}."
     for subject in GENERIC_SUBJECTS for predicate in GENERIC_PREDICATES for qualifier in GENERIC_QUALIFIERS
 )
+# fmt: on
 
 # --- Distributions ---------------------------------------------------------------------------------
 
 LEVELS = (Level.NATIONAL, Level.REGIONAL, Level.LOCAL, Level.MULTI_LEVEL, Level.CROSS_BORDER)
 LEVEL_CUM = _cumulative((40, 20, 25, 10, 5))
-STAGES = (Stage.IDENTIFYING_PROBLEMS, Stage.GENERATING_IDEAS, Stage.DEVELOPING_PROPOSALS, Stage.IMPLEMENTATION,
-          Stage.EVALUATION, Stage.DIFFUSING_LESSONS)
+STAGES = (
+    Stage.IDENTIFYING_PROBLEMS,
+    Stage.GENERATING_IDEAS,
+    Stage.DEVELOPING_PROPOSALS,
+    Stage.IMPLEMENTATION,
+    Stage.EVALUATION,
+    Stage.DIFFUSING_LESSONS,
+)
 STAGE_CUM = _cumulative((6, 8, 11, 40, 20, 15))
-ORGANISATION_TYPES = (OrganisationType.GOVERNMENT, OrganisationType.NGO, OrganisationType.INTERNATIONAL,
-                      OrganisationType.ACADEMIA, OrganisationType.PRIVATE, OrganisationType.INDEPENDENT)
+ORGANISATION_TYPES = (
+    OrganisationType.GOVERNMENT,
+    OrganisationType.NGO,
+    OrganisationType.INTERNATIONAL,
+    OrganisationType.ACADEMIA,
+    OrganisationType.PRIVATE,
+    OrganisationType.INDEPENDENT,
+)
 ORGANISATION_TYPE_CUM = _cumulative((70, 8, 6, 6, 5, 5))
 PARAGRAPH_COUNT_CUM = _cumulative((22, 26, 22, 14, 10, 6))  # 1..6 paragraphs per narrative section
 SECTOR_COUNT_CUM = _cumulative((55, 30, 15))  # 1..3
@@ -646,7 +690,7 @@ OUTCOME_COUNT_CUM = _cumulative((35, 30, 20, 15))  # 0..3
 
 @dataclass(frozen=True)
 class ReferenceData:
-    """The vocabulary rows cases point to, as ids, in a stable order (so a seed means the same on any database)."""
+    """The vocabulary rows cases point to, as ids, in a stable order: a seed means the same anywhere."""
 
     economies: tuple[tuple[int, str, str], ...]  # (id, iso2, name), APO members by iso2
     sectors: dict[str, int]
@@ -666,8 +710,13 @@ class ReferenceData:
 
     def missing(self) -> list[str]:
         """The vocabularies that are empty (the reference data migration has not run)."""
-        names = {"APO economies": self.economies, "sectors": self.sectors, "themes": self.themes,
-                 "innovation facets": self.facets, "SDGs": self.sdgs}
+        names = {
+            "APO economies": self.economies,
+            "sectors": self.sectors,
+            "themes": self.themes,
+            "innovation facets": self.facets,
+            "SDGs": self.sdgs,
+        }
         return [name for name, rows in names.items() if not rows]
 
 
@@ -705,10 +754,12 @@ class CaseGenerator:
         self.all_economy_ids = [economy_id for economy_id, _, _ in reference.economies]
 
     def case(self, number: int) -> GeneratedCase:
-        """The next case, with slug number `number`: call with 1, 2, 3, ... in turn (the draws are sequential)."""
+        """The next case, numbered `number`: call with 1, 2, 3, ... in turn (the draws are sequential)."""
         rng = self.rng
         topic = rng.choice(TOPICS)
-        economy_id, iso2, economy_name = rng.choices(self.reference.economies, cum_weights=self.economy_cum)[0]
+        economy_id, iso2, economy_name = rng.choices(self.reference.economies, cum_weights=self.economy_cum)[
+            0
+        ]
         level = rng.choices(LEVELS, cum_weights=LEVEL_CUM)[0]
         stage = rng.choices(STAGES, cum_weights=STAGE_CUM)[0]
         organisation_type = rng.choices(ORGANISATION_TYPES, cum_weights=ORGANISATION_TYPE_CUM)[0]
@@ -743,18 +794,32 @@ class CaseGenerator:
         beneficiaries = rng.choice(topic.beneficiaries)
         service = rng.choice(topic.services)
         context = {
-            "Name": _capitalised(name), "name": name, "place": place, "Place": _capitalised(place),
-            "economy": economy_text, "year": year_launched,
+            "Name": _capitalised(name),
+            "name": name,
+            "place": place,
+            "Place": _capitalised(place),
+            "economy": economy_text,
+            "year": year_launched,
             "later_year": min(year_launched + rng.randint(1, 4), self.current_year),
-            "service": service, "Service": _capitalised(service),
-            "beneficiaries": beneficiaries, "Beneficiaries": _capitalised(beneficiaries),
-            "problem": rng.choice(topic.problems), "pain": rng.choice(topic.pains),
-            "benefit": rng.choice(topic.benefits), "approach": approach, "Approach": approach_word,
+            "service": service,
+            "Service": _capitalised(service),
+            "beneficiaries": beneficiaries,
+            "Beneficiaries": _capitalised(beneficiaries),
+            "problem": rng.choice(topic.problems),
+            "pain": rng.choice(topic.pains),
+            "benefit": rng.choice(topic.benefits),
+            "approach": approach,
+            "Approach": approach_word,
             "approach_word": approach_word if approach_word[1:2].isupper() else approach_word.lower(),
-            "partner": partner, "Partner": _capitalised(partner), "partner2": partner2,
-            "Partner2": _capitalised(partner2), "initiative": rng.choice(INITIATIVE_NOUNS),
-            "level_word": LEVEL_WORDS[level], "pct": rng.randint(12, 78),
-            "number": f"{rng.randint(3, 900) * 100:,}", "months": rng.choice((6, 9, 12, 18, 24, 36)),
+            "partner": partner,
+            "Partner": _capitalised(partner),
+            "partner2": partner2,
+            "Partner2": _capitalised(partner2),
+            "initiative": rng.choice(INITIATIVE_NOUNS),
+            "level_word": LEVEL_WORDS[level],
+            "pct": rng.randint(12, 78),
+            "number": f"{rng.randint(3, 900) * 100:,}",
+            "months": rng.choice((6, 9, 12, 18, 24, 36)),
         }
         context["org"] = organisation = self._organisation(
             organisation_type, level, topic, economy_name, region, city, stem
@@ -779,17 +844,33 @@ class CaseGenerator:
             last_verified = published_at.date() + dt.timedelta(days=rng.randint(0, max(days_since, 0)))
         slug = case_slug(self.seed, number)
         case = CaseStudy(
-            title=title, slug=slug, summary=summary, **narrative,
-            lead_organisation=organisation, organisation_type=organisation_type, economy_id=economy_id,
-            level=level, stage=stage, year_launched=year_launched, year_ended=year_ended,
+            title=title,
+            slug=slug,
+            summary=summary,
+            **narrative,
+            lead_organisation=organisation,
+            organisation_type=organisation_type,
+            economy_id=economy_id,
+            level=level,
+            stage=stage,
+            year_launched=year_launched,
+            year_ended=year_ended,
             website=f"https://example.org/cases/{slug}" if rng.random() < 0.6 else "",
             source=f"Synthetic case made by generate_cases (seed {self.seed}).",
-            last_verified=last_verified, is_featured=rng.random() < 0.01,
-            status=Status.PUBLISHED, published_at=published_at, created_at=created_at,
+            last_verified=last_verified,
+            is_featured=rng.random() < 0.01,
+            status=Status.PUBLISHED,
+            published_at=published_at,
+            created_at=created_at,
         )
         return GeneratedCase(
-            case=case, sector_ids=sector_ids, theme_ids=theme_ids, facet_ids=facet_ids, sdg_ids=sdg_ids,
-            other_economy_ids=[other[0] for other in others], outcomes=self._outcomes(topic, year_launched),
+            case=case,
+            sector_ids=sector_ids,
+            theme_ids=theme_ids,
+            facet_ids=facet_ids,
+            sdg_ids=sdg_ids,
+            other_economy_ids=[other[0] for other in others],
+            outcomes=self._outcomes(topic, year_launched),
         )
 
     def _organisation(self, organisation_type, level, topic, economy_name, region, city, stem) -> str:
@@ -798,34 +879,64 @@ class CaseGenerator:
         region_name = region.removeprefix("the ")
         if organisation_type == OrganisationType.GOVERNMENT:
             if level == Level.REGIONAL:
-                options = (f"{region_name} Government", f"{region_name} Department of {portfolio}",
-                           f"{region_name} {portfolio} Bureau")
+                options = (
+                    f"{region_name} Government",
+                    f"{region_name} Department of {portfolio}",
+                    f"{region_name} {portfolio} Bureau",
+                )
             elif level == Level.LOCAL:
-                options = (f"{city} City Council", f"{city} Municipal Corporation", f"{city} Metropolitan Government",
-                           f"{city} {portfolio} Office")
+                options = (
+                    f"{city} City Council",
+                    f"{city} Municipal Corporation",
+                    f"{city} Metropolitan Government",
+                    f"{city} {portfolio} Office",
+                )
             else:
-                options = (f"Ministry of {portfolio}", f"National {portfolio} Agency",
-                           f"Department of {portfolio}", "Prime Minister's Delivery Unit")
+                options = (
+                    f"Ministry of {portfolio}",
+                    f"National {portfolio} Agency",
+                    f"Department of {portfolio}",
+                    "Prime Minister's Delivery Unit",
+                )
         elif organisation_type == OrganisationType.NGO:
-            options = (f"{city} Community Development Foundation", f"{economy_name} Civic Tech Network",
-                       f"Centre for {portfolio} Action", f"{region_name} Citizens' Alliance")
+            options = (
+                f"{city} Community Development Foundation",
+                f"{economy_name} Civic Tech Network",
+                f"Centre for {portfolio} Action",
+                f"{region_name} Citizens' Alliance",
+            )
         elif organisation_type == OrganisationType.INTERNATIONAL:
-            options = ("Asian Productivity Organization", f"UNDP {economy_name}", "Asian Development Bank",
-                       f"World Bank {economy_name} Office", f"UNICEF {economy_name}")
+            options = (
+                "Asian Productivity Organization",
+                f"UNDP {economy_name}",
+                "Asian Development Bank",
+                f"World Bank {economy_name} Office",
+                f"UNICEF {economy_name}",
+            )
         elif organisation_type == OrganisationType.ACADEMIA:
-            options = (f"University of {city}", f"{economy_name} Institute of Public Administration",
-                       f"{city} Institute of Technology", f"Centre for Public Policy, University of {city}")
+            options = (
+                f"University of {city}",
+                f"{economy_name} Institute of Public Administration",
+                f"{city} Institute of Technology",
+                f"Centre for Public Policy, University of {city}",
+            )
         elif organisation_type == OrganisationType.PRIVATE:
             options = (f"{stem}Tech {economy_name}", f"{city} Digital Solutions", f"{stem}Works Consulting")
         else:
-            options = (f"National Productivity Council of {economy_name}", f"{economy_name} Productivity Centre",
-                       f"Office of the Ombudsman of {economy_name}", f"{economy_name} National Audit Office")
+            options = (
+                f"National Productivity Council of {economy_name}",
+                f"{economy_name} Productivity Centre",
+                f"Office of the Ombudsman of {economy_name}",
+                f"{economy_name} National Audit Office",
+            )
         return _shorten(rng.choice(options), 200)
 
     def _section(self, section: str, context: dict) -> str:
         """One to six paragraphs of two to four sentences, about half of them particular to the section."""
         rng = self.rng
-        sizes = [rng.randint(2, 4) for _ in range(rng.choices(range(1, 7), cum_weights=PARAGRAPH_COUNT_CUM)[0])]
+        sizes = [
+            rng.randint(2, 4) for _ in range(rng.choices(range(1, 7), cum_weights=PARAGRAPH_COUNT_CUM)[0])
+        ]
         total = sum(sizes)
         own = SECTION_SENTENCES[section]
         particular = rng.sample(own, k=min(len(own), (total + 1) // 2))
@@ -848,7 +959,7 @@ class CaseGenerator:
         rng = self.rng
         count = rng.choices(range(5), cum_weights=THEME_COUNT_CUM)[0]
         themes = self.reference.themes
-        # The approach's theme first, then the topic's usual themes, now and then any theme: realistic but varied.
+        # The approach's theme, then the topic's usual themes, now and then any theme: realistic but varied.
         preferred = [approach_theme, *rng.sample(topic.themes, k=len(topic.themes))]
         chosen = list(dict.fromkeys(themes[slug] for slug in preferred if slug in themes))[:count]
         if chosen and rng.random() < 0.3:
@@ -901,12 +1012,17 @@ class CaseGenerator:
                 baseline, value = Decimal(f"{start:.{places}f}"), Decimal(f"{end:.{places}f}")
             measured_year = rng.randint(min(year_launched + 1, self.current_year), self.current_year)
             measured = dt.date(measured_year, rng.randint(1, 12), 1)
-            outcomes.append(Outcome(
-                indicator=indicator, value=value, unit=unit, baseline=baseline,
-                date=measured if measured <= self.today else None,
-                source_url="https://example.org/evaluations/" if rng.random() < 0.4 else "",
-                position=position,
-            ))
+            outcomes.append(
+                Outcome(
+                    indicator=indicator,
+                    value=value,
+                    unit=unit,
+                    baseline=baseline,
+                    date=measured if measured <= self.today else None,
+                    source_url="https://example.org/evaluations/" if rng.random() < 0.4 else "",
+                    position=position,
+                )
+            )
         return outcomes
 
 
@@ -947,7 +1063,8 @@ def insert_batch(generated: list[GeneratedCase]) -> BatchResult:
             source, target = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
             rows = [
                 through(**{source: item.case.pk, target: target_id})
-                for item in new for target_id in getattr(item, attribute)
+                for item in new
+                for target_id in getattr(item, attribute)
             ]
             through.objects.bulk_create(rows)
             result.links += len(rows)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .caching import catalogue_changed
 from .models import (
     SDG,
     CaseLink,
@@ -360,6 +361,8 @@ def import_case_records(records: list[dict], *, user=None, dry_run=False, progre
                 setattr(report, prepared.outcome, getattr(report, prepared.outcome) + 1)
             if dry_run:
                 raise _DryRunRollback
+            # bulk_create (outcomes, resources, links) sends no signals.
+            transaction.on_commit(catalogue_changed)
     except _DryRunRollback:
         pass
     return report

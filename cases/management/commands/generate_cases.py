@@ -1,4 +1,4 @@
-"""Fill the catalogue with synthetic published cases, for load tests and benchmarks (see cases/generation.py)."""
+"""Fill the catalogue with synthetic published cases for load tests and benchmarks (cases/generation.py)."""
 
 import time
 
@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries
 from django.utils import timezone
 
+from cases.caching import catalogue_changed
 from cases.generation import CaseGenerator, ReferenceData, case_slug, insert_batch
 
 DEFAULT_BATCH_SIZE = 1000
@@ -16,15 +17,19 @@ class Command(BaseCommand):
         "Create COUNT synthetic, realistic published case studies with bulk inserts (for load tests and "
         "benchmarks). The same --seed always gives the same cases, with slugs gen-<seed>-1 ... "
         "gen-<seed>-<count>. Running it again with a seed already used is safe: cases whose slug already "
-        "exists are skipped and counted as skipped, so a rerun with the same --count adds nothing and a rerun "
-        "with a larger --count adds only the missing ones."
+        "exists are skipped and counted as skipped, so a rerun with the same --count adds nothing and a "
+        "rerun with a larger --count adds only the missing ones."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, required=True, help="How many cases to generate (at least 1).")
+        parser.add_argument(
+            "--count", type=int, required=True, help="How many cases to generate (at least 1)."
+        )
         parser.add_argument("--seed", type=int, default=0, help="Random seed, 0 or more (default 0).")
         parser.add_argument(
-            "--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
             help=f"Cases per insert transaction and progress line (default {DEFAULT_BATCH_SIZE}).",
         )
 
@@ -41,8 +46,8 @@ class Command(BaseCommand):
 
         generator = CaseGenerator(seed, reference, today=timezone.now().date())
         self.stdout.write(
-            f"Generating {count:,} cases with seed {seed} ({case_slug(seed, 1)} to {case_slug(seed, count)}), "
-            f"{batch_size:,} per batch"
+            f"Generating {count:,} cases with seed {seed} "
+            f"({case_slug(seed, 1)} to {case_slug(seed, count)}), {batch_size:,} per batch"
         )
         started = time.perf_counter()
         created = skipped = links = outcomes = 0
@@ -61,6 +66,7 @@ class Command(BaseCommand):
                 f"{outcomes:,} outcomes, {elapsed:.1f} s"
             )
 
+        catalogue_changed()  # bulk_create sends no signals: make cached counts stale ourselves
         elapsed = time.perf_counter() - started
         rate = created / elapsed if elapsed else 0.0
         summary = f"Generated {created} cases in {elapsed:.1f} s ({rate:.0f} cases/s)"
