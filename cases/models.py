@@ -313,6 +313,11 @@ class CaseStudy(TimestampedModel):
         ordering = ["-published_at", "-id"]
         verbose_name = _("case study")
         verbose_name_plural = _("case studies")
+        permissions = [
+            ("publish_casestudy", _("Can publish and unpublish case studies")),
+            ("archive_casestudy", _("Can archive and restore case studies")),
+            ("edit_all_economies", _("Can curate cases of every economy")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="casestudy_slug_unique"),
             models.UniqueConstraint(
@@ -464,3 +469,72 @@ class Resource(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# --- Curation: roles, history, private submitter details ------------------------------------------
+
+
+class EditorProfile(models.Model):
+    """The economies an economy editor looks after; curators and reviewers see every economy."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="editor_profile")
+    economies = models.ManyToManyField(Economy, blank=True, related_name="editors", verbose_name=_("economies"))
+
+    class Meta:
+        verbose_name = _("editor profile")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class RevisionAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    TRANSITION = "transition", _("Status changed")
+    RESTORED = "restored", _("Restored an earlier version")
+    IMPORTED = "imported", _("Imported")
+
+
+class CaseRevision(models.Model):
+    """One recorded change to a case: who, when, what changed (field by field) and the whole case after it,
+    so any earlier version can be restored."""
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="revisions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), db_default=Now(), editable=False)
+    action = models.CharField(_("action"), max_length=20, choices=RevisionAction)
+    message = models.CharField(_("note"), max_length=500, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("revision")
+        indexes = [models.Index(fields=["case", "-created_at"], name="caserevision_case_created")]
+        constraints = [choices_constraint("action", RevisionAction, "caserevision_action_valid")]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SubmitterContact(models.Model):
+    """Who proposed a case through the public form or a partner: private, never leaves admin."""
+
+    case = models.OneToOneField(CaseStudy, on_delete=models.CASCADE, related_name="submitter")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    reference = models.CharField(_("reference number"), max_length=20)
+    created_at = models.DateTimeField(_("received"), db_default=Now(), editable=False)
+
+    class Meta:
+        verbose_name = _("submitter contact")
+        constraints = [models.UniqueConstraint(fields=["reference"], name="submittercontact_reference_unique")]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+from .api.tracking import CaseWithdrawal  # noqa: E402, F401 - the changes feed's record of deletions

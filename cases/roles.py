@@ -1,0 +1,59 @@
+"""The editorial roles, as Django groups with their permissions (created by a migration).
+
+- curator: everything, every economy, including real deletion;
+- reviewer: reads and edits every economy's cases and may publish, unpublish and archive;
+- economy editor: sees and edits only the cases of the economies in their EditorProfile; cannot publish.
+"""
+
+CURATOR = "Curator"
+REVIEWER = "Reviewer"
+ECONOMY_EDITOR = "Economy editor"
+
+CASE_CHILDREN = ["outcome", "caselink", "resource"]
+VOCABULARIES = ["economy", "sector", "theme", "innovationfacet", "sdg"]
+
+
+def _crud(model, actions=("add", "change", "view")):
+    return [f"{action}_{model}" for action in actions]
+
+
+ROLE_PERMISSIONS = {
+    CURATOR: (
+        _crud("casestudy", ("add", "change", "delete", "view"))
+        + ["publish_casestudy", "archive_casestudy", "edit_all_economies"]
+        + [p for model in CASE_CHILDREN for p in _crud(model, ("add", "change", "delete", "view"))]
+        + [p for model in VOCABULARIES for p in _crud(model, ("add", "change", "delete", "view"))]
+        + _crud("caserevision", ("view",)) + _crud("submittercontact", ("view", "change"))
+        + _crud("editorprofile", ("add", "change", "delete", "view")) + _crud("formerslug", ("view",))
+    ),
+    REVIEWER: (
+        _crud("casestudy") + ["publish_casestudy", "archive_casestudy", "edit_all_economies"]
+        + [p for model in CASE_CHILDREN for p in _crud(model, ("add", "change", "delete", "view"))]
+        + [p for model in VOCABULARIES for p in _crud(model, ("view",))]
+        + _crud("caserevision", ("view",)) + _crud("submittercontact", ("view",))
+    ),
+    ECONOMY_EDITOR: (
+        _crud("casestudy")
+        + [p for model in CASE_CHILDREN for p in _crud(model, ("add", "change", "delete", "view"))]
+        + [p for model in VOCABULARIES for p in _crud(model, ("view",))]
+        + _crud("caserevision", ("view",))
+    ),
+}
+
+
+def install_roles(apps) -> None:
+    """Create or update the role groups with exactly their permissions."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True  # create_permissions skips apps it thinks have no models
+        create_permissions(app_config, apps=apps, verbosity=0)
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        permissions = permission_model.objects.filter(content_type__app_label="cases", codename__in=codenames)
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Role {role}: unknown permissions {sorted(missing)}")
+        group.permissions.set(permissions)
