@@ -247,7 +247,8 @@ def _apply(prepared: _Prepared, *, user) -> str:
     if created:
         case = CaseStudy(slug=prepared.record["slug"], created_by=user)
     changed = created
-    desired = dict(prepared.values, economy=prepared.economy, status=prepared.status, slug=prepared.record["slug"])
+    desired = dict(prepared.values, economy_id=prepared.economy.pk, status=prepared.status,
+                   slug=prepared.record["slug"])
     for name, value in desired.items():
         if getattr(case, name) != value:
             setattr(case, name, value)

@@ -3,6 +3,8 @@
 Rules that matter are database constraints (named), not only form validation.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -124,7 +126,8 @@ class Economy(TimestampedModel):
                 name="economy_m49_format",
             ),
             models.CheckConstraint(
-                condition=Q(is_apo_member=False) | Q(apo_joined_year__gte=1961, apo_joined_year__lte=2100),
+                condition=Q(is_apo_member=False)
+                | Q(apo_joined_year__isnull=False, apo_joined_year__gte=1961, apo_joined_year__lte=2100),
                 name="economy_apo_member_has_join_year",
             ),
         ]
@@ -417,7 +420,7 @@ class Outcome(models.Model):
         verbose_name = _("outcome")
 
     def __str__(self):
-        return f"{self.indicator}: {self.value.normalize():f} {self.unit}".strip()
+        return f"{self.indicator}: {Decimal(self.value).normalize():f} {self.unit}".strip()
 
 
 class CaseLink(models.Model):

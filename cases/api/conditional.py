@@ -5,33 +5,22 @@ The validators are catalogue-wide and cheap: the latest change to any case that 
 query before the view does any work. Any change anywhere changes every ETag: coarse, but never stale, and
 a matching request costs that one query. The ETag also covers the path and the query string, so each
 filtered list has its own.
-
-Hard deletions show in the validators only once the deletion record (cases.api.tracking) is installed.
 """
 
 import datetime
 import hashlib
 
-from django.apps import apps
 from django.db.models import Max, Subquery
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 
-from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
+from cases.models import SDG, CaseStudy, CaseWithdrawal, Economy, InnovationFacet, Sector, Theme
 
 from .errors import NotModified
 
 # Change this when the representation changes, so clients holding old ETags fetch the new one.
 REPRESENTATION_VERSION = "1"
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-
-
-def withdrawal_model():
-    """The deletion record, once cases/models.py installs it; None before then."""
-    try:
-        return apps.get_model("cases", "CaseWithdrawal")
-    except LookupError:
-        return None
 
 
 def _latest(queryset, field: str):
@@ -41,19 +30,17 @@ def _latest(queryset, field: str):
 def catalogue_last_modified() -> datetime.datetime:
     """When anything a public reader can see last changed, in one query."""
     latest = {
-        "cases": _latest(CaseStudy.objects.filter(published_at__isnull=False), "updated_at"),
-        "economies": _latest(Economy.objects.all(), "updated_at"),
-        "sectors": _latest(Sector.objects.all(), "updated_at"),
-        "themes": _latest(Theme.objects.all(), "updated_at"),
-        "facets": _latest(InnovationFacet.objects.all(), "updated_at"),
+        "latest_cases": _latest(CaseStudy.objects.filter(published_at__isnull=False), "updated_at"),
+        "latest_economies": _latest(Economy.objects.all(), "updated_at"),
+        "latest_sectors": _latest(Sector.objects.all(), "updated_at"),
+        "latest_themes": _latest(Theme.objects.all(), "updated_at"),
+        "latest_facets": _latest(InnovationFacet.objects.all(), "updated_at"),
+        "latest_withdrawals": _latest(CaseWithdrawal.objects.all(), "withdrawn_at"),
     }
-    withdrawal = withdrawal_model()
-    if withdrawal is not None:
-        latest["withdrawals"] = _latest(withdrawal.objects.all(), "withdrawn_at")
     # The newest row of the smallest table carries every other table's latest change as a scalar subquery.
     row = SDG.objects.order_by("-updated_at").annotate(**latest).values("updated_at", *latest).first()
     if row is None:  # no SDGs at all (never after the reference data migration)
-        row = CaseStudy.objects.filter(published_at__isnull=False).aggregate(cases=Max("updated_at"))
+        row = CaseStudy.objects.filter(published_at__isnull=False).aggregate(latest_cases=Max("updated_at"))
     moments = [moment for moment in row.values() if moment is not None]
     return max(moments, default=EPOCH)
 

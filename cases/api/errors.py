@@ -16,7 +16,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:observatory:problem:"
 
 
-class NotModified(Exception):  # noqa: N818 - named for the HTTP status it stands for
+class NotModified(Exception):
     """Raised by a conditional GET whose validators match: answered with the prepared 304 response."""
 
     def __init__(self, response):
@@ -29,7 +29,8 @@ def problem_response(*, status_code: int, code: str, title: str, detail: str, er
     if errors is not None:
         body["errors"] = errors
     response = HttpResponse(
-        json.dumps(body, cls=JSONEncoder, ensure_ascii=False), status=status_code,
+        json.dumps(body, cls=JSONEncoder, ensure_ascii=False),
+        status=status_code,
         content_type=PROBLEM_CONTENT_TYPE,
     )
     for name, value in (headers or {}).items():
@@ -53,10 +54,7 @@ def field_errors(detail) -> dict[str, list[str]]:
 
 
 def _validation_detail(errors: dict[str, list[str]]) -> str:
-    parts = [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
-    return _("Invalid value for %(fields)s. %(messages)s") % {
-        "fields": ", ".join(f"`{name}`" for name in errors), "messages": " ".join(parts)
-    }
+    return " ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 
 def problem_exception_handler(exc, context):
@@ -79,14 +77,21 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = field_errors(exc.detail)
         return problem_response(
-            status_code=exc.status_code, code="invalid-parameters", title=_("Invalid request parameters"),
-            detail=_validation_detail(errors), errors=errors, headers=headers,
+            status_code=exc.status_code,
+            code="invalid-parameters",
+            title=_("Invalid request parameters"),
+            detail=_validation_detail(errors),
+            errors=errors,
+            headers=headers,
         )
     code = exc.get_codes()
     code = code if isinstance(code, str) else exc.default_code
     return problem_response(
-        status_code=exc.status_code, code=code.replace("_", "-"), title=_status_title(exc.status_code),
-        detail=" ".join(_messages(exc.detail)), headers=headers,
+        status_code=exc.status_code,
+        code=code.replace("_", "-"),
+        title=_status_title(exc.status_code),
+        detail=" ".join(_messages(exc.detail)),
+        headers=headers,
     )
 
 
@@ -100,6 +105,8 @@ def _status_title(status_code: int) -> str:
 def not_found(request, *args, **kwargs):
     """Any address under /api/ that names no endpoint."""
     return problem_response(
-        status_code=status.HTTP_404_NOT_FOUND, code="not-found", title=_status_title(404),
+        status_code=status.HTTP_404_NOT_FOUND,
+        code="not-found",
+        title=_status_title(404),
         detail=_("No API endpoint at this address. The endpoints are listed at /api/docs/."),
     )

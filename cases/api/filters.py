@@ -60,11 +60,16 @@ class CaseStudyApiFilterSet(CaseStudyFilterSet):
     """The library's FilterSet, unchanged, and two parameters for harvesting clients."""
 
     updated_since = UtcIsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label=_("Updated since"),
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("Updated since"),
         help_text=_("Only cases changed at or after this moment (ISO 8601; UTC when no offset is given)."),
     )
     ordering = filters.ChoiceFilter(
-        choices=ORDERING_CHOICES, method="filter_ordering", empty_label=None, label=_("Ordering"),
+        choices=ORDERING_CHOICES,
+        method="filter_ordering",
+        empty_label=None,
+        label=_("Ordering"),
         help_text=_(
             "Order of the results; a leading '-' reverses it. Overrides `sort`. "
             "updated: last change; published: first publication; title; year: year launched."
@@ -87,7 +92,10 @@ class ChangesFilterSet(filters.FilterSet):
     """The changes feed's one parameter."""
 
     since = UtcIsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", required=True, label=_("Since"),
+        field_name="updated_at",
+        lookup_expr="gte",
+        required=True,
+        label=_("Since"),
         help_text=_("Report changes at or after this moment (ISO 8601; UTC when no offset is given)."),
     )
 
@@ -95,18 +103,31 @@ class ChangesFilterSet(filters.FilterSet):
 NUL = "\x00"
 
 
-def reject_nul_characters(query_params) -> None:
-    """A 400 for any parameter holding a NUL character, which no database text column can compare with."""
-    bad = sorted(
-        {name for name, values in query_params.lists() if NUL in name or any(NUL in value for value in values)}
-    )
-    if bad:
-        raise exceptions.ValidationError({name: [_("Null characters are not allowed.")] for name in bad})
+def check_query(query_params, *, filterset_class=None, single=()) -> None:
+    """A 400 for what no filter should see: NUL characters (no database text column can compare with
+    them) and a single-valued parameter given more than once (which value was meant?)."""
+    errors = {}
+    for name, values in query_params.lists():
+        if NUL in name or any(NUL in value for value in values):
+            errors[name] = [_("Null characters are not allowed.")]
+    single = set(single)
+    if filterset_class is not None:
+        single |= {
+            name
+            for name, declared in filterset_class.base_filters.items()
+            if not isinstance(declared, filters.MultipleChoiceFilter)
+        }
+    for name in sorted(single):
+        if len(query_params.getlist(name)) > 1 and name not in errors:
+            errors[name] = [_("Give this parameter once.")]
+    if errors:
+        raise exceptions.ValidationError(errors)
 
 
 class ApiFilterBackend(DjangoFilterBackend):
-    """django-filter's backend, refusing NUL characters before any value reaches the database."""
+    """django-filter's backend, refusing NUL characters and repeated single values before any value
+    reaches the FilterSet."""
 
     def filter_queryset(self, request, queryset, view):
-        reject_nul_characters(request.query_params)
+        check_query(request.query_params, filterset_class=self.get_filterset_class(view, queryset))
         return super().filter_queryset(request, queryset, view)

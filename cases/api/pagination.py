@@ -27,6 +27,8 @@ MAX_HARVEST_PAGE_SIZE = 500
 
 def whole_number_parameter(request, name: str, *, default: int, minimum: int = 1, maximum: int | None = None):
     """The integer query parameter `name`, or `default` when absent; a 400 naming it when it is not one."""
+    if len(request.query_params.getlist(name)) > 1:
+        raise exceptions.ValidationError({name: [_("Give this parameter once.")]})
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -50,7 +52,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     page_query_description = _("Page number, from 1.")
     page_size_query_description = _("Results per page: %(default)s by default, at most %(max)s.") % {
-        "default": DEFAULT_PAGE_SIZE, "max": MAX_PAGE_SIZE
+        "default": DEFAULT_PAGE_SIZE,
+        "max": MAX_PAGE_SIZE,
     }
 
     def get_page_size(self, request):
@@ -64,6 +67,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
+            parameter["allowEmptyValue"] = True  # empty means the default
             parameter["schema"]["minimum"] = 1
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["maximum"] = self.max_page_size
@@ -110,6 +114,8 @@ class KeysetPagination(pagination.BasePagination):
     ordering = ("updated_at", "id")
 
     def cursor(self, request):
+        if len(request.query_params.getlist(self.cursor_query_param)) > 1:
+            raise exceptions.ValidationError({self.cursor_query_param: [_("Give this parameter once.")]})
         raw = request.query_params.get(self.cursor_query_param)
         return decode_cursor(raw, name=self.cursor_query_param) if raw else None
 
@@ -155,7 +161,9 @@ def keyset_page_schema(results_schema):
         "required": ["next", "results"],
         "properties": {
             "next": {
-                "type": "string", "nullable": True, "format": "uri",
+                "type": "string",
+                "nullable": True,
+                "format": "uri",
                 "description": "The next page, or null on the last page.",
             },
             "results": results_schema,
@@ -166,14 +174,25 @@ def keyset_page_schema(results_schema):
 def keyset_parameters(paginator) -> list[dict]:
     return [
         {
-            "name": paginator.cursor_query_param, "required": False, "in": "query",
+            "name": paginator.cursor_query_param,
+            "required": False,
+            "in": "query",
             "description": "Where to go on from: copy it from the `next` link of the previous page.",
             "schema": {"type": "string"},
         },
         {
-            "name": paginator.page_size_query_param, "required": False, "in": "query",
-            "description": f"Results per page: {paginator.page_size} by default, at most {paginator.max_page_size}.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": paginator.max_page_size,
-                       "default": paginator.page_size},
+            "name": paginator.page_size_query_param,
+            "required": False,
+            "in": "query",
+            "allowEmptyValue": True,
+            "description": (
+                f"Results per page: {paginator.page_size} by default, at most {paginator.max_page_size}."
+            ),
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": paginator.max_page_size,
+                "default": paginator.page_size,
+            },
         },
     ]

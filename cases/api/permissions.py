@@ -8,7 +8,10 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
 class ReadOnly(BasePermission):
-    """GET, HEAD and OPTIONS for everyone; every other method refused."""
+    """GET, HEAD and OPTIONS for everyone; any other method the view implements is refused (403).
+
+    A method the view does not implement at all passes here, so that it is answered 405 (with Allow).
+    """
 
     def has_permission(self, request, view):
-        return request.method in SAFE_METHODS
+        return request.method in SAFE_METHODS or not hasattr(view, request.method.lower())

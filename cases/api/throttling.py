@@ -12,7 +12,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
 class LiveRatesMixin:
     @property
-    def THROTTLE_RATES(self):  # noqa: N802 - the attribute DRF's SimpleRateThrottle reads
+    def THROTTLE_RATES(self):
         return api_settings.DEFAULT_THROTTLE_RATES
 
 

@@ -1,10 +1,9 @@
 """A record of cases deleted after they were public, so that the changes feed can tell partners to remove
 them (an unpublished or archived case is still a row, with its `updated_at`; a deleted one leaves nothing).
 
-Not installed yet: models live in cases/models.py, which should import `CaseWithdrawal` from here
-(`from .api.tracking import CaseWithdrawal  # noqa: F401`) and get a migration. Importing this module also
-connects `record_deletion`. Until then the changes feed reports unpublished and archived cases only; it
-looks the model up by name (cases.api.conditional.withdrawal_model), so nothing else needs to change.
+Installed by cases/models.py, which imports `CaseWithdrawal` from here (migration 0005); importing this
+module also connects `record_deletion`, so every deletion of a once-public case leaves a record, whether
+it comes from the admin, a queryset's delete() or a command.
 """
 
 from django.db import models

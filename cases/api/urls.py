@@ -1,5 +1,46 @@
-from django.urls import path
+"""/api/: version 1 of the partner API, its OpenAPI document and its readable docs (served from the project,
+no CDN). Fixed addresses under cases/ come before the router's cases/<slug>/."""
+
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+from .errors import not_found
 
 app_name = "api"
 
-urlpatterns: list = [path("v1/", lambda request: None)] if False else []
+router = DefaultRouter()
+router.register("cases", views.CaseStudyViewSet, basename="case")
+router.register("economies", views.EconomyViewSet, basename="economy")
+router.register("sectors", views.SectorViewSet, basename="sector")
+router.register("themes", views.ThemeViewSet, basename="theme")
+router.register("innovation-facets", views.InnovationFacetViewSet, basename="innovation-facet")
+router.register("sdgs", views.SDGViewSet, basename="sdg")
+
+# Swagger UI sets inline styles; everything else stays as strict as the rest of the site.
+docs_csp = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], "img-src": [CSP.SELF, "data:"]}
+
+v1 = [
+    path("cases/facet-counts/", views.FacetCountsView.as_view(), name="case-facet-counts"),
+    path("cases/changes/", views.CaseChangesView.as_view(), name="case-changes"),
+    path("cases/export.csv", views.CaseCSVExportView.as_view(), name="case-export-csv"),
+    path("cases/export.jsonl", views.CaseJSONLinesExportView.as_view(), name="case-export-jsonl"),
+    path("suggest/", views.SuggestView.as_view(), name="suggest"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        csp_override(docs_csp)(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    re_path(r"^.*$", not_found),
+]

@@ -206,19 +206,54 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Read for everyone; a view that writes (submissions, later) must name a permission of its own.
+    "DEFAULT_PERMISSION_CLASSES": ["cases.api.permissions.ReadOnly"],
+    # No session or password authentication on the API (partner keys come with the submissions endpoint).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_FILTER_BACKENDS": ["cases.api.filters.ApiFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "cases.api.schema.ApiAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "cases.api.errors.problem_exception_handler",
+    # Exports have their own addresses (export.csv, export.jsonl); ?format= selects nothing.
+    "URL_FORMAT_OVERRIDE": None,
+    # Counted in the default cache: Redis (shared by every worker) whenever REDIS_URL is set.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cases.api.throttling.AnonymousRateThrottle",
+        "cases.api.throttling.EndpointRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_ANON_RATE", "120/minute"),
+        "export": env_str("API_EXPORT_RATE", "10/minute"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Observatory API",
-    "DESCRIPTION": "Public-sector innovation case studies: read, filter and harvest the catalogue.",
+    "DESCRIPTION": (
+        "Public-sector innovation case studies: read, filter and harvest the catalogue. Published cases "
+        "only. Anonymous reads are rate-limited (429 with Retry-After). Every read answers conditional "
+        "requests (ETag / Last-Modified, 304). Errors are problem details (application/problem+json). "
+        "Guide: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cases.api.schema.add_standard_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "cases.models.Level",
+        "StageEnum": "cases.models.Stage",
+        "OrganisationTypeEnum": "cases.models.OrganisationType",
+        "LinkRelationEnum": "cases.models.LinkRelation",
+        "ResourceKindEnum": "cases.models.ResourceKind",
+    },
 }
 
 # --- Mail (Django 6.1 MAILERS); the console by default, SMTP when EMAIL_URL-style settings are given ---

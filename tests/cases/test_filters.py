@@ -30,16 +30,43 @@ def catalogue():
     digital, design = Theme.objects.get(slug="digital-government"), Theme.objects.get(slug="service-design")
     adaptive = InnovationFacet.objects.get(slug="adaptive")
     return {
-        "sg-health": CaseStudyFactory(slug="sg-health", economy=sg, sectors=[health], themes=[digital],
-                                      sdgs=[SDG.objects.get(number=3)], level="national", stage="evaluation",
-                                      year_launched=2010),
-        "sg-education": CaseStudyFactory(slug="sg-education", economy=sg, sectors=[education], themes=[design],
-                                         level="local", stage="implementation", year_launched=2015),
-        "my-both": CaseStudyFactory(slug="my-both", economy=my, sectors=[health, education],
-                                    themes=[digital, design], facets=[adaptive], level="regional",
-                                    stage="implementation", year_launched=2020),
-        "jp-health": CaseStudyFactory(slug="jp-health", economy=jp, sectors=[health], level="local",
-                                      stage="diffusing_lessons", year_launched=2022),
+        "sg-health": CaseStudyFactory(
+            slug="sg-health",
+            economy=sg,
+            sectors=[health],
+            themes=[digital],
+            sdgs=[SDG.objects.get(number=3)],
+            level="national",
+            stage="evaluation",
+            year_launched=2010,
+        ),
+        "sg-education": CaseStudyFactory(
+            slug="sg-education",
+            economy=sg,
+            sectors=[education],
+            themes=[design],
+            level="local",
+            stage="implementation",
+            year_launched=2015,
+        ),
+        "my-both": CaseStudyFactory(
+            slug="my-both",
+            economy=my,
+            sectors=[health, education],
+            themes=[digital, design],
+            facets=[adaptive],
+            level="regional",
+            stage="implementation",
+            year_launched=2020,
+        ),
+        "jp-health": CaseStudyFactory(
+            slug="jp-health",
+            economy=jp,
+            sectors=[health],
+            level="local",
+            stage="diffusing_lessons",
+            year_launched=2022,
+        ),
         "sg-draft": CaseStudyFactory(slug="sg-draft", economy=sg, sectors=[health], status="draft"),
         "sg-archived": CaseStudyFactory(slug="sg-archived", economy=sg, sectors=[health], status="archived"),
     }
@@ -79,7 +106,9 @@ def test_parameters_combine_with_and(catalogue):
 
 
 def test_case_in_two_requested_sectors_appears_once(catalogue):
-    filterset = CaseStudyFilterSet(QueryDict("sector=health&sector=education"), queryset=CaseStudy.objects.published())
+    filterset = CaseStudyFilterSet(
+        QueryDict("sector=health&sector=education"), queryset=CaseStudy.objects.published()
+    )
     found = list(filterset.qs.values_list("slug", flat=True))
     assert sorted(found) == sorted(set(found))
     assert "my-both" in found

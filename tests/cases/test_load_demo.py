@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, Q
 
 import cases
@@ -49,9 +50,22 @@ def load_demo() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def demo_loaded_once(django_db_setup, django_db_blocker):
+    """The demo, loaded once for this module inside a transaction rolled back when the module is done.
+
+    Each test still runs in its own savepoint inside it (the `db` fixture), so a test that loads the demo
+    again leaves nothing behind for the next one.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = load_demo()
+        yield output
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def loaded(db):
-    return load_demo()
+def loaded(demo_loaded_once, db):
+    return demo_loaded_once
 
 
 def snapshot():

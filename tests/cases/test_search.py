@@ -21,7 +21,9 @@ def test_title_match_outranks_body_match():
 
 
 def test_summary_match_outranks_narrative_match(on_postgresql):
-    narrative = CaseStudyFactory(title="Alpha", summary="Nothing here.", lessons_learned="Procurement matters.")
+    narrative = CaseStudyFactory(
+        title="Alpha", summary="Nothing here.", lessons_learned="Procurement matters."
+    )
     summary = CaseStudyFactory(title="Beta", summary="Open procurement reform.", overview="Text.")
     found = search("procurement")
     assert set(found) == {narrative, summary}
@@ -78,7 +80,9 @@ def test_search_never_finds_unpublished_cases():
 
 
 def test_snippets_highlight_the_words_and_escape_html():
-    case = CaseStudyFactory(title="Clinic app", summary="Booking <script>alert(1)</script> telemedicine visits.")
+    case = CaseStudyFactory(
+        title="Clinic app", summary="Booking <script>alert(1)</script> telemedicine visits."
+    )
     cases = search("telemedicine")
     add_snippets(cases, "telemedicine")
     assert "<mark>telemedicine</mark>" in cases[0].snippet.lower()

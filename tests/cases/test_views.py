@@ -20,8 +20,9 @@ def theme():
 def hidden_cases(theme):
     """One case in every unpublished state, each with a title no published case shares."""
     return [
-        CaseStudyFactory(title=f"Hidden {status} telemedicine", slug=f"hidden-{status}", status=status,
-                         themes=[theme])
+        CaseStudyFactory(
+            title=f"Hidden {status} telemedicine", slug=f"hidden-{status}", status=status, themes=[theme]
+        )
         for status in UNPUBLISHED_STATUSES
     ]
 
@@ -38,9 +39,19 @@ def assert_no_hidden(content: bytes):
 
 
 PAGES = [
-    "/", "/cases/", "/cases/?q=telemedicine", "/cases/?theme=digital-government&economy=SG",
-    "/economies/", "/economies/singapore/", "/themes/", "/themes/digital-government/", "/sectors/",
-    "/sectors/health/", "/feeds/cases/", "/feeds/cases/?q=telemedicine", "/sitemap.xml",
+    "/",
+    "/cases/",
+    "/cases/?q=telemedicine",
+    "/cases/?theme=digital-government&economy=SG",
+    "/economies/",
+    "/economies/singapore/",
+    "/themes/",
+    "/themes/digital-government/",
+    "/sectors/",
+    "/sectors/health/",
+    "/feeds/cases/",
+    "/feeds/cases/?q=telemedicine",
+    "/sitemap.xml",
 ]
 
 
@@ -59,7 +70,9 @@ def test_unpublished_case_page_is_not_found(client, status):
 
 
 def test_case_page_shows_every_filled_section_and_outcomes(client):
-    case = CaseStudyFactory(what_is_innovative="Innovative because of X.", lessons_learned="", replication="Copied.")
+    case = CaseStudyFactory(
+        what_is_innovative="Innovative because of X.", lessons_learned="", replication="Copied."
+    )
     OutcomeFactory(case=case, indicator="Clinics connected", value=42, unit="clinics")
     ResourceFactory(case=case, title="Programme site")
     response = client.get(case.get_absolute_url())
@@ -75,8 +88,9 @@ def test_case_page_shows_every_filled_section_and_outcomes(client):
 def test_case_page_links_only_published_related_and_adapted_cases(client):
     case = CaseStudyFactory(title="Origin")
     CaseLinkFactory(from_case=CaseStudyFactory(title="Published copy"), to_case=case, relation="adapted_from")
-    CaseLinkFactory(from_case=CaseStudyFactory(title="Draft copy", status="draft"), to_case=case,
-                    relation="adapted_from")
+    CaseLinkFactory(
+        from_case=CaseStudyFactory(title="Draft copy", status="draft"), to_case=case, relation="adapted_from"
+    )
     CaseStudyFactory(title="Draft sibling", status="draft")
     text = client.get(case.get_absolute_url()).content.decode()
     assert "Published copy" in text
@@ -99,8 +113,17 @@ def test_former_slug_of_unpublished_case_is_not_found(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["year_from=abc", "economy=ZZ", "sector=nope", "sdg=99", "level=x", "sort=random", "q=" + "x" * 10_000,
-     "q=%00", "year_to=-5"],
+    [
+        "year_from=abc",
+        "economy=ZZ",
+        "sector=nope",
+        "sdg=99",
+        "level=x",
+        "sort=random",
+        "q=" + "x" * 10_000,
+        "q=%00",
+        "year_to=-5",
+    ],
 )
 def test_bad_library_parameters_give_400_with_a_message(client, query):
     response = client.get(f"/cases/?{query}")
@@ -162,7 +185,9 @@ def test_case_page_query_count_does_not_grow_with_its_links(client, theme, djang
         client.get(case.get_absolute_url())
 
 
-@pytest.mark.parametrize("url", ["/", "/economies/singapore/", "/themes/digital-government/", "/sectors/health/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/economies/singapore/", "/themes/digital-government/", "/sectors/health/"]
+)
 def test_profile_and_home_query_counts_do_not_grow(client, theme, url, django_assert_max_num_queries):
     make_cases(3, theme)
     with django_assert_max_num_queries(40) as small:

@@ -1,0 +1,315 @@
+"""Curation in the Django admin: every model of the catalogue, the case admin first.
+
+Writes that are more than "save this form" go through plain functions (cases/services.py,
+cases/workflow.py): the admin calls them and re-implements none.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .api.tracking import CaseWithdrawal
+from .models import (
+    NARRATIVE_SECTIONS,
+    SDG,
+    CaseLink,
+    CaseRevision,
+    CaseStudy,
+    Economy,
+    EditorProfile,
+    FormerSlug,
+    InnovationFacet,
+    Outcome,
+    Resource,
+    Sector,
+    Status,
+    SubmitterContact,
+    Theme,
+)
+from .services import case_change_slug
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system keeps (history, redirects, withdrawals): looked at, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+@admin.register(Economy)
+class EconomyAdmin(admin.ModelAdmin):
+    list_display = ["name", "iso2", "iso3", "subregion_name", "is_apo_member", "apo_joined_year"]
+    list_filter = ["is_apo_member", "region_name", "subregion_name"]
+    search_fields = ["name", "iso2", "iso3"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", ("iso2", "iso3")]}),
+        (
+            _("UN M49 region"),
+            {"fields": [("region_code", "region_name"), ("subregion_code", "subregion_name")]},
+        ),
+        (_("APO"), {"fields": ["is_apo_member", "apo_joined_year", "profile"]}),
+        (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
+    ]
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    """Sectors, themes and facets: a curated list, ordered by position; slugs stay stable."""
+
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Sector)
+class SectorAdmin(VocabularyAdmin):
+    list_display = ["name", "slug", "cofog_division", "position"]
+    list_filter = ["cofog_division"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(InnovationFacet)
+class InnovationFacetAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(SDG)
+class SDGAdmin(admin.ModelAdmin):
+    list_display = ["number", "name"]
+    list_display_links = ["number", "name"]
+    # `number__exact`: Django skips the integer lookup for words that are not numbers.
+    search_fields = ["number__exact", "name"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+# --- Case studies ---------------------------------------------------------------------------------
+
+
+class VerificationFilter(admin.SimpleListFilter):
+    """How recently a curator checked that the case still says what is true."""
+
+    title = _("verification")
+    parameter_name = "verification"
+
+    STALE = "stale"
+    NEVER = "never"
+    RECENT = "recent"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.STALE, _("Not verified for over a year")),
+            (self.NEVER, _("Never verified")),
+            (self.RECENT, _("Verified in the last year")),
+        ]
+
+    def queryset(self, request, queryset):
+        a_year_ago = timezone.localdate() - timedelta(days=365)
+        if self.value() == self.STALE:
+            return queryset.filter(last_verified__lt=a_year_ago)
+        if self.value() == self.NEVER:
+            return queryset.filter(last_verified__isnull=True)
+        if self.value() == self.RECENT:
+            return queryset.filter(last_verified__gte=a_year_ago)
+        return queryset
+
+
+class OutcomeInline(admin.TabularInline):
+    model = Outcome
+    extra = 0
+    fields = ["indicator", "value", "unit", "baseline", "date", "source_url", "position"]
+
+
+class CaseLinkInline(admin.TabularInline):
+    model = CaseLink
+    fk_name = "from_case"
+    extra = 0
+    fields = ["relation", "to_case", "note"]
+    autocomplete_fields = ["to_case"]
+    verbose_name = _("link to another case")
+    verbose_name_plural = _("links to other cases")
+
+
+class ResourceInline(admin.TabularInline):
+    model = Resource
+    extra = 0
+    fields = ["kind", "title", "url", "file", "alt_text", "position"]
+
+
+@admin.register(CaseStudy)
+class CaseStudyAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "economy",
+        "status",
+        "stage",
+        "year_launched",
+        "last_verified",
+        "is_featured",
+        "published_at",
+        "updated_at",
+    ]
+    list_editable = ["is_featured"]
+    list_filter = [
+        "status",
+        VerificationFilter,
+        "economy",
+        "sectors",
+        "themes",
+        "stage",
+        "year_launched",
+        "level",
+        "is_featured",
+    ]
+    list_select_related = ["economy"]
+    date_hierarchy = "published_at"
+    search_fields = ["title", "slug", "summary", "lead_organisation", "external_id", "economy__name"]
+    autocomplete_fields = ["economy", "other_economies", "sectors", "themes", "facets", "sdgs"]
+    prepopulated_fields = {"slug": ["title"]}
+    # The status, and who published when, change only through the workflow (cases/workflow.py).
+    readonly_fields = [
+        "status",
+        "published_at",
+        "published_by",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary"]}),
+        (
+            _("Who and where"),
+            {
+                "fields": ["lead_organisation", "organisation_type", "economy", "other_economies", "level"],
+            },
+        ),
+        (_("The case, in the OPSI narrative"), {"fields": [field for field, _label in NARRATIVE_SECTIONS]}),
+        (
+            _("Classification"),
+            {
+                "fields": ["sectors", "themes", "facets", "sdgs", "stage", ("year_launched", "year_ended")],
+            },
+        ),
+        (_("Sources"), {"fields": ["website", "source", "licence", "external_id", "last_verified"]}),
+        (_("Publication"), {"fields": ["status", "is_featured", "published_at", "published_by"]}),
+        (
+            _("Record"),
+            {
+                "classes": ["collapse"],
+                "fields": [("created_at", "created_by"), ("updated_at", "updated_by")],
+            },
+        ),
+    ]
+    inlines = [OutcomeInline, CaseLinkInline, ResourceInline]
+
+    def get_queryset(self, request):
+        # The search document is read only by the database; never load it into the admin.
+        return super().get_queryset(request).defer("search_vector")
+
+    def view_on_site(self, obj):
+        """Only a published case has a public page to show."""
+        return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        if not change:
+            obj.created_by = request.user
+        elif "slug" in form.changed_data:
+            # Keeps the old slug as a FormerSlug so its address answers 301 to the new one.
+            case_change_slug(case=obj, new_slug=form.cleaned_data["slug"])
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "value", "unit", "date", "case"]
+    list_select_related = ["case"]
+    search_fields = ["indicator", "case__title"]
+    autocomplete_fields = ["case"]
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(admin.ModelAdmin):
+    list_display = ["from_case", "relation", "to_case"]
+    list_filter = ["relation"]
+    list_select_related = ["from_case", "to_case"]
+    search_fields = ["from_case__title", "to_case__title"]
+    autocomplete_fields = ["from_case", "to_case"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "case"]
+    list_filter = ["kind"]
+    list_select_related = ["case"]
+    search_fields = ["title", "url", "case__title"]
+    autocomplete_fields = ["case"]
+
+
+@admin.register(FormerSlug)
+class FormerSlugAdmin(ReadOnlyAdmin):
+    """Old addresses of cases; recorded by case_change_slug() when a curator changes a slug."""
+
+    list_display = ["slug", "case", "created_at"]
+    list_select_related = ["case"]
+    search_fields = ["slug", "case__title", "case__slug"]
+
+
+# --- Curation -------------------------------------------------------------------------------------
+
+
+@admin.register(EditorProfile)
+class EditorProfileAdmin(admin.ModelAdmin):
+    list_display = ["user"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user", "economies"]
+
+
+@admin.register(CaseRevision)
+class CaseRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["case", "action", "user", "created_at", "message"]
+    list_filter = ["action"]
+    list_select_related = ["case", "user"]
+    search_fields = ["case__title", "message"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(SubmitterContact)
+class SubmitterContactAdmin(admin.ModelAdmin):
+    """Private: who proposed a case. Never leaves admin."""
+
+    list_display = ["reference", "name", "email", "organisation", "case", "created_at"]
+    list_select_related = ["case"]
+    search_fields = ["reference", "name", "email", "organisation", "case__title"]
+    autocomplete_fields = ["case"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(CaseWithdrawal)
+class CaseWithdrawalAdmin(ReadOnlyAdmin):
+    """Deleted public cases, which the partners' changes feed tells them to remove."""
+
+    list_display = ["slug", "case_id", "reason", "withdrawn_at"]
+    list_filter = ["reason"]
+    search_fields = ["slug"]

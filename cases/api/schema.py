@@ -1,0 +1,167 @@
+"""The OpenAPI document's house rules (drf-spectacular).
+
+- `ApiAutoSchema` documents the FilterSet's parameters on every view that reads through it (lists,
+  exports, facet counts, statistics), not only on DRF's list actions.
+- `FilterSetExtension` states each filter parameter's allowed values as the FilterSet knows them: the
+  vocabularies' codes and slugs as enums (read from the database when the document is made), lengths
+  and ranges.
+- `add_standard_responses`, a post-processing hook, adds the responses every operation can give: 304 to
+  conditional reads, 400 (problem details) where there are query parameters, 404, 406 and 429 (with
+  Retry-After), and serves every error as application/problem+json.
+"""
+
+import django_filters
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.utils import OpenApiParameter
+
+from .errors import PROBLEM_CONTENT_TYPE
+
+
+class ApiAutoSchema(AutoSchema):
+    def get_filter_backends(self):
+        documented = getattr(self.view, "schema_filters", None)
+        if documented is None:
+            return super().get_filter_backends()
+        return list(getattr(self.view, "filter_backends", [])) if documented else []
+
+
+class FilterSetExtension(DjangoFilterExtension):
+    target_class = "cases.api.filters.ApiFilterBackend"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        if isinstance(filter_field, django_filters.ModelMultipleChoiceFilter):
+            values = vocabulary_values(filter_field)
+            item = {"type": "integer" if all(isinstance(value, int) for value in values) else "string"}
+            item["enum"] = values
+            return [
+                build_parameter_type(
+                    name=field_name,
+                    required=filter_field.extra["required"],
+                    location=OpenApiParameter.QUERY,
+                    description=self._get_field_description(filter_field, None),
+                    schema={"type": "array", "items": item},
+                    explode=True,
+                    style="form",
+                )
+            ]
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        for parameter in parameters:
+            schema = parameter["schema"]
+            refine_parameter_schema(
+                schema["items"] if schema.get("type") == "array" else schema, filter_field
+            )
+            if not parameter.get("required") and schema.get("type") != "array":
+                # The FilterSet reads `?sort=` (as an HTML form sends it) as no choice at all.
+                parameter["allowEmptyValue"] = True
+        return parameters
+
+
+# Free text may hold anything but NUL characters (a 400): stated so that generated clients know.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def vocabulary_values(declared) -> list:
+    """The values a vocabulary filter accepts, as they appear in URLs (read from the database)."""
+    field = declared.extra.get("to_field_name") or "pk"
+    queryset = declared.extra["queryset"]
+    queryset = queryset() if callable(queryset) else queryset
+    return list(queryset.order_by(field).values_list(field, flat=True).distinct())
+
+
+def refine_parameter_schema(schema: dict, declared) -> None:
+    """Allowed values, lengths and ranges of one filter, from its own definition."""
+    extra = declared.extra
+    if isinstance(declared, django_filters.MultipleChoiceFilter | django_filters.ChoiceFilter):
+        choices = extra.get("choices")
+        choices = choices() if callable(choices) else choices
+        if choices:
+            schema["enum"] = sorted({str(value) for value, _label in choices})
+    if extra.get("max_length"):
+        schema["maxLength"] = extra["max_length"]
+    if isinstance(declared, django_filters.CharFilter):
+        schema["pattern"] = NO_NUL_PATTERN
+    if extra.get("min_value") is not None:
+        schema["minimum"] = extra["min_value"]
+    if extra.get("max_value") is not None:
+        schema["maximum"] = extra["max_value"]
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "An error, as problem details (RFC 9457).",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "description": "What kind of problem, e.g. urn:observatory:problem:invalid-parameters.",
+        },
+        "title": {"type": "string", "description": "A short summary of the kind of problem."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "detail": {"type": "string", "description": "What went wrong this time, in words."},
+        "errors": {
+            "type": "object",
+            "description": "For invalid parameters: each parameter's name with its messages.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "A parameter has a value that is not allowed; `errors` names each one with a message.",
+    "404": "Nothing here: no such case or term (or a page past the last one).",
+    "406": "The Accept header asks for a format this endpoint does not give.",
+    "429": "Too many requests: wait the number of seconds in Retry-After.",
+}
+
+
+def _problem(description, headers=None):
+    response = {
+        "description": description,
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def add_standard_responses(result, generator, request, public):
+    """Post-processing hook: the responses and error format every operation shares."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "head"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, response in list(responses.items()):
+                if code.startswith(("4", "5")):
+                    content = response.get("content", {})
+                    schema = next(iter(content.values()), {}).get("schema") if content else None
+                    if schema is not None:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": schema}}
+            responses.setdefault(
+                "304",
+                {
+                    "description": "Not modified: the ETag (If-None-Match) or date (If-Modified-Since) "
+                    "sent is current."
+                },
+            )
+            if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
+                responses.setdefault("400", _problem(ERROR_DESCRIPTIONS["400"]))
+            responses.setdefault("404", _problem(ERROR_DESCRIPTIONS["404"]))
+            responses.setdefault("406", _problem(ERROR_DESCRIPTIONS["406"]))
+            responses.setdefault(
+                "429",
+                _problem(
+                    ERROR_DESCRIPTIONS["429"],
+                    headers={
+                        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+                    },
+                ),
+            )
+    return result

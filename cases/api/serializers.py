@@ -1,0 +1,437 @@
+"""Public representations. Only fields a reader of the case page can see: never the submitter's contact,
+reviewer notes, the editorial status or who edited what.
+
+Absolute URLs are built from the request when there is one, otherwise from `base_url` in the context (so
+the exports and a management command produce the same records as the API)."""
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.models import (
+    SDG,
+    CaseStudy,
+    Economy,
+    InnovationFacet,
+    Level,
+    LinkRelation,
+    OrganisationType,
+    ResourceKind,
+    Sector,
+    Stage,
+    Theme,
+)
+
+
+def absolute_url(context, path: str) -> str:
+    """`path` (or an already absolute URL) made absolute for whoever reads the representation."""
+    if path.startswith(("http://", "https://")):
+        return path
+    request = context.get("request")
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return context["base_url"].rstrip("/") + path
+
+
+def api_path(name: str, **kwargs) -> str:
+    return reverse(f"api:{name}", kwargs=kwargs or None)
+
+
+def cases_api_path(parameter: str, value) -> str:
+    return api_path("case-list") + "?" + urlencode({parameter: value})
+
+
+# --- Fixed choices as {code, name} -----------------------------------------------------------------
+
+
+def choice_serializer(name: str, choices):
+    """A serializer showing a stored choice as {"code": ..., "name": ...}, documented with its codes."""
+
+    class ChoiceSerializer(serializers.Serializer):
+        code = serializers.ChoiceField(choices=choices.choices, read_only=True)
+        name = serializers.CharField(read_only=True)
+
+        def to_representation(self, value):
+            return {"code": value, "name": str(choices(value).label)}
+
+    ChoiceSerializer.__name__ = ChoiceSerializer.__qualname__ = f"{name}Serializer"
+    return ChoiceSerializer
+
+
+LevelSerializer = choice_serializer("Level", Level)
+StageSerializer = choice_serializer("Stage", Stage)
+OrganisationTypeSerializer = choice_serializer("OrganisationType", OrganisationType)
+LinkRelationSerializer = choice_serializer("LinkRelation", LinkRelation)
+ResourceKindSerializer = choice_serializer("ResourceKind", ResourceKind)
+
+
+# --- Vocabulary references inside a case ----------------------------------------------------------
+
+
+class EconomyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Economy
+        fields = ["iso2", "iso3", "name", "slug"]
+
+
+class SectorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sector
+        fields = ["slug", "name"]
+
+
+class ThemeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["slug", "name"]
+
+
+class FacetRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InnovationFacet
+        fields = ["slug", "name"]
+
+
+class SDGRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SDG
+        fields = ["number", "name"]
+
+
+# --- Cases ----------------------------------------------------------------------------------------
+
+
+class CaseUrlsMixin(serializers.Serializer):
+    url = serializers.SerializerMethodField(help_text="The case's page (its canonical address).")
+    api_url = serializers.SerializerMethodField(help_text="This representation in the API.")
+
+    def get_url(self, case) -> str:
+        return absolute_url(self.context, case.get_absolute_url())
+
+    def get_api_url(self, case) -> str:
+        return absolute_url(self.context, api_path("case-detail", slug=case.slug))
+
+
+class CaseListSerializer(CaseUrlsMixin, serializers.ModelSerializer):
+    """A case in a list: enough to show a result card and decide whether to fetch the rest."""
+
+    economy = EconomyRefSerializer(help_text="The primary economy.")
+    level = LevelSerializer(help_text="Level of government.")
+    stage = StageSerializer(help_text="Innovation stage.")
+    sectors = SectorRefSerializer(many=True)
+    themes = ThemeRefSerializer(many=True)
+    facets = FacetRefSerializer(many=True, help_text="Innovation facets.")
+    sdgs = SDGRefSerializer(many=True, help_text="Sustainable Development Goals.")
+
+    class Meta:
+        model = CaseStudy
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "url",
+            "api_url",
+            "lead_organisation",
+            "economy",
+            "level",
+            "stage",
+            "year_launched",
+            "sectors",
+            "themes",
+            "facets",
+            "sdgs",
+            "published_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OutcomeSerializer(serializers.Serializer):
+    indicator = serializers.CharField()
+    value = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False)
+    unit = serializers.CharField()
+    baseline = serializers.DecimalField(
+        max_digits=20, decimal_places=4, coerce_to_string=False, allow_null=True
+    )
+    date = serializers.DateField(allow_null=True, help_text="When it was measured.")
+    source_url = serializers.CharField(help_text="Where the figure comes from; may be empty.")
+
+
+class ResourceSerializer(serializers.Serializer):
+    kind = ResourceKindSerializer()
+    title = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="Absolute address of the link or file.")
+    alt_text = serializers.CharField(help_text="Alternative text of an image; may be empty.")
+
+    def get_url(self, resource) -> str:
+        target = resource.url if resource.kind == ResourceKind.LINK else resource.file.url
+        return absolute_url(self.context, target)
+
+
+class LinkedCaseSerializer(CaseUrlsMixin, serializers.ModelSerializer):
+    economy = EconomyRefSerializer()
+
+    class Meta:
+        model = CaseStudy
+        fields = ["id", "slug", "title", "url", "api_url", "economy"]
+        read_only_fields = fields
+
+
+class CaseLinkSerializer(serializers.Serializer):
+    relation = LinkRelationSerializer(
+        help_text="How the linked case relates to this one, seen from this case."
+    )
+    note = serializers.CharField()
+    case = LinkedCaseSerializer()
+
+
+# A link recorded on the other case, seen from this one.
+INVERSE_RELATION = {
+    LinkRelation.ADAPTED_FROM: LinkRelation.REPLICATED_IN,
+    LinkRelation.REPLICATED_IN: LinkRelation.ADAPTED_FROM,
+    LinkRelation.RELATED_TO: LinkRelation.RELATED_TO,
+}
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    """Everything public about a case: the narrative, vocabularies, outcomes, links and resources."""
+
+    organisation_type = OrganisationTypeSerializer()
+    website = serializers.CharField(help_text="The programme's own site; may be empty.")
+    other_economies = EconomyRefSerializer(many=True)
+    outcomes = OutcomeSerializer(many=True)
+    links = serializers.SerializerMethodField(help_text="Links to other published cases.")
+    resources = ResourceSerializer(many=True)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields[:6],
+            "overview",
+            "what_is_innovative",
+            "collaborations",
+            "users_beneficiaries",
+            "results_impact",
+            "challenges_failures",
+            "conditions_for_success",
+            "replication",
+            "lessons_learned",
+            "organisation_type",
+            *CaseListSerializer.Meta.fields[6:],
+            "other_economies",
+            "year_ended",
+            "website",
+            "licence",
+            "source",
+            "last_verified",
+            "is_featured",
+            "external_id",
+            "outcomes",
+            "links",
+            "resources",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CaseLinkSerializer(many=True))
+    def get_links(self, case):
+        """The case's links in both directions; the for_detail() prefetch keeps only published cases."""
+        links, seen = [], set()
+
+        def add(relation, other, note):
+            if other.status != "published" or (relation, other.pk) in seen:
+                return
+            seen.add((relation, other.pk))
+            links.append({"relation": relation, "note": note, "case": other})
+
+        for link in case.links_out.all():
+            add(link.relation, link.to_case, link.note)
+        for link in case.links_in.all():
+            add(INVERSE_RELATION[link.relation], link.from_case, link.note)
+        return CaseLinkSerializer(links, many=True, context=self.context).data
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One entry of the changes feed."""
+
+    id = serializers.IntegerField(help_text="The case's id: stable across slug changes; key your copy on it.")
+    slug = serializers.CharField()
+    action = serializers.ChoiceField(
+        choices=[("upsert", "upsert"), ("withdraw", "withdraw")],
+        help_text="upsert: store `case`, replacing any copy with this id; withdraw: remove your copy.",
+    )
+    reason = serializers.ChoiceField(
+        choices=[("unpublished", "unpublished"), ("archived", "archived"), ("deleted", "deleted")],
+        allow_null=True,
+        help_text="Why a case was withdrawn; null for an upsert.",
+    )
+    changed_at = serializers.DateTimeField(
+        help_text="When it changed; the feed is ordered by it, then by id."
+    )
+    case = CaseDetailSerializer(allow_null=True, help_text="The case as now published; null when withdrawn.")
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+class VocabularyUrlsMixin(serializers.Serializer):
+    url = serializers.SerializerMethodField(help_text="The term's page.")
+    api_url = serializers.SerializerMethodField(help_text="This representation in the API.")
+    cases_url = serializers.SerializerMethodField(help_text="Its published cases in the API.")
+    case_count = serializers.IntegerField(read_only=True, help_text="Published cases with this term.")
+
+    detail_route = ""
+    lookup = "slug"
+    parameter = ""
+
+    def get_url(self, term) -> str:
+        return absolute_url(self.context, term.get_absolute_url())
+
+    def get_api_url(self, term) -> str:
+        return absolute_url(
+            self.context, api_path(self.detail_route, **{self.lookup: getattr(term, self.lookup)})
+        )
+
+    def get_cases_url(self, term) -> str:
+        return absolute_url(self.context, cases_api_path(self.parameter, self.filter_value(term)))
+
+    def filter_value(self, term):
+        return getattr(term, self.lookup)
+
+
+class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
+    detail_route, lookup, parameter = "economy-detail", "iso2", "economy"
+
+    class Meta:
+        model = Economy
+        fields = [
+            "iso2",
+            "iso3",
+            "name",
+            "slug",
+            "region_code",
+            "region_name",
+            "subregion_code",
+            "subregion_name",
+            "is_apo_member",
+            "apo_joined_year",
+            "profile",
+            "case_count",
+            "url",
+            "api_url",
+            "cases_url",
+        ]
+        read_only_fields = fields
+
+
+class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
+    detail_route, parameter = "sector-detail", "sector"
+    cofog_code = serializers.CharField(read_only=True, help_text="COFOG division as two digits, e.g. 07.")
+
+    class Meta:
+        model = Sector
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "cofog_division",
+            "cofog_code",
+            "case_count",
+            "url",
+            "api_url",
+            "cases_url",
+        ]
+        read_only_fields = fields
+
+
+class ThemeSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
+    detail_route, parameter = "theme-detail", "theme"
+
+    class Meta:
+        model = Theme
+        fields = ["slug", "name", "description", "case_count", "url", "api_url", "cases_url"]
+        read_only_fields = fields
+
+
+class InnovationFacetSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
+    detail_route, parameter = "innovation-facet-detail", "facet"
+
+    class Meta:
+        model = InnovationFacet
+        fields = ["slug", "name", "description", "case_count", "url", "api_url", "cases_url"]
+        read_only_fields = fields
+
+
+class SDGSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
+    detail_route, lookup, parameter = "sdg-detail", "number", "sdg"
+
+    class Meta:
+        model = SDG
+        fields = ["number", "name", "case_count", "url", "api_url", "cases_url"]
+        read_only_fields = fields
+
+
+# --- What the pages use ---------------------------------------------------------------------------
+
+
+def _counts_field(help_text):
+    return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
+
+
+class FacetCountsByParameterSerializer(serializers.Serializer):
+    economy = _counts_field("ISO alpha-2 code -> cases.")
+    region = _counts_field("UN M49 sub-region code -> cases.")
+    sector = _counts_field("Sector slug -> cases.")
+    theme = _counts_field("Theme slug -> cases.")
+    facet = _counts_field("Innovation facet slug -> cases.")
+    sdg = _counts_field("SDG number -> cases.")
+    level = _counts_field("Level of government code -> cases.")
+    stage = _counts_field("Innovation stage code -> cases.")
+
+
+class FacetCountsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Cases matching every current parameter.")
+    facets = FacetCountsByParameterSerializer(
+        help_text="For each parameter and value, the cases matching every *other* parameter and that value; "
+        "values without cases are left out."
+    )
+
+
+class SuggestionSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.CharField(
+        help_text="The case slug, or the filter value (ISO alpha-2 code, theme slug)."
+    )
+    url = serializers.CharField(help_text="The page to go to.")
+    api_url = serializers.CharField()
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    q = serializers.CharField()
+    cases = SuggestionSerializer(many=True, help_text="Published cases whose title has a word starting so.")
+    economies = SuggestionSerializer(many=True, help_text="Economies with published cases, by name or code.")
+    themes = SuggestionSerializer(many=True, help_text="Themes with published cases.")
+
+
+class BucketSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="The value as the filter parameter takes it.")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Cases matching the parameters.")
+    with_outcomes = serializers.IntegerField(help_text="Of those, cases with at least one measured outcome.")
+    outcome_share = serializers.FloatField(
+        help_text="with_outcomes / count, from 0 to 1 (0 when count is 0)."
+    )
+    by_economy = BucketSerializer(many=True)
+    by_region = BucketSerializer(many=True)
+    by_sector = BucketSerializer(many=True)
+    by_theme = BucketSerializer(many=True)
+    by_facet = BucketSerializer(many=True)
+    by_sdg = BucketSerializer(many=True)
+    by_level = BucketSerializer(many=True)
+    by_stage = BucketSerializer(many=True)
+    by_year = BucketSerializer(many=True, help_text="By year launched; cases without one are left out.")

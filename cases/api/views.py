@@ -1,0 +1,533 @@
+"""The partner API (/api/v1/): read-only, and every case read goes through CaseStudy.objects.published() and
+the one FilterSet (CaseStudyApiFilterSet adds only `updated_since` and `ordering`)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, renderers, viewsets
+from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from cases import exporting
+from cases.facets import facet_counts
+from cases.filters import CaseStudyFilterSet
+from cases.models import (
+    SDG,
+    CaseStudy,
+    CaseWithdrawal,
+    Economy,
+    FormerSlug,
+    InnovationFacet,
+    Level,
+    Outcome,
+    Sector,
+    Stage,
+    Status,
+    Theme,
+)
+from cases.search import Unaccent, search_words, uses_full_text_search
+
+from . import serializers as api
+from .conditional import ConditionalMixin
+from .filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
+from .pagination import KeysetPagination, after_position, next_link
+from .schema import NO_NUL_PATTERN
+
+PUBLISHED_CASES = Q(cases__status=Status.PUBLISHED)
+SUGGESTIONS_PER_GROUP = 8
+MAX_SUGGEST_LENGTH = 100
+
+
+# --- Cases ----------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List published cases",
+        description="The case library's parameters, with the same meaning, plus `updated_since` and "
+        "`ordering`. Page-numbered: 20 cases a page by default, at most 100 (`page_size`).",
+    ),
+    retrieve=extend_schema(
+        summary="One published case",
+        description="Everything public about a case. A former slug answers 301 with the current address.",
+        responses={
+            200: api.CaseDetailSerializer,
+            301: OpenApiResponse(description="The case has a new slug: Location gives its address."),
+        },
+    ),
+)
+class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    filterset_class = CaseStudyApiFilterSet
+    serializer_class = api.CaseDetailSerializer
+
+    def get_queryset(self):
+        published = CaseStudy.objects.published()
+        if self.action == "list":
+            return published.for_listing().prefetch_related("facets", "sdgs")
+        return published.for_detail()
+
+    def get_serializer_class(self):
+        return api.CaseListSerializer if self.action == "list" else api.CaseDetailSerializer
+
+    def filter_queryset(self, queryset):
+        if self.action == "retrieve":
+            return queryset  # one case by its slug: the list's parameters do not apply
+        return super().filter_queryset(queryset)
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            former = FormerSlug.objects.filter(slug=kwargs["slug"], case__status=Status.PUBLISHED)
+            current = former.values_list("case__slug", flat=True).first()
+            if current is None:
+                raise
+            return HttpResponsePermanentRedirect(
+                reverse("api:case-detail", kwargs={"slug": current}, request=request)
+            )
+
+    @extend_schema(
+        operation_id="cases_harvest",
+        summary="Harvest every matching case",
+        description="For complete copies: full case records ordered by (`updated_at`, `id`), moving on "
+        "with the `next` link (an opaque cursor). A case changed while you harvest is delivered again, "
+        "newer, behind the cursor; none is skipped. 100 cases a page by default, at most 500. Takes the "
+        "library's parameters and `updated_since`; `sort` and `ordering` are ignored.",
+        responses=api.CaseDetailSerializer(many=True),
+    )
+    @action(detail=False, pagination_class=KeysetPagination)
+    def harvest(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@dataclass
+class Change:
+    id: int
+    slug: str
+    action: str
+    reason: str | None
+    changed_at: datetime
+    case: CaseStudy | None
+
+
+def change_of_case(case) -> Change:
+    if case.status == Status.PUBLISHED:
+        return Change(case.pk, case.slug, "upsert", None, case.updated_at, case)
+    reason = "archived" if case.status == Status.ARCHIVED else "unpublished"
+    return Change(case.pk, case.slug, "withdraw", reason, case.updated_at, None)
+
+
+def change_of_withdrawal(withdrawal) -> Change:
+    return Change(
+        withdrawal.case_id, withdrawal.slug, "withdraw", withdrawal.reason, withdrawal.withdrawn_at, None
+    )
+
+
+class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
+    serializer_class = api.ChangeSerializer
+    filterset_class = ChangesFilterSet
+    pagination_class = KeysetPagination
+    queryset = CaseStudy.objects.none()  # for the schema; rows come from get()
+
+    @extend_schema(
+        operation_id="cases_changes",
+        summary="What changed since a moment",
+        description="Every case published, edited or withdrawn (unpublished, archived, deleted) at or after "
+        "`since`, oldest change first, ordered by (`changed_at`, `id`) and paged with the `next` link. Apply "
+        "the entries in order: `upsert` stores the case, `withdraw` removes it. Both are idempotent, so "
+        "starting a little before your last `changed_at` is safe. 100 entries a page by default, at most "
+        "500. Cases that were never published never appear.",
+        responses=api.ChangeSerializer(many=True),
+    )
+    def get(self, request):
+        check_query(request.query_params, filterset_class=ChangesFilterSet)
+        # Every case that is or ever was public; never-published drafts and submissions stay invisible.
+        candidates = CaseStudy.objects.filter(published_at__isnull=False).defer("search_vector")
+        filterset = ChangesFilterSet(request.query_params, queryset=candidates, request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        since = filterset.form.cleaned_data["since"]
+        paginator = self.paginator
+        size = paginator.get_page_size(request)
+        position = paginator.cursor(request)
+
+        cases = filterset.qs.order_by("updated_at", "id")
+        if position is not None:
+            cases = cases.filter(after_position(position))
+        changes = [change_of_case(case) for case in cases.for_detail()[: size + 1]]
+        # Deleted cases leave only their deletion record (cases.api.tracking).
+        deleted = CaseWithdrawal.objects.filter(withdrawn_at__gte=since).order_by("withdrawn_at", "case_id")
+        if position is not None:
+            deleted = deleted.filter(after_position(position, time_field="withdrawn_at", id_field="case_id"))
+        changes += [change_of_withdrawal(row) for row in deleted[: size + 1]]
+        changes.sort(key=lambda change: (change.changed_at, change.id))
+        page = changes[:size]
+        following = (page[-1].changed_at, page[-1].id) if len(changes) > size else None
+        return Response(
+            {
+                "next": next_link(request, following) if following else None,
+                "results": api.ChangeSerializer(page, many=True, context=self.get_serializer_context()).data,
+            }
+        )
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """A download is what its address says (.csv, .jsonl), whatever the client's Accept header."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class JSONLinesRenderer(CSVRenderer):
+    media_type = "application/jsonl"
+    format = "jsonl"
+
+
+class CaseExportView(ConditionalMixin, generics.GenericAPIView):
+    """Every matching case (not one page), streamed."""
+
+    export_format = "csv"
+    filterset_class = CaseStudyApiFilterSet
+    schema_filters = True
+    throttle_scope = "export"
+    content_negotiation_class = FirstRendererNegotiation
+    queryset = CaseStudy.objects.none()  # for the schema; rows come from get()
+
+    def get_renderers(self):
+        return [CSVRenderer() if self.export_format == "csv" else JSONLinesRenderer()]
+
+    def get(self, request):
+        matching = self.filter_queryset(CaseStudy.objects.published())
+        content_type, lines = exporting.EXPORT_FORMATS[self.export_format]
+        response = StreamingHttpResponse(
+            lines(matching, base_url=request.build_absolute_uri("/")), content_type=content_type
+        )
+        stamp = timezone.now().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{self.export_format}"'
+        return response
+
+
+EXPORT_DESCRIPTION = (
+    "Every published case matching the parameters (the library's, plus `updated_since` and `ordering`), "
+    "streamed in one response, not paged. Lower rate limit than the other endpoints."
+)
+
+
+class CaseCSVExportView(CaseExportView):
+    export_format = "csv"
+
+    @extend_schema(
+        operation_id="cases_export_csv",
+        summary="Export matching cases as CSV",
+        description=EXPORT_DESCRIPTION + " One row per case; several values in a cell are separated by ';'; "
+        "cells that would start a spreadsheet formula begin with an apostrophe.",
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="A header row, then one row per case."
+            )
+        },
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class CaseJSONLinesExportView(CaseExportView):
+    export_format = "jsonl"
+
+    @extend_schema(
+        operation_id="cases_export_jsonl",
+        summary="Export matching cases as JSON Lines",
+        description=EXPORT_DESCRIPTION
+        + " One JSON object per line: the representation of GET cases/{slug}/.",
+        responses={
+            (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description="One case per line.")
+        },
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+# --- What the pages use ---------------------------------------------------------------------------
+
+
+def validated_filterset(request, filterset_class=CaseStudyFilterSet, queryset=None):
+    check_query(request.query_params, filterset_class=filterset_class)
+    queryset = CaseStudy.objects.published() if queryset is None else queryset
+    filterset = filterset_class(request.query_params, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    return filterset
+
+
+class FacetCountsView(ConditionalMixin, generics.GenericAPIView):
+    filterset_class = CaseStudyFilterSet
+    schema_filters = True
+    serializer_class = api.FacetCountsSerializer
+    queryset = CaseStudy.objects.none()  # for the schema
+
+    @extend_schema(
+        operation_id="cases_facet_counts",
+        summary="Counts for each filter value",
+        description="How many published cases each value of each filter parameter would give under the other "
+        "current parameters (OR within a parameter, AND across them), and how many match now. Takes the "
+        "library's parameters. The library page's live counts come from here.",
+        responses=api.FacetCountsSerializer,
+    )
+    def get(self, request):
+        filterset = validated_filterset(request)
+        return Response({"count": filterset.qs.order_by().count(), "facets": facet_counts(filterset)})
+
+
+class StatsView(ConditionalMixin, generics.GenericAPIView):
+    filterset_class = CaseStudyFilterSet
+    schema_filters = True
+    serializer_class = api.StatsSerializer
+    queryset = CaseStudy.objects.none()  # for the schema
+
+    @extend_schema(
+        operation_id="stats",
+        summary="Aggregates for charts",
+        description="Counts of the published cases matching the library's parameters by economy, region, "
+        "sector, theme, innovation facet, SDG, level, stage and year launched, with the share that have a "
+        "measured outcome. The statistics page's charts come from here.",
+        responses=api.StatsSerializer,
+    )
+    def get(self, request):
+        matching = validated_filterset(request).qs.order_by().values("pk")
+        cases = CaseStudy.objects.filter(pk__in=matching).order_by()
+        count = cases.count()
+        with_outcomes = (
+            cases.filter(Exists(Outcome.objects.filter(case=OuterRef("pk")))).count() if count else 0
+        )
+        return Response(
+            {
+                "count": count,
+                "with_outcomes": with_outcomes,
+                "outcome_share": round(with_outcomes / count, 4) if count else 0.0,
+                "by_economy": self.by_column(cases, "economy__iso2", "economy__name"),
+                "by_region": self.by_column(cases, "economy__subregion_code", "economy__subregion_name"),
+                "by_sector": self.by_term(Sector.objects.filter(cases__in=matching), "slug"),
+                "by_theme": self.by_term(Theme.objects.filter(cases__in=matching), "slug"),
+                "by_facet": self.by_term(InnovationFacet.objects.filter(cases__in=matching), "slug"),
+                "by_sdg": self.by_term(SDG.objects.filter(cases__in=matching), "number", order=("number",)),
+                "by_level": self.by_choice(cases, "level", Level),
+                "by_stage": self.by_choice(cases, "stage", Stage),
+                "by_year": [
+                    {"value": str(year), "label": str(year), "count": n}
+                    for year, n in cases.filter(year_launched__isnull=False)
+                    .values_list("year_launched")
+                    .annotate(n=Count("pk"))
+                    .order_by("year_launched")
+                ],
+            }
+        )
+
+    @staticmethod
+    def by_column(cases, value, label):
+        rows = cases.values_list(value, label).annotate(n=Count("pk")).order_by("-n", label)
+        return [{"value": str(code), "label": name, "count": n} for code, name, n in rows]
+
+    @staticmethod
+    def by_term(terms, value, order=None):
+        rows = (
+            terms.annotate(n=Count("cases"))
+            .order_by(*(order or ("-n", "name")))
+            .values_list(value, "name", "n")
+        )
+        return [{"value": str(code), "label": name, "count": n} for code, name, n in rows]
+
+    @staticmethod
+    def by_choice(cases, field, choices):
+        rows = cases.values_list(field).annotate(n=Count("pk")).order_by("-n", field)
+        return [{"value": code, "label": str(choices(code).label), "count": n} for code, n in rows]
+
+
+class SuggestView(ConditionalMixin, generics.GenericAPIView):
+    serializer_class = api.SuggestionsSerializer
+    filter_backends = []
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="suggest",
+        summary="Search suggestions",
+        description="Published case titles, economies and themes matching what has been typed so far (a word "
+        f"prefix), at most {SUGGESTIONS_PER_GROUP} of each. The search boxes' suggestions come from here.",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": MAX_SUGGEST_LENGTH, "pattern": NO_NUL_PATTERN},
+                required=True,
+                description=f"What has been typed, at most {MAX_SUGGEST_LENGTH} "
+                "characters. Blank gives no suggestions.",
+            ),
+        ],
+        responses=api.SuggestionsSerializer,
+    )
+    def get(self, request):
+        check_query(request.query_params, single=("q",))
+        q = request.query_params.get("q")
+        if q is None:
+            raise exceptions.ValidationError({"q": [_("This parameter is required.")]})
+        if len(q) > MAX_SUGGEST_LENGTH:
+            raise exceptions.ValidationError(
+                {"q": [_("Ensure this value has at most %(max)s characters.") % {"max": MAX_SUGGEST_LENGTH}]}
+            )
+        q = " ".join(q.split())
+        data = {"q": q, "cases": [], "economies": [], "themes": []}
+        if q:
+            data.update(cases=self.cases(q), economies=self.economies(q), themes=self.themes(q))
+        return Response(data)
+
+    def absolute(self, path):
+        return self.request.build_absolute_uri(path)
+
+    def cases(self, q):
+        published = CaseStudy.objects.published()
+        words = search_words(q)
+        if uses_full_text_search():
+            # PostgreSQL: each word a prefix of a title word (weight A of the search document): the GIN index.
+            if not words:
+                return []
+            from django.contrib.postgres.search import SearchQuery
+
+            raw = " & ".join(f"{word}:*A" for word in words)
+            matches = published.filter(
+                search_vector=SearchQuery(Unaccent(Value(raw)), search_type="raw", config="english")
+            )
+        else:
+            matches = published
+            for word in words or [q]:
+                matches = matches.filter(Q(title__istartswith=word) | Q(title__icontains=" " + word))
+        first = Case(When(title__istartswith=q, then=Value(0)), default=Value(1), output_field=IntegerField())
+        rows = matches.annotate(first=first).order_by("first", "title").values_list("slug", "title")
+        return [
+            {
+                "label": title,
+                "value": slug,
+                "url": self.absolute(reverse("cases:casestudy_detail", kwargs={"slug": slug})),
+                "api_url": reverse("api:case-detail", kwargs={"slug": slug}, request=self.request),
+            }
+            for slug, title in rows[:SUGGESTIONS_PER_GROUP]
+        ]
+
+    def economies(self, q):
+        by_name = Q(name__istartswith=q) | Q(name__icontains=" " + q)
+        if len(q) in (2, 3):
+            by_name |= Q(iso2__iexact=q) | Q(iso3__iexact=q)
+        rows = Economy.objects.with_published_counts().filter(by_name, case_count__gt=0).order_by("name")
+        return [
+            {
+                "label": economy.name,
+                "value": economy.iso2,
+                "url": self.absolute(economy.get_absolute_url()),
+                "api_url": reverse("api:economy-detail", kwargs={"iso2": economy.iso2}, request=self.request),
+            }
+            for economy in rows[:SUGGESTIONS_PER_GROUP]
+        ]
+
+    def themes(self, q):
+        rows = (
+            Theme.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES))
+            .filter(Q(name__istartswith=q) | Q(name__icontains=" " + q), case_count__gt=0)
+            .order_by("position", "name")
+        )
+        return [
+            {
+                "label": theme.name,
+                "value": theme.slug,
+                "url": self.absolute(theme.get_absolute_url()),
+                "api_url": reverse("api:theme-detail", kwargs={"slug": theme.slug}, request=self.request),
+            }
+            for theme in rows[:SUGGESTIONS_PER_GROUP]
+        ]
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+class VocabularyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """A short reference list: not paged (it is bounded and small), not filtered."""
+
+    pagination_class = None
+    filter_backends = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Economies", description="Every economy, with its published cases (as primary economy)."
+    ),
+    retrieve=extend_schema(summary="One economy, by ISO 3166 alpha-2 code"),
+)
+class EconomyViewSet(VocabularyViewSet):
+    serializer_class = api.EconomySerializer
+    lookup_field = "iso2"
+    lookup_value_regex = "[A-Za-z]{2}"
+    queryset = Economy.objects.with_published_counts().order_by("name")
+
+    def get_object(self):
+        self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
+        return super().get_object()
+
+
+@extend_schema_view(list=extend_schema(summary="Sectors"), retrieve=extend_schema(summary="One sector"))
+class SectorViewSet(VocabularyViewSet):
+    serializer_class = api.SectorSerializer
+    lookup_field = "slug"
+    queryset = Sector.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by(
+        "position", "name"
+    )
+
+
+@extend_schema_view(list=extend_schema(summary="Themes"), retrieve=extend_schema(summary="One theme"))
+class ThemeViewSet(VocabularyViewSet):
+    serializer_class = api.ThemeSerializer
+    lookup_field = "slug"
+    queryset = Theme.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by(
+        "position", "name"
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Innovation facets"), retrieve=extend_schema(summary="One innovation facet")
+)
+class InnovationFacetViewSet(VocabularyViewSet):
+    serializer_class = api.InnovationFacetSerializer
+    lookup_field = "slug"
+    queryset = InnovationFacet.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by(
+        "position", "name"
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sustainable Development Goals"),
+    retrieve=extend_schema(summary="One SDG, by number"),
+)
+class SDGViewSet(VocabularyViewSet):
+    serializer_class = api.SDGSerializer
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]{1,2}"
+    queryset = SDG.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by("number")
