@@ -87,3 +87,36 @@ def test_case_page_shows_sections_outcomes_and_citation(page, catalogue):
     assert page.locator("table.data-table").is_visible()
     assert "@misc{" in page.locator("pre.citation").nth(1).inner_text()
     assert page.locator("#diffusion").is_visible()
+
+
+def test_ticking_a_filter_updates_counts_live_from_the_public_api(page, catalogue):
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/cases/")
+    page.locator("details.facet summary", has_text="Economy").click()
+    with page.expect_response(lambda r: "/api/v1/cases/facet-counts/" in r.url):
+        page.locator("input[name=economy][value=SG]").check()
+    page.wait_for_function("document.getElementById('result-count').textContent.includes('6 case studies match')")
+    assert any("/api/v1/cases/facet-counts/?economy=SG" in url for url in requests)
+
+
+def test_search_suggestions_come_from_the_public_api_and_work_by_keyboard(page, catalogue):
+    page.goto("/cases/")
+    page.locator("#id_q").focus()
+    with page.expect_response(lambda r: "/api/v1/suggest/" in r.url):
+        page.keyboard.type("telem")
+    option = page.locator("[role=option]").first
+    option.wait_for()
+    assert page.locator("#id_q").get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    assert option.get_attribute("aria-selected") == "true"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/telemedicine-pilot-*/")
+
+
+def test_pages_make_no_third_party_requests(page, catalogue, live_server):
+    hosts = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    for path in ["/", "/cases/?q=telemedicine", "/cases/telemedicine-pilot-0/"]:
+        page.goto(path)
+    assert hosts == {live_server.url.split("/")[2]}
