@@ -47,8 +47,11 @@ run: venv node-deps
 	@$(PY) manage.py ensure_demo_admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The whole suite on PostgreSQL, then everything but the browser on SQLite (the embedded default), where the
+# tests assert the documented plain-matching fallback instead of PostgreSQL's search.
 test: venv node-deps browser-deps
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -n 2 -m "not browser" -q $(PYTEST_ARGS)
 
 # The suite without the browser, on SQLite: proves the embedded default still works.
 test-sqlite: venv node-deps

@@ -31,21 +31,37 @@ def prepare_database(url: str, cases: int) -> None:
     server = url.rsplit("/", 1)[0]
     exists = subprocess.run(
         ["psql", f"{server}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     if not exists:
         print(f"Creating database {name}", flush=True)
         subprocess.run(["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    count = int(subprocess.run(
-        ["psql", url, "-tAc", "SELECT count(*) FROM cases_casestudy WHERE status = 'published'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip())
+    count = int(
+        subprocess.run(
+            ["psql", url, "-tAc", "SELECT count(*) FROM cases_casestudy WHERE status = 'published'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     if count < cases:
         print(f"Generating {cases - count} cases ({count} there already)", flush=True)
         subprocess.run(
-            [sys.executable, "manage.py", "generate_cases", "--count", str(cases - count), "--seed", str(count + 1)],
-            cwd=ROOT, env=env, check=True,
+            [
+                sys.executable,
+                "manage.py",
+                "generate_cases",
+                "--count",
+                str(cases - count),
+                "--seed",
+                str(count + 1),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         subprocess.run(["psql", url, "-qc", "VACUUM ANALYZE"], check=True)
     else:
@@ -53,18 +69,25 @@ def prepare_database(url: str, cases: int) -> None:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=60, help="timed requests per scenario")
-    parser.add_argument("--database-url", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/observatory_bench"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/observatory_bench"),
+    )
     args = parser.parse_args()
 
     prepare_database(args.database_url, args.cases)
 
     os.environ.update(
-        DATABASE_URL=args.database_url, DJANGO_SETTINGS_MODULE="observatory.settings.dev", DEBUG="false",
-        SECRET_KEY="bench-" + "x" * 40, ALLOWED_HOSTS="testserver",
+        DATABASE_URL=args.database_url,
+        DJANGO_SETTINGS_MODULE="observatory.settings.dev",
+        DEBUG="false",
+        SECRET_KEY="bench-" + "x" * 40,
+        ALLOWED_HOSTS="testserver",
     )
     import django
 
@@ -107,7 +130,11 @@ def main():
     results = {}
     # "cold": the cache is emptied before every request (first visitor after a change to the catalogue);
     # "warm": the same selection was asked for before (cached facet counts, totals, result ids, related).
-    runs = [(f"{name}, {state}", make_url, state) for name, make_url in scenarios.items() for state in ("cold", "warm")]
+    runs = [
+        (f"{name}, {state}", make_url, state)
+        for name, make_url in scenarios.items()
+        for state in ("cold", "warm")
+    ]
     for name, make_url, state in runs:
         for _ in range(5):  # warm-up: connection, PostgreSQL buffers
             client.get(make_url())
@@ -123,13 +150,23 @@ def main():
                 totals.append((time.perf_counter() - start) * 1000)
                 sqls.append(sql_time[0] * 1000)
                 assert response.status_code == 200, (url, response.status_code)
-        results[name] = (percentile(totals, .5), percentile(totals, .95), percentile(sqls, .5), percentile(sqls, .95))
-        print(f"{name:50} {results[name][0]:8.1f} {results[name][1]:8.1f} {results[name][2]:8.1f} "
-              f"{results[name][3]:8.1f}", flush=True)
+        results[name] = (
+            percentile(totals, 0.5),
+            percentile(totals, 0.95),
+            percentile(sqls, 0.5),
+            percentile(sqls, 0.95),
+        )
+        print(
+            f"{name:50} {results[name][0]:8.1f} {results[name][1]:8.1f} {results[name][2]:8.1f} "
+            f"{results[name][3]:8.1f}",
+            flush=True,
+        )
     worst = max(results.values(), key=lambda row: row[1])
-    print(f"Benchmarked {len(runs)} page scenarios x {args.requests} requests on "
-          f"{CaseStudy.objects.published().count()} published cases; worst p95 {worst[1]:.1f} ms; "
-          f"median of p50s {statistics.median(r[0] for r in results.values()):.1f} ms.")
+    print(
+        f"Benchmarked {len(runs)} page scenarios x {args.requests} requests on "
+        f"{CaseStudy.objects.published().count()} published cases; worst p95 {worst[1]:.1f} ms; "
+        f"median of p50s {statistics.median(r[0] for r in results.values()):.1f} ms."
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ CACHE_SECONDS = 600
 def _safe(call, default=None):
     try:
         return call()
-    except Exception as error:  # noqa: BLE001 - any cache failure (Redis down, timeout) is a miss, not a 500
+    except Exception as error:
         logger.warning("Cache unavailable, answering uncached: %s", error)
         return default
 

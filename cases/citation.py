@@ -30,15 +30,17 @@ def citation_formats(case, request) -> dict[str, str]:
         f"  note = {{Accessed {accessed.isoformat()}}}\n"
         f"}}"
     )
-    ris = "\n".join([
-        "TY  - ELEC",
-        f"AU  - {author}",
-        f"TI  - {case.title}",
-        f"PY  - {year}",
-        f"PB  - {site}",
-        f"UR  - {url}",
-        f"Y2  - {accessed.isoformat()}",
-        f"AB  - {case.summary}",
-        "ER  - ",
-    ])
+    ris = "\n".join(
+        [
+            "TY  - ELEC",
+            f"AU  - {author}",
+            f"TI  - {case.title}",
+            f"PY  - {year}",
+            f"PB  - {site}",
+            f"UR  - {url}",
+            f"Y2  - {accessed.isoformat()}",
+            f"AB  - {case.summary}",
+            "ER  - ",
+        ]
+    )
     return {"APA": apa, "BibTeX": bibtex, "RIS": ris}

@@ -2,6 +2,7 @@
 that value were added, under the other current selections (OR within a facet, AND across facets)."""
 
 from django.db import connection
+
 from .caching import cached
 from .filters import CaseStudyFilterSet
 from .models import CaseStudy, Economy
@@ -52,7 +53,9 @@ def _count_facets(filterset):
         base = f"base_{parameter}" if parameter in selected else "base_all"
         label = f"'{parameter}'"
         if grouping in ("level", "stage"):
-            selects.append(f"SELECT {label}, {base}.{grouping}, COUNT(*) FROM {base} GROUP BY {base}.{grouping}")
+            selects.append(
+                f"SELECT {label}, {base}.{grouping}, COUNT(*) FROM {base} GROUP BY {base}.{grouping}"
+            )
         elif grouping in ("economy__iso2", "economy__subregion_code"):
             column = grouping.split("__")[1]
             selects.append(
@@ -71,6 +74,7 @@ def _count_facets(filterset):
                 f"JOIN {through._meta.db_table} m ON m.{own} = {base}.id "
                 f"JOIN {target_table} t ON t.id = m.{other} GROUP BY t.{value_column}"
             )
+    # Table and column names come from the models' _meta, values are bound parameters: no user text.
     sql = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(selects)
     counts = {parameter: {} for parameter in GROUPINGS}
     with connection.cursor() as cursor:

@@ -55,27 +55,46 @@ class YearFilter(filters.NumberFilter):
 
 class CaseStudyFilterSet(FilterSet):
     economy = filters.ModelMultipleChoiceFilter(
-        field_name="economy__iso2", to_field_name="iso2", queryset=Economy.objects.all(),
-        distinct=False, label=_("Economy"), help_text=_("ISO 3166 alpha-2 code of the primary economy, e.g. SG. Repeatable."),
+        field_name="economy__iso2",
+        to_field_name="iso2",
+        queryset=Economy.objects.all(),
+        distinct=False,
+        label=_("Economy"),
+        help_text=_("ISO 3166 alpha-2 code of the primary economy, e.g. SG. Repeatable."),
     )
     region = filters.MultipleChoiceFilter(
-        field_name="economy__subregion_code", choices=subregion_choices, distinct=False, label=_("Region"),
+        field_name="economy__subregion_code",
+        choices=subregion_choices,
+        distinct=False,
+        label=_("Region"),
         help_text=_("UN M49 sub-region code of the primary economy, e.g. 035. Repeatable."),
     )
     sector = VocabularyFilter(
-        field_name="sectors", to_field_name="slug", queryset=Sector.objects.all(), label=_("Sector"),
+        field_name="sectors",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        label=_("Sector"),
         help_text=_("Sector slug, e.g. health. Repeatable."),
     )
     theme = VocabularyFilter(
-        field_name="themes", to_field_name="slug", queryset=Theme.objects.all(), label=_("Theme"),
+        field_name="themes",
+        to_field_name="slug",
+        queryset=Theme.objects.all(),
+        label=_("Theme"),
         help_text=_("Theme slug, e.g. digital-government. Repeatable."),
     )
     facet = VocabularyFilter(
-        field_name="facets", to_field_name="slug", queryset=InnovationFacet.objects.all(),
-        label=_("Innovation facet"), help_text=_("Innovation facet slug, e.g. anticipatory. Repeatable."),
+        field_name="facets",
+        to_field_name="slug",
+        queryset=InnovationFacet.objects.all(),
+        label=_("Innovation facet"),
+        help_text=_("Innovation facet slug, e.g. anticipatory. Repeatable."),
     )
     sdg = VocabularyFilter(
-        field_name="sdgs", to_field_name="number", queryset=SDG.objects.all(), label=_("SDG"),
+        field_name="sdgs",
+        to_field_name="number",
+        queryset=SDG.objects.all(),
+        label=_("SDG"),
         help_text=_("Sustainable Development Goal number, 1 to 17. Repeatable."),
     )
     level = filters.MultipleChoiceFilter(
@@ -85,19 +104,30 @@ class CaseStudyFilterSet(FilterSet):
         choices=Stage.choices, label=_("Innovation stage"), help_text=_("Repeatable."), distinct=False
     )
     year_from = YearFilter(
-        field_name="year_launched", lookup_expr="gte", min_value=1900, max_value=2100,
+        field_name="year_launched",
+        lookup_expr="gte",
+        min_value=1900,
+        max_value=2100,
         label=_("Launched from (year)"),
     )
     year_to = YearFilter(
-        field_name="year_launched", lookup_expr="lte", min_value=1900, max_value=2100,
+        field_name="year_launched",
+        lookup_expr="lte",
+        min_value=1900,
+        max_value=2100,
         label=_("Launched until (year)"),
     )
     q = filters.CharFilter(
-        method="filter_search", max_length=MAX_QUERY_LENGTH, label=_("Search"),
+        method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
+        label=_("Search"),
         help_text=_("Words to search for in titles, summaries and the case narrative."),
     )
     sort = filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="filter_sort", empty_label=None, label=_("Sort by"),
+        choices=SORT_CHOICES,
+        method="filter_sort",
+        empty_label=None,
+        label=_("Sort by"),
         help_text=_("relevance (default with q), newest (default otherwise), oldest, title or year."),
     )
 
@@ -117,10 +147,11 @@ class CaseStudyFilterSet(FilterSet):
         return queryset  # ordering is applied last, in filter_queryset
 
     def filter_queryset(self, queryset):
-        """Every other filter first, then the search (its fallback looks at what the filters left), then order."""
+        """Every other filter, then the search (its fallback looks at what the filters left), then order."""
         queryset = self.filter_queryset_without(queryset, exclude=())
-        return queryset.order_by(*self.ordering(self.form.cleaned_data.get("sort") or "",
-                                                has_words=bool(self.search_words)))
+        return queryset.order_by(
+            *self.ordering(self.form.cleaned_data.get("sort") or "", has_words=bool(self.search_words))
+        )
 
     def filter_queryset_without(self, queryset, *, exclude):
         """The matching cases ignoring the parameters in `exclude` (used for facet counts), unordered.

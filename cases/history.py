@@ -21,13 +21,39 @@ from .models import (
 )
 
 SNAPSHOT_FIELDS = [
-    "title", "slug", "summary", "overview", "what_is_innovative", "collaborations", "users_beneficiaries",
-    "results_impact", "challenges_failures", "conditions_for_success", "replication", "lessons_learned",
-    "lead_organisation", "organisation_type", "level", "stage", "year_launched", "year_ended", "website",
-    "licence", "source", "last_verified", "is_featured", "external_id", "status",
+    "title",
+    "slug",
+    "summary",
+    "overview",
+    "what_is_innovative",
+    "collaborations",
+    "users_beneficiaries",
+    "results_impact",
+    "challenges_failures",
+    "conditions_for_success",
+    "replication",
+    "lessons_learned",
+    "lead_organisation",
+    "organisation_type",
+    "level",
+    "stage",
+    "year_launched",
+    "year_ended",
+    "website",
+    "licence",
+    "source",
+    "last_verified",
+    "is_featured",
+    "external_id",
+    "status",
 ]
-M2M = {"other_economies": ("iso2", Economy), "sectors": ("slug", Sector), "themes": ("slug", Theme),
-       "facets": ("slug", InnovationFacet), "sdgs": ("number", SDG)}
+M2M = {
+    "other_economies": ("iso2", Economy),
+    "sectors": ("slug", Sector),
+    "themes": ("slug", Theme),
+    "facets": ("slug", InnovationFacet),
+    "sdgs": ("number", SDG),
+}
 
 
 def _plain(value):
@@ -45,23 +71,33 @@ def snapshot(case: CaseStudy) -> dict:
     for relation, (key, _model) in M2M.items():
         data[relation] = sorted(str(v) for v in getattr(case, relation).values_list(key, flat=True))
     data["outcomes"] = [
-        {"indicator": o.indicator, "value": _plain(o.value), "unit": o.unit, "baseline": _plain(o.baseline),
-         "date": _plain(o.date), "source_url": o.source_url}
+        {
+            "indicator": o.indicator,
+            "value": _plain(o.value),
+            "unit": o.unit,
+            "baseline": _plain(o.baseline),
+            "date": _plain(o.date),
+            "source_url": o.source_url,
+        }
         for o in case.outcomes.order_by("position", "id")
     ]
     data["links"] = sorted(
         [link.relation, link.to_case_id] for link in CaseLink.objects.filter(from_case=case)
     )
     data["resources"] = [
-        {"title": r.title, "url": r.url} for r in case.resources.filter(kind=ResourceKind.LINK).order_by("position", "id")
+        {"title": r.title, "url": r.url}
+        for r in case.resources.filter(kind=ResourceKind.LINK).order_by("position", "id")
     ]
     return data
 
 
 def diff(before: dict, after: dict) -> dict:
     """{field: [before, after]} for every field whose value differs."""
-    return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key)}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
 
 
 def record_revision(*, case, user, action, message="", previous=None) -> CaseRevision:
@@ -71,8 +107,12 @@ def record_revision(*, case, user, action, message="", previous=None) -> CaseRev
         last = case.revisions.order_by("-created_at", "-id").first()
         previous = last.snapshot if last else {}
     return CaseRevision.objects.create(
-        case=case, user=user if getattr(user, "is_authenticated", False) else None, action=action,
-        message=message[:500], changes=diff(previous, current), snapshot=current,
+        case=case,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        message=message[:500],
+        changes=diff(previous, current),
+        snapshot=current,
     )
 
 
@@ -97,15 +137,37 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
         for relation, (key, model) in M2M.items():
             getattr(case, relation).set(model.objects.filter(**{f"{key}__in": data.get(relation, [])}))
         case.outcomes.all().delete()
-        Outcome.objects.bulk_create([Outcome(case=case, position=n, **{**o, "baseline": o["baseline"]})
-                                     for n, o in enumerate(data.get("outcomes", []))])
+        Outcome.objects.bulk_create(
+            [
+                Outcome(case=case, position=n, **{**o, "baseline": o["baseline"]})
+                for n, o in enumerate(data.get("outcomes", []))
+            ]
+        )
         CaseLink.objects.filter(from_case=case).delete()
-        existing = set(CaseStudy.objects.filter(pk__in=[pk for _r, pk in data.get("links", [])]).values_list("pk", flat=True))
-        CaseLink.objects.bulk_create([CaseLink(from_case=case, to_case_id=pk, relation=relation)
-                                      for relation, pk in data.get("links", []) if pk in existing])
+        existing = set(
+            CaseStudy.objects.filter(pk__in=[pk for _r, pk in data.get("links", [])]).values_list(
+                "pk", flat=True
+            )
+        )
+        CaseLink.objects.bulk_create(
+            [
+                CaseLink(from_case=case, to_case_id=pk, relation=relation)
+                for relation, pk in data.get("links", [])
+                if pk in existing
+            ]
+        )
         case.resources.filter(kind=ResourceKind.LINK).delete()
-        Resource.objects.bulk_create([Resource(case=case, kind=ResourceKind.LINK, position=n, **r)
-                                      for n, r in enumerate(data.get("resources", []))])
-        record_revision(case=case, user=user, action=RevisionAction.RESTORED,
-                        message=f"Restored the version of {revision.created_at:%Y-%m-%d %H:%M}", previous=before)
+        Resource.objects.bulk_create(
+            [
+                Resource(case=case, kind=ResourceKind.LINK, position=n, **r)
+                for n, r in enumerate(data.get("resources", []))
+            ]
+        )
+        record_revision(
+            case=case,
+            user=user,
+            action=RevisionAction.RESTORED,
+            message=f"Restored the version of {revision.created_at:%Y-%m-%d %H:%M}",
+            previous=before,
+        )
     return case

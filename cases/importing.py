@@ -33,12 +33,41 @@ from .models import (
 )
 
 SCALAR_FIELDS = [
-    "title", "summary", "overview", "what_is_innovative", "collaborations", "users_beneficiaries",
-    "results_impact", "challenges_failures", "conditions_for_success", "replication", "lessons_learned",
-    "lead_organisation", "organisation_type", "level", "stage", "year_launched", "year_ended", "website",
-    "licence", "source", "last_verified", "external_id", "is_featured",
+    "title",
+    "summary",
+    "overview",
+    "what_is_innovative",
+    "collaborations",
+    "users_beneficiaries",
+    "results_impact",
+    "challenges_failures",
+    "conditions_for_success",
+    "replication",
+    "lessons_learned",
+    "lead_organisation",
+    "organisation_type",
+    "level",
+    "stage",
+    "year_launched",
+    "year_ended",
+    "website",
+    "licence",
+    "source",
+    "last_verified",
+    "external_id",
+    "is_featured",
 ]
-REQUIRED_KEYS = ["slug", "title", "summary", "overview", "lead_organisation", "economy", "level", "stage", "sectors"]
+REQUIRED_KEYS = [
+    "slug",
+    "title",
+    "summary",
+    "overview",
+    "lead_organisation",
+    "economy",
+    "level",
+    "stage",
+    "sectors",
+]
 
 
 @dataclass
@@ -55,8 +84,10 @@ class ImportReport:
 
     def summary(self) -> str:
         verb = "would create" if self.dry_run else "created"
-        return (f"{verb} {self.created}, {'would update' if self.dry_run else 'updated'} {self.updated}, "
-                f"unchanged {self.unchanged}, rejected rows {len(self.errors)}")
+        return (
+            f"{verb} {self.created}, {'would update' if self.dry_run else 'updated'} {self.updated}, "
+            f"unchanged {self.unchanged}, rejected rows {len(self.errors)}"
+        )
 
 
 class ImportRejected(Exception):
@@ -195,14 +226,16 @@ def _prepare(row: int, record: dict, vocab: _Vocabularies) -> _Prepared:
     outcomes = []
     for number, item in enumerate(record.get("outcomes") or [], start=1):
         try:
-            outcomes.append((
-                str(item.get("indicator") or "").strip() or _missing(f"outcome {number}: indicator"),
-                _as_decimal(item.get("value"), f"outcome {number}: value"),
-                str(item.get("unit") or ""),
-                _as_decimal(item.get("baseline"), f"outcome {number}: baseline", required=False),
-                _as_date(item.get("date"), f"outcome {number}: date"),
-                str(item.get("source_url") or ""),
-            ))
+            outcomes.append(
+                (
+                    str(item.get("indicator") or "").strip() or _missing(f"outcome {number}: indicator"),
+                    _as_decimal(item.get("value"), f"outcome {number}: value"),
+                    str(item.get("unit") or ""),
+                    _as_decimal(item.get("baseline"), f"outcome {number}: baseline", required=False),
+                    _as_date(item.get("date"), f"outcome {number}: date"),
+                    str(item.get("source_url") or ""),
+                )
+            )
         except (ValueError, AttributeError) as error:
             problems.append(str(error))
     resources = []
@@ -216,15 +249,30 @@ def _prepare(row: int, record: dict, vocab: _Vocabularies) -> _Prepared:
         relation = (item or {}).get("relation")
         target = (item or {}).get("target")
         if relation not in LinkRelation.values or not target:
-            problems.append(f"link {number}: needs a relation ({', '.join(LinkRelation.values)}) and a target slug")
+            problems.append(
+                f"link {number}: needs a relation ({', '.join(LinkRelation.values)}) and a target slug"
+            )
         elif target == record["slug"]:
             problems.append(f"link {number}: a case cannot link to itself")
         else:
             links.append((relation, target))
     if problems:
         raise ValueError("; ".join(problems))
-    return _Prepared(row, record, values, economy, others, sectors, themes, facets, sdgs, outcomes, resources,
-                     links, status)
+    return _Prepared(
+        row,
+        record,
+        values,
+        economy,
+        others,
+        sectors,
+        themes,
+        facets,
+        sdgs,
+        outcomes,
+        resources,
+        links,
+        status,
+    )
 
 
 def _missing(label):
@@ -247,8 +295,9 @@ def _apply(prepared: _Prepared, *, user) -> str:
     if created:
         case = CaseStudy(slug=prepared.record["slug"], created_by=user)
     changed = created
-    desired = dict(prepared.values, economy_id=prepared.economy.pk, status=prepared.status,
-                   slug=prepared.record["slug"])
+    desired = dict(
+        prepared.values, economy_id=prepared.economy.pk, status=prepared.status, slug=prepared.record["slug"]
+    )
     for name, value in desired.items():
         if getattr(case, name) != value:
             setattr(case, name, value)
@@ -262,28 +311,39 @@ def _apply(prepared: _Prepared, *, user) -> str:
         case.full_clean(exclude=["slug"] if not created else None, validate_unique=False)
         case.save()
 
-    for name, wanted in [("other_economies", prepared.other_economies), ("sectors", prepared.sectors),
-                         ("themes", prepared.themes), ("facets", prepared.facets), ("sdgs", prepared.sdgs)]:
+    for name, wanted in [
+        ("other_economies", prepared.other_economies),
+        ("sectors", prepared.sectors),
+        ("themes", prepared.themes),
+        ("facets", prepared.facets),
+        ("sdgs", prepared.sdgs),
+    ]:
         manager = getattr(case, name)
         if created or {obj.pk for obj in manager.all()} != {obj.pk for obj in wanted}:
             manager.set(wanted)
             changed = True
 
-    current_outcomes = [(o.indicator, o.value, o.unit, o.baseline, o.date, o.source_url) for o in case.outcomes.all()]
+    current_outcomes = [
+        (o.indicator, o.value, o.unit, o.baseline, o.date, o.source_url) for o in case.outcomes.all()
+    ]
     if _normalised(current_outcomes) != _normalised(prepared.outcomes):
         case.outcomes.all().delete()
-        Outcome.objects.bulk_create([
-            Outcome(case=case, indicator=i, value=v, unit=u, baseline=b, date=d, source_url=s, position=n)
-            for n, (i, v, u, b, d, s) in enumerate(prepared.outcomes)
-        ])
+        Outcome.objects.bulk_create(
+            [
+                Outcome(case=case, indicator=i, value=v, unit=u, baseline=b, date=d, source_url=s, position=n)
+                for n, (i, v, u, b, d, s) in enumerate(prepared.outcomes)
+            ]
+        )
         changed = True
     current_resources = [(r.title, r.url) for r in case.resources.filter(kind=ResourceKind.LINK)]
     if current_resources != prepared.resources:
         case.resources.filter(kind=ResourceKind.LINK).delete()
-        Resource.objects.bulk_create([
-            Resource(case=case, kind=ResourceKind.LINK, title=t, url=u, position=n)
-            for n, (t, u) in enumerate(prepared.resources)
-        ])
+        Resource.objects.bulk_create(
+            [
+                Resource(case=case, kind=ResourceKind.LINK, title=t, url=u, position=n)
+                for n, (t, u) in enumerate(prepared.resources)
+            ]
+        )
         changed = True
     if changed and not created:
         CaseStudy.objects.filter(pk=case.pk).update(updated_at=timezone.now(), updated_by=user)
@@ -292,7 +352,9 @@ def _apply(prepared: _Prepared, *, user) -> str:
 
 
 def _normalised(rows):
-    return [tuple(value.normalize() if isinstance(value, Decimal) else value for value in row) for row in rows]
+    return [
+        tuple(value.normalize() if isinstance(value, Decimal) else value for value in row) for row in rows
+    ]
 
 
 def _apply_links(prepared: _Prepared, slugs: dict) -> bool:
@@ -302,7 +364,9 @@ def _apply_links(prepared: _Prepared, slugs: dict) -> bool:
     if current == wanted:
         return False
     case.links_out.all().delete()
-    CaseLink.objects.bulk_create([CaseLink(from_case=case, to_case_id=pk, relation=r) for r, pk in sorted(wanted)])
+    CaseLink.objects.bulk_create(
+        [CaseLink(from_case=case, to_case_id=pk, relation=r) for r, pk in sorted(wanted)]
+    )
     return True
 
 
@@ -331,7 +395,9 @@ def import_case_records(records: list[dict], *, user=None, dry_run=False, progre
             report.errors.append((row, str(error)))
     file_slugs = {p.record["slug"] for p in prepared_all}
     known_targets = file_slugs | set(
-        CaseStudy.objects.filter(slug__in={t for p in prepared_all for _, t in p.links}).values_list("slug", flat=True)
+        CaseStudy.objects.filter(slug__in={t for p in prepared_all for _, t in p.links}).values_list(
+            "slug", flat=True
+        )
     )
     for prepared in prepared_all:
         for _relation, target in prepared.links:
@@ -358,7 +424,9 @@ def import_case_records(records: list[dict], *, user=None, dry_run=False, progre
             for prepared in prepared_all:
                 if _apply_links(prepared, slugs) and prepared.outcome == "unchanged":
                     prepared.outcome = "updated"
-                    CaseStudy.objects.filter(pk=prepared.case.pk).update(updated_at=timezone.now(), updated_by=user)
+                    CaseStudy.objects.filter(pk=prepared.case.pk).update(
+                        updated_at=timezone.now(), updated_by=user
+                    )
                 setattr(report, prepared.outcome, getattr(report, prepared.outcome) + 1)
             if dry_run:
                 raise _DryRunRollback

@@ -170,12 +170,12 @@ class Sector(Vocabulary):
             ),
         ]
 
+    def get_absolute_url(self):
+        return reverse("cases:sector_detail", kwargs={"slug": self.slug})
+
     @property
     def cofog_code(self) -> str:
         return f"{self.cofog_division:02d}"
-
-    def get_absolute_url(self):
-        return reverse("cases:sector_detail", kwargs={"slug": self.slug})
 
 
 class Theme(Vocabulary):
@@ -287,21 +287,36 @@ class CaseStudy(TimestampedModel):
     last_verified = models.DateField(_("last verified"), null=True, blank=True, db_index=True)
     is_featured = models.BooleanField(_("featured"), default=False)
     external_id = models.CharField(
-        _("external id"), max_length=100, blank=True, help_text=_("Identifier in the system it was imported from.")
+        _("external id"),
+        max_length=100,
+        blank=True,
+        help_text=_("Identifier in the system it was imported from."),
     )
 
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(_("first published"), null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("updated by"),
     )
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("published by"),
     )
 
@@ -369,7 +384,11 @@ class CaseStudy(TimestampedModel):
 
     def narrative(self) -> list[tuple[str, str, str]]:
         """The filled narrative sections in OPSI order, as (field, heading, text)."""
-        return [(field, label, getattr(self, field)) for field, label in NARRATIVE_SECTIONS if getattr(self, field)]
+        return [
+            (field, label, getattr(self, field))
+            for field, label in NARRATIVE_SECTIONS
+            if getattr(self, field)
+        ]
 
     def clean(self):
         super().clean()
@@ -377,7 +396,8 @@ class CaseStudy(TimestampedModel):
         errors = {}
         if self.year_launched is not None and not (EARLIEST_YEAR <= self.year_launched <= next_year):
             errors["year_launched"] = _("Enter a year between %(first)s and %(last)s.") % {
-                "first": EARLIEST_YEAR, "last": next_year
+                "first": EARLIEST_YEAR,
+                "last": next_year,
             }
         if self.year_ended is not None:
             if self.year_launched is None:
@@ -480,8 +500,12 @@ class Resource(models.Model):
 class EditorProfile(models.Model):
     """The economies an economy editor looks after; curators and reviewers see every economy."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="editor_profile")
-    economies = models.ManyToManyField(Economy, blank=True, related_name="editors", verbose_name=_("economies"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="editor_profile"
+    )
+    economies = models.ManyToManyField(
+        Economy, blank=True, related_name="editors", verbose_name=_("economies")
+    )
 
     class Meta:
         verbose_name = _("editor profile")
@@ -534,7 +558,9 @@ class SubmitterContact(models.Model):
 
     class Meta:
         verbose_name = _("submitter contact")
-        constraints = [models.UniqueConstraint(fields=["reference"], name="submittercontact_reference_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="submittercontact_reference_unique")
+        ]
 
     def __str__(self):
         return f"{self.name} <{self.email}>"

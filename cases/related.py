@@ -31,13 +31,17 @@ def _candidate_scores(case: CaseStudy) -> dict[int, int]:
         if not ids:
             continue
         placeholders = ", ".join(["%s"] * len(ids))
-        parts.append(f"SELECT {own} AS case_id, {int(weight)} AS weight FROM {through._meta.db_table} "
-                     f"WHERE {other} IN ({placeholders})")
+        parts.append(
+            f"SELECT {own} AS case_id, {int(weight)} AS weight FROM {through._meta.db_table} "
+            f"WHERE {other} IN ({placeholders})"
+        )
         params += ids
     if not parts:
         return {}
-    sql = (f"SELECT case_id, SUM(weight) AS score FROM ({' UNION ALL '.join(parts)}) AS shared "
-           f"WHERE case_id <> %s GROUP BY case_id ORDER BY score DESC, case_id DESC LIMIT {CANDIDATES}")
+    sql = (
+        f"SELECT case_id, SUM(weight) AS score FROM ({' UNION ALL '.join(parts)}) AS shared "
+        f"WHERE case_id <> %s GROUP BY case_id ORDER BY score DESC, case_id DESC LIMIT {CANDIDATES}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, case.pk])
         return dict(cursor.fetchall())
@@ -47,10 +51,19 @@ def related_case_ids(case: CaseStudy, *, limit: int) -> list[int]:
     scores = _candidate_scores(case)
     if not scores:
         return []
-    candidates = CaseStudy.objects.published().filter(pk__in=list(scores)).annotate(
-        vocabulary_score=Case(*[When(pk=pk, then=Value(score)) for pk, score in scores.items()],
-                              default=Value(0), output_field=IntegerField())
-        + Case(When(economy_id=case.economy_id, then=Value(1)), default=Value(0), output_field=IntegerField())
+    candidates = (
+        CaseStudy.objects.published()
+        .filter(pk__in=list(scores))
+        .annotate(
+            vocabulary_score=Case(
+                *[When(pk=pk, then=Value(score)) for pk, score in scores.items()],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            + Case(
+                When(economy_id=case.economy_id, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
     )
     words = [word for word in search_words(f"{case.title} {case.summary}") if len(word) > 3][:12]
     if uses_full_text_search() and words:

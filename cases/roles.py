@@ -23,14 +23,18 @@ ROLE_PERMISSIONS = {
         + ["publish_casestudy", "archive_casestudy", "edit_all_economies"]
         + [p for model in CASE_CHILDREN for p in _crud(model, ("add", "change", "delete", "view"))]
         + [p for model in VOCABULARIES for p in _crud(model, ("add", "change", "delete", "view"))]
-        + _crud("caserevision", ("view",)) + _crud("submittercontact", ("view", "change"))
-        + _crud("editorprofile", ("add", "change", "delete", "view")) + _crud("formerslug", ("view",))
+        + _crud("caserevision", ("view",))
+        + _crud("submittercontact", ("view", "change"))
+        + _crud("editorprofile", ("add", "change", "delete", "view"))
+        + _crud("formerslug", ("view",))
     ),
     REVIEWER: (
-        _crud("casestudy") + ["publish_casestudy", "archive_casestudy", "edit_all_economies"]
+        _crud("casestudy")
+        + ["publish_casestudy", "archive_casestudy", "edit_all_economies"]
         + [p for model in CASE_CHILDREN for p in _crud(model, ("add", "change", "delete", "view"))]
         + [p for model in VOCABULARIES for p in _crud(model, ("view",))]
-        + _crud("caserevision", ("view",)) + _crud("submittercontact", ("view",))
+        + _crud("caserevision", ("view",))
+        + _crud("submittercontact", ("view",))
     ),
     ECONOMY_EDITOR: (
         _crud("casestudy")

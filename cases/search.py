@@ -21,14 +21,21 @@ MAX_QUERY_LENGTH = 200
 MAX_WORDS = 16
 # Below this trigram word similarity a title is not offered as a typo match (pg_trgm default is 0.6).
 TYPO_SIMILARITY = 0.45
-# Weights of title (A), summary (B) and narrative (C) matches in the rank: a title match outranks a body match.
+# Weights of title (A), summary (B) and narrative (C) matches: a title match outranks a body match.
 RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]  # D, C, B, A as PostgreSQL orders them
 
 TITLE_FIELDS = ["title"]
 SUMMARY_FIELDS = ["summary", "lead_organisation"]
 NARRATIVE_FIELDS = [
-    "overview", "what_is_innovative", "collaborations", "users_beneficiaries", "results_impact",
-    "challenges_failures", "conditions_for_success", "replication", "lessons_learned",
+    "overview",
+    "what_is_innovative",
+    "collaborations",
+    "users_beneficiaries",
+    "results_impact",
+    "challenges_failures",
+    "conditions_for_success",
+    "replication",
+    "lessons_learned",
 ]
 WORD_PATTERN = re.compile(r"\w+", re.UNICODE)
 
@@ -46,16 +53,21 @@ class CaseSearchDocument(Func):
         return [compiler.compile(expression)[0] for expression in self.get_source_expressions()]
 
     def as_postgresql(self, compiler, connection, **extra):
-        columns = dict(zip(TITLE_FIELDS + SUMMARY_FIELDS + NARRATIVE_FIELDS, self._columns(compiler, connection),
-                           strict=True))
+        columns = dict(
+            zip(
+                TITLE_FIELDS + SUMMARY_FIELDS + NARRATIVE_FIELDS,
+                self._columns(compiler, connection),
+                strict=True,
+            )
+        )
 
         def weighted(names, weight):
             text = " || ' ' || ".join(f"coalesce({columns[name]}, '')" for name in names)
             return f"setweight(to_tsvector('english'::regconfig, observatory_unaccent({text})), '{weight}')"
 
-        sql = " || ".join([
-            weighted(TITLE_FIELDS, "A"), weighted(SUMMARY_FIELDS, "B"), weighted(NARRATIVE_FIELDS, "C")
-        ])
+        sql = " || ".join(
+            [weighted(TITLE_FIELDS, "A"), weighted(SUMMARY_FIELDS, "B"), weighted(NARRATIVE_FIELDS, "C")]
+        )
         return f"({sql})", []
 
     def as_sql(self, compiler, connection, **extra):
@@ -125,8 +137,9 @@ def _plain_search(queryset, words):
     title_hits = Q()
     for word in words:
         title_hits &= Q(title__icontains=word)
-    return queryset.annotate(search_rank=Case(When(title_hits, then=Value(2)), default=Value(1),
-                                              output_field=IntegerField()))
+    return queryset.annotate(
+        search_rank=Case(When(title_hits, then=Value(2)), default=Value(1), output_field=IntegerField())
+    )
 
 
 # --- Snippets and hints ---------------------------------------------------------------------------
@@ -155,11 +168,19 @@ def _postgres_snippets(cases, words):
         parts += [Coalesce(name, Value(""), output_field=TextField()), Value(" ")]
     document = Concat(*parts, output_field=TextField())
     headline = SearchHeadline(
-        document, _prefix_query(words), config="english", start_sel=HIGHLIGHT_START, stop_sel=HIGHLIGHT_STOP,
-        max_fragments=2, max_words=28, min_words=12, fragment_delimiter=" … ",
+        document,
+        _prefix_query(words),
+        config="english",
+        start_sel=HIGHLIGHT_START,
+        stop_sel=HIGHLIGHT_STOP,
+        max_fragments=2,
+        max_words=28,
+        min_words=12,
+        fragment_delimiter=" … ",
     )
     snippets = dict(
-        CaseStudy.objects.filter(pk__in=[case.pk for case in cases]).annotate(snippet=headline)
+        CaseStudy.objects.filter(pk__in=[case.pk for case in cases])
+        .annotate(snippet=headline)
         .values_list("pk", "snippet")
     )
     for case in cases:
@@ -175,7 +196,9 @@ def highlight_plain(text: str, words: list[str]) -> str:
     """Escape `text` and wrap the words of the query in <mark> (used where the database cannot)."""
     if not words:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    pattern = re.compile(
+        "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.IGNORECASE
+    )
     marked = pattern.sub(lambda match: f"{HIGHLIGHT_START}{match.group(0)}{HIGHLIGHT_STOP}", text)
     return _marked(marked)
 
@@ -187,7 +210,9 @@ def did_you_mean(queryset, query: str) -> str | None:
         return None
     phrase = " ".join(words)
     titles = list(
-        queryset.annotate(similarity=Func(Value(phrase), Unaccent(Lower("title")), function="word_similarity"))
+        queryset.annotate(
+            similarity=Func(Value(phrase), Unaccent(Lower("title")), function="word_similarity")
+        )
         .filter(similarity__gte=0.3)
         .order_by("-similarity")
         .values_list("title", flat=True)[:5]

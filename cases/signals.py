@@ -8,9 +8,18 @@ callers of it (generate_cases, importing) call catalogue_changed() themselves.
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-
 from .caching import catalogue_changed
-from .models import CaseLink, CaseStudy, Economy, FormerSlug, InnovationFacet, Outcome, Resource, Sector, Theme
+from .models import (
+    CaseLink,
+    CaseStudy,
+    Economy,
+    FormerSlug,
+    InnovationFacet,
+    Outcome,
+    Resource,
+    Sector,
+    Theme,
+)
 
 WATCHED = (CaseStudy, Outcome, CaseLink, Resource, FormerSlug, Economy, Sector, Theme, InnovationFacet)
 
@@ -27,6 +36,6 @@ for model in WATCHED:
     post_delete.connect(_changed, sender=model, dispatch_uid=f"catalogue-delete-{model.__name__}")
 
 for relation in ("other_economies", "sectors", "themes", "facets", "sdgs"):
-    m2m_changed.connect(_changed, sender=getattr(CaseStudy, relation).through, dispatch_uid=f"catalogue-{relation}")
-
-
+    m2m_changed.connect(
+        _changed, sender=getattr(CaseStudy, relation).through, dispatch_uid=f"catalogue-{relation}"
+    )

@@ -30,7 +30,13 @@ class StaticPagesSitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return ["cases:home", "cases:casestudy_list", "cases:economy_list", "cases:theme_list", "cases:sector_list"]
+        return [
+            "cases:home",
+            "cases:casestudy_list",
+            "cases:economy_list",
+            "cases:theme_list",
+            "cases:sector_list",
+        ]
 
     def location(self, name):
         return reverse(name)

@@ -5,8 +5,8 @@ import json
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.utils.functional import cached_property
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
@@ -85,8 +85,11 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         # An out-of-range or malformed page shows the nearest real page rather than an error.
         page = paginator.get_page(self.request.GET.get("page"))
         # The ids of a page of results are cached too: ranking many matches is the costly part of a search.
-        ids = cached("library-page", (selection, page.number, page_size),
-                     lambda: list(page.object_list.values_list("pk", flat=True)))
+        ids = cached(
+            "library-page",
+            (selection, page.number, page_size),
+            lambda: list(page.object_list.values_list("pk", flat=True)),
+        )
         by_id = self.published_cases().for_listing().in_bulk(ids)
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]
         return paginator, page, page.object_list, page.has_other_pages()
@@ -111,16 +114,22 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
 
 
 FACET_TITLES = {
-    "economy": _("Economy"), "region": _("Region"), "sector": _("Sector"), "theme": _("Theme"),
-    "facet": _("Innovation facet"), "sdg": _("Sustainable Development Goal"), "level": _("Level of government"),
+    "economy": _("Economy"),
+    "region": _("Region"),
+    "sector": _("Sector"),
+    "theme": _("Theme"),
+    "facet": _("Innovation facet"),
+    "sdg": _("Sustainable Development Goal"),
+    "level": _("Level of government"),
     "stage": _("Innovation stage"),
 }
 
 
 def facet_options():
     """Every value each facet can take, as (parameter, [(value, label)]) in panel order."""
-    economies = list(Economy.objects.order_by("name").values_list("iso2", "name", "subregion_code",
-                                                                  "subregion_name"))
+    economies = list(
+        Economy.objects.order_by("name").values_list("iso2", "name", "subregion_code", "subregion_name")
+    )
     regions = sorted({(code, name) for _iso, _name, code, name in economies}, key=lambda item: item[1])
     return [
         ("economy", [(iso2, name) for iso2, name, _code, _region in economies]),
@@ -128,7 +137,13 @@ def facet_options():
         ("sector", list(Sector.objects.values_list("slug", "name"))),
         ("theme", list(Theme.objects.values_list("slug", "name"))),
         ("facet", list(InnovationFacet.objects.values_list("slug", "name"))),
-        ("sdg", [(str(number), f"{number}. {name}") for number, name in SDG.objects.values_list("number", "name")]),
+        (
+            "sdg",
+            [
+                (str(number), f"{number}. {name}")
+                for number, name in SDG.objects.values_list("number", "name")
+            ],
+        ),
         ("level", list(Level.choices)),
         ("stage", list(Stage.choices)),
     ]
@@ -144,8 +159,14 @@ def build_facet_panel(query, counts):
             count = counts.get(parameter, {}).get(str(value), 0)
             if count or value in selected:
                 values.append({"value": value, "label": label, "count": count, "selected": value in selected})
-        panel.append({"parameter": parameter, "title": FACET_TITLES[parameter], "options": values,
-                      "selected_count": len(selected)})
+        panel.append(
+            {
+                "parameter": parameter,
+                "title": FACET_TITLES[parameter],
+                "options": values,
+                "selected_count": len(selected),
+            }
+        )
     return panel
 
 
@@ -159,8 +180,12 @@ def active_filter_chips(filterset):
             remaining = query.copy()
             remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])
             remaining.pop("page", None)
-            chips.append({"label": f"{FACET_TITLES[parameter]}: {labels[parameter].get(value, value)}",
-                          "remove_query": remaining.urlencode()})
+            chips.append(
+                {
+                    "label": f"{FACET_TITLES[parameter]}: {labels[parameter].get(value, value)}",
+                    "remove_query": remaining.urlencode(),
+                }
+            )
     for parameter, label in (("year_from", _("From")), ("year_to", _("Until")), ("q", _("Search"))):
         value = query.get(parameter)
         if value:
@@ -182,7 +207,9 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         try:
             self.object = self.get_object()
         except Http404:
-            former = FormerSlug.objects.filter(slug=kwargs["slug"], case__status="published").select_related("case")
+            former = FormerSlug.objects.filter(slug=kwargs["slug"], case__status="published").select_related(
+                "case"
+            )
             former = former.first()
             if former is None:
                 raise
@@ -192,8 +219,12 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = self.object
-        context["adapted_from"] = [link.to_case for link in case.links_out.all() if link.relation == "adapted_from"]
-        context["replicated_in"] = [link.to_case for link in case.links_out.all() if link.relation == "replicated_in"]
+        context["adapted_from"] = [
+            link.to_case for link in case.links_out.all() if link.relation == "adapted_from"
+        ]
+        context["replicated_in"] = [
+            link.to_case for link in case.links_out.all() if link.relation == "replicated_in"
+        ]
         # A case that says it was adapted from this one is, seen from here, a replication of it.
         context["replicated_in"] += [
             link.from_case for link in case.links_in.all() if link.relation == "adapted_from"
@@ -201,7 +232,9 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         context["adapted_from"] += [
             link.from_case for link in case.links_in.all() if link.relation == "replicated_in"
         ]
-        context["related_links"] = [link.to_case for link in case.links_out.all() if link.relation == "related_to"]
+        context["related_links"] = [
+            link.to_case for link in case.links_out.all() if link.relation == "related_to"
+        ]
         context["related"] = related_cases(case, limit=4)
         context["citations"] = citation_formats(case, self.request)
         context["canonical_url"] = self.request.build_absolute_uri(case.get_absolute_url())
@@ -238,13 +271,18 @@ class VocabularyDetailMixin(PublishedCasesMixin):
         context["library_parameter"] = self.library_parameter
         ids = cases.values("pk")
         context["sector_counts"] = (
-            Sector.objects.filter(cases__in=ids).annotate(case_count=Count("cases")).order_by("-case_count", "name")
+            Sector.objects.filter(cases__in=ids)
+            .annotate(case_count=Count("cases"))
+            .order_by("-case_count", "name")
         )
         context["theme_counts"] = (
-            Theme.objects.filter(cases__in=ids).annotate(case_count=Count("cases")).order_by("-case_count", "name")
+            Theme.objects.filter(cases__in=ids)
+            .annotate(case_count=Count("cases"))
+            .order_by("-case_count", "name")
         )
         context["economy_counts"] = (
-            Economy.objects.filter(primary_cases__in=ids).annotate(case_count=Count("primary_cases"))
+            Economy.objects.filter(primary_cases__in=ids)
+            .annotate(case_count=Count("primary_cases"))
             .order_by("-case_count", "name")
         )
         stage_labels = dict(Stage.choices)
@@ -283,8 +321,9 @@ class ThemeDetailView(VocabularyDetailMixin, DetailView):
     model = Theme
 
     def cases_of_term(self):
-        return self.published_cases().filter(pk__in=Theme.cases.through.objects.filter(theme=self.object)
-                                             .values("casestudy_id"))
+        return self.published_cases().filter(
+            pk__in=Theme.cases.through.objects.filter(theme=self.object).values("casestudy_id")
+        )
 
 
 class SectorListView(ListView):
@@ -302,8 +341,9 @@ class SectorDetailView(VocabularyDetailMixin, DetailView):
     model = Sector
 
     def cases_of_term(self):
-        return self.published_cases().filter(pk__in=Sector.cases.through.objects.filter(sector=self.object)
-                                             .values("casestudy_id"))
+        return self.published_cases().filter(
+            pk__in=Sector.cases.through.objects.filter(sector=self.object).values("casestudy_id")
+        )
 
 
 def schema_org_json(case, url):
@@ -316,8 +356,10 @@ def schema_org_json(case, url):
         "url": url,
         "datePublished": case.published_at.isoformat() if case.published_at else None,
         "dateModified": case.updated_at.isoformat() if case.updated_at else None,
-        "author": {"@type": "GovernmentOrganization" if case.organisation_type == "government" else "Organization",
-                   "name": case.lead_organisation},
+        "author": {
+            "@type": "GovernmentOrganization" if case.organisation_type == "government" else "Organization",
+            "name": case.lead_organisation,
+        },
         "spatialCoverage": {"@type": "Country", "name": case.economy.name},
         "about": [sector.name for sector in case.sectors.all()] + [theme.name for theme in case.themes.all()],
         "license": case.licence,

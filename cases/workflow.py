@@ -38,20 +38,55 @@ class Transition:
 TRANSITIONS = {
     t.name: t
     for t in [
-        Transition("accept", _("Accept submission as draft"), frozenset({Status.SUBMITTED}), Status.DRAFT,
-                   "cases.publish_casestudy"),
-        Transition("send_for_review", _("Send for review"), frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
-                   Status.IN_REVIEW, "cases.change_casestudy"),
-        Transition("request_changes", _("Request changes"), frozenset({Status.IN_REVIEW, Status.SUBMITTED}),
-                   Status.CHANGES_REQUESTED, "cases.publish_casestudy"),
-        Transition("publish", _("Publish"), frozenset({Status.IN_REVIEW}), Status.PUBLISHED,
-                   "cases.publish_casestudy"),
-        Transition("unpublish", _("Unpublish"), frozenset({Status.PUBLISHED}), Status.DRAFT,
-                   "cases.publish_casestudy"),
-        Transition("archive", _("Archive"), frozenset(set(Status.values) - {Status.ARCHIVED}), Status.ARCHIVED,
-                   "cases.archive_casestudy"),
-        Transition("restore", _("Restore from archive"), frozenset({Status.ARCHIVED}), Status.DRAFT,
-                   "cases.archive_casestudy"),
+        Transition(
+            "accept",
+            _("Accept submission as draft"),
+            frozenset({Status.SUBMITTED}),
+            Status.DRAFT,
+            "cases.publish_casestudy",
+        ),
+        Transition(
+            "send_for_review",
+            _("Send for review"),
+            frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
+            Status.IN_REVIEW,
+            "cases.change_casestudy",
+        ),
+        Transition(
+            "request_changes",
+            _("Request changes"),
+            frozenset({Status.IN_REVIEW, Status.SUBMITTED}),
+            Status.CHANGES_REQUESTED,
+            "cases.publish_casestudy",
+        ),
+        Transition(
+            "publish",
+            _("Publish"),
+            frozenset({Status.IN_REVIEW}),
+            Status.PUBLISHED,
+            "cases.publish_casestudy",
+        ),
+        Transition(
+            "unpublish",
+            _("Unpublish"),
+            frozenset({Status.PUBLISHED}),
+            Status.DRAFT,
+            "cases.publish_casestudy",
+        ),
+        Transition(
+            "archive",
+            _("Archive"),
+            frozenset(set(Status.values) - {Status.ARCHIVED}),
+            Status.ARCHIVED,
+            "cases.archive_casestudy",
+        ),
+        Transition(
+            "restore",
+            _("Restore from archive"),
+            frozenset({Status.ARCHIVED}),
+            Status.DRAFT,
+            "cases.archive_casestudy",
+        ),
     ]
 }
 
@@ -75,8 +110,11 @@ def check_case_access(*, user, case: CaseStudy, permission: str = "cases.change_
 def available_transitions(*, user, case: CaseStudy) -> list[Transition]:
     """The transitions `user` may apply to `case` now (for admin buttons)."""
     return [
-        t for t in TRANSITIONS.values()
-        if case.status in t.sources and user.has_perm(t.permission) and can_edit_economy(user, case.economy_id)
+        t
+        for t in TRANSITIONS.values()
+        if case.status in t.sources
+        and user.has_perm(t.permission)
+        and can_edit_economy(user, case.economy_id)
     ]
 
 
@@ -105,8 +143,12 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             case.published_at = timezone.now()
             case.published_by = user
         case.save()
-        record_revision(case=case, user=user, action=RevisionAction.TRANSITION,
-                        message=f"{previous} → {case.status}" + (f": {note.strip()}" if note.strip() else ""))
+        record_revision(
+            case=case,
+            user=user,
+            action=RevisionAction.TRANSITION,
+            message=f"{previous} → {case.status}" + (f": {note.strip()}" if note.strip() else ""),
+        )
     return case
 
 

@@ -67,7 +67,9 @@ class CaseStudyFactory(factory.django.DjangoModelFactory):
     stage = Stage.IMPLEMENTATION
     year_launched = 2018
     status = Status.PUBLISHED
-    published_at = factory.LazyAttribute(lambda case: timezone.now() if case.status == Status.PUBLISHED else None)
+    published_at = factory.LazyAttribute(
+        lambda case: timezone.now() if case.status == Status.PUBLISHED else None
+    )
 
     @factory.post_generation
     def sectors(self, create, extracted, **kwargs):
@@ -124,6 +126,15 @@ class CaseLinkFactory(factory.django.DjangoModelFactory):
 
 
 __all__ = [
-    "SDG", "CaseLinkFactory", "CaseStudyFactory", "EconomyFactory", "InnovationFacet", "OutcomeFactory",
-    "ResourceFactory", "Sector", "Theme", "UserFactory", "reference",
+    "SDG",
+    "CaseLinkFactory",
+    "CaseStudyFactory",
+    "EconomyFactory",
+    "InnovationFacet",
+    "OutcomeFactory",
+    "ResourceFactory",
+    "Sector",
+    "Theme",
+    "UserFactory",
+    "reference",
 ]

@@ -126,8 +126,11 @@ def database_from_url(url: str) -> dict:
         options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
         if DATABASE_POOL:
             # Django's built-in psycopg_pool support; the pool's wait must be short too (its default is 30 s).
-            options["pool"] = {"min_size": 1, "max_size": env_int("DATABASE_POOL_MAX", 8),
-                               "timeout": DATABASE_CONNECT_TIMEOUT}
+            options["pool"] = {
+                "min_size": 1,
+                "max_size": env_int("DATABASE_POOL_MAX", 8),
+                "timeout": DATABASE_CONNECT_TIMEOUT,
+            }
             config["CONN_MAX_AGE"] = 0
         else:
             config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)

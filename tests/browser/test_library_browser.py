@@ -20,20 +20,36 @@ def catalogue(transactional_db):
     sg, jp = Economy.objects.get(iso2="SG"), Economy.objects.get(iso2="JP")
     cases = []
     for n in range(12):
-        cases.append(CaseStudyFactory(
-            title=f"Telemedicine pilot {n}", slug=f"telemedicine-pilot-{n}", economy=sg if n % 2 else jp,
-            sectors=[health if n % 3 else education], themes=[digital],
-            what_is_innovative="Remote consultations by video.", results_impact="Fewer trips.",
-        ))
+        cases.append(
+            CaseStudyFactory(
+                title=f"Telemedicine pilot {n}",
+                slug=f"telemedicine-pilot-{n}",
+                economy=sg if n % 2 else jp,
+                sectors=[health if n % 3 else education],
+                themes=[digital],
+                what_is_innovative="Remote consultations by video.",
+                results_impact="Fewer trips.",
+            )
+        )
     OutcomeFactory(case=cases[0], indicator="Consultations", value=1200, unit="visits")
     CaseLinkFactory(from_case=cases[1], to_case=cases[0], relation="adapted_from")
     return cases
 
 
 PAGE_TYPES = [
-    "/", "/cases/", "/cases/?q=telemedicine", "/cases/?q=zzzxxqq", "/cases/?economy=ZZ",
-    "/cases/telemedicine-pilot-0/", "/economies/", "/economies/singapore/", "/themes/",
-    "/themes/digital-government/", "/sectors/", "/sectors/health/", "/no-such-page/",
+    "/",
+    "/cases/",
+    "/cases/?q=telemedicine",
+    "/cases/?q=zzzxxqq",
+    "/cases/?economy=ZZ",
+    "/cases/telemedicine-pilot-0/",
+    "/economies/",
+    "/economies/singapore/",
+    "/themes/",
+    "/themes/digital-government/",
+    "/sectors/",
+    "/sectors/health/",
+    "/no-such-page/",
 ]
 
 
@@ -96,7 +112,9 @@ def test_ticking_a_filter_updates_counts_live_from_the_public_api(page, catalogu
     page.locator("details.facet summary", has_text="Economy").click()
     with page.expect_response(lambda r: "/api/v1/cases/facet-counts/" in r.url):
         page.locator("input[name=economy][value=SG]").check()
-    page.wait_for_function("document.getElementById('result-count').textContent.includes('6 case studies match')")
+    page.wait_for_function(
+        "document.getElementById('result-count').textContent.includes('6 case studies match')"
+    )
     assert any("/api/v1/cases/facet-counts/?economy=SG" in url for url in requests)
 
 

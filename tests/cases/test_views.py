@@ -77,12 +77,16 @@ def test_case_page_shows_every_filled_section_and_outcomes(client):
     ResourceFactory(case=case, title="Programme site")
     response = client.get(case.get_absolute_url())
     text = response.content.decode()
-    assert "What makes it innovative" in text and "Innovative because of X." in text
+    assert "What makes it innovative" in text
+    assert "Innovative because of X." in text
     assert "Lessons learned" not in text  # empty sections are not shown
-    assert "Clinics connected" in text and "42 clinics" in text
+    assert "Clinics connected" in text
+    assert "42 clinics" in text
     assert "Programme site" in text
-    assert '"@type": "Article"' in text and 'property="og:title"' in text
-    assert "@misc{" in text and "TY  - ELEC" in text
+    assert '"@type": "Article"' in text
+    assert 'property="og:title"' in text
+    assert "@misc{" in text
+    assert "TY  - ELEC" in text
 
 
 def test_case_page_links_only_published_related_and_adapted_cases(client):
@@ -94,7 +98,8 @@ def test_case_page_links_only_published_related_and_adapted_cases(client):
     CaseStudyFactory(title="Draft sibling", status="draft")
     text = client.get(case.get_absolute_url()).content.decode()
     assert "Published copy" in text
-    assert "Draft copy" not in text and "Draft sibling" not in text
+    assert "Draft copy" not in text
+    assert "Draft sibling" not in text
 
 
 def test_former_slug_redirects_permanently(client):
@@ -207,7 +212,8 @@ def test_feed_accepts_library_parameters(client, theme):
     CaseStudyFactory(title="Singapore health", economy=Economy.objects.get(iso2="SG"))
     CaseStudyFactory(title="Japan health", economy=Economy.objects.get(iso2="JP"))
     text = client.get("/feeds/cases/?economy=JP").content.decode()
-    assert "Japan health" in text and "Singapore health" not in text
+    assert "Japan health" in text
+    assert "Singapore health" not in text
 
 
 def test_feed_with_bad_parameters_is_not_found(client):
@@ -218,7 +224,8 @@ def test_sitemap_lists_published_cases_and_profiles(client, hidden_cases):
     case = CaseStudyFactory(slug="in-the-sitemap")
     text = client.get("/sitemap.xml").content.decode()
     assert case.get_absolute_url() in text
-    assert "/economies/singapore/" in text and "/sectors/health/" in text
+    assert "/economies/singapore/" in text
+    assert "/sectors/health/" in text
 
 
 def test_robots_txt_points_to_the_sitemap(client):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from cases.history import case_restore_revision
-from cases.models import CaseRevision, EditorProfile, Economy, Sector, Status
+from cases.models import CaseRevision, Economy, EditorProfile, Sector, Status
 from cases.roles import CURATOR, ECONOMY_EDITOR, REVIEWER
 from cases.workflow import TRANSITIONS, TransitionRefused, available_transitions, case_transition
 from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
@@ -51,13 +51,19 @@ def test_curator_may_apply_every_transition_from_its_sources(curator, name, sour
     assert result.status == TRANSITIONS[name].target
     assert result.updated_by == curator
     revision = result.revisions.first()
-    assert revision.action == "transition" and revision.user == curator
+    assert revision.action == "transition"
+    assert revision.user == curator
     assert f"{source} → {result.status}" in revision.message
 
 
 @pytest.mark.parametrize(
     ("name", "source"),
-    [(name, source) for name, t in TRANSITIONS.items() for source in Status.values if source not in t.sources],
+    [
+        (name, source)
+        for name, t in TRANSITIONS.items()
+        for source in Status.values
+        if source not in t.sources
+    ],
 )
 def test_transition_from_any_other_status_is_refused_with_a_message(curator, name, source):
     case = case_in(source)
@@ -111,7 +117,9 @@ def test_publishing_sets_published_at_once(reviewer):
     case_transition(case=case, user=reviewer, name="unpublish")
     case_transition(case=case, user=reviewer, name="send_for_review")
     again = case_transition(case=case, user=reviewer, name="publish")
-    assert first is not None and again.published_at == first and again.published_by == reviewer
+    assert first is not None
+    assert again.published_at == first
+    assert again.published_by == reviewer
 
 
 def test_request_changes_needs_a_note(reviewer):

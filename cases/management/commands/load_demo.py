@@ -39,5 +39,7 @@ class Command(BaseCommand):
         except ImportRejected as rejected:
             for row, reason in rejected.report.errors:
                 self.stderr.write(f"  case {row}: {reason}")
-            raise CommandError(f"Demo catalogue not loaded: {len(rejected.report.errors)} bad cases.") from None
+            raise CommandError(
+                f"Demo catalogue not loaded: {len(rejected.report.errors)} bad cases."
+            ) from None
         self.stdout.write(self.style.SUCCESS(f"Demo catalogue: {report.summary()}."))
