@@ -6,11 +6,13 @@ cases/workflow.py): the admin calls them and re-implements none.
 
 from datetime import timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .api.tracking import CaseWithdrawal
+from .history import case_restore_revision, record_revision
 from .models import (
     NARRATIVE_SECTIONS,
     SDG,
@@ -23,12 +25,69 @@ from .models import (
     InnovationFacet,
     Outcome,
     Resource,
+    RevisionAction,
     Sector,
     Status,
     SubmitterContact,
     Theme,
 )
 from .services import case_change_slug
+from .workflow import TRANSITIONS, can_edit_economy, case_transition
+
+# --- Scoping: an economy editor sees and edits only the economies assigned to them ----------------
+
+
+def editable_economy_ids(user):
+    """None when `user` may work on every economy, else the ids of their economies."""
+    if user.is_superuser or user.has_perm("cases.edit_all_economies"):
+        return None
+    profile = getattr(user, "editor_profile", None)
+    return list(profile.economies.values_list("pk", flat=True)) if profile else []
+
+
+class ScopedByCaseEconomyMixin:
+    """For models hanging off a case: only rows whose case is in an economy the user looks after."""
+
+    case_field = "case"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        economies = editable_economy_ids(request.user)
+        if economies is None:
+            return queryset
+        return queryset.filter(**{f"{self.case_field}__economy_id__in": economies})
+
+
+def transition_action(name):
+    transition = TRANSITIONS[name]
+
+    def action(modeladmin, request, queryset):
+        done, refused = 0, []
+        for case in queryset:
+            try:
+                case_transition(
+                    case=case,
+                    user=request.user,
+                    name=name,
+                    note=request.POST.get("note", "") or str(_("Changes requested in admin.")),
+                )
+                done += 1
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(f"{case}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+        if done:
+            modeladmin.message_user(
+                request,
+                _("%(action)s: %(count)d case(s).") % {"action": transition.label, "count": done},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            modeladmin.message_user(request, message, messages.ERROR)
+
+    action.__name__ = f"transition_{name}"
+    action.short_description = transition.label
+    action.allowed_permissions = ("transition",)
+    return action
+
 
 # --- Helpers --------------------------------------------------------------------------------------
 
@@ -221,10 +280,45 @@ class CaseStudyAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [OutcomeInline, CaseLinkInline, ResourceInline]
+    actions = [transition_action(name) for name in TRANSITIONS]
 
     def get_queryset(self, request):
         # The search document is read only by the database; never load it into the admin.
-        return super().get_queryset(request).defer("search_vector")
+        queryset = super().get_queryset(request).defer("search_vector")
+        economies = editable_economy_ids(request.user)
+        # Scoping on the queryset covers the changelist, change, history, delete, actions and export alike.
+        return queryset if economies is None else queryset.filter(economy_id__in=economies)
+
+    def has_transition_permission(self, request):
+        return request.user.has_perm("cases.change_casestudy")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        economies = editable_economy_ids(request.user)
+        if db_field.name == "economy" and economies is not None:
+            kwargs["queryset"] = Economy.objects.filter(pk__in=economies)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_economy(request.user, obj.economy_id))
+
+    def has_delete_permission(self, request, obj=None):
+        # A real delete is a curator's; everyone else archives (a reversible workflow step).
+        return (
+            request.user.has_perm("cases.delete_casestudy")
+            and request.user.has_perm("cases.edit_all_economies")
+            and super().has_delete_permission(request, obj)
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Recorded after the inlines and many-to-many fields are saved, so the revision is the whole case.
+        record_revision(
+            case=form.instance,
+            user=request.user,
+            action=RevisionAction.CHANGED if change else RevisionAction.CREATED,
+            message=", ".join(form.changed_data)[:500],
+        )
 
     def view_on_site(self, obj):
         """Only a published case has a public page to show."""
@@ -241,7 +335,7 @@ class CaseStudyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(admin.ModelAdmin):
+class OutcomeAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
     list_display = ["indicator", "value", "unit", "date", "case"]
     list_select_related = ["case"]
     search_fields = ["indicator", "case__title"]
@@ -249,7 +343,9 @@ class OutcomeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseLink)
-class CaseLinkAdmin(admin.ModelAdmin):
+class CaseLinkAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+    case_field = "from_case"
+
     list_display = ["from_case", "relation", "to_case"]
     list_filter = ["relation"]
     list_select_related = ["from_case", "to_case"]
@@ -258,7 +354,7 @@ class CaseLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
     list_display = ["title", "kind", "case"]
     list_filter = ["kind"]
     list_select_related = ["case"]
@@ -287,7 +383,20 @@ class EditorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseRevision)
-class CaseRevisionAdmin(ReadOnlyAdmin):
+class CaseRevisionAdmin(ScopedByCaseEconomyMixin, ReadOnlyAdmin):
+    actions = ["restore_revision"]
+
+    @admin.action(description=_("Restore the case to this version"))
+    def restore_revision(self, request, queryset):
+        for revision in queryset[:1]:
+            try:
+                case_restore_revision(revision=revision, user=request.user)
+                self.message_user(
+                    request, _("Restored “%(case)s”.") % {"case": revision.case}, messages.SUCCESS
+                )
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, str(error), messages.ERROR)
+
     list_display = ["case", "action", "user", "created_at", "message"]
     list_filter = ["action"]
     list_select_related = ["case", "user"]
