@@ -18,6 +18,7 @@ from .filters import SORT_CHOICES, CaseStudyFilterSet
 from .models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Level, Sector, Stage, Theme
 from .related import related_cases
 from .search import add_snippets, did_you_mean
+from .workflow import can_edit_economy
 
 RESULTS_PER_PAGE = 20
 PUBLISHED = Q(cases__status="published")
@@ -211,10 +212,26 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
                 "case"
             )
             former = former.first()
-            if former is None:
+            if former is not None:
+                return HttpResponsePermanentRedirect(former.case.get_absolute_url())
+            self.object = self.staff_preview(kwargs["slug"])
+            if self.object is None:
                 raise
-            return HttpResponsePermanentRedirect(former.case.get_absolute_url())
+            response = self.render_to_response(self.get_context_data(object=self.object, preview=True))
+            response["Cache-Control"] = "private, no-store"
+            response["X-Robots-Tag"] = "noindex"
+            return response
         return self.render_to_response(self.get_context_data(object=self.object))
+
+    def staff_preview(self, slug):
+        """An unpublished case, for staff who may curate it; None (so a 404) for everyone else."""
+        user = self.request.user
+        if not (user.is_authenticated and user.is_staff and user.has_perm("cases.view_casestudy")):
+            return None
+        case = CaseStudy.objects.for_detail().defer("search_vector").filter(slug=slug).first()
+        if case is None or not can_edit_economy(user, case.economy_id):
+            return None
+        return case
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from cases.models import CaseRevision, EditorProfile, Economy
+from cases.models import CaseRevision, Economy, EditorProfile
 from cases.roles import CURATOR, ECONOMY_EDITOR, REVIEWER
 from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
 
@@ -60,8 +60,10 @@ def test_editor_cannot_post_changes_to_another_economys_case(editor_client, jp_c
 
 
 def test_editor_action_on_another_economys_case_does_nothing(editor_client, jp_case):
-    editor_client.post(reverse("admin:cases_casestudy_changelist"),
-                       {"action": "transition_send_for_review", "_selected_action": [jp_case.pk]})
+    editor_client.post(
+        reverse("admin:cases_casestudy_changelist"),
+        {"action": "transition_send_for_review", "_selected_action": [jp_case.pk]},
+    )
     jp_case.refresh_from_db()
     assert jp_case.status == "draft"
 
@@ -74,14 +76,19 @@ def test_editor_autocomplete_and_child_lists_are_scoped(editor_client, sg_case, 
     )
     titles = [item["text"] for item in response.json()["results"]]
     assert "Japan case" not in titles
-    assert "Japanese outcome" not in editor_client.get(reverse("admin:cases_outcome_changelist")).content.decode()
+    assert (
+        "Japanese outcome"
+        not in editor_client.get(reverse("admin:cases_outcome_changelist")).content.decode()
+    )
 
 
 def test_editor_cannot_publish_through_the_action(editor_client, sg_case):
     sg_case.status = "in_review"
     sg_case.save()
-    editor_client.post(reverse("admin:cases_casestudy_changelist"),
-                       {"action": "transition_publish", "_selected_action": [sg_case.pk]})
+    editor_client.post(
+        reverse("admin:cases_casestudy_changelist"),
+        {"action": "transition_publish", "_selected_action": [sg_case.pk]},
+    )
     sg_case.refresh_from_db()
     assert sg_case.status == "in_review"
 
@@ -96,16 +103,23 @@ def test_reviewer_publishes_with_the_bulk_action(client, sg_case, jp_case):
     for case in (sg_case, jp_case):
         case.status = "in_review"
         case.save()
-    client.post(reverse("admin:cases_casestudy_changelist"),
-                {"action": "transition_publish", "_selected_action": [sg_case.pk, jp_case.pk]})
+    client.post(
+        reverse("admin:cases_casestudy_changelist"),
+        {"action": "transition_publish", "_selected_action": [sg_case.pk, jp_case.pk]},
+    )
     assert set(type(sg_case).objects.filter(status="published").values_list("pk", flat=True)) == {
-        sg_case.pk, jp_case.pk}
+        sg_case.pk,
+        jp_case.pk,
+    }
 
 
 def test_refused_transition_says_why_and_changes_nothing(client, sg_case):
     client.force_login(staff(CURATOR))
-    response = client.post(reverse("admin:cases_casestudy_changelist"),
-                           {"action": "transition_publish", "_selected_action": [sg_case.pk]}, follow=True)
+    response = client.post(
+        reverse("admin:cases_casestudy_changelist"),
+        {"action": "transition_publish", "_selected_action": [sg_case.pk]},
+        follow=True,
+    )
     assert "Cannot publish a case that is draft" in response.content.decode()
     sg_case.refresh_from_db()
     assert sg_case.status == "draft"
@@ -113,13 +127,23 @@ def test_refused_transition_says_why_and_changes_nothing(client, sg_case):
 
 def test_admin_save_records_a_revision_with_the_diff(admin_client, sg_case):
     data = {
-        "title": "Renamed case", "slug": sg_case.slug, "summary": sg_case.summary, "overview": sg_case.overview,
-        "lead_organisation": sg_case.lead_organisation, "organisation_type": "government",
-        "economy": sg_case.economy_id, "level": "national", "sectors": [s.pk for s in sg_case.sectors.all()],
-        "stage": "implementation", "licence": "CC BY 4.0",
-        "outcomes-TOTAL_FORMS": 0, "outcomes-INITIAL_FORMS": 0,
-        "links_out-TOTAL_FORMS": 0, "links_out-INITIAL_FORMS": 0,
-        "resources-TOTAL_FORMS": 0, "resources-INITIAL_FORMS": 0,
+        "title": "Renamed case",
+        "slug": sg_case.slug,
+        "summary": sg_case.summary,
+        "overview": sg_case.overview,
+        "lead_organisation": sg_case.lead_organisation,
+        "organisation_type": "government",
+        "economy": sg_case.economy_id,
+        "level": "national",
+        "sectors": [s.pk for s in sg_case.sectors.all()],
+        "stage": "implementation",
+        "licence": "CC BY 4.0",
+        "outcomes-TOTAL_FORMS": 0,
+        "outcomes-INITIAL_FORMS": 0,
+        "links_out-TOTAL_FORMS": 0,
+        "links_out-INITIAL_FORMS": 0,
+        "resources-TOTAL_FORMS": 0,
+        "resources-INITIAL_FORMS": 0,
     }
     response = admin_client.post(change_url(sg_case), data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""

@@ -249,3 +249,25 @@ def test_sector_page_links_into_the_library_prefiltered(client, theme):
     sector = Sector.objects.get(slug="health")
     text = client.get(sector.get_absolute_url()).content.decode()
     assert f"{reverse('cases:casestudy_list')}?sector=health" in text
+
+
+@pytest.mark.parametrize("status", UNPUBLISHED_STATUSES)
+def test_staff_preview_unpublished_case_with_a_banner(admin_client, status):
+    case = CaseStudyFactory(status=status, title=f"Preview {status}")
+    response = admin_client.get(case.get_absolute_url())
+    assert response.status_code == 200
+    assert "visible only to staff" in response.content.decode()
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_staff_without_case_permission_gets_404(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="plain-staff", is_staff=True))
+    case = CaseStudyFactory(status="draft")
+    assert client.get(case.get_absolute_url()).status_code == 404
+
+
+def test_published_case_has_no_preview_banner(admin_client):
+    case = CaseStudyFactory()
+    assert "visible only to staff" not in admin_client.get(case.get_absolute_url()).content.decode()
