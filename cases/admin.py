@@ -422,3 +422,62 @@ class CaseWithdrawalAdmin(ReadOnlyAdmin):
     list_display = ["slug", "case_id", "reason", "withdrawn_at"]
     list_filter = ["reason"]
     search_fields = ["slug"]
+
+
+# --- Partner API keys -----------------------------------------------------------------------------
+
+from .api.keys import ApiKey, api_key_revoke  # noqa: E402 - appended with the keys (issue 4)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Partner keys. A new key is shown once, in the message after saving; only its hash is stored, so a
+    lost key is revoked and replaced, never read back."""
+
+    list_display = [
+        "prefix",
+        "owner",
+        "user",
+        "scope_list",
+        "rate",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["scope_submit", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "owner", "user__username"]
+    autocomplete_fields = ["user"]
+    fields = [
+        "owner",
+        "user",
+        "scope_read",
+        "scope_submit",
+        "rate",
+        "expires_at",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes)
+
+    def save_model(self, request, obj, form, change):
+        plaintext = None if change else obj.set_new_key()
+        super().save_model(request, obj, form, change)
+        if plaintext is not None:
+            messages.success(
+                request,
+                _("The new key for %(owner)s, shown this once (only its hash is kept): %(key)s")
+                % {"owner": obj.owner, "key": plaintext},
+            )
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        count = api_key_revoke(keys=queryset)
+        self.message_user(request, _("Revoked %(count)d key(s).") % {"count": count}, messages.SUCCESS)

@@ -566,4 +566,5 @@ class SubmitterContact(models.Model):
         return f"{self.name} <{self.email}>"
 
 
+from .api.keys import ApiKey  # noqa: E402, F401
 from .api.tracking import CaseWithdrawal  # noqa: E402, F401 - the changes feed's record of deletions

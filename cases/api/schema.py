@@ -6,17 +6,21 @@
   vocabularies' codes and slugs as enums (read from the database when the document is made), lengths
   and ranges.
 - `add_standard_responses`, a post-processing hook, adds the responses every operation can give: 304 to
-  conditional reads, 400 (problem details) where there are query parameters, 404, 406 and 429 (with
-  Retry-After), and serves every error as application/problem+json.
+  conditional reads, 400 (problem details) where there are query parameters, 401 where a key may be
+  sent, 404, 406 and 429 (with Retry-After), and serves every error as application/problem+json.
+- `ApiKeySecurityScheme` declares partner keys (`Authorization: Api-Key <key>`): optional on operations
+  anyone may use, required where a view asks for a scope (`HasScope`).
 """
 
 import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
 from .errors import PROBLEM_CONTENT_TYPE
+from .permissions import HasScope
 
 
 class ApiAutoSchema(AutoSchema):
@@ -25,6 +29,28 @@ class ApiAutoSchema(AutoSchema):
         if documented is None:
             return super().get_filter_backends()
         return list(getattr(self.view, "filter_backends", [])) if documented else []
+
+
+class ApiKeySecurityScheme(OpenApiAuthenticationExtension):
+    target_class = "cases.api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A partner key, as `Api-Key <key>`: the key's own rate limit instead of the anonymous "
+                "one, and the scopes it was given (`read`, `submit`). A key in the URL is ignored."
+            ),
+        }
+
+    def get_security_requirement(self, auto_schema):
+        requirement = {self.name: []}
+        if any(isinstance(permission, HasScope) for permission in auto_schema.view.get_permissions()):
+            return requirement
+        return [requirement, {}]  # optional: anyone may read without a key
 
 
 class FilterSetExtension(DjangoFilterExtension):
@@ -114,6 +140,7 @@ PROBLEM_SCHEMA = {
 
 ERROR_DESCRIPTIONS = {
     "400": "A parameter has a value that is not allowed; `errors` names each one with a message.",
+    "401": "The Api-Key in the Authorization header is unknown, revoked or expired (or was needed).",
     "404": "Nothing here: no such case or term (or a page past the last one).",
     "406": "The Accept header asks for a format this endpoint does not give.",
     "429": "Too many requests: wait the number of seconds in Retry-After.",
@@ -153,6 +180,16 @@ def add_standard_responses(result, generator, request, public):
             )
             if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
                 responses.setdefault("400", _problem(ERROR_DESCRIPTIONS["400"]))
+            if operation.get("security"):
+                responses.setdefault(
+                    "401",
+                    _problem(
+                        ERROR_DESCRIPTIONS["401"],
+                        headers={
+                            "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Api-Key"}
+                        },
+                    ),
+                )
             responses.setdefault("404", _problem(ERROR_DESCRIPTIONS["404"]))
             responses.setdefault("406", _problem(ERROR_DESCRIPTIONS["406"]))
             responses.setdefault(

@@ -4,10 +4,15 @@ DRF's throttles read their rates once, at import; these read REST_FRAMEWORK["DEF
 every request, so a changed setting (a deployment's environment, a test's override) takes effect at once.
 The client address comes from DRF's `get_ident`, which honours NUM_PROXIES: with NUM_PROXIES set to the
 number of proxies in front of the app, a forged X-Forwarded-For cannot pick a fresh bucket.
+
+A request with a partner key (`request.auth` an `ApiKey`) is counted against the key's own rate, in a
+bucket of its own keyed by the key's id, and not against the anonymous rate of its address.
 """
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
+
+from .keys import ApiKey
 
 
 class LiveRatesMixin:
@@ -17,8 +22,34 @@ class LiveRatesMixin:
 
 
 class AnonymousRateThrottle(LiveRatesMixin, AnonRateThrottle):
-    """Every anonymous client: the `anon` rate."""
+    """Every anonymous client: the `anon` rate. A request with a partner key is not anonymous, even when
+    the key names no user account."""
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return None
+        return super().get_cache_key(request, view)
 
 
 class EndpointRateThrottle(LiveRatesMixin, ScopedRateThrottle):
     """Heavier endpoints (exports) name a `throttle_scope` with a lower rate of its own."""
+
+
+class ApiKeyRateThrottle(SimpleRateThrottle):
+    """A partner key's own rate (`ApiKey.rate` requests a minute), counted per key."""
+
+    scope = "api_key"
+
+    def __init__(self):
+        # The rate belongs to the key, so it is known only once the request is authenticated.
+        self.rate = None
+
+    def allow_request(self, request, view):
+        if not isinstance(request.auth, ApiKey):
+            return True
+        self.rate = f"{request.auth.rate}/min"
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}

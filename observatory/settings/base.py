@@ -211,8 +211,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 REST_FRAMEWORK = {
     # Read for everyone; a view that writes (submissions, later) must name a permission of its own.
     "DEFAULT_PERMISSION_CLASSES": ["cases.api.permissions.ReadOnly"],
-    # No session or password authentication on the API (partner keys come with the submissions endpoint).
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    # Partner keys only (`Authorization: Api-Key <key>`): no session or password authentication on the API.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["cases.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_FILTER_BACKENDS": ["cases.api.filters.ApiFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "cases.api.schema.ApiAutoSchema",
@@ -224,6 +224,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "cases.api.throttling.AnonymousRateThrottle",
         "cases.api.throttling.EndpointRateThrottle",
+        # A request with a partner key: the key's own rate (ApiKey.rate), instead of `anon`.
+        "cases.api.throttling.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "120/minute"),

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.api.keys import ApiKey, api_key_create
 from cases.api.tracking import CaseWithdrawal
 from cases.history import record_revision
 from cases.models import (
@@ -46,6 +47,7 @@ def make_one(model):
     if existing is not None:
         return existing
     makers = {
+        ApiKey: lambda: api_key_create(owner="A partner")[0],
         CaseStudy: CaseStudyFactory,
         Outcome: OutcomeFactory,
         CaseLink: CaseLinkFactory,
