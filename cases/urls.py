@@ -2,7 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 from django.views.decorators.cache import cache_page
 
-from . import site_views, views
+from . import site_views, submission_views, views
 from .feeds import NewCasesFeed
 from .sitemaps import SITEMAPS
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("robots.txt", site_views.robots_txt, name="robots_txt"),
     path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
     path("healthz/", site_views.healthz, name="healthz"),
+]
+
+urlpatterns += [
+    path("submit/", submission_views.case_submit_view, name="submit"),
+    path("submit/thanks/<str:reference>/", submission_views.case_submit_thanks_view, name="submit_thanks"),
 ]
 
 # The sitemap lives outside the namespace: Django's sitemap view reverses it by the name "sitemap".
