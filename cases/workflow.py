@@ -143,6 +143,8 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             case.published_at = timezone.now()
             case.published_by = user
         case.save()
+        if transition.target == Status.PUBLISHED and hasattr(case, "submitter"):
+            transaction.on_commit(lambda: notify_submitter_of_publication(case))
         record_revision(
             case=case,
             user=user,
@@ -150,6 +152,27 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             message=f"{previous} → {case.status}" + (f": {note.strip()}" if note.strip() else ""),
         )
     return case
+
+
+def notify_submitter_of_publication(case: CaseStudy) -> None:
+    """Tell whoever proposed the case that it is now public (never fails the publication itself)."""
+    import logging
+
+    from django.core.mail import send_mail
+
+    contact = case.submitter
+    try:
+        send_mail(
+            subject=str(_("Your case study is now published: %(title)s") % {"title": case.title}),
+            message=str(
+                _("Thank you for proposing “%(title)s” (reference %(reference)s). It is now published.")
+                % {"title": case.title, "reference": contact.reference}
+            ),
+            from_email=None,
+            recipient_list=[contact.email],
+        )
+    except Exception:
+        logging.getLogger(__name__).exception("Could not e-mail the submitter of %s", case.pk)
 
 
 def case_publish(*, case, user):

@@ -164,3 +164,24 @@ def test_history_records_field_diff_and_restores_an_earlier_version(curator):
     assert list(restored.outcomes.values_list("indicator", flat=True)) == ["Users"]
     assert restored.status == "changes_requested"  # status only changes through the workflow
     assert restored.revisions.first().action == "restored"
+
+
+def test_publishing_a_submitted_case_emails_its_submitter(
+    reviewer, mailoutbox, django_capture_on_commit_callbacks
+):
+    from cases.models import SubmitterContact
+
+    case = case_in("in_review")
+    SubmitterContact.objects.create(case=case, name="Ana", email="ana@example.org", reference="OBS-TEST1234")
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case, user=reviewer, name="publish")
+    assert [message.to for message in mailoutbox] == [["ana@example.org"]]
+    assert "OBS-TEST1234" in mailoutbox[0].body
+
+
+def test_publishing_a_case_without_submitter_sends_no_mail(
+    reviewer, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case_in("in_review"), user=reviewer, name="publish")
+    assert mailoutbox == []
