@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from .importing import SCALAR_FIELDS
 from .models import (
     SDG,
     CaseLink,
@@ -20,33 +21,8 @@ from .models import (
     Theme,
 )
 
-SNAPSHOT_FIELDS = [
-    "title",
-    "slug",
-    "summary",
-    "overview",
-    "what_is_innovative",
-    "collaborations",
-    "users_beneficiaries",
-    "results_impact",
-    "challenges_failures",
-    "conditions_for_success",
-    "replication",
-    "lessons_learned",
-    "lead_organisation",
-    "organisation_type",
-    "level",
-    "stage",
-    "year_launched",
-    "year_ended",
-    "website",
-    "licence",
-    "source",
-    "last_verified",
-    "is_featured",
-    "external_id",
-    "status",
-]
+# The importer's editable fields, plus the two it handles itself.
+SNAPSHOT_FIELDS = ["slug", *SCALAR_FIELDS, "status"]
 M2M = {
     "other_economies": ("iso2", Economy),
     "sectors": ("slug", Sector),
