@@ -6,6 +6,7 @@ OR within a parameter, AND across parameters. Nothing HTML-specific lives here.
 import django_filters as filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
 from .models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
@@ -49,6 +50,23 @@ class VocabularyFilter(filters.ModelMultipleChoiceFilter):
         return qs.filter(pk__in=matching.values(relation.m2m_field_name()))
 
 
+class SDGNumberField(django_filters_fields.ModelMultipleChoiceField):
+    """Checks the values are SDG numbers before asking the database, so an out-of-range integer
+    (which PostgreSQL would refuse to compare) is a clear 400, not a server error."""
+
+    def _check_values(self, value):
+        for item in value:
+            if not (str(item).isdigit() and 1 <= int(item) <= 17):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super()._check_values(value)
+
+
+class SDGFilter(VocabularyFilter):
+    field_class = SDGNumberField
+
+
 class YearFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -90,7 +108,7 @@ class CaseStudyFilterSet(FilterSet):
         label=_("Innovation facet"),
         help_text=_("Innovation facet slug, e.g. anticipatory. Repeatable."),
     )
-    sdg = VocabularyFilter(
+    sdg = SDGFilter(
         field_name="sdgs",
         to_field_name="number",
         queryset=SDG.objects.all(),

@@ -172,3 +172,10 @@ def test_facet_counts_never_count_unpublished_cases(catalogue):
     counts = facet_counts(QueryDict(""))
     assert counts["economy"]["SG"] == 2
     assert counts["sector"]["health"] == 3
+
+
+@pytest.mark.parametrize("value", ["-40602175666751864832", "10937569627", "0", "18", "1.5", "abc"])
+def test_out_of_range_sdg_is_a_validation_error_not_a_database_error(value):
+    filterset = CaseStudyFilterSet(QueryDict(f"sdg={value}"), queryset=CaseStudy.objects.published())
+    assert not filterset.is_valid()
+    assert "sdg" in filterset.errors
