@@ -5,7 +5,7 @@ import json
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -277,7 +277,15 @@ class VocabularyDetailMixin(PublishedCasesMixin):
         return self.object.slug
 
     def cases_of_term(self):
-        raise NotImplementedError
+        """The term's published cases, through the same FilterSet as the library link on the page."""
+        query = QueryDict(mutable=True)
+        query[self.library_parameter] = self.library_value()
+        filterset = CaseStudyFilterSet(query, queryset=self.published_cases())
+        return (
+            filterset.filter_queryset_without(self.published_cases(), exclude=())
+            if filterset.is_valid()
+            else self.published_cases().none()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -319,9 +327,6 @@ class EconomyDetailView(VocabularyDetailMixin, DetailView):
     def library_value(self):
         return self.object.iso2
 
-    def cases_of_term(self):
-        return self.published_cases().filter(economy=self.object)
-
 
 class ThemeListView(ListView):
     template_name = "cases/theme_list.html"
@@ -337,11 +342,6 @@ class ThemeDetailView(VocabularyDetailMixin, DetailView):
     library_parameter = "theme"
     model = Theme
 
-    def cases_of_term(self):
-        return self.published_cases().filter(
-            pk__in=Theme.cases.through.objects.filter(theme=self.object).values("casestudy_id")
-        )
-
 
 class SectorListView(ListView):
     template_name = "cases/sector_list.html"
@@ -356,11 +356,6 @@ class SectorDetailView(VocabularyDetailMixin, DetailView):
     context_object_name = "term"
     library_parameter = "sector"
     model = Sector
-
-    def cases_of_term(self):
-        return self.published_cases().filter(
-            pk__in=Sector.cases.through.objects.filter(sector=self.object).values("casestudy_id")
-        )
 
 
 def schema_org_json(case, url):

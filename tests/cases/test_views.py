@@ -271,3 +271,20 @@ def test_staff_without_case_permission_gets_404(client):
 def test_published_case_has_no_preview_banner(admin_client):
     case = CaseStudyFactory()
     assert "visible only to staff" not in admin_client.get(case.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "library_query"),
+    [
+        ("/economies/singapore/", "economy=SG"),
+        ("/themes/digital-government/", "theme=digital-government"),
+        ("/sectors/health/", "sector=health"),
+    ],
+)
+def test_profile_count_equals_the_library_count_it_links_to(client, hidden_cases, theme, url, library_query):
+    make_cases(3, theme)
+    CaseStudyFactory(economy=Economy.objects.get(iso2="JP"))
+    profile = client.get(url)
+    library = client.get(f"/cases/?{library_query}")
+    assert profile.context["case_count"] == library.context["result_count"]
+    assert profile.context["case_count"] > 0
