@@ -244,6 +244,10 @@ NARRATIVE_SECTIONS = [
 ]
 
 
+# Addresses beside /api/v1/cases/<slug>/ that a case's slug must not take (it would shadow them there).
+RESERVED_CASE_SLUGS = frozenset({"changes", "harvest", "facet-counts"})
+
+
 class CaseStudy(TimestampedModel):
     """One public-sector innovation, told in the OPSI narrative, with its vocabularies and evidence."""
 
@@ -404,6 +408,10 @@ class CaseStudy(TimestampedModel):
                 errors["year_ended"] = _("Give the year it was launched before the year it ended.")
             elif self.year_ended < self.year_launched:
                 errors["year_ended"] = _("The year it ended cannot be before the year it was launched.")
+        if self.slug in RESERVED_CASE_SLUGS:
+            errors["slug"] = _("“%(slug)s” is the address of a list of cases; choose another slug.") % {
+                "slug": self.slug
+            }
         if errors:
             raise ValidationError(errors)
 

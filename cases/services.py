@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .history import record_revision
-from .models import CaseStudy, FormerSlug, RevisionAction, Status, SubmitterContact
+from .models import RESERVED_CASE_SLUGS, CaseStudy, FormerSlug, RevisionAction, Status, SubmitterContact
 
 
 def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:
@@ -29,6 +29,13 @@ def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:
         new_slug = CaseStudy._meta.get_field("slug").clean(new_slug, case)
     except ValidationError as error:
         raise ValidationError({"slug": error.messages}) from error
+    if new_slug in RESERVED_CASE_SLUGS:
+        raise ValidationError(
+            {
+                "slug": _("“%(slug)s” is the address of a list of cases; choose another slug.")
+                % {"slug": new_slug}
+            }
+        )
     with transaction.atomic():
         stored_slug = CaseStudy.objects.select_for_update().values_list("slug", flat=True).get(pk=case.pk)
         if stored_slug == new_slug:
@@ -71,6 +78,7 @@ def unique_case_slug(title: str) -> str:
     base = slugify(title)[:max_length].strip("-") or "case"
     taken = set(CaseStudy.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     taken |= set(FormerSlug.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken |= RESERVED_CASE_SLUGS
     slug, n = base, 1
     while slug in taken:
         n += 1
@@ -78,13 +86,14 @@ def unique_case_slug(title: str) -> str:
     return slug
 
 
-def case_submit(*, data: dict, contact: dict) -> SubmitterContact:
+def case_submit(*, data: dict, contact: dict, via: str = "the public form") -> SubmitterContact:
     """Save a case proposed through the public form, and its submitter's private contact details.
 
     `data` holds the case's fields (sectors and themes as iterables of terms); `contact` holds `name`,
     `email` and `organisation`. The case is created in status `submitted` (never published: a curator
     accepts it through the workflow), with a unique slug from its title; a SubmitterContact with a new
-    reference number and a "created" revision are recorded in the same transaction. Once it commits, the
+    reference number and a "created" revision (its message says which door, `via`) are recorded in the same
+    transaction. Once it commits, the
     submitter is sent a receipt by e-mail. Raises ValidationError when the case or contact is invalid.
     Returns the SubmitterContact (its `reference` is what the submitter is shown).
     """
@@ -101,7 +110,7 @@ def case_submit(*, data: dict, contact: dict) -> SubmitterContact:
         submitter.full_clean()
         submitter.save()
         record_revision(
-            case=case, user=None, action=RevisionAction.CREATED, message="Submitted through the public form"
+            case=case, user=None, action=RevisionAction.CREATED, message=f"Submitted through {via}"
         )
         transaction.on_commit(lambda: send_submission_receipt(submitter=submitter))
     return submitter

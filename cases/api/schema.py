@@ -141,16 +141,19 @@ PROBLEM_SCHEMA = {
 ERROR_DESCRIPTIONS = {
     "400": "A parameter has a value that is not allowed; `errors` names each one with a message.",
     "401": "The Api-Key in the Authorization header is unknown, revoked or expired (or was needed).",
+    "403": "The key is valid but lacks the scope this operation needs.",
     "404": "Nothing here: no such case or term (or a page past the last one).",
     "406": "The Accept header asks for a format this endpoint does not give.",
+    "415": "The body is not JSON (send Content-Type: application/json).",
     "429": "Too many requests: wait the number of seconds in Retry-After.",
 }
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 def _problem(description, headers=None):
     response = {
         "description": description,
-        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_REF}},
     }
     if headers:
         response["headers"] = headers
@@ -162,23 +165,26 @@ def add_standard_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
-            if method not in ("get", "head"):
+            if method not in ("get", "head", "post"):
                 continue
+            reads = method != "post"
             responses = operation.setdefault("responses", {})
             for code, response in list(responses.items()):
                 if code.startswith(("4", "5")):
                     content = response.get("content", {})
                     schema = next(iter(content.values()), {}).get("schema") if content else None
-                    if schema is not None:
-                        response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": schema}}
-            responses.setdefault(
-                "304",
-                {
-                    "description": "Not modified: the ETag (If-None-Match) or date (If-Modified-Since) "
-                    "sent is current."
-                },
-            )
-            if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
+                    response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": schema or PROBLEM_REF}}
+            if reads:
+                responses.setdefault(
+                    "304",
+                    {
+                        "description": "Not modified: the ETag (If-None-Match) or date (If-Modified-Since) "
+                        "sent is current."
+                    },
+                )
+            if not reads or any(
+                parameter.get("in") == "query" for parameter in operation.get("parameters", [])
+            ):
                 responses.setdefault("400", _problem(ERROR_DESCRIPTIONS["400"]))
             if operation.get("security"):
                 responses.setdefault(
@@ -190,7 +196,12 @@ def add_standard_responses(result, generator, request, public):
                         },
                     ),
                 )
-            responses.setdefault("404", _problem(ERROR_DESCRIPTIONS["404"]))
+                if {} not in operation["security"]:  # a key is required: one without the scope gets 403
+                    responses.setdefault("403", _problem(ERROR_DESCRIPTIONS["403"]))
+            if reads:
+                responses.setdefault("404", _problem(ERROR_DESCRIPTIONS["404"]))
+            else:
+                responses.setdefault("415", _problem(ERROR_DESCRIPTIONS["415"]))
             responses.setdefault("406", _problem(ERROR_DESCRIPTIONS["406"]))
             responses.setdefault(
                 "429",

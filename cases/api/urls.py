@@ -8,7 +8,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import submissions, views
 from .errors import not_found
 
 app_name = "api"
@@ -31,6 +31,7 @@ v1 = [
     path("cases/export.jsonl", views.CaseJSONLinesExportView.as_view(), name="case-export-jsonl"),
     path("suggest/", views.SuggestView.as_view(), name="suggest"),
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("submissions/", submissions.SubmissionView.as_view(), name="submissions"),
     path("", include(router.urls)),
 ]
 

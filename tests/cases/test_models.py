@@ -11,6 +11,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import (
+    RESERVED_CASE_SLUGS,
     SDG,
     CaseLink,
     CaseStudy,
@@ -23,6 +24,7 @@ from cases.models import (
     Status,
     Theme,
 )
+from cases.services import case_change_slug, unique_case_slug
 from tests.factories import (
     CaseLinkFactory,
     CaseStudyFactory,
@@ -432,3 +434,18 @@ def test_models_and_migrations_agree():
         call_command("makemigrations", "--check", "--dry-run", verbosity=0)
     except SystemExit as exit_:
         pytest.fail(f"makemigrations found model changes without a migration (exit {exit_.code}).")
+
+
+@pytest.mark.parametrize("slug", sorted(RESERVED_CASE_SLUGS))
+def test_a_case_may_not_take_the_slug_of_an_api_list(slug):
+    """/api/v1/cases/changes/ is the changes feed: a case slugged "changes" could never be read there."""
+    case = CaseStudyFactory.build(slug=slug)
+
+    with pytest.raises(ValidationError) as raised:
+        case.full_clean(exclude=["economy"])
+    assert "slug" in raised.value.message_dict
+
+    saved = CaseStudyFactory()
+    with pytest.raises(ValidationError):
+        case_change_slug(case=saved, new_slug=slug)
+    assert unique_case_slug(slug) == f"{slug}-2"
