@@ -13,11 +13,16 @@ import base64
 import binascii
 import datetime
 
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from cases.caching import cached
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -46,7 +51,44 @@ def whole_number_parameter(request, name: str, *, default: int, minimum: int = 1
     return value
 
 
+class SelectionPaginator(Paginator):
+    """Django's paginator, with the total and each page's ids cached per selection and catalogue version.
+
+    The selection is the queryset's SQL (its filters, search and order, with their values), so two requests
+    asking for the same cases share the cache whatever order their parameters came in. Counting and ranking
+    many search matches is the costly part of a page; fetching its 20 rows by id is not. Any write to the
+    catalogue changes its version (cases/signals.py), so nothing stale is served.
+    """
+
+    def __init__(self, object_list, per_page, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        try:
+            self.selection = str(object_list.query)
+        except EmptyResultSet:  # a queryset that can match nothing: nothing worth caching
+            self.selection = None
+
+    @cached_property
+    def count(self):
+        if self.selection is None:
+            return 0
+        return cached("api-count", self.selection, self.object_list.count)
+
+    def page(self, number):
+        page = super().page(number)
+        if self.selection is None:
+            return page
+        ids = cached(
+            "api-page",
+            (self.selection, page.number, self.per_page),
+            lambda: list(page.object_list.values_list("pk", flat=True)),
+        )
+        by_id = {case.pk: case for case in self.object_list.filter(pk__in=ids)}
+        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+        return page
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
+    django_paginator_class = SelectionPaginator
     page_size = DEFAULT_PAGE_SIZE
     max_page_size = MAX_PAGE_SIZE
     page_size_query_param = "page_size"

@@ -636,3 +636,20 @@ def test_case_detail_query_count_is_fixed(client, django_assert_max_num_queries)
     case = rich_case(0)
     with django_assert_max_num_queries(11):
         assert client.get(f"{API}/cases/{case.slug}/").status_code == 200
+
+
+def test_a_repeated_list_request_reuses_the_cached_total_and_page(client):
+    """Counting and ranking the matches is the costly part of a search page: it is done once per selection
+    and catalogue version; a write to the catalogue starts afresh."""
+    for n in range(3):
+        CaseStudyFactory(title=f"Irrigation scheme {n}")
+    url = "/api/v1/cases/?q=irrigation&page_size=2"
+    first = client.get(url).json()
+
+    with CaptureQueriesContext(connection) as repeated:
+        again = client.get(url).json()
+    assert again == first
+    assert not any("COUNT(" in query["sql"] for query in repeated.captured_queries)
+
+    CaseStudyFactory(title="Irrigation scheme 4")
+    assert client.get(url).json()["count"] == 4

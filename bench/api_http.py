@@ -1,6 +1,6 @@
 """The partner API served for real: p50/p95/p99 and requests per second under gunicorn and PostgreSQL.
 
-    .venv/bin/python bench/http.py [--cases 100000] [--seconds 10] [--connections 4]
+    .venv/bin/python bench/api_http.py [--cases 100000] [--seconds 10] [--connections 4]
 
 Fills the benchmark database as bench/pages.py does (default `observatory_bench`, 100,000 cases), starts a
 production-like gunicorn on loopback (bench/server.py) with Redis as the cache, and loads each scenario with
