@@ -8,9 +8,16 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .admin_import import CaseImportAdminMixin
 from .api.tracking import CaseWithdrawal
 from .history import case_restore_revision, record_revision
 from .models import (
@@ -23,6 +30,7 @@ from .models import (
     EditorProfile,
     FormerSlug,
     InnovationFacet,
+    ModerationQueue,
     Outcome,
     Resource,
     RevisionAction,
@@ -31,7 +39,14 @@ from .models import (
     SubmitterContact,
     Theme,
 )
+from .moderation import (
+    QUEUE_STATUSES,
+    acceptance_checklist,
+    duplicate_ids,
+    possible_duplicates,
+)
 from .services import case_change_slug
+from .uploads import ResourceUploadForm
 from .workflow import TRANSITIONS, can_edit_economy, case_transition
 
 # --- Scoping: an economy editor sees and edits only the economies assigned to them ----------------
@@ -46,7 +61,8 @@ def editable_economy_ids(user):
 
 
 class ScopedByCaseEconomyMixin:
-    """For models hanging off a case: only rows whose case is in an economy the user looks after."""
+    """For models hanging off a case: only rows whose case is in an economy the user looks after.
+    `case_field = None` scopes the cases themselves (a proxy of CaseStudy, such as the moderation queue)."""
 
     case_field = "case"
 
@@ -55,7 +71,8 @@ class ScopedByCaseEconomyMixin:
         economies = editable_economy_ids(request.user)
         if economies is None:
             return queryset
-        return queryset.filter(**{f"{self.case_field}__economy_id__in": economies})
+        prefix = f"{self.case_field}__" if self.case_field else ""
+        return queryset.filter(**{f"{prefix}economy_id__in": economies})
 
 
 def transition_action(name):
@@ -90,6 +107,10 @@ def transition_action(name):
 
 
 # --- Helpers --------------------------------------------------------------------------------------
+
+
+def case_change_url(case):
+    return reverse("admin:cases_casestudy_change", args=[case.pk])
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -210,12 +231,13 @@ class CaseLinkInline(admin.TabularInline):
 
 class ResourceInline(admin.TabularInline):
     model = Resource
+    form = ResourceUploadForm  # size and type checks on every upload, images verified and resized
     extra = 0
     fields = ["kind", "title", "url", "file", "alt_text", "position"]
 
 
 @admin.register(CaseStudy)
-class CaseStudyAdmin(admin.ModelAdmin):
+class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "economy",
@@ -253,6 +275,8 @@ class CaseStudyAdmin(admin.ModelAdmin):
         "created_by",
         "updated_at",
         "updated_by",
+        "acceptance_checklist",
+        "possible_duplicates",
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary"]}),
@@ -291,6 +315,33 @@ class CaseStudyAdmin(admin.ModelAdmin):
 
     def has_transition_permission(self, request):
         return request.user.has_perm("cases.change_casestudy")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.status in QUEUE_STATUSES:
+            # A queued case opens on what the reviewer decides with (cases/moderation.py).
+            moderation = (_("Moderation"), {"fields": ["acceptance_checklist", "possible_duplicates"]})
+            return [moderation, *fieldsets]
+        return fieldsets
+
+    @admin.display(description=_("acceptance checklist"))
+    def acceptance_checklist(self, obj):
+        checks = acceptance_checklist(obj)
+        return render_to_string("admin/cases/acceptance_checklist.html", {"checks": checks})
+
+    @admin.display(description=_("possible duplicates"))
+    def possible_duplicates(self, obj):
+        duplicates = list(possible_duplicates(obj))
+        if not duplicates:
+            return _("None found: no published or queued case of this economy has a similar title.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                ((case_change_url(case), case.title, case.get_status_display()) for case in duplicates),
+            ),
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         economies = editable_economy_ids(request.user)
@@ -334,6 +385,100 @@ class CaseStudyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class QueueStatusFilter(admin.SimpleListFilter):
+    """Only the statuses a queued case can have."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(status.value, status.label) for status in QUEUE_STATUSES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class ModerationQueueAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+    """Submitted cases first, then those in review, longest waiting first: what a reviewer acts on.
+
+    A list of its own (rather than an ordering of the case list) so that its meaning never depends on
+    the filters someone left on the case list, and so that the duplicate check, which costs a subquery
+    per row, runs only here. Each row opens the case's own change form, with the checklist on it.
+    """
+
+    case_field = None  # the rows are the cases themselves
+    list_display = ["case_title", "economy", "status", "queued_since", "duplicate_flags", "checklist_summary"]
+    list_display_links = None
+    list_filter = [QueueStatusFilter]
+    list_select_related = ["economy"]
+    search_fields = ["title", "summary", "lead_organisation", "submitter__reference"]
+    actions = [transition_action(name) for name in ("accept", "request_changes", "publish")]
+
+    def get_queryset(self, request):
+        # ModerationQueue.objects is moderation_queue(): queued cases only, annotated for the columns.
+        return super().get_queryset(request).defer("search_vector")
+
+    def get_ordering(self, request):
+        # Annotations of moderation_queue(), which the `ordering` attribute's system check cannot see.
+        return ["queue_position", "queued_since", "pk"]
+
+    # The queue is a view of case studies: the case permissions govern it, not permissions of its own.
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.has_perm("cases.view_casestudy") or user.has_perm("cases.change_casestudy")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_transition_permission(self, request):
+        return request.user.has_perm("cases.change_casestudy")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": _("Moderation queue"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # One change form for a case, wherever it is opened from; it applies the scoping itself.
+        return HttpResponseRedirect(reverse("admin:cases_casestudy_change", args=[object_id]))
+
+    @admin.display(description=_("case"), ordering="title")
+    def case_title(self, obj):
+        return format_html('<a href="{}">{}</a>', case_change_url(obj), obj.title)
+
+    @admin.display(description=_("waiting since"), ordering="queued_since")
+    def queued_since(self, obj):
+        return obj.queued_since
+
+    @admin.display(description=_("possible duplicates"))
+    def duplicate_flags(self, obj):
+        ids = duplicate_ids(obj)
+        if not ids:
+            return "—"
+        label = ngettext("%(count)d possible duplicate", "%(count)d possible duplicates", len(ids)) % {
+            "count": len(ids)
+        }
+        query = urlencode({"id__in": ",".join(map(str, ids))})
+        url = f"{reverse('admin:cases_casestudy_changelist')}?{query}"
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description=_("checklist"))
+    def checklist_summary(self, obj):
+        checks = acceptance_checklist(obj)
+        failed = [check.label for check in checks if not check.passed]
+        if not failed:
+            return _("All %(count)d pass") % {"count": len(checks)}
+        return _("To check: %(failed)s") % {"failed": ", ".join(failed)}
+
+
+admin.site.register(ModerationQueue, ModerationQueueAdmin)
+
+
 @admin.register(Outcome)
 class OutcomeAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
     list_display = ["indicator", "value", "unit", "date", "case"]
@@ -355,6 +500,8 @@ class CaseLinkAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+    form = ResourceUploadForm
+    fields = ["case", "kind", "title", "url", "file", "alt_text", "position"]
     list_display = ["title", "kind", "case"]
     list_filter = ["kind"]
     list_select_related = ["case"]

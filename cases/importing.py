@@ -1,19 +1,34 @@
-"""Import case studies from records (dicts in the demo/export format): validated, atomic, idempotent.
+"""Import case studies from records (dicts in the interchange format): validated, atomic, idempotent.
 
 One function serves `load_demo`, `import_cases` and the admin import: every record is checked first and
-every problem reported with its row number; only when all rows are good is anything written, in one
-transaction. A record is matched to an existing case by `external_id` when it has one, else by `slug`;
-a case whose data is already the same is left untouched (so importing twice changes nothing).
+every problem reported with its row number (a CSV line or a JSON item); only when all rows are good is
+anything written, in one transaction. A record is matched to an existing case by `external_id` when it
+has one, else by `slug`; a case whose data is already the same is left untouched (so importing twice
+changes nothing). The record format is described in docs/curation.md ("Bulk import and export") and
+written by cases/interchange.py.
+
+A key absent from a record leaves that field of an existing case as it is (a new case gets the model's
+default); a key present sets it, `null` or "" meaning empty.
+
+Imports and the workflow: a file states each case's status, like a restore from a backup, so an import
+does not walk the transitions of cases/workflow.py one by one; but it asks for the same permissions the
+workflow would (publishing or unpublishing needs `publish_casestudy`, archiving or restoring
+`archive_casestudy`) and the same economy scope, when it runs as a user. Publishing sets `published_at`
+once: the file's `published_at` is used for a case that has none yet, else the time of the import, and a
+case that already has one keeps it. Every created or updated case gets an "imported" revision.
 """
 
+import copy
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from difflib import get_close_matches
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_slug
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .caching import catalogue_changed
@@ -22,16 +37,19 @@ from .models import (
     CaseLink,
     CaseStudy,
     Economy,
+    FormerSlug,
     InnovationFacet,
     LinkRelation,
     Outcome,
     Resource,
     ResourceKind,
+    RevisionAction,
     Sector,
     Status,
     Theme,
 )
 
+# The case's own editable fields (cases/history.py snapshots these too).
 SCALAR_FIELDS = [
     "title",
     "summary",
@@ -57,6 +75,11 @@ SCALAR_FIELDS = [
     "external_id",
     "is_featured",
 ]
+TEXT_FIELDS = [
+    name
+    for name in SCALAR_FIELDS
+    if name not in ("year_launched", "year_ended", "last_verified", "is_featured")
+]
 REQUIRED_KEYS = [
     "slug",
     "title",
@@ -68,6 +91,56 @@ REQUIRED_KEYS = [
     "stage",
     "sectors",
 ]
+MANY_TO_MANY = ["other_economies", "sectors", "themes", "facets", "sdgs"]
+# Every key a record may have, in the order exports write them.
+RECORD_KEYS = [
+    "slug",
+    "external_id",
+    "status",
+    "published_at",
+    "title",
+    "summary",
+    "overview",
+    "what_is_innovative",
+    "collaborations",
+    "users_beneficiaries",
+    "results_impact",
+    "challenges_failures",
+    "conditions_for_success",
+    "replication",
+    "lessons_learned",
+    "lead_organisation",
+    "organisation_type",
+    "economy",
+    "other_economies",
+    "level",
+    "sectors",
+    "themes",
+    "facets",
+    "sdgs",
+    "stage",
+    "year_launched",
+    "year_ended",
+    "website",
+    "licence",
+    "source",
+    "last_verified",
+    "is_featured",
+    "outcomes",
+    "resources",
+    "links",
+]
+
+
+@dataclass
+class RowResult:
+    """What the import did (or, in a dry run, would do) with one row."""
+
+    row: int
+    slug: str
+    title: str
+    outcome: str  # "created", "updated" or "unchanged"
+    changed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,10 +150,17 @@ class ImportReport:
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     dry_run: bool = False
+    row_label: str = "row"  # "line" for CSV files, "item" for JSON files
+    forbidden: bool = False  # some row was refused for want of a permission
+    rows: list[RowResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
 
     def summary(self) -> str:
         verb = "would create" if self.dry_run else "created"
@@ -89,17 +169,30 @@ class ImportReport:
             f"unchanged {self.unchanged}, rejected rows {len(self.errors)}"
         )
 
+    def headline(self) -> str:
+        """The one-line summary the command and the admin show."""
+        cases = "case" if self.total == 1 else "cases"
+        text = (
+            f"Imported {self.total} {cases}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+        return text + (" (dry run: nothing written)" if self.dry_run else "")
+
+    def error_lines(self) -> list[str]:
+        """Every bad row as "line 4: unknown sector: astrology", in file order."""
+        return [f"{self.row_label} {row}: {reason}" for row, reason in self.errors]
+
 
 class ImportRejected(Exception):
     """Raised when any record is bad; nothing was written. `report.errors` lists (row, reason)."""
 
     def __init__(self, report: ImportReport):
         self.report = report
-        super().__init__("; ".join(f"row {row}: {reason}" for row, reason in report.errors[:20]))
+        super().__init__("; ".join(report.error_lines()[:20]))
 
 
 class _Vocabularies:
-    """Looks vocabulary terms up by code or slug, loaded once per import."""
+    """Looks vocabulary terms up by code or slug (any letter case), loaded once per import."""
 
     def __init__(self):
         self.economies = {e.iso2: e for e in Economy.objects.all()}
@@ -116,7 +209,7 @@ class _Vocabularies:
 
 
 def read_records(path: Path) -> list[dict]:
-    """Records from a JSON file (an array of objects). CSV is read by cases.exporting."""
+    """Records from a JSON file (an array of objects), as load_demo reads the demo catalogue."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ValueError(f"{path}: expected a JSON array of objects.")
@@ -134,13 +227,31 @@ def _as_date(value, label):
         raise ValueError(f"{label} {value!r} is not a date like 2024-12-31") from error
 
 
+def _as_datetime(value, label):
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise ValueError(
+            f"{label} {value!r} is not a date and time like 2024-12-31T09:30:00+00:00"
+        ) from error
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)  # the catalogue keeps UTC; a time without a zone is read as UTC
+    if moment > timezone.now():
+        raise ValueError(f"{label} {value!r} is in the future")
+    return moment
+
+
 def _as_decimal(value, label, *, required=True):
     if value in (None, ""):
         if required:
             raise ValueError(f"{label} is missing")
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"{label} {value!r} is not a number")
     try:
-        number = Decimal(str(value))
+        number = Decimal(str(value).strip())
     except InvalidOperation as error:
         raise ValueError(f"{label} {value!r} is not a number") from error
     if not number.is_finite():
@@ -151,127 +262,331 @@ def _as_decimal(value, label, *, required=True):
 def _as_year(value, label):
     if value in (None, ""):
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"{label} {value!r} is not a year")
     try:
-        return int(value)
-    except (TypeError, ValueError) as error:
+        number = Decimal(str(value).strip())
+        if number != number.to_integral_value():
+            raise ValueError
+        return int(number)
+    except (InvalidOperation, ValueError) as error:
         raise ValueError(f"{label} {value!r} is not a year") from error
+
+
+def _as_text(value, label):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"{label} must be text, not {json.dumps(value, default=str)}")
+
+
+def _as_list(value, label):
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{label} must be a list, not {json.dumps(value, default=str)}")
+    return value
 
 
 @dataclass
 class _Prepared:
     row: int
     record: dict
-    values: dict
-    economy: Economy
-    other_economies: list
-    sectors: list
-    themes: list
-    facets: list
-    sdgs: list
-    outcomes: list
-    resources: list
-    links: list
-    status: str
+    case: CaseStudy  # the case as it will be saved (a copy of the existing one, or a new one)
+    existing: CaseStudy | None
+    changed: list  # names of the case's own fields that differ from the existing case
+    many: dict  # many-to-many field name -> wanted objects (only the keys the record gives)
+    outcomes: list | None
+    resources: list | None
+    links: list | None
+    sets_published_at: bool = False
+    outcome: str = ""
+    before: dict | None = None
 
 
-def _prepare(row: int, record: dict, vocab: _Vocabularies) -> _Prepared:
-    """Check one record and turn it into model values; raises ValueError with every problem found."""
+class _Context:
+    """What every row's checks share: vocabularies, the existing cases the file matches, the user."""
+
+    def __init__(self, records, *, user, default_status):
+        self.vocab = _Vocabularies()
+        self.user = user
+        self.default_status = default_status
+        dicts = [r for r in records if isinstance(r, dict)]
+        external_ids = {str(r["external_id"]) for r in dicts if isinstance(r.get("external_id"), str | int)}
+        external_ids.discard("")
+        slugs = {r["slug"] for r in dicts if isinstance(r.get("slug"), str)}
+        self.by_external_id = {
+            c.external_id: c
+            for c in CaseStudy.objects.select_related("economy")
+            .defer("search_vector")
+            .filter(external_id__in=external_ids)
+        }
+        self.by_slug = {
+            c.slug: c
+            for c in CaseStudy.objects.select_related("economy").defer("search_vector").filter(slug__in=slugs)
+        }
+        self._economy_scope = {}
+
+    def match(self, slug, external_id):
+        if external_id and external_id in self.by_external_id:
+            return self.by_external_id[external_id]
+        return self.by_slug.get(slug)
+
+    def may_edit_economy(self, economy_id) -> bool:
+        from .workflow import can_edit_economy  # the workflow imports history, which imports this module
+
+        if economy_id not in self._economy_scope:
+            self._economy_scope[economy_id] = can_edit_economy(self.user, economy_id)
+        return self._economy_scope[economy_id]
+
+    def permission_problems(self, *, economy, existing, status) -> list[str]:
+        """Why the importing user may not write this row (nothing when the system imports, user=None)."""
+        user = self.user
+        if user is None:
+            return []
+        problems = []
+        needed = "cases.add_casestudy" if existing is None else "cases.change_casestudy"
+        if not user.has_perm(needed):
+            problems.append(
+                "you do not have permission to " + ("add" if existing is None else "change") + " cases"
+            )
+        for case_economy in {economy} | ({existing.economy} if existing else set()):
+            if not self.may_edit_economy(case_economy.pk):
+                problems.append(
+                    f"{case_economy.name} ({case_economy.iso2}) is not one of your economies: "
+                    "you may import only cases of the economies you look after"
+                )
+        before = existing.status if existing else None
+        if status != before:
+            if Status.PUBLISHED in (status, before) and not user.has_perm("cases.publish_casestudy"):
+                problems.append(
+                    f"changing the status from {before or 'new'} to {status} needs the permission to publish"
+                )
+            elif Status.ARCHIVED in (status, before) and not user.has_perm("cases.archive_casestudy"):
+                problems.append(
+                    f"changing the status from {before or 'new'} to {status} needs the permission to archive"
+                )
+        return problems
+
+
+class _Forbidden(ValueError):
+    """A row refused for want of a permission (the admin answers 403 for these)."""
+
+
+def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
+    """Check one record and turn it into the case to save; raises ValueError with every problem found."""
+    vocab = context.vocab
     problems = [f"'{key}' is missing" for key in REQUIRED_KEYS if record.get(key) in (None, "", [])]
     if problems:
         raise ValueError("; ".join(problems))
 
-    def lookup(table, keys, label):
+    def attempt(call, *args):
+        try:
+            return call(*args)
+        except ValueError as error:
+            problems.append(str(error))
+            return None
+
+    def lookup(table, keys, label, normalise=str.lower):
         found, unknown = [], []
-        for key in keys or []:
-            (found if key in table else unknown).append(table.get(key, key))
+        for key in attempt(_as_list, keys, label) or []:
+            normalised = normalise(key) if isinstance(key, str) else key
+            (found if normalised in table else unknown).append(table.get(normalised, key))
         if unknown:
             problems.append(f"unknown {label}: {', '.join(map(str, unknown))}")
         return found
 
-    economy = vocab.economy(record["economy"])
+    slug = record["slug"]
+    if not isinstance(slug, str):
+        raise ValueError(f"slug must be text, not {json.dumps(slug, default=str)}")
+    try:
+        validate_slug(slug)
+        if len(slug) > CaseStudy._meta.get_field("slug").max_length:
+            raise ValidationError("too long")
+    except ValidationError:
+        problems.append(
+            f"slug '{slug}' is not a valid slug (lower-case letters, digits and hyphens, at most 220)"
+        )
+
+    economy = None
+    if isinstance(record["economy"], str):
+        economy = vocab.economy(record["economy"])
     if economy is None:
         problems.append(f"unknown economy: {record['economy']}")
-    others = []
-    for code in record.get("other_economies") or []:
-        other = vocab.economy(code)
-        if other is None:
-            problems.append(f"unknown economy: {code}")
-        elif other != economy:
-            others.append(other)
-    sectors = lookup(vocab.sectors, record.get("sectors"), "sector")
-    themes = lookup(vocab.themes, record.get("themes"), "theme")
-    facets = lookup(vocab.facets, record.get("facets"), "innovation facet")
-    sdg_numbers = []
-    for number in record.get("sdgs") or []:
-        try:
-            sdg_numbers.append(int(number))
-        except (TypeError, ValueError):
-            problems.append(f"SDG {number!r} is not a number from 1 to 17")
-    sdgs = lookup(vocab.sdgs, sdg_numbers, "SDG")
+    many = {}
+    if "other_economies" in record:
+        others = []
+        for code in attempt(_as_list, record["other_economies"], "other_economies") or []:
+            other = vocab.economy(code) if isinstance(code, str) else None
+            if other is None:
+                problems.append(f"unknown economy: {code}")
+            elif other != economy and other not in others:
+                others.append(other)
+        many["other_economies"] = others
+    many["sectors"] = lookup(vocab.sectors, record.get("sectors"), "sector")
+    if "themes" in record:
+        many["themes"] = lookup(vocab.themes, record["themes"], "theme")
+    if "facets" in record:
+        many["facets"] = lookup(vocab.facets, record["facets"], "innovation facet")
+    if "sdgs" in record:
+        numbers = []
+        for number in attempt(_as_list, record["sdgs"], "sdgs") or []:
+            if (
+                isinstance(number, int | str)
+                and not isinstance(number, bool)
+                and str(number).strip().isdigit()
+            ):
+                numbers.append(int(number))
+            else:
+                problems.append(f"SDG {number!r} is not a number from 1 to 17")
+        many["sdgs"] = lookup(vocab.sdgs, numbers, "SDG", normalise=int)
 
-    status = record.get("status") or Status.PUBLISHED
-    if status not in Status.values:
-        problems.append(f"unknown status: {status}")
+    values = {}
+    for name in TEXT_FIELDS:
+        if name in record:
+            values[name] = attempt(_as_text, record[name], name)
+    if "year_launched" in record:
+        values["year_launched"] = attempt(_as_year, record["year_launched"], "year_launched")
+    if "year_ended" in record:
+        values["year_ended"] = attempt(_as_year, record["year_ended"], "year_ended")
+    if "last_verified" in record:
+        values["last_verified"] = attempt(_as_date, record["last_verified"], "last_verified")
+    if "is_featured" in record:
+        if record["is_featured"] in (None, True, False):
+            values["is_featured"] = bool(record["is_featured"])
+        else:
+            problems.append(f"is_featured must be true or false, not {record['is_featured']!r}")
+    published_at = attempt(_as_datetime, record.get("published_at"), "published_at")
+    external_id = (values.get("external_id") or "").strip()
+    if "external_id" in values:
+        values["external_id"] = external_id
 
-    values = {name: record[name] for name in SCALAR_FIELDS if name in record and record[name] is not None}
-    for text_field in ("website", "source", "external_id", "licence"):
-        values.setdefault(text_field, "" if text_field != "licence" else "CC BY 4.0")
-    try:
-        values["year_launched"] = _as_year(record.get("year_launched"), "year_launched")
-        values["year_ended"] = _as_year(record.get("year_ended"), "year_ended")
-        values["last_verified"] = _as_date(record.get("last_verified"), "last_verified")
-    except ValueError as error:
-        problems.append(str(error))
+    status = record.get("status")
+    if status not in (None, "") and status not in Status.values:
+        problems.append(f"unknown status: {status} (one of {', '.join(Status.values)})")
+        status = None
 
-    outcomes = []
-    for number, item in enumerate(record.get("outcomes") or [], start=1):
-        try:
+    outcomes = None
+    if "outcomes" in record:
+        outcomes = []
+        for number, item in enumerate(attempt(_as_list, record["outcomes"], "outcomes") or [], start=1):
+            label = f"outcome {number}"
+            if not isinstance(item, dict):
+                problems.append(f"{label}: must be an object with an indicator and a value")
+                continue
+            try:
+                outcome = Outcome(
+                    indicator=_as_text(item.get("indicator"), f"{label}: indicator").strip()
+                    or _missing(f"{label}: indicator"),
+                    value=_as_decimal(item.get("value"), f"{label}: value"),
+                    unit=_as_text(item.get("unit"), f"{label}: unit"),
+                    baseline=_as_decimal(item.get("baseline"), f"{label}: baseline", required=False),
+                    date=_as_date(item.get("date"), f"{label}: date"),
+                    source_url=_as_text(item.get("source_url"), f"{label}: source_url"),
+                )
+                outcome.full_clean(exclude=["case"], validate_constraints=False)
+            except ValueError as error:
+                problems.append(str(error))
+                continue
+            except ValidationError as error:
+                problems.append(f"{label}: {_validation_message(error)}")
+                continue
             outcomes.append(
                 (
-                    str(item.get("indicator") or "").strip() or _missing(f"outcome {number}: indicator"),
-                    _as_decimal(item.get("value"), f"outcome {number}: value"),
-                    str(item.get("unit") or ""),
-                    _as_decimal(item.get("baseline"), f"outcome {number}: baseline", required=False),
-                    _as_date(item.get("date"), f"outcome {number}: date"),
-                    str(item.get("source_url") or ""),
+                    outcome.indicator,
+                    outcome.value,
+                    outcome.unit,
+                    outcome.baseline,
+                    outcome.date,
+                    outcome.source_url,
                 )
             )
-        except (ValueError, AttributeError) as error:
-            problems.append(str(error))
-    resources = []
-    for number, item in enumerate(record.get("resources") or [], start=1):
-        if not isinstance(item, dict) or not item.get("url") or not item.get("title"):
-            problems.append(f"resource {number}: needs a title and a url")
-        else:
-            resources.append((str(item["title"]), str(item["url"])))
-    links = []
-    for number, item in enumerate(record.get("links") or [], start=1):
-        relation = (item or {}).get("relation")
-        target = (item or {}).get("target")
-        if relation not in LinkRelation.values or not target:
-            problems.append(
-                f"link {number}: needs a relation ({', '.join(LinkRelation.values)}) and a target slug"
-            )
-        elif target == record["slug"]:
-            problems.append(f"link {number}: a case cannot link to itself")
-        else:
-            links.append((relation, target))
+    resources = None
+    if "resources" in record:
+        resources = []
+        for number, item in enumerate(attempt(_as_list, record["resources"], "resources") or [], start=1):
+            if not isinstance(item, dict) or not item.get("url") or not item.get("title"):
+                problems.append(f"resource {number}: needs a title and a url")
+                continue
+            resource = Resource(kind=ResourceKind.LINK, title=str(item["title"]), url=str(item["url"]))
+            try:
+                resource.full_clean(exclude=["case"], validate_constraints=False)
+            except ValidationError as error:
+                problems.append(f"resource {number}: {_validation_message(error)}")
+                continue
+            resources.append((resource.title, resource.url))
+    links = None
+    if "links" in record:
+        links, seen = [], {}
+        for number, item in enumerate(attempt(_as_list, record["links"], "links") or [], start=1):
+            item = item if isinstance(item, dict) else {}
+            relation, target = item.get("relation"), item.get("target")
+            note = item.get("note") or ""
+            if relation not in LinkRelation.values or not isinstance(target, str) or not target:
+                problems.append(
+                    f"link {number}: needs a relation ({', '.join(LinkRelation.values)}) and a target slug"
+                )
+            elif target == slug:
+                problems.append(f"link {number}: a case cannot link to itself")
+            elif not isinstance(note, str) or len(note) > CaseLink._meta.get_field("note").max_length:
+                problems.append(f"link {number}: the note must be text of at most 300 characters")
+            elif (relation, target) in seen:
+                problems.append(f"link {number}: repeats link {seen[relation, target]}")
+            else:
+                seen[relation, target] = number
+                links.append((relation, target, note))
+    existing = context.match(slug, external_id)
+    target_status = status or (existing.status if existing else context.default_status)
+    if economy is not None:
+        refusals = context.permission_problems(economy=economy, existing=existing, status=target_status)
+        if refusals:
+            raise _Forbidden("; ".join(refusals + problems))
     if problems:
         raise ValueError("; ".join(problems))
+
+    case = copy.copy(existing) if existing else CaseStudy(slug=slug)
+    case.slug = slug
+    for name, value in values.items():
+        setattr(case, name, value)
+    case.economy = economy
+    case.status = target_status
+    sets_published_at = False
+    if case.published_at is None and (published_at or target_status == Status.PUBLISHED):
+        case.published_at = published_at  # None here means "now", filled in when written
+        sets_published_at = True
+    try:
+        case.full_clean(
+            exclude=["economy", "created_by", "updated_by", "published_by"],
+            validate_unique=False,
+            validate_constraints=False,  # checked by clean() and the choices; uniqueness by the caller
+        )
+    except ValidationError as error:
+        raise ValueError(_validation_message(error)) from error
+    changed = (
+        [
+            name
+            for name in ["slug", *SCALAR_FIELDS, "economy", "status"]
+            if getattr(case, name) != getattr(existing, name)
+        ]
+        if existing
+        else []
+    )
+    if existing and sets_published_at:
+        changed.append("published_at")
     return _Prepared(
         row,
         record,
-        values,
-        economy,
-        others,
-        sectors,
-        themes,
-        facets,
-        sdgs,
+        case,
+        existing,
+        changed,
+        many,
         outcomes,
         resources,
         links,
-        status,
+        sets_published_at=sets_published_at,
     )
 
 
@@ -279,54 +594,111 @@ def _missing(label):
     raise ValueError(f"{label} is missing")
 
 
-def _find_existing(prepared: _Prepared):
-    external_id = prepared.values.get("external_id")
-    if external_id:
-        case = CaseStudy.objects.filter(external_id=external_id).first()
-        if case:
-            return case
-    return CaseStudy.objects.filter(slug=prepared.record["slug"]).first()
+def _conflicts(prepared_all: list[_Prepared], numbered) -> list[tuple[int, str]]:
+    """Rows that would take another case's slug or external id, or that match the same case twice."""
+    errors = []
+    matched = {}
+    slugs = {p.case.slug for p in prepared_all}
+    external_ids = {p.case.external_id for p in prepared_all if p.case.external_id}
+    holders = {
+        **{("slug", c.slug): c.pk for c in CaseStudy.objects.filter(slug__in=slugs).only("pk", "slug")},
+        **{
+            ("external_id", c.external_id): c.pk
+            for c in CaseStudy.objects.filter(external_id__in=external_ids).only("pk", "external_id")
+        },
+    }
+    seen_external = {}
+    for prepared in prepared_all:
+        own_pk = prepared.existing.pk if prepared.existing else None
+        if own_pk is not None:
+            if own_pk in matched:
+                errors.append((prepared.row, f"matches the same case as {numbered(matched[own_pk])}"))
+            matched[own_pk] = prepared.row
+        external_id = prepared.case.external_id
+        if (
+            prepared.existing
+            and prepared.existing.external_id
+            and external_id != prepared.existing.external_id
+        ):
+            # Matched by slug, but the case there came from elsewhere: most likely two different cases.
+            errors.append(
+                (
+                    prepared.row,
+                    f"slug '{prepared.case.slug}' belongs to the case with external_id "
+                    f"'{prepared.existing.external_id}', not '{external_id}'",
+                )
+            )
+        if external_id:
+            if external_id in seen_external:
+                errors.append(
+                    (
+                        prepared.row,
+                        f"external_id '{external_id}' also used by {numbered(seen_external[external_id])}",
+                    )
+                )
+            seen_external.setdefault(external_id, prepared.row)
+        for name in ("slug", "external_id"):
+            value = getattr(prepared.case, name)
+            holder = holders.get((name, value))
+            if value and holder is not None and holder != own_pk:
+                errors.append((prepared.row, f"{name} '{value}' belongs to another case already"))
+    return errors
 
 
-def _apply(prepared: _Prepared, *, user) -> str:
-    """Write one prepared record; returns 'created', 'updated' or 'unchanged'."""
-    case = _find_existing(prepared)
-    created = case is None
-    if created:
-        case = CaseStudy(slug=prepared.record["slug"], created_by=user)
-    changed = created
-    desired = dict(
-        prepared.values, economy_id=prepared.economy.pk, status=prepared.status, slug=prepared.record["slug"]
+def _apply(prepared: _Prepared, *, user, now) -> str:
+    """Write one prepared record; returns 'created', 'updated' or 'unchanged'.
+
+    What differs is found first (reads only), so that an unchanged case costs no snapshot and no write.
+    """
+    from .history import snapshot
+    from .services import case_change_slug
+
+    case, existing = prepared.case, prepared.existing
+    created = existing is None
+    many = {
+        name: wanted
+        for name, wanted in prepared.many.items()
+        if created or {obj.pk for obj in getattr(case, name).all()} != {obj.pk for obj in wanted}
+    }
+    outcomes_differ = prepared.outcomes is not None and (
+        created
+        or _normalised(
+            [(o.indicator, o.value, o.unit, o.baseline, o.date, o.source_url) for o in case.outcomes.all()]
+        )
+        != _normalised(prepared.outcomes)
     )
-    for name, value in desired.items():
-        if getattr(case, name) != value:
-            setattr(case, name, value)
-            changed = True
-    if case.status == Status.PUBLISHED and case.published_at is None:
-        case.published_at = timezone.now()
+    resources_differ = prepared.resources is not None and (
+        created
+        or [(r.title, r.url) for r in case.resources.filter(kind=ResourceKind.LINK)] != prepared.resources
+    )
+    changed = list(prepared.changed)
+    if not created:
+        changed += [
+            *many,
+            *(["outcomes"] if outcomes_differ else []),
+            *(["resources"] if resources_differ else []),
+        ]
+        if changed:
+            prepared.before = snapshot(existing)
+    if created:
+        case.created_by = user
+        # A current slug always wins over another case's former one (as case_change_slug does).
+        FormerSlug.objects.filter(slug=case.slug).delete()
+    if prepared.sets_published_at:
+        case.published_at = case.published_at or now
         case.published_by = user
-        changed = True
-    if changed:
+    if not created and existing.slug != case.slug:
+        # Keeps the old slug as a FormerSlug, so the old address answers 301.
+        case_change_slug(case=case, new_slug=case.slug)
+    if created or prepared.changed:
         case.updated_by = user
-        case.full_clean(exclude=["slug"] if not created else None, validate_unique=False)
         case.save()
+    elif changed:
+        CaseStudy.objects.filter(pk=case.pk).update(updated_at=now, updated_by=user)
 
-    for name, wanted in [
-        ("other_economies", prepared.other_economies),
-        ("sectors", prepared.sectors),
-        ("themes", prepared.themes),
-        ("facets", prepared.facets),
-        ("sdgs", prepared.sdgs),
-    ]:
-        manager = getattr(case, name)
-        if created or {obj.pk for obj in manager.all()} != {obj.pk for obj in wanted}:
-            manager.set(wanted)
-            changed = True
-
-    current_outcomes = [
-        (o.indicator, o.value, o.unit, o.baseline, o.date, o.source_url) for o in case.outcomes.all()
-    ]
-    if _normalised(current_outcomes) != _normalised(prepared.outcomes):
+    for name, wanted in many.items():
+        getattr(case, name).set(wanted)
+    if outcomes_differ:
         case.outcomes.all().delete()
         Outcome.objects.bulk_create(
             [
@@ -334,9 +706,7 @@ def _apply(prepared: _Prepared, *, user) -> str:
                 for n, (i, v, u, b, d, s) in enumerate(prepared.outcomes)
             ]
         )
-        changed = True
-    current_resources = [(r.title, r.url) for r in case.resources.filter(kind=ResourceKind.LINK)]
-    if current_resources != prepared.resources:
+    if resources_differ:
         case.resources.filter(kind=ResourceKind.LINK).delete()
         Resource.objects.bulk_create(
             [
@@ -344,10 +714,7 @@ def _apply(prepared: _Prepared, *, user) -> str:
                 for n, (t, u) in enumerate(prepared.resources)
             ]
         )
-        changed = True
-    if changed and not created:
-        CaseStudy.objects.filter(pk=case.pk).update(updated_at=timezone.now(), updated_by=user)
-    prepared.case = case
+    prepared.changed = changed
     return "created" if created else ("updated" if changed else "unchanged")
 
 
@@ -358,83 +725,184 @@ def _normalised(rows):
 
 
 def _apply_links(prepared: _Prepared, slugs: dict) -> bool:
+    if prepared.links is None:
+        return False
+    from .history import snapshot
+
     case = prepared.case
-    current = {(link.relation, link.to_case_id) for link in case.links_out.all()}
-    wanted = {(relation, slugs[target].pk) for relation, target in prepared.links}
+    current = {(link.relation, link.to_case_id, link.note) for link in case.links_out.all()}
+    wanted = {(relation, slugs[target].pk, note) for relation, target, note in prepared.links}
     if current == wanted:
         return False
+    if prepared.existing is not None and prepared.before is None:
+        prepared.before = snapshot(case)  # only the links change, and they have not yet
     case.links_out.all().delete()
     CaseLink.objects.bulk_create(
-        [CaseLink(from_case=case, to_case_id=pk, relation=r) for r, pk in sorted(wanted)]
+        [CaseLink(from_case=case, to_case_id=pk, relation=r, note=note) for r, pk, note in sorted(wanted)]
     )
     return True
 
 
-def import_case_records(records: list[dict], *, user=None, dry_run=False, progress=None) -> ImportReport:
+def import_case_records(
+    records: list,
+    *,
+    user=None,
+    dry_run=False,
+    progress=None,
+    default_status: str = Status.PUBLISHED,
+    row_numbers: list[int] | None = None,
+    row_label: str = "row",
+    reader_errors: dict[int, list[str]] | None = None,
+    source: str = "",
+) -> ImportReport:
     """Validate every record, then write all of them in one transaction, or none if any is bad.
 
-    Raises ImportRejected (nothing written) when a record is bad. With dry_run the writes are rolled back
-    and the report says what would have happened.
+    Raises ImportRejected (nothing written) when a record is bad, listing every bad record. With dry_run
+    the writes are rolled back and the report says what would have happened.
+
+    - `user`: who imports. None is the system (load_demo, the command without --user): no permission
+      checks. A user's permissions and economies are checked row by row (see the module docstring).
+    - `default_status`: the status of a new case whose record gives none.
+    - `row_numbers`, `row_label`: how rows are named in the report (CSV line numbers, "line"); by default
+      the records' positions from 1, "row".
+    - `reader_errors`: problems the file reader already found, by record position (from 0); a record that
+      is None there is reported by those problems only.
+    - `source`: a name for the revisions' note, such as the file name.
     """
-    report = ImportReport(dry_run=dry_run)
-    vocab = _Vocabularies()
+    report = ImportReport(dry_run=dry_run, row_label=row_label)
+    numbers = row_numbers or list(range(1, len(records) + 1))
+    reader_errors = reader_errors or {}
+    problems: dict[int, list[str]] = {}
+
+    def numbered(row):
+        return f"{row_label} {row}"
+
+    context = _Context(records, user=user, default_status=default_status)
     prepared_all = []
     seen_slugs = {}
-    for row, record in enumerate(records, start=1):
+    for position, record in enumerate(records):
+        row = numbers[position]
+        row_problems = problems.setdefault(row, list(reader_errors.get(position, [])))
+        if record is None and row_problems:
+            continue
         if not isinstance(record, dict):
-            report.errors.append((row, "not an object"))
+            row_problems.append("not an object")
             continue
         slug = record.get("slug")
-        if slug in seen_slugs:
-            report.errors.append((row, f"slug '{slug}' also used by row {seen_slugs[slug]}"))
+        if isinstance(slug, str) and slug in seen_slugs:
+            row_problems.append(f"slug '{slug}' also used by {numbered(seen_slugs[slug])}")
             continue
-        seen_slugs[slug] = row
+        if isinstance(slug, str):
+            seen_slugs[slug] = row
         try:
-            prepared_all.append(_prepare(row, record, vocab))
+            prepared = _prepare(row, record, context)
+        except _Forbidden as error:
+            report.forbidden = True
+            row_problems.append(str(error))
         except ValueError as error:
-            report.errors.append((row, str(error)))
-    file_slugs = {p.record["slug"] for p in prepared_all}
-    known_targets = file_slugs | set(
-        CaseStudy.objects.filter(slug__in={t for p in prepared_all for _, t in p.links}).values_list(
-            "slug", flat=True
-        )
+            row_problems.append(str(error))
+        else:
+            if not row_problems:
+                prepared_all.append(prepared)
+    for row, reason in _conflicts(prepared_all, numbered):
+        problems[row].append(reason)
+    link_targets = {target for p in prepared_all for _, target, _note in p.links or []}
+    known_targets = set(seen_slugs) | set(
+        CaseStudy.objects.filter(slug__in=link_targets).values_list("slug", flat=True)
     )
     for prepared in prepared_all:
-        for _relation, target in prepared.links:
+        for _relation, target, _note in prepared.links or []:
             if target not in known_targets:
-                report.errors.append((prepared.row, f"link target '{target}' is not a known case"))
-    if report.errors:
-        report.errors.sort()
-        raise ImportRejected(report)
+                problems[prepared.row].append(f"link target '{target}' is not a known case")
+    _reject_if_any(report, problems)
 
+    now = timezone.now()
     try:
         with transaction.atomic():
             for count, prepared in enumerate(prepared_all, start=1):
                 try:
-                    outcome = _apply(prepared, user=user)
+                    # A savepoint per row: a row the database refuses is reported, and the others checked.
+                    with transaction.atomic():
+                        prepared.outcome = _apply(prepared, user=user, now=now)
                 except ValidationError as error:
-                    report.errors.append((prepared.row, _validation_message(error)))
-                    continue
-                prepared.outcome = outcome
+                    problems[prepared.row].append(_validation_message(error))
+                except IntegrityError as error:
+                    problems[prepared.row].append(f"the database refused it: {error}".strip())
                 if progress:
                     progress(count, len(prepared_all))
-            if report.errors:
-                raise ImportRejected(report)
+            _reject_if_any(report, problems)
             slugs = {c.slug: c for c in CaseStudy.objects.filter(slug__in=known_targets)}
             for prepared in prepared_all:
-                if _apply_links(prepared, slugs) and prepared.outcome == "unchanged":
-                    prepared.outcome = "updated"
-                    CaseStudy.objects.filter(pk=prepared.case.pk).update(
-                        updated_at=timezone.now(), updated_by=user
-                    )
+                if _apply_links(prepared, slugs):
+                    prepared.changed.append("links")
+                    if prepared.outcome == "unchanged":
+                        prepared.outcome = "updated"
+                        CaseStudy.objects.filter(pk=prepared.case.pk).update(updated_at=now, updated_by=user)
+            _record_revisions(prepared_all, user=user, source=source, numbered=numbered)
+            for prepared in prepared_all:
                 setattr(report, prepared.outcome, getattr(report, prepared.outcome) + 1)
+                report.rows.append(
+                    RowResult(
+                        prepared.row,
+                        prepared.case.slug,
+                        prepared.case.title,
+                        prepared.outcome,
+                        prepared.changed if prepared.outcome == "updated" else [],
+                    )
+                )
             if dry_run:
                 raise _DryRunRollback
-            # bulk_create (outcomes, resources, links) sends no signals.
+            # bulk_create (outcomes, resources, links) and update() send no signals.
             transaction.on_commit(catalogue_changed)
     except _DryRunRollback:
         pass
     return report
+
+
+def import_case_file(parsed, *, user=None, dry_run=False, progress=None, source="") -> ImportReport:
+    """Import a file read by cases.interchange.read_cases (`import_cases` and the admin import).
+
+    A new case whose row gives no status is a draft.
+    """
+    return import_case_records(
+        parsed.records,
+        user=user,
+        dry_run=dry_run,
+        progress=progress,
+        default_status=Status.DRAFT,
+        row_numbers=parsed.row_numbers,
+        row_label=parsed.row_label,
+        reader_errors=parsed.errors,
+        source=source,
+    )
+
+
+def _record_revisions(prepared_all, *, user, source, numbered):
+    from .history import record_revision
+
+    for prepared in prepared_all:
+        if prepared.outcome == "unchanged":
+            continue
+        where = f" from {source}" if source else ""
+        record_revision(
+            case=prepared.case,
+            user=user,
+            action=RevisionAction.IMPORTED,
+            message=f"Imported{where} ({numbered(prepared.row)}): {prepared.outcome}",
+            previous=prepared.before or {},
+        )
+
+
+def _reject_if_any(report: ImportReport, problems: dict[int, list[str]]) -> None:
+    report.errors = sorted((row, "; ".join(reasons)) for row, reasons in problems.items() if reasons)
+    if report.errors:
+        raise ImportRejected(report)
+
+
+def close_match(name: str, choices) -> str:
+    """ " (did you mean 'sectors'?)" when `name` looks like a misspelt choice, else ""."""
+    found = get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{found[0]}'?)" if found else ""
 
 
 class _DryRunRollback(Exception):

@@ -386,6 +386,11 @@ class CaseStudy(TimestampedModel):
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
 
+    @property
+    def lead_image(self):
+        """The first image resource, read from the prefetched resources when the page prefetched them."""
+        return next((r for r in self.resources.all() if r.kind == ResourceKind.IMAGE and r.file), None)
+
     def narrative(self) -> list[tuple[str, str, str]]:
         """The filled narrative sections in OPSI order, as (field, heading, text)."""
         return [
@@ -414,6 +419,26 @@ class CaseStudy(TimestampedModel):
             }
         if errors:
             raise ValidationError(errors)
+
+
+class ModerationQueueManager(models.Manager):
+    def get_queryset(self):
+        from .moderation import moderation_queue  # local: moderation imports this module
+
+        return moderation_queue(super().get_queryset())
+
+
+class ModerationQueue(CaseStudy):
+    """The cases waiting for a reviewer (submitted or in review), in the order a reviewer takes them, with
+    their possible duplicates: the admin's moderation queue (cases/moderation.py). A proxy: the same rows
+    as CaseStudy, another list in admin."""
+
+    objects = ModerationQueueManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("queued case")
+        verbose_name_plural = _("moderation queue")
 
 
 class FormerSlug(models.Model):
@@ -473,7 +498,10 @@ class CaseLink(models.Model):
 
 
 def resource_upload_path(instance, filename):
-    return f"cases/{instance.case_id}/{filename}"
+    """Files of a case sit together under its id, with a name safe on every storage (cases/uploads.py)."""
+    from .uploads import safe_filename  # local: uploads imports this module
+
+    return f"cases/{instance.case_id}/{safe_filename(filename)}"
 
 
 class Resource(models.Model):
@@ -484,8 +512,17 @@ class Resource(models.Model):
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("address"), max_length=500, blank=True)
     file = models.FileField(_("file"), upload_to=resource_upload_path, blank=True, max_length=300)
-    alt_text = models.CharField(_("alternative text"), max_length=300, blank=True)
+    alt_text = models.CharField(
+        _("alternative text"),
+        max_length=300,
+        blank=True,
+        help_text=_("Required for an image: what it shows, for people who cannot see it."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Set when an uploaded image is processed (cases/uploads.py): the page reserves the right space, and a
+    # set width means the display and thumbnail renditions exist beside the file.
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -496,10 +533,49 @@ class Resource(models.Model):
                 condition=(Q(kind="link") & ~Q(url="")) | (Q(kind__in=["file", "image"]) & ~Q(file="")),
                 name="resource_has_target",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="image") | ~Q(alt_text=""), name="resource_image_has_alt_text"
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def has_renditions(self) -> bool:
+        return self.kind == ResourceKind.IMAGE and bool(self.file) and self.width is not None
+
+    def rendition_url(self, rendition: str) -> str:
+        """Address of the `display` or `thumbnail` rendition, or of the file itself if none was made."""
+        from .uploads import rendition_name
+
+        if not self.has_renditions:
+            return self.file.url
+        return self.file.storage.url(rendition_name(self.file.name, rendition))
+
+    def rendition_size(self, rendition: str) -> tuple[int, int] | None:
+        """(width, height) of a rendition, computed from the original's size: no storage round trip."""
+        from .uploads import fitted_size
+
+        if not self.has_renditions:
+            return None
+        return fitted_size((self.width, self.height), rendition)
+
+    @property
+    def display_url(self) -> str:
+        return self.rendition_url("display")
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self.rendition_url("thumbnail")
+
+    @property
+    def display_size(self):
+        return self.rendition_size("display")
+
+    @property
+    def thumbnail_size(self):
+        return self.rendition_size("thumbnail")
 
 
 # --- Curation: roles, history, private submitter details ------------------------------------------

@@ -4,10 +4,12 @@ slug changed in admin leaves a FormerSlug behind."""
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.api.keys import ApiKey, api_key_create
 from cases.api.tracking import CaseWithdrawal
@@ -18,6 +20,7 @@ from cases.models import (
     CaseStudy,
     EditorProfile,
     FormerSlug,
+    ModerationQueue,
     Outcome,
     Resource,
     RevisionAction,
@@ -37,7 +40,16 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-READ_ONLY = {FormerSlug, CaseRevision, CaseWithdrawal}
+# Kept by the system (or, for the queue, a view of cases): no "add" page.
+READ_ONLY = {
+    FormerSlug,
+    CaseRevision,
+    CaseWithdrawal,
+    ModerationQueue,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+}
 CHANGELIST = reverse("admin:cases_casestudy_changelist")
 
 
@@ -64,7 +76,20 @@ def make_one(model):
             reference="R-1",
         ),
         CaseWithdrawal: lambda: CaseWithdrawal.objects.create(case_id=1, slug="gone", reason="deleted"),
+        # Other apps' models on the admin: login protection (django-axes) and second factors (django-otp).
+        AccessAttempt: lambda: AccessAttempt.objects.create(
+            username="guesser", ip_address="203.0.113.9", user_agent="curl", failures_since_start=1
+        ),
+        AccessLog: lambda: AccessLog.objects.create(
+            username="curator", ip_address="203.0.113.9", user_agent="Firefox"
+        ),
+        AccessFailureLog: lambda: AccessFailureLog.objects.create(
+            username="guesser", ip_address="203.0.113.9", user_agent="curl", locked_out=False
+        ),
+        TOTPDevice: lambda: TOTPDevice.objects.create(user=UserFactory(username="totp-user"), name="Phone"),
     }
+    if model._meta.proxy:  # the moderation queue: another list of cases, those waiting for a reviewer
+        return CaseStudyFactory(status="submitted")
     return makers[model]()
 
 
@@ -140,7 +165,8 @@ def test_records_kept_by_the_system_cannot_be_added_by_hand(admin_client, model)
 def test_change_page_answers(admin_client, model):
     obj = make_one(model)
 
-    response = admin_client.get(admin_url(model, "change", obj.pk))
+    # A row of the moderation queue opens the case's own change form.
+    response = admin_client.get(admin_url(model, "change", obj.pk), follow=True)
 
     assert response.status_code == 200
 

@@ -3,7 +3,7 @@
 import pytest
 
 from cases.importing import ImportRejected, import_case_records
-from cases.models import CaseLink, CaseStudy, Outcome, Resource, Status
+from cases.models import CaseLink, CaseStudy, Economy, Outcome, Resource, Status
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +275,119 @@ def test_external_id_match_updates_the_existing_case_even_with_a_changed_slug():
     assert (report.created, report.updated) == (0, 1)
     assert CaseStudy.objects.count() == 1
     assert CaseStudy.objects.get(pk=case.pk).slug == "new-slug"
+
+
+# --- Keys a record leaves out ------------------------------------------------------------------------
+
+
+def test_absent_key_leaves_an_existing_cases_field_alone():
+    import_case_records([record(website="https://example.org/kept", themes=["service-design"])])
+    partial = record()
+    del partial["website"], partial["themes"]
+
+    report = import_case_records([partial])
+
+    case = CaseStudy.objects.get()
+    assert (report.updated, report.unchanged) == (0, 1)
+    assert case.website == "https://example.org/kept"
+    assert [theme.slug for theme in case.themes.all()] == ["service-design"]
+
+
+def test_null_clears_a_field():
+    import_case_records([record(website="https://example.org/gone")])
+
+    import_case_records([record(website=None)])
+
+    assert CaseStudy.objects.get().website == ""
+
+
+def test_new_case_without_status_takes_the_default_status_given():
+    import_case_records([record()], default_status=Status.DRAFT)
+
+    assert CaseStudy.objects.get().status == Status.DRAFT
+
+
+def test_existing_case_without_status_in_the_record_keeps_its_status():
+    CaseStudyFactory(slug="mobile-clinics", status=Status.ARCHIVED)
+    without_status = record()
+
+    import_case_records([without_status], default_status=Status.DRAFT)
+
+    assert CaseStudy.objects.get().status == Status.ARCHIVED
+
+
+# --- History and permissions --------------------------------------------------------------------------
+
+
+def test_created_and_updated_cases_get_an_imported_revision_unchanged_ones_none():
+    from cases.models import CaseRevision, RevisionAction
+
+    import_case_records([record("first"), record("second")], source="cases.json")
+    import_case_records([record("first", title="Renamed"), record("second")], source="cases.json")
+
+    revisions = CaseRevision.objects.order_by("id")
+    assert [(r.case.slug, r.action) for r in revisions] == [
+        ("first", RevisionAction.IMPORTED),
+        ("second", RevisionAction.IMPORTED),
+        ("first", RevisionAction.IMPORTED),
+    ]
+    assert list(revisions.last().changes) == ["title"]
+    assert revisions.last().message == "Imported from cases.json (row 1): updated"
+
+
+def economy_editor(*iso2):
+    from django.contrib.auth.models import Group
+
+    from cases.models import Economy, EditorProfile
+    from cases.roles import ECONOMY_EDITOR
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="editor", is_staff=True)
+    user.groups.add(Group.objects.get(name=ECONOMY_EDITOR))
+    EditorProfile.objects.create(user=user).economies.set(Economy.objects.filter(iso2__in=iso2))
+    return user
+
+
+def test_economy_editor_may_import_drafts_of_their_economy():
+    report = import_case_records([record(status="draft")], user=economy_editor("TH"))
+
+    assert report.created == 1
+    assert CaseStudy.objects.get().created_by.username == "editor"
+
+
+def test_economy_editor_may_not_import_another_economys_case():
+    errors = rejected_errors([record(status="draft", economy="JP")], user=economy_editor("TH"))
+
+    assert errors == [
+        (
+            1,
+            "Japan (JP) is not one of your economies: "
+            "you may import only cases of the economies you look after",
+        )
+    ]
+
+
+def test_economy_editor_may_not_move_another_economys_case_into_theirs():
+    CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="JP"), status=Status.DRAFT)
+
+    with pytest.raises(ImportRejected) as caught:
+        import_case_records([record(status="draft", economy="TH")], user=economy_editor("TH"))
+
+    assert caught.value.report.forbidden
+    assert CaseStudy.objects.get().economy.iso2 == "JP"
+
+
+def test_economy_editor_may_not_unpublish_through_an_import():
+    CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"), status=Status.PUBLISHED)
+
+    errors = rejected_errors([record(status="draft")], user=economy_editor("TH"))
+
+    assert "changing the status from published to draft needs the permission to publish" in errors[0][1]
+
+
+def test_rows_named_by_the_callers_numbers():
+    errors = rejected_errors(
+        [record("first"), record("second", economy="ZZ")], row_numbers=[2, 7], row_label="line"
+    )
+
+    assert errors == [(7, "unknown economy: ZZ")]
