@@ -420,6 +420,11 @@ class BucketSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class YearSectorBucketSerializer(BucketSerializer):
+    year = serializers.CharField(help_text="The year launched.")
+    value = serializers.CharField(help_text="The sector's slug, as the `sector` parameter takes it.")
+
+
 class StatsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Cases matching the parameters.")
     with_outcomes = serializers.IntegerField(help_text="Of those, cases with at least one measured outcome.")
@@ -435,3 +440,8 @@ class StatsSerializer(serializers.Serializer):
     by_level = BucketSerializer(many=True)
     by_stage = BucketSerializer(many=True)
     by_year = BucketSerializer(many=True, help_text="By year launched; cases without one are left out.")
+    by_year_sector = YearSectorBucketSerializer(
+        many=True,
+        help_text="Cases launched each year, by sector (the stacked timeline). A case in two sectors counts "
+        "in both, so a year can add up to more than its by_year count.",
+    )

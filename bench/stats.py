@@ -1,0 +1,126 @@
+"""Benchmark the statistics at scale: p50/p95 of GET /api/v1/stats/ and of the /stats/ page, cold and warm.
+
+    .venv/bin/python bench/stats.py [--requests 40] [--database-url postgres://...]
+
+Runs in-process through Django's test client (server time: the whole Django request, without network)
+against an existing PostgreSQL database, by default `observatory_bench` (fill it first with
+`bench/generate.py --count 100000` or `bench/pages.py`; this script never writes to it). For each selection
+it prints p50/p95 of the whole request and of its SQL, "cold" (the cache emptied before every request: the
+first visitor after the catalogue changed) and "warm" (the same selection asked for before), then a
+one-line summary.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SELECTIONS = {
+    "everything": "",
+    "one sector": "sector=health",
+    "health in South-eastern Asia since 2015": "sector=health&region=035&year_from=2015",
+    "two economies": "economy=SG&economy=JP",
+    "theme and stage": "theme=digital-government&stage=implementation",
+    "words": "q=digital",
+}
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per scenario")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/observatory_bench"),
+    )
+    parser.add_argument(
+        "--faces", default="api,page", help="comma-separated: api (/api/v1/stats/), page (/stats/)"
+    )
+    args = parser.parse_args()
+
+    os.environ.update(
+        DATABASE_URL=args.database_url,
+        DJANGO_SETTINGS_MODULE="observatory.settings.dev",
+        DEBUG="false",
+        SECRET_KEY="bench-" + "x" * 40,
+        ALLOWED_HOSTS="testserver",
+    )
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+
+    from cases.models import CaseStudy
+
+    # Partners' API limits would throttle a benchmark's hundreds of requests from one address.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+    published = CaseStudy.objects.published().count()
+    print(f"{published} published cases in {connection.settings_dict['NAME']}", flush=True)
+
+    sql_time = [0.0]
+
+    def timer(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_time[0] += time.perf_counter() - start
+
+    faces = {"api": "/api/v1/stats/", "page": "/stats/"}
+    client = Client()
+    print(f"{'scenario':60} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8}  (n={args.requests})")
+    results = {}
+    for face in args.faces.split(","):
+        for name, query in SELECTIONS.items():
+            url = f"{faces[face]}?{query}" if query else faces[face]
+            for state in ("cold", "warm"):
+                for _ in range(3):  # warm-up: connection, PostgreSQL buffers
+                    client.get(url)
+                totals, sqls = [], []
+                with connection.execute_wrapper(timer):
+                    for _ in range(args.requests):
+                        if state == "cold":
+                            cache.clear()
+                        sql_time[0] = 0.0
+                        start = time.perf_counter()
+                        response = client.get(
+                            url, HTTP_ACCEPT="application/json" if face == "api" else "text/html"
+                        )
+                        totals.append((time.perf_counter() - start) * 1000)
+                        sqls.append(sql_time[0] * 1000)
+                        assert response.status_code == 200, (url, response.status_code)
+                label = f"{faces[face]} {name}, {state}"
+                results[label] = (
+                    percentile(totals, 0.5),
+                    percentile(totals, 0.95),
+                    percentile(sqls, 0.5),
+                    percentile(sqls, 0.95),
+                )
+                row = results[label]
+                print(f"{label:60} {row[0]:8.1f} {row[1]:8.1f} {row[2]:8.1f} {row[3]:8.1f}", flush=True)
+    worst_cold = max((r for n, r in results.items() if n.endswith("cold")), key=lambda r: r[1])
+    warm = [r for n, r in results.items() if n.endswith("warm")]
+    print(
+        f"Benchmarked {len(results)} stats scenarios x {args.requests} requests on {published} published "
+        "cases; "
+        f"worst cold p95 {worst_cold[1]:.1f} ms; worst warm p95 {max(r[1] for r in warm):.1f} ms; "
+        f"median of p50s {statistics.median(r[0] for r in results.values()):.1f} ms."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,424 @@
+// Charts drawn from the data tables the server renders (templates/includes/chart*.html), so a chart never
+// says anything its table does not. Chart.js draws the bars (canvas), d3-geo and topojson-client the map
+// (SVG, Natural Earth's countries from the world-atlas package). All three are served by this site
+// (STATICFILES_DIRS -> node_modules), loaded as classic deferred scripts before this module runs; if they
+// are missing the tables stay open and the page loses nothing.
+
+const INK = "#1b1f24";
+const BRAND = "#0b4f6c";
+const ACCENT = "#b3541e";
+const GRID = "#c9d1d8";
+// Each at least 3:1 against white (WCAG 1.4.11); stacks are also separated by white borders, named in the
+// legend and listed in the table, so no reading depends on telling two colours apart.
+const SERIES_COLOURS = ["#0b4f6c", "#b3541e", "#2e7d32", "#6a3d9a", "#a4262c", "#005f73"];
+const OTHER_COLOUR = "#6b6b6b";
+const MAX_LABEL = 30;
+// Sequential blues for the map, light to dark; the count is also printed on each economy.
+const MAP_SHADES = ["#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b"];
+const MAP_EMPTY_MEMBER = "#f7f9fa";
+const MAP_OTHER = "#e4e8eb";
+// Economies too small for the 1:110m outlines are shown as dots at these [longitude, latitude].
+const POINTS = {
+  "702": [103.82, 1.35], // Singapore
+  "344": [114.17, 22.32], // Hong Kong
+  "446": [113.55, 22.19], // Macao
+  "462": [73.5, 4.17], // Maldives
+  "048": [50.56, 26.07], // Bahrain
+};
+const SVG = "http://www.w3.org/2000/svg";
+
+const charts = new WeakMap();
+
+export function chartsAvailable() {
+  return typeof window.Chart === "function";
+}
+
+export function rowsOf(section) {
+  return [...section.querySelectorAll("tbody tr[data-count]")].map((row) => ({
+    value: row.dataset.value,
+    label: row.dataset.label,
+    count: Number(row.dataset.count),
+    share: Number(row.dataset.share),
+    apoShare: Number(row.dataset.apoShare),
+    parts: row.dataset.parts ? JSON.parse(row.dataset.parts) : [],
+  }));
+}
+
+function shortLabel(label) {
+  return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
+}
+
+// Prints each bar's value beside it (or a stack's total above it): the figures never hide in a tooltip.
+const valueLabels = {
+  id: "valueLabels",
+  afterDatasetsDraw(chart, _args, options) {
+    const { ctx } = chart;
+    const horizontal = chart.options.indexAxis === "y";
+    const format = options.format || ((value) => String(value));
+    ctx.save();
+    ctx.fillStyle = INK;
+    ctx.font = "600 12px system-ui, sans-serif";
+    ctx.textAlign = horizontal ? "left" : "center";
+    ctx.textBaseline = horizontal ? "middle" : "bottom";
+    if (options.totals) {
+      const top = chart.getDatasetMeta(chart.data.datasets.length - 1).data;
+      options.totals.forEach((total, index) => {
+        let y = Infinity;
+        for (let d = 0; d < chart.data.datasets.length; d++) {
+          const bar = chart.getDatasetMeta(d).data[index];
+          if (bar && chart.data.datasets[d].data[index]) y = Math.min(y, bar.y);
+        }
+        const bar = top[index];
+        if (bar && Number.isFinite(y)) ctx.fillText(format(total), bar.x, y - 3);
+      });
+    } else {
+      chart.data.datasets.forEach((dataset, d) => {
+        chart.getDatasetMeta(d).data.forEach((bar, index) => {
+          const text = format(dataset.data[index]);
+          if (horizontal) ctx.fillText(text, bar.x + 4, bar.y);
+          else ctx.fillText(text, bar.x, bar.y - 3);
+        });
+      });
+    }
+    ctx.restore();
+  },
+};
+
+function baseOptions({ horizontal, legend = false, format, totals, stacked = false, valueTitle }) {
+  const valueAxis = {
+    beginAtZero: true,
+    stacked,
+    title: { display: Boolean(valueTitle), text: valueTitle || "", color: INK },
+    grid: { color: GRID },
+    ticks: { color: INK, precision: 0 },
+  };
+  const categoryAxis = {
+    stacked,
+    grid: { display: false },
+    ticks: {
+      color: INK,
+      autoSkip: !horizontal,
+      callback(value) {
+        return shortLabel(String(this.getLabelForValue(value)));
+      },
+    },
+  };
+  return {
+    indexAxis: horizontal ? "y" : "x",
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    layout: { padding: horizontal ? { right: 48 } : { top: 22 } },
+    scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
+    plugins: {
+      legend: { display: legend, position: "bottom", labels: { color: INK, boxWidth: 14 } },
+      tooltip: { enabled: true },
+      valueLabels: { format, totals },
+    },
+  };
+}
+
+function place(section, config, height) {
+  const figure = section.querySelector(".chart__figure");
+  const canvas = figure && figure.querySelector("canvas");
+  if (!canvas) return null;
+  const previous = charts.get(canvas);
+  if (previous) previous.destroy();
+  const empty = config.data.labels.length === 0;
+  figure.hidden = empty;
+  const message = section.querySelector(".chart__empty");
+  if (message) message.hidden = !empty;
+  if (empty) return null;
+  // Set through the CSSOM, which a style-src 'self' policy allows (unlike a style attribute in HTML).
+  if (height) figure.style.height = `${height}px`;
+  const chart = new window.Chart(canvas, { ...config, plugins: [valueLabels] });
+  charts.set(canvas, chart);
+  canvas.dataset.bars = String(config.data.labels.length);
+  return chart;
+}
+
+function drawBars(section) {
+  const rows = rowsOf(section);
+  return place(
+    section,
+    {
+      type: "bar",
+      data: {
+        labels: rows.map((row) => row.label),
+        datasets: [{ label: "Cases", data: rows.map((row) => row.count), backgroundColor: BRAND }],
+      },
+      options: baseOptions({ horizontal: true }),
+    },
+    Math.max(90, rows.length * 28 + 50),
+  );
+}
+
+function drawComparison(section) {
+  const rows = rowsOf(section);
+  const headings = section.querySelectorAll("thead th[data-series]");
+  const names = [...headings].map((th) => th.textContent.trim());
+  return place(
+    section,
+    {
+      type: "bar",
+      data: {
+        labels: rows.map((row) => row.label),
+        datasets: [
+          { label: names[0] || "Share here", data: rows.map((row) => row.share), backgroundColor: BRAND },
+          { label: names[1] || "Share in all", data: rows.map((row) => row.apoShare), backgroundColor: ACCENT },
+        ],
+      },
+      options: baseOptions({ horizontal: true, legend: true, format: (value) => `${value}%` }),
+    },
+    Math.max(120, rows.length * 46 + 80),
+  );
+}
+
+function drawTimeline(section) {
+  const rows = rowsOf(section);
+  const labels = rows.map((row) => row.label);
+  const stacked = section.hasAttribute("data-stacked") && rows.some((row) => row.parts.length);
+  let datasets;
+  if (stacked) {
+    // The sectors with most cases get their own colour; the rest are stacked together as "Other".
+    const totals = new Map();
+    const names = new Map();
+    for (const row of rows) {
+      for (const [value, label, count] of row.parts) {
+        totals.set(value, (totals.get(value) || 0) + count);
+        names.set(value, label);
+      }
+    }
+    const ranked = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a) || a.localeCompare(b));
+    const own = ranked.slice(0, SERIES_COLOURS.length);
+    datasets = own.map((value, index) => ({
+      label: names.get(value),
+      data: rows.map((row) => (row.parts.find((part) => part[0] === value) || [0, 0, 0])[2]),
+      backgroundColor: SERIES_COLOURS[index],
+      borderColor: "#ffffff",
+      borderWidth: 1,
+    }));
+    if (ranked.length > own.length) {
+      datasets.push({
+        label: "Other sectors",
+        data: rows.map((row) =>
+          row.parts.filter((part) => !own.includes(part[0])).reduce((sum, part) => sum + part[2], 0),
+        ),
+        backgroundColor: OTHER_COLOUR,
+        borderColor: "#ffffff",
+        borderWidth: 1,
+      });
+    }
+  } else {
+    datasets = [{ label: "Cases", data: rows.map((row) => row.count), backgroundColor: BRAND }];
+  }
+  return place(
+    section,
+    {
+      type: "bar",
+      data: { labels, datasets },
+      options: baseOptions({
+        horizontal: false,
+        legend: stacked,
+        stacked,
+        totals: stacked ? rows.map((row) => row.count) : undefined,
+        // A stack counts a case once per sector; the printed total is the year's number of cases.
+        valueTitle: stacked ? "Cases per sector (total cases above each bar)" : "Cases",
+      }),
+    },
+    stacked ? 380 : 300,
+  );
+}
+
+// --- The map -------------------------------------------------------------------------------------
+
+const atlases = new Map();
+function loadAtlas(url) {
+  if (!atlases.has(url)) {
+    atlases.set(
+      url,
+      fetch(url).then((response) => {
+        if (!response.ok) throw new Error(`map data: HTTP ${response.status}`);
+        return response.json();
+      }),
+    );
+  }
+  return atlases.get(url);
+}
+
+function svgElement(name, attributes = {}, text) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+function shadeBins(max) {
+  // Up to five equal-width bins of whole numbers, from 1 to the largest count.
+  const bins = Math.min(MAP_SHADES.length, Math.max(1, max));
+  const width = Math.ceil(max / bins);
+  return Array.from({ length: bins }, (_, index) => ({
+    from: index * width + 1,
+    to: Math.min(max, (index + 1) * width),
+    colour: MAP_SHADES[Math.round((index * (MAP_SHADES.length - 1)) / Math.max(1, bins - 1))],
+  })).filter((bin) => bin.from <= bin.to);
+}
+
+export async function drawMap(section) {
+  const holder = section.querySelector(".chart__map");
+  const d3 = window.d3;
+  if (!holder || !d3 || !d3.geoPath || !window.topojson) return null;
+  let topology;
+  try {
+    topology = await loadAtlas(holder.dataset.atlasUrl);
+  } catch {
+    return null; // the table (or the profile's text) still says it all
+  }
+  const codes = JSON.parse(holder.dataset.economyCodes || "{}");
+  const members = new Set(JSON.parse(holder.dataset.apoMembers || "[]"));
+  const highlight = holder.dataset.highlight ? codes[holder.dataset.highlight] : null;
+  const counts = new Map();
+  for (const row of rowsOf(section)) {
+    if (codes[row.value]) counts.set(codes[row.value], row);
+  }
+  const countries = window.topojson.feature(topology, topology.objects.countries).features;
+  const byId = new Map(countries.map((feature) => [feature.id, feature]));
+  const focus = [...new Set([...members, ...counts.keys()])];
+  const focusShapes = focus
+    .map((id) => byId.get(id) || (POINTS[id] && { type: "Feature", geometry: { type: "Point", coordinates: POINTS[id] } }))
+    .filter(Boolean);
+
+  const width = 960;
+  const height = 460;
+  const projection = d3.geoMercator().rotate([-110, 0]);
+  projection.fitExtent(
+    [
+      [12, 12],
+      [width - 12, height - 12],
+    ],
+    { type: "FeatureCollection", features: focusShapes.length ? focusShapes : countries },
+  );
+  const path = d3.geoPath(projection);
+  const max = Math.max(0, ...[...counts.values()].map((row) => row.count));
+  const bins = shadeBins(max);
+  const shade = (count) => (bins.find((bin) => count >= bin.from && count <= bin.to) || bins.at(-1)).colour;
+
+  const titleId = holder.querySelector(".chart__subtitle")?.id;
+  const svg = svgElement("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    class: "map",
+    role: "img",
+    ...(titleId ? { "aria-labelledby": titleId } : {}),
+  });
+  const land = svgElement("g", { class: "map__countries" });
+  const labels = svgElement("g", { class: "map__labels" });
+  for (const feature of countries) {
+    const id = feature.id;
+    const row = counts.get(id);
+    const isMember = members.has(id);
+    let fill = MAP_OTHER;
+    let className = "map__country";
+    if (highlight) {
+      if (id === highlight) {
+        fill = BRAND;
+        className += " map__country--highlight";
+      } else if (isMember) fill = "#dbe7ee";
+    } else if (row && row.count) fill = shade(row.count);
+    else if (isMember) fill = MAP_EMPTY_MEMBER;
+    if (isMember || row) className += " map__country--member";
+    const shape = svgElement("path", { d: path(feature) || "", fill, class: className, "data-economy-code": id });
+    shape.appendChild(svgElement("title", {}, row ? `${row.label}: ${row.count}` : feature.properties.name));
+    land.appendChild(shape);
+  }
+  svg.appendChild(land);
+  // Dots for economies too small for these outlines.
+  for (const id of focus) {
+    if (byId.has(id) || !POINTS[id]) continue;
+    const [x, y] = projection(POINTS[id]);
+    const row = counts.get(id);
+    let fill = MAP_EMPTY_MEMBER;
+    if (highlight) fill = id === highlight ? BRAND : "#dbe7ee";
+    else if (row && row.count) fill = shade(row.count);
+    const dot = svgElement("circle", {
+      cx: x.toFixed(1),
+      cy: y.toFixed(1),
+      r: id === highlight ? 9 : 6,
+      fill,
+      class: `map__country map__country--member map__dot${id === highlight ? " map__country--highlight" : ""}`,
+      "data-economy-code": id,
+    });
+    dot.appendChild(svgElement("title", {}, row ? `${row.label}: ${row.count}` : id));
+    svg.appendChild(dot);
+  }
+  // The figures themselves, printed on the map: the shading is never the only way to read it.
+  const printed = highlight
+    ? [[highlight, holder.dataset.highlightName || ""]]
+    : [...counts.entries()].filter(([, row]) => row.count).map(([id, row]) => [id, String(row.count)]);
+  for (const [id, text] of printed) {
+    const feature = byId.get(id);
+    const point = feature ? path.centroid(feature) : POINTS[id] && projection(POINTS[id]);
+    if (!point || !Number.isFinite(point[0])) continue;
+    const offset = feature ? 0 : 14;
+    labels.appendChild(
+      svgElement(
+        "text",
+        { x: (point[0] + offset).toFixed(1), y: point[1].toFixed(1), class: "map__label", "data-economy-code": id },
+        text,
+      ),
+    );
+  }
+  svg.appendChild(labels);
+
+  holder.querySelector("svg")?.remove();
+  holder.querySelector(".map-legend")?.remove();
+  holder.appendChild(svg);
+  if (!highlight) holder.appendChild(legend(bins));
+  holder.hidden = false;
+  return svg;
+}
+
+function legend(bins) {
+  const list = document.createElement("ul");
+  list.className = "map-legend";
+  const entries = [
+    ...bins.map((bin) => [bin.colour, bin.from === bin.to ? `${bin.from}` : `${bin.from}–${bin.to}`]),
+    [MAP_EMPTY_MEMBER, "0 (APO member)"],
+    [MAP_OTHER, "not an APO member"],
+  ];
+  for (const [colour, text] of entries) {
+    const item = document.createElement("li");
+    const swatch = document.createElementNS(SVG, "svg");
+    swatch.setAttribute("viewBox", "0 0 14 14");
+    swatch.setAttribute("aria-hidden", "true");
+    swatch.setAttribute("class", "map-legend__swatch");
+    swatch.appendChild(svgElement("rect", { x: 0.5, y: 0.5, width: 13, height: 13, fill: colour, stroke: "#4a5560" }));
+    item.append(swatch, ` ${text}`);
+    list.appendChild(item);
+  }
+  return list;
+}
+
+// --- Drawing a page ------------------------------------------------------------------------------
+
+const DRAWERS = { bar: drawBars, comparison: drawComparison, timeline: drawTimeline };
+
+export function drawSection(section) {
+  const drawer = DRAWERS[section.dataset.chartKind];
+  const chart = chartsAvailable() && drawer ? drawer(section) : null;
+  if (section.querySelector(".chart__map")) drawMap(section);
+  return chart;
+}
+
+export function drawCharts(root = document) {
+  if (chartsAvailable()) {
+    const defaults = window.Chart.defaults;
+    defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif';
+    defaults.color = INK;
+  }
+  for (const section of root.querySelectorAll("section[data-chart]")) {
+    const drawn = drawSection(section);
+    // Once the chart is there its table folds into the "Data table" toggle; without a chart it stays open.
+    const details = section.querySelector("details.chart__data");
+    if (drawn && details) details.open = false;
+  }
+}

@@ -1,0 +1,137 @@
+// The "Compare" buttons on case cards and case pages: a list of up to four cases kept in this browser
+// (localStorage, nothing sent anywhere) and a tray linking to /compare/?cases=a,b. Without JavaScript the
+// buttons stay hidden and /compare/ still works from its address.
+const KEY = "observatory:compare";
+const MAX = 4;
+const COMPARE_URL = "/compare/";
+
+function load() {
+  try {
+    const list = JSON.parse(localStorage.getItem(KEY) || "[]");
+    return Array.isArray(list)
+      ? list.filter((item) => item && typeof item.slug === "string" && typeof item.title === "string").slice(0, MAX)
+      : [];
+  } catch {
+    return []; // storage blocked or the value mangled: start with an empty list
+  }
+}
+
+function save(list) {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(list));
+  } catch {
+    // storage blocked: the list lasts as long as the page
+  }
+}
+
+let list = load();
+let tray;
+let message;
+
+function compareLink(items) {
+  return `${COMPARE_URL}?cases=${items.map((item) => encodeURIComponent(item.slug)).join(",")}`;
+}
+
+function buildTray() {
+  const main = document.getElementById("main");
+  if (!main) return;
+  tray = document.createElement("section");
+  tray.className = "compare-tray";
+  tray.setAttribute("aria-labelledby", "compare-tray-title");
+  tray.hidden = true;
+  const title = document.createElement("h2");
+  title.id = "compare-tray-title";
+  title.className = "compare-tray__title";
+  title.textContent = "Cases to compare";
+  const items = document.createElement("ul");
+  items.className = "compare-tray__list";
+  const actions = document.createElement("p");
+  actions.className = "compare-tray__actions";
+  const go = document.createElement("a");
+  go.className = "button";
+  go.dataset.compareGo = "";
+  const clear = document.createElement("button");
+  clear.type = "button";
+  clear.className = "button button--secondary";
+  clear.textContent = "Clear the list";
+  clear.addEventListener("click", () => {
+    list = [];
+    changed("The compare list is empty.");
+  });
+  actions.append(go, " ", clear);
+  message = document.createElement("p");
+  message.className = "compare-tray__message";
+  message.setAttribute("role", "status");
+  tray.append(title, items, actions);
+  main.append(tray, message);
+}
+
+function render() {
+  const slugs = new Set(list.map((item) => item.slug));
+  for (const button of document.querySelectorAll("[data-compare-slug]")) {
+    button.hidden = false;
+    button.setAttribute("aria-pressed", slugs.has(button.dataset.compareSlug) ? "true" : "false");
+  }
+  if (!tray) return;
+  tray.hidden = list.length === 0;
+  const items = tray.querySelector(".compare-tray__list");
+  items.replaceChildren(
+    ...list.map((item) => {
+      const entry = document.createElement("li");
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "compare-tray__remove";
+      remove.textContent = "Remove";
+      const hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = `: ${item.title}`;
+      remove.appendChild(hidden);
+      remove.addEventListener("click", () => {
+        list = list.filter((other) => other.slug !== item.slug);
+        changed(`${item.title} removed from the compare list.`);
+      });
+      entry.append(`${item.title} `, remove);
+      return entry;
+    }),
+  );
+  const go = tray.querySelector("[data-compare-go]");
+  go.href = compareLink(list);
+  go.textContent = list.length === 1 ? "Compare (add another case)" : `Compare these ${list.length} cases`;
+}
+
+function changed(text) {
+  save(list);
+  render();
+  if (message) message.textContent = text;
+}
+
+function toggle(button) {
+  const slug = button.dataset.compareSlug;
+  const title = button.dataset.compareTitle || slug;
+  if (list.some((item) => item.slug === slug)) {
+    list = list.filter((item) => item.slug !== slug);
+    changed(`${title} removed from the compare list.`);
+  } else if (list.length >= MAX) {
+    if (message) message.textContent = `At most ${MAX} cases can be compared: remove one first.`;
+  } else {
+    list = [...list, { slug, title }];
+    changed(`${title} added to the compare list (${list.length} of ${MAX}).`);
+  }
+}
+
+if (document.querySelector("[data-compare-slug]") || list.length) {
+  buildTray();
+  render();
+}
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-compare-slug]");
+  if (button) toggle(button);
+});
+// Another tab changed the list.
+window.addEventListener("storage", (event) => {
+  if (event.key === KEY) {
+    list = load();
+    if (!tray) buildTray();
+    render();
+  }
+});

@@ -1,0 +1,167 @@
+// /stats/, made livelier: the charts are drawn from the server-rendered tables, and changing a filter
+// fetches the same figures from the public API (/api/v1/stats/, the endpoint partners use), rewrites the
+// tables, headline figures and library links, redraws the charts and puts the selection in the address.
+// Without this file the form still works (it submits) and every figure is in the tables.
+import { drawCharts, drawSection } from "./charts.js";
+
+const form = document.getElementById("stats-form");
+const status = document.getElementById("stats-status");
+const LIBRARY_URL = "/cases/";
+// Chart section -> [the API's bucket, the library parameter a row narrows to]
+const SECTIONS = {
+  economy: ["by_economy", "economy"],
+  sector: ["by_sector", "sector"],
+  theme: ["by_theme", "theme"],
+  facet: ["by_facet", "facet"],
+  stage: ["by_stage", "stage"],
+  sdg: ["by_sdg", "sdg"],
+  year: ["by_year", "year"],
+};
+
+function formQuery(formElement) {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(formElement)) {
+    if (value !== "") params.append(name, value);
+  }
+  return params;
+}
+
+const MANY_VALUED = ["sector", "theme", "facet", "sdg"];
+
+// The library query giving exactly a row's cases, or null when none can (see cases/stats_views.py).
+function narrowed(params, parameter, value) {
+  const selected = params.getAll(parameter);
+  if (MANY_VALUED.includes(parameter) && selected.length && !selected.includes(value)) return null;
+  const query = new URLSearchParams(params);
+  if (parameter === "year") {
+    query.set("year_from", value);
+    query.set("year_to", value);
+  } else {
+    query.set(parameter, value);
+  }
+  return query;
+}
+
+function casesPhrase(count) {
+  return count === 1 ? "See this 1 case in the library" : `See these ${count.toLocaleString()} cases in the library`;
+}
+
+function rebuildTable(section, buckets, parameter, params, partsByYear) {
+  const body = section.querySelector("tbody");
+  if (!body) return;
+  const withParts = section.hasAttribute("data-stacked");
+  const rows = buckets.map((bucket) => {
+    const row = document.createElement("tr");
+    row.dataset.value = bucket.value;
+    // Goals are known by their numbers, as on the server-rendered page.
+    const label = parameter === "sdg" ? `${bucket.value}. ${bucket.label}` : bucket.label;
+    row.dataset.label = label;
+    row.dataset.count = String(bucket.count);
+    const heading = document.createElement("th");
+    heading.scope = "row";
+    const query = narrowed(params, parameter, bucket.value);
+    if (query) {
+      const link = document.createElement("a");
+      link.href = `${LIBRARY_URL}?${query}`;
+      link.textContent = label;
+      heading.appendChild(link);
+    } else {
+      heading.textContent = label;
+    }
+    const count = document.createElement("td");
+    count.className = "num";
+    count.textContent = String(bucket.count);
+    row.append(heading, count);
+    if (withParts) {
+      const parts = partsByYear.get(bucket.value) || [];
+      row.dataset.parts = JSON.stringify(parts.map((part) => [part.value, part.label, part.count]));
+      const cell = document.createElement("td");
+      cell.textContent = parts.map((part) => `${part.label} ${part.count}`).join(", ");
+      row.appendChild(cell);
+    }
+    return row;
+  });
+  body.replaceChildren(...rows);
+}
+
+function showHeadline(data) {
+  const figures = {
+    count: data.count.toLocaleString(),
+    economies: String(data.by_economy.length),
+    sectors: String(data.by_sector.length),
+    outcome_percent: `${Math.round(100 * data.outcome_share)}%`,
+    with_outcomes: `(${data.with_outcomes.toLocaleString()} of ${data.count.toLocaleString()})`,
+  };
+  for (const [name, text] of Object.entries(figures)) {
+    const element = document.querySelector(`[data-figure="${name}"]`);
+    if (element) element.textContent = text;
+  }
+}
+
+function showUndated(data) {
+  const element = document.querySelector("[data-undated]");
+  if (!element) return;
+  const dated = data.by_year.reduce((sum, bucket) => sum + bucket.count, 0);
+  const undated = data.count - dated;
+  element.textContent =
+    undated === 0
+      ? ""
+      : undated === 1
+        ? "1 case has no year launched and is not on the timeline."
+        : `${undated.toLocaleString()} cases have no year launched and are not on the timeline.`;
+}
+
+let pending;
+async function update() {
+  const params = formQuery(form);
+  const address = `${location.pathname}${params.size ? `?${params}` : ""}`;
+  if (address !== `${location.pathname}${location.search}`) history.pushState(null, "", address);
+  if (pending) pending.abort();
+  pending = new AbortController();
+  let data;
+  try {
+    const response = await fetch(`${form.dataset.statsUrl}?${params}`, {
+      headers: { Accept: "application/json" },
+      signal: pending.signal,
+    });
+    if (!response.ok) {
+      status.textContent = "Those filters could not be used: check the years (1900 to 2100).";
+      return;
+    }
+    data = await response.json();
+  } catch (error) {
+    if (error.name !== "AbortError") status.textContent = "The figures could not be updated; try again.";
+    return;
+  }
+  showHeadline(data);
+  showUndated(data);
+  const partsByYear = new Map();
+  for (const part of data.by_year_sector || []) {
+    if (!partsByYear.has(part.year)) partsByYear.set(part.year, []);
+    partsByYear.get(part.year).push(part);
+  }
+  for (const section of document.querySelectorAll("section[data-chart]")) {
+    const [bucket, parameter] = SECTIONS[section.dataset.chart] || [];
+    if (!bucket) continue;
+    rebuildTable(section, data[bucket] || [], parameter, params, partsByYear);
+    const link = section.querySelector("[data-library-link]");
+    if (link) {
+      link.href = `${LIBRARY_URL}${params.size ? `?${params}` : ""}`;
+      link.textContent = casesPhrase(data.count);
+    }
+    drawSection(section);
+  }
+  const noun = data.count === 1 ? "case study" : "case studies";
+  status.textContent = `${data.count.toLocaleString()} ${noun} match. The charts and tables are updated.`;
+}
+
+if (form && document.querySelector("[data-stats-charts]")) {
+  drawCharts(document);
+  form.addEventListener("change", update);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    update();
+  });
+  // Back and forward move between selections: the server renders each address afresh.
+  window.addEventListener("popstate", () => location.reload());
+}

@@ -1,0 +1,191 @@
+"""/stats/, an economy profile and /compare/ in headless Chromium: charts and the map drawn under the
+strict CSP, filters redraw them from the public API, tables reachable by keyboard and without JavaScript,
+axe clean."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import Economy, Sector, Theme
+from cases.reference_data import load_reference_data
+from tests.browser.conftest import tab_to
+from tests.factories import CaseStudyFactory, OutcomeFactory
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    # Live-server tests flush the database after each test, reference data included: load it again.
+    load_reference_data()
+    health, education, transport = (
+        Sector.objects.get(slug=slug) for slug in ("health", "education", "transport-infrastructure")
+    )
+    digital = Theme.objects.get(slug="digital-government")
+    sg, jp, th = (Economy.objects.get(iso2=code) for code in ("SG", "JP", "TH"))
+    # 12 cases: health in SG and TH only (6), education in JP (4), transport in SG (2).
+    plan = [(sg, health)] * 3 + [(th, health)] * 3 + [(jp, education)] * 4 + [(sg, transport)] * 2
+    cases = []
+    for n, (economy, sector) in enumerate(plan):
+        cases.append(
+            CaseStudyFactory(
+                title=f"{sector.name} case {n}",
+                slug=f"case-{n}",
+                economy=economy,
+                sectors=[sector],
+                themes=[digital],
+                year_launched=2012 + n % 6,
+            )
+        )
+    OutcomeFactory(case=cases[0])
+    return cases
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Console reports of anything the Content Security Policy refused (inline script or style, eval...)."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
+def bars(page, chart: str) -> int:
+    canvas = page.locator(f"#chart-{chart} canvas")
+    canvas.wait_for()
+    return page.evaluate("c => Chart.getChart(c).data.labels.length", canvas.element_handle())
+
+
+def test_stats_page_draws_every_chart_and_the_map(page, catalogue, check_accessibility, csp_violations):
+    page.goto("/stats/")
+    page.locator("svg.map").wait_for()
+    assert bars(page, "economy") == 3
+    assert bars(page, "sector") == 3
+    assert bars(page, "year") == 6
+    assert bars(page, "theme") == 1
+    # The map: every country outlined, Singapore (too small at this scale) a dot, counts printed on it.
+    assert page.locator("svg.map path").count() > 100
+    assert page.locator('svg.map circle[data-economy-code="702"]').count() == 1
+    assert page.locator('svg.map text[data-economy-code="392"]').text_content() == "4"
+    # Once drawn, each chart's table folds into its toggle.
+    assert page.locator("#chart-sector details.chart__data").get_attribute("open") is None
+    assert page.locator("#chart-sector canvas").is_visible()
+    check_accessibility(page)
+    assert page.js_errors == []
+    assert csp_violations == []
+
+
+def test_the_timeline_is_stacked_by_sector(page, catalogue):
+    page.goto("/stats/")
+    bars(page, "year")
+    datasets = page.evaluate(
+        "() => Chart.getChart(document.querySelector('#chart-year canvas')).data.datasets.map(d => d.label)"
+    )
+    assert sorted(datasets) == ["Education", "Health", "Transport and infrastructure"]
+
+
+def test_changing_a_filter_redraws_the_charts_from_the_public_api(page, catalogue, check_accessibility):
+    page.goto("/stats/")
+    assert bars(page, "economy") == 3
+    with page.expect_response(lambda response: "/api/v1/stats/?sector=health" in response.url):
+        page.locator("#stats-sector").select_option("health")
+    # (expect() waits without evaluating strings, which the page's CSP would refuse.)
+    expect(page.locator("[data-figure=count]")).to_have_text("6")
+    assert re.search(r"/stats/\?sector=health$", page.url)
+    assert bars(page, "economy") == 2  # Singapore and Thailand
+    assert bars(page, "sector") == 1
+    assert page.locator("#chart-economy tbody tr").count() == 2
+    link = page.locator("#chart-sector [data-library-link]")
+    assert link.get_attribute("href") == "/cases/?sector=health"
+    assert link.inner_text() == "See these 6 cases in the library"
+    assert "6 case studies match" in page.locator("#stats-status").inner_text()
+
+    with page.expect_response(lambda response: "/api/v1/stats/" in response.url):
+        page.locator("#stats-year-from").fill("2015")
+        page.locator("#stats-year-from").press("Enter")
+    expect(page.locator("[data-figure=count]")).to_have_text("3")
+    assert "year_from=2015" in page.url
+    check_accessibility(page)
+    assert page.js_errors == []
+
+
+def test_data_tables_open_and_are_reached_by_keyboard(page, catalogue):
+    page.goto("/stats/")
+    bars(page, "sector")
+    tab_to(page, "#chart-sector summary")
+    page.keyboard.press("Enter")
+    table = page.locator("#chart-sector table")
+    assert table.is_visible()
+    assert table.locator("caption").inner_text() == "Cases by sector"
+    tab_to(page, "#chart-sector .table-wrap")
+    tab_to(page, '#chart-sector a[href="/cases/?sector=health"]')
+
+
+def test_without_javascript_the_tables_are_shown(browser, live_server, catalogue):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/stats/?economy=SG")
+    table = page.locator("#chart-sector table")
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() == 2
+    assert not page.locator("#chart-sector canvas").is_visible()
+    context.close()
+
+
+def test_economy_profile_draws_its_charts_and_marks_the_map(
+    page, catalogue, check_accessibility, csp_violations
+):
+    page.goto("/economies/singapore/")
+    page.locator("svg.map").wait_for()
+    assert page.locator(".map__country--highlight").count() == 1
+    assert bars(page, "sector") == 3  # health, transport (Singapore) and education (elsewhere in the APO)
+    datasets = page.evaluate(
+        "() => Chart.getChart(document.querySelector('#chart-sector canvas')).data.datasets.map(d => d.data)"
+    )
+    assert datasets == [[60, 40, 0], [50, 16.7, 33.3]]
+    assert bars(page, "year") == 5
+    check_accessibility(page)
+    assert page.js_errors == []
+    assert csp_violations == []
+
+
+def test_compare_cases_picked_from_the_library(page, catalogue, check_accessibility):
+    page.goto("/cases/")
+    first = page.locator('[data-compare-slug="case-0"]')
+    second = page.locator('[data-compare-slug="case-6"]')
+    first.click()
+    second.click()
+    assert first.get_attribute("aria-pressed") == "true"
+    go = page.locator("[data-compare-go]")
+    assert go.inner_text() == "Compare these 2 cases"
+    check_accessibility(page)
+    go.click()
+    page.wait_for_url(re.compile(r"/compare/\?cases=case-0,case-6$"))
+    assert page.locator(".compare-table thead th").count() == 2
+    assert page.locator(".compare-table tbody th", has_text="Sectors").is_visible()
+    check_accessibility(page)
+    # The list survives a new page: the case page shows the case as chosen.
+    page.goto("/cases/case-6/")
+    assert page.locator('[data-compare-slug="case-6"]').get_attribute("aria-pressed") == "true"
+    assert page.js_errors == []
+
+
+def test_compare_page_with_problems_passes_axe(page, catalogue, check_accessibility):
+    page.goto("/compare/?cases=case-0,case-0,nope")
+    assert "was listed more than once" in page.locator("#compare-messages").inner_text()
+    check_accessibility(page)
+
+
+@pytest.mark.parametrize("path", ["/stats/", "/economies/singapore/", "/compare/?cases=case-0,case-6,case-7"])
+def test_charts_pages_are_usable_at_320_pixels(page, catalogue, check_accessibility, path):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{path} scrolls sideways at 320 px ({width} px wide)"
+    check_accessibility(page)
