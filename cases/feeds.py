@@ -1,5 +1,7 @@
 """Atom feed of newly published cases; accepts the library's parameters ("new health cases in Indonesia")."""
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
@@ -10,6 +12,12 @@ from .filters import CaseStudyFilterSet
 from .models import CaseStudy
 
 FEED_LENGTH = 50
+# Characters XML 1.0 cannot carry at all: one of them in one case would make the whole feed unreadable.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return NOT_XML.sub("", text)
 
 
 class NewCasesFeed(Feed):
@@ -31,10 +39,10 @@ class NewCasesFeed(Feed):
         return filterset.qs.select_related("economy").order_by("-published_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, case):
-        return case.title
+        return xml_text(case.title)
 
     def item_description(self, case):
-        return case.summary
+        return xml_text(case.summary)
 
     def item_pubdate(self, case):
         return case.published_at
@@ -43,7 +51,7 @@ class NewCasesFeed(Feed):
         return case.updated_at
 
     def item_author_name(self, case):
-        return case.lead_organisation
+        return xml_text(case.lead_organisation)
 
     def item_categories(self, case):
-        return [case.economy.name]
+        return [xml_text(case.economy.name)]

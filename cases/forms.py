@@ -15,7 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import EARLIEST_YEAR, NARRATIVE_SECTIONS, CaseStudy, Economy, Level, Sector, Stage, Theme
+from .models import (
+    EARLIEST_YEAR,
+    NARRATIVE_SECTIONS,
+    CaseStudy,
+    Economy,
+    Level,
+    Sector,
+    Stage,
+    Theme,
+    refuse_control_characters,
+)
 
 NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
 # The narrative is stored as unbounded text; a submission still has a ceiling, roughly 1,000 words a section.
@@ -183,6 +193,8 @@ class CaseSubmissionForm(forms.ModelForm):
         year.validators += [MinValueValidator(EARLIEST_YEAR), MaxValueValidator(latest)]
         year.widget.attrs.update(min=EARLIEST_YEAR, max=latest)
         for name, field in self.fields.items():
+            if isinstance(field, forms.CharField):
+                field.validators.append(refuse_control_characters)
             if name in REQUIRED_MESSAGES:
                 field.error_messages["required"] = REQUIRED_MESSAGES[name]
             if getattr(field, "max_length", None):

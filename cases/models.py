@@ -3,6 +3,7 @@
 Rules that matter are database constraints (named), not only form validation.
 """
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -244,6 +245,20 @@ NARRATIVE_SECTIONS = [
 ]
 
 
+# Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the
+# feed) cannot carry them. NUL is left to Django's own validator, which every form field already has.
+CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(value) -> None:
+    """A validator: text with control characters (a bell, an escape sequence...) is refused with a message."""
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            _("Remove the invisible control characters from this text (they were probably pasted in)."),
+            code="control_characters",
+        )
+
+
 # Addresses beside /api/v1/cases/<slug>/ that a case's slug must not take (it would shadow them there).
 RESERVED_CASE_SLUGS = frozenset({"changes", "harvest", "facet-counts"})
 
@@ -413,6 +428,12 @@ class CaseStudy(TimestampedModel):
                 errors["year_ended"] = _("Give the year it was launched before the year it ended.")
             elif self.year_ended < self.year_launched:
                 errors["year_ended"] = _("The year it ended cannot be before the year it was launched.")
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField) and field.name not in errors:
+                try:
+                    refuse_control_characters(getattr(self, field.attname))
+                except ValidationError as error:
+                    errors[field.name] = error.messages
         if self.slug in RESERVED_CASE_SLUGS:
             errors["slug"] = _("“%(slug)s” is the address of a list of cases; choose another slug.") % {
                 "slug": self.slug

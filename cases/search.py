@@ -12,7 +12,7 @@ import re
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Case, F, FloatField, Func, IntegerField, Q, TextField, Value, When
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models.functions import Coalesce, Concat, Lower, Replace
 from django.utils.deconstruct import deconstructible
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -167,6 +167,9 @@ def _postgres_snippets(cases, words):
     for name in ["summary", *NARRATIVE_FIELDS]:
         parts += [Coalesce(name, Value(""), output_field=TextField()), Value(" ")]
     document = Concat(*parts, output_field=TextField())
+    # Our markers cannot come from the text itself: a stored \x02 would otherwise turn into a <mark>.
+    for marker in (HIGHLIGHT_START, HIGHLIGHT_STOP):
+        document = Replace(document, Value(marker), Value(""), output_field=TextField())
     headline = SearchHeadline(
         document,
         _prefix_query(words),
@@ -184,7 +187,11 @@ def _postgres_snippets(cases, words):
         .values_list("pk", "snippet")
     )
     for case in cases:
-        case.snippet = _marked(snippets.get(case.pk) or case.summary)
+        case.snippet = _marked(snippets.get(case.pk) or without_markers(case.summary))
+
+
+def without_markers(text: str) -> str:
+    return text.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_STOP, "")
 
 
 def _marked(text: str) -> str:

@@ -4,6 +4,7 @@ Status changes live in cases/workflow.py; revisions in cases/history.py.
 """
 
 import logging
+import re
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -58,6 +59,7 @@ REFERENCE_PREFIX = "OBS-"
 # Letters and digits a reader cannot confuse when copying a reference by hand (no 0/O, 1/I/L).
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
+REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
 
 submission_logger = logging.getLogger("cases.submissions")
 

@@ -2,7 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 from django.views.decorators.cache import cache_page
 
-from . import site_views, submission_views, views
+from . import page_views, site_views, stats_views, submission_views, views
 from .feeds import NewCasesFeed
 from .sitemaps import SITEMAPS
 
@@ -18,10 +18,14 @@ urlpatterns = [
     path("themes/<slug:slug>/", views.ThemeDetailView.as_view(), name="theme_detail"),
     path("sectors/", views.SectorListView.as_view(), name="sector_list"),
     path("sectors/<slug:slug>/", views.SectorDetailView.as_view(), name="sector_detail"),
+    path("stats/", stats_views.StatsPageView.as_view(), name="stats"),
+    path("compare/", stats_views.CompareView.as_view(), name="compare"),
     path("feeds/cases/", NewCasesFeed(), name="feed"),
     path("robots.txt", site_views.robots_txt, name="robots_txt"),
     path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
     path("healthz/", site_views.healthz, name="healthz"),
+    path("privacy/", page_views.privacy_notice, name="privacy"),
+    path("accessibility/", page_views.accessibility_statement, name="accessibility"),
 ]
 
 urlpatterns += [

@@ -3,6 +3,7 @@ CaseStudyFilterSet; they are complete without JavaScript."""
 
 import json
 
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
@@ -15,6 +16,7 @@ from .caching import cached
 from .citation import citation_formats
 from .facets import facet_counts
 from .filters import SORT_CHOICES, CaseStudyFilterSet
+from .insights import economy_profile_charts
 from .models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Level, Sector, Stage, Theme
 from .related import related_cases
 from .search import add_snippets, did_you_mean
@@ -226,7 +228,9 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     def staff_preview(self, slug):
         """An unpublished case, for staff who may curate it; None (so a 404) for everyone else."""
         user = self.request.user
-        if not (user.is_authenticated and user.is_staff and user.has_perm("cases.view_casestudy")):
+        # The admin's own rule decides who counts as staff: active, staff and, when STAFF_REQUIRE_TOTP
+        # is on, a session that passed the second factor.
+        if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
             return None
         case = CaseStudy.objects.for_detail().defer("search_vector").filter(slug=slug).first()
         if case is None or not can_edit_economy(user, case.economy_id):
@@ -326,6 +330,12 @@ class EconomyDetailView(VocabularyDetailMixin, DetailView):
 
     def library_value(self):
         return self.object.iso2
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The profile's charts: sectors, themes, stages and years beside the APO-wide figures, and the map.
+        context.update(economy_profile_charts(self.object, self.cases_of_term()))
+        return context
 
 
 class ThemeListView(ListView):

@@ -169,9 +169,19 @@ class SubmissionReceiptSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
 
 
+class BoundedJSONParser(parsers.JSONParser):
+    """DRF's JSON parser, answering a body nested too deeply for Python to read with 400, not 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from None
+
+
 class SubmissionView(generics.GenericAPIView):
     permission_classes = [HasScope("submit")]
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = SubmissionRequestSerializer
     schema_filters = False
 

@@ -9,10 +9,14 @@ A request with a partner key (`request.auth` an `ApiKey`) is counted against the
 bucket of its own keyed by the key's id, and not against the anonymous rate of its address.
 """
 
+import logging
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
 from .keys import ApiKey
+
+logger = logging.getLogger(__name__)
 
 
 class LiveRatesMixin:
@@ -21,7 +25,19 @@ class LiveRatesMixin:
         return api_settings.DEFAULT_THROTTLE_RATES
 
 
-class AnonymousRateThrottle(LiveRatesMixin, AnonRateThrottle):
+class CacheOutageTolerantMixin:
+    """When the shared cache (Redis) cannot be reached, let the request through instead of answering 500:
+    the API keeps serving while Redis is down (tests/cases/test_faults.py), and the limits return with it."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception as error:  # redis.ConnectionError, TimeoutError...: whatever the backend raises
+            logger.warning("Rate limit not counted, cache unavailable: %s", error)
+            return True
+
+
+class AnonymousRateThrottle(CacheOutageTolerantMixin, LiveRatesMixin, AnonRateThrottle):
     """Every anonymous client: the `anon` rate. A request with a partner key is not anonymous, even when
     the key names no user account."""
 
@@ -31,11 +47,11 @@ class AnonymousRateThrottle(LiveRatesMixin, AnonRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class EndpointRateThrottle(LiveRatesMixin, ScopedRateThrottle):
+class EndpointRateThrottle(CacheOutageTolerantMixin, LiveRatesMixin, ScopedRateThrottle):
     """Heavier endpoints (exports) name a `throttle_scope` with a lower rate of its own."""
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
+class ApiKeyRateThrottle(CacheOutageTolerantMixin, SimpleRateThrottle):
     """A partner key's own rate (`ApiKey.rate` requests a minute), counted per key."""
 
     scope = "api_key"

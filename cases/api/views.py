@@ -4,7 +4,7 @@ the one FilterSet (CaseStudyApiFilterSet adds only `updated_since` and `ordering
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from rest_framework.reverse import reverse
 from cases import exporting
 from cases.facets import facet_counts
 from cases.filters import CaseStudyFilterSet
+from cases.insights import case_statistics
 from cases.models import (
     SDG,
     CaseStudy,
@@ -27,10 +28,7 @@ from cases.models import (
     Economy,
     FormerSlug,
     InnovationFacet,
-    Level,
-    Outcome,
     Sector,
-    Stage,
     Status,
     Theme,
 )
@@ -107,7 +105,7 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         responses=api.CaseDetailSerializer(many=True),
     )
     @action(detail=False, pagination_class=KeysetPagination)
-    def harvest(self, request):
+    def harvest(self, request, format=None):  # the router's format suffix (harvest.json) passes `format`
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -313,57 +311,13 @@ class StatsView(ConditionalMixin, generics.GenericAPIView):
         summary="Aggregates for charts",
         description="Counts of the published cases matching the library's parameters by economy, region, "
         "sector, theme, innovation facet, SDG, level, stage and year launched, with the share that have a "
-        "measured outcome. The statistics page's charts come from here.",
+        "measured outcome, and by year and sector together for a stacked timeline. The statistics page's "
+        "charts come from here.",
         responses=api.StatsSerializer,
     )
     def get(self, request):
-        matching = validated_filterset(request).qs.order_by().values("pk")
-        cases = CaseStudy.objects.filter(pk__in=matching).order_by()
-        count = cases.count()
-        with_outcomes = (
-            cases.filter(Exists(Outcome.objects.filter(case=OuterRef("pk")))).count() if count else 0
-        )
-        return Response(
-            {
-                "count": count,
-                "with_outcomes": with_outcomes,
-                "outcome_share": round(with_outcomes / count, 4) if count else 0.0,
-                "by_economy": self.by_column(cases, "economy__iso2", "economy__name"),
-                "by_region": self.by_column(cases, "economy__subregion_code", "economy__subregion_name"),
-                "by_sector": self.by_term(Sector.objects.filter(cases__in=matching), "slug"),
-                "by_theme": self.by_term(Theme.objects.filter(cases__in=matching), "slug"),
-                "by_facet": self.by_term(InnovationFacet.objects.filter(cases__in=matching), "slug"),
-                "by_sdg": self.by_term(SDG.objects.filter(cases__in=matching), "number", order=("number",)),
-                "by_level": self.by_choice(cases, "level", Level),
-                "by_stage": self.by_choice(cases, "stage", Stage),
-                "by_year": [
-                    {"value": str(year), "label": str(year), "count": n}
-                    for year, n in cases.filter(year_launched__isnull=False)
-                    .values_list("year_launched")
-                    .annotate(n=Count("pk"))
-                    .order_by("year_launched")
-                ],
-            }
-        )
-
-    @staticmethod
-    def by_column(cases, value, label):
-        rows = cases.values_list(value, label).annotate(n=Count("pk")).order_by("-n", label)
-        return [{"value": str(code), "label": name, "count": n} for code, name, n in rows]
-
-    @staticmethod
-    def by_term(terms, value, order=None):
-        rows = (
-            terms.annotate(n=Count("cases"))
-            .order_by(*(order or ("-n", "name")))
-            .values_list(value, "name", "n")
-        )
-        return [{"value": str(code), "label": name, "count": n} for code, name, n in rows]
-
-    @staticmethod
-    def by_choice(cases, field, choices):
-        rows = cases.values_list(field).annotate(n=Count("pk")).order_by("-n", field)
-        return [{"value": code, "label": str(choices(code).label), "count": n} for code, n in rows]
+        # The same numbers, from the same code, as the statistics page's tables (cases/insights.py).
+        return Response(case_statistics(validated_filterset(request)))
 
 
 class SuggestView(ConditionalMixin, generics.GenericAPIView):
@@ -474,6 +428,8 @@ class VocabularyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     pagination_class = None
     filter_backends = []
+    # A slug's characters only: anything else (a NUL byte, say) is a 404 before it reaches the database.
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
 
 
 @extend_schema_view(

@@ -5,6 +5,7 @@ dev.py, test.py and prod.py only change defaults or tighten; nothing is defined 
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,7 +62,8 @@ def refuse_insecure_settings(*, debug: bool, secret_key: str, allowed_hosts: lis
 
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the Observatory's site (observatory/admin.py): a second factor when required.
+    "observatory.apps.ObservatoryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -74,20 +76,32 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cases",
 ]
 
 MIDDLEWARE = [
+    # The header middlewares come before WhiteNoise, which answers static files itself: those get every
+    # security header too (a stylesheet or SVG with no CSP or nosniff is still something to abuse).
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "observatory.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above everything that may query the database: an outage becomes a calm 503 with Retry-After.
+    "cases.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): did this session pass a second factor (observatory/admin.py)?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last: turns axes' "locked out" mark on a login request into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "observatory.urls"
@@ -163,6 +177,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before the password is even checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Guessing admin passwords (django-axes, docs/security.md): after LOGIN_FAILURE_LIMIT failures for one
+# user name, or from one address, logins for it are refused (429, templates/registration/lockout.html)
+# until LOGIN_LOCKOUT_MINUTES after the failure that locked it; then it opens by itself, no reset needed.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+# Tries while locked out do not push the end of the lockout further: the page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "observatory.middleware.login_lockout_response"
+# The address as DRF's throttles read it (REST_FRAMEWORK["NUM_PROXIES"]): a forged X-Forwarded-For
+# from the client cannot make each try look like a new address.
+AXES_CLIENT_IP_CALLABLE = "observatory.middleware.client_ip_address"
+
+# A second factor (TOTP, django-otp) for staff in admin: required when true (on by default in prod.py).
+# A curator enrols a device with `manage.py enrol_totp USERNAME` (docs/security.md).
+STAFF_REQUIRE_TOTP = env_bool("STAFF_REQUIRE_TOTP", False)
+OTP_TOTP_ISSUER = env_str("SITE_NAME", "The Observatory")
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -174,14 +212,55 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The charts' libraries and map data, installed by npm (package-lock.json) and served from here, never
+    # copied into the repository nor loaded from a CDN: only each package's distribution folder is exposed.
+    ("vendor/chartjs", BASE_DIR / "node_modules/chart.js/dist"),
+    ("vendor/d3-array", BASE_DIR / "node_modules/d3-array/dist"),
+    ("vendor/d3-geo", BASE_DIR / "node_modules/d3-geo/dist"),
+    ("vendor/topojson-client", BASE_DIR / "node_modules/topojson-client/dist"),
+    ("vendor/world-atlas", BASE_DIR / "node_modules/world-atlas"),
+]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+
+def default_storage_from_env() -> dict:
+    """Uploads on the local disk (MEDIA_ROOT), or on S3-compatible object storage with STORAGE_BACKEND=s3
+    (needs the `s3` extra: pip install .[s3]). Keys may be left unset where the platform provides them."""
+    backend = env_str("STORAGE_BACKEND", "filesystem").lower()
+    if backend in ("filesystem", "local"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if backend != "s3":
+        raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {backend!r}.")
+    bucket = env_str("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3: set AWS_STORAGE_BUCKET_NAME to the bucket for uploads."
+        )
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("AWS_S3_REGION_NAME") or None,
+        "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+        # django-storages overwrites a file of the same name by default; an upload must never replace another.
+        "file_overwrite": False,
+        "default_acl": None,  # the bucket's policy decides, not a per-object ACL
+        "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", True),
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Upload limits (cases/uploads.py): an image, then any other file (PDF, Office, text).
+UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 20 * 1024 * 1024)
 
 # --- Security headers (tightened further in prod.py) ----------------------------------------------
 from django.utils.csp import CSP  # noqa: E402
@@ -194,18 +273,49 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
-    "base-uri": [CSP.SELF],
+    "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Not built into Django: observatory/middleware.py sends these two on every response.
+PERMISSIONS_POLICY = {
+    feature: []  # allowed to no one, not even this site
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
+# Same-origin everywhere, the API included: CORP only governs no-cors loads (<img>, <script>...), so it
+# costs a partner calling the API with fetch() nothing (docs/security.md).
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sessions are for staff in admin only: they end when the browser closes and, whatever happens, after
+# SESSION_COOKIE_AGE seconds from login (8 hours, a working day); no sliding renewal.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "cases.error_views.csrf_failure"
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -245,6 +355,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Deep links rewrite the address bar on every click; off, the page stays one address (and keyboard
+    # users are not sent back through history). Our own template: templates/drf_spectacular/swagger_ui.html.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
@@ -271,7 +384,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes logs every successful login at INFO; failures and lockouts (WARNING) are what matter.
+    "loggers": {"axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")}},
 }
+AXES_VERBOSE = False
 
 # --- The Observatory's own settings ---------------------------------------------------------------
 OBSERVATORY_SITE_NAME = env_str("SITE_NAME", "The Observatory")
+# Where visitors write about privacy or accessibility problems: shown on /privacy/ and /accessibility/.
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "observatory@observatory.example.org")
+# Submitter contact details are deleted this many days after they were received, once their case has
+# been decided (published or archived): `manage.py purge_submitter_contacts`, run daily (see /privacy/).
+SUBMITTER_CONTACT_RETENTION_DAYS = env_int("SUBMITTER_CONTACT_RETENTION_DAYS", 365)

@@ -12,3 +12,6 @@ refuse_insecure_settings(debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOW
 # Serve static files straight from the finders (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# No second factor for the demo admin unless asked for (prod.py requires one by default).
+STAFF_REQUIRE_TOTP = env_bool("STAFF_REQUIRE_TOTP", False)

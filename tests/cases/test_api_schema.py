@@ -2,6 +2,7 @@
 against every operation (no server errors; every response as documented: status, content type, body)."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -235,8 +236,13 @@ def test_docs_page_is_served_by_the_project_without_a_cdn(client):
     assert "/api/schema/" in script.content.decode()
 
 
-def test_docs_page_alone_allows_inline_styles(client):
-    docs_policy = client.get("/api/docs/")["Content-Security-Policy"]
-    assert "style-src 'self' 'unsafe-inline'" in docs_policy
-    assert "script-src 'self'" in docs_policy
-    assert "unsafe-inline" not in client.get("/api/v1/sdgs/")["Content-Security-Policy"]
+def test_docs_page_has_nothing_inline_and_a_strict_policy(client):
+    response = client.get("/api/docs/")
+    policy = response["Content-Security-Policy"]
+    html = response.content.decode()
+    assert "<style" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # every script is a file of ours
+    assert "style-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy

@@ -158,3 +158,87 @@ def test_prod_settings_start_with_a_good_config():
     process = start_django(SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="observatory.example.org")
 
     assert process.returncode == 0, process.stderr
+
+
+# --- check --deploy -------------------------------------------------------------------------------
+
+
+def run_manage(*arguments, **environment):
+    """`manage.py ...` with settings.prod in a clean environment (what a production start sees)."""
+    clean_env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "observatory.settings.prod",
+        "SECRET_KEY": "a-production-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "observatory.example.org",
+        **environment,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=settings.BASE_DIR,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy_with_no_issues(tmp_path):
+    # The API schema check reads the vocabularies, so the database needs its tables: a fresh file.
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}"}
+    migrated = run_manage("migrate", "--no-input", "-v", "0", **database)
+    assert migrated.returncode == 0, migrated.stderr
+
+    process = run_manage("check", "--deploy", "--fail-level", "DEBUG", **database)
+
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "System check identified no issues (0 silenced)." in process.stdout
+    assert "WARNINGS" not in process.stdout + process.stderr
+
+
+def test_check_deploy_notices_an_insecure_production_setting(tmp_path):
+    """The check above could fail: the same command reports HSTS switched off."""
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}"}
+    run_manage("migrate", "--no-input", "-v", "0", **database)
+
+    process = run_manage("check", "--deploy", SECURE_HSTS_SECONDS="0", **database)
+
+    assert "security.W004" in process.stdout + process.stderr
+
+
+def test_production_mail_goes_through_smtp():
+    process = run_manage("shell", "-v", "0", "-c", "print(settings.MAILERS['default']['BACKEND'])")
+
+    assert process.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend", process.stderr
+
+
+def test_production_requires_a_second_factor_for_staff_by_default():
+    process = run_manage("shell", "-v", "0", "-c", "print(settings.STAFF_REQUIRE_TOTP)")
+
+    assert process.stdout.strip() == "True", process.stderr
+
+
+def test_production_cookies_are_secure_host_only_and_http_only():
+    process = run_manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "s = settings; print(s.SESSION_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_NAME, s.CSRF_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_HTTPONLY, s.CSRF_COOKIE_SAMESITE, s.SECURE_HSTS_SECONDS, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS)",
+    )
+
+    assert process.stdout.split() == [
+        "__Host-sessionid",
+        "True",
+        "True",
+        "Lax",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "Lax",
+        "31536000",
+        "True",
+    ], process.stderr

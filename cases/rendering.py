@@ -1,0 +1,79 @@
+"""Narrative text as HTML: Markdown written by submitters and editors, rendered and then sanitised.
+
+Untrusted text stays text. Python-Markdown is told not to pass raw HTML through (the recipe from its own
+docs for the removed `safe_mode`: https://python-markdown.github.io/change_log/release-3.0/), so `<script>`
+typed into a case shows as the characters `<script>`; then nh3 (the Rust `ammonia` sanitiser) keeps only a
+small allow-list of tags and attributes, and links only to http, https and mailto, as a second fence in
+case Markdown itself ever lets something through.
+"""
+
+from functools import lru_cache
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+from markdown.extensions import Extension
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "blockquote",
+    "code",
+    "pre",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow noopener"
+# Narrative sections sit under an <h2> on the case page: a Markdown "# Heading" becomes an <h3>.
+FIRST_HEADING_LEVEL = 3
+# Distinct narrative texts kept rendered; a case page renders up to nine of them.
+RENDER_CACHE_SIZE = 2048
+
+
+class TextOnlyHtml(Extension):
+    """Raw HTML in the source and image syntax are shown as the text typed: Markdown makes no tag of them."""
+
+    def extendMarkdown(self, md):
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        # No images from a narrative: "![alt](url)" stays as the characters typed.
+        md.inlinePatterns.deregister("image_link")
+        md.inlinePatterns.deregister("image_reference")
+
+
+def sanitise_html(html: str) -> str:
+    """`html` reduced to the allow-list: unknown tags dropped (their text kept, except script/style)."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
+def render_markdown(text: str) -> SafeString:
+    """Markdown `text` as sanitised HTML, safe to place in a page as it is."""
+    if not text:
+        return mark_safe("")
+    # A fresh converter per call: a Markdown instance keeps state between conversions and is not
+    # thread-safe; the cache above makes repeats free.
+    converter = markdown.Markdown(
+        # nl2br: a single line break stays one, as it did when the sections were plain text.
+        extensions=[TextOnlyHtml(), "sane_lists", "nl2br", "toc"],
+        extension_configs={"toc": {"baselevel": FIRST_HEADING_LEVEL, "anchorlink": False}},
+        output_format="html",
+    )
+    return mark_safe(sanitise_html(converter.convert(text)))  # noqa: S308 - sanitised by nh3 just above
