@@ -10,7 +10,9 @@ import hashlib
 import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils.cache import get_cache_key, learn_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +60,59 @@ def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS):
         value = compute()
         _safe(lambda: cache.set(key, value, timeout))
     return value
+
+
+# --- Whole pages for anonymous readers ------------------------------------------------------------
+
+# Addresses whose answers depend on who asks, change state, or are cached by their own rules.
+PAGE_CACHE_EXCLUDED = ("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/")
+
+
+class CataloguePageCacheMiddleware:
+    """Serve anonymous readers' public pages from the cache until the catalogue changes.
+
+    Pages are the same for every visitor without a session (staff, who see previews and admin links, have
+    one), so a rendered page is stored under the catalogue version, the full address and the headers the
+    response varies on (Django's own cache-key functions, as its cache middleware uses), and served again
+    without touching the database. A write bumps the version: the next reader gets a fresh page. Only a
+    200 answer to GET or HEAD that sets no cookie and does not forbid caching (never_cache, private) is
+    stored; the API is left to its own caching, behind its rate limits.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self.cacheable_request(request):
+            return self.get_response(request)
+        prefix = f"page:{catalogue_version()}"
+        key = _safe(lambda: get_cache_key(request, prefix, "GET", cache=cache))
+        if key is not None:
+            response = _safe(lambda: cache.get(key))
+            if response is not None:
+                response["X-Page-Cache"] = "hit"
+                return response
+        response = self.get_response(request)
+        if self.cacheable_response(response):
+            key = _safe(lambda: learn_cache_key(request, response, CACHE_SECONDS, prefix, cache=cache))
+            if key is not None:
+                _safe(lambda: cache.set(key, response, CACHE_SECONDS))
+        return response
+
+    @staticmethod
+    def cacheable_request(request) -> bool:
+        return (
+            request.method in ("GET", "HEAD")
+            and not request.path.startswith(PAGE_CACHE_EXCLUDED)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        )
+
+    @staticmethod
+    def cacheable_response(response) -> bool:
+        cache_control = response.get("Cache-Control", "")
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
+        )
