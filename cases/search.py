@@ -201,6 +201,7 @@ def _marked(text: str) -> str:
 
 def highlight_plain(text: str, words: list[str]) -> str:
     """Escape `text` and wrap the words of the query in <mark> (used where the database cannot)."""
+    text = without_markers(text)
     if not words:
         return escape(text)
     pattern = re.compile(
