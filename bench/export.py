@@ -10,6 +10,8 @@ a chunk at a time it stays flat.
 """
 
 import argparse
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -35,15 +37,31 @@ def worker_peak_mb(master_pid: int) -> float:
     return max(peaks)
 
 
-def download(url: str) -> tuple[int, int, float]:
-    """Bytes and lines of the body, and seconds taken, reading it as it streams."""
+class CountingReader(io.RawIOBase):
+    """The response body as a stream that counts its bytes on the way through."""
+
+    def __init__(self, response):
+        self.response, self.size = response, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self.response.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        self.size += len(chunk)
+        return len(chunk)
+
+
+def download(url: str, extension: str) -> tuple[int, int, float]:
+    """Bytes and records of the body (CSV rows, which may span lines; JSON lines), and seconds taken,
+    reading it as it streams."""
     start = time.perf_counter()
-    size = lines = 0
     with urllib.request.urlopen(url, timeout=600) as response:
-        while chunk := response.read(1 << 16):
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-    return size, lines, time.perf_counter() - start
+        body = CountingReader(response)
+        text = io.TextIOWrapper(io.BufferedReader(body, 1 << 16), encoding="utf-8", newline="")
+        records = sum(1 for _ in csv.reader(text)) - 1 if extension == "csv" else sum(1 for _ in text)
+    return body.size, records, time.perf_counter() - start
 
 
 def main():
@@ -74,8 +92,7 @@ def main():
         print(f"{'(after one page of the API)':38} {'':>7} {'':>7} {'':>8} {worker_peak_mb(master):15.0f}")
         for extension in ("csv", "jsonl"):
             for label, query in (("one economy (SG)", "?economy=SG"), ("whole catalogue", "")):
-                size, lines, seconds = download(f"{base}/api/v1/cases/export.{extension}{query}")
-                rows = lines - 1 if extension == "csv" else lines  # the CSV's header line
+                size, rows, seconds = download(f"{base}/api/v1/cases/export.{extension}{query}", extension)
                 peak = worker_peak_mb(master)
                 runs.append((extension, label, rows, size, seconds, peak))
                 print(
