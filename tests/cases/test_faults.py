@@ -177,8 +177,21 @@ def assert_calm_unavailable_page(response):
 @pytest.mark.parametrize("path", PAGES)
 def test_page_answers_503_with_retry_after_while_the_database_is_down(client, outage, published_case, path):
     assert request(client, path).status_code == 200
+    cache.clear()  # a page read before the outage is still served from the page cache (test below)
     outage.begin()
     assert_calm_unavailable_page(request(client, path))
+
+
+def test_a_page_read_before_the_outage_is_still_served_from_the_cache(client, outage, published_case):
+    """Anonymous readers' pages are cached until the catalogue changes (cases/caching.py): during an
+    outage those already read keep answering, and only the others get the calm 503."""
+    assert request(client, "/cases/flood-warnings/").status_code == 200
+    outage.begin()
+    cached_page = request(client, "/cases/flood-warnings/")
+    assert cached_page.status_code == 200
+    assert cached_page["X-Page-Cache"] == "hit"
+    assert "Flood warnings" in cached_page.content.decode()
+    assert_calm_unavailable_page(request(client, "/economies/"))
 
 
 def test_api_answers_problem_details_503_while_the_database_is_down(client, outage, published_case):
@@ -218,6 +231,7 @@ def test_healthz_reports_the_outage_and_the_recovery(client, outage):
 
 def test_service_resumes_by_itself_when_the_database_returns(client, outage, published_case):
     assert request(client, "/cases/flood-warnings/").status_code == 200
+    cache.clear()  # no page served from the cache: every request needs the database
     outage.begin()
     assert request(client, "/cases/flood-warnings/").status_code == 503
     assert request(client, "/api/v1/cases/").status_code == 503
@@ -243,6 +257,7 @@ def test_real_server_goes_down_and_comes_back_with_the_database(outage, publishe
     """The whole stack as deployed: a WSGI server in its own threads, Django's own connection handling."""
     case_url = f"{live_server.url}/cases/flood-warnings/"
     assert fetch(case_url)[0] == 200
+    cache.clear()  # no page served from the cache: every request needs the database
     outage.begin()
     status, headers, body, seconds = fetch(case_url)
     assert (status, UNAVAILABLE_TEXT in body) == (503, True)
