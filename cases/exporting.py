@@ -21,6 +21,8 @@ from itertools import batched
 from django.urls import reverse
 from rest_framework.utils.encoders import JSONEncoder
 
+from .models import NARRATIVE_FIELDS
+
 CHUNK_SIZE = 500  # rows read from the database at a time (and prefetched together)
 ROWS_PER_WRITE = 100  # rows joined into one piece of the streamed body
 
@@ -56,15 +58,7 @@ CSV_COLUMNS = [
     "last_verified",
     "published_at",
     "updated_at",
-    "overview",
-    "what_is_innovative",
-    "collaborations",
-    "users_beneficiaries",
-    "results_impact",
-    "challenges_failures",
-    "conditions_for_success",
-    "replication",
-    "lessons_learned",
+    *NARRATIVE_FIELDS,
 ]
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     EARLIEST_YEAR,
+    NARRATIVE_FIELDS,
     NARRATIVE_SECTIONS,
     CaseStudy,
     Economy,
@@ -27,7 +28,6 @@ from .models import (
     refuse_control_characters,
 )
 
-NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
 # The narrative is stored as unbounded text; a submission still has a ceiling, roughly 1,000 words a section.
 NARRATIVE_MAX_LENGTH = 6000
 STARTED_SALT = "cases.submission.started"

@@ -243,6 +243,7 @@ NARRATIVE_SECTIONS = [
     ("replication", _("Replication")),
     ("lessons_learned", _("Lessons learned")),
 ]
+NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
 
 
 # Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import (
+    NARRATIVE_FIELDS,
     SDG,
     CaseStudy,
     Economy,
@@ -208,15 +209,7 @@ class CaseDetailSerializer(CaseListSerializer):
     class Meta(CaseListSerializer.Meta):
         fields = [
             *CaseListSerializer.Meta.fields[:6],
-            "overview",
-            "what_is_innovative",
-            "collaborations",
-            "users_beneficiaries",
-            "results_impact",
-            "challenges_failures",
-            "conditions_for_success",
-            "replication",
-            "lessons_learned",
+            *NARRATIVE_FIELDS,
             "organisation_type",
             *CaseListSerializer.Meta.fields[6:],
             "other_economies",
