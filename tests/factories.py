@@ -138,3 +138,28 @@ __all__ = [
     "UserFactory",
     "reference",
 ]
+
+
+def api_submission_body(**overrides):
+    """A valid body for POST /api/v1/submissions/; a value of `...` leaves that field out."""
+    data = {
+        "title": "Flood warnings by text message",
+        "summary": "Residents of flood-prone districts get a text message before the river rises.",
+        "overview": "The city sends a text message to every registered household when the river rises.",
+        "what_is_innovative": "Warnings come from river sensors, not from a person watching a gauge.",
+        "lead_organisation": "City of Example, Emergency Office",
+        "organisation_type": "government",
+        "economy": "SG",
+        "level": "local",
+        "sectors": ["health"],
+        "themes": ["digital-government"],
+        "stage": "implementation",
+        "year_launched": 2021,
+        "website": "https://example.org/flood-warnings",
+        "submitter_name": "Ana Reyes",
+        "submitter_email": "ana.reyes@example.org",
+        "submitter_organisation": "City of Example",
+        "consent": True,
+    }
+    data.update(overrides)
+    return {name: value for name, value in data.items() if value is not ...}

@@ -8,34 +8,11 @@ from django.core import mail
 from cases.api.keys import api_key_create
 from cases.forms import NARRATIVE_MAX_LENGTH
 from cases.models import CaseRevision, CaseStudy, Status, SubmitterContact
+from tests.factories import api_submission_body as body
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/submissions/"
-
-
-def body(**overrides):
-    data = {
-        "title": "Flood warnings by text message",
-        "summary": "Residents of flood-prone districts get a text message before the river rises.",
-        "overview": "The city sends a text message to every registered household when the river rises.",
-        "what_is_innovative": "Warnings come from river sensors, not from a person watching a gauge.",
-        "lead_organisation": "City of Example, Emergency Office",
-        "organisation_type": "government",
-        "economy": "SG",
-        "level": "local",
-        "sectors": ["health"],
-        "themes": ["digital-government"],
-        "stage": "implementation",
-        "year_launched": 2021,
-        "website": "https://example.org/flood-warnings",
-        "submitter_name": "Ana Reyes",
-        "submitter_email": "ana.reyes@example.org",
-        "submitter_organisation": "City of Example",
-        "consent": True,
-    }
-    data.update(overrides)
-    return {name: value for name, value in data.items() if value is not ...}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from cases.api.keys import api_key_create
 from cases.models import CaseStudy, Economy, EditorProfile
 from cases.roles import CURATOR, ECONOMY_EDITOR, REVIEWER
 from tests.cases.test_admin import form_data
-from tests.factories import CaseStudyFactory, UserFactory
+from tests.factories import CaseStudyFactory, UserFactory, api_submission_body
 
 pytestmark = pytest.mark.django_db
 
@@ -121,25 +121,7 @@ def cases():
 
 # --- The paths ------------------------------------------------------------------------------------
 
-SUBMISSION = {
-    "title": "Flood warnings by text message",
-    "summary": "Residents of flood-prone districts get a text message before the river rises.",
-    "overview": "The city sends a text message to every registered household when the river rises.",
-    "what_is_innovative": "Warnings come from river sensors, not from a person watching a gauge.",
-    "lead_organisation": "City of Example, Emergency Office",
-    "organisation_type": "government",
-    "economy": "SG",
-    "level": "local",
-    "sectors": ["health"],
-    "themes": ["digital-government"],
-    "stage": "implementation",
-    "year_launched": 2021,
-    "website": "https://example.org/flood-warnings",
-    "submitter_name": "Ana Reyes",
-    "submitter_email": "ana.reyes@example.org",
-    "submitter_organisation": "City of Example",
-    "consent": True,
-}
+SUBMISSION = api_submission_body()
 
 
 def answer(response):
