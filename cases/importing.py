@@ -31,7 +31,6 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .caching import catalogue_changed
 from .models import (
     NARRATIVE_FIELDS,
     SDG,
@@ -49,6 +48,7 @@ from .models import (
     Status,
     Theme,
 )
+from .tasks import after_commit_refresh_catalogue
 
 # The case's own editable fields (cases/history.py snapshots these too).
 SCALAR_FIELDS = [
@@ -838,7 +838,7 @@ def import_case_records(
             if dry_run:
                 raise _DryRunRollback
             # bulk_create (outcomes, resources, links) and update() send no signals.
-            transaction.on_commit(catalogue_changed)
+            after_commit_refresh_catalogue()
     except _DryRunRollback:
         pass
     return report

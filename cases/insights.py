@@ -8,11 +8,12 @@ cases; nothing unpublished is ever counted.
 
 import json
 
-from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from pyroaring import FrozenBitMap
 
+from .bitmaps import CatalogueBitmaps, choice_buckets, term_buckets
 from .caching import cached
-from .models import SDG, CaseStudy, Economy, InnovationFacet, Level, Outcome, Sector, Stage, Theme
+from .models import Economy, Level, Stage
 
 # ISO 3166-1 alpha-2 -> numeric, as Natural Earth's TopoJSON (the world-atlas package) names countries.
 # From Debian's iso-codes (iso_3166-1.json); the Economy model keeps only the letter codes.
@@ -40,153 +41,71 @@ ISO_NUMERIC = {item[:2]: item[2:] for item in _ISO_NUMERIC_TABLE.split()}
 # --- The stats buckets (the same as GET /api/v1/stats/) --------------------------------------------
 
 
-def by_column(cases, value, label):
-    rows = cases.values_list(value, label).annotate(n=Count("pk")).order_by("-n", label)
-    return [{"value": str(code), "label": name, "count": n} for code, name, n in rows]
+def selection_statistics(bitmaps: CatalogueBitmaps, selection) -> dict:
+    """Every bucket for `selection` (a bitmap of published case ids), counted on the catalogue's bitmaps.
 
-
-def by_term(terms, value, order=None):
-    rows = (
-        terms.annotate(n=Count("cases")).order_by(*(order or ("-n", "name"))).values_list(value, "name", "n")
-    )
-    return [{"value": str(code), "label": name, "count": n} for code, name, n in rows]
-
-
-def by_choice(cases, field, choices):
-    rows = cases.values_list(field).annotate(n=Count("pk")).order_by("-n", field)
-    return [{"value": code, "label": str(choices(code).label), "count": n} for code, n in rows]
-
-
-def by_year(cases):
-    rows = (
-        cases.filter(year_launched__isnull=False)
-        .values_list("year_launched")
-        .annotate(n=Count("pk"))
-        .order_by("year_launched")
-    )
-    return [{"value": str(year), "label": str(year), "count": n} for year, n in rows]
-
-
-def year_sector_counts(cases):
-    """Cases launched each year, by sector: the stacked timeline's data.
-
-    `cases` is a queryset of the selected cases. A case in two sectors counts once in each, so a year's
-    stack can add up to more than the cases launched that year (by_year has those).
+    Orders as the API documents: most cases first, ties by name in the database's collation (which
+    Python's string order is not); levels and stages by code on ties; years, SDGs and the timeline in
+    their own order. Only values with at least one case appear.
     """
-    rows = (
-        cases.filter(year_launched__isnull=False)
-        .values_list("year_launched", "sectors__slug", "sectors__name")
-        .annotate(n=Count("pk"))
-        .order_by("year_launched", "sectors__position", "sectors__name")
-    )
-    return [
-        {"year": str(year), "value": slug, "label": name, "count": n}
-        for year, slug, name, n in rows
-        if slug is not None
-    ]
-
-
-def case_level_buckets(cases):
-    """count, with_outcomes and the by_economy/region/level/stage/year buckets from ONE grouped query.
-
-    Each of those is a count over the cases' own columns; asked one by one they scan the case table seven
-    times (seconds at 100,000 cases). Here one scan groups by every such column at once and Python adds
-    the groups up. Ties are ordered as the database orders the names (its collation, which Python's string
-    order is not), so the result is exactly what the per-bucket queries gave.
-    """
-    has_outcome = Exists(Outcome.objects.filter(case=OuterRef("pk")))
-    groups = list(
-        cases.annotate(has_outcome=has_outcome)
-        .values_list("economy_id", "level", "stage", "year_launched", "has_outcome")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    totals = {"economy": {}, "level": {}, "stage": {}, "year": {}}
-    count = with_outcomes = 0
-    for economy_id, level, stage, year, outcome, n in groups:
-        count += n
-        with_outcomes += n if outcome else 0
-        for key, value in (("economy", economy_id), ("level", level), ("stage", stage), ("year", year)):
-            totals[key][value] = totals[key].get(value, 0) + n
-    economies = {}
-    regions = {}
-    if count:
-        # Names in the database's order: the tie-break of the per-bucket queries' ORDER BY -n, name.
-        economies = {
-            pk: (position, iso2, name, code)
-            for position, (pk, iso2, name, code) in enumerate(
-                Economy.objects.order_by("name").values_list("pk", "iso2", "name", "subregion_code")
-            )
-        }
-        regions = {
-            code: (position, name)
-            for position, (code, name) in enumerate(
-                Economy.objects.order_by("subregion_name", "subregion_code")
-                .values_list("subregion_code", "subregion_name")
-                .distinct()
-            )
-        }
-    by_economy = sorted(totals["economy"].items(), key=lambda item: (-item[1], economies[item[0]][0]))
-    region_totals = {}
-    for economy_id, n in totals["economy"].items():
-        code = economies[economy_id][3]
-        region_totals[code] = region_totals.get(code, 0) + n
-    by_region = sorted(region_totals.items(), key=lambda item: (-item[1], regions[item[0]][0]))
+    count = len(selection)
+    with_outcomes = selection.intersection_cardinality(bitmaps.with_outcomes)
+    economy_counts = bitmaps.counts("economy", selection)
+    region_counts = {}
+    for pk, n in economy_counts.items():
+        code = bitmaps.economy_region[pk]
+        region_counts[code] = region_counts.get(code, 0) + n
+    year_counts = {year: n for year, n in bitmaps.counts("year", selection).items() if year is not None}
+    regions = bitmaps.regions
     return {
         "count": count,
         "with_outcomes": with_outcomes,
         "outcome_share": round(with_outcomes / count, 4) if count else 0.0,
-        "by_economy": [
-            {"value": economies[pk][1], "label": economies[pk][2], "count": n} for pk, n in by_economy
+        "by_economy": term_buckets(bitmaps, "economy", economy_counts),
+        "by_region": [
+            {"value": code, "label": regions[code][1], "count": n}
+            for code, n in sorted(region_counts.items(), key=lambda item: (-item[1], regions[item[0]][0]))
         ],
-        "by_region": [{"value": code, "label": regions[code][1], "count": n} for code, n in by_region],
-        "by_level": choice_buckets(totals["level"], Level),
-        "by_stage": choice_buckets(totals["stage"], Stage),
-        "by_year": [
-            {"value": str(year), "label": str(year), "count": n}
-            for year, n in sorted(item for item in totals["year"].items() if item[0] is not None)
-        ],
+        "by_sector": term_buckets(bitmaps, "sector", bitmaps.counts("sector", selection)),
+        "by_theme": term_buckets(bitmaps, "theme", bitmaps.counts("theme", selection)),
+        "by_facet": term_buckets(bitmaps, "facet", bitmaps.counts("facet", selection)),
+        "by_sdg": term_buckets(bitmaps, "sdg", bitmaps.counts("sdg", selection), by_number=True),
+        "by_level": choice_buckets(bitmaps.counts("level", selection), Level),
+        "by_stage": choice_buckets(bitmaps.counts("stage", selection), Stage),
+        "by_year": year_buckets(year_counts),
+        "by_year_sector": year_sector_buckets(bitmaps, selection, sorted(year_counts)),
     }
 
 
-def choice_buckets(totals, choices):
-    return [
-        {"value": code, "label": str(choices(code).label), "count": n}
-        for code, n in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
-    ]
+def year_buckets(year_counts: dict) -> list[dict]:
+    return [{"value": str(year), "label": str(year), "count": n} for year, n in sorted(year_counts.items())]
 
 
-def compute_case_statistics(selection):
-    """Every bucket for the cases of `selection` (any queryset of published cases), uncached."""
-    matching = selection.order_by().values("pk")
-    # Grouping the selection itself saves joining the case table to itself; a search's selection carries
-    # its rank annotation, which must not enter the GROUP BY, so that one is grouped through its keys.
-    if selection.query.annotations:
-        cases = CaseStudy.objects.filter(pk__in=matching).order_by()
-    else:
-        cases = selection.order_by()
-    buckets = case_level_buckets(cases)
-    return {
-        "count": buckets["count"],
-        "with_outcomes": buckets["with_outcomes"],
-        "outcome_share": buckets["outcome_share"],
-        "by_economy": buckets["by_economy"],
-        "by_region": buckets["by_region"],
-        "by_sector": by_term(Sector.objects.filter(cases__in=matching), "slug"),
-        "by_theme": by_term(Theme.objects.filter(cases__in=matching), "slug"),
-        "by_facet": by_term(InnovationFacet.objects.filter(cases__in=matching), "slug"),
-        "by_sdg": by_term(SDG.objects.filter(cases__in=matching), "number", order=("number",)),
-        "by_level": buckets["by_level"],
-        "by_stage": buckets["by_stage"],
-        "by_year": buckets["by_year"],
-        "by_year_sector": year_sector_counts(cases),
-    }
+def year_sector_buckets(bitmaps: CatalogueBitmaps, selection, years) -> list[dict]:
+    """Cases launched each year, by sector: the stacked timeline's data, years in order, sectors in their
+    curated order. A case in two sectors counts once in each, so a year's stack can add up to more than
+    the cases launched that year (by_year has those). Cases with no year are left out."""
+    sectors = sorted(bitmaps.terms["sector"].values(), key=lambda term: (term.position, term.name_rank))
+    rows = []
+    for year in years:
+        launched = selection & bitmaps.by_value["year"][year]
+        for sector in sectors:
+            n = launched.intersection_cardinality(bitmaps.by_value["sector"].get(sector.pk, FrozenBitMap()))
+            if n:
+                rows.append({"year": str(year), "value": sector.value, "label": sector.label, "count": n})
+    return rows
 
 
 def case_statistics(filterset):
-    """The statistics of a valid CaseStudyFilterSet's selection, cached per selection and catalogue version
-    (every write bumps the version, so a cached answer is never older than the catalogue)."""
-    return cached("stats", filterset.cache_parts(), lambda: compute_case_statistics(filterset.qs))
+    """The statistics of a valid CaseStudyFilterSet's selection of published cases, cached per selection
+    and catalogue version (every write bumps the version, so a cached answer is never older than the
+    catalogue). Uncached, the cost is the selection's own query; the counting is bitmap intersections."""
+
+    def compute():
+        bitmaps = CatalogueBitmaps.current()
+        return selection_statistics(bitmaps, bitmaps.select(filterset))
+
+    return cached("stats", filterset.cache_parts(), compute)
 
 
 # --- The map ----------------------------------------------------------------------------------------
@@ -225,32 +144,34 @@ def economy_profile_charts(economy, cases):
     means every published case whose primary economy is an APO member. Shares are "% of cases that
     include it": a case in two sectors counts in both, so a column can add up to more than 100%.
     """
-    ids = cases.order_by().values("pk")
-    total = cases.order_by().count()
-    apo = CaseStudy.objects.published().filter(economy__is_apo_member=True).order_by()
-    apo_total = apo.count()
-    apo_ids = apo.values("pk")
+    bitmaps = CatalogueBitmaps.current()
+    here = bitmaps.cases_of(cases)
+    total = len(here)
+    apo = bitmaps.cases_with("economy", bitmaps.apo_economies)
+    apo_total = len(apo)
 
-    def compare_terms(model):
-        here = dict(
-            model.objects.filter(cases__in=ids).values_list("slug").annotate(n=Count("cases")).order_by()
+    def compare_terms(parameter):
+        counts_here = bitmaps.counts(parameter, here)
+        counts_apo = bitmaps.counts(parameter, apo)
+        everywhere = sorted(
+            (term for term in bitmaps.terms[parameter].values() if counts_apo.get(term.pk)),
+            key=lambda term: (term.position, term.name_rank),
         )
-        everywhere = model.objects.annotate(n=Count("cases", filter=Q(cases__in=apo_ids))).filter(n__gt=0)
         rows = [
             {
-                "value": term.slug,
-                "label": term.name,
-                "count": here.get(term.slug, 0),
-                "share": share(here.get(term.slug, 0), total),
-                "apo_count": term.n,
-                "apo_share": share(term.n, apo_total),
+                "value": term.value,
+                "label": term.label,
+                "count": counts_here.get(term.pk, 0),
+                "share": share(counts_here.get(term.pk, 0), total),
+                "apo_count": counts_apo[term.pk],
+                "apo_share": share(counts_apo[term.pk], apo_total),
             }
-            for term in everywhere.order_by("position", "name")
+            for term in everywhere
         ]
         return sorted(rows, key=lambda row: (-row["count"], -row["apo_count"], row["label"]))
 
-    stages_here = dict(cases.order_by().values_list("stage").annotate(n=Count("pk")))
-    stages_apo = dict(apo.values_list("stage").annotate(n=Count("pk")))
+    stages_here = bitmaps.counts("stage", here)
+    stages_apo = bitmaps.counts("stage", apo)
     stages = [
         {
             "value": stage.value,
@@ -263,8 +184,8 @@ def economy_profile_charts(economy, cases):
         for stage in Stage
         if stages_here.get(stage.value) or stages_apo.get(stage.value)
     ]
+    years = year_buckets({year: n for year, n in bitmaps.counts("year", here).items() if year is not None})
     library_query = f"economy={economy.iso2}"
-    years = by_year(CaseStudy.objects.filter(pk__in=ids).order_by())
     return {
         "apo_total": apo_total,
         "profile_charts": [
@@ -273,7 +194,7 @@ def economy_profile_charts(economy, cases):
                 "parameter": "sector",
                 "title": _("Sectors, beside all APO economies"),
                 "column": _("Sector"),
-                "rows": compare_terms(Sector),
+                "rows": compare_terms("sector"),
                 "several": True,
             },
             {
@@ -281,7 +202,7 @@ def economy_profile_charts(economy, cases):
                 "parameter": "theme",
                 "title": _("Themes, beside all APO economies"),
                 "column": _("Theme"),
-                "rows": compare_terms(Theme),
+                "rows": compare_terms("theme"),
                 "several": True,
             },
             {

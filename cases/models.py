@@ -389,6 +389,12 @@ class CaseStudy(TimestampedModel):
             models.Index(fields=["status", "level"], name="casestudy_status_level"),
             models.Index(fields=["status", "stage"], name="casestudy_status_stage"),
             models.Index(fields=["status", "economy"], name="casestudy_status_economy"),
+            # The statistics' bitmaps (cases/bitmaps.py) read every published case's own values from here.
+            # (id as the last key column rather than INCLUDEd: SQLite has no INCLUDE.)
+            models.Index(
+                fields=["status", "economy", "level", "stage", "year_launched", "id"],
+                name="casestudy_status_values",
+            ),
         ]
         # The GIN index on search_vector is PostgreSQL-only: migration 0002 adds it.
 

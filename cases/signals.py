@@ -2,10 +2,9 @@
 
 Writes themselves go through cases/services.py; signals are used here because *every* ORM write must
 invalidate, including ones made by admin inlines and m2m changes. bulk_create sends no signals, so
-callers of it (generate_cases, importing) call catalogue_changed() themselves.
+callers of it (generate_cases, importing) make the catalogue stale themselves.
 """
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .caching import catalogue_changed
@@ -20,15 +19,16 @@ from .models import (
     Sector,
     Theme,
 )
+from .tasks import after_commit_refresh_catalogue
 
 WATCHED = (CaseStudy, Outcome, CaseLink, Resource, FormerSlug, Economy, Sector, Theme, InnovationFacet)
 
 
 def _changed(**kwargs):
     catalogue_changed()
-    # Again once the transaction commits: a reader between the two bumps may have cached what it saw
-    # before the commit under the first new version.
-    transaction.on_commit(catalogue_changed)
+    # Again once the transaction commits (a reader between the two bumps may have cached what it saw
+    # before the commit under the first new version), then the statistics' bitmaps are rebuilt.
+    after_commit_refresh_catalogue()
 
 
 for model in WATCHED:

@@ -140,6 +140,10 @@ def database_from_url(url: str) -> dict:
         options = config.setdefault("OPTIONS", {})
         # psycopg's own default is to wait for ever; a short timeout turns an outage into a quick 503.
         options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        # JIT compiling costs more than it saves on our queries: it added about 0.2 s to the statistics' SQL
+        # over 100,000 cases (1.19 s against 0.98 s), for queries that otherwise take milliseconds.
+        planner = env_str("DATABASE_PLANNER_OPTIONS", "-c jit=off")
+        options["options"] = f"{options.get('options', '')} {planner}".strip()
         if DATABASE_POOL:
             # Django's built-in psycopg_pool support; the pool's wait must be short too (its default is 30 s).
             options["pool"] = {
@@ -386,9 +390,19 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # django-axes logs every successful login at INFO; failures and lockouts (WARNING) are what matter.
-    "loggers": {"axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        # django-axes logs every successful login at INFO; failures and lockouts (WARNING) are what matter.
+        "axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")},
+        # The task framework logs each task's start and end at INFO; a failed task is logged as an ERROR.
+        "django.tasks": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
+    },
 }
+
+# --- Background tasks (cases/tasks.py) --------------------------------------------------------------
+# Django's own task framework. The immediate backend runs a task at once, in the process that enqueued
+# it: the statistics refresh after a write runs at the end of the writer's request, after the commit.
+# Point this at a queue backend (with its worker) to take that work out of the request entirely.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
 AXES_VERBOSE = False
 
 # --- The Observatory's own settings ---------------------------------------------------------------

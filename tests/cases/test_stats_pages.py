@@ -9,7 +9,8 @@ import pytest
 from django.http import QueryDict
 
 from cases.filters import CaseStudyFilterSet
-from cases.insights import ISO_NUMERIC, year_sector_counts
+from cases.bitmaps import CatalogueBitmaps
+from cases.insights import ISO_NUMERIC, selection_statistics
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Stage, Status, Theme
 from tests.factories import CaseStudyFactory, OutcomeFactory
 
@@ -166,9 +167,13 @@ def test_timeline_by_sector_equals_the_library_count_for_each_year_and_sector(cl
 
 
 def test_timeline_by_sector_leaves_out_cases_without_a_year(catalogue):
-    undated = CaseStudy.objects.filter(year_launched__isnull=True)
-    assert undated.exists()
-    assert year_sector_counts(undated) == []
+    bitmaps = CatalogueBitmaps.current()
+    undated = bitmaps.cases_of(CaseStudy.objects.published().filter(year_launched__isnull=True))
+    assert len(undated) > 0
+    statistics = selection_statistics(bitmaps, undated)
+    assert statistics["count"] == len(undated)
+    assert statistics["by_year"] == []
+    assert statistics["by_year_sector"] == []
 
 
 def test_stats_page_renders_every_chart_as_a_table_without_javascript(client, catalogue):

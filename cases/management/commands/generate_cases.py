@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries
 from django.utils import timezone
 
-from cases.caching import catalogue_changed
 from cases.generation import CaseGenerator, ReferenceData, case_slug, insert_batch
+from cases.tasks import catalogue_committed
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -66,7 +66,8 @@ class Command(BaseCommand):
                 f"{outcomes:,} outcomes, {elapsed:.1f} s"
             )
 
-        catalogue_changed()  # bulk_create sends no signals: make cached counts stale ourselves
+        # bulk_create sends no signals: make cached counts stale and refresh the statistics ourselves.
+        catalogue_committed()
         elapsed = time.perf_counter() - started
         rate = created / elapsed if elapsed else 0.0
         summary = f"Generated {created} cases in {elapsed:.1f} s ({rate:.0f} cases/s)"
