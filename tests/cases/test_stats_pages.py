@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import pytest
 from django.http import QueryDict
 
-from cases.filters import CaseStudyFilterSet
 from cases.bitmaps import CatalogueBitmaps
+from cases.filters import CaseStudyFilterSet
 from cases.insights import ISO_NUMERIC, selection_statistics
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Stage, Status, Theme
 from tests.factories import CaseStudyFactory, OutcomeFactory
