@@ -22,6 +22,7 @@ from pyroaring import BitMap, FrozenBitMap
 
 from .caching import CACHE_SECONDS, _safe, catalogue_version
 from .models import SDG, CaseStudy, Economy, InnovationFacet, Outcome, Sector, Theme
+from .search import full_text_index_preferred
 
 logger = logging.getLogger(__name__)
 
@@ -149,13 +150,23 @@ class CatalogueBitmaps:
 
     def cases_of(self, queryset) -> FrozenBitMap:
         """The published cases among `queryset`'s (any queryset of cases, annotated or filtered)."""
-        return FrozenBitMap(BitMap(queryset.order_by().values_list("pk", flat=True)) & self.published)
+        return FrozenBitMap(BitMap(ids_of(queryset)) & self.published)
 
-    def select(self, filterset) -> FrozenBitMap:
-        """The cases a valid CaseStudyFilterSet over published cases selects."""
-        if not any(is_given(value) for name, value in filterset.form.cleaned_data.items() if name != "sort"):
+    def select(self, filterset, *, exclude=()) -> FrozenBitMap:
+        """The cases a valid CaseStudyFilterSet over published cases selects, ignoring the parameters in
+        `exclude` (as facet counts do)."""
+        data = filterset.form.cleaned_data
+        if not any(is_given(value) for name, value in data.items() if name != "sort" and name not in exclude):
             return self.published  # no parameter: the library's unfiltered selection, without asking
-        return self.cases_of(filterset.filter_queryset_without(filterset.queryset, exclude=()))
+        if not filterset.search_words:
+            return self.cases_of(filterset.filter_queryset_without(filterset.queryset, exclude=exclude))
+        queryset = filterset.queryset
+        if str(queryset.query) == str(CaseStudy.objects.published().query):
+            # Which cases are published, the bitmaps know: leaving that condition out of the SQL leaves the
+            # planner no index but the full-text one to find the words with (see full_text_index_preferred).
+            queryset = CaseStudy.objects.all()
+        with full_text_index_preferred():
+            return self.cases_of(filterset.filter_queryset_without(queryset, exclude=exclude))
 
     def cases_with(self, parameter: str, keys) -> BitMap:
         """The published cases with any of the `keys` (pks, codes or years) of `parameter`."""
@@ -173,6 +184,20 @@ class CatalogueBitmaps:
                 counts[key] = n
         return counts
 
+    def counts_by_value(self, parameter: str, selection) -> dict[str, int]:
+        """{value as in URLs: how many of `selection` have it} for a library parameter: economy (ISO
+        code), region (sub-region code), sector, theme, facet (slugs), sdg (number), level, stage."""
+        if parameter == "region":
+            totals = {}
+            for pk, n in self.counts("economy", selection).items():
+                code = self.economy_region[pk]
+                totals[code] = totals.get(code, 0) + n
+            return totals
+        counts = self.counts(parameter, selection)
+        if parameter in self.terms:
+            return {self.terms[parameter][pk].value: n for pk, n in counts.items()}
+        return {str(key): n for key, n in counts.items()}
+
 
 def is_given(value) -> bool:
     if isinstance(value, str):
@@ -180,6 +205,16 @@ def is_given(value) -> bool:
     if hasattr(value, "__len__"):
         return len(value) > 0
     return value is not None
+
+
+def ids_of(queryset) -> list[int]:
+    """The primary keys of `queryset`'s rows; on PostgreSQL as one array (a third faster than rows)."""
+    queryset = queryset.order_by().values("pk")
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        return queryset.aggregate(ids=ArrayAgg("pk", default=[]))["ids"]
+    return [row["pk"] for row in queryset.iterator(chunk_size=10_000)]
 
 
 def ids_grouped_by(queryset, columns: list[str], ids_column: str):

@@ -180,11 +180,16 @@ class CaseStudyFilterSet(FilterSet):
         queryset = self._apply_filters(queryset, exclude=exclude)
         words = self.search_words
         if words:
-            if self._fuzzy is None:
-                full_selection = queryset if not exclude else self._apply_filters(self.queryset, exclude=())
-                self._fuzzy = needs_fuzzy_search(full_selection, words)
-            queryset = queryset.search(words, fuzzy=self._fuzzy)
+            queryset = queryset.search(words, fuzzy=self.fuzzy_search())
         return queryset
+
+    def fuzzy_search(self) -> bool:
+        """Whether the words are matched typo-tolerantly: only when the exact search finds nothing in the
+        whole selection (every parameter, over this FilterSet's own queryset). Decided once."""
+        if self._fuzzy is None:
+            whole_selection = self._apply_filters(self.queryset, exclude=())
+            self._fuzzy = needs_fuzzy_search(whole_selection, self.search_words)
+        return self._fuzzy
 
     def _apply_filters(self, queryset, *, exclude):
         for name, value in self.form.cleaned_data.items():

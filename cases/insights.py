@@ -51,10 +51,7 @@ def selection_statistics(bitmaps: CatalogueBitmaps, selection) -> dict:
     count = len(selection)
     with_outcomes = selection.intersection_cardinality(bitmaps.with_outcomes)
     economy_counts = bitmaps.counts("economy", selection)
-    region_counts = {}
-    for pk, n in economy_counts.items():
-        code = bitmaps.economy_region[pk]
-        region_counts[code] = region_counts.get(code, 0) + n
+    region_counts = bitmaps.counts_by_value("region", selection)
     year_counts = {year: n for year, n in bitmaps.counts("year", selection).items() if year is not None}
     regions = bitmaps.regions
     return {

@@ -8,9 +8,10 @@ organisation B, the narrative C) with a GIN index; on SQLite the lower-cased tex
 
 import difflib
 import re
+from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Case, F, FloatField, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Concat, Lower, Replace
 from django.utils.deconstruct import deconstructible
@@ -121,6 +122,31 @@ def search_cases(queryset, query: str, *, fuzzy: bool | None = None):
     return queryset.annotate(
         search_rank=Func(Value(phrase), Unaccent(Lower("title")), function="word_similarity")
     ).filter(search_rank__gte=TYPO_SIMILARITY)
+
+
+@contextmanager
+def full_text_index_preferred():
+    """Within this block, PostgreSQL finds the cases matching words through the full-text (GIN) index,
+    even for a word that most cases contain. For queries that only need *which* cases match (statistics,
+    facet counts), not how well.
+
+    The planner does not count the cost of reading each case's search document out of TOAST storage, so
+    for a common word it takes reading every document as cheaper than the index: measured for "digital",
+    in 92% of 100,000 generated cases, 1.1 s that way against 0.2 s through the index.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET enable_seqscan")
+        except DatabaseError:
+            pass  # the transaction failed: rolling it back undoes the SET too
 
 
 def needs_fuzzy_search(queryset, query: str) -> bool:

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from cases import exporting
-from cases.facets import facet_counts
+from cases.facets import selection_facets
 from cases.filters import CaseStudyFilterSet
 from cases.insights import case_statistics
 from cases.models import (
@@ -296,8 +296,7 @@ class FacetCountsView(ConditionalMixin, generics.GenericAPIView):
         responses=api.FacetCountsSerializer,
     )
     def get(self, request):
-        filterset = validated_filterset(request)
-        return Response({"count": filterset.qs.order_by().count(), "facets": facet_counts(filterset)})
+        return Response(selection_facets(validated_filterset(request)))
 
 
 class StatsView(ConditionalMixin, generics.GenericAPIView):

@@ -167,7 +167,9 @@ def test_library_empty_state_is_helpful(client):
 
 def test_library_query_count_does_not_grow_with_results(client, theme, django_assert_max_num_queries):
     make_cases(5, theme)
-    with django_assert_max_num_queries(30) as small:
+    # Includes building the facet counts' bitmaps (about 15 queries, however many cases): in a test the
+    # refresh task that builds them after a commit does not run, as nothing commits.
+    with django_assert_max_num_queries(45) as small:
         client.get("/cases/?theme=digital-government&q=telemedicine")
     make_cases(45, theme)
     with django_assert_max_num_queries(len(small.captured_queries)):
