@@ -9,12 +9,13 @@ the size of an intersection: microseconds, whatever the selection's size.
 
 `CatalogueBitmaps.current()` gives the bitmaps of the current catalogue version: from this process's
 memory, else from the shared cache (Redis), else built (one pass, about half a second at 100,000 cases)
-and stored for every process. Like every cached read (cases/caching.py) they are keyed by the catalogue
-version, so they are never older than the catalogue. Only published cases are in them: nothing
-unpublished can be counted, whatever selection is intersected with them.
+and stored for every process. After every committed write a task builds them for the new version
+(cases/tasks.py), so readers seldom wait for that. Like every cached read (cases/caching.py) they are
+keyed by the catalogue version, so they are never older than the catalogue. Only published cases are
+in them: nothing unpublished can be counted, whatever selection is intersected with them.
 """
 
-import logging
+import time
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -23,8 +24,6 @@ from pyroaring import BitMap, FrozenBitMap
 from .caching import CACHE_SECONDS, _safe, catalogue_version
 from .models import SDG, CaseStudy, Economy, InnovationFacet, Outcome, Sector, Theme
 from .search import full_text_index_preferred
-
-logger = logging.getLogger(__name__)
 
 # parameter -> (the CaseStudy many-to-many field, the vocabulary, the value partners and URLs use)
 TERM_RELATIONS = {
@@ -53,6 +52,7 @@ class CatalogueBitmaps:
     """Which published cases have each value, as bitmaps of case ids; see the module docstring."""
 
     version: int
+    built_at: float  # time.time() when read from the database
     published: FrozenBitMap
     with_outcomes: FrozenBitMap
     # parameter -> {value key (the pk, the choice code or the year): cases}
@@ -65,19 +65,20 @@ class CatalogueBitmaps:
     economy_region: dict[int, str] = field(default_factory=dict)
     apo_economies: frozenset = frozenset()
 
-    _memo = None  # (version, bitmaps) of the last ones this process used
+    _memo = None  # the bitmaps this process used last
 
     @classmethod
     def current(cls) -> "CatalogueBitmaps":
         version = catalogue_version()
         memo = cls._memo
-        if memo is not None and memo.version == version:
+        # Kept no longer than any cached read (the safety net against a write that forgot to bump).
+        if memo is not None and memo.version == version and time.time() - memo.built_at < CACHE_SECONDS:
             return memo
         from django.core.cache import cache
 
         key = f"bitmaps:{version}"
         bitmaps = _safe(lambda: cache.get(key))
-        if bitmaps is None:
+        if bitmaps is None or time.time() - bitmaps.built_at >= CACHE_SECONDS:
             bitmaps = cls.build(version)
             _safe(lambda: cache.set(key, bitmaps, CACHE_SECONDS))
         cls._memo = bitmaps
@@ -86,6 +87,7 @@ class CatalogueBitmaps:
     @classmethod
     def build(cls, version: int) -> "CatalogueBitmaps":
         """Read the published catalogue into bitmaps: one grouped query per table."""
+        started = time.time()
         published_cases = CaseStudy.objects.published().order_by()
         by_value = {name: {} for name in (*CASE_COLUMNS, *TERM_RELATIONS)}
         # Each of the case's own columns: a pass over a covering index, one short row per value.
@@ -103,7 +105,7 @@ class CatalogueBitmaps:
                 links, [relation.m2m_reverse_field_name() + "_id"], relation.m2m_field_name() + "_id"
             ):
                 by_value[name][term_id] = BitMap(ids) & published
-        with_outcomes = BitMap(Outcome.objects.order_by().values_list("case_id", flat=True)) & published
+        with_outcomes = BitMap(ids_of(Outcome.objects.all(), "case_id")) & published
 
         terms = {"economy": {}}
         economy_region, apo_economies, region_names = {}, set(), {}
@@ -134,6 +136,7 @@ class CatalogueBitmaps:
             }
         return cls(
             version=version,
+            built_at=started,
             published=FrozenBitMap(published),
             with_outcomes=FrozenBitMap(with_outcomes),
             by_value={
@@ -207,14 +210,14 @@ def is_given(value) -> bool:
     return value is not None
 
 
-def ids_of(queryset) -> list[int]:
-    """The primary keys of `queryset`'s rows; on PostgreSQL as one array (a third faster than rows)."""
-    queryset = queryset.order_by().values("pk")
+def ids_of(queryset, column: str = "pk") -> list[int]:
+    """The `column` values (ids) of `queryset`'s rows; on PostgreSQL as one array (faster than rows)."""
+    queryset = queryset.order_by().values(column)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.aggregates import ArrayAgg
 
-        return queryset.aggregate(ids=ArrayAgg("pk", default=[]))["ids"]
-    return [row["pk"] for row in queryset.iterator(chunk_size=10_000)]
+        return queryset.aggregate(ids=ArrayAgg(column, default=[]))["ids"]
+    return [row[column] for row in queryset.iterator(chunk_size=10_000)]
 
 
 def ids_grouped_by(queryset, columns: list[str], ids_column: str):
