@@ -66,6 +66,13 @@ class CatalogueBitmaps:
     apo_economies: frozenset = frozenset()
 
     _memo = None  # the bitmaps this process used last
+    # Part of the cache key: change it whenever the fields change, so that a deployment never reads
+    # bitmaps pickled by the previous code.
+    FORMAT = 2
+
+    @classmethod
+    def cache_key(cls, version: int) -> str:
+        return f"bitmaps:{cls.FORMAT}:{version}"
 
     @classmethod
     def current(cls) -> "CatalogueBitmaps":
@@ -76,7 +83,7 @@ class CatalogueBitmaps:
             return memo
         from django.core.cache import cache
 
-        key = f"bitmaps:{version}"
+        key = cls.cache_key(version)
         bitmaps = _safe(lambda: cache.get(key))
         if bitmaps is None or time.time() - bitmaps.built_at >= CACHE_SECONDS:
             bitmaps = cls.build(version)

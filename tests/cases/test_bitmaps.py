@@ -142,7 +142,7 @@ def test_refresh_runs_once_per_committed_transaction_and_includes_the_write(
     version = catalogue_version()
     assert version != before.version
     assert refreshes[0].return_value == {"version": version, "published_cases": 2}
-    stored = cache.get(f"bitmaps:{version}")
+    stored = cache.get(CatalogueBitmaps.cache_key(version))
     assert stored is not None
     assert case.pk in stored.published
     assert case.pk in stored.with_outcomes
