@@ -165,13 +165,15 @@ class CatalogueBitmaps:
     def select(self, filterset, *, exclude=()) -> FrozenBitMap:
         """The cases a valid CaseStudyFilterSet over published cases selects, ignoring the parameters in
         `exclude` (as facet counts do)."""
-        data = filterset.form.cleaned_data
-        if not any(is_given(value) for name, value in data.items() if name != "sort" and name not in exclude):
-            return self.published  # no parameter: the library's unfiltered selection, without asking
-        if not filterset.search_words:
-            return self.cases_of(filterset.filter_queryset_without(filterset.queryset, exclude=exclude))
         queryset = filterset.queryset
-        if str(queryset.query) == str(CaseStudy.objects.published().query):
+        whole_catalogue = str(queryset.query) == str(CaseStudy.objects.published().query)
+        data = filterset.form.cleaned_data
+        given = [name for name, value in data.items() if name not in ("sort", *exclude) and is_given(value)]
+        if whole_catalogue and not given:
+            return self.published  # the library's unfiltered selection: no need to ask the database
+        if not filterset.search_words:
+            return self.cases_of(filterset.filter_queryset_without(queryset, exclude=exclude))
+        if whole_catalogue:
             # Which cases are published, the bitmaps know: leaving that condition out of the SQL leaves the
             # planner no index but the full-text one to find the words with (see full_text_index_preferred).
             queryset = CaseStudy.objects.all()

@@ -102,6 +102,13 @@ def test_a_word_selection_keeps_a_narrower_queryset(catalogue):  # noqa: F811
     assert len(bitmaps.select(filterset_for("q=telemedicine"))) > len(expected)
 
 
+def test_no_parameters_over_a_narrower_queryset_is_not_the_whole_catalogue(catalogue):  # noqa: F811
+    singapore = CaseStudy.objects.published().filter(economy__iso2="SG")
+    selection = CatalogueBitmaps.current().select(filterset_for("sort=title", queryset=singapore))
+    assert set(selection) == set(singapore.values_list("pk", flat=True))
+    assert 0 < len(selection) < 24
+
+
 def test_full_text_index_is_preferred_on_postgresql_only_and_the_setting_is_restored(on_postgresql):
     def seqscan():
         with connection.cursor() as cursor:

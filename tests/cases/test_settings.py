@@ -102,6 +102,26 @@ def test_database_pool_size_comes_from_the_environment(connect_timeout, monkeypa
     assert base.database_from_url(POSTGRES_URL)["OPTIONS"]["pool"]["max_size"] == 20
 
 
+def test_postgres_connections_run_without_jit(connect_timeout, monkeypatch):
+    monkeypatch.delenv("DATABASE_PLANNER_OPTIONS", raising=False)
+    assert base.database_from_url(POSTGRES_URL)["OPTIONS"]["options"] == "-c jit=off"
+    monkeypatch.setenv("DATABASE_PLANNER_OPTIONS", "-c jit=on")
+    url_options = base.database_from_url(POSTGRES_URL + "?options=-c%20work_mem%3D8MB")["OPTIONS"]["options"]
+    assert url_options == "-c work_mem=8MB -c jit=on"  # the URL's own options are kept
+
+
+@pytest.mark.django_db
+def test_the_test_database_connection_has_jit_off(on_postgresql):
+    from django.db import connection
+
+    if not on_postgresql:
+        assert "options" not in connection.settings_dict["OPTIONS"]  # SQLite has no such setting
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def test_sqlite_url_gets_no_postgres_options(connect_timeout, monkeypatch):
     monkeypatch.setattr(base, "DATABASE_POOL", True)
 
