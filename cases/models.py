@@ -385,7 +385,7 @@ class CaseStudy(TimestampedModel):
             models.Index(fields=["status", "year_launched"], name="casestudy_status_year"),
             models.Index(fields=["status", "title"], name="casestudy_status_title"),
             models.Index(fields=["updated_at", "id"], name="casestudy_updated_id"),
-            # Covering indexes: facet counts group published cases by these without reading the wide rows.
+            # The library's filters by level, stage or economy among published cases.
             models.Index(fields=["status", "level"], name="casestudy_status_level"),
             models.Index(fields=["status", "stage"], name="casestudy_status_stage"),
             models.Index(fields=["status", "economy"], name="casestudy_status_economy"),
