@@ -20,6 +20,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+class SqlTimer:
+    """Adds up the time of every SQL statement while installed with connection.execute_wrapper()."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -114,14 +128,7 @@ def main():
         "case page": lambda: f"/cases/{rng.choice(slugs)}/",
     }
 
-    sql_time = [0.0]
-
-    def timer(execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            sql_time[0] += time.perf_counter() - start
+    timer = SqlTimer()
 
     from django.core.cache import cache
 
@@ -148,11 +155,11 @@ def main():
                 if state == "cold":
                     cache.clear()
                     catalogue_committed()
-                sql_time[0] = 0.0
+                timer.seconds = 0.0
                 start = time.perf_counter()
                 response = client.get(url)
                 totals.append((time.perf_counter() - start) * 1000)
-                sqls.append(sql_time[0] * 1000)
+                sqls.append(timer.seconds * 1000)
                 assert response.status_code == 200, (url, response.status_code)
         results[name] = (
             percentile(totals, 0.5),

@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pages import SqlTimer, percentile  # noqa: E402
 
 SELECTIONS = {
     "everything": "",
@@ -33,11 +36,6 @@ SELECTIONS = {
     "a word in 1% of cases": "q=telemedicine",
     "a word in 92% of cases": "q=digital",
 }
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main():
@@ -83,14 +81,7 @@ def main():
     published = CaseStudy.objects.published().count()
     print(f"{published} published cases in {connection.settings_dict['NAME']}", flush=True)
 
-    sql_time = [0.0]
-
-    def timer(execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            sql_time[0] += time.perf_counter() - start
+    timer = SqlTimer()
 
     faces = {"api": "/api/v1/stats/", "page": "/stats/"}
     client = Client()
@@ -109,13 +100,13 @@ def main():
                             catalogue_committed()  # bumps the version and refreshes the bitmaps
                         elif state == "unrefreshed":
                             catalogue_changed()  # bumps the version only
-                        sql_time[0] = 0.0
+                        timer.seconds = 0.0
                         start = time.perf_counter()
                         response = client.get(
                             url, HTTP_ACCEPT="application/json" if face == "api" else "text/html"
                         )
                         totals.append((time.perf_counter() - start) * 1000)
-                        sqls.append(sql_time[0] * 1000)
+                        sqls.append(timer.seconds * 1000)
                         assert response.status_code == 200, (url, response.status_code)
                 label = f"{faces[face]} {name}, {state}"
                 results[label] = (
