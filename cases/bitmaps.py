@@ -131,7 +131,9 @@ class CatalogueBitmaps:
             .values_list("subregion_code", flat=True)
             .distinct()
         )
-        regions = {code: (rank, region_names[code]) for rank, code in enumerate(region_order)}
+        regions = {
+            code: (rank, region_names[code]) for rank, code in enumerate(region_order) if code in region_names
+        }
         for name, (_relation, model, value_field) in TERM_RELATIONS.items():
             terms[name] = {
                 pk: Term(pk, str(value), label, rank, position)
@@ -141,6 +143,12 @@ class CatalogueBitmaps:
                     )
                 )
             }
+        # The reads above are separate statements: a vocabulary written meanwhile may be in one and not the
+        # other. Keep every value and sub-region consistent with the terms read (the version moves on anyway).
+        for name in by_value.keys() & terms.keys():
+            by_value[name] = {pk: ids for pk, ids in by_value[name].items() if pk in terms[name]}
+        for code in region_names.keys() - regions.keys():
+            regions[code] = (len(regions), region_names[code])
         return cls(
             version=version,
             built_at=started,
