@@ -19,7 +19,7 @@ from cases.models import (
     Theme,
 )
 from cases.workflow import case_transition
-from tests.factories import CaseStudyFactory
+from tests.factories import CaseStudyFactory, api_submission_body
 
 pytestmark = pytest.mark.django_db
 
@@ -27,28 +27,20 @@ URL = "/submit/"
 
 
 def valid_data(**overrides):
-    data = {
-        "title": "Flood warnings by text message",
-        "summary": "Residents of flood-prone districts get a text message before the river rises.",
-        "overview": "The city sends a text message to every registered household when the river rises.",
-        "what_is_innovative": "Warnings come from river sensors, not from a person watching a gauge.",
-        "lead_organisation": "City of Example, Emergency Office",
-        "organisation_type": "government",
-        "economy": str(Economy.objects.get(iso2="SG").pk),
-        "level": "local",
-        "sectors": [str(Sector.objects.get(slug="health").pk)],
-        "themes": [str(Theme.objects.get(slug="digital-government").pk)],
-        "stage": "implementation",
-        "year_launched": "2021",
-        "website": "https://example.org/flood-warnings",
-        "submitter_name": "Ana Reyes",
-        "submitter_email": "ana.reyes@example.org",
-        "submitter_organisation": "City of Example",
-        "consent": "on",
-        "reference_code": "",
+    """The API's valid submission (tests/factories.py) as the browser form posts it: vocabularies by
+    primary key, every value a string, the consent box ticked, and the form's spam checks passed."""
+    data = api_submission_body(
+        economy=str(Economy.objects.get(iso2="SG").pk),
+        sectors=[str(Sector.objects.get(slug="health").pk)],
+        themes=[str(Theme.objects.get(slug="digital-government").pk)],
+        year_launched="2021",
+        consent="on",
+    )
+    data.update(
+        reference_code="",
         # Shown a minute ago: well over the minimum fill time.
-        "started": make_started_token(time.time() - 60),
-    }
+        started=make_started_token(time.time() - 60),
+    )
     data.update(overrides)
     return data
 
