@@ -3,13 +3,36 @@
 `manage.py check --deploy` passes with these settings and nothing silenced (tests/cases/test_settings.py).
 """
 
-from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, SECRET_KEY, env_bool, env_int, env_str, refuse_insecure_settings
+from django.core.exceptions import ImproperlyConfigured
 
+from .base import *  # noqa: F403
+from .base import (
+    ALLOWED_HOSTS,
+    DEBUG,
+    REST_FRAMEWORK,
+    SECRET_KEY,
+    env_bool,
+    env_int,
+    env_str,
+    refuse_insecure_settings,
+)
+
+# DEBUG shows settings, source and SQL to anyone who meets an error: never in production, whatever else.
+if DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG is on with the production settings (observatory.settings.prod): unset DEBUG or set DEBUG=0."
+    )
 refuse_insecure_settings(debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS)
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A header is trusted only when a proxy we declared (NUM_PROXIES) sets it; without one, any client could write
+# X-Forwarded-Proto: https and be taken for a secure connection. The proxy must overwrite the client's own.
+# The client's address is read the same way (observatory.middleware.client_ip_address). X-Forwarded-Host and
+# X-Forwarded-Port are never trusted, proxy or not: the proxy passes Host on and ALLOWED_HOSTS checks it.
+if REST_FRAMEWORK["NUM_PROXIES"] > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = False
+USE_X_FORWARDED_PORT = False
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

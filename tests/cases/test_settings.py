@@ -180,6 +180,47 @@ def test_prod_settings_start_with_a_good_config():
     assert process.returncode == 0, process.stderr
 
 
+@pytest.mark.parametrize("debug", ["1", "true", "on"])
+def test_prod_settings_refuse_to_start_with_debug_on(debug):
+    process = start_django(DEBUG=debug, SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="observatory.example.org")
+
+    assert process.returncode != 0
+    message = process.stderr.strip().splitlines()[-1]
+    assert message.startswith("django.core.exceptions.ImproperlyConfigured: DEBUG is on"), process.stderr
+    assert message.endswith("unset DEBUG or set DEBUG=0."), process.stderr
+
+
+def test_prod_settings_start_with_debug_off_explicitly():
+    process = start_django(DEBUG="0", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="observatory.example.org")
+
+    assert process.returncode == 0, process.stderr
+
+
+# --- headers a client could forge: trusted only from a declared proxy ------------------------------
+
+FORWARDED_REQUEST = (
+    "from django.test import RequestFactory; "
+    "request = RequestFactory().get('/', HTTP_HOST='observatory.example.org', "
+    "HTTP_X_FORWARDED_PROTO='https', HTTP_X_FORWARDED_HOST='evil.example', HTTP_X_FORWARDED_PORT='8443', "
+    "HTTP_X_FORWARDED_FOR='203.0.113.66', REMOTE_ADDR='192.0.2.1'); "
+    "from observatory.middleware import client_ip_address; "
+    "print(request.is_secure(), request.get_host(), request.get_port(), client_ip_address(request))"
+)
+
+
+def test_without_a_declared_proxy_no_forwarded_header_is_trusted():
+    process = run_manage("shell", "-v", "0", "-c", FORWARDED_REQUEST, NUM_PROXIES="0")
+
+    assert process.stdout.split() == ["False", "observatory.example.org", "80", "192.0.2.1"], process.stderr
+
+
+def test_behind_a_declared_proxy_its_protocol_and_address_headers_are_trusted():
+    process = run_manage("shell", "-v", "0", "-c", FORWARDED_REQUEST, NUM_PROXIES="1")
+
+    # The proxy's X-Forwarded-Proto and X-Forwarded-For count; the forwarded host and port never do.
+    assert process.stdout.split() == ["True", "observatory.example.org", "80", "203.0.113.66"], process.stderr
+
+
 # --- check --deploy -------------------------------------------------------------------------------
 
 
