@@ -14,7 +14,7 @@ from the form's fields, so the two cannot drift apart.
 from django import forms
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, parsers, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
 from cases.forms import HONEYPOT_FIELD, CaseSubmissionForm
@@ -169,19 +169,8 @@ class SubmissionReceiptSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
 
 
-class BoundedJSONParser(parsers.JSONParser):
-    """DRF's JSON parser, answering a body nested too deeply for Python to read with 400, not 500."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from None
-
-
 class SubmissionView(generics.GenericAPIView):
     permission_classes = [HasScope("submit")]
-    parser_classes = [BoundedJSONParser]
     serializer_class = SubmissionRequestSerializer
     schema_filters = False
 
@@ -195,7 +184,11 @@ class SubmissionView(generics.GenericAPIView):
         request=SubmissionRequestSerializer,
         responses={
             201: SubmissionReceiptSerializer,
-            400: OpenApiResponse(description="The case is incomplete or invalid: `errors` names each field."),
+            400: OpenApiResponse(
+                description="The case is incomplete or invalid (`errors` names each field), or the body is "
+                "not JSON the portal can store: invalid, nested too deeply, or holding a NUL character or an "
+                "unpaired UTF-16 surrogate (`detail` says which and where)."
+            ),
             415: OpenApiResponse(description="The body is not JSON."),
         },
     )

@@ -333,6 +333,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "cases.api.schema.ApiAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # One parser for every body: JSON only, refusing what cannot be stored (NUL, lone surrogates) and
+    # nesting too deep, with a readable 400 (cases/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["cases.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "cases.api.errors.problem_exception_handler",
     # Exports have their own addresses (export.csv, export.jsonl); ?format= selects nothing.
     "URL_FORMAT_OVERRIDE": None,

@@ -131,6 +131,73 @@ def test_a_body_that_is_not_json_is_refused(post):
     assert not CaseStudy.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("overrides", "where"),
+    [
+        ({"title": "Qwx\ud800"}, "title"),
+        ({"title": "low half alone \udc00 here"}, "title"),
+        ({"sectors": ["health", "x\ud800"]}, "sectors[1]"),
+        ({"Qwx\ud800": "a key"}, "key"),
+        ({"title": "nul \x00 inside"}, "title"),
+        ({"nul\x00key": "x"}, "key"),
+    ],
+    ids=["surrogate-in-title", "low-surrogate", "surrogate-in-list", "surrogate-in-key", "nul", "nul-in-key"],
+)
+def test_text_no_database_can_store_is_refused_with_400_and_nothing_is_written(post, overrides, where):
+    payload = json.dumps({**body(), **overrides})  # ensure_ascii: "\\ud800", "\\u0000" in the JSON text
+
+    response = post(payload)
+
+    assert response.status_code == 400, response.content
+    assert response["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "urn:observatory:problem:parse-error"
+    assert where in problem["detail"]
+    assert "surrogate" in problem["detail"] or "NUL" in problem["detail"]
+    assert not CaseStudy.objects.exists()
+
+
+def test_a_paired_surrogate_is_an_ordinary_character(post):
+    response = post(json.dumps(body(title="Flood warnings \U0001f30a by text")))
+
+    assert response.status_code == 201, response.content
+    assert CaseStudy.objects.get().title == "Flood warnings \U0001f30a by text"
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a": '], ids=["arrays", "objects"])
+def test_json_nested_three_thousand_deep_is_refused_with_400(post, opening):
+    closing = "]" if opening == "[" else "}"
+    payload = '{"title": ' + opening * 3000 + "1" + closing * 3000 + "}"
+
+    response = post(payload)
+
+    assert response.status_code == 400, response.content
+    assert "nested too deeply" in response.json()["detail"]
+    assert not CaseStudy.objects.exists()
+
+
+def test_brackets_inside_strings_are_not_nesting(post):
+    response = post(json.dumps(body(title="[[[[" * 20 + "{{{{" * 20)))
+
+    assert response.status_code == 201, response.content
+
+
+def test_invalid_json_says_where_the_mistake_is(post):
+    response = post('{"title": "Flood",\n  "summary" "no colon"}')
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "The body is not valid JSON: Expecting ':' delimiter at line 2, column 13."
+    )
+
+
+def test_nan_is_not_a_json_number(post):
+    response = post('{"year_launched": NaN}')
+
+    assert response.status_code == 400
+    assert "NaN" in response.json()["detail"]
+
+
 def test_without_a_key_the_answer_is_401(post):
     response = post(body(), key=None)
 
