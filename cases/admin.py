@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -47,17 +48,22 @@ from .moderation import (
 )
 from .services import case_change_slug
 from .uploads import ResourceUploadForm
-from .workflow import TRANSITIONS, can_edit_economy, case_transition
+from .workflow import (
+    TRANSITIONS,
+    can_edit_case,
+    case_edit_refusal,
+    case_transition,
+    check_case_edit,
+    editable_cases,
+    editable_economy_ids,
+    visible_cases,
+)
 
 # --- Scoping: an economy editor sees and edits only the economies assigned to them ----------------
-
-
-def editable_economy_ids(user):
-    """None when `user` may work on every economy, else the ids of their economies."""
-    if user.is_superuser or user.has_perm("cases.edit_all_economies"):
-        return None
-    profile = getattr(user, "editor_profile", None)
-    return list(profile.economies.values_list("pk", flat=True)) if profile else []
+#
+# Who may change a case is decided in one place, cases/workflow.py (case_edit_refusal, editable_cases):
+# the admin asks it for the case form, every inline, every model hanging off a case, on the form's
+# choices, on save and on delete.
 
 
 class ScopedByCaseEconomyMixin:
@@ -73,6 +79,131 @@ class ScopedByCaseEconomyMixin:
             return queryset
         prefix = f"{self.case_field}__" if self.case_field else ""
         return queryset.filter(**{f"{prefix}economy_id__in": economies})
+
+
+# The same words for a case outside the user's scope and for one that does not exist: a form error must
+# not tell an editor that another economy has a case with that id.
+NOT_YOUR_CASE = _(
+    "Choose a case you may change: a case of an economy you look after that is not published or "
+    "archived (a curator or reviewer changes those)."
+)
+NOT_A_KNOWN_CASE = _("Choose a published case, or a case of an economy you look after.")
+
+
+def case_choices(user, field_name):
+    """The cases a user may pick for `field_name`: the owning case (`case`, `from_case`) must be one they
+    may change; a link's target (`to_case`) one they may see."""
+    cases = CaseStudy.objects.defer("search_vector").select_related("economy")
+    if field_name == "to_case":
+        return visible_cases(user, cases)
+    return editable_cases(user, cases)
+
+
+CASE_CHOICE_FIELDS = {"case": NOT_YOUR_CASE, "from_case": NOT_YOUR_CASE, "to_case": NOT_A_KNOWN_CASE}
+
+
+class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
+    """For a model whose rows belong to a case (outcomes, resources, links, submitter contacts).
+
+    Reads are scoped to the user's economies. Writes follow the rule of case_edit_refusal() for the owning
+    case, before and after the change: the form offers (and accepts) only cases the user may change, a row
+    of any other case is read-only, and save and delete check again. Every add, change and delete records
+    a revision of the owning case, as an edit of the case itself does.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in CASE_CHOICE_FIELDS:
+            kwargs["queryset"] = case_choices(request.user, db_field.name)
+            kwargs.setdefault("error_messages", {})["invalid_choice"] = CASE_CHOICE_FIELDS[db_field.name]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def owning_case(self, obj):
+        return getattr(obj, self.case_field)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, self.owning_case(obj)))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, self.owning_case(obj)))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        refusal = case_edit_refusal(request.user, self.owning_case(obj)) if obj is not None else ""
+        extra_context = {**(extra_context or {}), "edit_refusal": refusal}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _stored_case_ids(self, obj) -> set:
+        """The owning case of `obj` as the database has it now, before the form's change is saved."""
+        if obj.pk is None:
+            return set()
+        return set(
+            type(obj)._default_manager.filter(pk=obj.pk).values_list(f"{self.case_field}_id", flat=True)
+        )
+
+    def _check_and_lock(self, request, case_ids):
+        """The cases about to change, locked and checked against the rule (their stored status)."""
+        cases = list(CaseStudy.objects.select_for_update().defer("search_vector").filter(pk__in=case_ids))
+        for case in cases:
+            check_case_edit(user=request.user, case=case)
+        return cases
+
+    def _record(self, request, cases, message):
+        for case in cases:
+            record_revision(case=case, user=request.user, action=RevisionAction.CHANGED, message=message)
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            case_ids = self._stored_case_ids(obj) | {getattr(obj, f"{self.case_field}_id")}
+            cases = self._check_and_lock(request, case_ids)
+            super().save_model(request, obj, form, change)
+            verb = "changed" if change else "added"
+            self._record(request, cases, f"{obj._meta.verbose_name} {verb}: {obj}"[:500])
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            cases = self._check_and_lock(request, self._stored_case_ids(obj))
+            label = f"{obj._meta.verbose_name} deleted: {obj}"[:500]
+            super().delete_model(request, obj)
+            self._record(request, cases, label)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            case_ids = set(queryset.values_list(f"{self.case_field}_id", flat=True))
+            cases = self._check_and_lock(request, case_ids)
+            label = f"{queryset.model._meta.verbose_name_plural} deleted"
+            super().delete_queryset(request, queryset)
+            self._record(request, cases, label)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(not can_edit_case(request.user, self.owning_case(obj)) for obj in objs):
+            # Admin then refuses the deletion (403 on confirming) and names what is missing.
+            perms_needed = {*perms_needed, str(_("rows of cases you may not change"))}
+        return deleted, model_count, perms_needed, protected
+
+
+class CaseInlineMixin:
+    """An inline of the case form: editable only while the case is (case_edit_refusal); read-only else.
+    The case form's own save records the revision, inlines included."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in CASE_CHOICE_FIELDS:
+            kwargs["queryset"] = case_choices(request.user, db_field.name)
+            kwargs.setdefault("error_messages", {})["invalid_choice"] = CASE_CHOICE_FIELDS[db_field.name]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or can_edit_case(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, obj))
 
 
 def transition_action(name):
@@ -213,13 +344,13 @@ class VerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OutcomeInline(admin.TabularInline):
+class OutcomeInline(CaseInlineMixin, admin.TabularInline):
     model = Outcome
     extra = 0
     fields = ["indicator", "value", "unit", "baseline", "date", "source_url", "position"]
 
 
-class CaseLinkInline(admin.TabularInline):
+class CaseLinkInline(CaseInlineMixin, admin.TabularInline):
     model = CaseLink
     fk_name = "from_case"
     extra = 0
@@ -229,7 +360,7 @@ class CaseLinkInline(admin.TabularInline):
     verbose_name_plural = _("links to other cases")
 
 
-class ResourceInline(admin.TabularInline):
+class ResourceInline(CaseInlineMixin, admin.TabularInline):
     model = Resource
     form = ResourceUploadForm  # size and type checks on every upload, images verified and resized
     extra = 0
@@ -350,8 +481,42 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
+        # A case the user may not change (another economy's, or a published one for an economy editor)
+        # opens read-only, inlines included (CaseInlineMixin), with the reason on the form.
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or can_edit_economy(request.user, obj.economy_id))
+        return allowed and (obj is None or can_edit_case(request.user, obj))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        refusal = case_edit_refusal(request.user, obj) if obj is not None else ""
+        extra_context = {**(extra_context or {}), "edit_refusal": refusal}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_changelist_form(self, request, **kwargs):
+        """The list's editable column ("featured") follows the same rule as the change form, row by row."""
+        base = super().get_changelist_form(request, **kwargs)
+        user = request.user
+
+        class ChangelistForm(base):
+            def clean(self):
+                cleaned = super().clean()
+                # The instance still holds the stored values here (the form's are copied in after clean).
+                if self.instance.pk and self.has_changed():
+                    refusal = case_edit_refusal(user, self.instance)
+                    if refusal:
+                        raise ValidationError(refusal)
+                return cleaned
+
+        return ChangelistForm
+
+    def get_search_results(self, request, queryset, search_term):
+        # An autocomplete for a case field of another model offers what that field accepts (case_choices):
+        # a link may point at any published case, an outcome belongs only to a case the user may change.
+        match = request.resolver_match
+        field_name = request.GET.get("field_name")
+        if match is not None and match.url_name == "autocomplete" and field_name in CASE_CHOICE_FIELDS:
+            queryset = case_choices(request.user, field_name)
+        return super().get_search_results(request, queryset, search_term)
 
     def has_delete_permission(self, request, obj=None):
         # A real delete is a curator's; everyone else archives (a reversible workflow step).
@@ -376,6 +541,10 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
         return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
 
     def save_model(self, request, obj, form, change):
+        # Checked again on save, as stored before the change and as it will be after it (the economy).
+        if change:
+            check_case_edit(user=request.user, case=CaseStudy.objects.defer("search_vector").get(pk=obj.pk))
+        check_case_edit(user=request.user, case=obj)
         obj.updated_by = request.user
         if not change:
             obj.created_by = request.user
@@ -480,7 +649,7 @@ admin.site.register(ModerationQueue, ModerationQueueAdmin)
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+class OutcomeAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
     list_display = ["indicator", "value", "unit", "date", "case"]
     list_select_related = ["case"]
     search_fields = ["indicator", "case__title"]
@@ -488,7 +657,7 @@ class OutcomeAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseLink)
-class CaseLinkAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+class CaseLinkAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
     case_field = "from_case"
 
     list_display = ["from_case", "relation", "to_case"]
@@ -499,7 +668,7 @@ class CaseLinkAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+class ResourceAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
     form = ResourceUploadForm
     fields = ["case", "kind", "title", "url", "file", "alt_text", "position"]
     list_display = ["title", "kind", "case"]
@@ -552,7 +721,7 @@ class CaseRevisionAdmin(ScopedByCaseEconomyMixin, ReadOnlyAdmin):
 
 
 @admin.register(SubmitterContact)
-class SubmitterContactAdmin(admin.ModelAdmin):
+class SubmitterContactAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
     """Private: who proposed a case. Never leaves admin."""
 
     list_display = ["reference", "name", "email", "organisation", "case", "created_at"]

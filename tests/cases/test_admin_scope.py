@@ -1,0 +1,339 @@
+"""Economy scope on every admin path that writes something belonging to a case (issue 12, items 1-3).
+
+An economy editor looks after Thailand. Outcomes, resources and links are posted to their own admin pages
+and to the inlines of the case form, as a browser would: the economy of the case is checked when the form
+is saved, not only in the autocomplete, and an allowed change records a revision of the case it belongs to.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from cases.models import CaseLink, CaseRevision, Economy, EditorProfile, Outcome, Resource
+from cases.roles import CURATOR, ECONOMY_EDITOR
+from tests.cases.test_admin import form_data
+from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOT_YOUR_CASE = "Choose a case you may change"
+NOT_A_KNOWN_CASE = "Choose a published case, or a case of an economy you look after."
+
+
+def staff(username, role, economies=()):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    if economies is not None:
+        EditorProfile.objects.create(user=user).economies.set(Economy.objects.filter(iso2__in=economies))
+    return user
+
+
+def thailand():
+    return Economy.objects.get(iso2="TH")
+
+
+def singapore():
+    return Economy.objects.get(iso2="SG")
+
+
+@pytest.fixture
+def th_draft():
+    return CaseStudyFactory(title="Thai draft", economy=thailand(), status="draft")
+
+
+@pytest.fixture
+def sg_published():
+    return CaseStudyFactory(title="Singapore published", economy=singapore())
+
+
+@pytest.fixture
+def sg_draft():
+    return CaseStudyFactory(title="Singapore draft", economy=singapore(), status="draft")
+
+
+@pytest.fixture
+def editor(client):
+    client.force_login(staff("thai-editor", ECONOMY_EDITOR, ["TH"]))
+    return client
+
+
+@pytest.fixture
+def editor_without_economy(client):
+    client.force_login(staff("no-economy-editor", ECONOMY_EDITOR, []))
+    return client
+
+
+def add_url(model):
+    return reverse(f"admin:cases_{model}_add")
+
+
+def change_url(obj):
+    return reverse(f"admin:cases_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def outcome_data(case, **extra):
+    return {"case": case.pk, "indicator": "Hijacked", "value": "1", "unit": "", "position": 0, **extra}
+
+
+def resource_data(case, **extra):
+    return {
+        "case": case.pk,
+        "kind": "link",
+        "title": "Somewhere else",
+        "url": "https://attacker.example/",
+        "alt_text": "",
+        "position": 0,
+        **extra,
+    }
+
+
+def link_data(from_case, to_case, **extra):
+    return {"from_case": from_case.pk, "relation": "adapted_from", "to_case": to_case.pk, "note": "", **extra}
+
+
+def field_errors(response, field):
+    return " ".join(response.context["adminform"].form.errors.get(field, []))
+
+
+def revisions(case):
+    return CaseRevision.objects.filter(case=case)
+
+
+# --- Item 1: adding a row to a case of another economy ----------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["sg_published", "sg_draft"])
+def test_editor_cannot_add_an_outcome_to_another_economys_case(editor, target, request):
+    case = request.getfixturevalue(target)
+
+    response = editor.post(add_url("outcome"), outcome_data(case))
+
+    assert response.status_code == 200
+    assert NOT_YOUR_CASE in field_errors(response, "case")
+    assert not Outcome.objects.exists()
+    assert not revisions(case).exists()
+
+
+@pytest.mark.parametrize("target", ["sg_published", "sg_draft"])
+def test_editor_cannot_add_a_resource_to_another_economys_case(editor, target, request):
+    case = request.getfixturevalue(target)
+
+    response = editor.post(add_url("resource"), resource_data(case))
+
+    assert response.status_code == 200
+    assert NOT_YOUR_CASE in field_errors(response, "case")
+    assert not Resource.objects.exists()
+
+
+@pytest.mark.parametrize("target", ["sg_published", "sg_draft"])
+def test_editor_cannot_add_a_link_from_another_economys_case(editor, th_draft, target, request):
+    case = request.getfixturevalue(target)
+
+    response = editor.post(add_url("caselink"), link_data(case, th_draft))
+
+    assert response.status_code == 200
+    assert NOT_YOUR_CASE in field_errors(response, "from_case")
+    assert not CaseLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [("outcome", outcome_data), ("resource", resource_data)],
+)
+def test_editor_without_an_economy_cannot_add_rows_to_any_case(editor_without_economy, th_draft, model, data):
+    response = editor_without_economy.post(add_url(model), data(th_draft))
+
+    assert NOT_YOUR_CASE in field_errors(response, "case")
+    assert not Outcome.objects.exists()
+    assert not Resource.objects.exists()
+
+
+def test_editor_without_an_economy_cannot_add_a_link(editor_without_economy, th_draft, sg_published):
+    response = editor_without_economy.post(add_url("caselink"), link_data(th_draft, sg_published))
+
+    assert NOT_YOUR_CASE in field_errors(response, "from_case")
+    assert not CaseLink.objects.exists()
+
+
+def test_another_economys_case_reads_exactly_as_a_missing_one(editor, sg_draft):
+    hidden = editor.post(add_url("outcome"), outcome_data(sg_draft))
+    missing = editor.post(add_url("outcome"), {**outcome_data(sg_draft), "case": 999_999})
+
+    assert field_errors(hidden, "case") == field_errors(missing, "case")
+    assert "Singapore" not in field_errors(hidden, "case")
+
+
+def test_editor_cannot_move_their_outcome_to_another_economys_case(editor, th_draft, sg_draft):
+    outcome = OutcomeFactory(case=th_draft, indicator="Ours")
+
+    response = editor.post(change_url(outcome), outcome_data(sg_draft, indicator="Moved"))
+
+    assert NOT_YOUR_CASE in field_errors(response, "case")
+    outcome.refresh_from_db()
+    assert (outcome.case, outcome.indicator) == (th_draft, "Ours")
+
+
+def test_editor_cannot_move_their_resource_to_another_economys_case(editor, th_draft, sg_published):
+    resource = ResourceFactory(case=th_draft)
+
+    editor.post(change_url(resource), resource_data(sg_published))
+
+    resource.refresh_from_db()
+    assert resource.case == th_draft
+
+
+def test_editor_cannot_move_their_link_to_another_economys_case(editor, th_draft, sg_draft, sg_published):
+    link = CaseLinkFactory(from_case=th_draft, to_case=sg_published)
+
+    response = editor.post(change_url(link), link_data(sg_draft, sg_published))
+
+    assert NOT_YOUR_CASE in field_errors(response, "from_case")
+    link.refresh_from_db()
+    assert link.from_case == th_draft
+
+
+def test_editor_cannot_change_an_outcome_of_another_economys_case(editor, sg_draft):
+    outcome = OutcomeFactory(case=sg_draft, indicator="Theirs")
+
+    editor.post(change_url(outcome), outcome_data(sg_draft, indicator="Hijacked"))
+
+    outcome.refresh_from_db()
+    assert outcome.indicator == "Theirs"
+
+
+def test_editor_cannot_change_a_resource_of_another_economys_case(editor, sg_draft):
+    resource = ResourceFactory(case=sg_draft, title="Theirs")
+
+    editor.post(change_url(resource), resource_data(sg_draft))
+
+    resource.refresh_from_db()
+    assert resource.title == "Theirs"
+
+
+def test_editor_cannot_delete_a_row_of_another_economys_case(editor, sg_draft):
+    outcome = OutcomeFactory(case=sg_draft)
+
+    editor.post(reverse("admin:cases_outcome_delete", args=[outcome.pk]), {"post": "yes"})
+    editor.post(
+        reverse("admin:cases_outcome_changelist"),
+        {"action": "delete_selected", "_selected_action": [outcome.pk], "post": "yes"},
+    )
+
+    assert Outcome.objects.filter(pk=outcome.pk).exists()
+
+
+def test_link_target_must_be_published_or_of_the_editors_economy(editor, th_draft, sg_draft):
+    response = editor.post(add_url("caselink"), link_data(th_draft, sg_draft))
+
+    assert field_errors(response, "to_case") == NOT_A_KNOWN_CASE
+    assert not CaseLink.objects.exists()
+
+
+def test_link_to_another_economys_published_case_is_allowed(editor, th_draft, sg_published):
+    response = editor.post(add_url("caselink"), link_data(th_draft, sg_published))
+
+    assert response.status_code == 302
+    assert CaseLink.objects.filter(from_case=th_draft, to_case=sg_published).exists()
+
+
+# --- Item 1: an allowed change records a revision of the case ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [("outcome", outcome_data), ("resource", resource_data)],
+)
+def test_adding_a_row_records_a_revision_of_the_case(editor, th_draft, model, data):
+    response = editor.post(add_url(model), data(th_draft))
+
+    assert response.status_code == 302
+    revision = revisions(th_draft).get()
+    assert revision.user.username == "thai-editor"
+    assert revision.action == "changed"
+    key = "outcomes" if model == "outcome" else "resources"
+    assert key in revision.changes
+
+
+def test_adding_a_link_records_a_revision_of_the_case(editor, th_draft, sg_published):
+    editor.post(add_url("caselink"), link_data(th_draft, sg_published))
+
+    assert revisions(th_draft).get().snapshot["links"] == [["adapted_from", sg_published.pk]]
+
+
+def test_changing_a_row_records_a_revision_of_the_case(editor, th_draft):
+    outcome = OutcomeFactory(case=th_draft, indicator="Before")
+
+    response = editor.post(change_url(outcome), outcome_data(th_draft, indicator="After"))
+
+    assert response.status_code == 302
+    assert revisions(th_draft).get().snapshot["outcomes"][0]["indicator"] == "After"
+
+
+def test_deleting_a_row_records_a_revision_of_the_case(editor, th_draft):
+    outcome = OutcomeFactory(case=th_draft)
+
+    editor.post(reverse("admin:cases_outcome_delete", args=[outcome.pk]), {"post": "yes"})
+
+    assert not Outcome.objects.filter(pk=outcome.pk).exists()
+    assert revisions(th_draft).get().snapshot["outcomes"] == []
+
+
+def test_bulk_delete_records_a_revision_of_each_case(editor, th_draft):
+    other = CaseStudyFactory(economy=thailand(), status="draft")
+    outcomes = [OutcomeFactory(case=th_draft), OutcomeFactory(case=other)]
+
+    editor.post(
+        reverse("admin:cases_outcome_changelist"),
+        {"action": "delete_selected", "_selected_action": [o.pk for o in outcomes], "post": "yes"},
+    )
+
+    assert not Outcome.objects.exists()
+    assert revisions(th_draft).count() == 1
+    assert revisions(other).count() == 1
+
+
+# --- Item 1: the inlines of the case form --------------------------------------------------------------
+
+
+def case_form(client, case):
+    return form_data(client.get(change_url(case)))
+
+
+def test_inline_link_to_a_hidden_case_is_a_form_error(editor, th_draft, sg_draft):
+    data = case_form(editor, th_draft)
+    data.update({"links_out-TOTAL_FORMS": "1", "links_out-0-relation": "adapted_from"})
+    data["links_out-0-to_case"] = str(sg_draft.pk)
+
+    response = editor.post(change_url(th_draft), data)
+
+    assert response.status_code == 200
+    assert NOT_A_KNOWN_CASE in str(response.context["inline_admin_formsets"][1].formset.errors)
+    assert not CaseLink.objects.exists()
+
+
+def test_inline_outcome_on_own_draft_is_saved_with_a_revision(editor, th_draft):
+    data = case_form(editor, th_draft)
+    data.update(
+        {
+            "outcomes-TOTAL_FORMS": "1",
+            "outcomes-0-indicator": "People served",
+            "outcomes-0-value": "10",
+            "outcomes-0-position": "0",
+        }
+    )
+
+    response = editor.post(change_url(th_draft), data)
+
+    assert response.status_code == 302
+    assert th_draft.outcomes.get().indicator == "People served"
+    assert revisions(th_draft).get().snapshot["outcomes"][0]["indicator"] == "People served"
+
+
+def test_curator_adds_an_outcome_to_any_economys_published_case(client, sg_published):
+    client.force_login(staff("curator", CURATOR, None))
+
+    response = client.post(add_url("outcome"), outcome_data(sg_published))
+
+    assert response.status_code == 302
+    assert sg_published.outcomes.exists()
+    assert revisions(sg_published).get().user.username == "curator"
