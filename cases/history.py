@@ -3,7 +3,9 @@ which an earlier version can be restored."""
 
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .importing import SCALAR_FIELDS
 from .models import (
@@ -93,22 +95,49 @@ def record_revision(*, case, user, action, message="", previous=None) -> CaseRev
 
 
 def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
-    """Put the case back as it was in `revision` (its status excepted: that only changes by workflow)."""
-    from .workflow import check_case_access
+    """Put the case back as it was in `revision` (its status excepted: that only changes by workflow).
 
-    check_case_access(user=user, case=revision.case)
+    A restore is an edit: the user must be allowed to change the case as it is now and as the restore
+    leaves it (cases/workflow.py, check_case_edit), so an economy editor cannot restore a published case,
+    nor a version from when the case belonged to an economy they do not look after. Raises
+    PermissionDenied, or ValidationError when the version cannot be put back (its slug is taken now).
+    """
+    from .services import case_change_slug
+    from .workflow import check_case_edit
+
     data = revision.snapshot
     with transaction.atomic():
         case = CaseStudy.objects.select_for_update().get(pk=revision.case_id)
+        check_case_edit(user=user, case=case)
+        economy = Economy.objects.filter(iso2=data.get("economy")).first()
+        if economy is None:
+            raise ValidationError(
+                _("This version names an economy (%(code)s) the catalogue no longer has.")
+                % {"code": data.get("economy")}
+            )
         before = snapshot(case)
+        old_slug = case.slug
         for name in SNAPSHOT_FIELDS:
-            if name in ("status",):
+            if name in ("status", "slug"):
                 continue
             value = data.get(name)
             setattr(case, name, value)
-        case.economy = Economy.objects.get(iso2=data["economy"])
+        case.economy = economy
+        try:
+            check_case_edit(user=user, case=case)  # the result must be in the user's scope too
+        except PermissionDenied:
+            raise PermissionDenied(
+                _(
+                    "This version puts the case in %(economy)s, an economy you do not look after: ask a "
+                    "curator to restore it."
+                )
+                % {"economy": economy.name}
+            ) from None
         case.updated_by = user
-        case.full_clean(validate_unique=False)
+        case.full_clean(exclude=["slug"])
+        if data.get("slug") and data["slug"] != old_slug:
+            # Keeps the current slug as a FormerSlug, so its address answers 301 (as an edit would).
+            case_change_slug(case=case, new_slug=data["slug"])
         case.save()
         for relation, (key, model) in M2M.items():
             getattr(case, relation).set(model.objects.filter(**{f"{key}__in": data.get(relation, [])}))

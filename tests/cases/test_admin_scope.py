@@ -337,3 +337,66 @@ def test_curator_adds_an_outcome_to_any_economys_published_case(client, sg_publi
     assert response.status_code == 302
     assert sg_published.outcomes.exists()
     assert revisions(sg_published).get().user.username == "curator"
+
+
+# --- Item 2: restoring a revision is an edit ------------------------------------------------------------
+
+
+def restore(client, revision):
+    return client.post(
+        reverse("admin:cases_caserevision_changelist"),
+        {"action": "restore_revision", "_selected_action": [revision.pk], "index": 0},
+        follow=True,
+    )
+
+
+def revision_of(case, user=None):
+    from cases.history import record_revision
+
+    return record_revision(case=case, user=user, action="changed", message="as it was")
+
+
+def test_editor_cannot_restore_a_version_from_another_economy(editor, th_draft):
+    th_draft.economy = singapore()
+    th_draft.title = "When it was Singapore's"
+    th_draft.save()
+    singapore_version = revision_of(th_draft)
+    th_draft.economy = thailand()
+    th_draft.title = "Now Thai"
+    th_draft.save()
+    revision_of(th_draft)
+
+    response = restore(editor, singapore_version)
+
+    assert "an economy you do not look after" in response.content.decode()
+    th_draft.refresh_from_db()
+    assert (th_draft.economy.iso2, th_draft.title) == ("TH", "Now Thai")
+    assert not revisions(th_draft).filter(action="restored").exists()
+
+
+def test_editor_restores_a_version_of_their_own_draft(editor, th_draft):
+    earlier = revision_of(th_draft)
+    th_draft.title = "Changed since"
+    th_draft.save()
+
+    restore(editor, earlier)
+
+    th_draft.refresh_from_db()
+    assert th_draft.title == "Thai draft"
+    assert revisions(th_draft).filter(action="restored", user__username="thai-editor").exists()
+
+
+def test_restoring_a_version_whose_slug_another_case_took_is_refused_not_a_500(client, th_draft):
+    client.force_login(staff("curator", CURATOR, None))
+    earlier = revision_of(th_draft)
+    old_slug = th_draft.slug
+    th_draft.slug = "renamed"
+    th_draft.save()
+    CaseStudyFactory(slug=old_slug)
+
+    response = restore(client, earlier)
+
+    assert response.status_code == 200
+    assert "Another case already uses this slug" in response.content.decode()
+    th_draft.refresh_from_db()
+    assert th_draft.slug == "renamed"
