@@ -1,4 +1,19 @@
-"""Rate limits, counted in the shared cache (Redis in production) so that they hold across worker processes.
+"""Rate limits, counted atomically, so that a burst of concurrent requests gets exactly the limit through.
+
+DRF's SimpleRateThrottle reads a client's request history from the cache, decides, then writes it back:
+two requests arriving together both read the same history and both pass (138 of 240 concurrent requests
+against a limit of 120). Here every decision is one atomic step on a *sliding window* (the requests of the
+last `duration` seconds, the same meaning as DRF's), in one of two places:
+
+- Redis (the default cache when REDIS_URL is set, shared by every worker process): a sorted set per client
+  holding the times of its counted requests, trimmed, counted and added to by one Lua script, which Redis
+  runs atomically; the time is Redis's own clock, so app servers with skewed clocks agree.
+- Local memory (no REDIS_URL): the same window kept in the local-memory cache, read, decided and written
+  under one lock. That is enough because local memory is per process: with N worker processes each one
+  counts on its own, so a client may get up to N times the limit. Production runs with Redis (README).
+
+A refused request is not counted (as with DRF), so a client that keeps trying is let in again as soon as
+its oldest counted request leaves the window, and `Retry-After` says exactly when that is.
 
 DRF's throttles read their rates once, at import; these read REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] on
 every request, so a changed setting (a deployment's environment, a test's override) takes effect at once.
@@ -10,13 +25,86 @@ bucket of its own keyed by the key's id, and not against the anonymous rate of i
 """
 
 import logging
+import math
+import threading
+import time
+import uuid
 
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
 from .keys import ApiKey
 
 logger = logging.getLogger(__name__)
+
+# KEYS[1]: the client's sorted set; ARGV: window (seconds), limit, a unique member for this request.
+# Returns {1, 0} when counted and allowed, {0, "seconds until a slot frees"} when refused.
+SLIDING_WINDOW_SCRIPT = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+  return {1, '0'}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, tostring(tonumber(oldest[2]) + window - now)}
+"""
+
+
+# One decision at a time in this process for the local-memory cache (which is itself per process).
+_local_lock = threading.Lock()
+
+
+def _count_locally(key: str, limit: int, duration: float) -> tuple[bool, float]:
+    """The sliding window in the local-memory cache, read, decided and written under one lock."""
+    now = time.time()
+    with _local_lock:
+        history = [moment for moment in cache.get(key, []) if moment > now - duration]
+        if len(history) < limit:
+            cache.set(key, [*history, now], math.ceil(duration))
+            return True, 0.0
+        return False, history[0] + duration - now
+
+
+def count_request(key: str, limit: int, duration: float) -> tuple[bool, float]:
+    """Count one request against `key`'s sliding window, atomically: (allowed, seconds to wait if not).
+    A refused request is not counted."""
+    if limit <= 0:
+        return False, float(duration)
+    backend = caches["default"]  # the backend itself: `cache` is only a proxy to it
+    if not isinstance(backend, RedisCache):
+        return _count_locally(key, limit, duration)
+    redis_key = backend.make_and_validate_key(key)
+    client = backend._cache.get_client(redis_key, write=True)  # the connection Django's cache itself uses
+    script = client.register_script(SLIDING_WINDOW_SCRIPT)
+    allowed, wait = script(keys=[redis_key], args=[duration, limit, uuid.uuid4().hex])
+    return bool(allowed), float(wait)
+
+
+class AtomicRateThrottle(SimpleRateThrottle):
+    """SimpleRateThrottle with its get-then-set decision replaced by one atomic count (count_request).
+    Listed last among a throttle's bases, so that DRF's own allow_request (ScopedRateThrottle's, which
+    first finds the view's rate) runs before it."""
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        allowed, self._wait = count_request(self.key, self.num_requests, self.duration)
+        return allowed
+
+    def wait(self):
+        # Whole seconds, rounded up: a client that waits exactly this long is let in.
+        return max(1, math.ceil(self._wait))
 
 
 class LiveRatesMixin:
@@ -37,7 +125,7 @@ class CacheOutageTolerantMixin:
             return True
 
 
-class AnonymousRateThrottle(CacheOutageTolerantMixin, LiveRatesMixin, AnonRateThrottle):
+class AnonymousRateThrottle(CacheOutageTolerantMixin, LiveRatesMixin, AnonRateThrottle, AtomicRateThrottle):
     """Every anonymous client: the `anon` rate. A request with a partner key is not anonymous, even when
     the key names no user account."""
 
@@ -47,11 +135,11 @@ class AnonymousRateThrottle(CacheOutageTolerantMixin, LiveRatesMixin, AnonRateTh
         return super().get_cache_key(request, view)
 
 
-class EndpointRateThrottle(CacheOutageTolerantMixin, LiveRatesMixin, ScopedRateThrottle):
+class EndpointRateThrottle(CacheOutageTolerantMixin, LiveRatesMixin, ScopedRateThrottle, AtomicRateThrottle):
     """Heavier endpoints (exports) name a `throttle_scope` with a lower rate of its own."""
 
 
-class ApiKeyRateThrottle(CacheOutageTolerantMixin, SimpleRateThrottle):
+class ApiKeyRateThrottle(CacheOutageTolerantMixin, AtomicRateThrottle):
     """A partner key's own rate (`ApiKey.rate` requests a minute), counted per key."""
 
     scope = "api_key"
