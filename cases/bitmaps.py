@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from pyroaring import BitMap, FrozenBitMap
 
-from .caching import CACHE_SECONDS, _safe, catalogue_version
+from .caching import CACHE_SECONDS, _safe, catalogue_version, shared_catalogue_version
 from .models import SDG, CaseStudy, Economy, InnovationFacet, Outcome, Sector, Theme
 from .search import full_text_index_preferred
 
@@ -76,7 +76,9 @@ class CatalogueBitmaps:
 
     @classmethod
     def current(cls) -> "CatalogueBitmaps":
-        version = catalogue_version()
+        version = shared_catalogue_version()
+        if version is None:  # inside a transaction with uncommitted catalogue writes: its own, unshared
+            return cls.build(catalogue_version())
         memo = cls._memo
         # Kept no longer than any cached read (the safety net against a write that forgot to bump).
         if memo is not None and memo.version == version and time.time() - memo.built_at < CACHE_SECONDS:

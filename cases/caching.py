@@ -1,24 +1,47 @@
-"""Caching of expensive reads (facet counts, result counts, pages of results, related cases).
+"""Caching of expensive reads (facet counts, result counts, pages of results, related cases, whole pages).
 
-Every key carries the *catalogue version*, a number bumped whenever a case or anything hanging off it is
-written, so a cached answer is never older than the catalogue it describes. The cache is Redis when
-REDIS_URL is set (shared by every process) and local memory otherwise. If the cache cannot be reached the
-site still answers, uncached: every call here treats a cache failure as a miss.
+Every key carries the *catalogue version*: one number in the database (cases.models.CatalogueState),
+bumped by an UPDATE inside the same transaction as every write to a case or anything hanging off it
+(cases/signals.py; writers that bypass signals call cases.tasks.catalogue_written). The bump commits or
+rolls back with the write, whichever process makes it (admin, `manage.py shell`, an import, a task) and
+whether or not the cache can be reached at that moment.
+
+Every process reads the version from the database at most once every CATALOGUE_VERSION_TTL seconds (one
+by default) and keeps it in memory meanwhile: a primary-key SELECT a second per process. So a committed
+change reaches every process within that time, whether they share Redis or each keeps its own local
+memory (REDIS_URL unset). When the database cannot be read, the last version read is kept, so pages cached
+before an outage are still served. If the cache cannot be reached the site still answers, uncached: every
+call here treats a cache failure as a miss.
+
+A connection holding catalogue writes it has not committed yet sees them in what it reads: such reads are
+neither taken from nor stored in the cache (nobody else may be served what could still roll back).
 """
 
 import hashlib
 import logging
+import math
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError, connections, router
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Now
 from django.utils.cache import get_cache_key, learn_cache_key
+
+from .models import CatalogueState
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "catalogue:version"
 # A safety net: even if some write forgot to bump the version, nothing stays cached longer than this.
 CACHE_SECONDS = 600
+# How long a process trusts the version it last read (settings.CATALOGUE_VERSION_TTL overrides it).
+VERSION_TTL_SECONDS = 1.0
+# Set on a database connection whose open transaction has bumped the version (its writes not yet committed).
+UNCOMMITTED = "catalogue_changes_uncommitted"
+
+# (version, time.monotonic() when read) in this process; shared by its threads.
+_known = None
 
 
 def _safe(call, default=None):
@@ -29,32 +52,102 @@ def _safe(call, default=None):
         return default
 
 
-def catalogue_version() -> int:
-    """The current catalogue version (a fresh one if the cache was emptied or is unreachable)."""
-    version = _safe(lambda: cache.get(VERSION_KEY))
-    if version is None:
-        version = int(time.time() * 1000)
-        _safe(lambda: cache.add(VERSION_KEY, version, timeout=None))
-        version = _safe(lambda: cache.get(VERSION_KEY), version) or version
+def _writer():
+    return connections[router.db_for_write(CatalogueState)]
+
+
+def _in_transaction(connection) -> bool:
+    """Inside a transaction the application opened. The blocks Django's TestCase wraps each test in do not
+    count: to the code under test they are the outside of every transaction (as for Django's `durable`)."""
+    return any(not block._from_testcase for block in connection.atomic_blocks)
+
+
+def _remember(version: int, *, read_at: float) -> int:
+    global _known
+    _known = (version, read_at)
     return version
 
 
+def forget_catalogue_version() -> None:
+    """Make this process read the version from the database next time (it keeps the last one known, for
+    an outage)."""
+    if _known is not None:
+        _remember(_known[0], read_at=-math.inf)
+
+
+def _read_version() -> int:
+    row = CatalogueState.objects.filter(id=CatalogueState.SINGLE_ROW).values_list("version", flat=True)
+    # No row: a database whose tables were emptied (as between transactional tests), nothing written since.
+    return next(iter(row), 0)
+
+
+def catalogue_version() -> int:
+    """The current catalogue version, as this connection sees it: read from the database at most once per
+    CATALOGUE_VERSION_TTL in each process; during a database outage, the last one read (DatabaseError if
+    there is none)."""
+    writer = _writer()
+    if getattr(writer, UNCOMMITTED, False):
+        if _in_transaction(writer):
+            return _read_version()  # this transaction's own, uncommitted version: never remembered
+        setattr(writer, UNCOMMITTED, False)  # that transaction has ended, committed or rolled back
+        forget_catalogue_version()
+    known = _known
+    now = time.monotonic()
+    ttl = getattr(settings, "CATALOGUE_VERSION_TTL", VERSION_TTL_SECONDS)
+    if known is not None and now - known[1] < ttl:
+        return known[0]
+    try:
+        return _remember(_read_version(), read_at=now)
+    except DatabaseError as error:
+        if known is None:
+            raise
+        logger.warning("Database unavailable, keeping catalogue version %s: %s", known[0], error)
+        return _remember(known[0], read_at=now)  # asked again after the TTL, not on every call meanwhile
+
+
+def shared_catalogue_version() -> int | None:
+    """The version to key shared cache entries by; None when nothing should be read from or stored in the
+    cache: this connection holds uncommitted catalogue writes, or no version is known (database down)."""
+    writer = _writer()
+    if getattr(writer, UNCOMMITTED, False) and _in_transaction(writer):
+        return None
+    try:
+        return catalogue_version()
+    except DatabaseError:
+        return None
+
+
 def catalogue_changed() -> None:
-    """Make every cached read stale: call after any write to cases or what hangs off them."""
-
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no version stored yet
-            cache.set(VERSION_KEY, int(time.time() * 1000), timeout=None)
-
-    _safe(bump)
+    """Make every cached read stale, in the current transaction: call for any write to cases or what hangs
+    off them (cases/signals.py does for every ORM write). Fails with the write if the database does."""
+    writer = _writer()
+    # Never a number used before: a version rolled back, or one a restored database once had, may still
+    # key entries in a shared cache.
+    clock = time.time_ns() // 1000
+    state = CatalogueState.objects.using(writer.alias).filter(id=CatalogueState.SINGLE_ROW)
+    bump = {
+        "version": Case(When(version__gte=clock, then=F("version") + 1), default=Value(clock)),
+        "changed_at": Now(),
+    }
+    if not state.update(**bump):
+        _state, created = CatalogueState.objects.using(writer.alias).get_or_create(
+            id=CatalogueState.SINGLE_ROW, defaults={"version": clock}
+        )
+        if not created:  # another writer put the row back meanwhile
+            state.update(**bump)
+    if _in_transaction(writer):
+        setattr(writer, UNCOMMITTED, True)
+    else:
+        forget_catalogue_version()  # committed already (autocommit): this process reads it at once
 
 
 def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS):
     """compute(), cached under `name` and `parts` for the current catalogue version."""
+    version = shared_catalogue_version()
+    if version is None:
+        return compute()
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"{name}:{catalogue_version()}:{digest}"
+    key = f"{name}:{version}:{digest}"
     value = _safe(lambda: cache.get(key))
     if value is None:
         value = compute()
@@ -74,7 +167,8 @@ class CataloguePageCacheMiddleware:
     Pages are the same for every visitor without a session (staff, who see previews and admin links, have
     one), so a rendered page is stored under the catalogue version, the full address and the headers the
     response varies on (Django's own cache-key functions, as its cache middleware uses), and served again
-    without touching the database. A write bumps the version: the next reader gets a fresh page. Only a
+    without touching the database (within CATALOGUE_VERSION_TTL of reading the version). A write bumps the
+    version: the next reader after the TTL, in any process, gets a fresh page. Only a
     200 answer to GET or HEAD that sets no cookie and does not forbid caching (never_cache, private) is
     stored; the API is left to its own caching, behind its rate limits.
     """
@@ -85,7 +179,10 @@ class CataloguePageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable_request(request):
             return self.get_response(request)
-        prefix = f"page:{catalogue_version()}"
+        version = shared_catalogue_version()
+        if version is None:
+            return self.get_response(request)
+        prefix = f"page:{version}"
         key = _safe(lambda: get_cache_key(request, prefix, "GET", cache=cache))
         if key is not None:
             response = _safe(lambda: cache.get(key))

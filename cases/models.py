@@ -680,3 +680,26 @@ class SubmitterContact(models.Model):
 
 from .api.keys import ApiKey  # noqa: E402, F401
 from .api.tracking import CaseWithdrawal  # noqa: E402, F401 - the changes feed's record of deletions
+
+
+class CatalogueState(models.Model):
+    """The catalogue's version: one row, bumped in the same transaction as every write to the catalogue.
+
+    Every cached read is keyed by this number (cases/caching.py), and every process reads it from here, so
+    a change is seen by all of them together, whichever process made it and whatever cache they share.
+    """
+
+    SINGLE_ROW = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLE_ROW, editable=False)
+    # Never reused: a bump moves it to at least the writer's clock in microseconds, so entries cached under
+    # a version that was rolled back, or that a restored database had before, are never read again.
+    version = models.BigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("last change"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("catalogue state")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="cataloguestate_single_row")]
+
+    def __str__(self):
+        return f"catalogue version {self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -1,14 +1,19 @@
 """Cache invalidation only: any write to a case or what hangs off it bumps the catalogue version.
 
 Writes themselves go through cases/services.py; signals are used here because *every* ORM write must
-invalidate, including ones made by admin inlines and m2m changes. bulk_create sends no signals, so
-callers of it (generate_cases, importing) make the catalogue stale themselves.
+invalidate, including ones made by admin inlines, m2m changes and proxies of a watched model (the moderation
+queue is CaseStudy under another name: its saves are sent by the proxy class). The bump is an UPDATE in the
+writer's own transaction (cases/caching.py), so it commits or rolls back with the write.
+
+bulk_create, QuerySet.update() and raw SQL send no signals: their callers bump the version themselves
+(cases.tasks.catalogue_written in the same transaction, as the import does; or catalogue_committed after
+their commit, as generate_cases does).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .caching import catalogue_changed
 from .models import (
+    SDG,
     CaseLink,
     CaseStudy,
     Economy,
@@ -19,23 +24,33 @@ from .models import (
     Sector,
     Theme,
 )
-from .tasks import after_commit_refresh_catalogue
+from .tasks import catalogue_written
 
-WATCHED = (CaseStudy, Outcome, CaseLink, Resource, FormerSlug, Economy, Sector, Theme, InnovationFacet)
-
-
-def _changed(**kwargs):
-    catalogue_changed()
-    # Again once the transaction commits (a reader between the two bumps may have cached what it saw
-    # before the commit under the first new version), then the statistics' bitmaps are rebuilt.
-    after_commit_refresh_catalogue()
+RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
+# Everything a public page, the API, an export or a statistic shows; a through model's rows may be written
+# directly too (generation does).
+WATCHED = frozenset(
+    (CaseStudy, Outcome, CaseLink, Resource, FormerSlug, Economy, Sector, Theme, InnovationFacet, SDG)
+) | frozenset(getattr(CaseStudy, relation).through for relation in RELATIONS)
 
 
-for model in WATCHED:
-    post_save.connect(_changed, sender=model, dispatch_uid=f"catalogue-save-{model.__name__}")
-    post_delete.connect(_changed, sender=model, dispatch_uid=f"catalogue-delete-{model.__name__}")
+def _row_written(sender, **kwargs):
+    if sender._meta.concrete_model in WATCHED:
+        catalogue_written()
 
-for relation in ("other_economies", "sectors", "themes", "facets", "sdgs"):
+
+def _relation_changed(sender, action, **kwargs):
+    if action.startswith("post_"):  # pre_add, pre_remove and pre_clear have not changed anything yet
+        catalogue_written()
+
+
+# Every sender (a proxy model sends its own class), filtered by the concrete model above.
+post_save.connect(_row_written, dispatch_uid="catalogue-save")
+post_delete.connect(_row_written, dispatch_uid="catalogue-delete")
+
+for relation in RELATIONS:
     m2m_changed.connect(
-        _changed, sender=getattr(CaseStudy, relation).through, dispatch_uid=f"catalogue-{relation}"
+        _relation_changed,
+        sender=getattr(CaseStudy, relation).through,
+        dispatch_uid=f"catalogue-{relation}",
     )

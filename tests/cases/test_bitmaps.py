@@ -143,7 +143,7 @@ def test_refresh_runs_once_per_committed_transaction_and_includes_the_write(
         CaseStudyFactory(slug="another-case")
         case.themes.clear()
     # Many writes (two cases, their sectors, two outcomes, themes): one callback, one refresh.
-    assert [callback.__name__ for callback in callbacks] == ["catalogue_committed"]
+    assert [callback.__name__ for callback in callbacks] == ["refresh_statistics_after_commit"]
     assert len(refreshes) == 1
     assert refreshes[0].status == "SUCCESSFUL"
     version = catalogue_version()
