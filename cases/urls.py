@@ -1,6 +1,5 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
-from django.views.decorators.cache import cache_page
 
 from . import page_views, site_views, stats_views, submission_views, views
 from .feeds import NewCasesFeed
@@ -34,6 +33,8 @@ urlpatterns += [
 ]
 
 # The sitemap lives outside the namespace: Django's sitemap view reverses it by the name "sitemap".
+# Cached like every anonymous page, under the catalogue version (cases/caching.py): never older than the
+# catalogue, where a fixed hour would list withdrawn cases and miss new ones.
 site_urlpatterns = [
-    path("sitemap.xml", cache_page(3600)(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

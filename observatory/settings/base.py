@@ -415,3 +415,6 @@ CONTACT_EMAIL = env_str("CONTACT_EMAIL", "observatory@observatory.example.org")
 # Submitter contact details are deleted this many days after they were received, once their case has
 # been decided (published or archived): `manage.py purge_submitter_contacts`, run daily (see /privacy/).
 SUBMITTER_CONTACT_RETENTION_DAYS = env_int("SUBMITTER_CONTACT_RETENTION_DAYS", 365)
+# How long a process trusts the catalogue version it last read from the database (cases/caching.py):
+# a change is seen by every process within about this many seconds, for one primary-key read each.
+CATALOGUE_VERSION_TTL = float(env_str("CATALOGUE_VERSION_TTL", "1"))
