@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "cases.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Over-long, control-character and non-UTF-8 requests: our own 414/400 before anything reads them.
+    "cases.request_validation.RequestValidationMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Anonymous readers' pages from the cache until the catalogue changes (no database touched).
     "cases.caching.CataloguePageCacheMiddleware",
@@ -131,19 +133,48 @@ WSGI_APPLICATION = "observatory.wsgi.application"
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)
 DATABASE_POOL = env_bool("DATABASE_POOL", False)
+# A statement the server works on longer than this is cancelled (0: no limit). The heaviest page at 100,000
+# cases (a word found in nearly every case) spends about 2.3 s in SQL over several statements (p95,
+# docs/benchmarks.md); each statement of a request must fit in this.
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 3)
+# The client's bound on any one round trip (observatory/postgresql/base.py): a server that accepts and
+# never answers costs a request this long, then a 503. Longer than the statement timeout, so a slow
+# statement is cancelled by the server first and the connection stays usable.
+DATABASE_READ_TIMEOUT = env_int(
+    "DATABASE_READ_TIMEOUT", DATABASE_STATEMENT_TIMEOUT + 1 if DATABASE_STATEMENT_TIMEOUT else 0
+)
+# Streamed reads (server-side cursors: exports) and bulk work (migrations, long_running()) get this long.
+DATABASE_BULK_TIMEOUT = env_int("DATABASE_BULK_TIMEOUT", 600)
 
 
 def database_from_url(url: str) -> dict:
     """Django's DATABASES entry for a URL, with PostgreSQL tuned to notice a lost server fast."""
     config = dj_database_url.parse(url)
     if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a bound on every round trip to the server (a hung server is a 503 in
+        # seconds, warm connections included): observatory/postgresql/base.py says why and how.
+        config["ENGINE"] = "observatory.postgresql"
         options = config.setdefault("OPTIONS", {})
         # psycopg's own default is to wait for ever; a short timeout turns an outage into a quick 503.
         options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        options["read_timeout"] = DATABASE_READ_TIMEOUT
+        options["bulk_timeout"] = DATABASE_BULK_TIMEOUT
+        # A peer that is gone (not merely silent): unacknowledged data for longer than the read timeout,
+        # or an idle connection whose keepalive probes go unanswered, closes the socket.
+        options.update(keepalives=1, keepalives_idle=10, keepalives_interval=3, keepalives_count=3)
+        if DATABASE_READ_TIMEOUT:
+            options["tcp_user_timeout"] = DATABASE_READ_TIMEOUT * 1000
         # JIT compiling costs more than it saves on our queries: it added about 0.2 s to the statistics' SQL
         # over 100,000 cases (1.19 s against 0.98 s), for queries that otherwise take milliseconds.
         planner = env_str("DATABASE_PLANNER_OPTIONS", "-c jit=off")
-        options["options"] = f"{options.get('options', '')} {planner}".strip()
+        # Server-side limits: a slow statement or lock wait ends with a clean error (a 503 in a request);
+        # a transaction left open by a stuck client gives its locks back after a minute.
+        statement_ms = DATABASE_STATEMENT_TIMEOUT * 1000
+        limits = (
+            f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms} "
+            "-c idle_in_transaction_session_timeout=60000"
+        )
+        options["options"] = f"{options.get('options', '')} {planner} {limits}".strip()
         if DATABASE_POOL:
             # Django's built-in psycopg_pool support; the pool's wait must be short too (its default is 30 s).
             options["pool"] = {
@@ -166,10 +197,16 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache behind a circuit breaker (observatory/cache.py): after a failure to reach
+            # Redis the process skips it for CACHE_CIRCUIT_BREAKER_SECONDS, then tries once again.
+            "BACKEND": "observatory.cache.CircuitBreakerRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "observatory"),
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                "circuit_breaker_seconds": env_int("CACHE_CIRCUIT_BREAKER_SECONDS", 15),
+            },
         }
     }
 else:
