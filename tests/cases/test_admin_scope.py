@@ -400,3 +400,137 @@ def test_restoring_a_version_whose_slug_another_case_took_is_refused_not_a_500(c
     assert "Another case already uses this slug" in response.content.decode()
     th_draft.refresh_from_db()
     assert th_draft.slug == "renamed"
+
+
+# --- Item 3: an economy editor does not change a published (or archived) case ----------------------------
+
+
+@pytest.fixture
+def th_published():
+    return CaseStudyFactory(title="Thai published", economy=thailand())
+
+
+def test_editor_sees_their_published_case_read_only_with_the_reason(editor, th_published):
+    response = editor.get(change_url(th_published))
+
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    text = response.content.decode()
+    assert "economy editors cannot change it" in text
+    assert "ask a curator or reviewer" in text
+
+
+@pytest.mark.parametrize("status", ["published", "archived"])
+def test_editor_cannot_save_their_published_or_archived_case(editor, status):
+    case = CaseStudyFactory(title="As published", economy=thailand(), status=status)
+    data = {"title": "Changed live", "slug": case.slug, "economy": case.economy_id}
+
+    response = editor.post(change_url(case), data)
+
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.title == "As published"
+
+
+def test_inlines_of_a_published_case_are_read_only_for_the_editor(editor, th_published):
+    OutcomeFactory(case=th_published)
+
+    response = editor.get(change_url(th_published))
+
+    for inline in response.context["inline_admin_formsets"]:
+        assert not inline.has_add_permission
+        assert not inline.has_change_permission
+        assert not inline.has_delete_permission
+
+
+def test_editor_cannot_add_an_outcome_to_their_published_case(editor, th_published):
+    response = editor.post(add_url("outcome"), outcome_data(th_published))
+
+    assert NOT_YOUR_CASE in field_errors(response, "case")
+    assert not th_published.outcomes.exists()
+
+
+def test_editor_cannot_add_a_link_from_their_published_case(editor, th_published, sg_published):
+    editor.post(add_url("caselink"), link_data(th_published, sg_published))
+
+    assert not CaseLink.objects.exists()
+
+
+def test_editor_cannot_change_a_resource_of_their_published_case(editor, th_published):
+    resource = ResourceFactory(case=th_published, title="As published")
+
+    response = editor.post(change_url(resource), resource_data(th_published, title="Changed live"))
+
+    assert response.status_code == 403
+    resource.refresh_from_db()
+    assert resource.title == "As published"
+
+
+def test_editor_cannot_delete_an_outcome_of_their_published_case(editor, th_published):
+    outcome = OutcomeFactory(case=th_published)
+
+    single = editor.post(reverse("admin:cases_outcome_delete", args=[outcome.pk]), {"post": "yes"})
+    editor.post(
+        reverse("admin:cases_outcome_changelist"),
+        {"action": "delete_selected", "_selected_action": [outcome.pk], "post": "yes"},
+    )
+
+    assert single.status_code == 403
+    assert Outcome.objects.filter(pk=outcome.pk).exists()
+
+
+def test_editor_cannot_feature_their_published_case_from_the_list(editor, th_published):
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(th_published.pk),
+        "form-0-is_featured": "on",
+        "_save": "Save",
+    }
+
+    editor.post(reverse("admin:cases_casestudy_changelist"), data)
+
+    th_published.refresh_from_db()
+    assert not th_published.is_featured
+
+
+def test_editor_cannot_restore_a_version_of_their_published_case(editor, th_published):
+    earlier = revision_of(th_published)
+    th_published.title = "Published since"
+    th_published.save()
+
+    response = restore(editor, earlier)
+
+    assert "economy editors cannot change it" in response.content.decode()
+    th_published.refresh_from_db()
+    assert th_published.title == "Published since"
+
+
+def test_outcome_autocomplete_offers_only_cases_the_editor_may_change(editor, th_draft, th_published):
+    response = editor.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "cases", "model_name": "outcome", "field_name": "case", "term": "Thai"},
+    )
+
+    assert [item["text"] for item in response.json()["results"]] == ["Thai draft"]
+
+
+def test_link_autocomplete_offers_other_economies_published_cases(editor, th_draft, sg_published, sg_draft):
+    response = editor.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "cases", "model_name": "caselink", "field_name": "to_case", "term": "Singapore"},
+    )
+
+    assert [item["text"] for item in response.json()["results"]] == ["Singapore published"]
+
+
+def test_curator_edits_a_published_case(client, th_published):
+    client.force_login(staff("curator", CURATOR, None))
+    data = case_form(client, th_published)
+    data["title"] = "Corrected by a curator"
+
+    response = client.post(change_url(th_published), data)
+
+    assert response.status_code == 302
+    th_published.refresh_from_db()
+    assert th_published.title == "Corrected by a curator"

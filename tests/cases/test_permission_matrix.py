@@ -52,6 +52,8 @@ MATRIX = {
     "admin: change, own economy":             (LOGIN,    LOGIN,    LOGIN,    200,      200,      200),
     "admin: change, other economy":           (LOGIN,    LOGIN,    LOGIN,    MISSING,  200,      200),
     "admin: save, other economy":             ("no",     "no",     "no",     "no",     "done",   "done"),
+    "admin: save, own published case":        ("no",     "no",     "no",     "no",     "done",   "done"),
+    "admin: add outcome, other economy":      ("no",     "no",     "no",     "no",     "done",   "done"),
     "admin: history, own economy":            (LOGIN,    LOGIN,    LOGIN,    200,      200,      200),
     "admin: history, other economy":          (LOGIN,    LOGIN,    LOGIN,    MISSING,  200,      200),
     "admin: delete page, own economy":        (LOGIN,    LOGIN,    LOGIN,    403,      403,      200),
@@ -161,6 +163,13 @@ def save_title(client, case):
     client.post(admin_url("change", case), data)
 
 
+def add_outcome(client, case):
+    """'done' when posting a new outcome for `case` to the outcome admin created it, else 'no'."""
+    data = {"case": case.pk, "indicator": "Added by the matrix", "value": "1", "position": 0}
+    client.post(reverse("admin:cases_outcome_add"), data)
+    return "done" if case.outcomes.filter(indicator="Added by the matrix").exists() else "no"
+
+
 def unpublished_in_api_list(client, cases):
     response = client.get("/api/v1/cases/")
     assert response.status_code == 200
@@ -202,6 +211,11 @@ PATHS = {
         save_title(c, k["other draft"]),
         changed(k["other draft"], title="Changed by the matrix"),
     )[1],
+    "admin: save, own published case": lambda c, k: (
+        save_title(c, k["published"]),
+        changed(k["published"], title="Changed by the matrix"),
+    )[1],
+    "admin: add outcome, other economy": lambda c, k: add_outcome(c, k["other draft"]),
     "admin: history, own economy": lambda c, k: answer(c.get(admin_url("history", k["own draft"]))),
     "admin: history, other economy": lambda c, k: answer(c.get(admin_url("history", k["other draft"]))),
     "admin: delete page, own economy": lambda c, k: answer(c.get(admin_url("delete", k["own draft"]))),
