@@ -20,6 +20,7 @@ case that already has one keeps it. Every created or updated case gets an "impor
 
 import copy
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -290,6 +291,7 @@ class _Prepared:
     sets_published_at: bool = False
     outcome: str = ""
     before: dict | None = None
+    edit_refusal: str = ""  # why the user may not change the existing case, if the row changes it
 
 
 class _Context:
@@ -320,12 +322,37 @@ class _Context:
             return self.by_external_id[external_id]
         return self.by_slug.get(slug)
 
+    def hidden_match_problem(self, existing, slug, external_id) -> str:
+        """For a row matching a case of an economy the user does not look after: the words a clash with
+        any other case gets (see _conflicts), naming neither the case nor its economy, so an import
+        cannot be used to learn what another economy holds."""
+        if existing is None or self.user is None or self.may_edit_economy(existing.economy_id):
+            return ""
+        if external_id and self.by_external_id.get(external_id) is existing:
+            return f"external_id '{external_id}' belongs to another case already"
+        return f"slug '{slug}' belongs to another case already"
+
     def may_edit_economy(self, economy_id) -> bool:
         from .workflow import can_edit_economy  # the workflow imports history, which imports this module
 
         if economy_id not in self._economy_scope:
             self._economy_scope[economy_id] = can_edit_economy(self.user, economy_id)
         return self._economy_scope[economy_id]
+
+    def edit_refusal(self, existing) -> str:
+        """Why the user may not change the existing case (cases/workflow.py, the rule the admin and a
+        restore follow): refused only if the row would change something, which is known once written."""
+        from .workflow import case_edit_refusal
+
+        if existing is None or self.user is None:
+            return ""
+        return case_edit_refusal(self.user, existing)
+
+    def visible_slugs(self, slugs) -> set[str]:
+        """Those of `slugs` that are cases the user may see and link to (all of them for the system)."""
+        from .workflow import visible_cases
+
+        return set(visible_cases(self.user).filter(slug__in=slugs).values_list("slug", flat=True))
 
     def permission_problems(self, *, economy, existing, status) -> list[str]:
         """Why the importing user may not write this row (nothing when the system imports, user=None)."""
@@ -524,6 +551,10 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
                 seen[relation, target] = number
                 links.append((relation, target, note))
     existing = context.match(slug, external_id)
+    hidden = context.hidden_match_problem(existing, slug, external_id)
+    if hidden:
+        problems.append(hidden)
+        existing = None  # checked as the new case the row would have to be, and refused for the clash
     target_status = status or (existing.status if existing else context.default_status)
     if economy is not None:
         refusals = context.permission_problems(economy=economy, existing=existing, status=target_status)
@@ -572,6 +603,7 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
         resources,
         links,
         sets_published_at=sets_published_at,
+        edit_refusal=context.edit_refusal(existing),
     )
 
 
@@ -792,13 +824,20 @@ def import_case_records(
     for row, reason in _conflicts(prepared_all, numbered):
         problems[row].append(reason)
     link_targets = {target for p in prepared_all for _, target, _note in p.links or []}
-    known_targets = set(seen_slugs) | set(
-        CaseStudy.objects.filter(slug__in=link_targets).values_list("slug", flat=True)
-    )
+    # A case the user may not see reads exactly as one that does not exist, unless the row's case already
+    # links to it (the user sees that link on the case's form).
+    known_targets = set(seen_slugs) | context.visible_slugs(link_targets)
+    linked_now = defaultdict(set)
+    for from_id, target in CaseLink.objects.filter(
+        from_case__in=[p.existing.pk for p in prepared_all if p.existing and p.links]
+    ).values_list("from_case_id", "to_case__slug"):
+        linked_now[from_id].add(target)
     for prepared in prepared_all:
+        own_links = linked_now[prepared.existing.pk] if prepared.existing else set()
         for _relation, target, _note in prepared.links or []:
-            if target not in known_targets:
+            if target not in known_targets and target not in own_links:
                 problems[prepared.row].append(f"link target '{target}' is not a known case")
+    known_targets |= {target for targets in linked_now.values() for target in targets}
     _reject_if_any(report, problems)
 
     now = timezone.now()
@@ -823,6 +862,11 @@ def import_case_records(
                     if prepared.outcome == "unchanged":
                         prepared.outcome = "updated"
                         CaseStudy.objects.filter(pk=prepared.case.pk).update(updated_at=now, updated_by=user)
+            for prepared in prepared_all:
+                if prepared.edit_refusal and prepared.outcome != "unchanged":
+                    report.forbidden = True
+                    problems[prepared.row].append(prepared.edit_refusal)
+            _reject_if_any(report, problems)  # rolls every write back
             _record_revisions(prepared_all, user=user, source=source, numbered=numbered)
             for prepared in prepared_all:
                 setattr(report, prepared.outcome, getattr(report, prepared.outcome) + 1)

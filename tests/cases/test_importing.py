@@ -370,11 +370,56 @@ def test_economy_editor_may_not_import_another_economys_case():
 def test_economy_editor_may_not_move_another_economys_case_into_theirs():
     CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="JP"), status=Status.DRAFT)
 
-    with pytest.raises(ImportRejected) as caught:
-        import_case_records([record(status="draft", economy="TH")], user=economy_editor("TH"))
+    errors = rejected_errors([record(status="draft", economy="TH")], user=economy_editor("TH"))
 
-    assert caught.value.report.forbidden
+    # Worded as a clash with any other case: the editor learns nothing about the hidden case or economy.
+    assert errors == [(1, "slug 'mobile-clinics' belongs to another case already")]
     assert CaseStudy.objects.get().economy.iso2 == "JP"
+
+
+def test_a_hidden_case_clashes_in_the_same_words_as_a_visible_one():
+    thailand, japan = Economy.objects.get(iso2="TH"), Economy.objects.get(iso2="JP")
+    CaseStudyFactory(slug="ours", external_id="E1", economy=thailand, status=Status.DRAFT)
+    CaseStudyFactory(slug="visible-taken", economy=thailand, status=Status.DRAFT)
+    CaseStudyFactory(slug="hidden-taken", economy=japan, status=Status.DRAFT)
+    editor = economy_editor("TH")
+
+    visible = rejected_errors([record("visible-taken", external_id="E1", status="draft")], user=editor)
+    hidden = rejected_errors([record("hidden-taken", status="draft")], user=editor)
+
+    assert visible == [(1, "slug 'visible-taken' belongs to another case already")]
+    assert hidden == [(1, "slug 'hidden-taken' belongs to another case already")]
+
+
+def test_a_hidden_external_id_clashes_without_naming_its_economy():
+    CaseStudyFactory(
+        slug="theirs", external_id="JP-7", economy=Economy.objects.get(iso2="JP"), status="draft"
+    )
+
+    errors = rejected_errors([record("ours", external_id="JP-7", status="draft")], user=economy_editor("TH"))
+
+    assert errors == [(1, "external_id 'JP-7' belongs to another case already")]
+
+
+def test_a_hidden_link_target_reads_exactly_as_a_missing_one():
+    CaseStudyFactory(slug="japanese-draft", economy=Economy.objects.get(iso2="JP"), status=Status.DRAFT)
+    editor = economy_editor("TH")
+
+    def link_error(target):
+        links = [{"relation": "adapted_from", "target": target}]
+        return rejected_errors([record(status="draft", links=links)], user=editor)
+
+    assert link_error("japanese-draft") == [(1, "link target 'japanese-draft' is not a known case")]
+    assert link_error("no-such-case") == [(1, "link target 'no-such-case' is not a known case")]
+
+
+def test_economy_editor_may_link_to_another_economys_published_case():
+    target = CaseStudyFactory(slug="japanese-published", economy=Economy.objects.get(iso2="JP"))
+    links = [{"relation": "adapted_from", "target": "japanese-published"}]
+
+    import_case_records([record(status="draft", links=links)], user=economy_editor("TH"))
+
+    assert CaseStudy.objects.get(slug="mobile-clinics").links_out.get().to_case == target
 
 
 def test_economy_editor_may_not_unpublish_through_an_import():
@@ -391,3 +436,38 @@ def test_rows_named_by_the_callers_numbers():
     )
 
     assert errors == [(7, "unknown economy: ZZ")]
+
+
+def test_economy_editor_may_not_change_their_published_case_through_an_import():
+    CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"), title="As published")
+
+    with pytest.raises(ImportRejected) as caught:
+        import_case_records([record(status="published", title="Changed live")], user=economy_editor("TH"))
+
+    assert caught.value.report.forbidden
+    assert "economy editors cannot change it" in caught.value.report.errors[0][1]
+    assert CaseStudy.objects.get().title == "As published"
+
+
+def test_economy_editor_may_not_change_only_the_outcomes_of_their_published_case():
+    from cases.interchange import case_records
+
+    CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"))
+    exported = next(case_records(CaseStudy.objects.all()))
+    exported["outcomes"] = [{"indicator": "Added live", "value": "1"}]
+
+    with pytest.raises(ImportRejected):
+        import_case_records([exported], user=economy_editor("TH"))
+
+    assert not CaseStudy.objects.get().outcomes.exists()
+
+
+def test_economy_editor_may_reimport_their_published_case_unchanged():
+    from cases.interchange import case_records
+
+    CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"))
+    exported = list(case_records(CaseStudy.objects.all()))
+
+    report = import_case_records(exported, user=economy_editor("TH"))
+
+    assert report.unchanged == 1
