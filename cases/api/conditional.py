@@ -1,10 +1,11 @@
 """Conditional requests: `ETag` and `Last-Modified` on every read, `304 Not Modified` when they match.
 
-The validators are catalogue-wide and cheap: the latest change to any case that is or ever was public
-(so a withdrawal changes them too), to any vocabulary term, and to any deletion record, read in one
-query before the view does any work. Any change anywhere changes every ETag: coarse, but never stale, and
-a matching request costs that one query. The ETag also covers the path and the query string, so each
-filtered list has its own.
+The validators are catalogue-wide and cheap: the latest change to any published case, to any vocabulary
+term, and to any withdrawal record (a case unpublished, archived or deleted: cases.api.tracking), read in
+one query before the view does any work. Only what is public counts: editing a draft, or a case withdrawn
+earlier, moves nothing (a Last-Modified that moved would tell the world someone is at work on it). Any
+public change anywhere changes every ETag: coarse, but never stale, and a matching request costs that one
+query. The ETag also covers the path and the query string, so each filtered list has its own.
 """
 
 import datetime
@@ -30,7 +31,7 @@ def _latest(queryset, field: str):
 def catalogue_last_modified() -> datetime.datetime:
     """When anything a public reader can see last changed, in one query."""
     latest = {
-        "latest_cases": _latest(CaseStudy.objects.filter(published_at__isnull=False), "updated_at"),
+        "latest_cases": _latest(CaseStudy.objects.published(), "updated_at"),
         "latest_economies": _latest(Economy.objects.all(), "updated_at"),
         "latest_sectors": _latest(Sector.objects.all(), "updated_at"),
         "latest_themes": _latest(Theme.objects.all(), "updated_at"),
@@ -40,7 +41,7 @@ def catalogue_last_modified() -> datetime.datetime:
     # The newest row of the smallest table carries every other table's latest change as a scalar subquery.
     row = SDG.objects.order_by("-updated_at").annotate(**latest).values("updated_at", *latest).first()
     if row is None:  # no SDGs at all (never after the reference data migration)
-        row = CaseStudy.objects.filter(published_at__isnull=False).aggregate(latest_cases=Max("updated_at"))
+        row = CaseStudy.objects.published().aggregate(latest_cases=Max("updated_at"))
     moments = [moment for moment in row.values() if moment is not None]
     return max(moments, default=EPOCH)
 

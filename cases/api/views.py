@@ -121,10 +121,7 @@ class Change:
 
 
 def change_of_case(case) -> Change:
-    if case.status == Status.PUBLISHED:
-        return Change(case.pk, case.slug, "upsert", None, case.updated_at, case)
-    reason = "archived" if case.status == Status.ARCHIVED else "unpublished"
-    return Change(case.pk, case.slug, "withdraw", reason, case.updated_at, None)
+    return Change(case.pk, case.slug, "upsert", None, case.updated_at, case)
 
 
 def change_of_withdrawal(withdrawal) -> Change:
@@ -151,8 +148,10 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
     )
     def get(self, request):
         check_query(request.query_params, filterset_class=ChangesFilterSet)
-        # Every case that is or ever was public; never-published drafts and submissions stay invisible.
-        candidates = CaseStudy.objects.filter(published_at__isnull=False).defer("search_vector")
+        # Upserts: the cases published now. Withdrawals: the record each departure left (cases.api.tracking),
+        # with the last public slug and the moment it left, never the withdrawn case's row, whose later
+        # renames and edits are nobody's business. Never-published drafts and submissions stay invisible.
+        candidates = CaseStudy.objects.published().defer("search_vector")
         filterset = ChangesFilterSet(request.query_params, queryset=candidates, request=request)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
@@ -165,11 +164,12 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
         if position is not None:
             cases = cases.filter(after_position(position))
         changes = [change_of_case(case) for case in cases.for_detail()[: size + 1]]
-        # Deleted cases leave only their deletion record (cases.api.tracking).
-        deleted = CaseWithdrawal.objects.filter(withdrawn_at__gte=since).order_by("withdrawn_at", "case_id")
+        withdrawn = CaseWithdrawal.objects.filter(withdrawn_at__gte=since).order_by("withdrawn_at", "case_id")
         if position is not None:
-            deleted = deleted.filter(after_position(position, time_field="withdrawn_at", id_field="case_id"))
-        changes += [change_of_withdrawal(row) for row in deleted[: size + 1]]
+            withdrawn = withdrawn.filter(
+                after_position(position, time_field="withdrawn_at", id_field="case_id")
+            )
+        changes += [change_of_withdrawal(row) for row in withdrawn[: size + 1]]
         changes.sort(key=lambda change: (change.changed_at, change.id))
         page = changes[:size]
         following = (page[-1].changed_at, page[-1].id) if len(changes) > size else None

@@ -3,14 +3,16 @@ exports, rate limits."""
 
 import csv
 import datetime
+import importlib
 import io
 import json
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from cases import exporting
-from cases.models import CaseStudy, Economy
+from cases.models import CaseStudy, CaseWithdrawal, Economy
 from tests.factories import CaseStudyFactory, OutcomeFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +192,77 @@ def test_changes_feed_pages_through_edits_and_deletions_in_order(client):
     assert [entry["changed_at"] for entry in entries] == sorted(entry["changed_at"] for entry in entries)
 
 
+def test_a_withdrawn_case_renamed_later_shows_only_its_last_public_slug_and_withdrawal_time(client):
+    case = CaseStudyFactory(slug="public-name", title="Public title")
+    case.status = "draft"
+    case.save()
+    withdrawn_at = CaseWithdrawal.objects.get(case_id=case.pk).withdrawn_at
+    set_updated(case, at(-600))  # the withdrawal happened long after its last public edit
+    case.refresh_from_db()
+    case.slug, case.title = "secret-new-name", "Secret new title"
+    case.save()  # edited, renamed while unpublished: newer than the withdrawal
+
+    response = client.get(f"{API}/cases/changes/?since=2000-01-01T00:00:00Z")
+
+    entries = response.json()["results"]
+    assert [(entry["id"], entry["slug"], entry["action"], entry["reason"]) for entry in entries] == [
+        (case.pk, "public-name", "withdraw", "unpublished")
+    ]
+    assert entries[0]["changed_at"] == withdrawn_at.isoformat().replace("+00:00", "Z")
+    assert "secret" not in response.content.decode().lower()
+
+
+def test_a_withdrawal_records_the_slug_it_was_public_under_when_renamed_in_the_same_save(client):
+    case = CaseStudyFactory(slug="public-name")
+    case.status, case.slug = "archived", "renamed-on-the-way-out"
+    case.save()
+
+    entries = changes(client, "2000-01-01T00:00:00Z")
+
+    assert [(entry["slug"], entry["reason"]) for entry in entries] == [("public-name", "archived")]
+
+
+def test_deleting_an_already_withdrawn_case_adds_nothing_newer_to_the_feed(client):
+    case = CaseStudyFactory(slug="public-name")
+    case.status = "draft"
+    case.save()
+    case.slug = "secret-new-name"
+    case.save()
+    case.delete()
+
+    entries = changes(client, "2000-01-01T00:00:00Z")
+
+    assert [(entry["slug"], entry["reason"]) for entry in entries] == [("public-name", "unpublished")]
+
+
+def test_a_republished_case_is_withdrawn_then_upserted_in_order(client):
+    case = CaseStudyFactory(slug="back-again")
+    case.status = "draft"
+    case.save()
+    case.status = "published"
+    case.save()
+
+    entries = changes(client, "2000-01-01T00:00:00Z")
+
+    assert [(entry["slug"], entry["action"]) for entry in entries] == [
+        ("back-again", "withdraw"),
+        ("back-again", "upsert"),
+    ]
+
+
+def test_cases_withdrawn_before_departures_were_recorded_get_a_record_from_the_migration():
+    case = CaseStudyFactory(slug="withdrawn-long-ago")
+    CaseStudy.objects.filter(pk=case.pk).update(status="archived", updated_at=at(0))  # no signal: as before
+    migration = importlib.import_module("cases.migrations.0012_withdrawal_records_for_withdrawn_cases")
+
+    migration.record_earlier_withdrawals(django_apps, None)
+    migration.record_earlier_withdrawals(django_apps, None)  # once per case, however often it runs
+
+    assert list(CaseWithdrawal.objects.values_list("case_id", "slug", "reason", "withdrawn_at")) == [
+        (case.pk, "withdrawn-long-ago", "archived", at(0))
+    ]
+
+
 def test_changes_feed_needs_since(client):
     response = client.get(f"{API}/cases/changes/")
     assert response.status_code == 400
@@ -269,6 +342,32 @@ def test_a_deletion_changes_the_etag(client):
     first = client.get(f"{API}/cases/")
     case.delete()
     assert client.get(f"{API}/cases/", headers={"if-none-match": first["ETag"]}).status_code == 200
+
+
+def test_editing_a_withdrawn_case_changes_neither_etag_nor_last_modified(client):
+    CaseStudyFactory(slug="still-public")
+    case = CaseStudyFactory(slug="withdrawn")
+    case.status = "draft"
+    case.save()
+    first = client.get(f"{API}/cases/")
+
+    case.slug, case.title = "secret-new-name", "Secret new title"
+    case.save()
+    second = client.get(f"{API}/cases/", headers={"if-none-match": first["ETag"]})
+
+    assert second.status_code == 304
+    assert second["Last-Modified"] == first["Last-Modified"]
+
+
+def test_editing_a_draft_changes_neither_etag_nor_last_modified(client):
+    CaseStudyFactory(slug="public")
+    draft = CaseStudyFactory(slug="draft", status="draft")
+    first = client.get(f"{API}/sdgs/")
+
+    draft.title = "Work in progress"
+    draft.save()
+
+    assert client.get(f"{API}/sdgs/", headers={"if-none-match": first["ETag"]}).status_code == 304
 
 
 def test_each_query_string_has_its_own_etag(client):
