@@ -20,6 +20,7 @@ case that already has one keeps it. Every created or updated case gets an "impor
 
 import copy
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -805,6 +806,9 @@ def import_case_records(
         if not isinstance(record, dict):
             row_problems.append("not an object")
             continue
+        if unstorable := unstorable_text_problems(record):
+            row_problems.extend(unstorable)
+            continue
         slug = record.get("slug")
         if isinstance(slug, str) and slug in seen_slugs:
             row_problems.append(f"slug '{slug}' also used by {numbered(seen_slugs[slug])}")
@@ -926,6 +930,36 @@ def _reject_if_any(report: ImportReport, problems: dict[int, list[str]]) -> None
     report.errors = sorted((row, "; ".join(reasons)) for row, reasons in problems.items() if reasons)
     if report.errors:
         raise ImportRejected(report)
+
+
+# What no text column can hold: NUL, which PostgreSQL refuses in text, and a lone UTF-16 surrogate
+# (JSON's "\ud800"), which no UTF-8 database or page can encode.
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_text_problems(record) -> list[str]:
+    """Where `record` (a JSON value) holds text no database column can store, as "title holds ..."; the
+    bad text itself is never repeated, since no page or terminal could show it either."""
+    problems = []
+    pending = [("", record)]
+    while pending:  # not recursive: a deeply nested value cannot exhaust the stack
+        where, value = pending.pop()
+        if isinstance(value, str):
+            if UNSTORABLE_TEXT.search(value):
+                problems.append(where or "a value")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and UNSTORABLE_TEXT.search(key):
+                    problems.append(f"a field name{' in ' + where if where else ''}")
+                    continue
+                pending.append((f"{where}.{key}" if where else str(key), item))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{n}]", item) for n, item in enumerate(value, start=1))
+    return [
+        f"{where} holds a character that cannot be stored (a NUL, or an unpaired UTF-16 surrogate such "
+        "as \\ud800): remove it"
+        for where in sorted(set(problems))
+    ]
 
 
 def close_match(name: str, choices) -> str:

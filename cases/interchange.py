@@ -24,7 +24,7 @@ from pathlib import PurePath
 from textwrap import indent
 
 from .exporting import FORMULA_TRIGGERS, _many_values
-from .importing import MANY_TO_MANY, RECORD_KEYS, REQUIRED_KEYS, close_match
+from .importing import MANY_TO_MANY, RECORD_KEYS, REQUIRED_KEYS, close_match, unstorable_text_problems
 from .models import CaseLink, Outcome, Resource, ResourceKind
 
 FORMATS = ("csv", "json")
@@ -91,13 +91,19 @@ def _read_json(text: str) -> ParsedFile:
         raise InterchangeError(
             f"Not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
         ) from None
+    except RecursionError:
+        raise InterchangeError("Not valid case records: the JSON is nested far too deeply.") from None
     if not isinstance(data, list):
         raise InterchangeError(
             f"The file must hold a JSON array of case objects ([{{...}}, ...]), not a {type(data).__name__}."
         )
     parsed = ParsedFile(records=data, row_numbers=list(range(1, len(data) + 1)), row_label="item")
     for position, item in enumerate(data):
-        if isinstance(item, dict) and (unknown := _unknown_keys(item)):
+        if unstorable := unstorable_text_problems(item):
+            # Checked first, and the record set aside: no later message may repeat the text.
+            parsed.records[position] = None
+            parsed.errors[position] = unstorable
+        elif isinstance(item, dict) and (unknown := _unknown_keys(item)):
             parsed.errors[position] = unknown
     return parsed
 
@@ -156,6 +162,9 @@ def _read_csv(text: str) -> ParsedFile:
             parsed.errors[position] = [f"has {len(cells)} cells where the header has {len(header)} columns"]
             continue
         record, errors = _csv_record(dict(zip(header, cells, strict=True)))
+        if unstorable := unstorable_text_problems(record):
+            # A NUL in the file is refused above; a JSON cell can still spell one, or a lone surrogate.
+            record, errors = None, unstorable
         parsed.records.append(record)
         if errors:
             parsed.errors[position] = errors
@@ -181,6 +190,8 @@ def _csv_record(cells: dict[str, str]) -> tuple[dict, list[str]]:
                 record[name] = json.loads(cell, parse_float=Decimal)
             except json.JSONDecodeError as error:
                 errors.append(f"{name}: not a JSON array ({error.msg} at character {error.pos + 1})")
+            except RecursionError:
+                errors.append(f"{name}: the JSON is nested far too deeply")
         elif name == "is_featured":
             word = cell.strip().lower()
             if word in TRUE_WORDS | FALSE_WORDS:

@@ -870,3 +870,57 @@ def test_preview_lists_unchanged_cases_too(curator_client):
     text = response.content.decode()
     assert "0 new, 0 updated, 1 unchanged" in text
     assert "1 case is already as the file says" in text
+
+
+# --- Text no database can store: a NUL or a lone surrogate (issue 12, item 10) ------------------------
+
+UNSTORABLE = pytest.mark.parametrize(
+    "bad", ["Qwx\ud800", "Qwx\x00", "\udfff"], ids=["surrogate", "nul", "low"]
+)
+
+
+@UNSTORABLE
+def test_admin_preview_refuses_unstorable_text_in_json(curator_client, bad):
+    records = [record("fine"), record("bad", title=bad)]
+
+    response = curator_client.post(IMPORT_URL, {"file": _named(json.dumps(records), "cases.json")})
+
+    assert response.status_code == 400
+    assert "item 2: title holds a character that cannot be stored" in response.content.decode()
+    assert not CaseStudy.objects.exists()
+
+
+@UNSTORABLE
+def test_admin_preview_refuses_unstorable_text_in_a_csv_json_cell(curator_client, bad):
+    text = csv_text([record(outcomes=[{"indicator": bad, "value": 1}])])
+
+    response = curator_client.post(IMPORT_URL, {"file": _named(text, "cases.csv")})
+
+    assert response.status_code == 400
+    assert "outcomes[1].indicator holds a character that cannot be stored" in response.content.decode()
+    assert not CaseStudy.objects.exists()
+
+
+def test_admin_preview_refuses_unstorable_text_in_a_field_name(curator_client):
+    response = curator_client.post(
+        IMPORT_URL, {"file": _named(json.dumps([{**record(), "ti\ud800tle": "x"}]), "cases.json")}
+    )
+
+    assert response.status_code == 400
+    assert "a field name holds a character that cannot be stored" in response.content.decode()
+
+
+def test_admin_preview_refuses_json_nested_too_deeply(curator_client):
+    response = curator_client.post(IMPORT_URL, {"file": _named("[" * 3000 + "]" * 3000, "cases.json")})
+
+    assert response.status_code == 400
+    assert "nested far too deeply" in response.content.decode()
+
+
+@UNSTORABLE
+def test_command_refuses_unstorable_text(tmp_path, bad):
+    message, errors = run_failing("import_cases", json_file(tmp_path, [record(summary=bad)]))
+
+    assert "1 bad row(s), nothing written" in message
+    assert "item 1: summary holds a character that cannot be stored" in errors
+    assert not CaseStudy.objects.exists()

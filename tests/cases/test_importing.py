@@ -471,3 +471,19 @@ def test_economy_editor_may_reimport_their_published_case_unchanged():
     report = import_case_records(exported, user=economy_editor("TH"))
 
     assert report.unchanged == 1
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"], ids=["nul", "surrogate"])
+def test_text_no_database_can_store_is_refused_before_anything_is_written(bad):
+    errors = rejected_errors(
+        [record("good"), record(resources=[{"title": f"A{bad}", "url": "https://a.example/"}])]
+    )
+
+    assert errors == [
+        (
+            2,
+            "resources[1].title holds a character that cannot be stored (a NUL, or an unpaired UTF-16 "
+            "surrogate such as \\ud800): remove it",
+        )
+    ]
+    assert not CaseStudy.objects.exists()
