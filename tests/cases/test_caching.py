@@ -1,10 +1,22 @@
-"""Whole pages for anonymous readers come from the cache until the catalogue changes; nobody else's do."""
+"""Whole pages for anonymous readers come from the cache until the catalogue changes; nobody else's do.
+
+The catalogue version lives in the database (cases.models.CatalogueState) and moves with every write, in
+the write's own transaction; each process reads it at most once per CATALOGUE_VERSION_TTL. Processes other
+than this one are in tests/cases/test_consistency.py (real servers); here, "another process's write" is the
+UPDATE of the version row it would commit, made without this process knowing.
+"""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
+from cases.caching import cached, catalogue_version
+from cases.importing import import_case_records
+from cases.models import SDG, CaseStudy, CatalogueState, ModerationQueue, Status
 from cases.workflow import case_transition
+from tests.cases.test_faults import UNREACHABLE_REDIS
+from tests.cases.test_importing import record
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +29,9 @@ def queries_for(client, url):
 
 
 @pytest.mark.parametrize("url", ["/", "/cases/", "/cases/?sector=health", "/economies/", "/themes/"])
-def test_a_page_read_again_is_served_from_the_cache_without_the_database(client, url):
+def test_a_page_read_again_is_served_from_the_cache_without_the_database(client, settings, url):
+    # Within the version's TTL not even the version is read; a long one keeps a slow machine from crossing it.
+    settings.CATALOGUE_VERSION_TTL = 60
     CaseStudyFactory(title="Cached once")
     first, first_queries = queries_for(client, url)
 
@@ -79,3 +93,138 @@ def test_a_not_found_page_is_not_cached(client):
     response = client.get("/cases/no-such-case/")
     assert response.status_code == 404
     assert "X-Page-Cache" not in response
+
+
+def stored_version() -> int:
+    return CatalogueState.objects.get().version
+
+
+def another_process_writes():
+    """What another process's write commits, as far as this one can tell: a newer version in the database."""
+    CatalogueState.objects.update(version=F("version") + 1)
+
+
+def test_a_write_by_another_process_is_seen_once_the_version_ttl_has_passed(client, settings):
+    settings.CATALOGUE_VERSION_TTL = 60
+    case = CaseStudyFactory(title="Read by many processes")
+    client.get(case.get_absolute_url())
+    another_process_writes()
+    assert client.get(case.get_absolute_url())["X-Page-Cache"] == "hit"  # within the TTL: the version known
+
+    settings.CATALOGUE_VERSION_TTL = 0  # the TTL has passed
+    response = client.get(case.get_absolute_url())
+
+    assert "X-Page-Cache" not in response
+
+
+def test_a_version_read_is_trusted_for_the_ttl_then_read_again(settings):
+    settings.CATALOGUE_VERSION_TTL = 60
+    first = catalogue_version()
+    with CaptureQueriesContext(connection) as queries:
+        assert catalogue_version() == first
+    assert queries.captured_queries == []
+    another_process_writes()
+    settings.CATALOGUE_VERSION_TTL = 0
+    with CaptureQueriesContext(connection) as queries:
+        assert catalogue_version() == first + 1
+    assert len(queries.captured_queries) == 1
+
+
+def in_a_transaction_that_fails(write):
+    """Run write() in a transaction that then fails (and rolls back); the RuntimeError carries its result."""
+    with transaction.atomic():
+        result = write()
+        raise RuntimeError(result)
+
+
+def test_the_version_moves_in_the_same_transaction_as_the_write(superuser):
+    case = CaseStudyFactory()
+    before = stored_version()
+    with transaction.atomic():
+        case_transition(case=case, name="archive", user=superuser)
+        assert stored_version() > before  # not after the commit: with it
+
+
+def test_a_write_rolled_back_leaves_the_version_as_it_was(superuser):
+    case = CaseStudyFactory()
+    before = stored_version()
+    with pytest.raises(RuntimeError):
+        in_a_transaction_that_fails(lambda: case_transition(case=case, name="archive", user=superuser))
+    assert stored_version() == before
+    assert CaseStudy.objects.get(pk=case.pk).status == Status.PUBLISHED
+
+
+def test_a_case_unpublished_while_redis_is_unreachable_still_changes_the_version(settings, superuser):
+    case = CaseStudyFactory()
+    before = stored_version()
+    settings.CACHES = UNREACHABLE_REDIS
+
+    case_transition(case=case, name="unpublish", user=superuser)
+
+    assert stored_version() > before
+
+
+def test_versions_are_never_reused_after_a_rollback(superuser):
+    case = CaseStudyFactory()
+    case.title = "Never committed"
+    with pytest.raises(RuntimeError) as failure:
+        in_a_transaction_that_fails(lambda: (case.save(), stored_version())[1])
+    rolled_back = failure.value.args[0]
+    case.title = "Committed"
+    case.save()
+    assert stored_version() != rolled_back
+
+
+def test_reads_inside_an_uncommitted_write_are_neither_served_from_nor_stored_in_the_cache():
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    assert cached("probe", "key", compute) == 1
+    with transaction.atomic():
+        CaseStudyFactory(title="Not committed yet")
+        assert cached("probe", "key", compute) == 2  # its own view, not the cached one
+        assert cached("probe", "key", compute) == 3  # and nothing stored for the others
+    assert cached("probe", "key", compute) == 4  # committed: a new version, computed once
+    assert cached("probe", "key", compute) == 4
+
+
+def test_a_moderation_queue_save_changes_the_version():
+    # The queue is a proxy of CaseStudy: its saves are sent by the proxy class.
+    submitted = ModerationQueue.objects.get(pk=CaseStudyFactory(status=Status.SUBMITTED).pk)
+    before = stored_version()
+    submitted.title = "Edited in the queue"
+    submitted.save()
+    assert stored_version() > before
+
+
+def test_renaming_an_sdg_changes_the_version():
+    before = stored_version()
+    goal = SDG.objects.get(number=3)
+    goal.name = "Health for all"
+    goal.save()
+    assert stored_version() > before
+
+
+def test_an_import_that_changes_only_outcomes_changes_the_version():
+    import_case_records([record()])
+    before = stored_version()
+    changed = record()
+    changed["outcomes"][0]["value"] = 13000
+
+    import_case_records([changed])
+
+    assert stored_version() > before
+
+
+def test_the_sitemap_drops_an_archived_case_at_once(client, superuser):
+    case = CaseStudyFactory(slug="soon-archived")
+    first = client.get("/sitemap.xml")
+    assert "/cases/soon-archived/" in first.text
+    assert "max-age" not in first.get("Cache-Control", "")  # no HTTP cache downstream keeps it an hour
+
+    case_transition(case=case, name="archive", user=superuser)
+
+    assert "/cases/soon-archived/" not in client.get("/sitemap.xml").text
