@@ -149,7 +149,13 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
             check_case_edit(user=request.user, case=case)
         return cases
 
+    # Off where the rows are private and not part of the case's snapshot (submitter contacts): a revision
+    # would show no change, and its message would carry the contact to whoever reads the history.
+    records_revisions = True
+
     def _record(self, request, cases, message):
+        if not self.records_revisions:
+            return
         for case in cases:
             record_revision(case=case, user=request.user, action=RevisionAction.CHANGED, message=message)
 
@@ -723,6 +729,8 @@ class CaseRevisionAdmin(ScopedByCaseEconomyMixin, ReadOnlyAdmin):
 @admin.register(SubmitterContact)
 class SubmitterContactAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
     """Private: who proposed a case. Never leaves admin."""
+
+    records_revisions = False
 
     list_display = ["reference", "name", "email", "organisation", "case", "created_at"]
     list_select_related = ["case"]
