@@ -72,14 +72,18 @@ def error_response(
     detail: str,
     template_name: str | None = None,
     headers: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
 ):
-    """An error as problem details or as our HTML page `template_name` (default: "<status>.html")."""
+    """An error as problem details or as our HTML page `template_name` (default: "<status>.html").
+
+    `errors` ({parameter: [messages]}) are the problem's `errors` member, or a list on the page.
+    """
     if wants_json(request):
         response = problem_response(
-            status_code=status_code, code=code, title=title, detail=detail, headers=headers
+            status_code=status_code, code=code, title=title, detail=detail, errors=errors, headers=headers
         )
     else:
-        context = {"status_code": status_code, "title": title, "detail": detail}
+        context = {"status_code": status_code, "title": title, "detail": detail, "errors": errors}
         response = render(request, template_name or f"{status_code}.html", context, status=status_code)
         for name, value in (headers or {}).items():
             response[name] = value

@@ -10,6 +10,7 @@ from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
 from .models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
+from .request_validation import WholeNumberField, parse_whole_number
 from .search import MAX_QUERY_LENGTH, needs_fuzzy_search
 
 SORT_ORDERINGS = {
@@ -51,15 +52,17 @@ class VocabularyFilter(filters.ModelMultipleChoiceFilter):
 
 
 class SDGNumberField(django_filters_fields.ModelMultipleChoiceField):
-    """Checks the values are SDG numbers before asking the database, so an out-of-range integer
-    (which PostgreSQL would refuse to compare) is a clear 400, not a server error."""
+    """Checks the values are SDG numbers, in ASCII digits, before asking the database, so an out-of-range
+    integer (which PostgreSQL would refuse to compare) or a "²" is a clear 400, not a server error."""
 
     def _check_values(self, value):
         for item in value:
-            if not (str(item).isdigit() and 1 <= int(item) <= 17):
+            try:
+                parse_whole_number(str(item), minimum=1, maximum=17)
+            except ValueError:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
-                )
+                ) from None
         return super()._check_values(value)
 
 
@@ -68,7 +71,7 @@ class SDGFilter(VocabularyFilter):
 
 
 class YearFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
 
 class CaseStudyFilterSet(FilterSet):

@@ -27,6 +27,7 @@ from .models import (
     Theme,
     refuse_control_characters,
 )
+from .request_validation import WholeNumberField
 
 # The narrative is stored as unbounded text; a submission still has a ceiling, roughly 1,000 words a section.
 NARRATIVE_MAX_LENGTH = 6000
@@ -105,7 +106,7 @@ class CaseSubmissionForm(forms.ModelForm):
         label=_("Themes"),
         help_text=_("Select all that apply."),
     )
-    year_launched = forms.IntegerField(
+    year_launched = WholeNumberField(
         label=_("Year launched"),
         required=False,
         help_text=_("For example, 2021."),

@@ -19,6 +19,7 @@ from .filters import SORT_CHOICES, CaseStudyFilterSet
 from .insights import economy_profile_charts
 from .models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Level, Sector, Stage, Theme
 from .related import related_cases
+from .request_validation import parse_whole_number
 from .search import add_snippets, did_you_mean
 from .workflow import can_edit_economy
 
@@ -36,6 +37,14 @@ class CachedCountPaginator(Paginator):
     @cached_property
     def count(self):
         return cached("library-count", self.cache_parts, lambda: self.object_list.count())
+
+
+def page_number(raw: str | None) -> int | None:
+    """The page asked for, or None (the first page) when `raw` is not a whole number in ASCII digits."""
+    try:
+        return parse_whole_number(raw or "")
+    except ValueError:
+        return None
 
 
 class PublishedCasesMixin:
@@ -85,8 +94,9 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
     def paginate_queryset(self, queryset, page_size):
         selection = self.filterset.cache_parts()
         paginator = CachedCountPaginator(queryset, page_size, cache_parts=selection)
-        # An out-of-range or malformed page shows the nearest real page rather than an error.
-        page = paginator.get_page(self.request.GET.get("page"))
+        # An out-of-range or malformed page shows the nearest real page rather than an error; a page
+        # number is read as every number is (ASCII digits only), anything else being the first page.
+        page = paginator.get_page(page_number(self.request.GET.get("page")))
         # The ids of a page of results are cached too: ranking many matches is the costly part of a search.
         ids = cached(
             "library-page",

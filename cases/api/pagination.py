@@ -23,32 +23,30 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from cases.caching import cached
+from cases.request_validation import parse_whole_number, whole_number_message
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 HARVEST_PAGE_SIZE = 100
 MAX_HARVEST_PAGE_SIZE = 500
+# Ids are 64-bit: a larger one in a cursor is not ours (and SQLite cannot even compare with it).
+LARGEST_ID = 2**63 - 1
 
 
 def whole_number_parameter(request, name: str, *, default: int, minimum: int = 1, maximum: int | None = None):
-    """The integer query parameter `name`, or `default` when absent; a 400 naming it when it is not one."""
+    """The integer query parameter `name`, or `default` when absent; a 400 naming it when it is not one
+    (in ASCII digits: cases/request_validation.py reads every number a request carries)."""
     if len(request.query_params.getlist(name)) > 1:
         raise exceptions.ValidationError({name: [_("Give this parameter once.")]})
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    message = (
-        _("Enter a whole number from %(min)s to %(max)s.") % {"min": minimum, "max": maximum}
-        if maximum is not None
-        else _("Enter a whole number, %(min)s or more.") % {"min": minimum}
-    )
     try:
-        value = int(raw.strip(), 10)
+        return parse_whole_number(raw, minimum=minimum, maximum=maximum)
     except ValueError:
-        raise exceptions.ValidationError({name: [message]}) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise exceptions.ValidationError({name: [message]})
-    return value
+        raise exceptions.ValidationError(
+            {name: [whole_number_message(minimum=minimum, maximum=maximum)]}
+        ) from None
 
 
 class SelectionPaginator(Paginator):
@@ -131,8 +129,8 @@ def decode_cursor(value: str, *, name: str = "cursor") -> tuple[datetime.datetim
         padded = value + "=" * (-len(value) % 4)
         moment, pk = base64.urlsafe_b64decode(padded.encode("ascii")).decode().split("|")
         moment = datetime.datetime.fromisoformat(moment)
-        pk = int(pk)
-        if moment.tzinfo is None or pk < 0:
+        pk = parse_whole_number(pk, maximum=LARGEST_ID)
+        if moment.tzinfo is None:
             raise ValueError
     except (ValueError, UnicodeError, binascii.Error):
         raise exceptions.ValidationError(

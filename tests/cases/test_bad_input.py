@@ -11,9 +11,13 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet
 from cases.api.keys import api_key_create
-from cases.models import SDG, Economy, InnovationFacet, Sector, Theme
+from cases.forms import HONEYPOT_FIELD, CaseSubmissionForm
+from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
+from cases.request_validation import MAX_REQUEST_TARGET
 from cases.services import case_submit
+from tests.cases.test_submission import valid_data
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,10 +281,22 @@ def test_odd_path_parameters_never_cause_a_server_error(client, contract_urls, p
 
 
 def test_unknown_addresses_are_404_with_our_page(client):
-    for path in ["/nowhere/", "/cases/a/b/c/", "/%ff/", "/cases/%00/", "/" + "a" * 5000 + "/"]:
+    for path in ["/nowhere/", "/cases/a/b/c/", "/cases/%25zz/", "/" + "a" * 4000 + "/"]:
         response = client.get(path)
         assert response.status_code == 404, path
         assert "Page not found" in response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/%ff/", "/cases/%00/", "/cases/%ED%A0%80/", "/cases/a%1Bb/", "/api/v1/%00/", "/%2500/"]
+)
+def test_an_address_with_control_characters_or_bytes_not_utf8_is_our_400(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 400
+    text = response.text
+    assert "control characters or bytes that are not UTF-8" in text
+    assert "\x00" not in text
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
@@ -385,3 +401,199 @@ def test_a_1mb_form_field_under_the_limit_is_a_form_error_not_a_crash(client):
     response = client.post("/submit/", {"title": "a" * MEGABYTE, "summary": "\x00"})
 
     assert response.status_code in {400, 413}
+
+
+# --- Digits int() reads differently, control characters and bytes that are not UTF-8, in every parameter ---
+
+# Superscript, circled, Arabic-Indic and fullwidth digits: str.isdigit() takes the first two and int() does
+# not; int() reads the others (and "3_0", "+3", " 3 ") as numbers. A number must be ASCII digits.
+ODD_DIGITS = ["²", "①", "٣", "\uff13", "3_0"]
+# Percent-encoded as a client sends them: NUL, other C0 controls, DEL, an encoded lone surrogate, an
+# overlong NUL, a byte that is never UTF-8.
+CONTROL_OR_NOT_UTF8 = ["%00", "a%00b", "%01", "%1B%5B31m", "%7F", "%ED%A0%80", "%C0%80", "%FF"]
+# Numeric parameters and where each is read: every one of them refuses the odd digits with a 400 naming it.
+NUMERIC_PARAMETERS = [
+    ("/cases/", "sdg"),
+    ("/cases/", "year_from"),
+    ("/cases/", "year_to"),
+    ("/stats/", "sdg"),
+    ("/stats/", "year_from"),
+    ("/api/v1/cases/", "sdg"),
+    ("/api/v1/cases/", "year_to"),
+    ("/api/v1/cases/", "page"),
+    ("/api/v1/cases/", "page_size"),
+    ("/api/v1/cases/harvest/", "page_size"),
+    ("/api/v1/cases/harvest/", "sdg"),
+    ("/api/v1/cases/facet-counts/", "sdg"),
+    ("/api/v1/stats/", "year_from"),
+    ("/api/v1/cases/export.csv", "sdg"),
+    ("/api/v1/cases/export.jsonl", "year_from"),
+]
+
+
+def _parameter_names():
+    """Every parameter an address reads: the FilterSets' own (a filter added there is walked the day it is
+    added), pagination's, and those a view reads itself (compare's `cases`, DRF's `format`)."""
+    declared = {*CaseStudyApiFilterSet.base_filters, *ChangesFilterSet.base_filters}
+    return sorted(declared | {"page", "page_size", "cursor", "cases", "format", "lang"})
+
+
+@pytest.fixture
+def walk_paths(contract_urls):
+    """Every address once (the router's ".json" twins read their parameters as their originals do)."""
+    return sorted({path for path, parameters in contract_urls.values() if "format" not in parameters})
+
+
+@pytest.mark.parametrize("digits", ODD_DIGITS)
+def test_digits_int_reads_differently_in_any_parameter_never_cause_a_server_error(client, walk_paths, digits):
+    responses = []
+    for path in walk_paths:
+        for name in _parameter_names():
+            response = client.get(path, {name: digits})
+            responses.append(_outcome("GET", f"{path}?{name}={digits}", response))
+    assert not _failures(responses), _failures(responses)
+
+
+@pytest.mark.parametrize("digits", ["²", "①", "٣", "\uff13", "+3", " 3", "3_0"])
+@pytest.mark.parametrize(("path", "name"), NUMERIC_PARAMETERS, ids=lambda value: str(value)[:30])
+def test_a_number_not_in_ascii_digits_is_refused_naming_the_parameter(
+    client, published_world, path, name, digits
+):
+    response = client.get(path, {name: digits})
+
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert list(response.json()["errors"]) == [name]
+    else:
+        assert "Some filters could not be used" in response.text
+        assert name in response.text
+
+
+def test_a_changes_page_size_not_in_ascii_digits_is_refused(client):
+    response = client.get("/api/v1/cases/changes/", {"since": "2020-01-01T00:00:00Z", "page_size": "٣"})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["page_size"]
+
+
+@pytest.mark.parametrize("moment", ["٢٠٢٠-01-01T00:00:00Z", "2020-01-0\uff11T00:00:00Z"])
+def test_a_moment_not_in_ascii_digits_is_refused(client, moment):
+    response = client.get("/api/v1/cases/", {"updated_since": moment})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["updated_since"]
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "\uff13", "+3", " 3"])
+def test_a_library_page_number_not_in_ascii_digits_shows_the_first_page(client, published_world, page):
+    response = client.get("/cases/", {"page": page})
+
+    assert response.status_code == 200
+    assert "/cases/flood-warnings/" in response.text
+
+
+@pytest.mark.parametrize("value", CONTROL_OR_NOT_UTF8)
+def test_control_characters_or_bytes_not_utf8_in_any_parameter_are_our_400(client, walk_paths, value):
+    for path in walk_paths:
+        for query in [f"{name}={value}" for name in _parameter_names()] + [f"x{value}y=1"]:
+            response = client.get(path, QUERY_STRING=query)
+            assert response.status_code == 400, _outcome("GET", f"{path}?{query}", response)
+            if path.startswith("/api/"):
+                assert response["Content-Type"] == "application/problem+json"
+                assert response.json()["type"] == "urn:observatory:problem:invalid-parameters"
+            else:
+                assert "Some filters could not be used" in response.text, f"{path}?{query}"
+
+
+def test_a_nul_in_the_compare_address_is_a_400_naming_the_parameter(client):
+    response = client.get("/compare/", QUERY_STRING="cases=%00")
+
+    assert response.status_code == 400
+    assert "<code>cases</code>: Null characters are not allowed." in response.text
+
+
+def test_the_api_refuses_a_nul_as_before_naming_the_parameter(client):
+    response = client.get("/api/v1/cases/", QUERY_STRING="economy=S%00")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"economy": ["Null characters are not allowed."]}
+    assert response.json()["detail"] == "economy: Null characters are not allowed."
+
+
+def test_a_json_client_of_a_page_gets_problem_details(client):
+    response = client.get("/compare/", QUERY_STRING="cases=%ED%A0%80", headers={"accept": "application/json"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(response.json()["errors"]) == ["cases"]
+
+
+def test_a_control_character_in_a_parameter_name_is_shown_escaped(client):
+    response = client.get("/cases/", QUERY_STRING="q%01=x", headers={"accept": "application/json"})
+
+    assert response.json()["errors"] == {"q\\x01": ["Control characters are not allowed."]}
+
+
+def test_tabs_and_line_ends_in_a_value_are_text_not_control_characters(client, published_world):
+    response = client.get("/cases/", QUERY_STRING="q=flood%09warnings%0D%0A")
+
+    assert response.status_code == 200
+
+
+def test_the_refusal_carries_every_security_header(client):
+    response = client.get("/compare/", QUERY_STRING="cases=%00")
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+# --- Over-long addresses: our own 414 -----------------------------------------------------------------
+
+
+def test_an_address_over_the_limit_is_our_414_with_every_header(client):
+    response = client.get("/cases/", QUERY_STRING="q=" + "a" * MAX_REQUEST_TARGET)
+
+    assert response.status_code == 414
+    assert "That address is too long" in response.text
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_an_address_at_the_limit_is_answered(client, published_world):
+    query = "q=flood&x=" + "a" * (MAX_REQUEST_TARGET - len("/cases/?q=flood&x="))
+
+    assert client.get("/cases/", QUERY_STRING=query).status_code == 200
+
+
+def test_an_api_address_over_the_limit_is_problem_details(client):
+    response = client.get("/api/v1/cases/", QUERY_STRING="q=" + "a" * MAX_REQUEST_TARGET)
+
+    assert response.status_code == 414
+    assert response.json()["type"] == "urn:observatory:problem:uri-too-long"
+
+
+# --- The submission form: a NUL or control character in any field is a form error -------------------
+
+SUBMISSION_FIELDS = list(CaseSubmissionForm.base_fields)
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b"], ids=["NUL", "ESC"])
+@pytest.mark.parametrize("field", SUBMISSION_FIELDS)
+def test_a_control_character_in_any_submission_field_is_refused_with_nothing_saved(client, field, character):
+    data = valid_data()
+    value = data.get(field) or "x"
+    data[field] = [item + character for item in value] if isinstance(value, list) else f"{value}{character}"
+
+    response = client.post("/submit/", data, REMOTE_ADDR=f"203.0.113.{SUBMISSION_FIELDS.index(field)}")
+
+    if field == "consent":  # a box ticked with any value at all: the value itself is never kept
+        assert response.status_code == 302
+        return
+    assert response.status_code == 400
+    assert not CaseStudy.objects.filter(title__startswith="Flood warnings").exists()
+    errors = response.context["form"].errors
+    assert field in errors or (field in {HONEYPOT_FIELD, "started"} and errors["__all__"])
