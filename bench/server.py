@@ -82,6 +82,8 @@ def gunicorn(database_url: str, redis_url: str, *, workers: int = 2, threads: in
     base = f"http://127.0.0.1:{port}"
     command = [
         str(VENV_BIN / "gunicorn"),
+        # The production configuration (request limits); the options below only choose port and workers.
+        "--config=python:observatory.settings.gunicorn",
         "observatory.wsgi",
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
