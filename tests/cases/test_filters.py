@@ -6,6 +6,7 @@ from django.http import QueryDict
 from cases.facets import facet_counts as counts_for_filterset
 from cases.filters import CaseStudyFilterSet
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
+from cases.request_validation import parse_whole_number
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,57 @@ def test_out_of_range_sdg_is_a_validation_error_not_a_database_error(value):
     filterset = CaseStudyFilterSet(QueryDict(f"sdg={value}"), queryset=CaseStudy.objects.published())
     assert not filterset.is_valid()
     assert "sdg" in filterset.errors
+
+
+# --- Numbers: ASCII digits only (cases/request_validation.py) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sdg=\u00b2",
+        "sdg=\u2460",
+        "sdg=\u0663",
+        "sdg=\uff13",
+        "sdg=+3",
+        "sdg=%203",
+        "year_from=\uff12020",
+        "year_from=\u0662\u0660\u0662\u0660",
+        "year_to=2_020",
+        "year_to=%2B2020",
+        "year_from=%202020",
+    ],
+)
+def test_numbers_not_in_ascii_digits_are_invalid_not_read_nor_a_crash(catalogue, query):
+    filterset = CaseStudyFilterSet(QueryDict(query), queryset=CaseStudy.objects.published())
+
+    assert not filterset.is_valid()
+    assert query.split("=")[0] in filterset.errors
+
+
+def test_numbers_in_ascii_digits_still_filter(catalogue):
+    assert slugs("sdg=3&year_from=1900&year_to=2100") == slugs("sdg=3")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0", 0), ("17", 17), ("007", 7), ("2025", 2025)])
+def test_parse_whole_number_reads_ascii_digits(text, expected):
+    assert parse_whole_number(text) == expected
+
+
+# Signs, spaces, separators and other scripts' digits (superscript, circled, Arabic-Indic, fullwidth).
+NOT_WHOLE_NUMBERS = ["", " 3", "3 ", "+3", "-3", "3_0", "1.0", "1e3", "3\n"]
+NOT_WHOLE_NUMBERS += ["\u00b2", "\u2460", "\u0663", "\uff13"]
+
+
+@pytest.mark.parametrize("text", [*NOT_WHOLE_NUMBERS, "9" * 31])
+def test_parse_whole_number_refuses_everything_else(text):
+    with pytest.raises(ValueError, match="Not a whole number"):
+        parse_whole_number(text)
+
+
+def test_parse_whole_number_applies_its_bounds():
+    assert parse_whole_number("17", minimum=1, maximum=17) == 17
+    with pytest.raises(ValueError, match="outside"):
+        parse_whole_number("18", minimum=1, maximum=17)
+    with pytest.raises(ValueError, match="outside"):
+        parse_whole_number("0", minimum=1)
