@@ -98,11 +98,16 @@ class Forwarder:
         """Connections forwarded since the last start."""
         return Path(self._log.name).read_text().count("\naccepted")
 
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def pause(self) -> None:
         self.process.send_signal(signal.SIGSTOP)
         self._wait_for_state(stopped=True)  # the signal is delivered asynchronously
 
     def resume(self) -> None:
+        if not self.is_running():
+            return
         self.process.send_signal(signal.SIGCONT)
         self._wait_for_state(stopped=False)
 
@@ -117,7 +122,7 @@ class Forwarder:
         raise RuntimeError(f"the forwarder did not {'stop' if stopped else 'continue'}")
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.is_running():
             self.process.kill()
             self.process.wait(timeout=10)
 

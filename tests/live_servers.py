@@ -132,6 +132,10 @@ def gunicorn_server(
         try:
             _wait_until_answering(base_url, process, log)
             yield base_url
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(f"--- gunicorn's output ---\n{log.read()[-8000:]}\n")  # shown with the failure
+            raise
         finally:
             _stop(process)
 

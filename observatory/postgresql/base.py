@@ -33,6 +33,7 @@ declared. Those cursors get the longer `bulk_timeout` for each round trip, and s
 """
 
 import contextlib
+import time
 import types
 
 import psycopg
@@ -40,6 +41,11 @@ from django.db import connection as default_connection
 from django.db.backends.postgresql import base as postgresql
 from django.db.backends.postgresql import schema as postgresql_schema
 from psycopg import errors
+
+try:
+    from psycopg_pool import PoolTimeout as _PoolTimeout
+except ImportError:  # the pool is optional (DATABASE_POOL)
+    _PoolTimeout = errors.ConnectionTimeout
 
 # OPTIONS of this backend that are not libpq parameters (removed before connecting).
 READ_TIMEOUT_OPTION = "read_timeout"
@@ -53,10 +59,32 @@ class DatabaseReadTimeout(psycopg.OperationalError):
     """The database did not answer one round trip in time; the connection was closed."""
 
 
+class DatabaseRecentlyUnreachable(psycopg.OperationalError):
+    """The database timed out a moment ago in this process: not asked again until the pause ends."""
+
+
+# {(host, port, database name): monotonic time until which it is not asked again}, for the whole process.
+# A request whose first query timed out must not wait again for its next one (a page cache that falls back
+# to the database, an error handler that looks something up): one timeout per request, not one per query.
+# Only timeouts count: a refused connection fails at once anyway, and must not delay the recovery.
+_unreachable_until: dict[tuple, float] = {}
+
+
+def database_target(settings_dict: dict) -> tuple:
+    return (settings_dict["HOST"], str(settings_dict["PORT"]), settings_dict["NAME"])
+
+
+def mark_unreachable(settings_dict: dict, seconds: float) -> None:
+    _unreachable_until[database_target(settings_dict)] = time.monotonic() + seconds
+
+
 class BoundedConnection(psycopg.Connection):
     """A psycopg connection whose every wait for the server ends after `read_timeout` seconds."""
 
-    read_timeout: float | None = None  # set on a subclass per database (DatabaseWrapper.__init__)
+    # Set on a subclass per database (DatabaseWrapper.__init__).
+    read_timeout: float | None = None
+    settings_dict: dict = {}  # the database's settings (read when marking it unreachable)
+    unreachable_pause: float = 0
 
     def wait(self, gen, interval=psycopg.connection._WAIT_INTERVAL, timeout=None):
         if timeout is not None or not self.read_timeout:
@@ -66,6 +94,7 @@ class BoundedConnection(psycopg.Connection):
         except errors._WaitTimeout:
             # Half-way through the protocol: nothing more can be said on this connection.
             self.pgconn.finish()
+            mark_unreachable(self.settings_dict, self.unreachable_pause)
             raise DatabaseReadTimeout(
                 f"no answer from the database within {self.read_timeout:g} s; connection closed"
             ) from None
@@ -144,8 +173,16 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         options = self.settings_dict["OPTIONS"]
         self.read_timeout = options.get(READ_TIMEOUT_OPTION)
         self.bulk_timeout = options.get(BULK_TIMEOUT_OPTION)
+        # As long as a connection attempt may wait: asking again sooner would only wait again.
+        self.unreachable_pause = float(options.get("connect_timeout") or 0)
         self.connection_class = type(
-            "BoundedConnection", (BoundedConnection,), {"read_timeout": self.read_timeout}
+            "BoundedConnection",
+            (BoundedConnection,),
+            {
+                "read_timeout": self.read_timeout,
+                "settings_dict": self.settings_dict,
+                "unreachable_pause": self.unreachable_pause,
+            },
         )
         self.Database = _Psycopg(self.connection_class)
         pool = options.get("pool")
@@ -163,6 +200,17 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
         params.pop(BULK_TIMEOUT_OPTION, None)
         return params
 
+    def get_new_connection(self, conn_params):
+        if time.monotonic() < _unreachable_until.get(database_target(self.settings_dict), 0):
+            raise DatabaseRecentlyUnreachable(
+                f"the database did not answer a moment ago; not asked again for {self.unreachable_pause:g} s"
+            )
+        try:
+            return super().get_new_connection(conn_params)
+        except (errors.ConnectionTimeout, _PoolTimeout):
+            mark_unreachable(self.settings_dict, self.unreachable_pause)
+            raise
+
     def create_cursor(self, name=None):
         cursor = super().create_cursor(name)
         if name and isinstance(cursor, postgresql.ServerSideCursor):
@@ -176,6 +224,16 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
             return False
         with self.connection.bounded(HEALTH_CHECK_TIMEOUT):
             return super().is_usable()
+
+    @contextlib.contextmanager
+    def _nodb_cursor(self):
+        """The connection to the `postgres` database Django opens to create or drop a database (the
+        test database): those statements take as long as they take, like a migration's."""
+        with super()._nodb_cursor() as cursor, cursor.connection.bounded(self.bulk_timeout):
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false)", [f"{self.bulk_timeout or 0}s"]
+            )
+            yield cursor
 
     @staticmethod
     def _check_pooled_connection(connection):
