@@ -27,6 +27,7 @@ from .models import (
     CaseLink,
     CaseRevision,
     CaseStudy,
+    CatalogueState,
     Economy,
     EditorProfile,
     FormerSlug,
@@ -746,6 +747,14 @@ class CaseWithdrawalAdmin(ReadOnlyAdmin):
     list_display = ["slug", "case_id", "reason", "withdrawn_at"]
     list_filter = ["reason"]
     search_fields = ["slug"]
+
+
+@admin.register(CatalogueState)
+class CatalogueStateAdmin(ReadOnlyAdmin):
+    """The catalogue version every cached read is keyed by, and when the catalogue last changed
+    (docs/caching.md)."""
+
+    list_display = ["version", "changed_at"]
 
 
 # --- Partner API keys -----------------------------------------------------------------------------

@@ -157,8 +157,13 @@ def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS):
 
 # --- Whole pages for anonymous readers ------------------------------------------------------------
 
-# Addresses whose answers depend on who asks, change state, or are cached by their own rules.
-PAGE_CACHE_EXCLUDED = ("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/")
+# Addresses whose answers depend on who asks, change state, or are cached by their own rules; and fixed
+# text that never shows the catalogue (its own Cache-Control), for which not even the catalogue version is
+# read: it answers without the database.
+PAGE_CACHE_EXCLUDED = (
+    *("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/"),
+    *("/privacy/", "/accessibility/", "/robots.txt", "/.well-known/"),
+)
 
 
 class CataloguePageCacheMiddleware:
