@@ -12,6 +12,8 @@
   anyone may use, required where a view asks for a scope (`HasScope`).
 """
 
+import re
+
 import django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -88,8 +90,14 @@ class FilterSetExtension(DjangoFilterExtension):
         return parameters
 
 
-# Free text may hold anything but NUL characters (a 400): stated so that generated clients know.
-NO_NUL_PATTERN = "^[^\\u0000]*$"
+# Free text may hold tabs and line ends, but no other control character (a 400 on every address:
+# cases/request_validation.py; the case text itself: cases.models.CONTROL_CHARACTERS). Stated as a pattern
+# so that generated clients know; FORBIDDEN_IN_TEXT is the same class for the server's own checks.
+_CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f"
+TEXT_PATTERN = f"^[^{_CONTROL}]*$"
+# The same, with at least one character that is not a space (a required field: blank is missing).
+NOT_BLANK_TEXT_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
+FORBIDDEN_IN_TEXT = re.compile(f"[{_CONTROL}]")
 
 
 def vocabulary_values(declared) -> list:
@@ -111,7 +119,7 @@ def refine_parameter_schema(schema: dict, declared) -> None:
     if extra.get("max_length"):
         schema["maxLength"] = extra["max_length"]
     if isinstance(declared, django_filters.CharFilter):
-        schema["pattern"] = NO_NUL_PATTERN
+        schema["pattern"] = TEXT_PATTERN
     if extra.get("min_value") is not None:
         schema["minimum"] = extra["min_value"]
     if extra.get("max_value") is not None:
@@ -139,7 +147,9 @@ PROBLEM_SCHEMA = {
 }
 
 ERROR_DESCRIPTIONS = {
-    "400": "A parameter has a value that is not allowed; `errors` names each one with a message.",
+    "400": "A parameter has a value that is not allowed (`errors` names each one with a message), or the "
+    "address holds control characters or bytes that are not UTF-8 text.",
+    "414": "The address (path and query string) is too long.",
     "401": "The Api-Key in the Authorization header is unknown, revoked or expired (or was needed).",
     "403": "The key is valid but lacks the scope this operation needs.",
     "404": "Nothing here: no such case or term (or a page past the last one).",
@@ -182,10 +192,15 @@ def add_standard_responses(result, generator, request, public):
                         "sent is current."
                     },
                 )
-            if not reads or any(
-                parameter.get("in") == "query" for parameter in operation.get("parameters", [])
-            ):
-                responses.setdefault("400", _problem(ERROR_DESCRIPTIONS["400"]))
+            # Any address may be refused before a view sees it (cases/request_validation.py): a 400 for
+            # control characters or bytes that are not UTF-8 in the path or a parameter, a 414 if too long.
+            responses.setdefault("400", _problem(ERROR_DESCRIPTIONS["400"]))
+            responses.setdefault("414", _problem(ERROR_DESCRIPTIONS["414"]))
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            reference = body.get("schema", {}).get("$ref", "")
+            if reference.startswith("#/components/schemas/"):
+                # Unknown properties are refused with a 400 naming them.
+                result["components"]["schemas"][reference.rsplit("/", 1)[1]]["additionalProperties"] = False
             if operation.get("security"):
                 responses.setdefault(
                     "401",

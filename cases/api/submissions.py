@@ -11,17 +11,23 @@ by slug. The request serializer below exists to document the body in the OpenAPI
 from the form's fields, so the two cannot drift apart.
 """
 
+import re
+from dataclasses import dataclass
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
-from cases.forms import HONEYPOT_FIELD, CaseSubmissionForm
-from cases.models import Economy, Sector, Theme
+from cases.forms import HONEYPOT_FIELD, NARRATIVE_MAX_LENGTH, CaseSubmissionForm
+from cases.models import NARRATIVE_FIELDS, Economy, Sector, Theme
 from cases.services import case_submit
 
 from .permissions import HasScope
+from .schema import FORBIDDEN_IN_TEXT, NOT_BLANK_TEXT_PATTERN, TEXT_PATTERN
 
 # The form's controls that belong to the browser only.
 BROWSER_ONLY_FIELDS = {HONEYPOT_FIELD, "started"}
@@ -73,37 +79,119 @@ class ApiCaseSubmissionForm(CaseSubmissionForm):
         return forms.ModelForm.clean(self)
 
 
-def form_data_from_json(body) -> dict:
-    """The JSON object `body` as form data (strings, and lists of strings for multiple choices).
+# What the document promises about each value, and the server holds to, to the letter: a body the document
+# allows is accepted (unless a rule no schema can state refuses it: an unknown code, say), and a body it
+# does not allow is refused. Text may hold tabs and line ends but no other control character; required
+# text needs a character that is not a space.
+WEBSITE_PATTERN = (
+    r"^(https?://[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}(?:/[!-~]*)?)?$"
+)
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}$"
+)
+PATTERN_MESSAGES = {
+    "website": gettext_lazy(
+        "Enter a web address starting with https:// or http://, like https://www.example.org"
+    ),
+    "submitter_email": gettext_lazy("Enter an e-mail address in the correct format, like name@example.org"),
+}
 
-    Raises ValidationError naming each field whose value is not a string, number, boolean, list of those
-    or null, and each field the form does not know.
-    """
+
+@dataclass(frozen=True)
+class BodyValue:
+    """One property of the body: its JSON type and the constraints the document states."""
+
+    name: str
+    kind: str  # "text", "list", "integer" or "boolean"
+    required: bool
+    nullable: bool = False
+    max_length: int | None = None
+    pattern: str | None = None
+
+    def type_problem(self, value) -> str | None:
+        """Why `value` is not of the JSON type the document allows (None when it is)."""
+        if value is None:
+            return None if self.nullable else _("This field may not be null.")
+        if self.kind == "list":
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                return _("Give a list of slugs (strings).")
+            return None
+        if self.kind == "boolean":
+            return None if isinstance(value, bool) else _("Give true or false.")
+        if self.kind == "integer":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return None if ok else _("Give a whole number.")
+        if not isinstance(value, str):
+            return _("Give a single value (a string), not a number, list or object.")
+        return None
+
+    def text_problem(self, value: str) -> str | None:
+        """Why the text `value` is too long or not of the documented form (None when it is fine)."""
+        if self.max_length is not None and len(value) > self.max_length:
+            return _("Ensure this value has at most %(max)s characters.") % {"max": self.max_length}
+        # Python's reading of the pattern, as the document's generated clients (schemathesis) read it.
+        if self.pattern and not re.search(self.pattern, value):
+            if self.name in PATTERN_MESSAGES:
+                return str(PATTERN_MESSAGES[self.name])
+            if FORBIDDEN_IN_TEXT.search(value):
+                return _("Remove the invisible control characters from this text.")
+            return _("This field may not be blank.")
+        return None
+
+
+def body_values() -> dict[str, BodyValue]:
+    """The body's properties, from the form's fields."""
+    values = {}
+    for name, field in ApiCaseSubmissionForm().fields.items():  # as set up for use (overview required...)
+        if name in BROWSER_ONLY_FIELDS:
+            continue
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            values[name] = BodyValue(name, "list", field.required)
+        elif isinstance(field, forms.BooleanField):
+            values[name] = BodyValue(name, "boolean", field.required)
+        elif isinstance(field, forms.IntegerField):
+            values[name] = BodyValue(name, "integer", field.required, nullable=not field.required)
+        else:
+            if name == "website":
+                pattern = WEBSITE_PATTERN
+            elif name == "submitter_email":
+                pattern = EMAIL_PATTERN
+            else:
+                pattern = NOT_BLANK_TEXT_PATTERN if field.required else TEXT_PATTERN
+            max_length = getattr(field, "max_length", None)
+            if name in NARRATIVE_FIELDS:
+                max_length = NARRATIVE_MAX_LENGTH
+            values[name] = BodyValue(name, "text", field.required, max_length=max_length, pattern=pattern)
+    return values
+
+
+def form_data_from_json(body) -> tuple[dict, dict[str, list[str]], dict[str, list[str]]]:
+    """The JSON object `body` as form data (strings, and lists of strings for multiple choices), with
+    two kinds of errors: `refused`, values of the wrong JSON type (left out of the data) and fields the form
+    does not know; and `outside`, text the document does not allow (too long counted as sent, or not of
+    its form) that the form gets to see too, since its own message, when it has one, says it better."""
     if not isinstance(body, dict):
         raise exceptions.ValidationError({"non_field_errors": [_("Send the case as a JSON object.")]})
-    known = set(ApiCaseSubmissionForm.base_fields) - BROWSER_ONLY_FIELDS
-    errors, data = {}, {}
-    multiple = {"sectors", "themes"}
+    known = body_values()
+    refused, outside, data = {}, {}, {}
     for name, value in body.items():
         if name not in known:
-            errors[name] = [_("Unknown field.")]
+            refused[name] = [_("Unknown field.")]
+        elif problem := known[name].type_problem(value):
+            refused[name] = [problem]
         elif value is None:
             continue
-        elif name in multiple:
-            values = value if isinstance(value, list) else [value]
-            if not all(isinstance(item, str) for item in values):
-                errors[name] = [_("Give a list of slugs (strings).")]
-            else:
-                data[name] = values
         elif isinstance(value, bool):
             data[name] = "true" if value else "false"
-        elif isinstance(value, str | int | float):
+        elif isinstance(value, int):
             data[name] = str(value)
         else:
-            errors[name] = [_("Give a single value (a string, number or boolean), not a list or object.")]
-    if errors:
-        raise exceptions.ValidationError(errors)
-    return data
+            if isinstance(value, str) and (problem := known[name].text_problem(value)):
+                outside[name] = [problem]
+            data[name] = value
+    return data, refused, outside
 
 
 class _FormDataDict(dict):
@@ -114,41 +202,56 @@ class _FormDataDict(dict):
         return value if isinstance(value, list) else ([] if value is None else [value])
 
 
-def _serializer_field(form_field: forms.Field) -> serializers.Field:
-    """The OpenAPI-documenting twin of one of the form's fields."""
+def _codes(form_field) -> list[str]:
+    return list(
+        form_field.queryset.order_by(form_field.to_field_name).values_list(
+            form_field.to_field_name, flat=True
+        )
+    )
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConsentField(serializers.BooleanField):
+    """A box that must be ticked: documented as `true`, the one value the form accepts."""
+
+
+def _limit(form_field, validator_class):
+    return next((v.limit_value for v in form_field.validators if isinstance(v, validator_class)), None)
+
+
+def _serializer_field(form_field: forms.Field, value: BodyValue) -> serializers.Field:
+    """The OpenAPI-documenting twin of one of the form's fields, with the constraints of `value`."""
     options = {"required": form_field.required, "help_text": str(form_field.help_text or form_field.label)}
     if isinstance(form_field, forms.ModelMultipleChoiceField):
-        codes = list(
-            form_field.queryset.order_by(form_field.to_field_name).values_list(
-                form_field.to_field_name, flat=True
-            )
-        )
         return serializers.ListField(
-            child=serializers.ChoiceField(choices=codes), allow_empty=not form_field.required, **options
+            child=serializers.ChoiceField(choices=_codes(form_field)),
+            allow_empty=not form_field.required,
+            min_length=1 if form_field.required else None,  # documented as minItems
+            **options,
         )
     if isinstance(form_field, forms.ModelChoiceField):
-        codes = list(
-            form_field.queryset.order_by(form_field.to_field_name).values_list(
-                form_field.to_field_name, flat=True
-            )
-        )
-        return serializers.ChoiceField(choices=codes, **options)
+        return serializers.ChoiceField(choices=_codes(form_field), **options)
     if isinstance(form_field, forms.ChoiceField):
         return serializers.ChoiceField(
             choices=[value for value, _label in form_field.choices if value], **options
         )
     if isinstance(form_field, forms.BooleanField):
-        return serializers.BooleanField(**options)
+        return ConsentField(**options) if form_field.required else serializers.BooleanField(**options)
     if isinstance(form_field, forms.IntegerField):
+        # The form bounds the year with validators (the latest year moves with the calendar).
         return serializers.IntegerField(
-            min_value=form_field.min_value, max_value=form_field.max_value, allow_null=True, **options
+            min_value=_limit(form_field, MinValueValidator),
+            max_value=_limit(form_field, MaxValueValidator),
+            allow_null=True,
+            **options,
         )
-    if isinstance(form_field, forms.EmailField):
-        return serializers.EmailField(max_length=form_field.max_length, **options)
-    if isinstance(form_field, forms.URLField):
-        return serializers.URLField(max_length=form_field.max_length, allow_blank=True, **options)
+    # URLs and e-mail addresses too: their pattern says exactly what is accepted, with no `format` beside
+    # it that a validator elsewhere could read more loosely.
     return serializers.CharField(
-        max_length=form_field.max_length, allow_blank=not form_field.required, **options
+        max_length=value.max_length,
+        allow_blank=False,  # the pattern says whether it may be empty (drf-spectacular's oneOf would not)
+        validators=[RegexValidator(value.pattern)],
+        **options,
     )
 
 
@@ -157,7 +260,8 @@ class SubmissionRequestSerializer(serializers.Serializer):
 
     def get_fields(self):
         form = ApiCaseSubmissionForm()
-        return {name: _serializer_field(field) for name, field in form.fields.items()}
+        values = body_values()
+        return {name: _serializer_field(field, values[name]) for name, field in form.fields.items()}
 
 
 class SubmissionReceiptSerializer(serializers.Serializer):
@@ -193,14 +297,15 @@ class SubmissionView(generics.GenericAPIView):
         },
     )
     def post(self, request):
-        form = ApiCaseSubmissionForm(_FormDataDict(form_data_from_json(request.data)))
-        if not form.is_valid():
-            raise exceptions.ValidationError(
-                {
-                    name: [error["message"] for error in errors]
-                    for name, errors in form.errors.get_json_data().items()
-                }
-            )
+        data, refused, outside = form_data_from_json(request.data)
+        form = ApiCaseSubmissionForm(_FormDataDict(data))
+        if refused or outside or not form.is_valid():
+            # Every field in error at once: the form's findings, and for a value it never saw, why not.
+            form_errors = {
+                name: [error["message"] for error in field_errors]
+                for name, field_errors in form.errors.get_json_data().items()
+            }
+            raise exceptions.ValidationError({**outside, **form_errors, **refused})
         submitter = case_submit(
             data=form.case_data(),
             contact=form.contact_data(),

@@ -36,9 +36,10 @@ from cases.search import Unaccent, search_words, uses_full_text_search
 
 from . import serializers as api
 from .conditional import ConditionalMixin
+from .cursors import CursorPagination, next_link
 from .filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
-from .pagination import KeysetPagination, after_position, next_link
-from .schema import NO_NUL_PATTERN
+from .pagination import after_position
+from .schema import TEXT_PATTERN
 
 PUBLISHED_CASES = Q(cases__status=Status.PUBLISHED)
 SUGGESTIONS_PER_GROUP = 8
@@ -104,7 +105,7 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         "library's parameters and `updated_since`; `sort` and `ordering` are ignored.",
         responses=api.CaseDetailSerializer(many=True),
     )
-    @action(detail=False, pagination_class=KeysetPagination)
+    @action(detail=False, pagination_class=CursorPagination)
     def harvest(self, request, format=None):  # the router's format suffix (harvest.json) passes `format`
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -133,7 +134,7 @@ def change_of_withdrawal(withdrawal) -> Change:
 class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
     serializer_class = api.ChangeSerializer
     filterset_class = ChangesFilterSet
-    pagination_class = KeysetPagination
+    pagination_class = CursorPagination
     queryset = CaseStudy.objects.none()  # for the schema; rows come from get()
 
     @extend_schema(
@@ -332,7 +333,7 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
         parameters=[
             OpenApiParameter(
                 "q",
-                {"type": "string", "maxLength": MAX_SUGGEST_LENGTH, "pattern": NO_NUL_PATTERN},
+                {"type": "string", "maxLength": MAX_SUGGEST_LENGTH, "pattern": TEXT_PATTERN},
                 required=True,
                 description=f"What has been typed, at most {MAX_SUGGEST_LENGTH} "
                 "characters. Blank gives no suggestions.",

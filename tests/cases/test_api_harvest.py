@@ -6,12 +6,16 @@ import datetime
 import importlib
 import io
 import json
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 
 from cases import exporting
+from cases.api.cursors import CURSOR_PATTERN
+from cases.api.pagination import encode_cursor as encode_earlier_cursor
 from cases.models import CaseStudy, CaseWithdrawal, Economy
 from tests.factories import CaseStudyFactory, OutcomeFactory
 
@@ -261,6 +265,52 @@ def test_cases_withdrawn_before_departures_were_recorded_get_a_record_from_the_m
     assert list(CaseWithdrawal.objects.values_list("case_id", "slug", "reason", "withdrawn_at")) == [
         (case.pk, "withdrawn-long-ago", "archived", at(0))
     ]
+
+
+def test_next_links_carry_cursors_of_the_documented_form(client):
+    for n in range(3):
+        CaseStudyFactory(slug=f"case-{n}")
+
+    for path in ("cases/harvest/", "cases/changes/?since=2000-01-01T00:00:00Z&"):
+        separator = "" if path.endswith("&") else "?"
+        link = client.get(f"{API}/{path}{separator}page_size=1").json()["next"]
+        cursor = parse_qs(urlsplit(link).query)["cursor"][0]
+        assert re.fullmatch(CURSOR_PATTERN, cursor), cursor
+
+
+def test_any_cursor_of_the_documented_form_is_a_position(client):
+    cases = [CaseStudyFactory(slug=f"case-{n}") for n in range(3)]
+    for n, case in enumerate(cases):
+        set_updated(case, at(n))
+
+    def slugs(cursor):
+        response = client.get(f"{API}/cases/harvest/?cursor={cursor}")
+        assert response.status_code == 200, response.content
+        return [record["slug"] for record in response.json()["results"]]
+
+    assert slugs("0-0") == ["case-0", "case-1", "case-2"]
+    assert slugs(f"{int(at(1).timestamp() * 1_000_000)}-{cases[1].pk}") == ["case-2"]
+    assert slugs("99999999999999999-999999999999999999") == []
+    assert slugs("") == ["case-0", "case-1", "case-2"]
+
+
+def test_a_cursor_of_the_earlier_form_still_works(client):
+    cases = [CaseStudyFactory(slug=f"case-{n}") for n in range(2)]
+    for n, case in enumerate(cases):
+        set_updated(case, at(n))
+
+    earlier = encode_earlier_cursor(at(0), cases[0].pk)
+    response = client.get(f"{API}/cases/harvest/?cursor={earlier}")
+
+    assert [record["slug"] for record in response.json()["results"]] == ["case-1"]
+
+
+@pytest.mark.parametrize("cursor", ["12-", "-12", "1.5-3", "123456789012345678-1", "x" * 7, "١٢-٣"])
+def test_a_cursor_of_another_form_is_a_400(client, cursor):
+    response = client.get(f"{API}/cases/harvest/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()["errors"]
 
 
 def test_changes_feed_needs_since(client):

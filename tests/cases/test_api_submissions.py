@@ -198,6 +198,36 @@ def test_nan_is_not_a_json_number(post):
     assert "NaN" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"title": "a" * 200 + " "}, "title"),  # too long as sent, though not once trimmed
+        ({"consent": "yes"}, "consent"),
+        ({"year_launched": "2021"}, "year_launched"),
+        ({"year_launched": True}, "year_launched"),
+        ({"title": 5}, "title"),
+        ({"themes": None}, "themes"),
+        ({"website": "ftp://example.org/case"}, "website"),
+        ({"website": "example.org"}, "website"),
+        ({"submitter_email": " ana@example.org"}, "submitter_email"),
+    ],
+    ids=str,
+)
+def test_a_value_the_document_does_not_allow_is_refused_though_the_form_might_take_it(post, overrides, field):
+    response = post(body(**overrides))
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert not CaseStudy.objects.exists()
+
+
+def test_a_title_of_spaces_is_refused_with_the_forms_message(post):
+    response = post(body(title="   "))
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["title"] == ["Enter the name of the innovation"]
+
+
 def test_without_a_key_the_answer_is_401(post):
     response = post(body(), key=None)
 
