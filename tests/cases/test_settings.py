@@ -71,7 +71,7 @@ def test_postgres_url_gets_a_connect_timeout(connect_timeout, monkeypatch):
 
     config = base.database_from_url(POSTGRES_URL)
 
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "observatory.postgresql"  # Django's backend, every round trip bounded
     assert config["OPTIONS"]["connect_timeout"] == connect_timeout
 
 
@@ -104,10 +104,35 @@ def test_database_pool_size_comes_from_the_environment(connect_timeout, monkeypa
 
 def test_postgres_connections_run_without_jit(connect_timeout, monkeypatch):
     monkeypatch.delenv("DATABASE_PLANNER_OPTIONS", raising=False)
-    assert base.database_from_url(POSTGRES_URL)["OPTIONS"]["options"] == "-c jit=off"
+    assert base.database_from_url(POSTGRES_URL)["OPTIONS"]["options"].startswith("-c jit=off ")
     monkeypatch.setenv("DATABASE_PLANNER_OPTIONS", "-c jit=on")
     url_options = base.database_from_url(POSTGRES_URL + "?options=-c%20work_mem%3D8MB")["OPTIONS"]["options"]
-    assert url_options == "-c work_mem=8MB -c jit=on"  # the URL's own options are kept
+    assert url_options.startswith("-c work_mem=8MB -c jit=on ")  # the URL's own options are kept
+
+
+def test_postgres_connections_carry_statement_lock_and_idle_timeouts(connect_timeout, monkeypatch):
+    monkeypatch.setattr(base, "DATABASE_STATEMENT_TIMEOUT", 3)
+    monkeypatch.setattr(base, "DATABASE_READ_TIMEOUT", 4)
+    options = base.database_from_url(POSTGRES_URL)["OPTIONS"]
+    assert "-c statement_timeout=3000 -c lock_timeout=3000" in options["options"]
+    assert "-c idle_in_transaction_session_timeout=60000" in options["options"]
+    assert options["read_timeout"] == 4  # the client's bound on each round trip (observatory/postgresql)
+    assert options["tcp_user_timeout"] == 4000
+    assert options["keepalives"] == 1
+
+
+def test_redis_cache_goes_through_the_circuit_breaker(monkeypatch):
+    import importlib
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/9")
+    monkeypatch.setenv("CACHE_CIRCUIT_BREAKER_SECONDS", "20")
+    try:
+        cache = importlib.reload(base).CACHES["default"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+    assert cache["BACKEND"] == "observatory.cache.CircuitBreakerRedisCache"
+    assert cache["OPTIONS"]["circuit_breaker_seconds"] == 20
 
 
 @pytest.mark.django_db
