@@ -37,7 +37,7 @@ import time
 import types
 
 import psycopg
-from django.db import connection as default_connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.postgresql import base as postgresql
 from django.db.backends.postgresql import schema as postgresql_schema
 from psycopg import errors
@@ -244,10 +244,14 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
 
 
 @contextlib.contextmanager
-def long_running(seconds: float | None = None, *, using=default_connection):
+def long_running(seconds: float | None = None, *, using=DEFAULT_DB_ALIAS):
     """Allow each statement inside the block `seconds` (default: the database's bulk timeout), on the
     server (statement_timeout) and in the client's bound: for bulk work outside requests (migrations,
-    imports, generation). Nothing changes on another database."""
+    imports, generation). `using` is a database alias or connection. Nothing changes on another
+    database engine."""
+    if isinstance(using, str):
+        # The alias, not `django.db.connection`: that is a proxy, never an instance of this wrapper.
+        using = connections[using]
     if not isinstance(using, DatabaseWrapper):
         yield
         return

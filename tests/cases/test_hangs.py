@@ -10,6 +10,7 @@ defaults and the times measured with them are in docs/security.md ("Faults").
 """
 
 import concurrent.futures
+import io
 import logging
 import statistics
 import time
@@ -252,6 +253,33 @@ def test_streamed_reads_and_long_running_work_get_the_bulk_timeout(transactional
             assert len(cursor.fetchmany(10)) == 2
     finally:
         database.close()
+
+
+@requires_postgresql
+def test_bulk_management_commands_run_under_the_bulk_timeout(transactional_db):
+    """long_running() without arguments works on the default database (not on the `connection` proxy,
+    which is no DatabaseWrapper), and a bulk command's statements run under the bulk timeout."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from observatory.postgresql.base import long_running
+
+    bulk_seconds = connection.settings_dict["OPTIONS"]["bulk_timeout"]
+    with long_running(), connection.cursor() as cursor:
+        cursor.execute("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")  # in ms
+        (inside,) = cursor.fetchone()
+    assert int(inside) == bulk_seconds * 1000
+
+    client_bounds = []
+
+    def record_bound(execute, sql, params, many, context):
+        client_bounds.append(connection.connection.read_timeout)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record_bound):
+        call_command("export_cases", "-", stdout=io.StringIO())
+    assert client_bounds
+    assert set(client_bounds) == {bulk_seconds}
 
 
 # --- The circuit breaker, in this process (any database) ---------------------------------------------

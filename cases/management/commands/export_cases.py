@@ -9,6 +9,7 @@ from django.http import QueryDict
 from cases.filters import CaseStudyFilterSet
 from cases.interchange import FORMATS, InterchangeError, format_for, write_cases
 from cases.models import CaseStudy, Status
+from observatory.postgresql.base import long_running
 
 
 class Command(BaseCommand):
@@ -35,6 +36,8 @@ class Command(BaseCommand):
             "--progress-every", type=int, default=500, metavar="N", help="Report progress every N cases."
         )
 
+    # Bulk work outside a request: statements may take minutes, not a request's few seconds.
+    @long_running()
     def handle(self, *args, **options):
         name = options["file"]
         to_stdout = name == "-"

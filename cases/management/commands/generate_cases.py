@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.generation import CaseGenerator, ReferenceData, case_slug, insert_batch
 from cases.tasks import catalogue_committed
+from observatory.postgresql.base import long_running
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             help=f"Cases per insert transaction and progress line (default {DEFAULT_BATCH_SIZE}).",
         )
 
+    # Bulk work outside a request: statements may take minutes, not a request's few seconds.
+    @long_running()
     def handle(self, *args, count, seed, batch_size, **options):
         if count < 1:
             raise CommandError(f"--count must be at least 1, not {count}.")

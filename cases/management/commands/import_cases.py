@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.importing import ImportRejected, import_case_file
 from cases.interchange import FORMATS, InterchangeError, format_for, read_cases
+from observatory.postgresql.base import long_running
 
 
 class Command(BaseCommand):
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             "--progress-every", type=int, default=100, metavar="N", help="Report progress every N rows."
         )
 
+    # Bulk work outside a request: statements may take minutes, not a request's few seconds.
+    @long_running()
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:

@@ -9,6 +9,7 @@ from django.db import transaction
 from cases.importing import ImportRejected, import_case_records, read_records
 from cases.models import Economy
 from cases.reference_data import load_reference_data
+from observatory.postgresql.base import long_running
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 
@@ -16,6 +17,8 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 class Command(BaseCommand):
     help = "Load the demo catalogue (cases/fixtures/demo/cases-*.json). Running it twice changes nothing."
 
+    # Bulk work outside a request: statements may take minutes, not a request's few seconds.
+    @long_running()
     def handle(self, *args, **options):
         load_reference_data()
         extra_economies = DEMO_DIR / "economies.json"

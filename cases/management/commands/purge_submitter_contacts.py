@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Status, SubmitterContact
+from observatory.postgresql.base import long_running
 
 DECIDED_STATUSES = (Status.PUBLISHED, Status.ARCHIVED)
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Say how many would be deleted, and delete nothing."
         )
 
+    # Bulk work outside a request: statements may take minutes, not a request's few seconds.
+    @long_running()
     def handle(self, *args, **options):
         retention_days = options["days"]
         if retention_days is None:
