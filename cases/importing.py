@@ -50,6 +50,7 @@ from .models import (
     Status,
     Theme,
 )
+from .request_validation import parse_whole_number
 from .tasks import after_commit_refresh_catalogue
 
 # The case's own editable fields (cases/history.py snapshots these too).
@@ -447,13 +448,16 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
     if "sdgs" in record:
         numbers = []
         for number in attempt(_as_list, record["sdgs"], "sdgs") or []:
-            if (
-                isinstance(number, int | str)
-                and not isinstance(number, bool)
-                and str(number).strip().isdigit()
-            ):
-                numbers.append(int(number))
-            else:
+            # The one strict reading of a number (ASCII digits only): "²" passes isdigit() but not int(),
+            # and int() reads Arabic-Indic or fullwidth digits as if they were ASCII.
+            text = (
+                str(number).strip()
+                if isinstance(number, int | str) and not isinstance(number, bool)
+                else None
+            )
+            try:
+                numbers.append(parse_whole_number(text))
+            except ValueError:
                 problems.append(f"SDG {number!r} is not a number from 1 to 17")
         many["sdgs"] = lookup(vocab.sdgs, numbers, "SDG", normalise=int)
 

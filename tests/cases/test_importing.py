@@ -487,3 +487,17 @@ def test_text_no_database_can_store_is_refused_before_anything_is_written(bad):
         )
     ]
     assert not CaseStudy.objects.exists()
+
+
+@pytest.mark.parametrize("number", ["²", "①", "٣", "\uff13", "+3", "3_0", " ", 3.0, True])
+def test_an_sdg_not_in_ascii_digits_is_a_row_error(number):
+    errors = rejected_errors([record(sdgs=[number])])
+
+    assert errors == [(1, f"SDG {number!r} is not a number from 1 to 17")]
+    assert not CaseStudy.objects.exists()
+
+
+def test_an_sdg_given_as_text_in_ascii_digits_is_read():
+    import_case_records([record(sdgs=["3", 16])])
+
+    assert sorted(CaseStudy.objects.get().sdgs.values_list("number", flat=True)) == [3, 16]
