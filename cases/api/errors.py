@@ -91,6 +91,7 @@ def problem_exception_handler(exc, context):
         code=code.replace("_", "-"),
         title=_status_title(exc.status_code),
         detail=" ".join(_messages(exc.detail)),
+        errors=getattr(exc, "errors", None),  # where in a body, when the error knows (cases/api/parsers.py)
         headers=headers,
     )
 

@@ -27,6 +27,14 @@ _STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 _NOT_ALLOWED = re.compile("[\x00\ud800-\udfff]")
 
 
+class UnstorableText(exceptions.ParseError):
+    """A NUL or an unpaired surrogate: a parse error that also names where, in `errors` (as a field's)."""
+
+    def __init__(self, detail: str, location: str):
+        super().__init__(detail)
+        self.errors = {location: [detail]}
+
+
 class BodyTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "body-too-large"
@@ -69,21 +77,23 @@ def refuse_unstorable_text(value, path=None) -> None:
     if isinstance(value, str):
         found = _NOT_ALLOWED.search(value)
         if found:
-            raise exceptions.ParseError(
+            raise UnstorableText(
                 _("%(what)s is not allowed in JSON text: found in %(where)s.")
-                % {"what": _sentence(_describe(found.group())), "where": _location(path)}
+                % {"what": _sentence(_describe(found.group())), "where": _location(path)},
+                _location(path),
             )
     elif isinstance(value, dict):
         for key, item in value.items():
             found = _NOT_ALLOWED.search(key)
             if found:
-                raise exceptions.ParseError(
+                raise UnstorableText(
                     _("%(what)s is not allowed in a JSON key: found in the key %(key)s of %(where)s.")
                     % {
                         "what": _sentence(_describe(found.group())),
                         "key": json.dumps(key),
                         "where": _location(path),
-                    }
+                    },
+                    _location([*path, json.dumps(key)]),  # escaped: the key itself cannot be sent back
                 )
             refuse_unstorable_text(item, [*path, key])
     elif isinstance(value, list):

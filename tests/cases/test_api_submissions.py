@@ -154,6 +154,7 @@ def test_text_no_database_can_store_is_refused_with_400_and_nothing_is_written(p
     assert problem["type"] == "urn:observatory:problem:parse-error"
     assert where in problem["detail"]
     assert "surrogate" in problem["detail"] or "NUL" in problem["detail"]
+    assert list(problem["errors"].values()) == [[problem["detail"]]]
     assert not CaseStudy.objects.exists()
 
 
