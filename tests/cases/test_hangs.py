@@ -27,6 +27,8 @@ from tests.live_servers import database_url, fetch, gunicorn_server, requires_po
 
 REDIS = ("127.0.0.1", 6379)
 REDIS_DATABASE = 9  # this module's own: cache.clear() in other tests' workers never touches it
+# The in-process breaker tests' own: the server tests flush REDIS_DATABASE, maybe in another worker.
+BREAKER_REDIS_DATABASE = 8
 ANSWER_WITHIN_SECONDS = 5  # the promise (docs/security.md)
 # The server's bounds in these tests: statement 1 s, round trip 2 s, connection 2 s (libpq's minimum),
 # Redis socket 1 s, circuit breaker 3 s.
@@ -287,7 +289,7 @@ def test_bulk_management_commands_run_under_the_bulk_timeout(transactional_db):
 
 def test_the_breaker_opens_on_the_first_timeout_and_logs_opening_and_closing_once(caplog):
     with Forwarder(REDIS) as forwarder:
-        location = f"redis://127.0.0.1:{forwarder.port}/{REDIS_DATABASE}"
+        location = f"redis://127.0.0.1:{forwarder.port}/{BREAKER_REDIS_DATABASE}"
         options = {"socket_connect_timeout": 1, "socket_timeout": 1, "circuit_breaker_seconds": 1}
         cache = CircuitBreakerRedisCache(location, {"OPTIONS": options})
         cache.set("hangs:probe", 1)
@@ -310,7 +312,7 @@ def test_the_breaker_opens_on_the_first_timeout_and_logs_opening_and_closing_onc
 
 
 def test_an_error_redis_answers_does_not_open_the_breaker():
-    location = f"redis://127.0.0.1:6379/{REDIS_DATABASE}"
+    location = f"redis://127.0.0.1:6379/{BREAKER_REDIS_DATABASE}"
     cache = CircuitBreakerRedisCache(location, {"OPTIONS": {"circuit_breaker_seconds": 30}})
     with pytest.raises(ValueError, match="not found"):
         cache.incr("hangs:no-such-key")
