@@ -21,6 +21,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
+from cases.request_validation import MAX_DIGITS
+
 from .errors import PROBLEM_CONTENT_TYPE
 from .permissions import HasScope
 
@@ -192,6 +194,11 @@ def add_standard_responses(result, generator, request, public):
                         "sent is current."
                     },
                 )
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "integer" and "maximum" not in schema:
+                    # Every number in an address is read with at most MAX_DIGITS digits (a 400 beyond).
+                    schema["maximum"] = 10**MAX_DIGITS - 1
             # Any address may be refused before a view sees it (cases/request_validation.py): a 400 for
             # control characters or bytes that are not UTF-8 in the path or a parameter, a 414 if too long.
             responses.setdefault("400", _problem(ERROR_DESCRIPTIONS["400"]))

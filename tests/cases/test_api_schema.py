@@ -183,6 +183,7 @@ def test_schema_gives_each_filter_its_type_and_allowed_values(client):
     assert parameters["year_from"]["schema"] == {"type": "integer", "minimum": 1900, "maximum": 2100}
     assert parameters["updated_since"]["schema"] == {"type": "string", "format": "date-time"}
     assert parameters["page_size"]["schema"]["maximum"] == 100
+    assert parameters["page"]["schema"]["maximum"] == 10**30 - 1  # the most digits any number may have
     assert "-updated" in parameters["ordering"]["schema"]["enum"]
 
 
