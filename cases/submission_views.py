@@ -1,15 +1,18 @@
 """The public submission form (/submit/) and its confirmation page. Complete without JavaScript."""
 
 import logging
+import uuid
 
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from observatory.middleware import client_ip_address
+
 from .forms import CaseSubmissionForm
 from .models import SubmitterContact
+from .rate_limits import count_request, release_request
 from .services import REFERENCE_PATTERN, case_submit
 
 # At most this many submissions (accepted, or refused as spam) from one client address per window.
@@ -21,31 +24,35 @@ logger = logging.getLogger(__name__)
 
 
 def _rate_key(request) -> str:
-    # REMOTE_ADDR is the address the server sees; behind a proxy, set it from the proxy's header upstream.
-    return "submission-rate:" + request.META.get("REMOTE_ADDR", "unknown")
+    # The address as every rate limit reads it: behind NUM_PROXIES proxies, the one the last trusted proxy
+    # saw, never REMOTE_ADDR (the proxy's own, shared by every visitor) nor what a client wrote itself.
+    return "submission-rate:" + client_ip_address(request)
 
 
-def submission_limit_reached(request) -> bool:
-    """True when this client address has used up its submissions for the current window. With the cache
-    (Redis) unreachable nothing is counted and the form still works; the honeypot and timing checks stay."""
+def reserve_submission(request) -> tuple[bool, str | None]:
+    """Take one of this client address's submissions for the window, atomically (concurrent posts cannot
+    all squeeze through): (allowed, the reservation to give back with `release_submission`). When the
+    cache (Redis) cannot be reached nothing is counted and the form still works (allowed, no
+    reservation); the honeypot and timing checks stay."""
+    reservation = uuid.uuid4().hex
     try:
-        return (cache.get(_rate_key(request)) or 0) >= SUBMISSIONS_PER_WINDOW
+        allowed, _wait = count_request(
+            _rate_key(request), SUBMISSIONS_PER_WINDOW, SUBMISSION_WINDOW_SECONDS, member=reservation
+        )
     except Exception as error:
         logger.warning("Submission rate not checked, cache unavailable: %s", error)
-        return False
+        return True, None
+    return allowed, reservation if allowed else None
 
 
-def count_submission(request) -> None:
-    """Count one submission against this client address; the window starts with its first."""
-    key = _rate_key(request)
+def release_submission(request, reservation: str | None) -> None:
+    """An ordinary mistake does not count: give the reserved submission back."""
+    if not reservation:
+        return
     try:
-        cache.add(key, 0, timeout=SUBMISSION_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr(): start a new window
-            cache.set(key, 1, timeout=SUBMISSION_WINDOW_SECONDS)
-    except Exception as error:  # the cache (Redis) is unreachable: the submission itself stands
-        logger.warning("Submission not counted, cache unavailable: %s", error)
+        release_request(_rate_key(request), reservation, SUBMISSION_WINDOW_SECONDS)
+    except Exception as error:
+        logger.warning("Submission slot not given back, cache unavailable: %s", error)
 
 
 @never_cache
@@ -58,15 +65,19 @@ def case_submit_view(request):
     """
     if request.method == "GET":
         return render(request, TEMPLATE, {"form": CaseSubmissionForm()})
-    if submission_limit_reached(request):
+    allowed, reservation = reserve_submission(request)
+    if not allowed:
         return render(request, TEMPLATE, {"rate_limited": True}, status=429)
     form = CaseSubmissionForm(request.POST)
-    if form.is_valid():
-        submitter = case_submit(data=form.case_data(), contact=form.contact_data())
-        count_submission(request)
-        return redirect("cases:submit_thanks", reference=submitter.reference)
-    if form.is_spam:
-        count_submission(request)
+    try:
+        if form.is_valid():
+            submitter = case_submit(data=form.case_data(), contact=form.contact_data())
+            return redirect("cases:submit_thanks", reference=submitter.reference)
+    except BaseException:
+        release_submission(request, reservation)  # nothing was saved: the visitor may try again
+        raise
+    if not form.is_spam:
+        release_submission(request, reservation)
     return render(request, TEMPLATE, {"form": form}, status=400)
 
 

@@ -26,66 +26,14 @@ bucket of its own keyed by the key's id, and not against the anonymous rate of i
 
 import logging
 import math
-import threading
-import time
-import uuid
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
+from ..rate_limits import count_request
 from .keys import ApiKey
 
 logger = logging.getLogger(__name__)
-
-# KEYS[1]: the client's sorted set; ARGV: window (seconds), limit, a unique member for this request.
-# Returns {1, 0} when counted and allowed, {0, "seconds until a slot frees"} when refused.
-SLIDING_WINDOW_SCRIPT = """
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
-local window = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
-  return {1, '0'}
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tostring(tonumber(oldest[2]) + window - now)}
-"""
-
-
-# One decision at a time in this process for the local-memory cache (which is itself per process).
-_local_lock = threading.Lock()
-
-
-def _count_locally(key: str, limit: int, duration: float) -> tuple[bool, float]:
-    """The sliding window in the local-memory cache, read, decided and written under one lock."""
-    now = time.time()
-    with _local_lock:
-        history = [moment for moment in cache.get(key, []) if moment > now - duration]
-        if len(history) < limit:
-            cache.set(key, [*history, now], math.ceil(duration))
-            return True, 0.0
-        return False, history[0] + duration - now
-
-
-def count_request(key: str, limit: int, duration: float) -> tuple[bool, float]:
-    """Count one request against `key`'s sliding window, atomically: (allowed, seconds to wait if not).
-    A refused request is not counted."""
-    if limit <= 0:
-        return False, float(duration)
-    backend = caches["default"]  # the backend itself: `cache` is only a proxy to it
-    if not isinstance(backend, RedisCache):
-        return _count_locally(key, limit, duration)
-    redis_key = backend.make_and_validate_key(key)
-    client = backend._cache.get_client(redis_key, write=True)  # the connection Django's cache itself uses
-    script = client.register_script(SLIDING_WINDOW_SCRIPT)
-    allowed, wait = script(keys=[redis_key], args=[duration, limit, uuid.uuid4().hex])
-    return bool(allowed), float(wait)
 
 
 class AtomicRateThrottle(SimpleRateThrottle):

@@ -1,6 +1,8 @@
 """The public submission form: what it saves, what it refuses, and what it never shows."""
 
+import concurrent.futures
 import re
+import threading
 import time
 
 import pytest
@@ -18,6 +20,7 @@ from cases.models import (
     SubmitterContact,
     Theme,
 )
+from cases.submission_views import SUBMISSIONS_PER_WINDOW
 from cases.workflow import case_transition
 from tests.factories import CaseStudyFactory, api_submission_body
 
@@ -385,3 +388,40 @@ def test_ordinary_mistakes_do_not_count_towards_the_rate_limit(submit):
     for _n in range(5):
         submit(title="")
     assert submit().status_code == 302
+
+
+def test_behind_a_declared_proxy_each_visitor_has_a_limit_of_their_own(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = "10.0.0.2"  # REMOTE_ADDR is the proxy's address for every visitor
+
+    def submit_through_proxy(forwarded_for, n):
+        data = valid_data(title=f"Flood warnings {n}")
+        return client.post(URL, data, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    assert [submit_through_proxy("198.51.100.1", n).status_code for n in range(5)] == [302] * 5
+    assert submit_through_proxy("198.51.100.2", 5).status_code == 302  # another visitor
+    assert submit_through_proxy("198.51.100.1", 6).status_code == 429
+    # A visitor who writes an address of their own in front of the proxy's gets no fresh allowance.
+    assert submit_through_proxy("203.0.113.99, 198.51.100.1", 7).status_code == 429
+
+
+def test_concurrent_submissions_from_one_address_get_exactly_the_limit_through(transactional_db):
+    """The limit is taken atomically before the form is checked: posts arriving together cannot all read
+    "under the limit" before any of them is counted. Spam refusals count and write nothing."""
+    from django.db import connection
+    from django.test import Client
+
+    barrier = threading.Barrier(12)
+
+    def post(_n):
+        client = Client()
+        barrier.wait()
+        try:
+            return client.post(URL, valid_data(reference_code="spam"), REMOTE_ADDR="203.0.113.50").status_code
+        finally:
+            connection.close()  # this thread's own connection
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(post, range(12)))
+
+    assert sorted(statuses) == [400] * SUBMISSIONS_PER_WINDOW + [429] * (12 - SUBMISSIONS_PER_WINDOW)
