@@ -36,9 +36,8 @@ from cases.search import Unaccent, search_words, uses_full_text_search
 
 from . import serializers as api
 from .conditional import ConditionalMixin
-from .cursors import CursorPagination, next_link
+from .cursors import CursorPagination, after_position, next_link
 from .filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
-from .pagination import after_position
 from .schema import TEXT_PATTERN
 
 PUBLISHED_CASES = Q(cases__status=Status.PUBLISHED)

@@ -1,6 +1,7 @@
 """Harvesting through the API: the keyset harvest, the changes feed, conditional requests, streamed
 exports, rate limits."""
 
+import base64
 import csv
 import datetime
 import importlib
@@ -15,11 +16,17 @@ from django.utils import timezone
 
 from cases import exporting
 from cases.api.cursors import CURSOR_PATTERN
-from cases.api.pagination import encode_cursor as encode_earlier_cursor
 from cases.models import CaseStudy, CaseWithdrawal, Economy
 from tests.factories import CaseStudyFactory, OutcomeFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def encode_earlier_cursor(moment, pk) -> str:
+    """A cursor of the form the API gave before CURSOR_PATTERN: base64 of "<ISO time>|<id>"."""
+    raw = f"{moment.astimezone(datetime.UTC).isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
 
 API = "/api/v1"
 
