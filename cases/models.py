@@ -247,8 +247,11 @@ NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
 
 
 # Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the
-# feed) cannot carry them. NUL is left to Django's own validator, which every form field already has.
-CONTROL_CHARACTERS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# feed) cannot carry them. The one definition, as a regular-expression class body: the request validation
+# (cases/request_validation.py) and the API's schema (cases/api/schema.py) build on it.
+TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# NUL is left to Django's own validator here, which every form field already has (its own message).
+CONTROL_CHARACTERS = re.compile(f"[{TEXT_CONTROL_CHARACTERS}]".replace(r"\x00-", r"\x01-"))
 
 
 def refuse_control_characters(value) -> None:

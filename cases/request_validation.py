@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.error_views import error_response
+from cases.models import TEXT_CONTROL_CHARACTERS
 
 # The longest path and query string, in bytes as sent, answered with anything but a 414. Gunicorn's former
 # limit on the whole request line (4094 bytes), so every address that worked before still works; the
@@ -37,10 +38,11 @@ MAX_REQUEST_TARGET = 4096
 
 # Never in a parameter's name or a path: every C0 control character (tab and line ends included), DEL,
 # and UTF-16 surrogates (which no UTF-8 text can hold; a server decoding leniently might let one through).
-FORBIDDEN_IN_NAMES = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+SURROGATES = r"\ud800-\udfff"
+FORBIDDEN_IN_NAMES = re.compile(f"[\\x00-\\x1f\\x7f{SURROGATES}]")
 # A value is text a person may have pasted: tabs and line ends pass, as in the case text itself
 # (cases/models.py CONTROL_CHARACTERS); everything else of the above does not.
-FORBIDDEN_IN_VALUES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+FORBIDDEN_IN_VALUES = re.compile(f"[{TEXT_CONTROL_CHARACTERS}{SURROGATES}]")
 NUL = "\x00"
 # A name shown back in a message is cut to this many characters.
 SHOWN_NAME_LENGTH = 60

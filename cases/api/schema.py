@@ -21,6 +21,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
+from cases.models import TEXT_CONTROL_CHARACTERS
 from cases.request_validation import MAX_DIGITS
 
 from .errors import PROBLEM_CONTENT_TYPE
@@ -95,7 +96,8 @@ class FilterSetExtension(DjangoFilterExtension):
 # Free text may hold tabs and line ends, but no other control character (a 400 on every address:
 # cases/request_validation.py; the case text itself: cases.models.CONTROL_CHARACTERS). Stated as a pattern
 # so that generated clients know; FORBIDDEN_IN_TEXT is the same class for the server's own checks.
-_CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f"
+# ECMA-262 (the schema's regular expressions) spells a character \uXXXX, where Python's `re` takes \xXX.
+_CONTROL = re.sub(r"\\x([0-9a-f]{2})", r"\\u00\1", TEXT_CONTROL_CHARACTERS)
 TEXT_PATTERN = f"^[^{_CONTROL}]*$"
 # The same, with at least one character that is not a space (a required field: blank is missing).
 NOT_BLANK_TEXT_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
