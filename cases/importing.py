@@ -623,6 +623,12 @@ def _conflicts(prepared_all: list[_Prepared], numbered) -> list[tuple[int, str]]
     slugs = {p.case.slug for p in prepared_all}
     external_ids = {p.case.external_id for p in prepared_all if p.case.external_id}
     holders = {
+        # Another case's former slug is taken like its current one (its old address answers 301 to it),
+        # and refused in the same words.
+        **{
+            ("slug", slug): case_id
+            for slug, case_id in FormerSlug.objects.filter(slug__in=slugs).values_list("slug", "case_id")
+        },
         **{("slug", c.slug): c.pk for c in CaseStudy.objects.filter(slug__in=slugs).only("pk", "slug")},
         **{
             ("external_id", c.external_id): c.pk
@@ -704,8 +710,6 @@ def _apply(prepared: _Prepared, *, user, now) -> str:
             prepared.before = snapshot(existing)
     if created:
         case.created_by = user
-        # A current slug always wins over another case's former one (as case_change_slug does).
-        FormerSlug.objects.filter(slug=case.slug).delete()
     if prepared.sets_published_at:
         case.published_at = case.published_at or now
         case.published_by = user

@@ -451,6 +451,25 @@ class CaseStudy(TimestampedModel):
         if errors:
             raise ValidationError(errors)
 
+    def validate_constraints(self, exclude=None):
+        """The slug is taken too when it is another case's former slug: its old address answers 301 to
+        that case, and taking it over would turn a public redirect into a 404. Refused in the very words
+        of a slug another case uses now, so the answer tells no more than that some case holds it."""
+        errors = {}
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if (
+            "slug" not in (exclude or ())
+            and "slug" not in errors
+            and self.slug
+            and FormerSlug.objects.filter(slug=self.slug).exclude(case_id=self.pk).exists()
+        ):
+            errors["slug"] = [self.unique_error_message(CaseStudy, ["slug"])]
+        if errors:
+            raise ValidationError(errors)
+
 
 class ModerationQueueManager(models.Manager):
     def get_queryset(self):

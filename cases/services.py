@@ -22,9 +22,11 @@ def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:
 
     The slug the database holds is the one recorded, whatever `case.slug` says in memory (the admin form
     has already put the new value there); only the slug and `updated_at` are saved, so other unsaved edits
-    of `case` are left to its caller. Taking over an address that was a former slug (of this case or of
-    another) drops that redirect: a current slug always wins. Raises ValidationError when `new_slug` is not
-    a valid slug or another case uses it now. Returns the FormerSlug recorded, or None if nothing changed.
+    of `case` are left to its caller. Taking back one of this case's own former slugs drops that redirect.
+    Another case's former slug is taken, exactly like its current slug: its old address answers 301 to that
+    case, and reclaiming it would turn a public address into a 404, so it is refused for everyone, in the
+    same words. Raises ValidationError when `new_slug` is not a valid slug or another case uses it now or
+    used it once. Returns the FormerSlug recorded, or None if nothing was recorded.
     """
     try:
         new_slug = CaseStudy._meta.get_field("slug").clean(new_slug, case)
@@ -42,11 +44,18 @@ def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:
         if stored_slug == new_slug:
             case.slug = new_slug
             return None
-        if CaseStudy.objects.filter(slug=new_slug).exclude(pk=case.pk).exists():
+        if (
+            CaseStudy.objects.filter(slug=new_slug).exclude(pk=case.pk).exists()
+            or FormerSlug.objects.filter(slug=new_slug).exclude(case=case).exists()
+        ):
             raise ValidationError({"slug": _("Another case already uses this slug.")})
         case.slug = new_slug
-        FormerSlug.objects.filter(slug=new_slug).delete()
-        former, _created = FormerSlug.objects.update_or_create(slug=stored_slug, defaults={"case": case})
+        FormerSlug.objects.filter(slug=new_slug, case=case).delete()
+        former, _created = FormerSlug.objects.get_or_create(slug=stored_slug, defaults={"case": case})
+        if former.case_id != case.pk:
+            # The old address already redirects to another case (this one shared it by mistake): it
+            # stays that case's, never moved here.
+            former = None
         # Saving (not .update()) bumps updated_at, which the partners' changes feed follows, and sends the
         # signals that invalidate cached pages.
         case.save(update_fields=["slug", "updated_at"])

@@ -7,9 +7,11 @@ is saved, not only in the autocomplete, and an allowed change records a revision
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
-from cases.models import CaseLink, CaseRevision, Economy, EditorProfile, Outcome, Resource
+from cases.models import CaseLink, CaseRevision, Economy, EditorProfile, FormerSlug, Outcome, Resource
 from cases.roles import CURATOR, ECONOMY_EDITOR
 from tests.cases.test_admin import form_data
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory, UserFactory
@@ -534,3 +536,92 @@ def test_curator_edits_a_published_case(client, th_published):
     assert response.status_code == 302
     th_published.refresh_from_db()
     assert th_published.title == "Corrected by a curator"
+
+
+# --- Another case's former slug is taken: its old address keeps answering 301 ------------------------------
+
+
+@pytest.fixture
+def sg_renamed():
+    """A published Singapore case whose earlier address /cases/sg-old/ answers 301 to its current one."""
+    case = CaseStudyFactory(title="Singapore renamed", economy=singapore(), slug="sg-new")
+    FormerSlug.objects.create(slug="sg-old", case=case)
+    return case
+
+
+def still_redirects(case):
+    assert list(FormerSlug.objects.filter(slug="sg-old").values_list("case", flat=True)) == [case.pk]
+    response = Client().get("/cases/sg-old/")
+    assert (response.status_code, response.url) == (301, "/cases/sg-new/")
+
+
+def test_another_cases_former_slug_is_refused_in_the_words_of_a_taken_slug(editor, th_draft, sg_renamed):
+    CaseStudyFactory(economy=thailand(), status="draft", slug="used-now")
+    data = case_form(editor, th_draft)
+
+    data["slug"] = "sg-old"
+    former = editor.post(change_url(th_draft), data)
+    data["slug"] = "used-now"
+    current = editor.post(change_url(th_draft), data)
+
+    assert former.status_code == 200
+    assert field_errors(former, "slug") == field_errors(current, "slug") != ""
+    th_draft.refresh_from_db()
+    assert th_draft.slug != "sg-old"
+    still_redirects(sg_renamed)
+
+
+def test_a_new_case_may_not_take_another_cases_former_slug(editor, sg_renamed):
+    from cases.models import CaseStudy
+
+    data = form_data(editor.get(add_url("casestudy")))
+    data.update({"title": "Thai new", "slug": "sg-old", "summary": "One sentence.", "overview": "Text."})
+    data.update({"economy": str(thailand().pk), "organisation_type": "government", "level": "national"})
+
+    response = editor.post(add_url("casestudy"), data)
+
+    assert response.status_code == 200
+    assert field_errors(response, "slug")
+    assert not CaseStudy.objects.filter(slug="sg-old").exists()
+    still_redirects(sg_renamed)
+
+
+def test_no_one_takes_over_another_cases_former_slug(sg_renamed):
+    from cases.models import CaseStudy
+    from cases.services import case_change_slug
+
+    case = CaseStudyFactory(economy=thailand(), slug="th-case")
+
+    with pytest.raises(ValidationError, match="Another case already uses this slug"):
+        case_change_slug(case=case, new_slug="sg-old")
+
+    assert CaseStudy.objects.get(pk=case.pk).slug == "th-case"
+    still_redirects(sg_renamed)
+
+
+def test_renaming_a_case_that_shares_another_cases_former_slug_leaves_that_redirect(editor, sg_renamed):
+    # Such a pair predates the rule (or came from a direct database write): the redirect stays SG's.
+    shared = CaseStudyFactory(title="Thai sharing", economy=thailand(), status="draft", slug="sg-old")
+    data = case_form(editor, shared)
+    data["slug"] = "th-renamed"
+
+    response = editor.post(change_url(shared), data)
+
+    assert response.status_code == 302
+    shared.refresh_from_db()
+    assert shared.slug == "th-renamed"
+    still_redirects(sg_renamed)
+
+
+def test_restoring_a_version_whose_slug_is_another_cases_former_slug_is_refused(editor, th_draft, sg_renamed):
+    th_draft.slug = "sg-old"  # a version from before the rule
+    earlier = revision_of(th_draft)
+    th_draft.slug = "th-now"
+    th_draft.save()
+
+    response = restore(editor, earlier)
+
+    assert "Another case already uses this slug" in response.content.decode()
+    th_draft.refresh_from_db()
+    assert th_draft.slug == "th-now"
+    still_redirects(sg_renamed)

@@ -501,3 +501,33 @@ def test_an_sdg_given_as_text_in_ascii_digits_is_read():
     import_case_records([record(sdgs=["3", 16])])
 
     assert sorted(CaseStudy.objects.get().sdgs.values_list("number", flat=True)) == [3, 16]
+
+
+def test_another_cases_former_slug_clashes_in_the_same_words_as_a_current_one():
+    from cases.models import FormerSlug
+
+    renamed = CaseStudyFactory(slug="sg-new", economy=Economy.objects.get(iso2="SG"))
+    FormerSlug.objects.create(slug="sg-old", case=renamed)
+    CaseStudyFactory(slug="sg-current", economy=Economy.objects.get(iso2="SG"))
+    editor = economy_editor("TH")
+
+    former = rejected_errors([record("sg-old", status="draft")], user=editor)
+    current = rejected_errors([record("sg-current", status="draft")], user=editor)
+
+    assert former == [(1, "slug 'sg-old' belongs to another case already")]
+    assert current == [(1, "slug 'sg-current' belongs to another case already")]
+    assert list(FormerSlug.objects.values_list("slug", "case")) == [("sg-old", renamed.pk)]
+    assert not CaseStudy.objects.filter(slug="sg-old").exists()
+
+
+def test_a_case_may_take_back_its_own_former_slug_by_import():
+    from cases.models import FormerSlug
+
+    case = CaseStudyFactory(slug="now", external_id="E1", economy=Economy.objects.get(iso2="TH"))
+    FormerSlug.objects.create(slug="before", case=case)
+
+    import_case_records([record("before", external_id="E1")])
+
+    case.refresh_from_db()
+    assert case.slug == "before"
+    assert list(FormerSlug.objects.values_list("slug", "case")) == [("now", case.pk)]
