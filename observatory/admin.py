@@ -10,8 +10,13 @@ login for the lockout (django-axes), like a wrong password.
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.signals import user_login_failed
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import path
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -52,3 +57,36 @@ class ObservatoryAdminSite(admin.AdminSite):
         if allowed and settings.STAFF_REQUIRE_TOTP:
             return request.user.is_verified()
         return allowed
+
+    def get_urls(self):
+        # Django's "view on site" route (contenttypes' shortcut) redirects any staff user to the public
+        # address of any object by id, whoever may see it: an oracle for other economies' drafts and the
+        # public's submissions (their slugs, made from their titles). Ours answers only for an object the
+        # user's admin shows them.
+        urls = super().get_urls()
+        scoped = path(
+            "r/<path:content_type_id>/<path:object_id>/",
+            self.admin_view(self.view_on_site),
+            name="view_on_site",
+        )
+        return [scoped if getattr(url, "name", None) == "view_on_site" else url for url in urls]
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """Redirect to the public address of an object the user may see in this admin; for anything else
+        (another economy's case, a model not in the admin, an id that does not exist) the same 404."""
+        from cases.models import CaseStudy  # local: the site is built before the apps' models load
+        from cases.workflow import visible_cases
+
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ContentType.DoesNotExist, ValueError):
+            raise Http404 from None
+        model_admin = self._registry.get(model)
+        if model_admin is None or not model_admin.has_view_or_change_permission(request):
+            raise Http404
+        obj = model_admin.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if isinstance(obj, CaseStudy) and not visible_cases(request.user).filter(pk=obj.pk).exists():
+            raise Http404
+        return contenttype_views.shortcut(request, content_type_id, object_id)

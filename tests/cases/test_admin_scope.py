@@ -625,3 +625,57 @@ def test_restoring_a_version_whose_slug_is_another_cases_former_slug_is_refused(
     th_draft.refresh_from_db()
     assert th_draft.slug == "th-now"
     still_redirects(sg_renamed)
+
+
+# --- "View on site" (/admin/r/<content type>/<id>/) answers only for what the user's admin shows ----------
+
+
+def view_on_site(client, obj):
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    return client.get(reverse("admin:view_on_site", args=[content_type.pk, obj.pk]))
+
+
+def view_on_site_of_missing_case(client):
+    from django.contrib.contenttypes.models import ContentType
+
+    from cases.models import CaseStudy
+
+    content_type = ContentType.objects.get_for_model(CaseStudy)
+    return client.get(reverse("admin:view_on_site", args=[content_type.pk, 999999]))
+
+
+@pytest.mark.parametrize("target", ["sg_draft", "sg_published"])
+def test_view_on_site_of_another_economys_case_reads_as_a_missing_one(editor, target, request):
+    case = request.getfixturevalue(target)
+
+    response = view_on_site(editor, case)
+
+    assert response.status_code == view_on_site_of_missing_case(editor).status_code == 404
+    assert case.slug not in response.content.decode()
+
+
+def test_view_on_site_tells_an_editor_without_an_economy_nothing(editor_without_economy):
+    submitted = CaseStudyFactory(economy=singapore(), status="submitted", slug="whistleblower-report")
+
+    response = view_on_site(editor_without_economy, submitted)
+
+    assert response.status_code == 404
+    assert "whistleblower-report" not in response.content.decode()
+
+
+def test_view_on_site_takes_the_editor_to_their_own_case(editor, th_draft):
+    response = view_on_site(editor, th_draft)
+
+    assert response.status_code == 302
+    assert response.url.endswith(th_draft.get_absolute_url())
+
+
+def test_view_on_site_takes_a_curator_to_any_case(client, sg_draft):
+    client.force_login(staff("curator", CURATOR, None))
+
+    response = view_on_site(client, sg_draft)
+
+    assert response.status_code == 302
+    assert response.url.endswith(sg_draft.get_absolute_url())
