@@ -13,9 +13,11 @@ default); a key present sets it, `null` or "" meaning empty.
 Imports and the workflow: a file states each case's status, like a restore from a backup, so an import
 does not walk the transitions of cases/workflow.py one by one; but it asks for the same permissions the
 workflow would (publishing or unpublishing needs `publish_casestudy`, archiving or restoring
-`archive_casestudy`) and the same economy scope, when it runs as a user. Publishing sets `published_at`
-once: the file's `published_at` is used for a case that has none yet, else the time of the import, and a
-case that already has one keeps it. Every created or updated case gets an "imported" revision.
+`archive_casestudy`) and the same economy scope, when it runs as a user. Without `publish_casestudy` a
+row changes the status only to draft or in review (not from submitted: accepting is a reviewer's), and
+never sets or changes `published_at` (nor so `published_by`): those are the workflow's. Publishing sets
+`published_at` once: the file's `published_at` is used for a case that has none yet, else the time of the
+import, and a case that already has one keeps it. Every created or updated case gets an "imported" revision.
 """
 
 import copy
@@ -356,7 +358,7 @@ class _Context:
 
         return set(visible_cases(self.user).filter(slug__in=slugs).values_list("slug", flat=True))
 
-    def permission_problems(self, *, economy, existing, status) -> list[str]:
+    def permission_problems(self, *, economy, existing, status, published_at) -> list[str]:
         """Why the importing user may not write this row (nothing when the system imports, user=None)."""
         user = self.user
         if user is None:
@@ -374,8 +376,9 @@ class _Context:
                     "you may import only cases of the economies you look after"
                 )
         before = existing.status if existing else None
+        may_publish = user.has_perm("cases.publish_casestudy")
         if status != before:
-            if Status.PUBLISHED in (status, before) and not user.has_perm("cases.publish_casestudy"):
+            if Status.PUBLISHED in (status, before) and not may_publish:
                 problems.append(
                     f"changing the status from {before or 'new'} to {status} needs the permission to publish"
                 )
@@ -383,7 +386,19 @@ class _Context:
                 problems.append(
                     f"changing the status from {before or 'new'} to {status} needs the permission to archive"
                 )
+            elif not may_publish and (status not in EDITOR_STATUSES or before == Status.SUBMITTED):
+                # Accepting a submission and requesting changes are a reviewer's steps of the workflow.
+                problems.append(
+                    f"changing the status from {before or 'new'} to {status} needs the permission to "
+                    "publish (without it, a row's status may be draft or in_review)"
+                )
+        if published_at and not may_publish and published_at != (existing.published_at if existing else None):
+            problems.append("setting or changing published_at needs the permission to publish")
         return problems
+
+
+# The statuses a row may give a case without the permission to publish: the editor's own steps.
+EDITOR_STATUSES = frozenset({Status.DRAFT, Status.IN_REVIEW})
 
 
 class _Forbidden(ValueError):
@@ -562,7 +577,9 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
         existing = None  # checked as the new case the row would have to be, and refused for the clash
     target_status = status or (existing.status if existing else context.default_status)
     if economy is not None:
-        refusals = context.permission_problems(economy=economy, existing=existing, status=target_status)
+        refusals = context.permission_problems(
+            economy=economy, existing=existing, status=target_status, published_at=published_at
+        )
         if refusals:
             raise _Forbidden("; ".join(refusals + problems))
     if problems:

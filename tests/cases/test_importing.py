@@ -531,3 +531,73 @@ def test_a_case_may_take_back_its_own_former_slug_by_import():
     case.refresh_from_db()
     assert case.slug == "before"
     assert list(FormerSlug.objects.values_list("slug", "case")) == [("now", case.pk)]
+
+
+@pytest.mark.parametrize("status", ["submitted", "changes_requested"])
+def test_economy_editor_may_not_give_a_reviewers_status_through_an_import(status):
+    case = CaseStudyFactory(
+        slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"), status=Status.DRAFT
+    )
+
+    with pytest.raises(ImportRejected) as caught:
+        import_case_records([record(status=status)], user=economy_editor("TH"))
+
+    assert caught.value.report.forbidden
+    assert caught.value.report.errors == [
+        (
+            1,
+            f"changing the status from draft to {status} needs the permission to publish "
+            "(without it, a row's status may be draft or in_review)",
+        )
+    ]
+    case.refresh_from_db()
+    assert case.status == Status.DRAFT
+
+
+def test_economy_editor_may_not_accept_a_submission_through_an_import():
+    CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"), status=Status.SUBMITTED)
+
+    errors = rejected_errors([record(status="draft")], user=economy_editor("TH"))
+
+    assert "changing the status from submitted to draft needs the permission to publish" in errors[0][1]
+    assert CaseStudy.objects.get().status == Status.SUBMITTED
+
+
+def test_economy_editor_may_send_their_draft_for_review_through_an_import():
+    CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"), status=Status.DRAFT)
+
+    import_case_records([record(status="in_review")], user=economy_editor("TH"))
+
+    assert CaseStudy.objects.get().status == Status.IN_REVIEW
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "draft"])
+def test_economy_editor_may_not_set_published_at_through_an_import(existing):
+    if existing:
+        CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"), status=Status.DRAFT)
+    counts = database_counts()
+
+    with pytest.raises(ImportRejected) as caught:
+        import_case_records(
+            [record(status="draft", published_at="2001-01-01T00:00:00Z")], user=economy_editor("TH")
+        )
+
+    assert caught.value.report.forbidden
+    assert caught.value.report.errors == [
+        (1, "setting or changing published_at needs the permission to publish")
+    ]
+    assert database_counts() == counts
+    assert not CaseStudy.objects.filter(published_at__isnull=False).exists()
+
+
+def test_economy_editor_may_reimport_a_draft_with_its_unchanged_published_at():
+    from cases.interchange import case_records
+
+    case = CaseStudyFactory(slug="mobile-clinics", economy=Economy.objects.get(iso2="TH"))
+    CaseStudy.objects.filter(pk=case.pk).update(status=Status.DRAFT)  # unpublished: published_at is kept
+    exported = list(case_records(CaseStudy.objects.all()))
+    assert exported[0]["published_at"]
+
+    report = import_case_records(exported, user=economy_editor("TH"))
+
+    assert report.unchanged == 1
