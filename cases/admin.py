@@ -713,10 +713,12 @@ class CaseRevisionAdmin(ScopedByCaseEconomyMixin, ReadOnlyAdmin):
     def restore_revision(self, request, queryset):
         for revision in queryset[:1]:
             try:
-                case_restore_revision(revision=revision, user=request.user)
-                self.message_user(
-                    request, _("Restored “%(case)s”.") % {"case": revision.case}, messages.SUCCESS
+                case = case_restore_revision(revision=revision, user=request.user)
+                # The restore's own note: the version restored, and any links left out.
+                note = (
+                    case.revisions.filter(action=RevisionAction.RESTORED).latest("created_at", "id").message
                 )
+                self.message_user(request, f"“{case}”: {note}.", messages.SUCCESS)
             except (PermissionDenied, ValidationError) as error:
                 self.message_user(request, str(error), messages.ERROR)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .importing import SCALAR_FIELDS
 from .models import (
@@ -99,11 +100,13 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
 
     A restore is an edit: the user must be allowed to change the case as it is now and as the restore
     leaves it (cases/workflow.py, check_case_edit), so an economy editor cannot restore a published case,
-    nor a version from when the case belonged to an economy they do not look after. Raises
+    nor a version from when the case belonged to an economy they do not look after. Its links come back
+    only to cases the user may see (visible_cases) or the case links to now; the others are left out, as
+    links to cases deleted since are, and the restore's revision message says how many. Raises
     PermissionDenied, or ValidationError when the version cannot be put back (its slug is taken now).
     """
     from .services import case_change_slug
-    from .workflow import check_case_edit
+    from .workflow import check_case_edit, visible_cases
 
     data = revision.snapshot
     with transaction.atomic():
@@ -148,17 +151,23 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
                 for n, o in enumerate(data.get("outcomes", []))
             ]
         )
-        CaseLink.objects.filter(from_case=case).delete()
-        existing = set(
-            CaseStudy.objects.filter(pk__in=[pk for _r, pk in data.get("links", [])]).values_list(
+        # A link comes back only to a case the user may see now (or one the case links to now): the
+        # version may point at a case published then and another economy's draft since, whose title the
+        # link would show them. What is left out is said in the revision's message.
+        wanted = data.get("links", [])
+        linked_now = set(CaseLink.objects.filter(from_case=case).values_list("to_case_id", flat=True))
+        restorable = linked_now | set(
+            visible_cases(user, CaseStudy.objects.filter(pk__in=[pk for _r, pk in wanted])).values_list(
                 "pk", flat=True
             )
         )
+        left_out = sum(1 for _relation, pk in wanted if pk not in restorable)
+        CaseLink.objects.filter(from_case=case).delete()
         CaseLink.objects.bulk_create(
             [
                 CaseLink(from_case=case, to_case_id=pk, relation=relation)
-                for relation, pk in data.get("links", [])
-                if pk in existing
+                for relation, pk in wanted
+                if pk in restorable
             ]
         )
         case.resources.filter(kind=ResourceKind.LINK).delete()
@@ -172,7 +181,17 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
             case=case,
             user=user,
             action=RevisionAction.RESTORED,
-            message=f"Restored the version of {revision.created_at:%Y-%m-%d %H:%M}",
+            message=f"Restored the version of {revision.created_at:%Y-%m-%d %H:%M}"
+            + (
+                ngettext(
+                    "; %(count)d link to a case that no longer exists or that you may not see was left out",
+                    "; %(count)d links to cases that no longer exist or that you may not see were left out",
+                    left_out,
+                )
+                % {"count": left_out}
+                if left_out
+                else ""
+            ),
             previous=before,
         )
     return case

@@ -679,3 +679,50 @@ def test_view_on_site_takes_a_curator_to_any_case(client, sg_draft):
 
     assert response.status_code == 302
     assert response.url.endswith(sg_draft.get_absolute_url())
+
+
+# --- A restore brings links back only to cases the editor may see ------------------------------------------
+
+
+def test_restore_leaves_out_a_link_to_a_case_the_editor_may_no_longer_see(editor, th_draft):
+    from cases.models import CaseStudy
+
+    once_public = CaseStudyFactory(title="Once public, now a Singapore draft", economy=singapore())
+    still_public = CaseStudyFactory(title="Still public", economy=singapore())
+    CaseLinkFactory(from_case=th_draft, to_case=once_public, relation="adapted_from")
+    CaseLinkFactory(from_case=th_draft, to_case=still_public, relation="related_to")
+    earlier = revision_of(th_draft)
+    CaseLink.objects.filter(from_case=th_draft).delete()
+    CaseStudy.objects.filter(pk=once_public.pk).update(status="draft")
+
+    response = restore(editor, earlier)
+
+    assert list(CaseLink.objects.values_list("to_case", flat=True)) == [still_public.pk]
+    note = "1 link to a case that no longer exists or that you may not see was left out"
+    assert note in response.content.decode()
+    assert note in revisions(th_draft).get(action="restored").message
+    assert once_public.title not in editor.get(reverse("admin:cases_caselink_changelist")).content.decode()
+
+
+def test_restore_keeps_a_link_the_case_has_now_to_a_case_the_editor_may_not_see(editor, th_draft, sg_draft):
+    CaseLinkFactory(from_case=th_draft, to_case=sg_draft, relation="adapted_from")  # made by a curator
+    earlier = revision_of(th_draft)
+
+    restore(editor, earlier)
+
+    assert list(CaseLink.objects.values_list("to_case", flat=True)) == [sg_draft.pk]
+    assert "left out" not in revisions(th_draft).get(action="restored").message
+
+
+def test_a_curator_restores_every_link(client, th_draft, sg_published):
+    from cases.models import CaseStudy
+
+    client.force_login(staff("curator", CURATOR, None))
+    CaseLinkFactory(from_case=th_draft, to_case=sg_published)
+    earlier = revision_of(th_draft)
+    CaseLink.objects.all().delete()
+    CaseStudy.objects.filter(pk=sg_published.pk).update(status="draft")
+
+    restore(client, earlier)
+
+    assert list(CaseLink.objects.values_list("to_case", flat=True)) == [sg_published.pk]
