@@ -374,6 +374,10 @@ class ResourceInline(CaseInlineMixin, admin.TabularInline):
     fields = ["kind", "title", "url", "file", "alt_text", "position"]
 
 
+# Written only by the workflow (cases/workflow.py) and on creation, never by the case form.
+WORKFLOW_FIELDS = ("status", "published_at", "published_by_id", "created_at", "created_by_id")
+
+
 @admin.register(CaseStudy)
 class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -548,9 +552,15 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
         return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
 
     def save_model(self, request, obj, form, change):
-        # Checked again on save, as stored before the change and as it will be after it (the economy).
+        # Checked again on save, as stored now and as it will be after the change (the economy). The row
+        # stays locked until the admin's transaction ends, so a reviewer's publish cannot slip in between
+        # this check and the save; and the workflow's fields keep what is stored, never the values `obj`
+        # was loaded with, so a save never puts back a status the workflow has changed since.
         if change:
-            check_case_edit(user=request.user, case=CaseStudy.objects.defer("search_vector").get(pk=obj.pk))
+            stored = CaseStudy.objects.select_for_update().defer("search_vector").get(pk=obj.pk)
+            check_case_edit(user=request.user, case=stored)
+            for name in WORKFLOW_FIELDS:
+                setattr(obj, name, getattr(stored, name))
         check_case_edit(user=request.user, case=obj)
         obj.updated_by = request.user
         if not change:

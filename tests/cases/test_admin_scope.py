@@ -726,3 +726,58 @@ def test_a_curator_restores_every_link(client, th_draft, sg_published):
     restore(client, earlier)
 
     assert list(CaseLink.objects.values_list("to_case", flat=True)) == [sg_published.pk]
+
+
+# --- The case form's save: locked, checked as stored, never writing the workflow's fields ------------------
+
+
+def publish_behind_the_forms_back(case):
+    from django.utils import timezone
+
+    from cases.models import CaseStudy
+
+    reviewer = staff("reviewer", CURATOR, None)
+    CaseStudy.objects.filter(pk=case.pk).update(
+        status="published", published_at=timezone.now(), published_by=reviewer
+    )
+    return reviewer
+
+
+def test_editor_save_of_a_form_opened_before_a_publish_is_refused(editor, th_draft):
+    data = case_form(editor, th_draft)
+    publish_behind_the_forms_back(th_draft)
+    data["title"] = "Edited after the publish"
+
+    response = editor.post(change_url(th_draft), data)
+
+    assert response.status_code == 403
+    th_draft.refresh_from_db()
+    assert (th_draft.status, th_draft.title) == ("published", "Thai draft")
+
+
+def test_a_save_from_a_case_loaded_before_a_publish_keeps_it_published(client, rf, th_draft):
+    # The admin loads the case at the start of the request; a reviewer publishes before it saves.
+    from django.contrib import admin
+
+    from cases.models import CaseStudy
+
+    curator = staff("curator", CURATOR, None)
+    client.force_login(curator)
+    data = {**case_form(client, th_draft), "title": "Edited by the curator"}
+    request = rf.post("/")
+    request.user = curator
+    model_admin = admin.site._registry[CaseStudy]
+    loaded = model_admin.get_object(request, str(th_draft.pk))
+    form = model_admin.get_form(request, loaded, change=True)(data, instance=loaded)
+    assert form.is_valid(), form.errors
+    reviewer = publish_behind_the_forms_back(th_draft)
+
+    model_admin.save_model(request, loaded, form, change=True)
+
+    th_draft.refresh_from_db()
+    assert (th_draft.title, th_draft.status, th_draft.published_by) == (
+        "Edited by the curator",
+        "published",
+        reviewer,
+    )
+    assert th_draft.published_at is not None
