@@ -6,13 +6,13 @@ the cases sharing the most themes, sectors and facets (one aggregate over the th
 those are ranked by text similarity. The answer is cached per catalogue version.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Value, When
 
 from .caching import cached
 from .models import CaseStudy
-from .search import Unaccent, search_words, uses_full_text_search
+from .search import search_words, uses_full_text_search, words_query
 
 CANDIDATES = 200
 # How much a shared term counts: themes say most about what a case is like.
@@ -67,7 +67,7 @@ def related_case_ids(case: CaseStudy, *, limit: int) -> list[int]:
     )
     words = [word for word in search_words(f"{case.title} {case.summary}") if len(word) > 3][:12]
     if uses_full_text_search() and words:
-        query = SearchQuery(Unaccent(Value(" | ".join(words))), search_type="raw", config="english")
+        query = words_query(words, prefix="none", operator="|")
         relevance = F("vocabulary_score") + SearchRank(F("search_vector"), query) * 10
     else:
         relevance = F("vocabulary_score")

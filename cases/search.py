@@ -89,12 +89,57 @@ class Unaccent(Func):
     function = "observatory_unaccent"
 
 
+class RawTsQueryText(Func):
+    """The text of a raw tsquery joining `words` with `operator`, each word unaccented as the documents are
+    (observatory_unaccent) and then quoted as a lexeme, followed by its `suffix` (":*" for a prefix, a weight
+    letter...).
+
+    Quoting comes after unaccenting because unaccent maps some word characters to tsquery syntax: the
+    modifier apostrophe (U+02BC) becomes "'", the triangular colon (U+02D0) ":", the parenthesized digit one
+    (U+2474) "(1)"; spliced in bare, they broke the query (a 500 for /cases/?q=%CA%BC). Inside quotes a quote
+    is doubled and a backslash escaped; a word that unaccents to nothing becomes a blank lexeme, which
+    PostgreSQL ignores.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, words: list[str], suffixes: list[str], *, operator: str = "&"):
+        if not words or len(words) != len(suffixes) or operator not in ("&", "|"):
+            raise ValueError("one suffix per word, at least one word, and & or | between them")
+        # Suffixes and the operator are written by this module, never taken from a request.
+        self.suffixes = suffixes
+        self.operator = operator
+        super().__init__(*[Value(word) for word in words])
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression, suffix in zip(self.get_source_expressions(), self.suffixes, strict=True):
+            sql, expression_params = compiler.compile(expression)
+            unaccented = f"observatory_unaccent({sql})"
+            escaped = (
+                f"replace(replace({unaccented}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
+            )
+            parts.append(f"chr(39) || coalesce(nullif({escaped}, ''), ' ') || chr(39) || '{suffix}'")
+            params.extend(expression_params)
+        return f" || ' {self.operator} ' || ".join(parts), params
+
+
+def words_query(words: list[str], *, prefix: str = "last", weight: str = "", operator: str = "&"):
+    """A tsquery for `words` (the output of search_words): all of them (or any, with operator="|"); as
+    prefixes: the "last" word only (results follow the typing), "all" or "none"; only in the parts of the
+    document of `weight` ("A": titles) if given. The one way search builds a raw tsquery: nothing a reader
+    types can break its syntax."""
+    suffixes = [f":*{weight}" if prefix == "all" else weight and f":{weight}"] * len(words)
+    if prefix == "last":
+        suffixes[-1] = f":*{weight}"
+    return SearchQuery(
+        RawTsQueryText(words, suffixes, operator=operator), search_type="raw", config="english"
+    )
+
+
 def _prefix_query(words: list[str]) -> SearchQuery:
     """Every word must match; the last one as a prefix, so results follow the typing."""
-    terms = [f"{word}" for word in words[:-1]] + [f"{words[-1]}:*"]
-    # Words are \w+ only, so nothing here can break the tsquery syntax.
-    raw = " & ".join(terms)
-    return SearchQuery(Unaccent(Value(raw)), search_type="raw", config="english")
+    return words_query(words)
 
 
 def search_cases(queryset, query: str, *, fuzzy: bool | None = None):

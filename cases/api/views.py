@@ -32,7 +32,7 @@ from cases.models import (
     Status,
     Theme,
 )
-from cases.search import Unaccent, search_words, uses_full_text_search
+from cases.search import search_words, uses_full_text_search, words_query
 
 from . import serializers as api
 from .conditional import ConditionalMixin
@@ -365,12 +365,7 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
             # PostgreSQL: each word a prefix of a title word (weight A of the search document): the GIN index.
             if not words:
                 return []
-            from django.contrib.postgres.search import SearchQuery
-
-            raw = " & ".join(f"{word}:*A" for word in words)
-            matches = published.filter(
-                search_vector=SearchQuery(Unaccent(Value(raw)), search_type="raw", config="english")
-            )
+            matches = published.filter(search_vector=words_query(words, prefix="all", weight="A"))
         else:
             matches = published
             for word in words or [q]:

@@ -94,3 +94,63 @@ def test_query_of_only_punctuation_matches_everything_unfiltered():
     case = CaseStudyFactory()
     assert search("!!! ???") == [case]
     assert search("   ") == [case]
+
+
+# --- Words no query can choke on ---------------------------------------------------------------------
+
+# Word characters that unaccenting turns into tsquery syntax (an apostrophe, a colon, parentheses): the
+# modifier apostrophe and its kin, the triangular colon, the parenthesized numbers.
+SYNTAX_AFTER_UNACCENT = [
+    "\u02bc",
+    "\u02bb",
+    "\u02b9",
+    "\u02bd",
+    "\u02c8",
+    "\u02d0",
+    "\u0149",
+    "\u2474",
+    "\u2487",
+]
+
+
+@pytest.mark.parametrize("character", SYNTAX_AFTER_UNACCENT)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cases/?q=",
+        "/cases/?q=rock%20",
+        "/api/v1/cases/?q=",
+        "/api/v1/suggest/?q=",
+        "/stats/?q=",
+        "/feeds/cases/?q=",
+    ],
+)
+def test_a_word_that_unaccents_to_query_syntax_is_searched_not_a_server_error(client, path, character):
+    CaseStudyFactory(title="Rock and roll in public service", slug="rock")
+    response = client.get(path + character)
+    assert response.status_code == 200
+
+
+def test_every_word_character_that_unaccents_to_something_else_still_makes_a_valid_query(on_postgresql):
+    """The whole class, not the examples: every word character of Unicode whose unaccented form is not a word
+    (found by asking the database) still gives a query PostgreSQL accepts, as the only word and after
+    another."""
+    if not on_postgresql:
+        assert CaseStudy.objects.published().search("\u02bc").count() == 0  # plain matching: nothing to parse
+        return
+    import re
+
+    from django.db import connection
+
+    word_characters = [chr(code) for code in range(0x80, 0x30000) if re.fullmatch(r"\w", chr(code))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c FROM unnest(%s::text[]) AS c WHERE observatory_unaccent(lower(c)) !~ '^[[:alnum:]_]+$'",
+            [word_characters],
+        )
+        changed = [row[0] for row in cursor.fetchall()]
+    assert len(changed) >= len(SYNTAX_AFTER_UNACCENT)
+    CaseStudyFactory(title="Rock and roll")
+    for character in changed:
+        for query in (character, f"rock {character}", f"{character} rock"):
+            list(CaseStudy.objects.published().search(query).values_list("pk", flat=True))
