@@ -53,10 +53,13 @@ def _decode_earlier_cursor(value: str) -> tuple[datetime.datetime, int]:
         padded = value + "=" * (-len(value) % 4)
         moment, pk = base64.urlsafe_b64decode(padded.encode("ascii")).decode().split("|")
         moment = datetime.datetime.fromisoformat(moment)
-    except (UnicodeError, binascii.Error) as error:
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        # In UTC, as every other moment the API reads: PostgreSQL refuses an offset beyond ±15:59, which
+        # Python allows up to ±23:59:59.999999 (a 500 otherwise); near year 1 or 9999 this can overflow.
+        moment = moment.astimezone(datetime.UTC)
+    except (UnicodeError, binascii.Error, OverflowError) as error:
         raise ValueError(value) from error
-    if moment.tzinfo is None:
-        raise ValueError(value)
     return moment, parse_whole_number(pk, maximum=LARGEST_ID)
 
 

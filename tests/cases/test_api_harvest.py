@@ -312,6 +312,30 @@ def test_a_cursor_of_the_earlier_form_still_works(client):
     assert [record["slug"] for record in response.json()["results"]] == ["case-1"]
 
 
+@pytest.mark.parametrize("path", ["/cases/harvest/", "/cases/changes/?since=2000-01-01T00:00:00Z"])
+def test_an_earlier_form_cursor_with_an_offset_postgresql_cannot_hold_is_read_in_utc(client, path):
+    case = CaseStudyFactory(slug="late")
+    set_updated(case, datetime.datetime(2025, 1, 2, tzinfo=datetime.UTC))
+    raw = "2025-01-01T00:00:00+23:59:59.999999|1"  # Python takes this offset; PostgreSQL refuses it
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    separator = "&" if "?" in path else "?"
+
+    response = client.get(f"{API}{path}{separator}cursor={cursor}")
+
+    assert response.status_code == 200
+    assert "late" in response.text
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_an_earlier_form_cursor_beyond_the_calendar_in_utc_is_a_400(client, moment):
+    cursor = base64.urlsafe_b64encode(f"{moment}|1".encode()).decode().rstrip("=")
+
+    response = client.get(f"{API}/cases/harvest/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()["errors"]
+
+
 @pytest.mark.parametrize("cursor", ["12-", "-12", "1.5-3", "123456789012345678-1", "x" * 7, "١٢-٣"])
 def test_a_cursor_of_another_form_is_a_400(client, cursor):
     response = client.get(f"{API}/cases/harvest/", {"cursor": cursor})
