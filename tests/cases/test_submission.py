@@ -411,6 +411,9 @@ def test_concurrent_submissions_from_one_address_get_exactly_the_limit_through(t
     from django.db import connection
     from django.test import Client
 
+    from cases.reference_data import load_reference_data
+
+    load_reference_data()  # an earlier transactional test may have emptied the tables the form reads
     barrier = threading.Barrier(12)
 
     def post(_n):

@@ -19,9 +19,15 @@ from cases.api.throttling import count_request
 from cases.reference_data import load_reference_data
 from tests.live_servers import database_url, fetch, gunicorn_server, requires_postgresql
 
-# Redis database 11 is this module's own (the test settings give xdist workers 1-15 by number; these tests
-# flush 11 themselves before each use and never run under a worker that would share it).
-REDIS_URL = "redis://127.0.0.1:6379/11"
+# Redis databases 11-14 are this module's own (the test settings give xdist workers 1, 2...). Each test
+# flushes its database before and after use, and xdist may run two of these tests at the same time: each
+# server test has a database of its own, or one test's flush would reset the other's counts mid-burst.
+REDIS_URL = "redis://127.0.0.1:6379/14"  # the counter tests in this process (their keys differ)
+SERVER_TEST_REDIS = {
+    "test_anonymous_limit_holds_exactly_under_concurrent_requests_to_several_workers": 11,
+    "test_export_limit_holds_exactly_under_concurrent_requests": 12,
+    "test_a_keys_own_limit_holds_exactly_under_concurrent_requests": 13,
+}
 LIMIT = 20
 CONCURRENT = 60
 
@@ -38,10 +44,12 @@ requires_redis = pytest.mark.skipif(not redis_available(), reason="needs Redis a
 
 
 @pytest.fixture
-def flushed_redis():
-    client = redis.Redis.from_url(REDIS_URL)
+def flushed_redis(request):
+    database = SERVER_TEST_REDIS.get(request.node.originalname)
+    url = REDIS_URL if database is None else f"redis://127.0.0.1:6379/{database}"
+    client = redis.Redis.from_url(url)
     client.flushdb()
-    yield REDIS_URL
+    yield url
     client.flushdb()
 
 
