@@ -21,7 +21,29 @@ from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
-class TOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
+class UsernameLengthMixin:
+    """A user name longer than any account's is refused like a wrong password, before anyone looks it up.
+
+    Django's AuthenticationForm sets the field's max_length after the field is built, so no length check
+    runs and the name reached the lockout's record of failed attempts (django-axes, 255 characters at
+    most): a 500 for a 256-character name."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and len(username) > self.fields["username"].max_length:
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+        return username
+
+
+class ObservatoryAdminAuthenticationForm(UsernameLengthMixin, AdminAuthenticationForm):
+    """Django's admin login form, with the user name's length checked."""
+
+
+class TOTPAdminAuthenticationForm(UsernameLengthMixin, OTPAdminAuthenticationForm):
     """Password, then the code of the user's authenticator app; a wrong code is a failed login."""
 
     def _chosen_device(self, user):
@@ -46,7 +68,9 @@ class TOTPAdminAuthenticationForm(OTPAdminAuthenticationForm):
 class ObservatoryAdminSite(admin.AdminSite):
     @property
     def login_form(self):
-        return TOTPAdminAuthenticationForm if settings.STAFF_REQUIRE_TOTP else AdminAuthenticationForm
+        if settings.STAFF_REQUIRE_TOTP:
+            return TOTPAdminAuthenticationForm
+        return ObservatoryAdminAuthenticationForm
 
     @property
     def login_template(self):

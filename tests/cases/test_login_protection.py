@@ -311,3 +311,18 @@ def test_enrol_totp_refuses_who_cannot_use_admin(username, message):
 
     with pytest.raises(CommandError, match=message):
         enrol(username)
+
+
+@pytest.mark.parametrize("totp", [False, True], ids=["password", "password-and-code"])
+@pytest.mark.parametrize("length", [151, 256, 5000])
+def test_a_user_name_longer_than_any_account_is_a_wrong_login_not_a_server_error(
+    client, curator, settings, totp, length
+):
+    settings.STAFF_REQUIRE_TOTP = totp
+    client.raise_request_exception = False
+
+    response = log_in(client, username="a" * length)
+
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    assert not AccessAttempt.objects.filter(username__startswith="aaaa").exists()
