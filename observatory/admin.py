@@ -10,11 +10,13 @@ login for the lockout (django-axes), like a wrong password.
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.http import Http404
 from django.urls import path
 from django_otp.admin import OTPAdminAuthenticationForm
@@ -65,7 +67,40 @@ class TOTPAdminAuthenticationForm(UsernameLengthMixin, OTPAdminAuthenticationFor
             raise
 
 
+class CheckedLookupsChangeList(ChangeList):
+    """Django's change list, with the lookups of the address compiled before the page is rendered.
+
+    Django turns a lookup it cannot apply into a calm "?e=1" redirect, but only errors raised while the
+    filter is built; a value that fails only when the SQL is written (`?created_at__year=0`: "year 0 is out
+    of range") went on to a 500. Writing the SQL here, once, turns those into the same redirect."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        try:
+            queryset.query.get_compiler(queryset.db).as_sql()
+        except (EmptyResultSet, FullResultSet):
+            pass  # a filter that matches nothing or everything: nothing wrong with it
+        except (ValueError, OverflowError, TypeError, ValidationError) as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset
+
+
+class CheckedLookupsMixin:
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if issubclass(changelist, CheckedLookupsChangeList):
+            return changelist
+        return type(changelist.__name__, (CheckedLookupsChangeList, changelist), {})
+
+
 class ObservatoryAdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every model admin, ours and the packages' (axes, django-otp), checks its change list's lookups.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, CheckedLookupsMixin):
+            admin_class = type(admin_class.__name__, (CheckedLookupsMixin, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
+
     @property
     def login_form(self):
         if settings.STAFF_REQUIRE_TOTP:

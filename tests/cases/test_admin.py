@@ -7,6 +7,7 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -145,6 +146,26 @@ def test_changelist_answers(admin_client, model):
     response = admin_client.get(admin_url(model, "changelist"))
 
     assert response.status_code == 200
+
+
+def date_fields(model):
+    return [field.name for field in model._meta.concrete_fields if isinstance(field, models.DateField)]
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in admin.site._registry if date_fields(m)], ids=lambda model: model._meta.label
+)
+@pytest.mark.parametrize("lookup", ["__year=0", "__year=99999", "__month=13", "__day=0", "=2025-02-30"])
+def test_a_date_lookup_no_calendar_holds_sends_back_to_the_list_not_a_server_error(
+    admin_client, model, lookup
+):
+    """Every registered model admin, ours and the packages' (admin sites' own ?e=1 answer)."""
+    for field in date_fields(model):
+        response = admin_client.get(f"{admin_url(model, 'changelist')}?{field}{lookup}")
+
+        assert response.status_code in (200, 302), (field, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"].endswith("?e=1")
 
 
 @pytest.mark.parametrize(
