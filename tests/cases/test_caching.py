@@ -10,14 +10,16 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cases.caching import cached, catalogue_version
 from cases.importing import import_case_records
-from cases.models import SDG, CaseStudy, CatalogueState, ModerationQueue, Status
+from cases.models import SDG, CaseStudy, CatalogueState, ModerationQueue, Sector, Status
 from cases.workflow import case_transition
 from tests.cases.test_faults import UNREACHABLE_REDIS
 from tests.cases.test_importing import record
-from tests.factories import CaseStudyFactory, UserFactory
+from tests.cases.test_submission import valid_data
+from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -191,12 +193,89 @@ def test_reads_inside_an_uncommitted_write_are_neither_served_from_nor_stored_in
     assert cached("probe", "key", compute) == 4
 
 
-def test_a_moderation_queue_save_changes_the_version():
+def test_a_moderation_queue_save_that_publishes_changes_the_version():
     # The queue is a proxy of CaseStudy: its saves are sent by the proxy class.
     submitted = ModerationQueue.objects.get(pk=CaseStudyFactory(status=Status.SUBMITTED).pk)
     before = stored_version()
-    submitted.title = "Edited in the queue"
+    submitted.status, submitted.published_at = Status.PUBLISHED, timezone.now()
     submitted.save()
+    assert stored_version() > before
+
+
+# --- Only what the public sees moves the version ------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.ARCHIVED])
+def test_writing_a_case_nobody_outside_admin_sees_leaves_the_version(status):
+    """A draft saved or a submission received neither empties every cached page for everyone nor tells a
+    reader watching the cache that someone is at work."""
+    case = CaseStudyFactory(status=status)
+    before = stored_version()
+
+    case.title = "Still unpublished"
+    case.save()
+    OutcomeFactory(case=case)
+    case.sectors.add(Sector.objects.first())
+    case.delete()
+
+    assert stored_version() == before
+
+
+def test_a_public_submission_leaves_the_version(client):
+    before = stored_version()
+    assert client.post("/submit/", valid_data(), REMOTE_ADDR="203.0.113.60").status_code == 302
+    assert stored_version() == before
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda case: setattr(case, "title", "Renamed") or case.save(),
+        lambda case: OutcomeFactory(case=case),
+        lambda case: case.sectors.add(Sector.objects.exclude(cases=case).first()),
+        lambda case: Sector.objects.exclude(cases=case).first().cases.add(case),
+        lambda case: case.outcomes.all().delete(),
+        lambda case: case.delete(),
+    ],
+    ids=[
+        "edit",
+        "outcome-added",
+        "sector-added",
+        "sector-added-from-the-sector",
+        "outcomes-deleted",
+        "deleted",
+    ],
+)
+def test_writing_a_published_case_or_what_hangs_off_it_moves_the_version(write):
+    case = CaseStudyFactory(status=Status.PUBLISHED)
+    OutcomeFactory(case=case)
+    before = stored_version()
+
+    write(case)
+
+    assert stored_version() > before
+
+
+def test_a_case_leaving_publication_moves_the_version_even_from_an_object_saved_twice():
+    case = CaseStudyFactory(status=Status.DRAFT)
+    case.status, case.published_at = Status.PUBLISHED, timezone.now()
+    case.save()
+    before = stored_version()
+
+    case.status = Status.ARCHIVED  # the same object: it was published as stored, not as first loaded
+    case.save()
+
+    assert stored_version() > before
+
+
+def test_an_outcome_moved_from_a_published_case_to_a_draft_moves_the_version():
+    outcome = OutcomeFactory(case=CaseStudyFactory(status=Status.PUBLISHED))
+    outcome = type(outcome).objects.get(pk=outcome.pk)
+    before = stored_version()
+
+    outcome.case = CaseStudyFactory(status=Status.DRAFT)
+    outcome.save()
+
     assert stored_version() > before
 
 
