@@ -157,6 +157,11 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
     def _record(self, request, cases, message):
         if not self.records_revisions:
             return
+        # The case has changed, as if edited on its own page: its `updated_at` is what partners' harvests,
+        # the changes feed and the API's ETag/Last-Modified go by (else a 304 for an outdated answer).
+        CaseStudy.objects.filter(pk__in=[case.pk for case in cases]).update(
+            updated_at=timezone.now(), updated_by=request.user
+        )
         for case in cases:
             record_revision(case=case, user=request.user, action=RevisionAction.CHANGED, message=message)
 

@@ -89,6 +89,10 @@ class Unaccent(Func):
     function = "observatory_unaccent"
 
 
+# What may follow a quoted lexeme: a prefix mark and weights (`:*`, `:A`, `:*AB`), or nothing.
+LEXEME_SUFFIX = re.compile(r"(:\*?[A-D]*)?")
+
+
 class RawTsQueryText(Func):
     """The text of a raw tsquery joining `words` with `operator`, each word unaccented as the documents are
     (observatory_unaccent) and then quoted as a lexeme, followed by its `suffix` (":*" for a prefix, a weight
@@ -106,6 +110,8 @@ class RawTsQueryText(Func):
     def __init__(self, words: list[str], suffixes: list[str], *, operator: str = "&"):
         if not words or len(words) != len(suffixes) or operator not in ("&", "|"):
             raise ValueError("one suffix per word, at least one word, and & or | between them")
+        if not all(LEXEME_SUFFIX.fullmatch(suffix) for suffix in suffixes):
+            raise ValueError(f"not a lexeme suffix: {suffixes!r}")  # they are written into the SQL
         # Suffixes and the operator are written by this module, never taken from a request.
         self.suffixes = suffixes
         self.operator = operator

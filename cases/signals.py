@@ -5,7 +5,7 @@ counts and pages, facet counts, statistics, related cases, the bitmaps), so a wr
 nobody outside admin sees (a draft saved, a public submission received, an outcome added to a case in
 review) bumps nothing: it neither throws every cached page away (a submission would otherwise empty the
 cache for everyone) nor tells a watching reader, by the cache going cold, that someone is at work. A write
-to a published case, or to one that *was* published as loaded (it is leaving publication), or to a
+to a published case, or to one that *was* published as stored (it is leaving publication), or to a
 vocabulary, always bumps; so does any write whose case cannot be told.
 
 Writes themselves go through cases/services.py; signals are used here because *every* ORM write must
@@ -18,7 +18,7 @@ bulk_create, QuerySet.update() and raw SQL send no signals: their callers bump t
 their commit, as generate_cases does).
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from .models import (
     SDG,
@@ -36,26 +36,31 @@ from .models import (
 from .tasks import catalogue_written
 
 RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
-# Everything a public page, the API, an export or a statistic shows; a through model's rows may be written
-# directly too (generation does).
+# Everything a public page, the API, an export or a statistic shows. The many-to-many rows are watched
+# through m2m_changed: Django sends no save or delete signals for the rows of an auto-created through
+# model, so a direct write to one (generation makes them in bulk) bumps the version itself.
 WATCHED = frozenset(
     (CaseStudy, Outcome, CaseLink, Resource, FormerSlug, Economy, Sector, Theme, InnovationFacet, SDG)
-) | frozenset(getattr(CaseStudy, relation).through for relation in RELATIONS)
+)
+
+# The field that says whose a row is. Its value as stored before the write is read in pre_save/pre_delete
+# (never trusted from memory: an object loaded earlier, or with the field deferred, may hold an old one):
+# a case leaving publication, or a row moved from a published case to a draft, changes a published case.
+OWNER_FIELD = {CaseStudy: "status", Outcome: "case_id", Resource: "case_id"}
+OWNER_FIELD |= {FormerSlug: "case_id", CaseLink: "from_case_id"}
+STORED = "_catalogue_owner_as_stored"
 
 
-# The fields that say whose a row is, as loaded from the database: a row moved from a published case to a
-# draft changes the published one.
-OWNER_FIELDS = {CaseStudy: ("status",), Outcome: ("case_id",), Resource: ("case_id",)}
-OWNER_FIELDS |= {FormerSlug: ("case_id",), CaseLink: ("from_case_id",)}
-OWNER_FIELDS |= {getattr(CaseStudy, relation).through: ("casestudy_id",) for relation in RELATIONS}
-LOADED = "_catalogue_owner_as_loaded"
-
-
-def _remember_owner(sender, instance, **kwargs):
-    """post_init: keep the owner fields of a row as loaded (or as built, for a new one)."""
-    fields = OWNER_FIELDS.get(sender._meta.concrete_model)
-    if fields:
-        instance.__dict__[LOADED] = {name: instance.__dict__.get(name) for name in fields}
+def _remember_stored_owner(sender, instance, **kwargs):
+    """pre_save/pre_delete: the owner field as the database holds it now (None for a new row)."""
+    model = sender._meta.concrete_model
+    owner = OWNER_FIELD.get(model)
+    if owner is None:
+        return
+    stored = None
+    if instance.pk is not None and not instance._state.adding:
+        stored = model._base_manager.filter(pk=instance.pk).values_list(owner, flat=True).first()
+    instance.__dict__[STORED] = stored
 
 
 def _any_published(case_ids) -> bool:
@@ -66,39 +71,36 @@ def _any_published(case_ids) -> bool:
 def affects_public(instance) -> bool:
     """Whether writing `instance` can change what an anonymous reader, a partner or a statistic sees."""
     model = instance._meta.concrete_model
-    fields = OWNER_FIELDS.get(model)
-    if fields is None:
+    owner = OWNER_FIELD.get(model)
+    if owner is None:
         return True  # a vocabulary or an economy: shown on published cases and in every facet
-    loaded = instance.__dict__.get(LOADED)
-    (owner,) = fields
-    if loaded is None or owner not in instance.__dict__:
-        return True  # built without post_init, or the field deferred: cannot tell, so assume the worst
+    if STORED not in instance.__dict__ or owner not in instance.__dict__:
+        return True  # written without the pre-write signal, or the field deferred: assume the worst
+    stored = instance.__dict__[STORED]
     if model is CaseStudy:
-        return Status.PUBLISHED in (instance.status, loaded[owner])
-    return _any_published({instance.__dict__[owner], loaded[owner]})
+        return Status.PUBLISHED in (instance.status, stored)
+    return _any_published({instance.__dict__[owner], stored})
 
 
 def _row_written(sender, instance, **kwargs):
-    if sender._meta.concrete_model not in WATCHED:
-        return
-    if affects_public(instance):
+    if sender._meta.concrete_model in WATCHED and affects_public(instance):
         catalogue_written()
-    # What is stored now is what the next save of this same object starts from.
-    _remember_owner(sender, instance)
+    instance.__dict__.pop(STORED, None)  # the next write of this object reads the database again
 
 
 def _relation_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not action.startswith("post_"):  # pre_add, pre_remove and pre_clear have not changed anything yet
         return
-    # case.sectors.add(...) concerns that case; sector.casestudy_set.add(...) the cases named (a clear
+    # case.sectors.add(...) concerns that case, as stored; sector.cases.add(...) the cases named (a clear
     # names none: assume the worst).
-    public = (pk_set is None or _any_published(pk_set)) if reverse else affects_public(instance)
+    public = (pk_set is None or _any_published(pk_set)) if reverse else _any_published({instance.pk})
     if public:
         catalogue_written()
 
 
 # Every sender (a proxy model sends its own class), filtered by the concrete model above.
-post_init.connect(_remember_owner, dispatch_uid="catalogue-owner")
+pre_save.connect(_remember_stored_owner, dispatch_uid="catalogue-owner-save")
+pre_delete.connect(_remember_stored_owner, dispatch_uid="catalogue-owner-delete")
 post_save.connect(_row_written, dispatch_uid="catalogue-save")
 post_delete.connect(_row_written, dispatch_uid="catalogue-delete")
 

@@ -7,6 +7,8 @@ not passed it (request.user.is_verified()) is treated as not staff. A wrong code
 login for the lockout (django-axes), like a wrong password.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -75,14 +77,21 @@ class CheckedLookupsChangeList(ChangeList):
     of range") went on to a 500. Writing the SQL here, once, turns those into the same redirect."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        queryset = super().get_queryset(request, exclude_parameters)
         try:
-            queryset.query.get_compiler(queryset.db).as_sql()
-        except (EmptyResultSet, FullResultSet):
-            pass  # a filter that matches nothing or everything: nothing wrong with it
+            # The date hierarchy builds its datetimes here and catches only ValueError: a year of twenty
+            # digits is an OverflowError.
+            queryset = super().get_queryset(request, exclude_parameters)
+            # A filter that matches nothing or everything: nothing wrong with it.
+            with contextlib.suppress(EmptyResultSet, FullResultSet):
+                queryset.query.get_compiler(queryset.db).as_sql()
         except (ValueError, OverflowError, TypeError, ValidationError) as error:
             raise IncorrectLookupParameters(error) from error
         return queryset
+
+
+def _named_like(cls) -> dict:
+    """A subclass made on the fly keeps the module and name of the class it wraps (checks, tracebacks)."""
+    return {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
 
 
 class CheckedLookupsMixin:
@@ -90,7 +99,7 @@ class CheckedLookupsMixin:
         changelist = super().get_changelist(request, **kwargs)
         if issubclass(changelist, CheckedLookupsChangeList):
             return changelist
-        return type(changelist.__name__, (CheckedLookupsChangeList, changelist), {})
+        return type(changelist.__name__, (CheckedLookupsChangeList, changelist), _named_like(changelist))
 
 
 class ObservatoryAdminSite(admin.AdminSite):
@@ -98,7 +107,8 @@ class ObservatoryAdminSite(admin.AdminSite):
         # Every model admin, ours and the packages' (axes, django-otp), checks its change list's lookups.
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, CheckedLookupsMixin):
-            admin_class = type(admin_class.__name__, (CheckedLookupsMixin, admin_class), {})
+            bases = (CheckedLookupsMixin, admin_class)
+            admin_class = type(admin_class.__name__, bases, _named_like(admin_class))
         super().register(model_or_iterable, admin_class, **options)
 
     @property

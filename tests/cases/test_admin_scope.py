@@ -5,6 +5,9 @@ and to the inlines of the case form, as a browser would: the economy of the case
 is saved, not only in the autocomplete, and an allowed change records a revision of the case it belongs to.
 """
 
+import datetime
+import json
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -339,6 +342,26 @@ def test_curator_adds_an_outcome_to_any_economys_published_case(client, sg_publi
     assert response.status_code == 302
     assert sg_published.outcomes.exists()
     assert revisions(sg_published).get().user.username == "curator"
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"),
+    [("outcome", outcome_data), ("resource", resource_data)],
+)
+def test_a_row_added_on_its_own_admin_page_changes_the_case_for_partners(client, sg_published, kind, data):
+    """The API's ETag/Last-Modified and the changes feed go by the case's `updated_at`: a row added on its
+    own page changes the case as an edit on the case's page does, never a 304 for an outdated answer."""
+    detail = f"/api/v1/cases/{sg_published.slug}/"
+    since = (sg_published.updated_at + datetime.timedelta(microseconds=1)).isoformat()
+    etag = client.get(detail)["ETag"]
+    client.force_login(staff("curator", CURATOR, None))
+
+    assert client.post(add_url(kind), data(sg_published)).status_code == 302
+
+    client.logout()
+    assert client.get(detail, headers={"if-none-match": etag}).status_code == 200
+    changes = client.get("/api/v1/cases/changes/", {"since": since}).json()
+    assert sg_published.slug in json.dumps(changes)
 
 
 # --- Item 2: restoring a revision is an edit ------------------------------------------------------------

@@ -268,6 +268,30 @@ def test_a_case_leaving_publication_moves_the_version_even_from_an_object_saved_
     assert stored_version() > before
 
 
+def test_unpublishing_through_an_object_loaded_before_it_was_published_moves_the_version():
+    stale = CaseStudyFactory(status=Status.DRAFT)
+    fresh = CaseStudy.objects.get(pk=stale.pk)
+    fresh.status, fresh.published_at = Status.PUBLISHED, timezone.now()
+    fresh.save()
+    before = stored_version()
+
+    stale.title = "Saved from an old copy"  # the old copy still says draft; the database says published
+    stale.save()
+
+    assert stored_version() > before
+
+
+def test_unpublishing_through_an_object_with_its_status_deferred_moves_the_version():
+    case = CaseStudyFactory(status=Status.PUBLISHED)
+    partial = CaseStudy.objects.only("id", "title").get(pk=case.pk)
+    before = stored_version()
+
+    partial.status = Status.DRAFT
+    partial.save()
+
+    assert stored_version() > before
+
+
 def test_an_outcome_moved_from_a_published_case_to_a_draft_moves_the_version():
     outcome = OutcomeFactory(case=CaseStudyFactory(status=Status.PUBLISHED))
     outcome = type(outcome).objects.get(pk=outcome.pk)
