@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import CaseStudyQuerySet, EconomyQuerySet
+from .querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
 from .search import CaseSearchDocument
 
 EARLIEST_YEAR = 1900
@@ -148,6 +148,8 @@ class Vocabulary(TimestampedModel):
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    objects = PublishedCountsQuerySet.as_manager()
+
     class Meta:
         abstract = True
         ordering = ["position", "name"]
@@ -212,6 +214,8 @@ class SDG(TimestampedModel):
 
     number = models.PositiveSmallIntegerField(_("number"))
     name = models.CharField(_("name"), max_length=120)
+
+    objects = PublishedCountsQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -379,7 +383,7 @@ class CaseStudy(TimestampedModel):
             choices_constraint("stage", Stage, "casestudy_stage_valid"),
             choices_constraint("organisation_type", OrganisationType, "casestudy_organisation_type_valid"),
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(published_at__isnull=False),
+                condition=~published_q() | Q(published_at__isnull=False),
                 name="casestudy_published_has_date",
             ),
         ]

@@ -65,7 +65,7 @@ def _remember_stored_owner(sender, instance, **kwargs):
 
 def _any_published(case_ids) -> bool:
     ids = {pk for pk in case_ids if pk is not None}
-    return bool(ids) and CaseStudy.objects.filter(pk__in=ids, status=Status.PUBLISHED).exists()
+    return bool(ids) and CaseStudy.objects.published().filter(pk__in=ids).exists()
 
 
 def affects_public(instance) -> bool:

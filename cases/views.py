@@ -5,7 +5,7 @@ import json
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
@@ -18,13 +18,13 @@ from .facets import facet_counts
 from .filters import SORT_CHOICES, CaseStudyFilterSet
 from .insights import economy_profile_charts
 from .models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Level, Sector, Stage, Theme
+from .querysets import published_q
 from .related import related_cases
 from .request_validation import parse_whole_number
 from .search import add_snippets, did_you_mean
 from .workflow import can_edit_economy
 
 RESULTS_PER_PAGE = 20
-PUBLISHED = Q(cases__status="published")
 
 
 class CachedCountPaginator(Paginator):
@@ -64,10 +64,8 @@ class HomeView(PublishedCasesMixin, TemplateView):
         context["economies"] = (
             Economy.objects.with_published_counts().filter(case_count__gt=0).order_by("name")
         )
-        context["sectors"] = Sector.objects.annotate(case_count=Count("cases", filter=PUBLISHED))
-        context["themes"] = Theme.objects.annotate(case_count=Count("cases", filter=PUBLISHED)).filter(
-            case_count__gt=0
-        )
+        context["sectors"] = Sector.objects.with_published_counts()
+        context["themes"] = Theme.objects.with_published_counts().filter(case_count__gt=0)
         context["newest"] = published.for_listing().order_by("-published_at", "-id")[:6]
         context["featured"] = published.for_listing().filter(is_featured=True).order_by("-published_at")[:3]
         return context
@@ -220,7 +218,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         try:
             self.object = self.get_object()
         except Http404:
-            former = FormerSlug.objects.filter(slug=kwargs["slug"], case__status="published").select_related(
+            former = FormerSlug.objects.filter(published_q("case"), slug=kwargs["slug"]).select_related(
                 "case"
             )
             former = former.first()
@@ -353,7 +351,7 @@ class ThemeListView(ListView):
     context_object_name = "themes"
 
     def get_queryset(self):
-        return Theme.objects.annotate(case_count=Count("cases", filter=PUBLISHED))
+        return Theme.objects.with_published_counts()
 
 
 class ThemeDetailView(VocabularyDetailMixin, DetailView):
@@ -368,7 +366,7 @@ class SectorListView(ListView):
     context_object_name = "sectors"
 
     def get_queryset(self):
-        return Sector.objects.annotate(case_count=Count("cases", filter=PUBLISHED))
+        return Sector.objects.with_published_counts()
 
 
 class SectorDetailView(VocabularyDetailMixin, DetailView):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .history import record_revision
 from .models import CaseStudy, RevisionAction, Status
+from .querysets import published_q
 
 
 class TransitionRefused(ValidationError):
@@ -184,7 +185,7 @@ def visible_cases(user, queryset=None):
     economies = editable_economy_ids(user) if user.is_authenticated else []
     if economies is None:
         return queryset
-    return queryset.filter(Q(status=Status.PUBLISHED) | Q(economy_id__in=economies))
+    return queryset.filter(published_q() | Q(economy_id__in=economies))
 
 
 def available_transitions(*, user, case: CaseStudy) -> list[Transition]:

@@ -233,7 +233,7 @@ class CaseDetailSerializer(CaseListSerializer):
         links, seen = [], set()
 
         def add(relation, other, note):
-            if other.status != "published" or (relation, other.pk) in seen:
+            if not other.is_published or (relation, other.pk) in seen:
                 return
             seen.add((relation, other.pk))
             links.append({"relation": relation, "note": note, "case": other})

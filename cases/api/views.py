@@ -4,7 +4,7 @@ the one FilterSet (CaseStudyApiFilterSet adds only `updated_since` and `ordering
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,9 +29,9 @@ from cases.models import (
     FormerSlug,
     InnovationFacet,
     Sector,
-    Status,
     Theme,
 )
+from cases.querysets import published_q
 from cases.search import search_words, uses_full_text_search, words_query
 
 from . import serializers as api
@@ -40,7 +40,6 @@ from .cursors import CursorPagination, after_position, next_link
 from .filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
 from .schema import TEXT_PATTERN
 
-PUBLISHED_CASES = Q(cases__status=Status.PUBLISHED)
 SUGGESTIONS_PER_GROUP = 8
 MAX_SUGGEST_LENGTH = 100
 
@@ -87,7 +86,7 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         try:
             return super().retrieve(request, *args, **kwargs)
         except Http404:
-            former = FormerSlug.objects.filter(slug=kwargs["slug"], case__status=Status.PUBLISHED)
+            former = FormerSlug.objects.filter(published_q("case"), slug=kwargs["slug"])
             current = former.values_list("case__slug", flat=True).first()
             if current is None:
                 raise
@@ -399,7 +398,7 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
 
     def themes(self, q):
         rows = (
-            Theme.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES))
+            Theme.objects.with_published_counts()
             .filter(Q(name__istartswith=q) | Q(name__icontains=" " + q), case_count__gt=0)
             .order_by("position", "name")
         )
@@ -447,18 +446,14 @@ class EconomyViewSet(VocabularyViewSet):
 class SectorViewSet(VocabularyViewSet):
     serializer_class = api.SectorSerializer
     lookup_field = "slug"
-    queryset = Sector.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by(
-        "position", "name"
-    )
+    queryset = Sector.objects.with_published_counts().order_by("position", "name")
 
 
 @extend_schema_view(list=extend_schema(summary="Themes"), retrieve=extend_schema(summary="One theme"))
 class ThemeViewSet(VocabularyViewSet):
     serializer_class = api.ThemeSerializer
     lookup_field = "slug"
-    queryset = Theme.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by(
-        "position", "name"
-    )
+    queryset = Theme.objects.with_published_counts().order_by("position", "name")
 
 
 @extend_schema_view(
@@ -467,9 +462,7 @@ class ThemeViewSet(VocabularyViewSet):
 class InnovationFacetViewSet(VocabularyViewSet):
     serializer_class = api.InnovationFacetSerializer
     lookup_field = "slug"
-    queryset = InnovationFacet.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by(
-        "position", "name"
-    )
+    queryset = InnovationFacet.objects.with_published_counts().order_by("position", "name")
 
 
 @extend_schema_view(
@@ -480,4 +473,4 @@ class SDGViewSet(VocabularyViewSet):
     serializer_class = api.SDGSerializer
     lookup_field = "number"
     lookup_value_regex = "[0-9]{1,2}"
-    queryset = SDG.objects.annotate(case_count=Count("cases", filter=PUBLISHED_CASES)).order_by("number")
+    queryset = SDG.objects.with_published_counts().order_by("number")
