@@ -1,15 +1,14 @@
 """Faults: the database or Redis goes away, and the site stays calm, honest and whole.
 
-On PostgreSQL the app talks to the real server through a small TCP forwarder started by the test; stopping
-the forwarder is a real network outage (open connections are cut, new ones refused) and starting it again
-on the same port is the database coming back. The shared PostgreSQL server itself is never stopped.
+On PostgreSQL the app talks to the real server through a TCP forwarder process started by the test
+(tests/forwarders.py); killing the forwarder is a real network outage (open connections are cut, new ones
+refused) and starting it again on the same port is the database coming back. The shared PostgreSQL
+server itself is never stopped.
 SQLite is embedded and has no network to lose: there the outage is the error SQLite gives when it cannot
 use its file ("database is locked"), raised at the database layer for every query while it lasts.
 """
 
-import contextlib
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +23,7 @@ from cases.reference_data import load_reference_data
 from cases.workflow import case_transition
 from tests.cases.test_submission import valid_data
 from tests.factories import CaseStudyFactory, UserFactory
+from tests.forwarders import Forwarder
 
 # The issue's promise: an answer within five seconds, even when the database hangs instead of refusing.
 ANSWER_WITHIN_SECONDS = 5
@@ -31,74 +31,15 @@ PAGES = ["/", "/cases/", "/cases/flood-warnings/", "/economies/", "/themes/", "/
 UNAVAILABLE_TEXT = "briefly unavailable"
 
 
-class TcpForwarder:
-    """Forwards 127.0.0.1:<port> to `upstream`; stop() cuts every open connection and refuses new ones."""
-
-    def __init__(self, upstream: tuple[str, int]):
-        self.upstream = upstream
-        self.port = 0
-        self._listener = None
-        self._open_sockets = set()
-        self._lock = threading.Lock()
-
-    def start(self):
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))  # the same port again when restarted
-        listener.listen(16)
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def stop(self):
-        _close(self._listener)
-        with self._lock:
-            for sock in self._open_sockets:
-                _close(sock)
-            self._open_sockets.clear()
-
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _address = listener.accept()
-            except OSError:  # the listener was closed: the outage has begun
-                return
-            try:
-                server = socket.create_connection(self.upstream, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            server.settimeout(None)
-            with self._lock:
-                self._open_sockets.update({client, server})
-            for source, target in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
-
-    def _pump(self, source, target):
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            _close(source)
-            _close(target)
-
-
-def _close(sock):
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in accept() or recv()
-    sock.close()
-
-
 class ForwarderOutage:
-    """PostgreSQL reached through a TcpForwarder: begin() is a network outage, end() the recovery."""
+    """PostgreSQL reached through a forwarder process (tests/forwarders.py): begin() kills it, an outage
+    (open connections cut, new ones refused); end() starts it again on the same port, the recovery."""
 
     def __init__(self, forwarder):
         self.forwarder = forwarder
 
     def begin(self):
-        self.forwarder.stop()
+        self.forwarder.kill()
 
     def end(self):
         self.forwarder.start()
@@ -133,14 +74,14 @@ def outage(transactional_db):
         return
     settings_dict = connection.settings_dict
     original = {"HOST": settings_dict["HOST"], "PORT": settings_dict["PORT"]}
-    forwarder = TcpForwarder((original["HOST"] or "127.0.0.1", int(original["PORT"] or 5432)))
+    forwarder = Forwarder((original["HOST"] or "127.0.0.1", int(original["PORT"] or 5432)))
     forwarder.start()
     connection.close()
     settings_dict.update(HOST="127.0.0.1", PORT=str(forwarder.port))
     try:
         yield ForwarderOutage(forwarder)
     finally:
-        forwarder.stop()
+        forwarder.close()
         connection.close()
         settings_dict.update(original)
 
