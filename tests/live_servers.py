@@ -46,6 +46,20 @@ requires_postgresql = pytest.mark.skipif(
 )
 
 
+def skip_without_redis(url: str) -> None:
+    """Skip a test that needs Redis when it cannot be reached on a developer's machine; in CI (CI=true,
+    where .ci/run starts Redis) that is a failure, never a quiet skip."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        message = f"no Redis at {url}: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

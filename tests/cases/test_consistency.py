@@ -31,6 +31,7 @@ from tests.live_servers import (
     gunicorn_server,
     requires_postgresql,
     server_environment,
+    skip_without_redis,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), requires_postgresql]
@@ -73,7 +74,7 @@ def servers(django_db_setup):
         def for_redis(redis_url):
             if redis_url not in started:
                 if redis_url and not redis_reachable():
-                    pytest.skip(f"no Redis at {redis_url}")
+                    skip_without_redis(redis_url)
                 # Every read is the same loopback client: exports' own low rate limit would answer 429.
                 env = {
                     "DATABASE_URL": database_url(),
