@@ -7,4 +7,4 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects cache invalidation
+        from cases import signals  # noqa: F401 - connects cache invalidation

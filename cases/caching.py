@@ -29,7 +29,7 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Now
 from django.utils.cache import get_cache_key, learn_cache_key
 
-from .models import CatalogueState
+from cases.models import CatalogueState
 
 logger = logging.getLogger(__name__)
 

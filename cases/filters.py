@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
-from .models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
-from .request_validation import WholeNumberField, parse_whole_number
-from .search import MAX_QUERY_LENGTH, needs_fuzzy_search
+from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
+from cases.search.engine import MAX_QUERY_LENGTH, needs_fuzzy_search
+from cases.web.validation import WholeNumberField, parse_whole_number
 
 SORT_ORDERINGS = {
     "relevance": None,  # by search rank when there are words, else as "newest"

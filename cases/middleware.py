@@ -2,7 +2,7 @@
 
 PostgreSQL connects with a short timeout (DATABASE_CONNECT_TIMEOUT, settings/base.py), so an outage
 surfaces within seconds as an OperationalError or InterfaceError. This middleware turns that into the
-project's 503 (cases/error_views.py: an HTML page, or problem details for the API and JSON clients),
+project's 503 (cases/site/errors.py: an HTML page, or problem details for the API and JSON clients),
 wherever it is raised:
 
 - in a view or while rendering its template: `process_exception`;
@@ -21,7 +21,7 @@ import sys
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 
-from cases.error_views import service_unavailable_response
+from cases.site.errors import service_unavailable_response
 
 logger = logging.getLogger(__name__)
 

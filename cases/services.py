@@ -1,6 +1,6 @@
 """Writes: plain, keyword-only functions that admin, forms, commands and the API call alike.
 
-Status changes live in cases/workflow.py; revisions in cases/history.py.
+Status changes live in cases/curation/workflow.py; revisions in cases/curation/history.py.
 """
 
 import logging
@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from .history import record_revision
-from .models import RESERVED_CASE_SLUGS, CaseStudy, FormerSlug, RevisionAction, Status, SubmitterContact
+from cases.curation.history import record_revision
+from cases.models import RESERVED_CASE_SLUGS, CaseStudy, FormerSlug, RevisionAction, Status, SubmitterContact
 
 
 def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:

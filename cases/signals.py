@@ -20,7 +20,7 @@ their commit, as generate_cases does).
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from .models import (
+from cases.models import (
     SDG,
     CaseLink,
     CaseStudy,
@@ -33,7 +33,7 @@ from .models import (
     Status,
     Theme,
 )
-from .tasks import catalogue_written
+from cases.tasks import catalogue_written
 
 RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
 # Everything a public page, the API, an export or a statistic shows. The many-to-many rows are watched

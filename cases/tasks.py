@@ -9,8 +9,8 @@ backend; nothing here changes (the worker reads the catalogue version from the d
 from django.db import connection, transaction
 from django.tasks import task
 
-from .bitmaps import CatalogueBitmaps
-from .caching import catalogue_changed
+from cases.caching import catalogue_changed
+from cases.insights.bitmaps import CatalogueBitmaps
 
 
 @task
@@ -36,7 +36,7 @@ def catalogue_written() -> None:
         transaction.on_commit(refresh_statistics_after_commit)
 
 
-# The name cases/importing.py calls it by (its bulk_create and update() send no signals).
+# The name cases/interchange/importing.py calls it by (its bulk_create and update() send no signals).
 after_commit_refresh_catalogue = catalogue_written
 
 

@@ -143,8 +143,8 @@ class ObservatoryAdminSite(admin.AdminSite):
     def view_on_site(self, request, content_type_id, object_id):
         """Redirect to the public address of an object the user may see in this admin; for anything else
         (another economy's case, a model not in the admin, an id that does not exist) the same 404."""
+        from cases.curation.workflow import visible_cases
         from cases.models import CaseStudy  # local: the site is built before the apps' models load
-        from cases.workflow import visible_cases
 
         try:
             model = ContentType.objects.get_for_id(int(content_type_id)).model_class()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from .keys import PREFIX_LENGTH, ApiKey, api_key_touch, hash_key
+from cases.api.keys import PREFIX_LENGTH, ApiKey, api_key_touch, hash_key
 
 KEYWORD = "Api-Key"
 

@@ -15,9 +15,8 @@ from django.db.models import Max, Subquery
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 
+from cases.api.errors import NotModified
 from cases.models import SDG, CaseStudy, CaseWithdrawal, Economy, InnovationFacet, Sector, Theme
-
-from .errors import NotModified
 
 # Change this when the representation changes, so clients holding old ETags fetch the new one.
 REPRESENTATION_VERSION = "1"

@@ -24,9 +24,8 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from cases.request_validation import parse_whole_number
-
-from .pagination import whole_number_parameter
+from cases.api.pagination import whole_number_parameter
+from cases.web.validation import parse_whole_number
 
 HARVEST_PAGE_SIZE = 100
 MAX_HARVEST_PAGE_SIZE = 500

@@ -31,7 +31,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
     Accepts RFC 3339's lower-case `t` and `z`, and refuses (rather than crashes on) a moment that only
     exists beyond year 9999 or before year 1 once converted to UTC. Digits are ASCII digits, as in every
-    number a request carries (cases/request_validation.py): Django's parser would read "٢٠٢٥" as 2025.
+    number a request carries (cases/web/validation.py): Django's parser would read "٢٠٢٥" as 2025.
     """
 
     default_error_messages = {
@@ -107,7 +107,7 @@ def check_query(query_params, *, filterset_class=None, single=()) -> None:
     """A 400 for a single-valued parameter given more than once (which value was meant?).
 
     Control characters and text that is not UTF-8 never get this far: every address refuses them, the
-    API's included, in cases/request_validation.py.
+    API's included, in cases/web/validation.py.
     """
     single = set(single)
     if filterset_class is not None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 
 from cases.caching import cached
-from cases.request_validation import parse_whole_number, whole_number_message
+from cases.web.validation import parse_whole_number, whole_number_message
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -18,7 +18,7 @@ MAX_PAGE_SIZE = 100
 
 def whole_number_parameter(request, name: str, *, default: int, minimum: int = 1, maximum: int | None = None):
     """The integer query parameter `name`, or `default` when absent; a 400 naming it when it is not one
-    (in ASCII digits: cases/request_validation.py reads every number a request carries)."""
+    (in ASCII digits: cases/web/validation.py reads every number a request carries)."""
     if len(request.query_params.getlist(name)) > 1:
         raise exceptions.ValidationError({name: [_("Give this parameter once.")]})
     raw = request.query_params.get(name)

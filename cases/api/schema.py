@@ -21,11 +21,10 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
+from cases.api.errors import PROBLEM_CONTENT_TYPE
+from cases.api.permissions import HasScope
 from cases.models import TEXT_CONTROL_CHARACTERS
-from cases.request_validation import MAX_DIGITS
-
-from .errors import PROBLEM_CONTENT_TYPE
-from .permissions import HasScope
+from cases.web.validation import MAX_DIGITS
 
 
 class ApiAutoSchema(AutoSchema):
@@ -94,7 +93,7 @@ class FilterSetExtension(DjangoFilterExtension):
 
 
 # Free text may hold tabs and line ends, but no other control character (a 400 on every address:
-# cases/request_validation.py; the case text itself: cases.models.CONTROL_CHARACTERS). Stated as a pattern
+# cases/web/validation.py; the case text itself: cases.models.CONTROL_CHARACTERS). Stated as a pattern
 # so that generated clients know; FORBIDDEN_IN_TEXT is the same class for the server's own checks.
 # ECMA-262 (the schema's regular expressions) spells a character \uXXXX, where Python's `re` takes \xXX.
 _CONTROL = re.sub(r"\\x([0-9a-f]{2})", r"\\u00\1", TEXT_CONTROL_CHARACTERS)
@@ -201,7 +200,7 @@ def add_standard_responses(result, generator, request, public):
                 if schema.get("type") == "integer" and "maximum" not in schema:
                     # Every number in an address is read with at most MAX_DIGITS digits (a 400 beyond).
                     schema["maximum"] = 10**MAX_DIGITS - 1
-            # Any address may be refused before a view sees it (cases/request_validation.py): a 400 for
+            # Any address may be refused before a view sees it (cases/web/validation.py): a 400 for
             # control characters or bytes that are not UTF-8 in the path or a parameter, a 414 if too long.
             responses.setdefault("400", _problem(ERROR_DESCRIPTIONS["400"]))
             responses.setdefault("414", _problem(ERROR_DESCRIPTIONS["414"]))

@@ -22,12 +22,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
-from cases.forms import HONEYPOT_FIELD, NARRATIVE_MAX_LENGTH, CaseSubmissionForm
+from cases.api.permissions import HasScope
+from cases.api.schema import FORBIDDEN_IN_TEXT, NOT_BLANK_TEXT_PATTERN, TEXT_PATTERN
 from cases.models import NARRATIVE_FIELDS, Economy, Sector, Theme
 from cases.services import case_submit
-
-from .permissions import HasScope
-from .schema import FORBIDDEN_IN_TEXT, NOT_BLANK_TEXT_PATTERN, TEXT_PATTERN
+from cases.site.forms import HONEYPOT_FIELD, NARRATIVE_MAX_LENGTH, CaseSubmissionForm
 
 # The form's controls that belong to the browser only.
 BROWSER_ONLY_FIELDS = {HONEYPOT_FIELD, "started"}

@@ -30,8 +30,8 @@ import math
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
-from ..rate_limits import count_request
-from .keys import ApiKey
+from cases.api.keys import ApiKey
+from cases.web.rate_limits import count_request
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import submissions, views
-from .errors import not_found
+from cases.api import submissions, views
+from cases.api.errors import not_found
 
 app_name = "api"
 

@@ -17,10 +17,15 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from cases import exporting
-from cases.facets import selection_facets
+from cases.api import serializers as api
+from cases.api.conditional import ConditionalMixin
+from cases.api.cursors import CursorPagination, after_position, next_link
+from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
+from cases.api.schema import TEXT_PATTERN
 from cases.filters import CaseStudyFilterSet
-from cases.insights import case_statistics
+from cases.insights.facet_counts import selection_facets
+from cases.insights.statistics import case_statistics
+from cases.interchange import exporting
 from cases.models import (
     SDG,
     CaseStudy,
@@ -31,14 +36,8 @@ from cases.models import (
     Sector,
     Theme,
 )
-from cases.querysets import published_q
-from cases.search import search_words, uses_full_text_search, words_query
-
-from . import serializers as api
-from .conditional import ConditionalMixin
-from .cursors import CursorPagination, after_position, next_link
-from .filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
-from .schema import TEXT_PATTERN
+from cases.models.querysets import published_q
+from cases.search.engine import search_words, uses_full_text_search, words_query
 
 SUGGESTIONS_PER_GROUP = 8
 MAX_SUGGEST_LENGTH = 100
@@ -314,7 +313,8 @@ class StatsView(ConditionalMixin, generics.GenericAPIView):
         responses=api.StatsSerializer,
     )
     def get(self, request):
-        # The same numbers, from the same code, as the statistics page's tables (cases/insights.py).
+        # The same numbers, from the same code, as the statistics page's tables
+        # (cases/insights/statistics.py).
         return Response(case_statistics(validated_filterset(request)))
 
 

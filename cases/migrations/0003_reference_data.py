@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from cases.reference_data import load_reference_data
+    from cases.interchange.reference_data import load_reference_data
 
     load_reference_data(apps)
 

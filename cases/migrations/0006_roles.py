@@ -1,10 +1,10 @@
-"""Creates the editorial roles (groups) with their permissions: see cases/roles.py."""
+"""Creates the editorial roles (groups) with their permissions: see cases/curation/roles.py."""
 
 from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from cases.roles import install_roles
+    from cases.curation.roles import install_roles
 
     install_roles(apps)
 

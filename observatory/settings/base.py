@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Over-long, control-character and non-UTF-8 requests: our own 414/400 before anything reads them.
-    "cases.request_validation.RequestValidationMiddleware",
+    "cases.web.validation.RequestValidationMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Anonymous readers' pages from the cache until the catalogue changes (no database touched).
     "cases.caching.CataloguePageCacheMiddleware",
@@ -301,7 +301,7 @@ STORAGES = {
     "default": default_storage_from_env(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Upload limits (cases/uploads.py): an image, then any other file (PDF, Office, text).
+# Upload limits (cases/curation/uploads.py): an image, then any other file (PDF, Office, text).
 UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 20 * 1024 * 1024)
 
@@ -358,7 +358,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "cases.error_views.csrf_failure"
+CSRF_FAILURE_VIEW = "cases.site.errors.csrf_failure"
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

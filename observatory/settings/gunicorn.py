@@ -7,7 +7,7 @@ address, the workers and their threads. What matters here are the request limits
 
 gunicorn refuses a request line longer than `limit_request_line` itself, before Django runs, with a bare
 page of its own: no CSP, no nosniff, none of our headers. Its default (4094 bytes) is about where Django
-begins to refuse (cases/request_validation.py MAX_REQUEST_TARGET, 4096 bytes of path and query string),
+begins to refuse (cases/web/validation.py MAX_REQUEST_TARGET, 4096 bytes of path and query string),
 so every over-long address got gunicorn's page. Raised to gunicorn's maximum, 8190 bytes, the addresses
 between the two limits get our own 414 page with every header. Beyond 8190 bytes gunicorn's page cannot be
 avoided from here: the proxy in front caps request lines below that and answers its own 414

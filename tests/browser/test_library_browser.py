@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from cases.interchange.reference_data import load_reference_data
 from cases.models import Economy, Sector, Theme
-from cases.reference_data import load_reference_data
 from tests.browser.conftest import tab_to
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory
 

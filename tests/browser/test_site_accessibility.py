@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import OperationalError, connection
 
+from cases.interchange.reference_data import load_reference_data
 from cases.models import Economy, Sector, SubmitterContact, Theme
-from cases.rate_limits import count_request
-from cases.reference_data import load_reference_data
-from cases.submission_views import SUBMISSION_WINDOW_SECONDS, SUBMISSIONS_PER_WINDOW
+from cases.site.submission import SUBMISSION_WINDOW_SECONDS, SUBMISSIONS_PER_WINDOW
+from cases.web.rate_limits import count_request
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory
 
 pytestmark = pytest.mark.browser
@@ -94,7 +94,7 @@ def test_not_found_page_passes_axe(page, catalogue, check_accessibility):
 @pytest.mark.parametrize(
     ("address", "status"),
     [
-        # Control characters in two parameters: our 400, listing each (cases/request_validation.py).
+        # Control characters in two parameters: our 400, listing each (cases/web/validation.py).
         ("/cases/?q=flood%00warnings&economy=%1B", 400),
         # More query parameters than any form has (DATA_UPLOAD_MAX_NUMBER_FIELDS), within the length limit.
         ("/cases/?" + "&".join(["f=1"] * 1001), 400),

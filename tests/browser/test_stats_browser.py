@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from cases.interchange.reference_data import load_reference_data
 from cases.models import Economy, Sector, Theme
-from cases.reference_data import load_reference_data
 from tests.browser.conftest import tab_to
 from tests.factories import CaseStudyFactory, OutcomeFactory
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from cases.interchange.reference_data import load_reference_data
 from cases.models import Status, SubmitterContact
-from cases.reference_data import load_reference_data
 from tests.browser.conftest import tab_to
 
 

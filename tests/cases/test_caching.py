@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.caching import cached, catalogue_version
-from cases.importing import import_case_records
+from cases.curation.workflow import case_transition
+from cases.interchange.importing import import_case_records
 from cases.models import SDG, CaseStudy, CatalogueState, ModerationQueue, Sector, Status
-from cases.workflow import case_transition
+from tests.cases.interchange.test_importing import record
+from tests.cases.site.test_submission import valid_data
 from tests.cases.test_faults import UNREACHABLE_REDIS
-from tests.cases.test_importing import record
-from tests.cases.test_submission import valid_data
 from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

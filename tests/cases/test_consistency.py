@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from cases.reference_data import load_reference_data
+from cases.interchange.reference_data import load_reference_data
 from tests.factories import CaseStudyFactory, UserFactory
 from tests.live_servers import (
     ROOT,
@@ -143,7 +143,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from cases.models import CaseStudy
-from cases.workflow import case_transition
+from cases.curation.workflow import case_transition
 with transaction.atomic():
     transaction.on_commit(lambda: print("committed", time.time(), flush=True))
     case_transition(

@@ -18,10 +18,10 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import OperationalError, close_old_connections, connection
 
+from cases.curation.workflow import case_transition
+from cases.interchange.reference_data import load_reference_data
 from cases.models import CaseRevision, CaseStudy, Status, SubmitterContact
-from cases.reference_data import load_reference_data
-from cases.workflow import case_transition
-from tests.cases.test_submission import valid_data
+from tests.cases.site.test_submission import valid_data
 from tests.factories import CaseStudyFactory, UserFactory
 from tests.forwarders import Forwarder
 

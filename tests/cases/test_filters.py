@@ -3,10 +3,10 @@
 import pytest
 from django.http import QueryDict
 
-from cases.facets import facet_counts as counts_for_filterset
 from cases.filters import CaseStudyFilterSet
+from cases.insights.facet_counts import facet_counts as counts_for_filterset
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
-from cases.request_validation import parse_whole_number
+from cases.web.validation import parse_whole_number
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +182,7 @@ def test_out_of_range_sdg_is_a_validation_error_not_a_database_error(value):
     assert "sdg" in filterset.errors
 
 
-# --- Numbers: ASCII digits only (cases/request_validation.py) ---------------------------------------
+# --- Numbers: ASCII digits only (cases/web/validation.py) ---------------------------------------
 
 
 @pytest.mark.parametrize(

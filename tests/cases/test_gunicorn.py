@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from cases.request_validation import MAX_REQUEST_TARGET
+from cases.web.validation import MAX_REQUEST_TARGET
 from tests.live_servers import gunicorn_server
 
 CONFIG = "--config=python:observatory.settings.gunicorn"

@@ -19,7 +19,7 @@ import pytest
 import redis
 from django.db import OperationalError, connection
 
-from cases.reference_data import load_reference_data
+from cases.interchange.reference_data import load_reference_data
 from observatory.cache import CacheUnavailable, CircuitBreakerRedisCache
 from tests.factories import CaseStudyFactory
 from tests.forwarders import Forwarder

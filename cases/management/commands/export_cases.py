@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
 from cases.filters import CaseStudyFilterSet
-from cases.interchange import FORMATS, InterchangeError, format_for, write_cases
+from cases.interchange.formats import FORMATS, InterchangeError, format_for, write_cases
 from cases.models import CaseStudy, Status
 from observatory.postgresql.base import long_running
 

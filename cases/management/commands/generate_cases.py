@@ -1,4 +1,5 @@
-"""Fill the catalogue with synthetic published cases for load tests and benchmarks (cases/generation.py)."""
+"""Fill the catalogue with synthetic published cases for load tests and benchmarks
+(cases/interchange/generation.py)."""
 
 import time
 
@@ -6,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries
 from django.utils import timezone
 
-from cases.generation import CaseGenerator, ReferenceData, case_slug, insert_batch
+from cases.interchange.generation import CaseGenerator, ReferenceData, case_slug, insert_batch
 from cases.tasks import catalogue_committed
 from observatory.postgresql.base import long_running
 

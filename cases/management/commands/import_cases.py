@@ -5,8 +5,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.importing import ImportRejected, import_case_file
-from cases.interchange import FORMATS, InterchangeError, format_for, read_cases
+from cases.interchange.formats import FORMATS, InterchangeError, format_for, read_cases
+from cases.interchange.importing import ImportRejected, import_case_file
 from observatory.postgresql.base import long_running
 
 

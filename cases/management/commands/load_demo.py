@@ -6,9 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from cases.importing import ImportRejected, import_case_records, read_records
+from cases.interchange.importing import ImportRejected, import_case_records, read_records
+from cases.interchange.reference_data import load_reference_data
 from cases.models import Economy
-from cases.reference_data import load_reference_data
 from observatory.postgresql.base import long_running
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"

@@ -1,0 +1,834 @@
+"""Curation in the Django admin: every model of the catalogue, the case admin first.
+
+Writes that are more than "save this form" go through plain functions (cases/services.py,
+cases/curation/workflow.py): the admin calls them and re-implements none.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from cases.admin.imports import CaseImportAdminMixin
+from cases.api.tracking import CaseWithdrawal
+from cases.curation.history import case_restore_revision, record_revision
+from cases.curation.moderation import (
+    QUEUE_STATUSES,
+    acceptance_checklist,
+    duplicate_ids,
+    possible_duplicates,
+)
+from cases.curation.uploads import ResourceUploadForm
+from cases.curation.workflow import (
+    TRANSITIONS,
+    can_edit_case,
+    case_edit_refusal,
+    case_transition,
+    check_case_edit,
+    editable_cases,
+    editable_economy_ids,
+    visible_cases,
+)
+from cases.models import (
+    NARRATIVE_SECTIONS,
+    SDG,
+    CaseLink,
+    CaseRevision,
+    CaseStudy,
+    CatalogueState,
+    Economy,
+    EditorProfile,
+    FormerSlug,
+    InnovationFacet,
+    ModerationQueue,
+    Outcome,
+    Resource,
+    RevisionAction,
+    Sector,
+    Status,
+    SubmitterContact,
+    Theme,
+)
+from cases.services import case_change_slug
+
+# --- Scoping: an economy editor sees and edits only the economies assigned to them ----------------
+#
+# Who may change a case is decided in one place, cases/curation/workflow.py (case_edit_refusal,
+# editable_cases):
+# the admin asks it for the case form, every inline, every model hanging off a case, on the form's
+# choices, on save and on delete.
+
+
+class ScopedByCaseEconomyMixin:
+    """For models hanging off a case: only rows whose case is in an economy the user looks after.
+    `case_field = None` scopes the cases themselves (a proxy of CaseStudy, such as the moderation queue)."""
+
+    case_field = "case"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        economies = editable_economy_ids(request.user)
+        if economies is None:
+            return queryset
+        prefix = f"{self.case_field}__" if self.case_field else ""
+        return queryset.filter(**{f"{prefix}economy_id__in": economies})
+
+
+# The same words for a case outside the user's scope and for one that does not exist: a form error must
+# not tell an editor that another economy has a case with that id.
+NOT_YOUR_CASE = _(
+    "Choose a case you may change: a case of an economy you look after that is not published or "
+    "archived (a curator or reviewer changes those)."
+)
+NOT_A_KNOWN_CASE = _("Choose a published case, or a case of an economy you look after.")
+
+
+def case_choices(user, field_name):
+    """The cases a user may pick for `field_name`: the owning case (`case`, `from_case`) must be one they
+    may change; a link's target (`to_case`) one they may see."""
+    cases = CaseStudy.objects.defer("search_vector").select_related("economy")
+    if field_name == "to_case":
+        return visible_cases(user, cases)
+    return editable_cases(user, cases)
+
+
+CASE_CHOICE_FIELDS = {"case": NOT_YOUR_CASE, "from_case": NOT_YOUR_CASE, "to_case": NOT_A_KNOWN_CASE}
+
+
+class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
+    """For a model whose rows belong to a case (outcomes, resources, links, submitter contacts).
+
+    Reads are scoped to the user's economies. Writes follow the rule of case_edit_refusal() for the owning
+    case, before and after the change: the form offers (and accepts) only cases the user may change, a row
+    of any other case is read-only, and save and delete check again. Every add, change and delete records
+    a revision of the owning case, as an edit of the case itself does.
+    """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in CASE_CHOICE_FIELDS:
+            kwargs["queryset"] = case_choices(request.user, db_field.name)
+            kwargs.setdefault("error_messages", {})["invalid_choice"] = CASE_CHOICE_FIELDS[db_field.name]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def owning_case(self, obj):
+        return getattr(obj, self.case_field)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, self.owning_case(obj)))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, self.owning_case(obj)))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        refusal = case_edit_refusal(request.user, self.owning_case(obj)) if obj is not None else ""
+        extra_context = {**(extra_context or {}), "edit_refusal": refusal}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _stored_case_ids(self, obj) -> set:
+        """The owning case of `obj` as the database has it now, before the form's change is saved."""
+        if obj.pk is None:
+            return set()
+        return set(
+            type(obj)._default_manager.filter(pk=obj.pk).values_list(f"{self.case_field}_id", flat=True)
+        )
+
+    def _check_and_lock(self, request, case_ids):
+        """The cases about to change, locked and checked against the rule (their stored status)."""
+        cases = list(CaseStudy.objects.select_for_update().defer("search_vector").filter(pk__in=case_ids))
+        for case in cases:
+            check_case_edit(user=request.user, case=case)
+        return cases
+
+    # Off where the rows are private and not part of the case's snapshot (submitter contacts): a revision
+    # would show no change, and its message would carry the contact to whoever reads the history.
+    records_revisions = True
+
+    def _record(self, request, cases, message):
+        if not self.records_revisions:
+            return
+        # The case has changed, as if edited on its own page: its `updated_at` is what partners' harvests,
+        # the changes feed and the API's ETag/Last-Modified go by (else a 304 for an outdated answer).
+        CaseStudy.objects.filter(pk__in=[case.pk for case in cases]).update(
+            updated_at=timezone.now(), updated_by=request.user
+        )
+        for case in cases:
+            record_revision(case=case, user=request.user, action=RevisionAction.CHANGED, message=message)
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            case_ids = self._stored_case_ids(obj) | {getattr(obj, f"{self.case_field}_id")}
+            cases = self._check_and_lock(request, case_ids)
+            super().save_model(request, obj, form, change)
+            verb = "changed" if change else "added"
+            self._record(request, cases, f"{obj._meta.verbose_name} {verb}: {obj}"[:500])
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            cases = self._check_and_lock(request, self._stored_case_ids(obj))
+            label = f"{obj._meta.verbose_name} deleted: {obj}"[:500]
+            super().delete_model(request, obj)
+            self._record(request, cases, label)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            case_ids = set(queryset.values_list(f"{self.case_field}_id", flat=True))
+            cases = self._check_and_lock(request, case_ids)
+            label = f"{queryset.model._meta.verbose_name_plural} deleted"
+            super().delete_queryset(request, queryset)
+            self._record(request, cases, label)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(not can_edit_case(request.user, self.owning_case(obj)) for obj in objs):
+            # Admin then refuses the deletion (403 on confirming) and names what is missing.
+            perms_needed = {*perms_needed, str(_("rows of cases you may not change"))}
+        return deleted, model_count, perms_needed, protected
+
+
+class CaseInlineMixin:
+    """An inline of the case form: editable only while the case is (case_edit_refusal); read-only else.
+    The case form's own save records the revision, inlines included."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in CASE_CHOICE_FIELDS:
+            kwargs["queryset"] = case_choices(request.user, db_field.name)
+            kwargs.setdefault("error_messages", {})["invalid_choice"] = CASE_CHOICE_FIELDS[db_field.name]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or can_edit_case(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, obj))
+
+
+def transition_action(name):
+    transition = TRANSITIONS[name]
+
+    def action(modeladmin, request, queryset):
+        done, refused = 0, []
+        for case in queryset:
+            try:
+                case_transition(
+                    case=case,
+                    user=request.user,
+                    name=name,
+                    note=request.POST.get("note", "") or str(_("Changes requested in admin.")),
+                )
+                done += 1
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(f"{case}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+        if done:
+            modeladmin.message_user(
+                request,
+                _("%(action)s: %(count)d case(s).") % {"action": transition.label, "count": done},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            modeladmin.message_user(request, message, messages.ERROR)
+
+    action.__name__ = f"transition_{name}"
+    action.short_description = transition.label
+    action.allowed_permissions = ("transition",)
+    return action
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def case_change_url(case):
+    return reverse("admin:cases_casestudy_change", args=[case.pk])
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system keeps (history, redirects, withdrawals): looked at, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+@admin.register(Economy)
+class EconomyAdmin(admin.ModelAdmin):
+    list_display = ["name", "iso2", "iso3", "subregion_name", "is_apo_member", "apo_joined_year"]
+    list_filter = ["is_apo_member", "region_name", "subregion_name"]
+    search_fields = ["name", "iso2", "iso3"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", ("iso2", "iso3")]}),
+        (
+            _("UN M49 region"),
+            {"fields": [("region_code", "region_name"), ("subregion_code", "subregion_name")]},
+        ),
+        (_("APO"), {"fields": ["is_apo_member", "apo_joined_year", "profile"]}),
+        (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
+    ]
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    """Sectors, themes and facets: a curated list, ordered by position; slugs stay stable."""
+
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Sector)
+class SectorAdmin(VocabularyAdmin):
+    list_display = ["name", "slug", "cofog_division", "position"]
+    list_filter = ["cofog_division"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(InnovationFacet)
+class InnovationFacetAdmin(VocabularyAdmin):
+    pass
+
+
+@admin.register(SDG)
+class SDGAdmin(admin.ModelAdmin):
+    list_display = ["number", "name"]
+    list_display_links = ["number", "name"]
+    # `number__exact`: Django skips the integer lookup for words that are not numbers.
+    search_fields = ["number__exact", "name"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+# --- Case studies ---------------------------------------------------------------------------------
+
+
+class VerificationFilter(admin.SimpleListFilter):
+    """How recently a curator checked that the case still says what is true."""
+
+    title = _("verification")
+    parameter_name = "verification"
+
+    STALE = "stale"
+    NEVER = "never"
+    RECENT = "recent"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.STALE, _("Not verified for over a year")),
+            (self.NEVER, _("Never verified")),
+            (self.RECENT, _("Verified in the last year")),
+        ]
+
+    def queryset(self, request, queryset):
+        a_year_ago = timezone.localdate() - timedelta(days=365)
+        if self.value() == self.STALE:
+            return queryset.filter(last_verified__lt=a_year_ago)
+        if self.value() == self.NEVER:
+            return queryset.filter(last_verified__isnull=True)
+        if self.value() == self.RECENT:
+            return queryset.filter(last_verified__gte=a_year_ago)
+        return queryset
+
+
+class OutcomeInline(CaseInlineMixin, admin.TabularInline):
+    model = Outcome
+    extra = 0
+    fields = ["indicator", "value", "unit", "baseline", "date", "source_url", "position"]
+
+
+class CaseLinkInline(CaseInlineMixin, admin.TabularInline):
+    model = CaseLink
+    fk_name = "from_case"
+    extra = 0
+    fields = ["relation", "to_case", "note"]
+    autocomplete_fields = ["to_case"]
+    verbose_name = _("link to another case")
+    verbose_name_plural = _("links to other cases")
+
+
+class ResourceInline(CaseInlineMixin, admin.TabularInline):
+    model = Resource
+    form = ResourceUploadForm  # size and type checks on every upload, images verified and resized
+    extra = 0
+    fields = ["kind", "title", "url", "file", "alt_text", "position"]
+
+
+# Written only by the workflow (cases/curation/workflow.py) and on creation, never by the case form.
+WORKFLOW_FIELDS = ("status", "published_at", "published_by_id", "created_at", "created_by_id")
+
+
+@admin.register(CaseStudy)
+class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "economy",
+        "status",
+        "stage",
+        "year_launched",
+        "last_verified",
+        "is_featured",
+        "published_at",
+        "updated_at",
+    ]
+    list_editable = ["is_featured"]
+    list_filter = [
+        "status",
+        VerificationFilter,
+        "economy",
+        "sectors",
+        "themes",
+        "stage",
+        "year_launched",
+        "level",
+        "is_featured",
+    ]
+    list_select_related = ["economy"]
+    date_hierarchy = "published_at"
+    search_fields = ["title", "slug", "summary", "lead_organisation", "external_id", "economy__name"]
+    autocomplete_fields = ["economy", "other_economies", "sectors", "themes", "facets", "sdgs"]
+    prepopulated_fields = {"slug": ["title"]}
+    # The status, and who published when, change only through the workflow (cases/curation/workflow.py).
+    readonly_fields = [
+        "status",
+        "published_at",
+        "published_by",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "acceptance_checklist",
+        "possible_duplicates",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary"]}),
+        (
+            _("Who and where"),
+            {
+                "fields": ["lead_organisation", "organisation_type", "economy", "other_economies", "level"],
+            },
+        ),
+        (_("The case, in the OPSI narrative"), {"fields": [field for field, _label in NARRATIVE_SECTIONS]}),
+        (
+            _("Classification"),
+            {
+                "fields": ["sectors", "themes", "facets", "sdgs", "stage", ("year_launched", "year_ended")],
+            },
+        ),
+        (_("Sources"), {"fields": ["website", "source", "licence", "external_id", "last_verified"]}),
+        (_("Publication"), {"fields": ["status", "is_featured", "published_at", "published_by"]}),
+        (
+            _("Record"),
+            {
+                "classes": ["collapse"],
+                "fields": [("created_at", "created_by"), ("updated_at", "updated_by")],
+            },
+        ),
+    ]
+    inlines = [OutcomeInline, CaseLinkInline, ResourceInline]
+    actions = [transition_action(name) for name in TRANSITIONS]
+
+    def get_queryset(self, request):
+        # The search document is read only by the database; never load it into the admin.
+        queryset = super().get_queryset(request).defer("search_vector")
+        economies = editable_economy_ids(request.user)
+        # Scoping on the queryset covers the changelist, change, history, delete, actions and export alike.
+        return queryset if economies is None else queryset.filter(economy_id__in=economies)
+
+    def has_transition_permission(self, request):
+        return request.user.has_perm("cases.change_casestudy")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.status in QUEUE_STATUSES:
+            # A queued case opens on what the reviewer decides with (cases/curation/moderation.py).
+            moderation = (_("Moderation"), {"fields": ["acceptance_checklist", "possible_duplicates"]})
+            return [moderation, *fieldsets]
+        return fieldsets
+
+    @admin.display(description=_("acceptance checklist"))
+    def acceptance_checklist(self, obj):
+        checks = acceptance_checklist(obj)
+        return render_to_string("admin/cases/acceptance_checklist.html", {"checks": checks})
+
+    @admin.display(description=_("possible duplicates"))
+    def possible_duplicates(self, obj):
+        duplicates = list(possible_duplicates(obj))
+        if not duplicates:
+            return _("None found: no published or queued case of this economy has a similar title.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                ((case_change_url(case), case.title, case.get_status_display()) for case in duplicates),
+            ),
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        economies = editable_economy_ids(request.user)
+        if db_field.name == "economy" and economies is not None:
+            kwargs["queryset"] = Economy.objects.filter(pk__in=economies)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        # A case the user may not change (another economy's, or a published one for an economy editor)
+        # opens read-only, inlines included (CaseInlineMixin), with the reason on the form.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_case(request.user, obj))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        refusal = case_edit_refusal(request.user, obj) if obj is not None else ""
+        extra_context = {**(extra_context or {}), "edit_refusal": refusal}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_changelist_form(self, request, **kwargs):
+        """The list's editable column ("featured") follows the same rule as the change form, row by row."""
+        base = super().get_changelist_form(request, **kwargs)
+        user = request.user
+
+        class ChangelistForm(base):
+            def clean(self):
+                cleaned = super().clean()
+                # The instance still holds the stored values here (the form's are copied in after clean).
+                if self.instance.pk and self.has_changed():
+                    refusal = case_edit_refusal(user, self.instance)
+                    if refusal:
+                        raise ValidationError(refusal)
+                return cleaned
+
+        return ChangelistForm
+
+    def get_search_results(self, request, queryset, search_term):
+        # An autocomplete for a case field of another model offers what that field accepts (case_choices):
+        # a link may point at any published case, an outcome belongs only to a case the user may change.
+        match = request.resolver_match
+        field_name = request.GET.get("field_name")
+        if match is not None and match.url_name == "autocomplete" and field_name in CASE_CHOICE_FIELDS:
+            queryset = case_choices(request.user, field_name)
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_delete_permission(self, request, obj=None):
+        # A real delete is a curator's; everyone else archives (a reversible workflow step).
+        return (
+            request.user.has_perm("cases.delete_casestudy")
+            and request.user.has_perm("cases.edit_all_economies")
+            and super().has_delete_permission(request, obj)
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Recorded after the inlines and many-to-many fields are saved, so the revision is the whole case.
+        record_revision(
+            case=form.instance,
+            user=request.user,
+            action=RevisionAction.CHANGED if change else RevisionAction.CREATED,
+            message=", ".join(form.changed_data)[:500],
+        )
+
+    def view_on_site(self, obj):
+        """Only a published case has a public page to show."""
+        return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
+
+    def save_model(self, request, obj, form, change):
+        # Checked again on save, as stored now and as it will be after the change (the economy). The row
+        # stays locked until the admin's transaction ends, so a reviewer's publish cannot slip in between
+        # this check and the save; and the workflow's fields keep what is stored, never the values `obj`
+        # was loaded with, so a save never puts back a status the workflow has changed since.
+        if change:
+            stored = CaseStudy.objects.select_for_update().defer("search_vector").get(pk=obj.pk)
+            check_case_edit(user=request.user, case=stored)
+            for name in WORKFLOW_FIELDS:
+                setattr(obj, name, getattr(stored, name))
+        check_case_edit(user=request.user, case=obj)
+        obj.updated_by = request.user
+        if not change:
+            obj.created_by = request.user
+        elif "slug" in form.changed_data:
+            # Keeps the old slug as a FormerSlug so its address answers 301 to the new one.
+            case_change_slug(case=obj, new_slug=form.cleaned_data["slug"])
+        super().save_model(request, obj, form, change)
+
+
+class QueueStatusFilter(admin.SimpleListFilter):
+    """Only the statuses a queued case can have."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(status.value, status.label) for status in QUEUE_STATUSES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+class ModerationQueueAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+    """Submitted cases first, then those in review, longest waiting first: what a reviewer acts on.
+
+    A list of its own (rather than an ordering of the case list) so that its meaning never depends on
+    the filters someone left on the case list, and so that the duplicate check, which costs a subquery
+    per row, runs only here. Each row opens the case's own change form, with the checklist on it.
+    """
+
+    case_field = None  # the rows are the cases themselves
+    list_display = ["case_title", "economy", "status", "queued_since", "duplicate_flags", "checklist_summary"]
+    list_display_links = None
+    list_filter = [QueueStatusFilter]
+    list_select_related = ["economy"]
+    search_fields = ["title", "summary", "lead_organisation", "submitter__reference"]
+    actions = [transition_action(name) for name in ("accept", "request_changes", "publish")]
+
+    def get_queryset(self, request):
+        # ModerationQueue.objects is moderation_queue(): queued cases only, annotated for the columns.
+        return super().get_queryset(request).defer("search_vector")
+
+    def get_ordering(self, request):
+        # Annotations of moderation_queue(), which the `ordering` attribute's system check cannot see.
+        return ["queue_position", "queued_since", "pk"]
+
+    # The queue is a view of case studies: the case permissions govern it, not permissions of its own.
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.has_perm("cases.view_casestudy") or user.has_perm("cases.change_casestudy")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_transition_permission(self, request):
+        return request.user.has_perm("cases.change_casestudy")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": _("Moderation queue"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # One change form for a case, wherever it is opened from; it applies the scoping itself.
+        return HttpResponseRedirect(reverse("admin:cases_casestudy_change", args=[object_id]))
+
+    @admin.display(description=_("case"), ordering="title")
+    def case_title(self, obj):
+        return format_html('<a href="{}">{}</a>', case_change_url(obj), obj.title)
+
+    @admin.display(description=_("waiting since"), ordering="queued_since")
+    def queued_since(self, obj):
+        return obj.queued_since
+
+    @admin.display(description=_("possible duplicates"))
+    def duplicate_flags(self, obj):
+        ids = duplicate_ids(obj)
+        if not ids:
+            return "—"
+        label = ngettext("%(count)d possible duplicate", "%(count)d possible duplicates", len(ids)) % {
+            "count": len(ids)
+        }
+        query = urlencode({"id__in": ",".join(map(str, ids))})
+        url = f"{reverse('admin:cases_casestudy_changelist')}?{query}"
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description=_("checklist"))
+    def checklist_summary(self, obj):
+        checks = acceptance_checklist(obj)
+        failed = [check.label for check in checks if not check.passed]
+        if not failed:
+            return _("All %(count)d pass") % {"count": len(checks)}
+        return _("To check: %(failed)s") % {"failed": ", ".join(failed)}
+
+
+admin.site.register(ModerationQueue, ModerationQueueAdmin)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
+    list_display = ["indicator", "value", "unit", "date", "case"]
+    list_select_related = ["case"]
+    search_fields = ["indicator", "case__title"]
+    autocomplete_fields = ["case"]
+
+
+@admin.register(CaseLink)
+class CaseLinkAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
+    case_field = "from_case"
+
+    list_display = ["from_case", "relation", "to_case"]
+    list_filter = ["relation"]
+    list_select_related = ["from_case", "to_case"]
+    search_fields = ["from_case__title", "to_case__title"]
+    autocomplete_fields = ["from_case", "to_case"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
+    form = ResourceUploadForm
+    fields = ["case", "kind", "title", "url", "file", "alt_text", "position"]
+    list_display = ["title", "kind", "case"]
+    list_filter = ["kind"]
+    list_select_related = ["case"]
+    search_fields = ["title", "url", "case__title"]
+    autocomplete_fields = ["case"]
+
+
+@admin.register(FormerSlug)
+class FormerSlugAdmin(ReadOnlyAdmin):
+    """Old addresses of cases; recorded by case_change_slug() when a curator changes a slug."""
+
+    list_display = ["slug", "case", "created_at"]
+    list_select_related = ["case"]
+    search_fields = ["slug", "case__title", "case__slug"]
+
+
+# --- Curation -------------------------------------------------------------------------------------
+
+
+@admin.register(EditorProfile)
+class EditorProfileAdmin(admin.ModelAdmin):
+    list_display = ["user"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user", "economies"]
+
+
+@admin.register(CaseRevision)
+class CaseRevisionAdmin(ScopedByCaseEconomyMixin, ReadOnlyAdmin):
+    actions = ["restore_revision"]
+
+    @admin.action(description=_("Restore the case to this version"))
+    def restore_revision(self, request, queryset):
+        for revision in queryset[:1]:
+            try:
+                case = case_restore_revision(revision=revision, user=request.user)
+                # The restore's own note: the version restored, and any links left out.
+                note = (
+                    case.revisions.filter(action=RevisionAction.RESTORED).latest("created_at", "id").message
+                )
+                self.message_user(request, f"“{case}”: {note}.", messages.SUCCESS)
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, str(error), messages.ERROR)
+
+    list_display = ["case", "action", "user", "created_at", "message"]
+    list_filter = ["action"]
+    list_select_related = ["case", "user"]
+    search_fields = ["case__title", "message"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(SubmitterContact)
+class SubmitterContactAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
+    """Private: who proposed a case. Never leaves admin."""
+
+    records_revisions = False
+
+    list_display = ["reference", "name", "email", "organisation", "case", "created_at"]
+    list_select_related = ["case"]
+    search_fields = ["reference", "name", "email", "organisation", "case__title"]
+    autocomplete_fields = ["case"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(CaseWithdrawal)
+class CaseWithdrawalAdmin(ReadOnlyAdmin):
+    """Deleted public cases, which the partners' changes feed tells them to remove."""
+
+    list_display = ["slug", "case_id", "reason", "withdrawn_at"]
+    list_filter = ["reason"]
+    search_fields = ["slug"]
+
+
+@admin.register(CatalogueState)
+class CatalogueStateAdmin(ReadOnlyAdmin):
+    """The catalogue version every cached read is keyed by, and when the catalogue last changed
+    (docs/caching.md)."""
+
+    list_display = ["version", "changed_at"]
+
+
+# --- Partner API keys -----------------------------------------------------------------------------
+
+from cases.api.keys import ApiKey, api_key_revoke  # noqa: E402 - appended with the keys (issue 4)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Partner keys. A new key is shown once, in the message after saving; only its hash is stored, so a
+    lost key is revoked and replaced, never read back."""
+
+    list_display = [
+        "prefix",
+        "owner",
+        "user",
+        "scope_list",
+        "rate",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["scope_submit", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "owner", "user__username"]
+    autocomplete_fields = ["user"]
+    fields = [
+        "owner",
+        "user",
+        "scope_read",
+        "scope_submit",
+        "rate",
+        "expires_at",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes)
+
+    def save_model(self, request, obj, form, change):
+        plaintext = None if change else obj.set_new_key()
+        super().save_model(request, obj, form, change)
+        if plaintext is not None:
+            messages.success(
+                request,
+                _("The new key for %(owner)s, shown this once (only its hash is kept): %(key)s")
+                % {"owner": obj.owner, "key": plaintext},
+            )
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        count = api_key_revoke(keys=queryset)
+        self.message_user(request, _("Revoked %(count)d key(s).") % {"count": count}, messages.SUCCESS)

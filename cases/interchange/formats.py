@@ -1,0 +1,317 @@
+"""The bulk interchange format: case records in CSV or JSON, read for `import_cases` and the admin import,
+written by `export_cases`. docs/curation.md ("Bulk import and export") describes it for people.
+
+- JSON: an array of case objects with the keys of cases.interchange.importing.RECORD_KEYS (the demo
+fixtures' shape).
+- CSV: a header of those names, then one row per case. Several vocabulary terms in one cell are separated
+  by ";" (as in the API's CSV export). Outcomes, resources and links are JSON arrays in their cells (empty
+  cell: none). A cell starting with a character a spreadsheet would run as a formula gets a leading
+  apostrophe on export, which import takes off again, so that export then import gives back exactly the
+  same text.
+
+Exports are ordered by slug and written chunk by chunk, so the same catalogue always gives the same bytes.
+"""
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC
+from decimal import Decimal
+from itertools import batched
+from pathlib import PurePath
+from textwrap import indent
+
+from cases.interchange.exporting import FORMULA_TRIGGERS, _many_values
+from cases.interchange.importing import (
+    MANY_TO_MANY,
+    RECORD_KEYS,
+    REQUIRED_KEYS,
+    close_match,
+    unstorable_text_problems,
+)
+from cases.models import CaseLink, Outcome, Resource, ResourceKind
+
+FORMATS = ("csv", "json")
+SEPARATOR = ";"
+JSON_CELLS = ["outcomes", "resources", "links"]
+CHUNK_SIZE = 500
+ESCAPE = "'"
+
+
+class InterchangeError(ValueError):
+    """The file as a whole cannot be read (not UTF-8, not JSON, a bad CSV header...); nothing is imported."""
+
+
+@dataclass
+class ParsedFile:
+    """Records read from a file, each with the number that names it in reports."""
+
+    records: list = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+    row_label: str = "line"  # CSV: the line a row starts on; JSON: the item's position from 1
+    errors: dict[int, list[str]] = field(default_factory=dict)  # by record position (from 0)
+
+
+def format_for(name: str, explicit: str | None = None) -> str:
+    """The format to read or write `name` in: `explicit` if given, else from the extension."""
+    fmt = explicit or PurePath(name).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InterchangeError(
+            f"Cannot tell the format of {name!r}: name the file .csv or .json (or give --format csv|json)."
+        )
+    return fmt
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def read_cases(data: bytes, fmt: str) -> ParsedFile:
+    """Parse a whole file; raises InterchangeError when it cannot be read at all."""
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark, as spreadsheets write, is allowed
+    except UnicodeDecodeError as error:
+        raise InterchangeError(
+            f"The file is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}). "
+            "Save it with the UTF-8 encoding (in a spreadsheet: “CSV UTF-8”)."
+        ) from None
+    if "\x00" in text:
+        raise InterchangeError("The file holds NUL characters: it is not a text file.")
+    if not text.strip():
+        raise InterchangeError("The file is empty.")
+    return _read_json(text) if fmt == "json" else _read_csv(text)
+
+
+def _unknown_keys(keys, kind="field") -> list[str]:
+    return [
+        f"unknown {kind} '{key}'{close_match(key, RECORD_KEYS)}" for key in keys if key not in RECORD_KEYS
+    ]
+
+
+def _read_json(text: str) -> ParsedFile:
+    try:
+        # Decimal keeps every digit of outcome values; a float would not.
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise InterchangeError(
+            f"Not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+        ) from None
+    except RecursionError:
+        raise InterchangeError("Not valid case records: the JSON is nested far too deeply.") from None
+    if not isinstance(data, list):
+        raise InterchangeError(
+            f"The file must hold a JSON array of case objects ([{{...}}, ...]), not a {type(data).__name__}."
+        )
+    parsed = ParsedFile(records=data, row_numbers=list(range(1, len(data) + 1)), row_label="item")
+    for position, item in enumerate(data):
+        if unstorable := unstorable_text_problems(item):
+            # Checked first, and the record set aside: no later message may repeat the text.
+            parsed.records[position] = None
+            parsed.errors[position] = unstorable
+        elif isinstance(item, dict) and (unknown := _unknown_keys(item)):
+            parsed.errors[position] = unknown
+    return parsed
+
+
+def _unescape(cell: str) -> str:
+    if cell[:1] == ESCAPE and cell[1:2] and cell[1:2] in (*FORMULA_TRIGGERS, ESCAPE):
+        return cell[1:]
+    return cell
+
+
+def _escape(text: str) -> str:
+    """A leading apostrophe when a spreadsheet would run the cell as a formula, or when the text already
+    starts with what _unescape would take off: export then import gives the same text back."""
+    first, second = text[:1], text[1:2]
+    if first in FORMULA_TRIGGERS or (first == ESCAPE and second in (*FORMULA_TRIGGERS, ESCAPE)):
+        return ESCAPE + text
+    return text
+
+
+def _read_csv(text: str) -> ParsedFile:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        raise InterchangeError(f"line 1: not readable as CSV: {error}.") from None
+    header = [name.strip() for name in header]
+    problems = _unknown_keys((name for name in header if name), "column")
+    if "" in header:
+        problems.append("a column has no name")
+    duplicates = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicates:
+        problems.append(f"columns named twice: {', '.join(duplicates)}")
+    missing = [name for name in REQUIRED_KEYS if name not in header]
+    if missing:
+        problems.append(f"required columns missing: {', '.join(missing)}")
+    if problems:
+        raise InterchangeError("line 1 (the header): " + "; ".join(problems) + ".")
+
+    parsed = ParsedFile(row_label="line")
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise InterchangeError(f"line {start}: not readable as CSV: {error}.") from None
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are allowed
+        position = len(parsed.records)
+        parsed.row_numbers.append(start)
+        if len(cells) != len(header):
+            parsed.records.append(None)
+            parsed.errors[position] = [f"has {len(cells)} cells where the header has {len(header)} columns"]
+            continue
+        record, errors = _csv_record(dict(zip(header, cells, strict=True)))
+        if unstorable := unstorable_text_problems(record):
+            # A NUL in the file is refused above; a JSON cell can still spell one, or a lone surrogate.
+            record, errors = None, unstorable
+        parsed.records.append(record)
+        if errors:
+            parsed.errors[position] = errors
+    return parsed
+
+
+TRUE_WORDS = {"true", "yes", "1"}
+FALSE_WORDS = {"false", "no", "0", ""}
+
+
+def _csv_record(cells: dict[str, str]) -> tuple[dict, list[str]]:
+    """A row's cells as a record in the JSON shape, and what could not be read."""
+    record, errors = {}, []
+    for name, raw in cells.items():
+        cell = _unescape(raw)
+        if name in MANY_TO_MANY:
+            record[name] = [term.strip() for term in cell.split(SEPARATOR) if term.strip()]
+        elif name in JSON_CELLS:
+            if not cell.strip():
+                record[name] = []
+                continue
+            try:
+                record[name] = json.loads(cell, parse_float=Decimal)
+            except json.JSONDecodeError as error:
+                errors.append(f"{name}: not a JSON array ({error.msg} at character {error.pos + 1})")
+            except RecursionError:
+                errors.append(f"{name}: the JSON is nested far too deeply")
+        elif name == "is_featured":
+            word = cell.strip().lower()
+            if word in TRUE_WORDS | FALSE_WORDS:
+                record[name] = word in TRUE_WORDS
+            else:
+                errors.append(f"is_featured must be true or false, not {cell!r}")
+        elif name in ("year_launched", "year_ended", "published_at", "last_verified"):
+            record[name] = cell.strip() or None
+        else:
+            record[name] = cell
+    return record, errors
+
+
+# --- Writing --------------------------------------------------------------------------------------
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    """A decimal with every digit and no exponent or padding zeros: 12500, 4000.5, 0.0001."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def case_records(queryset, *, chunk_size: int = CHUNK_SIZE) -> Iterator[dict]:
+    """Each case of `queryset` as an interchange record, ordered by slug, a fixed number of queries per
+    chunk of cases."""
+    cases = queryset.select_related("economy").defer("search_vector").order_by("slug")
+    for chunk in batched(cases.iterator(chunk_size=chunk_size), chunk_size):
+        ids = [case.pk for case in chunk]
+        many = _many_values(ids)
+        outcomes, resources, links = defaultdict(list), defaultdict(list), defaultdict(list)
+        for outcome in Outcome.objects.filter(case_id__in=ids).order_by("case_id", "position", "id"):
+            outcomes[outcome.case_id].append(
+                {
+                    "indicator": outcome.indicator,
+                    "value": _decimal_text(outcome.value),
+                    "unit": outcome.unit,
+                    "baseline": _decimal_text(outcome.baseline),
+                    "date": outcome.date.isoformat() if outcome.date else None,
+                    "source_url": outcome.source_url,
+                }
+            )
+        for resource in Resource.objects.filter(case_id__in=ids, kind=ResourceKind.LINK).order_by(
+            "case_id", "position", "id"
+        ):
+            resources[resource.case_id].append({"title": resource.title, "url": resource.url})
+        for from_id, relation, target, note in (
+            CaseLink.objects.filter(from_case_id__in=ids)
+            .order_by("from_case_id", "relation", "to_case__slug")
+            .values_list("from_case_id", "relation", "to_case__slug", "note")
+        ):
+            links[from_id].append({"relation": relation, "target": target, "note": note})
+        for case in chunk:
+            record = {
+                "slug": case.slug,
+                "external_id": case.external_id,
+                "status": case.status,
+                "published_at": case.published_at.astimezone(UTC).isoformat() if case.published_at else None,
+            }
+            for name in RECORD_KEYS:
+                if name in record:
+                    continue
+                if name == "economy":
+                    record[name] = case.economy.iso2
+                elif name in MANY_TO_MANY:
+                    record[name] = [
+                        value if name != "sdgs" else int(value) for value in many[name].get(case.pk, ())
+                    ]
+                elif name == "outcomes":
+                    record[name] = outcomes[case.pk]
+                elif name == "resources":
+                    record[name] = resources[case.pk]
+                elif name == "links":
+                    record[name] = links[case.pk]
+                elif name == "last_verified":
+                    record[name] = case.last_verified.isoformat() if case.last_verified else None
+                else:
+                    record[name] = getattr(case, name)
+            yield record
+
+
+def _csv_cell(name: str, value) -> str:
+    if name in MANY_TO_MANY:
+        text = SEPARATOR.join(str(item) for item in value)
+    elif name in JSON_CELLS:
+        text = json.dumps(value, ensure_ascii=False) if value else ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = "" if value is None else str(value)
+    return _escape(text)
+
+
+def write_cases(queryset, out, fmt: str, *, progress=None) -> int:
+    """Write the cases of `queryset` to the text file `out` (opened with newline=""); returns how many."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(RECORD_KEYS)
+        for record in case_records(queryset):
+            writer.writerow([_csv_cell(name, record[name]) for name in RECORD_KEYS])
+            count += 1
+            if progress:
+                progress(count)
+        return count
+    out.write("[")
+    for record in case_records(queryset):
+        out.write(",\n" if count else "\n")
+        # The same bytes as json.dumps(all_records, indent=2), one record at a time.
+        out.write(indent(json.dumps(record, indent=2, ensure_ascii=False), "  "))
+        count += 1
+        if progress:
+            progress(count)
+    out.write("\n]\n" if count else "]\n")
+    return count

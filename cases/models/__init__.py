@@ -1,0 +1,735 @@
+"""The catalogue: vocabularies, case studies and what hangs off them.
+
+Rules that matter are database constraints (named), not only form validation.
+"""
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
+from cases.search.engine import CaseSearchDocument
+
+EARLIEST_YEAR = 1900
+# Portable upper bound kept by the database on every engine; a migration adds the tighter
+# "no later than next year" check on PostgreSQL, and CaseStudy.clean() says it in words.
+LATEST_YEAR_BOUND = 2100
+
+
+class TimestampedModel(models.Model):
+    """Creation and update times, the creation time set by the database itself."""
+
+    created_at = models.DateTimeField(_("created"), db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- Fixed choices --------------------------------------------------------------------------------
+
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("National / federal")
+    REGIONAL = "regional", _("Regional / state")
+    LOCAL = "local", _("Local")
+    MULTI_LEVEL = "multi_level", _("Multi-level")
+    CROSS_BORDER = "cross_border", _("Cross-border")
+
+
+class OrganisationType(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    NGO = "ngo", _("NGO")
+    INTERNATIONAL = "international", _("International organisation")
+    ACADEMIA = "academia", _("Academia")
+    PRIVATE = "private", _("Private sector")
+    INDEPENDENT = "independent", _("Independent institution")
+
+
+class Stage(models.TextChoices):
+    IDENTIFYING_PROBLEMS = "identifying_problems", _("Identifying problems")
+    GENERATING_IDEAS = "generating_ideas", _("Generating ideas")
+    DEVELOPING_PROPOSALS = "developing_proposals", _("Developing proposals")
+    IMPLEMENTATION = "implementation", _("Implementation")
+    EVALUATION = "evaluation", _("Evaluation")
+    DIFFUSING_LESSONS = "diffusing_lessons", _("Diffusing lessons")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class LinkRelation(models.TextChoices):
+    ADAPTED_FROM = "adapted_from", _("Adapted from")
+    REPLICATED_IN = "replicated_in", _("Replicated in")
+    RELATED_TO = "related_to", _("Related to")
+
+
+class ResourceKind(models.TextChoices):
+    LINK = "link", _("Link")
+    FILE = "file", _("File")
+    IMAGE = "image", _("Image")
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """A database check that `field` holds one of the enum's values."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+# --- Vocabularies ---------------------------------------------------------------------------------
+
+
+class Economy(TimestampedModel):
+    """A member economy of the APO, or any other economy a case needs."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100)
+    iso2 = models.CharField(_("ISO 3166 alpha-2"), max_length=2)
+    iso3 = models.CharField(_("ISO 3166 alpha-3"), max_length=3)
+    region_code = models.CharField(_("UN M49 region code"), max_length=3)
+    region_name = models.CharField(_("UN M49 region"), max_length=60)
+    subregion_code = models.CharField(_("UN M49 sub-region code"), max_length=3, db_index=True)
+    subregion_name = models.CharField(_("UN M49 sub-region"), max_length=60)
+    is_apo_member = models.BooleanField(_("APO member"), default=False, db_index=True)
+    apo_joined_year = models.PositiveSmallIntegerField(_("year joined the APO"), null=True, blank=True)
+    profile = models.TextField(_("profile"), blank=True)
+
+    objects = EconomyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("economy")
+        verbose_name_plural = _("economies")
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="economy_name_unique"),
+            models.UniqueConstraint(fields=["slug"], name="economy_slug_unique"),
+            models.UniqueConstraint(fields=["iso2"], name="economy_iso2_unique"),
+            models.UniqueConstraint(fields=["iso3"], name="economy_iso3_unique"),
+            models.CheckConstraint(condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="economy_iso2_format"),
+            models.CheckConstraint(condition=Q(iso3__regex=r"^[A-Z]{3}$"), name="economy_iso3_format"),
+            models.CheckConstraint(
+                condition=Q(region_code__regex=r"^[0-9]{3}$") & Q(subregion_code__regex=r"^[0-9]{3}$"),
+                name="economy_m49_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_apo_member=False)
+                | Q(apo_joined_year__isnull=False, apo_joined_year__gte=1961, apo_joined_year__lte=2100),
+                name="economy_apo_member_has_join_year",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cases:economy_detail", kwargs={"slug": self.slug})
+
+
+class Vocabulary(TimestampedModel):
+    """A curated list of terms with stable slugs (sectors, themes, facets)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = PublishedCountsQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Sector(Vocabulary):
+    """One of the 13 OPSI primary sectors, mapped to a COFOG division (01-10)."""
+
+    cofog_division = models.PositiveSmallIntegerField(_("COFOG division"))
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("sector")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="sector_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="sector_name_unique"),
+            models.CheckConstraint(
+                condition=Q(cofog_division__gte=1, cofog_division__lte=10), name="sector_cofog_division_range"
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("cases:sector_detail", kwargs={"slug": self.slug})
+
+    @property
+    def cofog_code(self) -> str:
+        return f"{self.cofog_division:02d}"
+
+
+class Theme(Vocabulary):
+    """An innovation theme (digital government, service design, ...): a curated list, slugs stable."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("theme")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="theme_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="theme_name_unique"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("cases:theme_detail", kwargs={"slug": self.slug})
+
+
+class InnovationFacet(Vocabulary):
+    """One of OPSI's four innovation facets."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("innovation facet")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="innovationfacet_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="innovationfacet_name_unique"),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("cases:casestudy_list") + "?" + urlencode({"facet": self.slug})
+
+
+class SDG(TimestampedModel):
+    """One of the 17 Sustainable Development Goals."""
+
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=120)
+
+    objects = PublishedCountsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("SDG")
+        verbose_name_plural = _("SDGs")
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="sdg_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=17), name="sdg_number_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("cases:casestudy_list") + "?" + urlencode({"sdg": self.number})
+
+
+# --- Case studies ---------------------------------------------------------------------------------
+
+# The OPSI narrative, in the order the case page and the admin show it.
+NARRATIVE_SECTIONS = [
+    ("overview", _("Overview")),
+    ("what_is_innovative", _("What makes it innovative")),
+    ("collaborations", _("Collaborations and partners")),
+    ("users_beneficiaries", _("Users and beneficiaries")),
+    ("results_impact", _("Results and impact")),
+    ("challenges_failures", _("Challenges and failures")),
+    ("conditions_for_success", _("Conditions for success")),
+    ("replication", _("Replication")),
+    ("lessons_learned", _("Lessons learned")),
+]
+NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
+
+
+# Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the
+# feed) cannot carry them. The one definition, as a regular-expression class body: the request validation
+# (cases/web/validation.py) and the API's schema (cases/api/schema.py) build on it.
+TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# NUL is left to Django's own validator here, which every form field already has (its own message).
+CONTROL_CHARACTERS = re.compile(f"[{TEXT_CONTROL_CHARACTERS}]".replace(r"\x00-", r"\x01-"))
+
+
+def refuse_control_characters(value) -> None:
+    """A validator: text with control characters (a bell, an escape sequence...) is refused with a message."""
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            _("Remove the invisible control characters from this text (they were probably pasted in)."),
+            code="control_characters",
+        )
+
+
+# Addresses beside /api/v1/cases/<slug>/ that a case's slug must not take (it would shadow them there).
+RESERVED_CASE_SLUGS = frozenset({"changes", "harvest", "facet-counts"})
+
+
+class CaseStudy(TimestampedModel):
+    """One public-sector innovation, told in the OPSI narrative, with its vocabularies and evidence."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, help_text=_("Part of the case's web address."))
+    summary = models.CharField(_("summary"), max_length=300, help_text=_("One sentence."))
+    overview = models.TextField(_("overview"))
+    what_is_innovative = models.TextField(_("what makes it innovative"), blank=True)
+    collaborations = models.TextField(_("collaborations and partners"), blank=True)
+    users_beneficiaries = models.TextField(_("users and beneficiaries"), blank=True)
+    results_impact = models.TextField(_("results and impact"), blank=True)
+    challenges_failures = models.TextField(_("challenges and failures"), blank=True)
+    conditions_for_success = models.TextField(_("conditions for success"), blank=True)
+    replication = models.TextField(_("replication"), blank=True)
+    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+
+    lead_organisation = models.CharField(_("lead organisation"), max_length=200)
+    organisation_type = models.CharField(
+        _("organisation type"), max_length=20, choices=OrganisationType, default=OrganisationType.GOVERNMENT
+    )
+    economy = models.ForeignKey(
+        Economy, on_delete=models.PROTECT, related_name="primary_cases", verbose_name=_("primary economy")
+    )
+    other_economies = models.ManyToManyField(
+        Economy, blank=True, related_name="secondary_cases", verbose_name=_("other economies")
+    )
+    level = models.CharField(_("level of government"), max_length=20, choices=Level, db_index=True)
+    sectors = models.ManyToManyField(Sector, related_name="cases", verbose_name=_("sectors"))
+    themes = models.ManyToManyField(Theme, blank=True, related_name="cases", verbose_name=_("themes"))
+    facets = models.ManyToManyField(
+        InnovationFacet, blank=True, related_name="cases", verbose_name=_("innovation facets")
+    )
+    sdgs = models.ManyToManyField(SDG, blank=True, related_name="cases", verbose_name=_("SDGs"))
+    stage = models.CharField(_("innovation stage"), max_length=30, choices=Stage, db_index=True)
+    year_launched = models.PositiveSmallIntegerField(_("year launched"), null=True, blank=True, db_index=True)
+    year_ended = models.PositiveSmallIntegerField(_("year ended"), null=True, blank=True)
+
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    licence = models.CharField(_("licence"), max_length=100, default="CC BY 4.0")
+    source = models.CharField(_("source / attribution"), max_length=500, blank=True)
+    last_verified = models.DateField(_("last verified"), null=True, blank=True, db_index=True)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=100,
+        blank=True,
+        help_text=_("Identifier in the system it was imported from."),
+    )
+
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(_("first published"), null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    # Kept by the database itself (see cases/search/engine.py): nothing in Python can forget to update it.
+    search_vector = models.GeneratedField(
+        expression=CaseSearchDocument(), output_field=SearchVectorField(), db_persist=True
+    )
+
+    objects = CaseStudyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("case study")
+        verbose_name_plural = _("case studies")
+        permissions = [
+            ("publish_casestudy", _("Can publish and unpublish case studies")),
+            ("archive_casestudy", _("Can archive and restore case studies")),
+            ("edit_all_economies", _("Can curate cases of every economy")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="casestudy_slug_unique"),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="casestudy_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(year_launched__isnull=True)
+                | Q(year_launched__gte=EARLIEST_YEAR, year_launched__lte=LATEST_YEAR_BOUND),
+                name="casestudy_year_launched_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(year_ended__isnull=True)
+                | (Q(year_launched__isnull=False) & Q(year_ended__gte=F("year_launched"))),
+                name="casestudy_year_range",
+            ),
+            choices_constraint("status", Status, "casestudy_status_valid"),
+            choices_constraint("level", Level, "casestudy_level_valid"),
+            choices_constraint("stage", Stage, "casestudy_stage_valid"),
+            choices_constraint("organisation_type", OrganisationType, "casestudy_organisation_type_valid"),
+            models.CheckConstraint(
+                condition=~published_q() | Q(published_at__isnull=False),
+                name="casestudy_published_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="casestudy_status_published"),
+            models.Index(fields=["status", "year_launched"], name="casestudy_status_year"),
+            models.Index(fields=["status", "title"], name="casestudy_status_title"),
+            models.Index(fields=["updated_at", "id"], name="casestudy_updated_id"),
+            # The library's filters by level, stage or economy among published cases.
+            models.Index(fields=["status", "level"], name="casestudy_status_level"),
+            models.Index(fields=["status", "stage"], name="casestudy_status_stage"),
+            models.Index(fields=["status", "economy"], name="casestudy_status_economy"),
+            # The statistics' bitmaps (cases/insights/bitmaps.py) read every published case's own values
+            # from here.
+            # (id as the last key column rather than INCLUDEd: SQLite has no INCLUDE.)
+            models.Index(
+                fields=["status", "economy", "level", "stage", "year_launched", "id"],
+                name="casestudy_status_values",
+            ),
+        ]
+        # The GIN index on search_vector is PostgreSQL-only: migration 0002 adds it.
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:casestudy_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def lead_image(self):
+        """The first image resource, read from the prefetched resources when the page prefetched them."""
+        return next((r for r in self.resources.all() if r.kind == ResourceKind.IMAGE and r.file), None)
+
+    def narrative(self) -> list[tuple[str, str, str]]:
+        """The filled narrative sections in OPSI order, as (field, heading, text)."""
+        return [
+            (field, label, getattr(self, field))
+            for field, label in NARRATIVE_SECTIONS
+            if getattr(self, field)
+        ]
+
+    def clean(self):
+        super().clean()
+        next_year = timezone.now().year + 1
+        errors = {}
+        if self.year_launched is not None and not (EARLIEST_YEAR <= self.year_launched <= next_year):
+            errors["year_launched"] = _("Enter a year between %(first)s and %(last)s.") % {
+                "first": EARLIEST_YEAR,
+                "last": next_year,
+            }
+        if self.year_ended is not None:
+            if self.year_launched is None:
+                errors["year_ended"] = _("Give the year it was launched before the year it ended.")
+            elif self.year_ended < self.year_launched:
+                errors["year_ended"] = _("The year it ended cannot be before the year it was launched.")
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField) and field.name not in errors:
+                try:
+                    refuse_control_characters(getattr(self, field.attname))
+                except ValidationError as error:
+                    errors[field.name] = error.messages
+        if self.slug in RESERVED_CASE_SLUGS:
+            errors["slug"] = _("“%(slug)s” is the address of a list of cases; choose another slug.") % {
+                "slug": self.slug
+            }
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        """The slug is taken too when it is another case's former slug: its old address answers 301 to
+        that case, and taking it over would turn a public redirect into a 404. Refused in the very words
+        of a slug another case uses now, so the answer tells no more than that some case holds it."""
+        errors = {}
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if (
+            "slug" not in (exclude or ())
+            and "slug" not in errors
+            and self.slug
+            and FormerSlug.objects.filter(slug=self.slug).exclude(case_id=self.pk).exists()
+        ):
+            errors["slug"] = [self.unique_error_message(CaseStudy, ["slug"])]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ModerationQueueManager(models.Manager):
+    def get_queryset(self):
+        from cases.curation.moderation import moderation_queue  # local: moderation imports this module
+
+        return moderation_queue(super().get_queryset())
+
+
+class ModerationQueue(CaseStudy):
+    """The cases waiting for a reviewer (submitted or in review), in the order a reviewer takes them, with
+    their possible duplicates: the admin's moderation queue (cases/curation/moderation.py). A proxy: the
+    same rows
+    as CaseStudy, another list in admin."""
+
+    objects = ModerationQueueManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("queued case")
+        verbose_name_plural = _("moderation queue")
+
+
+class FormerSlug(models.Model):
+    """A slug a case used to have: its old address answers 301 to the current one."""
+
+    slug = models.SlugField(max_length=220)
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="former_slugs")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        verbose_name = _("former slug")
+        constraints = [models.UniqueConstraint(fields=["slug"], name="formerslug_slug_unique")]
+
+    def __str__(self):
+        return self.slug
+
+
+class Outcome(models.Model):
+    """A measured result of a case: turns 'results' from prose into something one can filter and chart."""
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="outcomes")
+    indicator = models.CharField(_("indicator"), max_length=200)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    baseline = models.DecimalField(_("baseline"), max_digits=20, decimal_places=4, null=True, blank=True)
+    date = models.DateField(_("date measured"), null=True, blank=True)
+    source_url = models.URLField(_("source link"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("outcome")
+
+    def __str__(self):
+        return f"{self.indicator}: {Decimal(self.value).normalize():f} {self.unit}".strip()
+
+
+class CaseLink(models.Model):
+    """A typed link between two cases ('adapted from', 'replicated in'): diffusion across economies."""
+
+    from_case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="links_out")
+    to_case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="links_in")
+    relation = models.CharField(_("relation"), max_length=20, choices=LinkRelation)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("link between cases")
+        verbose_name_plural = _("links between cases")
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case", "relation"], name="caselink_unique"),
+            models.CheckConstraint(condition=~Q(from_case=F("to_case")), name="caselink_not_self"),
+            choices_constraint("relation", LinkRelation, "caselink_relation_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_case} → {self.get_relation_display()} → {self.to_case}"
+
+
+def resource_upload_path(instance, filename):
+    """Files of a case sit together under its id, with a name safe on every storage
+    (cases/curation/uploads.py)."""
+    from cases.curation.uploads import safe_filename  # local: uploads imports this module
+
+    return f"cases/{instance.case_id}/{safe_filename(filename)}"
+
+
+class Resource(models.Model):
+    """A supporting link, file or image of a case."""
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(_("kind"), max_length=10, choices=ResourceKind, default=ResourceKind.LINK)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=resource_upload_path, blank=True, max_length=300)
+    alt_text = models.CharField(
+        _("alternative text"),
+        max_length=300,
+        blank=True,
+        help_text=_("Required for an image: what it shows, for people who cannot see it."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Set when an uploaded image is processed (cases/curation/uploads.py): the page reserves the right
+    # space, and a
+    # set width means the display and thumbnail renditions exist beside the file.
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("resource")
+        constraints = [
+            choices_constraint("kind", ResourceKind, "resource_kind_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind="link") & ~Q(url="")) | (Q(kind__in=["file", "image"]) & ~Q(file="")),
+                name="resource_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="image") | ~Q(alt_text=""), name="resource_image_has_alt_text"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def has_renditions(self) -> bool:
+        return self.kind == ResourceKind.IMAGE and bool(self.file) and self.width is not None
+
+    def rendition_url(self, rendition: str) -> str:
+        """Address of the `display` or `thumbnail` rendition, or of the file itself if none was made."""
+        from cases.curation.uploads import rendition_name
+
+        if not self.has_renditions:
+            return self.file.url
+        return self.file.storage.url(rendition_name(self.file.name, rendition))
+
+    def rendition_size(self, rendition: str) -> tuple[int, int] | None:
+        """(width, height) of a rendition, computed from the original's size: no storage round trip."""
+        from cases.curation.uploads import fitted_size
+
+        if not self.has_renditions:
+            return None
+        return fitted_size((self.width, self.height), rendition)
+
+    @property
+    def display_url(self) -> str:
+        return self.rendition_url("display")
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self.rendition_url("thumbnail")
+
+    @property
+    def display_size(self):
+        return self.rendition_size("display")
+
+    @property
+    def thumbnail_size(self):
+        return self.rendition_size("thumbnail")
+
+
+# --- Curation: roles, history, private submitter details ------------------------------------------
+
+
+class EditorProfile(models.Model):
+    """The economies an economy editor looks after; curators and reviewers see every economy."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="editor_profile"
+    )
+    economies = models.ManyToManyField(
+        Economy, blank=True, related_name="editors", verbose_name=_("economies")
+    )
+
+    class Meta:
+        verbose_name = _("editor profile")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class RevisionAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    TRANSITION = "transition", _("Status changed")
+    RESTORED = "restored", _("Restored an earlier version")
+    IMPORTED = "imported", _("Imported")
+
+
+class CaseRevision(models.Model):
+    """One recorded change to a case: who, when, what changed (field by field) and the whole case after it,
+    so any earlier version can be restored."""
+
+    case = models.ForeignKey(CaseStudy, on_delete=models.CASCADE, related_name="revisions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), db_default=Now(), editable=False)
+    action = models.CharField(_("action"), max_length=20, choices=RevisionAction)
+    message = models.CharField(_("note"), max_length=500, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("revision")
+        indexes = [models.Index(fields=["case", "-created_at"], name="caserevision_case_created")]
+        constraints = [choices_constraint("action", RevisionAction, "caserevision_action_valid")]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SubmitterContact(models.Model):
+    """Who proposed a case through the public form or a partner: private, never leaves admin."""
+
+    case = models.OneToOneField(CaseStudy, on_delete=models.CASCADE, related_name="submitter")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    reference = models.CharField(_("reference number"), max_length=20)
+    created_at = models.DateTimeField(_("received"), db_default=Now(), editable=False)
+
+    class Meta:
+        verbose_name = _("submitter contact")
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="submittercontact_reference_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+from cases.api.keys import ApiKey  # noqa: E402, F401
+from cases.api.tracking import CaseWithdrawal  # noqa: E402, F401 - the changes feed's record of deletions
+
+
+class CatalogueState(models.Model):
+    """The catalogue's version: one row, bumped in the same transaction as every write to the catalogue.
+
+    Every cached read is keyed by this number (cases/caching.py), and every process reads it from here, so
+    a change is seen by all of them together, whichever process made it and whatever cache they share.
+    """
+
+    SINGLE_ROW = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLE_ROW, editable=False)
+    # Never reused: a bump moves it to at least the writer's clock in microseconds, so entries cached under
+    # a version that was rolled back, or that a restored database had before, are never read again.
+    version = models.BigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("last change"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("catalogue state")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="cataloguestate_single_row")]
+
+    def __str__(self):
+        return f"catalogue version {self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

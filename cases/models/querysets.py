@@ -1,0 +1,79 @@
+"""Reads: chainable QuerySet methods. Every public face starts from `CaseStudy.objects.published()`.
+
+"Published" is defined once, here (`published_q`): the case QuerySet, the vocabularies' and economies'
+counts, the links a case page shows, former slugs and the admin's notion of what an editor may see all
+build on it (tests/cases/models/test_querysets.py checks nothing else spells it out).
+"""
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+
+# cases.models.Status.PUBLISHED (the models import this module, so it cannot import them back).
+PUBLISHED_STATUS = "published"
+
+
+def published_q(path: str = "") -> Q:
+    """The one rule for which cases anyone outside admin may see, as a filter on cases reached through
+    `path` from the model filtered ("cases" from a sector, "case" from a former slug, "" for cases)."""
+    return Q(**{f"{path}__status" if path else "status": PUBLISHED_STATUS})
+
+
+class CaseStudyQuerySet(models.QuerySet):
+    def published(self):
+        """Only cases visible outside admin: status `published`. Every public read path starts here."""
+        # The search document is only ever read by the database; never load it into Python.
+        return self.filter(published_q()).defer("search_vector")
+
+    def for_listing(self):
+        """What a result card, a feed entry or a CSV row needs, in a fixed number of queries."""
+        return self.select_related("economy").prefetch_related("sectors", "themes")
+
+    def for_detail(self):
+        """Everything the case page shows, in a fixed number of queries."""
+        from cases.models import CaseLink, Outcome, Resource  # local: models import this module
+
+        published_links = CaseLink.objects.filter(published_q("to_case")).select_related("to_case__economy")
+        published_backlinks = CaseLink.objects.filter(published_q("from_case")).select_related(
+            "from_case__economy"
+        )
+        return self.select_related("economy").prefetch_related(
+            "other_economies",
+            "sectors",
+            "themes",
+            "facets",
+            "sdgs",
+            Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "id")),
+            Prefetch("resources", queryset=Resource.objects.order_by("position", "id")),
+            Prefetch("links_out", queryset=published_links),
+            Prefetch("links_in", queryset=published_backlinks),
+        )
+
+    def search(self, query: str, *, fuzzy: bool | None = None):
+        """Cases matching the words of `query`, best first where the database can rank.
+
+        PostgreSQL: weighted full-text search with prefix matching and a trigram fallback for typos;
+        other databases: plain case-insensitive matching. Callers never need to know which ran.
+        """
+        from cases.search.engine import search_cases
+
+        return search_cases(self, query, fuzzy=fuzzy)
+
+
+class PublishedCountsQuerySet(models.QuerySet):
+    """Terms cases are described by (sectors, themes, innovation facets, SDGs, economies)."""
+
+    # The relation from a term to its cases.
+    cases_relation = "cases"
+
+    def with_published_counts(self):
+        """Each term with `case_count`: the published cases it describes."""
+        relation = self.cases_relation
+        return self.annotate(case_count=Count(relation, filter=published_q(relation)))
+
+
+class EconomyQuerySet(PublishedCountsQuerySet):
+    # An economy counts the cases it is the primary economy of.
+    cases_relation = "primary_cases"
+
+    def apo_members(self):
+        return self.filter(is_apo_member=True)

@@ -1,0 +1,57 @@
+"""Atom feed of newly published cases; accepts the library's parameters ("new health cases in Indonesia")."""
+
+import re
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+
+from cases.filters import CaseStudyFilterSet
+from cases.models import CaseStudy
+
+FEED_LENGTH = 50
+# Characters XML 1.0 cannot carry at all: one of them in one case would make the whole feed unreadable.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
+class NewCasesFeed(Feed):
+    feed_type = Atom1Feed
+    title = _("The Observatory: newly published case studies")
+    subtitle = _("Public-sector innovation case studies, newest first.")
+
+    def get_object(self, request):
+        filterset = CaseStudyFilterSet(request.GET, queryset=CaseStudy.objects.published())
+        if not filterset.is_valid():
+            raise Http404("Unknown filter values in the feed address.")
+        self.query_string = request.GET.urlencode()
+        return filterset
+
+    def link(self, filterset):
+        return reverse("cases:casestudy_list") + (f"?{self.query_string}" if self.query_string else "")
+
+    def items(self, filterset):
+        return filterset.qs.select_related("economy").order_by("-published_at", "-id")[:FEED_LENGTH]
+
+    def item_title(self, case):
+        return xml_text(case.title)
+
+    def item_description(self, case):
+        return xml_text(case.summary)
+
+    def item_pubdate(self, case):
+        return case.published_at
+
+    def item_updateddate(self, case):
+        return case.updated_at
+
+    def item_author_name(self, case):
+        return xml_text(case.lead_organisation)
+
+    def item_categories(self, case):
+        return [xml_text(case.economy.name)]

@@ -1,0 +1,39 @@
+"""Pages a public site owes its visitors: the privacy notice and the accessibility statement.
+
+Both are fixed text filled in from settings (how long contact details are kept, where to write), so they
+never touch the database and stay readable during an outage.
+"""
+
+from django.conf import settings
+from django.views.decorators.cache import cache_control
+from django.views.generic import TemplateView
+
+from cases.site.submission import SUBMISSION_WINDOW_SECONDS
+
+
+class SettingsPageView(TemplateView):
+    """A fixed page; its context is the settings it describes, so the text cannot drift from them."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contact_email"] = settings.CONTACT_EMAIL
+        return context
+
+
+class PrivacyNoticeView(SettingsPageView):
+    template_name = "pages/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retention_days"] = settings.SUBMITTER_CONTACT_RETENTION_DAYS
+        context["rate_window_minutes"] = SUBMISSION_WINDOW_SECONDS // 60
+        context["session_hours"] = settings.SESSION_COOKIE_AGE // 3600
+        return context
+
+
+class AccessibilityStatementView(SettingsPageView):
+    template_name = "pages/accessibility.html"
+
+
+privacy_notice = cache_control(max_age=3600, public=True)(PrivacyNoticeView.as_view())
+accessibility_statement = cache_control(max_age=3600, public=True)(AccessibilityStatementView.as_view())

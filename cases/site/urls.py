@@ -1,0 +1,44 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from cases.site import pages as page_views
+from cases.site import stats as stats_views
+from cases.site import submission as submission_views
+from cases.site import system as site_views
+from cases.site import views
+from cases.site.feeds import NewCasesFeed
+from cases.site.sitemaps import SITEMAPS
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("cases/", views.CaseStudyListView.as_view(), name="casestudy_list"),
+    path("cases/<slug:slug>/", views.CaseStudyDetailView.as_view(), name="casestudy_detail"),
+    path("economies/", views.EconomyListView.as_view(), name="economy_list"),
+    path("economies/<slug:slug>/", views.EconomyDetailView.as_view(), name="economy_detail"),
+    path("themes/", views.ThemeListView.as_view(), name="theme_list"),
+    path("themes/<slug:slug>/", views.ThemeDetailView.as_view(), name="theme_detail"),
+    path("sectors/", views.SectorListView.as_view(), name="sector_list"),
+    path("sectors/<slug:slug>/", views.SectorDetailView.as_view(), name="sector_detail"),
+    path("stats/", stats_views.StatsPageView.as_view(), name="stats"),
+    path("compare/", stats_views.CompareView.as_view(), name="compare"),
+    path("feeds/cases/", NewCasesFeed(), name="feed"),
+    path("robots.txt", site_views.robots_txt, name="robots_txt"),
+    path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
+    path("healthz/", site_views.healthz, name="healthz"),
+    path("privacy/", page_views.privacy_notice, name="privacy"),
+    path("accessibility/", page_views.accessibility_statement, name="accessibility"),
+]
+
+urlpatterns += [
+    path("submit/", submission_views.case_submit_view, name="submit"),
+    path("submit/thanks/<str:reference>/", submission_views.case_submit_thanks_view, name="submit_thanks"),
+]
+
+# The sitemap lives outside the namespace: Django's sitemap view reverses it by the name "sitemap".
+# Cached like every anonymous page, under the catalogue version (cases/caching.py): never older than the
+# catalogue, where a fixed hour would list withdrawn cases and miss new ones.
+site_urlpatterns = [
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+]

@@ -1,0 +1,399 @@
+"""Server-rendered pages. Each reads through CaseStudy.objects.published() and, for lists of cases, the one
+CaseStudyFilterSet; they are complete without JavaScript."""
+
+import json
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView, ListView, TemplateView
+
+from cases.caching import cached
+from cases.curation.workflow import can_edit_economy
+from cases.filters import SORT_CHOICES, CaseStudyFilterSet
+from cases.insights.facet_counts import facet_counts
+from cases.insights.statistics import economy_profile_charts
+from cases.models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Level, Sector, Stage, Theme
+from cases.models.querysets import published_q
+from cases.search.engine import add_snippets, did_you_mean
+from cases.search.related import related_cases
+from cases.site.citation import citation_formats
+from cases.web.validation import parse_whole_number
+
+RESULTS_PER_PAGE = 20
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total is cached per selection and catalogue version."""
+
+    def __init__(self, *args, cache_parts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cache_parts = cache_parts
+
+    @cached_property
+    def count(self):
+        return cached("library-count", self.cache_parts, lambda: self.object_list.count())
+
+
+def page_number(raw: str | None) -> int | None:
+    """The page asked for, or None (the first page) when `raw` is not a whole number in ASCII digits."""
+    try:
+        return parse_whole_number(raw or "")
+    except ValueError:
+        return None
+
+
+class PublishedCasesMixin:
+    """The one queryset pages start from: published cases only."""
+
+    def published_cases(self):
+        return CaseStudy.objects.published()
+
+
+class HomeView(PublishedCasesMixin, TemplateView):
+    template_name = "cases/home.html"
+
+    def get_context_data(self, **kwargs):
+        published = self.published_cases()
+        context = super().get_context_data(**kwargs)
+        context["case_count"] = published.count()
+        context["economies"] = (
+            Economy.objects.with_published_counts().filter(case_count__gt=0).order_by("name")
+        )
+        context["sectors"] = Sector.objects.with_published_counts()
+        context["themes"] = Theme.objects.with_published_counts().filter(case_count__gt=0)
+        context["newest"] = published.for_listing().order_by("-published_at", "-id")[:6]
+        context["featured"] = published.for_listing().filter(is_featured=True).order_by("-published_at")[:3]
+        return context
+
+
+class CaseStudyListView(PublishedCasesMixin, ListView):
+    """The case library: filters, search, facet counts, sort, pagination; every state in the URL."""
+
+    template_name = "cases/casestudy_list.html"
+    paginate_by = RESULTS_PER_PAGE
+    context_object_name = "cases"
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = CaseStudyFilterSet(request.GET, queryset=self.published_cases(), request=request)
+        if not self.filterset.is_valid():
+            self.object_list = self.published_cases().none()
+            context = self.get_context_data(filter_errors=self.filterset.errors)
+            return self.render_to_response(context, status=400)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.filterset.qs.for_listing()
+
+    def paginate_queryset(self, queryset, page_size):
+        selection = self.filterset.cache_parts()
+        paginator = CachedCountPaginator(queryset, page_size, cache_parts=selection)
+        # An out-of-range or malformed page shows the nearest real page rather than an error; a page
+        # number is read as every number is (ASCII digits only), anything else being the first page.
+        page = paginator.get_page(page_number(self.request.GET.get("page")))
+        # The ids of a page of results are cached too: ranking many matches is the costly part of a search.
+        ids = cached(
+            "library-page",
+            (selection, page.number, page_size),
+            lambda: list(page.object_list.values_list("pk", flat=True)),
+        )
+        by_id = self.published_cases().for_listing().in_bulk(ids)
+        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        words = self.filterset.search_words if self.filterset.is_valid() else ""
+        page = context.get("page_obj")
+        if page is not None and words:
+            add_snippets(page.object_list, words)
+        context["filterset"] = self.filterset
+        context["words"] = words
+        context["result_count"] = page.paginator.count if page is not None else 0
+        if self.filterset.is_valid():
+            context["facets"] = build_facet_panel(self.request.GET, facet_counts(self.filterset))
+            context["chips"] = active_filter_chips(self.filterset)
+            if words and context["result_count"] < 3:
+                context["did_you_mean"] = did_you_mean(self.published_cases(), words)
+        context["sort_choices"] = SORT_CHOICES
+        context["current_sort"] = self.request.GET.get("sort") or ("relevance" if words else "newest")
+        return context
+
+
+FACET_TITLES = {
+    "economy": _("Economy"),
+    "region": _("Region"),
+    "sector": _("Sector"),
+    "theme": _("Theme"),
+    "facet": _("Innovation facet"),
+    "sdg": _("Sustainable Development Goal"),
+    "level": _("Level of government"),
+    "stage": _("Innovation stage"),
+}
+
+
+def facet_options():
+    """Every value each facet can take, as (parameter, [(value, label)]) in panel order."""
+    economies = list(
+        Economy.objects.order_by("name").values_list("iso2", "name", "subregion_code", "subregion_name")
+    )
+    regions = sorted({(code, name) for _iso, _name, code, name in economies}, key=lambda item: item[1])
+    return [
+        ("economy", [(iso2, name) for iso2, name, _code, _region in economies]),
+        ("region", regions),
+        ("sector", list(Sector.objects.values_list("slug", "name"))),
+        ("theme", list(Theme.objects.values_list("slug", "name"))),
+        ("facet", list(InnovationFacet.objects.values_list("slug", "name"))),
+        (
+            "sdg",
+            [
+                (str(number), f"{number}. {name}")
+                for number, name in SDG.objects.values_list("number", "name")
+            ],
+        ),
+        ("level", list(Level.choices)),
+        ("stage", list(Stage.choices)),
+    ]
+
+
+def build_facet_panel(query, counts):
+    """The filter panel: for each facet, its options with counts; selected ones first, empty ones hidden."""
+    panel = []
+    for parameter, options in facet_options():
+        selected = set(query.getlist(parameter))
+        values = []
+        for value, label in options:
+            count = counts.get(parameter, {}).get(str(value), 0)
+            if count or value in selected:
+                values.append({"value": value, "label": label, "count": count, "selected": value in selected})
+        panel.append(
+            {
+                "parameter": parameter,
+                "title": FACET_TITLES[parameter],
+                "options": values,
+                "selected_count": len(selected),
+            }
+        )
+    return panel
+
+
+def active_filter_chips(filterset):
+    """Removable chips for the active filters: label and the query string without that one value."""
+    query = filterset.data
+    labels = {parameter: dict(options) for parameter, options in facet_options()}
+    chips = []
+    for parameter in CaseStudyFilterSet.FACET_PARAMETERS:
+        for value in query.getlist(parameter):
+            remaining = query.copy()
+            remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])
+            remaining.pop("page", None)
+            chips.append(
+                {
+                    "label": f"{FACET_TITLES[parameter]}: {labels[parameter].get(value, value)}",
+                    "remove_query": remaining.urlencode(),
+                }
+            )
+    for parameter, label in (("year_from", _("From")), ("year_to", _("Until")), ("q", _("Search"))):
+        value = query.get(parameter)
+        if value:
+            remaining = query.copy()
+            remaining.pop(parameter)
+            remaining.pop("page", None)
+            chips.append({"label": f"{label}: {value}", "remove_query": remaining.urlencode()})
+    return chips
+
+
+class CaseStudyDetailView(PublishedCasesMixin, DetailView):
+    template_name = "cases/casestudy_detail.html"
+    context_object_name = "case"
+
+    def get_queryset(self):
+        return self.published_cases().for_detail()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            former = FormerSlug.objects.filter(published_q("case"), slug=kwargs["slug"]).select_related(
+                "case"
+            )
+            former = former.first()
+            if former is not None:
+                return HttpResponsePermanentRedirect(former.case.get_absolute_url())
+            self.object = self.staff_preview(kwargs["slug"])
+            if self.object is None:
+                raise
+            response = self.render_to_response(self.get_context_data(object=self.object, preview=True))
+            response["Cache-Control"] = "private, no-store"
+            response["X-Robots-Tag"] = "noindex"
+            return response
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def staff_preview(self, slug):
+        """An unpublished case, for staff who may curate it; None (so a 404) for everyone else."""
+        user = self.request.user
+        # The admin's own rule decides who counts as staff: active, staff and, when STAFF_REQUIRE_TOTP
+        # is on, a session that passed the second factor.
+        if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
+            return None
+        case = CaseStudy.objects.for_detail().defer("search_vector").filter(slug=slug).first()
+        if case is None or not can_edit_economy(user, case.economy_id):
+            return None
+        return case
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case = self.object
+        context["adapted_from"] = [
+            link.to_case for link in case.links_out.all() if link.relation == "adapted_from"
+        ]
+        context["replicated_in"] = [
+            link.to_case for link in case.links_out.all() if link.relation == "replicated_in"
+        ]
+        # A case that says it was adapted from this one is, seen from here, a replication of it.
+        context["replicated_in"] += [
+            link.from_case for link in case.links_in.all() if link.relation == "adapted_from"
+        ]
+        context["adapted_from"] += [
+            link.from_case for link in case.links_in.all() if link.relation == "replicated_in"
+        ]
+        context["related_links"] = [
+            link.to_case for link in case.links_out.all() if link.relation == "related_to"
+        ]
+        context["related"] = related_cases(case, limit=4)
+        context["citations"] = citation_formats(case, self.request)
+        context["canonical_url"] = self.request.build_absolute_uri(case.get_absolute_url())
+        context["json_ld"] = schema_org_json(case, context["canonical_url"])
+        return context
+
+
+class EconomyListView(ListView):
+    template_name = "cases/economy_list.html"
+    context_object_name = "economies"
+
+    def get_queryset(self):
+        return Economy.objects.with_published_counts().order_by("subregion_name", "name")
+
+
+class VocabularyDetailMixin(PublishedCasesMixin):
+    """A profile page: the term, its published cases (newest first) and counts by the other vocabularies."""
+
+    library_parameter = ""
+    cases_shown = 12
+
+    def library_value(self):
+        return self.object.slug
+
+    def cases_of_term(self):
+        """The term's published cases, through the same FilterSet as the library link on the page."""
+        query = QueryDict(mutable=True)
+        query[self.library_parameter] = self.library_value()
+        filterset = CaseStudyFilterSet(query, queryset=self.published_cases())
+        return (
+            filterset.filter_queryset_without(self.published_cases(), exclude=())
+            if filterset.is_valid()
+            else self.published_cases().none()
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cases = self.cases_of_term()
+        context["case_count"] = cases.count()
+        context["cases"] = cases.for_listing().order_by("-published_at", "-id")[: self.cases_shown]
+        context["library_query"] = f"{self.library_parameter}={self.library_value()}"
+        context["library_parameter"] = self.library_parameter
+        ids = cases.values("pk")
+        context["sector_counts"] = (
+            Sector.objects.filter(cases__in=ids)
+            .annotate(case_count=Count("cases"))
+            .order_by("-case_count", "name")
+        )
+        context["theme_counts"] = (
+            Theme.objects.filter(cases__in=ids)
+            .annotate(case_count=Count("cases"))
+            .order_by("-case_count", "name")
+        )
+        context["economy_counts"] = (
+            Economy.objects.filter(primary_cases__in=ids)
+            .annotate(case_count=Count("primary_cases"))
+            .order_by("-case_count", "name")
+        )
+        stage_labels = dict(Stage.choices)
+        context["stage_counts"] = [
+            (stage_labels[row["stage"]], row["stage"], row["n"])
+            for row in cases.order_by().values("stage").annotate(n=Count("pk")).order_by("-n")
+        ]
+        return context
+
+
+class EconomyDetailView(VocabularyDetailMixin, DetailView):
+    template_name = "cases/economy_detail.html"
+    context_object_name = "economy"
+    library_parameter = "economy"
+    model = Economy
+
+    def library_value(self):
+        return self.object.iso2
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The profile's charts: sectors, themes, stages and years beside the APO-wide figures, and the map.
+        context.update(economy_profile_charts(self.object, self.cases_of_term()))
+        return context
+
+
+class ThemeListView(ListView):
+    template_name = "cases/theme_list.html"
+    context_object_name = "themes"
+
+    def get_queryset(self):
+        return Theme.objects.with_published_counts()
+
+
+class ThemeDetailView(VocabularyDetailMixin, DetailView):
+    template_name = "cases/theme_detail.html"
+    context_object_name = "term"
+    library_parameter = "theme"
+    model = Theme
+
+
+class SectorListView(ListView):
+    template_name = "cases/sector_list.html"
+    context_object_name = "sectors"
+
+    def get_queryset(self):
+        return Sector.objects.with_published_counts()
+
+
+class SectorDetailView(VocabularyDetailMixin, DetailView):
+    template_name = "cases/theme_detail.html"
+    context_object_name = "term"
+    library_parameter = "sector"
+    model = Sector
+
+
+def schema_org_json(case, url):
+    """schema.org JSON-LD for a case page, safe to place inside a <script type="application/ld+json">."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": case.title,
+        "description": case.summary,
+        "url": url,
+        "datePublished": case.published_at.isoformat() if case.published_at else None,
+        "dateModified": case.updated_at.isoformat() if case.updated_at else None,
+        "author": {
+            "@type": "GovernmentOrganization" if case.organisation_type == "government" else "Organization",
+            "name": case.lead_organisation,
+        },
+        "spatialCoverage": {"@type": "Country", "name": case.economy.name},
+        "about": [sector.name for sector in case.sectors.all()] + [theme.name for theme in case.themes.all()],
+        "license": case.licence,
+    }
+    text = json.dumps(data, ensure_ascii=False)
+    # The same escapes as Django's json_script: no "</script>" can close the element early.
+    return mark_safe(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # noqa: S308
