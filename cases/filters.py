@@ -10,7 +10,7 @@ from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
-from cases.search.engine import MAX_QUERY_LENGTH, needs_fuzzy_search
+from cases.search.engine import MAX_QUERY_LENGTH, needs_fuzzy_search, search_cases
 from cases.web.validation import WholeNumberField, parse_whole_number
 
 SORT_ORDERINGS = {
@@ -183,7 +183,7 @@ class CaseStudyFilterSet(FilterSet):
         queryset = self._apply_filters(queryset, exclude=exclude)
         words = self.search_words
         if words:
-            queryset = queryset.search(words, fuzzy=self.fuzzy_search())
+            queryset = search_cases(queryset, words, fuzzy=self.fuzzy_search())
         return queryset
 
     def fuzzy_search(self) -> bool:

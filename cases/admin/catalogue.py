@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.admin.imports import CaseImportAdminMixin
-from cases.api.tracking import CaseWithdrawal
-from cases.curation.history import case_restore_revision, record_revision
+from cases.curation.history import record_revision
 from cases.curation.moderation import (
     QUEUE_STATUSES,
     acceptance_checklist,
@@ -41,9 +40,11 @@ from cases.curation.workflow import (
 from cases.models import (
     NARRATIVE_SECTIONS,
     SDG,
+    ApiKey,
     CaseLink,
     CaseRevision,
     CaseStudy,
+    CaseWithdrawal,
     CatalogueState,
     Economy,
     EditorProfile,
@@ -58,7 +59,15 @@ from cases.models import (
     SubmitterContact,
     Theme,
 )
-from cases.services import case_change_slug
+from cases.services import (
+    api_key_issue,
+    api_key_revoke,
+    case_create,
+    case_delete,
+    case_delete_many,
+    case_restore_revision,
+    case_update,
+)
 
 # --- Scoping: an economy editor sees and edits only the economies assigned to them ----------------
 #
@@ -380,10 +389,6 @@ class ResourceInline(CaseInlineMixin, admin.TabularInline):
     fields = ["kind", "title", "url", "file", "alt_text", "position"]
 
 
-# Written only by the workflow (cases/curation/workflow.py) and on creation, never by the case form.
-WORKFLOW_FIELDS = ("status", "published_at", "published_by_id", "created_at", "created_by_id")
-
-
 @admin.register(CaseStudy)
 class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -543,38 +548,42 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
             and super().has_delete_permission(request, obj)
         )
 
+    def save_model(self, request, obj, form, change):
+        # Nothing is written here: save_related (called next, in the same transaction) hands the case, its
+        # many-to-many fields and its inlines to one service call, which checks, saves and records them.
+        pass
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Recorded after the inlines and many-to-many fields are saved, so the revision is the whole case.
-        record_revision(
+        def write_related():
+            super(CaseStudyAdmin, self).save_related(request, form, formsets, change)
+
+        if not change:
+            case_create(
+                case=form.instance,
+                user=request.user,
+                message=", ".join(form.changed_data),
+                save_related=write_related,
+            )
+            return
+        # The row is locked and checked again as stored and as it will be (case_update); the workflow's
+        # fields keep what is stored; a new slug keeps the old one as a FormerSlug (its address 301s).
+        case_update(
             case=form.instance,
             user=request.user,
-            action=RevisionAction.CHANGED if change else RevisionAction.CREATED,
-            message=", ".join(form.changed_data)[:500],
+            changed=form.changed_data,
+            new_slug=form.cleaned_data["slug"] if "slug" in form.changed_data else None,
+            save_related=write_related,
         )
+
+    def delete_model(self, request, obj):
+        case_delete(case=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        case_delete_many(cases=queryset, user=request.user)
 
     def view_on_site(self, obj):
         """Only a published case has a public page to show."""
         return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
-
-    def save_model(self, request, obj, form, change):
-        # Checked again on save, as stored now and as it will be after the change (the economy). The row
-        # stays locked until the admin's transaction ends, so a reviewer's publish cannot slip in between
-        # this check and the save; and the workflow's fields keep what is stored, never the values `obj`
-        # was loaded with, so a save never puts back a status the workflow has changed since.
-        if change:
-            stored = CaseStudy.objects.select_for_update().defer("search_vector").get(pk=obj.pk)
-            check_case_edit(user=request.user, case=stored)
-            for name in WORKFLOW_FIELDS:
-                setattr(obj, name, getattr(stored, name))
-        check_case_edit(user=request.user, case=obj)
-        obj.updated_by = request.user
-        if not change:
-            obj.created_by = request.user
-        elif "slug" in form.changed_data:
-            # Keeps the old slug as a FormerSlug so its address answers 301 to the new one.
-            case_change_slug(case=obj, new_slug=form.cleaned_data["slug"])
-        super().save_model(request, obj, form, change)
 
 
 class QueueStatusFilter(admin.SimpleListFilter):
@@ -777,8 +786,6 @@ class CatalogueStateAdmin(ReadOnlyAdmin):
 
 # --- Partner API keys -----------------------------------------------------------------------------
 
-from cases.api.keys import ApiKey, api_key_revoke  # noqa: E402 - appended with the keys (issue 4)
-
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
@@ -819,14 +826,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return ", ".join(obj.scopes)
 
     def save_model(self, request, obj, form, change):
-        plaintext = None if change else obj.set_new_key()
-        super().save_model(request, obj, form, change)
-        if plaintext is not None:
-            messages.success(
-                request,
-                _("The new key for %(owner)s, shown this once (only its hash is kept): %(key)s")
-                % {"owner": obj.owner, "key": plaintext},
-            )
+        if change:  # owner, scopes, rate or expiry: the key itself never changes
+            super().save_model(request, obj, form, change)
+            return
+        plaintext = api_key_issue(key=obj)
+        messages.success(
+            request,
+            _("The new key for %(owner)s, shown this once (only its hash is kept): %(key)s")
+            % {"owner": obj.owner, "key": plaintext},
+        )
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):

@@ -30,7 +30,7 @@ import math
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
-from cases.api.keys import ApiKey
+from cases.models import ApiKey
 from cases.web.rate_limits import count_request
 
 logger = logging.getLogger(__name__)

@@ -447,6 +447,9 @@ AXES_VERBOSE = False
 
 # --- The Observatory's own settings ---------------------------------------------------------------
 OBSERVATORY_SITE_NAME = env_str("SITE_NAME", "The Observatory")
+# The public site's address, for absolute links where there is no request to go by (the e-mails sent by
+# tasks, cases/tasks.py). prod.py defaults it to https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where visitors write about privacy or accessibility problems: shown on /privacy/ and /accessibility/.
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "observatory@observatory.example.org")
 # Submitter contact details are deleted this many days after they were received, once their case has

@@ -24,6 +24,13 @@ if DEBUG:
     )
 refuse_insecure_settings(debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS)
 
+# Links in e-mails (cases/tasks.py) are built on SITE_URL; by default the first allowed host, over HTTPS.
+if not env_str("SITE_URL"):
+    _first_host = ALLOWED_HOSTS[0].lstrip(".")
+    if "*" in _first_host:
+        raise ImproperlyConfigured("Set SITE_URL to the public site's address (e-mails link to it).")
+    SITE_URL = f"https://{_first_host}"
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # A header is trusted only when a proxy we declared (NUM_PROXIES) sets it; without one, any client could write
 # X-Forwarded-Proto: https and be taken for a secure connection. The proxy must overwrite the client's own.

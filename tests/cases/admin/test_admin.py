@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.api.keys import ApiKey, api_key_create
-from cases.api.tracking import CaseWithdrawal
 from cases.curation.history import record_revision
 from cases.models import (
+    ApiKey,
     CaseLink,
     CaseRevision,
     CaseStudy,
+    CaseWithdrawal,
     CatalogueState,
     EditorProfile,
     FormerSlug,
@@ -28,6 +28,7 @@ from cases.models import (
     RevisionAction,
     SubmitterContact,
 )
+from cases.services import api_key_create
 from tests.factories import (
     CaseLinkFactory,
     CaseStudyFactory,
