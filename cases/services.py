@@ -217,6 +217,40 @@ def case_update(
     return case
 
 
+def case_rows_write(
+    *,
+    user,
+    case_ids: Iterable[int],
+    write: Callable[[], None],
+    message: str,
+    records_revisions: bool = True,
+) -> list[CaseStudy]:
+    """Write rows that belong to cases (outcomes, resources, links, submitter contacts) as `user`.
+
+    `case_ids` are the owning cases as stored before the write and as the write leaves them (a row moved
+    from one case to another changes both): they are locked, and each checked against the rule
+    (case_edit_refusal) as stored; then `write()` runs, and each case is marked changed (its `updated_at`,
+    which partners' harvests, the changes feed and the API's ETag go by) and gets a "changed" revision
+    saying `message`, all in one transaction. `records_revisions=False` for private rows that are not part of
+    a case's snapshot (submitter contacts): a revision would show no change, and its message would carry
+    the contact to whoever reads the history. Raises PermissionDenied (nothing is written).
+    """
+    with transaction.atomic():
+        cases = list(
+            CaseStudy.objects.select_for_update().defer("search_vector").filter(pk__in=set(case_ids))
+        )
+        for case in cases:
+            check_case_edit(user=user, case=case)
+        write()
+        if records_revisions:
+            CaseStudy.objects.filter(pk__in=[case.pk for case in cases]).update(
+                updated_at=timezone.now(), updated_by=user
+            )
+            for case in cases:
+                record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=message[:500])
+    return cases
+
+
 # --- Leaving the public catalogue: withdrawals and deletions --------------------------------------
 
 

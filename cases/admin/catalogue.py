@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.admin.imports import CaseImportAdminMixin
-from cases.curation.history import record_revision
 from cases.curation.moderation import (
     QUEUE_STATUSES,
     acceptance_checklist,
@@ -32,7 +30,6 @@ from cases.curation.workflow import (
     can_edit_case,
     case_edit_refusal,
     case_transition,
-    check_case_edit,
     editable_cases,
     editable_economy_ids,
     visible_cases,
@@ -66,6 +63,7 @@ from cases.services import (
     case_delete,
     case_delete_many,
     case_restore_revision,
+    case_rows_write,
     case_update,
 )
 
@@ -153,50 +151,37 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
             type(obj)._default_manager.filter(pk=obj.pk).values_list(f"{self.case_field}_id", flat=True)
         )
 
-    def _check_and_lock(self, request, case_ids):
-        """The cases about to change, locked and checked against the rule (their stored status)."""
-        cases = list(CaseStudy.objects.select_for_update().defer("search_vector").filter(pk__in=case_ids))
-        for case in cases:
-            check_case_edit(user=request.user, case=case)
-        return cases
-
     # Off where the rows are private and not part of the case's snapshot (submitter contacts): a revision
     # would show no change, and its message would carry the contact to whoever reads the history.
     records_revisions = True
 
-    def _record(self, request, cases, message):
-        if not self.records_revisions:
-            return
-        # The case has changed, as if edited on its own page: its `updated_at` is what partners' harvests,
-        # the changes feed and the API's ETag/Last-Modified go by (else a 304 for an outdated answer).
-        CaseStudy.objects.filter(pk__in=[case.pk for case in cases]).update(
-            updated_at=timezone.now(), updated_by=request.user
-        )
-        for case in cases:
-            record_revision(case=case, user=request.user, action=RevisionAction.CHANGED, message=message)
-
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            case_ids = self._stored_case_ids(obj) | {getattr(obj, f"{self.case_field}_id")}
-            cases = self._check_and_lock(request, case_ids)
-            super().save_model(request, obj, form, change)
-            verb = "changed" if change else "added"
-            self._record(request, cases, f"{obj._meta.verbose_name} {verb}: {obj}"[:500])
+        verb = "changed" if change else "added"
+        case_rows_write(
+            user=request.user,
+            case_ids=self._stored_case_ids(obj) | {getattr(obj, f"{self.case_field}_id")},
+            write=lambda: super(CaseOwnedAdminMixin, self).save_model(request, obj, form, change),
+            message=f"{obj._meta.verbose_name} {verb}: {obj}",
+            records_revisions=self.records_revisions,
+        )
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            cases = self._check_and_lock(request, self._stored_case_ids(obj))
-            label = f"{obj._meta.verbose_name} deleted: {obj}"[:500]
-            super().delete_model(request, obj)
-            self._record(request, cases, label)
+        case_rows_write(
+            user=request.user,
+            case_ids=self._stored_case_ids(obj),
+            write=lambda: super(CaseOwnedAdminMixin, self).delete_model(request, obj),
+            message=f"{obj._meta.verbose_name} deleted: {obj}",
+            records_revisions=self.records_revisions,
+        )
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            case_ids = set(queryset.values_list(f"{self.case_field}_id", flat=True))
-            cases = self._check_and_lock(request, case_ids)
-            label = f"{queryset.model._meta.verbose_name_plural} deleted"
-            super().delete_queryset(request, queryset)
-            self._record(request, cases, label)
+        case_rows_write(
+            user=request.user,
+            case_ids=set(queryset.values_list(f"{self.case_field}_id", flat=True)),
+            write=lambda: super(CaseOwnedAdminMixin, self).delete_queryset(request, queryset),
+            message=f"{queryset.model._meta.verbose_name_plural} deleted",
+            records_revisions=self.records_revisions,
+        )
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
