@@ -1,7 +1,8 @@
 """Writes: plain, keyword-only functions that admin, forms, commands and the API call alike.
 
-Each checks the user's permission (the rules of cases/curation/permissions.py), runs in a transaction and
-records the case's history (cases/curation/history.py). Status changes are the workflow's transitions
+Each runs in a transaction, checks the acting user's permission where a user acts (the rules of
+cases/curation/permissions.py; `user=None` is the system: a command, the demo loader) and records the
+case's history (cases/curation/history.py). Status changes are the workflow's transitions
 (cases/curation/workflow.py), which build on the services here (a case leaving publication is recorded by
 `case_withdraw`). E-mails are sent by tasks (cases/tasks.py) enqueued once the transaction commits, never
 inside the request's transaction: a rolled-back write sends nothing.
@@ -274,7 +275,8 @@ def case_delete(*, case: CaseStudy, user) -> None:
 
 
 def case_delete_many(*, cases: QuerySet, user) -> int:
-    """Delete the cases of `cases` for good as `user` (a curator: can_delete_cases), in one transaction.
+    """Delete the cases of `cases` for good as `user` (a curator: can_delete_cases; None for the system),
+    in one transaction.
 
     Each case published as stored gets a "deleted" withdrawal with its slug, so partners harvesting the
     changes feed remove it; a case already withdrawn has its record, and one never public is nobody's
