@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
 from cases.search.engine import CaseSearchDocument
+from cases.web.validation import TEXT_CONTROL_CHARACTERS
 
 EARLIEST_YEAR = 1900
 # Portable upper bound kept by the database on every engine; a migration adds the tighter
@@ -250,10 +251,7 @@ NARRATIVE_SECTIONS = [
 NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
 
 
-# Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the
-# feed) cannot carry them. The one definition, as a regular-expression class body: the request validation
-# (cases/web/validation.py) and the API's schema (cases/api/schema.py) build on it.
-TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# Control characters other than tab, line feed and carriage return (defined once, in cases/web/validation.py).
 # NUL is left to Django's own validator here, which every form field already has (its own message).
 CONTROL_CHARACTERS = re.compile(f"[{TEXT_CONTROL_CHARACTERS}]".replace(r"\x00-", r"\x01-"))
 
