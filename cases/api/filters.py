@@ -133,7 +133,7 @@ class ApiFilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
-        if not filterset.is_valid():
+        if not filterset.is_valid() and self.raise_exception:
             raise translate_validation(filterset.errors)
         view.filterset = filterset
         return filterset.qs
