@@ -207,13 +207,19 @@ class CaseStudyFilterSet(FilterSet):
         return SORT_ORDERINGS[sort]
 
     def cache_parts(self) -> tuple:
-        """What identifies this selection in a cache key: the valid parameters, order-independent."""
+        """What identifies this selection in a cache key: the valid parameters given, order-independent.
+
+        A parameter not given (or given empty) is left out, so a subclass adding parameters (the API's
+        `updated_since`, `ordering`) describes the same selection in the same parts when they are unused,
+        and the faces share what is cached for it (cases.caching.SelectionPaginator)."""
         data = self.form.cleaned_data
         parts = []
         for name in sorted(data):
             value = data[name]
             if hasattr(value, "__iter__") and not isinstance(value, str):
                 value = sorted(str(getattr(item, "pk", item)) for item in value)
+            if value in (None, "", []):
+                continue
             parts.append((name, str(value) if not isinstance(value, list) else value))
         return tuple(parts)
 

@@ -31,6 +31,7 @@ from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, Published
 from cases.models.search_document import CaseSearchDocument
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
 from cases.models.withdrawals import WithdrawalReason as WithdrawalReason
+from cases.web.validation import TEXT_CONTROL_CHARACTERS
 
 EARLIEST_YEAR = 1900
 # Portable upper bound kept by the database on every engine; a migration adds the tighter
@@ -281,10 +282,7 @@ EDITABLE_CASE_FIELDS = [
 ]
 
 
-# Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the
-# feed) cannot carry them. The one definition, as a regular-expression class body: the request validation
-# (cases/web/validation.py) and the API's schema (cases/api/schema.py) build on it.
-TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# Control characters other than tab, line feed and carriage return (defined once, in cases/web/validation.py).
 # NUL is left to Django's own validator here, which every form field already has (its own message).
 CONTROL_CHARACTERS = re.compile(f"[{TEXT_CONTROL_CHARACTERS}]".replace(r"\x00-", r"\x01-"))
 
