@@ -23,6 +23,7 @@ from cases.models import (
     Stage,
     Theme,
 )
+from cases.models.facets import FACETS, FACETS_BY_MODEL
 
 
 def absolute_url(context, path: str) -> str:
@@ -275,8 +276,14 @@ class VocabularyUrlsMixin(serializers.Serializer):
     case_count = serializers.IntegerField(read_only=True, help_text="Published cases with this term.")
 
     detail_route = ""
-    lookup = "slug"
-    parameter = ""
+
+    @property
+    def parameter(self) -> str:
+        return FACETS_BY_MODEL[self.Meta.model].parameter
+
+    @property
+    def lookup(self) -> str:
+        return FACETS_BY_MODEL[self.Meta.model].value_field
 
     def get_url(self, term) -> str:
         return absolute_url(self.context, term.get_absolute_url())
@@ -294,7 +301,7 @@ class VocabularyUrlsMixin(serializers.Serializer):
 
 
 class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, lookup, parameter = "economy-detail", "iso2", "economy"
+    detail_route = "economy-detail"
 
     class Meta:
         model = Economy
@@ -319,7 +326,7 @@ class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 
 class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, parameter = "sector-detail", "sector"
+    detail_route = "sector-detail"
     cofog_code = serializers.CharField(read_only=True, help_text="COFOG division as two digits, e.g. 07.")
 
     class Meta:
@@ -339,7 +346,7 @@ class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 
 class ThemeSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, parameter = "theme-detail", "theme"
+    detail_route = "theme-detail"
 
     class Meta:
         model = Theme
@@ -348,7 +355,7 @@ class ThemeSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 
 class InnovationFacetSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, parameter = "innovation-facet-detail", "facet"
+    detail_route = "innovation-facet-detail"
 
     class Meta:
         model = InnovationFacet
@@ -357,7 +364,7 @@ class InnovationFacetSerializer(VocabularyUrlsMixin, serializers.ModelSerializer
 
 
 class SDGSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, lookup, parameter = "sdg-detail", "number", "sdg"
+    detail_route = "sdg-detail"
 
     class Meta:
         model = SDG
@@ -372,15 +379,12 @@ def _counts_field(help_text):
     return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
 
 
-class FacetCountsByParameterSerializer(serializers.Serializer):
-    economy = _counts_field("ISO alpha-2 code -> cases.")
-    region = _counts_field("UN M49 sub-region code -> cases.")
-    sector = _counts_field("Sector slug -> cases.")
-    theme = _counts_field("Theme slug -> cases.")
-    facet = _counts_field("Innovation facet slug -> cases.")
-    sdg = _counts_field("SDG number -> cases.")
-    level = _counts_field("Level of government code -> cases.")
-    stage = _counts_field("Innovation stage code -> cases.")
+# One field per row of the facet table (cases/models/facets.py), in its order.
+FacetCountsByParameterSerializer = type(
+    "FacetCountsByParameterSerializer",
+    (serializers.Serializer,),
+    {"__module__": __name__, **{facet.parameter: _counts_field(facet.counts_help) for facet in FACETS}},
+)
 
 
 class FacetCountsSerializer(serializers.Serializer):
