@@ -9,8 +9,8 @@ from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases import records
 from cases.models import (
-    NARRATIVE_FIELDS,
     SDG,
     CaseStudy,
     Economy,
@@ -24,16 +24,7 @@ from cases.models import (
     Theme,
 )
 from cases.models.facets import FACETS, FACETS_BY_MODEL
-
-
-def absolute_url(context, path: str) -> str:
-    """`path` (or an already absolute URL) made absolute for whoever reads the representation."""
-    if path.startswith(("http://", "https://")):
-        return path
-    request = context.get("request")
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return context["base_url"].rstrip("/") + path
+from cases.records import absolute_url
 
 
 def api_path(name: str, **kwargs) -> str:
@@ -128,25 +119,7 @@ class CaseListSerializer(CaseUrlsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = CaseStudy
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "summary",
-            "url",
-            "api_url",
-            "lead_organisation",
-            "economy",
-            "level",
-            "stage",
-            "year_launched",
-            "sectors",
-            "themes",
-            "facets",
-            "sdgs",
-            "published_at",
-            "updated_at",
-        ]
+        fields = records.API_LIST_FIELDS  # the case record's face in lists (cases/records.py)
         read_only_fields = fields
 
 
@@ -208,24 +181,7 @@ class CaseDetailSerializer(CaseListSerializer):
     resources = ResourceSerializer(many=True)
 
     class Meta(CaseListSerializer.Meta):
-        fields = [
-            *CaseListSerializer.Meta.fields[:6],
-            *NARRATIVE_FIELDS,
-            "organisation_type",
-            *CaseListSerializer.Meta.fields[6:],
-            "other_economies",
-            "year_ended",
-            "website",
-            "licence",
-            "source",
-            "last_verified",
-            "is_featured",
-            "external_id",
-            "outcomes",
-            "links",
-            "resources",
-            "created_at",
-        ]
+        fields = records.API_FIELDS  # the case record's face in detail (cases/records.py)
         read_only_fields = fields
 
     @extend_schema_field(CaseLinkSerializer(many=True))

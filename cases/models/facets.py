@@ -4,7 +4,8 @@ field of a case it reads, and which value it carries in URLs and the API.
 Read by the FilterSet (cases/filters.py builds one filter per row), the catalogue's bitmaps and the facet
 counts (cases/insights/), the library's facet panel (cases/site/views.py) and the API's documentation of
 the facet counts (cases/api/serializers.py). Adding a facet is adding a row here; the order of the rows is
-the order of the panel and of the facet counts. tests/cases/models/test_facets.py checks every face against it.
+the order of the panel and of the facet counts. tests/cases/models/test_facets.py checks every face
+against it.
 
 This module sits at the bottom of the catalogue, beside the models: it imports nothing above them.
 """
