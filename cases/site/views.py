@@ -21,6 +21,7 @@ from cases.models import CaseStudy, Economy, FormerSlug, Sector, Stage, Theme
 from cases.models.facets import (
     FACET_PARAMETERS,
     FACETS,
+    FACETS_BY_MODEL,
     FACETS_BY_PARAMETER,
     FOREIGN_KEY,
     RELATED_COLUMN,
@@ -289,11 +290,15 @@ class EconomyListView(ListView):
 class VocabularyDetailMixin(PublishedCasesMixin):
     """A profile page: the term, its published cases (newest first) and counts by the other vocabularies."""
 
-    library_parameter = ""
     cases_shown = 12
 
+    @property
+    def library_parameter(self) -> str:
+        """The library's parameter for this vocabulary: its row of the facet table."""
+        return FACETS_BY_MODEL[self.model].parameter
+
     def library_value(self):
-        return self.object.slug
+        return getattr(self.object, FACETS_BY_MODEL[self.model].value_field)
 
     def cases_of_term(self):
         """The term's published cases, through the same FilterSet as the library link on the page."""
@@ -340,11 +345,7 @@ class VocabularyDetailMixin(PublishedCasesMixin):
 class EconomyDetailView(VocabularyDetailMixin, DetailView):
     template_name = "cases/economy_detail.html"
     context_object_name = "economy"
-    library_parameter = "economy"
     model = Economy
-
-    def library_value(self):
-        return self.object.iso2
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -364,7 +365,6 @@ class ThemeListView(ListView):
 class ThemeDetailView(VocabularyDetailMixin, DetailView):
     template_name = "cases/theme_detail.html"
     context_object_name = "term"
-    library_parameter = "theme"
     model = Theme
 
 
@@ -379,7 +379,6 @@ class SectorListView(ListView):
 class SectorDetailView(VocabularyDetailMixin, DetailView):
     template_name = "cases/theme_detail.html"
     context_object_name = "term"
-    library_parameter = "sector"
     model = Sector
 
 
