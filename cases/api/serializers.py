@@ -378,20 +378,25 @@ class YearSectorBucketSerializer(BucketSerializer):
     value = serializers.CharField(help_text="The sector's slug, as the `sector` parameter takes it.")
 
 
-class StatsSerializer(serializers.Serializer):
+class _StatsTotalsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Cases matching the parameters.")
     with_outcomes = serializers.IntegerField(help_text="Of those, cases with at least one measured outcome.")
     outcome_share = serializers.FloatField(
         help_text="with_outcomes / count, from 0 to 1 (0 when count is 0)."
     )
-    by_economy = BucketSerializer(many=True)
-    by_region = BucketSerializer(many=True)
-    by_sector = BucketSerializer(many=True)
-    by_theme = BucketSerializer(many=True)
-    by_facet = BucketSerializer(many=True)
-    by_sdg = BucketSerializer(many=True)
-    by_level = BucketSerializer(many=True)
-    by_stage = BucketSerializer(many=True)
+
+
+# by_<parameter> for each row of the facet table (cases/models/facets.py), in its order.
+_StatsByFacetSerializer = type(
+    "_StatsByFacetSerializer",
+    (_StatsTotalsSerializer,),
+    {"__module__": __name__, **{f"by_{facet.parameter}": BucketSerializer(many=True) for facet in FACETS}},
+)
+
+
+# The totals, the buckets of every facet, then the years. (No docstring: it would show in the API's
+# documentation of the response.)
+class StatsSerializer(_StatsByFacetSerializer):
     by_year = BucketSerializer(many=True, help_text="By year launched; cases without one are left out.")
     by_year_sector = YearSectorBucketSerializer(
         many=True,

@@ -14,6 +14,7 @@ from cases.api.serializers import (
     InnovationFacetSerializer,
     SDGSerializer,
     SectorSerializer,
+    StatsSerializer,
     ThemeSerializer,
 )
 from cases.filters import CaseStudyFilterSet, facet_filter
@@ -153,3 +154,13 @@ def test_a_new_row_makes_a_working_filter():
 
 def test_kinds_are_the_four_the_faces_know():
     assert {facet.kind for facet in FACETS} == {TERMS, FOREIGN_KEY, RELATED_COLUMN, CHOICE}
+
+
+def test_statistics_give_a_bucket_list_per_facet_in_table_order(client):
+    CaseStudyFactory()
+    body = client.get("/api/v1/stats/").json()
+    by_facet = [f"by_{parameter}" for parameter in FACET_PARAMETERS]
+    assert list(body) == ["count", "with_outcomes", "outcome_share", *by_facet, "by_year", "by_year_sector"]
+    assert list(StatsSerializer().fields) == list(body)
+    assert body["by_sdg"] == []
+    assert body["by_sector"][0]["value"] == "health"
