@@ -71,7 +71,8 @@ class Field:
     # the importer and the workflow handle those themselves).
     editable: bool = False
     required: bool = False  # an interchange record without it is refused
-    value_field: str = ""  # TERMS: the term's column a record names it by
+    # TERMS: the term's column a record names it by (as the facet table, cases/models/facets.py, does)
+    value_field: str = ""
     cell_order: tuple[str, ...] = ()  # TERMS: the order of the terms of one case (CSV cells, records)
 
     @property
@@ -88,7 +89,7 @@ def _field(name, kind, *faces, **options) -> Field:
     return Field(name, kind, frozenset(faces), **options)
 
 
-_EVERY_FACE = (API_LIST, API, CSV, INTERCHANGE, SNAPSHOT)
+_EVERY_FACE = FACES
 _FULL = (API, CSV, INTERCHANGE, SNAPSHOT)  # every face but the API's lists
 # The narrative sections; of them, only the overview is required.
 _NARRATIVE = tuple(

@@ -13,6 +13,8 @@ from cases.api.serializers import CaseDetailSerializer, CaseListSerializer
 from cases.curation.history import snapshot
 from cases.interchange.formats import InterchangeError, read_cases, write_cases
 from cases.models import CaseStudy, Economy, Theme
+from cases.models import facets as facet_table
+from cases.models.facets import FACETS
 from cases.records import FIELDS, Field, names
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
 
@@ -238,3 +240,14 @@ def test_a_new_field_is_written_read_and_snapshotted(nickname, full_case):
     assert row[-1] == "Fully"
     values, problems = records.from_record({"nickname": 7})
     assert (values, problems) == ({"nickname": "7"}, [])
+
+
+def test_every_field_has_a_name_for_people():
+    assert all(field.verbose_name for field in FIELDS)
+
+
+def test_a_records_vocabularies_name_terms_as_the_facet_table_does():
+    """A case's sectors are "health" in its record as in the library's URL (cases/models/facets.py)."""
+    for facet in FACETS:
+        if facet.kind == facet_table.TERMS:
+            assert records.TERM_FIELDS[facet.relation].value_field == facet.value_field
