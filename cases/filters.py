@@ -40,6 +40,7 @@ SORT_CHOICES = [
 
 
 def subregion_choices():
+    """The sub-regions economies are in, as (UN M49 code, name): the region facet's values."""
     return related_column_choices(FACETS_BY_PARAMETER["region"])
 
 
