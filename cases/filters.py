@@ -3,13 +3,23 @@
 OR within a parameter, AND across parameters. Nothing HTML-specific lives here.
 """
 
+from functools import partial
+
 import django_filters as filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
-from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
+from cases.models import CaseStudy
+from cases.models.facets import (
+    FACETS,
+    FACETS_BY_PARAMETER,
+    FOREIGN_KEY,
+    RELATED_COLUMN,
+    TERMS,
+    Facet,
+)
 from cases.search.engine import MAX_QUERY_LENGTH, needs_fuzzy_search, search_cases
 from cases.web.validation import WholeNumberField, parse_whole_number
 
@@ -30,8 +40,16 @@ SORT_CHOICES = [
 
 
 def subregion_choices():
+    """The sub-regions economies are in, as (UN M49 code, name): the region facet's values."""
+    return related_column_choices(FACETS_BY_PARAMETER["region"])
+
+
+def related_column_choices(facet: Facet):
+    """The (value, label) pairs a RELATED_COLUMN facet can take, from the related rows (read per request)."""
     return list(
-        Economy.objects.order_by("subregion_code").values_list("subregion_code", "subregion_name").distinct()
+        facet.model.objects.order_by(facet.value_field)
+        .values_list(facet.value_field, facet.label_field)
+        .distinct()
     )
 
 
@@ -51,14 +69,20 @@ class VocabularyFilter(filters.ModelMultipleChoiceFilter):
         return qs.filter(pk__in=matching.values(relation.m2m_field_name()))
 
 
-class SDGNumberField(django_filters_fields.ModelMultipleChoiceField):
-    """Checks the values are SDG numbers, in ASCII digits, before asking the database, so an out-of-range
-    integer (which PostgreSQL would refuse to compare) or a "²" is a clear 400, not a server error."""
+class WholeNumberTermField(django_filters_fields.ModelMultipleChoiceField):
+    """Checks the values are whole numbers in the facet's range, in ASCII digits, before asking the
+    database, so an out-of-range integer (which PostgreSQL would refuse to compare) or a "²" is a clear
+    400, not a server error."""
+
+    def __init__(self, *args, value_range, **kwargs):
+        self.value_range = value_range
+        super().__init__(*args, **kwargs)
 
     def _check_values(self, value):
+        lowest, highest = self.value_range
         for item in value:
             try:
-                parse_whole_number(str(item), minimum=1, maximum=17)
+                parse_whole_number(str(item), minimum=lowest, maximum=highest)
             except ValueError:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
@@ -66,64 +90,61 @@ class SDGNumberField(django_filters_fields.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class SDGFilter(VocabularyFilter):
-    field_class = SDGNumberField
+class WholeNumberVocabularyFilter(VocabularyFilter):
+    field_class = WholeNumberTermField
+
+
+def facet_filter(facet: Facet) -> filters.Filter:
+    """The filter of one row of the facet table (cases/models/facets.py)."""
+    described = {"label": facet.label, "help_text": facet.help_text}
+    if facet.kind == TERMS:
+        numbered = {"value_range": facet.value_range} if facet.value_range else {}
+        filter_class = WholeNumberVocabularyFilter if facet.value_range else VocabularyFilter
+        return filter_class(
+            field_name=facet.relation,
+            to_field_name=facet.value_field,
+            queryset=facet.model.objects.all(),
+            **numbered,
+            **described,
+        )
+    if facet.kind == FOREIGN_KEY:
+        return filters.ModelMultipleChoiceFilter(
+            field_name=facet.lookup,
+            to_field_name=facet.value_field,
+            queryset=facet.model.objects.all(),
+            distinct=False,
+            **described,
+        )
+    if facet.kind == RELATED_COLUMN:
+        return filters.MultipleChoiceFilter(
+            field_name=facet.lookup,
+            choices=partial(related_column_choices, facet),
+            distinct=False,
+            **described,
+        )
+    return filters.MultipleChoiceFilter(
+        field_name=facet.lookup, choices=facet.choices.choices, distinct=False, **described
+    )
+
+
+# One filter per facet, in the table's order: the FilterSet below declares the parameters that are not
+# facets (years, words, sort).
+FacetFilterSet = type(
+    "FacetFilterSet",
+    (FilterSet,),
+    {
+        "__module__": __name__,
+        "__doc__": "The facet table's filters (cases/models/facets.py).",
+        **{facet.parameter: facet_filter(facet) for facet in FACETS},
+    },
+)
 
 
 class YearFilter(filters.NumberFilter):
     field_class = WholeNumberField
 
 
-class CaseStudyFilterSet(FilterSet):
-    economy = filters.ModelMultipleChoiceFilter(
-        field_name="economy__iso2",
-        to_field_name="iso2",
-        queryset=Economy.objects.all(),
-        distinct=False,
-        label=_("Economy"),
-        help_text=_("ISO 3166 alpha-2 code of the primary economy, e.g. SG. Repeatable."),
-    )
-    region = filters.MultipleChoiceFilter(
-        field_name="economy__subregion_code",
-        choices=subregion_choices,
-        distinct=False,
-        label=_("Region"),
-        help_text=_("UN M49 sub-region code of the primary economy, e.g. 035. Repeatable."),
-    )
-    sector = VocabularyFilter(
-        field_name="sectors",
-        to_field_name="slug",
-        queryset=Sector.objects.all(),
-        label=_("Sector"),
-        help_text=_("Sector slug, e.g. health. Repeatable."),
-    )
-    theme = VocabularyFilter(
-        field_name="themes",
-        to_field_name="slug",
-        queryset=Theme.objects.all(),
-        label=_("Theme"),
-        help_text=_("Theme slug, e.g. digital-government. Repeatable."),
-    )
-    facet = VocabularyFilter(
-        field_name="facets",
-        to_field_name="slug",
-        queryset=InnovationFacet.objects.all(),
-        label=_("Innovation facet"),
-        help_text=_("Innovation facet slug, e.g. anticipatory. Repeatable."),
-    )
-    sdg = SDGFilter(
-        field_name="sdgs",
-        to_field_name="number",
-        queryset=SDG.objects.all(),
-        label=_("SDG"),
-        help_text=_("Sustainable Development Goal number, 1 to 17. Repeatable."),
-    )
-    level = filters.MultipleChoiceFilter(
-        choices=Level.choices, label=_("Level of government"), help_text=_("Repeatable."), distinct=False
-    )
-    stage = filters.MultipleChoiceFilter(
-        choices=Stage.choices, label=_("Innovation stage"), help_text=_("Repeatable."), distinct=False
-    )
+class CaseStudyFilterSet(FacetFilterSet):
     year_from = YearFilter(
         field_name="year_launched",
         lookup_expr="gte",
@@ -159,10 +180,10 @@ class CaseStudyFilterSet(FilterSet):
     _fuzzy: bool | None = None
 
     # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
-    FACET_PARAMETERS = ["economy", "region", "sector", "theme", "facet", "sdg", "level", "stage"]
+    FACET_PARAMETERS = [facet.parameter for facet in FACETS]
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value) if value.strip() else queryset
+        return queryset  # the words are applied last, in filter_queryset_without (after every other filter)
 
     def filter_sort(self, queryset, name, value):
         return queryset  # ordering is applied last, in filter_queryset

@@ -9,8 +9,8 @@ from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases import records
 from cases.models import (
-    NARRATIVE_FIELDS,
     SDG,
     CaseStudy,
     Economy,
@@ -23,16 +23,8 @@ from cases.models import (
     Stage,
     Theme,
 )
-
-
-def absolute_url(context, path: str) -> str:
-    """`path` (or an already absolute URL) made absolute for whoever reads the representation."""
-    if path.startswith(("http://", "https://")):
-        return path
-    request = context.get("request")
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return context["base_url"].rstrip("/") + path
+from cases.models.facets import FACETS, FACETS_BY_MODEL
+from cases.records import absolute_url
 
 
 def api_path(name: str, **kwargs) -> str:
@@ -127,25 +119,7 @@ class CaseListSerializer(CaseUrlsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = CaseStudy
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "summary",
-            "url",
-            "api_url",
-            "lead_organisation",
-            "economy",
-            "level",
-            "stage",
-            "year_launched",
-            "sectors",
-            "themes",
-            "facets",
-            "sdgs",
-            "published_at",
-            "updated_at",
-        ]
+        fields = records.API_LIST_FIELDS  # the case record's face in lists (cases/records.py)
         read_only_fields = fields
 
 
@@ -207,24 +181,7 @@ class CaseDetailSerializer(CaseListSerializer):
     resources = ResourceSerializer(many=True)
 
     class Meta(CaseListSerializer.Meta):
-        fields = [
-            *CaseListSerializer.Meta.fields[:6],
-            *NARRATIVE_FIELDS,
-            "organisation_type",
-            *CaseListSerializer.Meta.fields[6:],
-            "other_economies",
-            "year_ended",
-            "website",
-            "licence",
-            "source",
-            "last_verified",
-            "is_featured",
-            "external_id",
-            "outcomes",
-            "links",
-            "resources",
-            "created_at",
-        ]
+        fields = records.API_FIELDS  # the case record's face in detail (cases/records.py)
         read_only_fields = fields
 
     @extend_schema_field(CaseLinkSerializer(many=True))
@@ -275,8 +232,14 @@ class VocabularyUrlsMixin(serializers.Serializer):
     case_count = serializers.IntegerField(read_only=True, help_text="Published cases with this term.")
 
     detail_route = ""
-    lookup = "slug"
-    parameter = ""
+
+    @property
+    def parameter(self) -> str:
+        return FACETS_BY_MODEL[self.Meta.model].parameter
+
+    @property
+    def lookup(self) -> str:
+        return FACETS_BY_MODEL[self.Meta.model].value_field
 
     def get_url(self, term) -> str:
         return absolute_url(self.context, term.get_absolute_url())
@@ -294,7 +257,7 @@ class VocabularyUrlsMixin(serializers.Serializer):
 
 
 class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, lookup, parameter = "economy-detail", "iso2", "economy"
+    detail_route = "economy-detail"
 
     class Meta:
         model = Economy
@@ -319,7 +282,7 @@ class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 
 class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, parameter = "sector-detail", "sector"
+    detail_route = "sector-detail"
     cofog_code = serializers.CharField(read_only=True, help_text="COFOG division as two digits, e.g. 07.")
 
     class Meta:
@@ -339,7 +302,7 @@ class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 
 class ThemeSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, parameter = "theme-detail", "theme"
+    detail_route = "theme-detail"
 
     class Meta:
         model = Theme
@@ -348,7 +311,7 @@ class ThemeSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 
 class InnovationFacetSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, parameter = "innovation-facet-detail", "facet"
+    detail_route = "innovation-facet-detail"
 
     class Meta:
         model = InnovationFacet
@@ -357,7 +320,7 @@ class InnovationFacetSerializer(VocabularyUrlsMixin, serializers.ModelSerializer
 
 
 class SDGSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
-    detail_route, lookup, parameter = "sdg-detail", "number", "sdg"
+    detail_route = "sdg-detail"
 
     class Meta:
         model = SDG
@@ -372,15 +335,12 @@ def _counts_field(help_text):
     return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
 
 
-class FacetCountsByParameterSerializer(serializers.Serializer):
-    economy = _counts_field("ISO alpha-2 code -> cases.")
-    region = _counts_field("UN M49 sub-region code -> cases.")
-    sector = _counts_field("Sector slug -> cases.")
-    theme = _counts_field("Theme slug -> cases.")
-    facet = _counts_field("Innovation facet slug -> cases.")
-    sdg = _counts_field("SDG number -> cases.")
-    level = _counts_field("Level of government code -> cases.")
-    stage = _counts_field("Innovation stage code -> cases.")
+# One field per row of the facet table (cases/models/facets.py), in its order.
+FacetCountsByParameterSerializer = type(
+    "FacetCountsByParameterSerializer",
+    (serializers.Serializer,),
+    {"__module__": __name__, **{facet.parameter: _counts_field(facet.counts_help) for facet in FACETS}},
+)
 
 
 class FacetCountsSerializer(serializers.Serializer):
@@ -418,20 +378,25 @@ class YearSectorBucketSerializer(BucketSerializer):
     value = serializers.CharField(help_text="The sector's slug, as the `sector` parameter takes it.")
 
 
-class StatsSerializer(serializers.Serializer):
+class _StatsTotalsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Cases matching the parameters.")
     with_outcomes = serializers.IntegerField(help_text="Of those, cases with at least one measured outcome.")
     outcome_share = serializers.FloatField(
         help_text="with_outcomes / count, from 0 to 1 (0 when count is 0)."
     )
-    by_economy = BucketSerializer(many=True)
-    by_region = BucketSerializer(many=True)
-    by_sector = BucketSerializer(many=True)
-    by_theme = BucketSerializer(many=True)
-    by_facet = BucketSerializer(many=True)
-    by_sdg = BucketSerializer(many=True)
-    by_level = BucketSerializer(many=True)
-    by_stage = BucketSerializer(many=True)
+
+
+# by_<parameter> for each row of the facet table (cases/models/facets.py), in its order.
+_StatsByFacetSerializer = type(
+    "_StatsByFacetSerializer",
+    (_StatsTotalsSerializer,),
+    {"__module__": __name__, **{f"by_{facet.parameter}": BucketSerializer(many=True) for facet in FACETS}},
+)
+
+
+# The totals, the buckets of every facet, then the years. (No docstring: it would show in the API's
+# documentation of the response.)
+class StatsSerializer(_StatsByFacetSerializer):
     by_year = BucketSerializer(many=True, help_text="By year launched; cases without one are left out.")
     by_year_sector = YearSectorBucketSerializer(
         many=True,

@@ -20,12 +20,12 @@ from rest_framework.reverse import reverse
 from cases.api import serializers as api
 from cases.api.conditional import ConditionalMixin
 from cases.api.cursors import CursorPagination, after_position, next_link
+from cases.api.exports import EXPORT_FORMATS
 from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
 from cases.api.schema import TEXT_PATTERN
 from cases.filters import CaseStudyFilterSet
 from cases.insights.facet_counts import selection_facets
 from cases.insights.statistics import case_statistics
-from cases.interchange import exporting
 from cases.models import (
     SDG,
     CaseStudy,
@@ -218,7 +218,7 @@ class CaseExportView(ConditionalMixin, generics.GenericAPIView):
 
     def get(self, request):
         matching = self.filter_queryset(CaseStudy.objects.published())
-        content_type, lines = exporting.EXPORT_FORMATS[self.export_format]
+        content_type, lines = EXPORT_FORMATS[self.export_format]
         response = StreamingHttpResponse(
             lines(matching, base_url=request.build_absolute_uri("/")), content_type=content_type
         )

@@ -3,65 +3,21 @@ which an earlier version can be restored (the restore is a write: cases/services
 
 Recording only, below the services that call it: this module imports nothing but the models."""
 
-from decimal import Decimal
-
 from cases.models import (
-    EDITABLE_CASE_FIELDS,
-    SDG,
-    CaseLink,
     CaseRevision,
     CaseStudy,
-    Economy,
-    InnovationFacet,
-    ResourceKind,
-    Sector,
-    Theme,
 )
+from cases.records import SNAPSHOT_COLUMNS, TERM_FIELDS, to_snapshot
 
-# The importer's editable fields, plus the two it handles itself.
-SNAPSHOT_FIELDS = ["slug", *EDITABLE_CASE_FIELDS, "status"]
-M2M = {
-    "other_economies": ("iso2", Economy),
-    "sectors": ("slug", Sector),
-    "themes": ("slug", Theme),
-    "facets": ("slug", InnovationFacet),
-    "sdgs": ("number", SDG),
-}
-
-
-def _plain(value):
-    if isinstance(value, Decimal):
-        return str(value.normalize())
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+# The snapshot's shape is the case record's (cases/records.py): its columns (the importer's editable
+# fields, plus slug and status) and its vocabularies, by the value each term is named by.
+SNAPSHOT_FIELDS = SNAPSHOT_COLUMNS
+M2M = {name: (field.value_field, field.model) for name, field in TERM_FIELDS.items()}
 
 
 def snapshot(case: CaseStudy) -> dict:
     """The whole case as plain JSON: fields, vocabularies, outcomes, links and link resources."""
-    data = {name: _plain(getattr(case, name)) for name in SNAPSHOT_FIELDS}
-    data["economy"] = case.economy.iso2
-    for relation, (key, _model) in M2M.items():
-        data[relation] = sorted(str(v) for v in getattr(case, relation).values_list(key, flat=True))
-    data["outcomes"] = [
-        {
-            "indicator": o.indicator,
-            "value": _plain(o.value),
-            "unit": o.unit,
-            "baseline": _plain(o.baseline),
-            "date": _plain(o.date),
-            "source_url": o.source_url,
-        }
-        for o in case.outcomes.order_by("position", "id")
-    ]
-    data["links"] = sorted(
-        [link.relation, link.to_case_id] for link in CaseLink.objects.filter(from_case=case)
-    )
-    data["resources"] = [
-        {"title": r.title, "url": r.url}
-        for r in case.resources.filter(kind=ResourceKind.LINK).order_by("position", "id")
-    ]
-    return data
+    return to_snapshot(case)
 
 
 def diff(before: dict, after: dict) -> dict:

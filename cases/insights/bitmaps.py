@@ -22,18 +22,22 @@ from django.db import connection
 from pyroaring import BitMap, FrozenBitMap
 
 from cases.caching import CACHE_SECONDS, _safe, catalogue_version, shared_catalogue_version
-from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Outcome, Sector, Theme
+from cases.models import SDG, CaseStudy, Economy, Outcome
+from cases.models.facets import FACETS, FACETS_BY_PARAMETER, RELATED_COLUMN, TERMS
 from cases.search.engine import full_text_index_preferred
 
-# parameter -> (the CaseStudy many-to-many field, the vocabulary, the value partners and URLs use)
+# From the facet table (cases/models/facets.py). parameter -> (the CaseStudy many-to-many field, the
+# vocabulary, the value partners and URLs use)
 TERM_RELATIONS = {
-    "sector": ("sectors", Sector, "slug"),
-    "theme": ("themes", Theme, "slug"),
-    "facet": ("facets", InnovationFacet, "slug"),
-    "sdg": ("sdgs", SDG, "number"),
+    facet.parameter: (facet.relation, facet.model, facet.value_field)
+    for facet in FACETS
+    if facet.kind == TERMS
 }
-# parameter -> the CaseStudy column the case's own value is in
-CASE_COLUMNS = {"economy": "economy_id", "level": "level", "stage": "stage", "year": "year_launched"}
+# parameter -> the CaseStudy column the case's own value is in (the year is no facet, but statistics count it)
+CASE_COLUMNS = {
+    **{facet.parameter: facet.column for facet in FACETS if facet.column},
+    "year": "year_launched",
+}
 
 
 @dataclass(frozen=True)
@@ -209,9 +213,9 @@ class CatalogueBitmaps:
     def counts_by_value(self, parameter: str, selection) -> dict[str, int]:
         """{value as in URLs: how many of `selection` have it} for a library parameter: economy (ISO
         code), region (sub-region code), sector, theme, facet (slugs), sdg (number), level, stage."""
-        if parameter == "region":
+        if FACETS_BY_PARAMETER[parameter].kind == RELATED_COLUMN:  # the region: counted by economy
             totals = {}
-            for pk, n in self.counts("economy", selection).items():
+            for pk, n in self.counts(FACETS_BY_PARAMETER[parameter].counted_through, selection).items():
                 code = self.economy_region[pk]
                 totals[code] = totals.get(code, 0) + n
             return totals

@@ -4,10 +4,12 @@ that value were added, under the other current selections (OR within a facet, AN
 from cases.caching import cached
 from cases.filters import CaseStudyFilterSet
 from cases.insights.bitmaps import CatalogueBitmaps
+from cases.models.facets import FACET_PARAMETERS
 
 
 def facet_counts(filterset: CaseStudyFilterSet) -> dict[str, dict[str, int]]:
-    """{parameter: {value: count}} for every facet parameter of a valid filterset, values as in URLs."""
+    """{parameter: {value: count}} for every facet of a valid filterset, in the facet table's order
+    (cases/models/facets.py), values as in URLs."""
     return selection_facets(filterset)["facets"]
 
 
@@ -26,7 +28,7 @@ def _count_facets(filterset):
     bitmaps = CatalogueBitmaps.current()
     matching = bitmaps.select(filterset)
     facets = {}
-    for parameter in CaseStudyFilterSet.FACET_PARAMETERS:
+    for parameter in FACET_PARAMETERS:
         if filterset.form.cleaned_data.get(parameter):
             base = bitmaps.select(filterset, exclude={parameter})
         else:

@@ -13,7 +13,8 @@ from pyroaring import FrozenBitMap
 
 from cases.caching import cached
 from cases.insights.bitmaps import CatalogueBitmaps, choice_buckets, term_buckets
-from cases.models import Economy, Level, Stage
+from cases.models import Economy, Stage
+from cases.models.facets import CHOICE, FACETS, RELATED_COLUMN, Facet
 
 # ISO 3166-1 alpha-2 -> numeric, as Natural Earth's TopoJSON (the world-atlas package) names countries.
 # From Debian's iso-codes (iso_3166-1.json); the Economy model keeps only the letter codes.
@@ -50,28 +51,31 @@ def selection_statistics(bitmaps: CatalogueBitmaps, selection) -> dict:
     """
     count = len(selection)
     with_outcomes = selection.intersection_cardinality(bitmaps.with_outcomes)
-    economy_counts = bitmaps.counts("economy", selection)
-    region_counts = bitmaps.counts_by_value("region", selection)
     year_counts = {year: n for year, n in bitmaps.counts("year", selection).items() if year is not None}
-    regions = bitmaps.regions
     return {
         "count": count,
         "with_outcomes": with_outcomes,
         "outcome_share": round(with_outcomes / count, 4) if count else 0.0,
-        "by_economy": term_buckets(bitmaps, "economy", economy_counts),
-        "by_region": [
-            {"value": code, "label": regions[code][1], "count": n}
-            for code, n in sorted(region_counts.items(), key=lambda item: (-item[1], regions[item[0]][0]))
-        ],
-        "by_sector": term_buckets(bitmaps, "sector", bitmaps.counts("sector", selection)),
-        "by_theme": term_buckets(bitmaps, "theme", bitmaps.counts("theme", selection)),
-        "by_facet": term_buckets(bitmaps, "facet", bitmaps.counts("facet", selection)),
-        "by_sdg": term_buckets(bitmaps, "sdg", bitmaps.counts("sdg", selection), by_number=True),
-        "by_level": choice_buckets(bitmaps.counts("level", selection), Level),
-        "by_stage": choice_buckets(bitmaps.counts("stage", selection), Stage),
+        **{f"by_{facet.parameter}": facet_buckets(bitmaps, facet, selection) for facet in FACETS},
         "by_year": year_buckets(year_counts),
         "by_year_sector": year_sector_buckets(bitmaps, selection, sorted(year_counts)),
     }
+
+
+def facet_buckets(bitmaps: CatalogueBitmaps, facet: Facet, selection) -> list[dict]:
+    """The buckets of one row of the facet table: choices by code on ties, numbered terms (SDGs) by their
+    number, other terms and economies by name on ties, regions by their name's rank."""
+    if facet.kind == CHOICE:
+        return choice_buckets(bitmaps.counts(facet.parameter, selection), facet.choices)
+    if facet.kind == RELATED_COLUMN:
+        regions = bitmaps.regions
+        counts = bitmaps.counts_by_value(facet.parameter, selection)
+        return [
+            {"value": code, "label": regions[code][1], "count": n}
+            for code, n in sorted(counts.items(), key=lambda item: (-item[1], regions[item[0]][0]))
+        ]
+    counts = bitmaps.counts(facet.parameter, selection)
+    return term_buckets(bitmaps, facet.parameter, counts, by_number=facet.value_range is not None)
 
 
 def year_buckets(year_counts: dict) -> list[dict]:

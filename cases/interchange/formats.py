@@ -1,8 +1,7 @@
 """The bulk interchange format: case records in CSV or JSON, read for `import_cases` and the admin import,
 written by `export_cases`. docs/curation.md ("Bulk import and export") describes it for people.
 
-- JSON: an array of case objects with the keys of cases.interchange.importing.RECORD_KEYS (the demo
-fixtures' shape).
+- JSON: an array of case objects with the keys of cases.records.RECORD_KEYS (the demo fixtures' shape).
 - CSV: a header of those names, then one row per case. Several vocabulary terms in one cell are separated
   by ";" (as in the API's CSV export). Outcomes, resources and links are JSON arrays in their cells (empty
   cell: none). A cell starting with a character a spreadsheet would run as a formula gets a leading
@@ -15,28 +14,26 @@ Exports are ordered by slug and written chunk by chunk, so the same catalogue al
 import csv
 import io
 import json
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC
 from decimal import Decimal
 from itertools import batched
 from pathlib import PurePath
 from textwrap import indent
 
-from cases.interchange.exporting import FORMULA_TRIGGERS, _many_values
-from cases.interchange.importing import (
-    MANY_TO_MANY,
-    RECORD_KEYS,
-    REQUIRED_KEYS,
-    close_match,
-    unstorable_text_problems,
-)
-from cases.models import CaseLink, Outcome, Resource, ResourceKind
+from cases import records
+from cases.interchange.exporting import FORMULA_TRIGGERS
+from cases.interchange.importing import close_match, unstorable_text_problems
+from cases.records import MANY_TO_MANY, RECORD_KEYS, REQUIRED_KEYS
 
 FORMATS = ("csv", "json")
-SEPARATOR = ";"
-JSON_CELLS = ["outcomes", "resources", "links"]
+SEPARATOR = records.CSV_SEPARATOR
+# Outcomes, resources and links: JSON arrays in their cells.
+JSON_CELLS = [
+    name
+    for name in RECORD_KEYS
+    if records.BY_NAME[name].kind in (records.OUTCOMES, records.RESOURCES, records.LINKS)
+]
 CHUNK_SIZE = 500
 ESCAPE = "'"
 
@@ -199,13 +196,13 @@ def _csv_record(cells: dict[str, str]) -> tuple[dict, list[str]]:
                 errors.append(f"{name}: not a JSON array ({error.msg} at character {error.pos + 1})")
             except RecursionError:
                 errors.append(f"{name}: the JSON is nested far too deeply")
-        elif name == "is_featured":
+        elif records.BY_NAME[name].kind == records.FLAG:
             word = cell.strip().lower()
             if word in TRUE_WORDS | FALSE_WORDS:
                 record[name] = word in TRUE_WORDS
             else:
-                errors.append(f"is_featured must be true or false, not {cell!r}")
-        elif name in ("year_launched", "year_ended", "published_at", "last_verified"):
+                errors.append(f"{name} must be true or false, not {cell!r}")
+        elif records.BY_NAME[name].kind in (records.YEAR, records.MOMENT, records.DATE):
             record[name] = cell.strip() or None
         else:
             record[name] = cell
@@ -215,70 +212,14 @@ def _csv_record(cells: dict[str, str]) -> tuple[dict, list[str]]:
 # --- Writing --------------------------------------------------------------------------------------
 
 
-def _decimal_text(value: Decimal | None) -> str | None:
-    """A decimal with every digit and no exponent or padding zeros: 12500, 4000.5, 0.0001."""
-    if value is None:
-        return None
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
-
-
 def case_records(queryset, *, chunk_size: int = CHUNK_SIZE) -> Iterator[dict]:
-    """Each case of `queryset` as an interchange record, ordered by slug, a fixed number of queries per
-    chunk of cases."""
+    """Each case of `queryset` as an interchange record (cases/records.py), ordered by slug, a fixed number
+    of queries per chunk of cases."""
     cases = queryset.select_related("economy").defer("search_vector").order_by("slug")
     for chunk in batched(cases.iterator(chunk_size=chunk_size), chunk_size):
-        ids = [case.pk for case in chunk]
-        many = _many_values(ids)
-        outcomes, resources, links = defaultdict(list), defaultdict(list), defaultdict(list)
-        for outcome in Outcome.objects.filter(case_id__in=ids).order_by("case_id", "position", "id"):
-            outcomes[outcome.case_id].append(
-                {
-                    "indicator": outcome.indicator,
-                    "value": _decimal_text(outcome.value),
-                    "unit": outcome.unit,
-                    "baseline": _decimal_text(outcome.baseline),
-                    "date": outcome.date.isoformat() if outcome.date else None,
-                    "source_url": outcome.source_url,
-                }
-            )
-        for resource in Resource.objects.filter(case_id__in=ids, kind=ResourceKind.LINK).order_by(
-            "case_id", "position", "id"
-        ):
-            resources[resource.case_id].append({"title": resource.title, "url": resource.url})
-        for from_id, relation, target, note in (
-            CaseLink.objects.filter(from_case_id__in=ids)
-            .order_by("from_case_id", "relation", "to_case__slug")
-            .values_list("from_case_id", "relation", "to_case__slug", "note")
-        ):
-            links[from_id].append({"relation": relation, "target": target, "note": note})
+        related = records.Related([case.pk for case in chunk])
         for case in chunk:
-            record = {
-                "slug": case.slug,
-                "external_id": case.external_id,
-                "status": case.status,
-                "published_at": case.published_at.astimezone(UTC).isoformat() if case.published_at else None,
-            }
-            for name in RECORD_KEYS:
-                if name in record:
-                    continue
-                if name == "economy":
-                    record[name] = case.economy.iso2
-                elif name in MANY_TO_MANY:
-                    record[name] = [
-                        value if name != "sdgs" else int(value) for value in many[name].get(case.pk, ())
-                    ]
-                elif name == "outcomes":
-                    record[name] = outcomes[case.pk]
-                elif name == "resources":
-                    record[name] = resources[case.pk]
-                elif name == "links":
-                    record[name] = links[case.pk]
-                elif name == "last_verified":
-                    record[name] = case.last_verified.isoformat() if case.last_verified else None
-                else:
-                    record[name] = getattr(case, name)
-            yield record
+            yield records.to_record(case, related)
 
 
 def _csv_cell(name: str, value) -> str:

@@ -10,10 +10,12 @@ is built to satisfy every database constraint instead of being checked by `full_
 """
 
 import datetime as dt
+import json
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate, zip_longest
+from pathlib import Path
 
 from django.db import transaction
 
@@ -89,571 +91,52 @@ class Topic:
     indicators: tuple[tuple[str, str, str, int, int], ...]
 
 
-# The word lists are tables: kept as compact rows rather than one word per line.
-# fmt: off
-TOPICS = (
-    Topic(
-        sector="economic-affairs", portfolio="Trade and Industry",
-        services=("business licensing", "company registration", "construction permits",
-                  "export certification",
-                  "investment facilitation", "SME credit guarantees"),
-        beneficiaries=("small businesses", "micro-enterprises", "first-time exporters", "women entrepreneurs",
-                       "street vendors", "foreign investors"),
-        problems=("slow and fragmented business licensing", "long waits for construction permits",
-                  "high compliance costs for small firms", "informality among micro-enterprises"),
-        pains=("visit up to nine offices to obtain a trading licence",
-               "submit the same documents to several agencies", "wait months for a permit decision"),
-        benefits=("register a company in a single afternoon", "track every application online",
-                  "obtain all their licences through one application"),
-        stems=("Biz", "Trade", "Permit", "Venture"),
-        themes=("one-stop-shops", "regulatory-innovation", "digital-government", "financial-inclusion"),
-        sdgs=(8, 9, 17),
-        indicators=(("Days to obtain a business licence", "days", DOWN, 7, 120),
-                    ("Businesses registered online", "businesses", COUNT, 500, 250_000),
-                    ("Compliance cost per firm", "USD", DOWN, 150, 4_000)),
-    ),
-    Topic(
-        sector="education", portfolio="Education",
-        services=("school enrolment", "teacher professional development", "remote learning",
-                  "early-grade reading support", "scholarship applications", "vocational guidance"),
-        beneficiaries=("primary school pupils", "rural teachers", "out-of-school youth",
-                       "first-generation university students", "parents", "adult learners"),
-        problems=("low early-grade reading scores", "teacher shortages in remote schools",
-                  "high drop-out rates in lower secondary school", "unequal access to learning materials"),
-        pains=("travel for hours to reach the nearest secondary school",
-               "fill in paper forms at the district education office", "learn without up-to-date textbooks"),
-        benefits=("follow lessons on low-cost devices", "receive coaching tailored to their classroom",
-                  "apply for support without leaving their village"),
-        stems=("Learn", "Class", "Edu", "Scholar"),
-        themes=("digital-government", "inclusion-and-equity", "service-design", "public-sector-skills"),
-        sdgs=(4, 5, 10),
-        indicators=(("Pupils reading at grade level", "%", UP, 20, 70),
-                    ("Drop-out rate", "%", DOWN, 5, 35),
-                    ("Teachers trained", "teachers", COUNT, 200, 60_000)),
-    ),
-    Topic(
-        sector="employment-labour", portfolio="Labour and Employment",
-        services=("job matching", "unemployment insurance claims", "skills vouchers",
-                  "apprenticeship placement",
-                  "labour inspection", "migrant worker registration"),
-        beneficiaries=("jobseekers", "young graduates", "returning migrant workers",
-                       "workers in the informal sector", "older workers", "persons with disabilities"),
-        problems=("long-term unemployment among young people", "skills mismatches in the labour market",
-                  "unsafe working conditions in small factories",
-                  "exploitative recruitment of migrant workers"),
-        pains=("queue at the employment office every fortnight", "pay brokers to find work abroad",
-               "search for vacancies in scattered newspaper listings"),
-        benefits=("receive job offers matched to their skills", "claim benefits online within minutes",
-                  "compare training courses by their placement rates"),
-        stems=("Job", "Work", "Skill", "Career"),
-        themes=("data-and-ai", "digital-government", "inclusion-and-equity", "public-sector-skills"),
-        sdgs=(8, 10, 1),
-        indicators=(("Jobseekers placed within six months", "%", UP, 15, 60),
-                    ("Average time to first job offer", "weeks", DOWN, 4, 40),
-                    ("Inspections completed", "inspections", COUNT, 100, 40_000)),
-    ),
-    Topic(
-        sector="environment-climate-agriculture", portfolio="Environment and Agriculture",
-        services=("flood early warning", "crop insurance", "waste collection", "air-quality monitoring",
-                  "irrigation scheduling", "farm extension advice"),
-        beneficiaries=("smallholder farmers", "coastal communities", "fishing households", "urban residents",
-                       "farmer cooperatives", "school children"),
-        problems=("recurrent flooding in low-lying districts", "crop losses from erratic rainfall",
-                  "open burning of household waste", "declining groundwater levels"),
-        pains=("learn of rising rivers only when the water arrives", "rely on rumours for market prices",
-               "lose a season's harvest without compensation"),
-        benefits=("receive flood alerts by SMS hours in advance", "get weather-indexed payouts automatically",
-                  "sort and sell recyclable waste"),
-        stems=("Agri", "Green", "Farm", "Eco"),
-        themes=("climate-resilience", "circular-economy", "data-and-ai", "citizen-participation"),
-        sdgs=(13, 2, 15, 12, 6),
-        indicators=(("Households reached by early warnings", "households", COUNT, 1_000, 900_000),
-                    ("Waste diverted from landfill", "%", UP, 5, 45),
-                    ("Crop losses", "USD per hectare", DOWN, 80, 900)),
-    ),
-    Topic(
-        sector="external-relations", portfolio="Foreign Affairs",
-        services=("consular services", "visa processing", "development cooperation reporting",
-                  "overseas worker protection", "trade facilitation", "diaspora engagement"),
-        beneficiaries=("citizens living abroad", "overseas workers", "visiting business travellers",
-                       "partner agencies", "diaspora communities", "foreign students"),
-        problems=("slow consular assistance in emergencies", "long visa processing times",
-                  "poor coordination of development aid", "limited protection for workers abroad"),
-        pains=("wait weeks for a passport renewal abroad", "travel to the capital to legalise documents",
-               "lose touch with consular staff during emergencies"),
-        benefits=("renew passports at any embassy online", "receive emergency alerts wherever they are",
-                  "follow aid projects on a public map"),
-        stems=("Consul", "Visa", "Global", "Link"),
-        themes=("digital-government", "open-government", "crisis-response", "mobile-government"),
-        sdgs=(17, 16, 8),
-        indicators=(("Average visa processing time", "days", DOWN, 5, 60),
-                    ("Consular cases resolved online", "%", UP, 10, 60),
-                    ("Citizens registered abroad", "people", COUNT, 2_000, 400_000)),
-    ),
-    Topic(
-        sector="health", portfolio="Health",
-        services=("telemedicine", "maternal health check-ups", "vaccination scheduling",
-                  "hospital appointment booking", "community health screening", "medicine supply tracking"),
-        beneficiaries=("pregnant women", "elderly patients", "rural households", "children under five",
-                       "people with chronic diseases", "community health workers"),
-        problems=("long waiting times at public hospitals", "low vaccination coverage in remote villages",
-                  "stock-outs of essential medicines", "late diagnosis of chronic diseases"),
-        pains=("travel a full day to see a specialist", "queue before dawn for an outpatient number",
-               "find clinics out of essential medicines"),
-        benefits=("consult a doctor by video from the village health post",
-                  "book appointments by text message",
-                  "receive reminders before each vaccination"),
-        stems=("Health", "Care", "Med", "Clinic"),
-        themes=("digital-government", "data-and-ai", "service-design", "behavioural-insights",
-                "mobile-government"),
-        sdgs=(3, 5, 10),
-        indicators=(("Average waiting time for an appointment", "days", DOWN, 3, 90),
-                    ("Vaccination coverage", "%", UP, 40, 85),
-                    ("Teleconsultations delivered", "consultations", COUNT, 1_000, 2_000_000)),
-    ),
-    Topic(
-        sector="housing-community", portfolio="Housing and Local Government",
-        services=("social housing allocation", "building inspections", "neighbourhood upgrading",
-                  "land titling",
-                  "community grants", "homelessness outreach"),
-        beneficiaries=("low-income families", "informal settlers", "tenants", "neighbourhood associations",
-                       "homeless people", "elderly residents"),
-        problems=("overcrowded informal settlements", "opaque allocation of social housing",
-                  "insecure land tenure", "neglected public spaces"),
-        pains=("wait years on an opaque housing list", "live without a recognised address",
-               "have no say in how neighbourhood budgets are spent"),
-        benefits=("see their place on the housing list at any time",
-                  "obtain a land title in weeks rather than years",
-                  "propose and vote on neighbourhood projects"),
-        stems=("Home", "Neighbour", "Land", "Habitat"),
-        themes=("citizen-participation", "smart-cities", "inclusion-and-equity", "open-government",
-                "social-innovation"),
-        sdgs=(11, 1, 10, 6),
-        indicators=(("Land titles issued", "titles", COUNT, 200, 300_000),
-                    ("Time to allocate social housing", "months", DOWN, 6, 60),
-                    ("Residents taking part in budget votes", "people", COUNT, 300, 150_000)),
-    ),
-    Topic(
-        sector="information-society-digitalisation", portfolio="Digital Affairs",
-        services=("digital identity", "government data exchange", "public Wi-Fi", "e-signatures",
-                  "open data publication", "digital literacy training"),
-        beneficiaries=("citizens without internet access", "government agencies", "civic technologists",
-                       "senior citizens", "software developers", "rural communities"),
-        problems=("duplicated data collection across agencies", "a persistent digital divide",
-                  "low trust in online services", "siloed legacy systems"),
-        pains=("prove their identity again at every agency",
-               "give the same information to several ministries",
-               "travel to town for basic online services"),
-        benefits=("sign documents electronically from home", "reuse verified data across services",
-                  "find machine-readable data in one place"),
-        stems=("Digi", "Data", "ID", "Net"),
-        themes=("digital-identity", "digital-government", "data-and-ai", "open-government",
-                "mobile-government"),
-        sdgs=(9, 16, 17, 4),
-        indicators=(("Services available online", "services", COUNT, 20, 3_000),
-                    ("Citizens with a digital identity", "%", UP, 10, 70),
-                    ("Data requests answered automatically", "%", UP, 5, 60)),
-    ),
-    Topic(
-        sector="public-administration-reform", portfolio="Public Service",
-        services=("civil service recruitment", "performance management", "public procurement",
-                  "regulatory impact assessment", "complaint handling", "budget transparency"),
-        beneficiaries=("civil servants", "local governments", "suppliers", "taxpayers", "policy teams",
-                       "regulators"),
-        problems=("slow and paper-heavy procurement", "low public trust in government",
-                  "weak evidence behind new regulations", "long delays in handling complaints"),
-        pains=("chase complaints through several departments",
-               "print and sign hundreds of pages for a tender",
-               "wait months for an answer from an agency"),
-        benefits=("follow every complaint to its resolution online",
-                  "bid for public contracts electronically",
-                  "see how public money is spent"),
-        stems=("Gov", "Civic", "Reform", "Serve"),
-        themes=("innovation-labs", "public-sector-skills", "innovative-procurement",
-                "integrity-and-anti-corruption", "open-government", "regulatory-innovation"),
-        sdgs=(16, 17),
-        indicators=(("Complaints resolved within 30 days", "%", UP, 20, 70),
-                    ("Average procurement cycle", "days", DOWN, 30, 240),
-                    ("Civil servants trained", "people", COUNT, 100, 80_000)),
-    ),
-    Topic(
-        sector="public-order-safety-justice", portfolio="Justice",
-        services=("court case management", "emergency response dispatch", "legal aid",
-                  "road safety enforcement",
-                  "victim support", "disaster preparedness"),
-        beneficiaries=("court users", "survivors of domestic violence", "residents of disaster-prone areas",
-                       "young offenders", "police officers", "people without legal representation"),
-        problems=("court backlogs", "slow emergency response in rural areas",
-                  "underreported domestic violence",
-                  "high road fatality rates"),
-        pains=("wait years for a hearing", "travel long distances to reach a court",
-               "report a crime without any follow-up"),
-        benefits=("file cases and follow hearings online", "reach emergency services with one number",
-                  "receive free legal advice by phone"),
-        stems=("Safe", "Justice", "Guard", "Rescue"),
-        themes=("crisis-response", "digital-government", "data-and-ai", "integrity-and-anti-corruption",
-                "inclusion-and-equity"),
-        sdgs=(16, 5, 11),
-        indicators=(("Pending court cases", "cases", DOWN, 2_000, 500_000),
-                    ("Emergency response time", "minutes", DOWN, 8, 90),
-                    ("People receiving legal aid", "people", COUNT, 300, 200_000)),
-    ),
-    Topic(
-        sector="recreation-culture-religion", portfolio="Culture and Tourism",
-        services=("heritage conservation", "public library services", "community sports programmes",
-                  "tourism information", "museum digitisation", "cultural grants"),
-        beneficiaries=("young people", "local artisans", "visitors", "library users",
-                       "indigenous communities",
-                       "volunteers"),
-        problems=("declining visits to public libraries", "loss of intangible cultural heritage",
-                  "overcrowding at heritage sites", "few safe places for young people to play sport"),
-        pains=("travel to the capital to see national collections",
-               "compete for scarce grants through opaque procedures",
-               "find little information in their own language"),
-        benefits=("explore digitised collections online", "book community facilities from their phones",
-                  "sell crafts directly to visitors"),
-        stems=("Heritage", "Culture", "Play", "Story"),
-        themes=("social-innovation", "citizen-participation", "digital-government", "inclusion-and-equity"),
-        sdgs=(11, 4, 8),
-        indicators=(("Library visits", "visits per year", COUNT, 5_000, 3_000_000),
-                    ("Items digitised", "items", COUNT, 1_000, 900_000),
-                    ("Participants in community sport", "people", COUNT, 200, 120_000)),
-    ),
-    Topic(
-        sector="science-research-innovation", portfolio="Science and Technology",
-        services=("research grant management", "technology transfer", "innovation vouchers",
-                  "public-sector innovation labs", "challenge prizes", "productivity diagnostics"),
-        beneficiaries=("researchers", "start-ups", "manufacturing SMEs", "public servants", "universities",
-                       "innovation teams"),
-        problems=("low uptake of research by industry", "slow grant decisions",
-                  "stagnant productivity in small manufacturers", "risk-averse public organisations"),
-        pains=("wait a year for a grant decision", "find no partner for a first prototype",
-               "lack the data to benchmark their productivity"),
-        benefits=("test ideas with public agencies as first customers",
-                  "apply for vouchers in a single online step",
-                  "compare their productivity with their peers"),
-        stems=("Inno", "Lab", "Spark", "Nova"),
-        themes=("innovation-labs", "innovative-procurement", "data-and-ai", "public-sector-skills",
-                "regulatory-innovation"),
-        sdgs=(9, 8, 17),
-        indicators=(("Firms adopting new technology", "firms", COUNT, 20, 20_000),
-                    ("Labour productivity gain", "%", UP, 2, 25),
-                    ("Grant decision time", "weeks", DOWN, 6, 52)),
-    ),
-    Topic(
-        sector="transport-infrastructure", portfolio="Transport",
-        services=("bus network planning", "driving licence renewal", "road maintenance reporting",
-                  "ride-pooling for commuters", "port clearance", "public transport ticketing"),
-        beneficiaries=("commuters", "truck drivers", "cyclists", "wheelchair users", "freight forwarders",
-                       "school children"),
-        problems=("chronic traffic congestion", "poorly maintained rural roads",
-                  "slow cargo clearance at ports",
-                  "unsafe walking routes to school"),
-        pains=("spend two hours a day in traffic", "report potholes that are never fixed",
-               "wait days for a cargo inspection"),
-        benefits=("pay fares with a single card across all modes", "report road defects with a photo",
-                  "clear cargo through a single window"),
-        stems=("Transit", "Road", "Move", "Port"),
-        themes=("smart-cities", "data-and-ai", "mobile-government", "one-stop-shops", "climate-resilience"),
-        sdgs=(11, 9, 3, 13),
-        indicators=(("Average commute time", "minutes", DOWN, 25, 120),
-                    ("Cargo clearance time", "hours", DOWN, 12, 240),
-                    ("Potholes repaired within a week", "%", UP, 10, 60)),
-    ),
-)
+# The word lists are data, not code: cases/interchange/data/generation_words.json. A seed draws from them
+# by position, so their order is part of what a seed means
+# (pinned by tests/cases/interchange/test_generation_digest.py).
+WORDS_FILE = Path(__file__).resolve().parent / "data" / "generation_words.json"
 
+
+def _tuples(value):
+    """JSON arrays as tuples, all the way down: the lists are constants."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _tuples(item) for key, item in value.items()}
+    return value
+
+
+_WORDS = _tuples(json.loads(WORDS_FILE.read_text(encoding="utf-8")))
+
+TOPICS = tuple(Topic(**topic) for topic in _WORDS["topics"])
 # (title adjective, the theme it suggests, how the prose describes the means)
-APPROACHES = (
-    ("Digital", "digital-government", "a single online platform"),
-    ("Mobile", "mobile-government", "a mobile app backed by an SMS service"),
-    ("AI-assisted", "data-and-ai", "machine-learning models trained on administrative data"),
-    ("Data-driven", "data-and-ai", "a shared dashboard of live administrative data"),
-    ("Community-led", "citizen-participation", "community committees and trained local volunteers"),
-    ("Participatory", "citizen-participation", "participatory workshops with residents"),
-    ("Integrated", "one-stop-shops", "an integrated front office backed by shared case files"),
-    ("One-stop", "one-stop-shops", "a one-stop service counter"),
-    ("Paperless", "digital-government", "electronic forms and digital signatures"),
-    ("Co-designed", "service-design", "service design sprints with the people who use the service"),
-    ("Behaviourally informed", "behavioural-insights", "simplified letters and well-timed reminders"),
-    ("Open-data", "open-government", "open data published under an open licence"),
-    ("Predictive", "data-and-ai", "predictive analytics that flag cases needing attention"),
-    ("Outcome-based", "innovative-procurement", "outcome-based contracts with service providers"),
-    ("Inclusive", "inclusion-and-equity", "assisted digital channels and outreach in local languages"),
-    ("Climate-smart", "climate-resilience", "climate risk data built into everyday decisions"),
-    ("Transparent", "integrity-and-anti-corruption", "public tracking of every application and decision"),
-    ("Sandbox-tested", "regulatory-innovation", "a regulatory sandbox with time-limited exemptions"),
-    ("Lab-incubated", "innovation-labs", "rapid experiments run by a government innovation lab"),
-    ("Skills-first", "public-sector-skills", "a training programme for frontline public servants"),
-)
-
+APPROACHES = _WORDS["approaches"]
 # Provinces or states, then cities, of each APO economy (by ISO alpha-2).
-PLACES = {
-    "BD": (("Dhaka Division", "Chattogram Division", "Khulna Division", "Rajshahi Division",
-    "Sylhet Division"),
-           ("Dhaka", "Chattogram", "Khulna", "Sylhet", "Rajshahi", "Narayanganj")),
-    "KH": (("Siem Reap Province", "Battambang Province", "Kampot Province", "Kandal Province"),
-           ("Phnom Penh", "Siem Reap", "Battambang", "Sihanoukville")),
-    "TW": (("Taoyuan", "Hualien County", "Yilan County", "Pingtung County"),
-           ("Taipei", "Kaohsiung", "Taichung", "Tainan", "Hsinchu")),
-    "FJ": (("the Central Division", "the Western Division", "the Northern Division", "the Eastern Division"),
-           ("Suva", "Lautoka", "Nadi", "Labasa")),
-    "HK": (("Kowloon", "the New Territories", "Hong Kong Island", "the Outlying Islands"),
-           ("Sha Tin", "Kwun Tong", "Sham Shui Po", "Tsuen Wan", "Yuen Long")),
-    "IN": (("Kerala", "Maharashtra", "Tamil Nadu", "Rajasthan", "Odisha", "Karnataka", "Assam"),
-           ("Pune", "Bengaluru", "Surat", "Indore", "Chennai", "Bhubaneswar", "Jaipur")),
-    "ID": (("West Java", "Central Java", "East Kalimantan", "Bali", "North Sulawesi", "West Nusa Tenggara"),
-           ("Surabaya", "Bandung", "Makassar", "Semarang", "Jakarta", "Banyuwangi")),
-    "IR": (("Tehran Province", "Isfahan Province", "Fars Province", "Khorasan Razavi", "Gilan Province"),
-           ("Tehran", "Isfahan", "Shiraz", "Mashhad", "Tabriz", "Rasht")),
-    "JP": (("Hokkaido", "Osaka Prefecture", "Fukuoka Prefecture", "Nagano Prefecture", "Okinawa Prefecture"),
-           ("Yokohama", "Kobe", "Sapporo", "Fukuoka", "Kamaishi", "Aizuwakamatsu")),
-    "KR": (("Gyeonggi Province", "Jeju Province", "South Chungcheong Province", "Gangwon Province"),
-           ("Seoul", "Busan", "Daegu", "Suwon", "Sejong", "Gwangju")),
-    "LA": (("Luang Prabang Province", "Savannakhet Province", "Champasak Province", "Xiangkhouang Province"),
-           ("Vientiane", "Luang Prabang", "Pakse", "Savannakhet")),
-    "MY": (("Penang", "Selangor", "Sarawak", "Sabah", "Johor"),
-           ("Kuala Lumpur", "George Town", "Kuching", "Johor Bahru", "Putrajaya", "Kota Kinabalu")),
-    "MN": (("Töv Province", "Darkhan-Uul Province", "Khövsgöl Province", "Dornogovi Province"),
-           ("Ulaanbaatar", "Erdenet", "Darkhan", "Choibalsan")),
-    "NP": (("Bagmati Province", "Gandaki Province", "Lumbini Province", "Koshi Province", "Karnali Province"),
-           ("Kathmandu", "Pokhara", "Lalitpur", "Biratnagar", "Butwal")),
-    "PK": (("Punjab", "Sindh", "Khyber Pakhtunkhwa", "Balochistan"),
-           ("Lahore", "Karachi", "Peshawar", "Faisalabad", "Islamabad", "Quetta")),
-    "PH": (("Central Luzon", "Western Visayas", "the Davao Region", "Calabarzon", "Bicol"),
-           ("Quezon City", "Cebu City", "Davao City", "Iloilo City", "Naga City", "Valenzuela")),
-    "SG": (("the North-East Region", "the West Region", "the Central Region", "the East Region"),
-           ("Jurong", "Punggol", "Tampines", "Woodlands", "Toa Payoh")),
-    "LK": (("the Western Province", "the Central Province", "the Southern Province", "the Northern Province"),
-           ("Colombo", "Kandy", "Galle", "Jaffna", "Kurunegala")),
-    "TH": (("Chiang Mai Province", "Khon Kaen Province", "Phuket Province", "Songkhla Province"),
-           ("Bangkok", "Chiang Mai", "Khon Kaen", "Hat Yai", "Udon Thani")),
-    "TR": (("Istanbul Province", "Izmir Province", "Gaziantep Province", "Konya Province"),
-           ("Istanbul", "Ankara", "Izmir", "Bursa", "Gaziantep", "Eskişehir")),
-    "VN": (("Quang Ninh Province", "Lam Dong Province", "the Mekong Delta", "Thua Thien Hue Province"),
-           ("Hanoi", "Ho Chi Minh City", "Da Nang", "Hue", "Hai Phong", "Can Tho")),
-}
-DEFAULT_PLACES = (("the northern provinces", "the southern provinces"), ("the capital", "a secondary city"))
+PLACES = _WORDS["places"]
+DEFAULT_PLACES = _WORDS["default_places"]
 # Economies named with "the" in running text.
-WITH_ARTICLE = {"KR": "the Republic of Korea", "TW": "the Republic of China", "PH": "the Philippines"}
+WITH_ARTICLE = _WORDS["with_article"]
 # How often each economy is the primary one: larger administrations report more cases.
-ECONOMY_WEIGHTS = {"IN": 9, "ID": 8, "JP": 8, "KR": 8, "SG": 7, "MY": 6, "TH": 6, "PH": 6, "TW": 5, "VN": 5,
-                   "TR": 5, "BD": 5, "PK": 4, "LK": 4, "IR": 3, "NP": 3, "HK": 3, "MN": 3, "KH": 3, "LA": 2,
-                   "FJ": 2}
-
-PARTNERS = (
-    "the national statistics office", "a local university", "a civil society network",
-    "the Asian Productivity Organization", "a regional development bank", "private technology providers",
-    "municipal governments", "the national productivity organisation",
-    "the United Nations Development Programme",
-    "professional associations", "the ministry of finance", "community-based organisations",
-    "a national research institute", "telecommunications operators", "the national audit office",
-    "an international foundation",
-)
-PROGRAMME_SUFFIXES = ("Connect", "Link", "Go", "Hub", "Net", "Point", "Track", "Now", "Plus", "Ready",
-                      "Assist",
-                      "Gateway", "Care", "Desk")
-PROGRAMME_WORDS = ("the initiative", "the programme", "the service", "the pilot", "the reform",
-                   "the platform")
-INITIATIVE_NOUNS = ("pilot", "programme", "reform", "initiative", "platform", "project", "partnership")
-
-LEVEL_WORDS = {
-    Level.NATIONAL: "national", Level.REGIONAL: "regional", Level.LOCAL: "local",
-    Level.MULTI_LEVEL: "multi-level", Level.CROSS_BORDER: "cross-border",
-}
-
-# --- Sentences: the narrative is assembled from these, then filled with the case's own words ---------
-
-TITLE_TEMPLATES = (
-    "{Approach} {service} for {beneficiaries} in {place}",
-    "{Approach} {service} in {place}",
-    "{Approach} {service} for {beneficiaries}",
-    "{Place} {service} {initiative}",
-    "Tackling {problem} in {place}",
-    "Reducing {problem} through {approach}",
-    "{Service} reform for {beneficiaries} in {place}",
-    "{Approach} {service}: lessons from {place}",
-)
-NAMED_TITLE_TEMPLATES = (
-    "{Name}: {approach_word} {service} for {beneficiaries}",
-    "{Name}: {Service} for {beneficiaries} in {place}",
-    "{Name} \u2013 {approach_word} {service} in {place}",
-)
-SUMMARY_TEMPLATES = (
-    "{org} uses {approach} so that {beneficiaries} in {place} can {benefit}.",
-    "{Name} tackles {problem} in {place} with {approach}.",
-    "A {level_word} initiative that lets {beneficiaries} {benefit} instead of having to {pain}.",
-    "{Approach} {service} that helps {beneficiaries} {benefit}.",
-    "How {org} cut the burden of {service} for {beneficiaries} through {approach}.",
-)
-
-SECTION_SENTENCES = {
-    "overview": (
-        "{org} launched {name} in {year} to tackle {problem} in {place}.",
-        "Before {name}, {beneficiaries} had to {pain}.",
-        "{Name} relies on {approach} so that {beneficiaries} can {benefit}.",
-        "The initiative grew out of a review of {service}, which found that {beneficiaries} were poorly "
-        "served by existing arrangements.",
-        "It started as a pilot in a handful of offices and was extended once the early results were in.",
-        "Its aim is simple: {beneficiaries} should be able to {benefit}.",
-        "{Name} brings together parts of {service} that used to be scattered across several offices.",
-        "The service is run by {org} with support from {partner}.",
-        "Demand was driven by {problem}, an issue raised repeatedly in parliament, in the media and in "
-        "citizen surveys.",
-        "By {later_year} it covered most of {place}.",
-        "{Name} is now part of the government's wider programme of reform in {service}.",
-        "The design was deliberately modest at first, focusing on a few high-volume transactions.",
-        "Officials describe {name} as a change in how the state relates to {beneficiaries}, not only a new "
-        "tool.",
-        "Around {number} {beneficiaries} used it in the first year.",
-    ),
-    "what_is_innovative": (
-        "{Name} was the first initiative in {economy} to use {approach} for {service}.",
-        "Instead of asking {beneficiaries} to {pain}, the service now comes to them.",
-        "The novelty lies less in the technology than in the way agencies agreed to share responsibility.",
-        "The team treated the service as a product that is never finished, releasing improvements every "
-        "few weeks.",
-        "Rules were rewritten around the needs of {beneficiaries} rather than the structure of government.",
-        "It combines {approach} with a clear legal mandate, which earlier attempts lacked.",
-        "Decisions that used to take weeks are now made on the basis of data available in real time.",
-        "Users were involved from the first sketch to the final rollout.",
-        "Unlike earlier reforms, {name} measured its own results from the first day.",
-        "The approach turned a compliance-driven process into a service that {beneficiaries} actually want "
-        "to use.",
-        "Funding was tied to the results achieved rather than to the activities completed.",
-        "A small multidisciplinary team was given the authority to change the process from end to end.",
-        "Few governments in the region had tried {approach} at this scale.",
-    ),
-    "collaborations": (
-        "{org} worked closely with {partner} and {partner2}.",
-        "{Partner} provided technical expertise, while {org} kept ownership of the service.",
-        "A formal agreement between {org} and {partner} set out who owns the data and who answers for the "
-        "service.",
-        "Civil society groups representing {beneficiaries} sat on the advisory board.",
-        "Several ministries had to agree on common standards before the service could go live.",
-        "The private sector contributed software components, but the government retained the intellectual "
-        "property.",
-        "Local governments across {place} adapted the service to their own circumstances.",
-        "International partners, including {partner2}, shared lessons from similar reforms elsewhere.",
-        "Researchers helped design the evaluation and analysed the results independently.",
-        "Frontline staff were treated as partners in the design, not only as implementers.",
-        "Regular coordination meetings kept the partners aligned on priorities.",
-        "{Partner2} financed the first phase and took part in the steering committee.",
-        "Associations of {beneficiaries} helped test early versions and spread the word.",
-    ),
-    "users_beneficiaries": (
-        "The main users are {beneficiaries} across {place}.",
-        "{Beneficiaries} no longer need to {pain}.",
-        "Officials in {org} also benefit from simpler procedures and better information.",
-        "Special attention was paid to people with limited literacy or without a smartphone.",
-        "Assisted channels remain available for those who cannot use digital services.",
-        "Surveys show that {pct}% of users would recommend the service to others.",
-        "About {number} {beneficiaries} have used the service so far.",
-        "Women and people in remote areas were specifically targeted during outreach.",
-        "Intermediaries benefit indirectly from faster and more predictable decisions.",
-        "User feedback is collected after every transaction and reviewed each month.",
-        "Many {beneficiaries} now {benefit} for the first time.",
-        "Demand has grown fastest among younger users and in smaller towns.",
-    ),
-    "results_impact": (
-        "Within {months} months, processing times fell by {pct}%.",
-        "The number of {beneficiaries} served rose to around {number}.",
-        "An independent evaluation found measurable improvements in satisfaction and speed.",
-        "Administrative costs fell as paper processes were retired.",
-        "Complaints about {service} dropped sharply after the launch.",
-        "{Name} helped reduce {problem}, although the effect varies between districts.",
-        "Results are published on an open dashboard that is updated every quarter.",
-        "Savings were reinvested in extending the service to neighbouring areas.",
-        "The initiative received a national award for public-sector innovation in {later_year}.",
-        "Staff report spending less time on routine checks and more on complex cases.",
-        "The data collected now informs budget decisions in {org}.",
-        "Take-up exceeded the original target by {pct}% in the second year.",
-    ),
-    "challenges_failures": (
-        "Early versions of the service were too complex for many {beneficiaries}.",
-        "Resistance from some departments slowed the integration of back-office systems.",
-        "Connectivity in parts of {place} remained unreliable, which limited uptake.",
-        "The first procurement attempt failed and had to be redesigned.",
-        "Legal changes took longer than expected, delaying the rollout by several months.",
-        "Keeping skilled staff proved difficult once the private sector began recruiting them.",
-        "Some users distrusted the new process and kept using the old channels.",
-        "Data quality problems surfaced only after the service went live.",
-        "Funding was uncertain after the pilot phase ended.",
-        "A change of leadership in {org} briefly put the initiative at risk.",
-        "The team underestimated the training that frontline staff would need.",
-        "Reaching {beneficiaries} in the most remote areas remained harder than planned.",
-    ),
-    "conditions_for_success": (
-        "Sustained political support from the top of {org} was essential.",
-        "A clear legal basis gave agencies the confidence to share data.",
-        "Dedicated funding for at least {months} months allowed the team to learn and adjust.",
-        "Involving {beneficiaries} from the start built trust in the service.",
-        "A small team with the authority to take decisions moved faster than a committee could.",
-        "Reliable digital infrastructure and interoperable systems were prerequisites.",
-        "Transparent reporting of results kept partners committed.",
-        "Training and change management received as much attention as the technology.",
-        "Simple, measurable goals helped everyone understand what success looked like.",
-        "The partnership with {partner} brought skills the administration did not have.",
-        "Strong local champions in {place} kept the momentum going between budget cycles.",
-        "Clear rules on data protection reassured {beneficiaries} and staff alike.",
-    ),
-    "replication": (
-        "The model has been adapted by other agencies in {economy}.",
-        "Officials from neighbouring economies have visited {place} to study the approach.",
-        "The core components are open source, which makes reuse easier.",
-        "Replication requires a comparable legal framework and a basic level of digital infrastructure.",
-        "A toolkit documenting the process is available to other governments.",
-        "Several regions have launched their own versions of {name}.",
-        "The approach could be applied to other services with high transaction volumes.",
-        "{Partner} is supporting replications in two other economies.",
-        "Adaptations should start small and be tested with local users.",
-        "The design principles travel well even where the technology differs.",
-        "APO workshops have presented {name} to officials from across the region.",
-        "Costs of replication are modest once the legal groundwork is in place.",
-    ),
-    "lessons_learned": (
-        "Start with the problems {beneficiaries} actually face, not with the technology.",
-        "Measure results early and share them openly, even when they are disappointing.",
-        "Invest in the people who will run the service every day.",
-        "Small pilots make it easier to secure support for larger reforms.",
-        "Cross-agency governance needs to be agreed before the build begins.",
-        "Keep non-digital channels open so that nobody is left behind.",
-        "Leadership commitment matters most when early results are mixed.",
-        "Simplifying the underlying rules often delivers more than digitising them.",
-        "Feedback loops with users should be permanent, not a one-off consultation.",
-        "Documenting decisions helps the next team, and other governments, learn.",
-        "Trust is earned through reliability: a service that works every time wins users over.",
-        "Partnerships work best when each partner's role and stake are explicit from the start.",
-    ),
-}
-
-GENERIC_SUBJECTS = (
-    "The project team", "Frontline staff", "Senior officials", "The steering committee", "Local officers",
-    "An independent evaluator", "Service designers", "The delivery unit", "Partner agencies",
-    "Community representatives", "Data analysts", "The innovation lab",
-)
-GENERIC_PREDICATES = (
-    "reviewed the process every quarter", "mapped each step of the user journey",
-    "tested early prototypes with a small group of users",
-    "documented the decisions taken and the reasons for them",
-    "met weekly to remove bottlenecks", "compared results against the baseline survey",
-    "adapted the design after the first round of feedback", "trained colleagues in neighbouring districts",
-    "published progress reports on the ministry website",
-    "drew on international practice while adapting it to local conditions",
-    "worked with procurement officers to simplify contracts",
-    "collected feedback through short surveys and interviews",
-    "ran workshops to agree on shared standards", "negotiated data-sharing agreements between agencies",
-    "kept a public log of changes to the service",
-)
-GENERIC_QUALIFIERS = (
-    "", " during the pilot phase", " with a limited additional budget", " before scaling up",
-    " over the following two years", " in close cooperation with {partner}", " across {place}",
-    " as the service expanded", " despite staff turnover", " to keep the focus on users",
-)
+ECONOMY_WEIGHTS = _WORDS["economy_weights"]
+PARTNERS = _WORDS["partners"]
+PROGRAMME_SUFFIXES = _WORDS["programme_suffixes"]
+PROGRAMME_WORDS = _WORDS["programme_words"]
+INITIATIVE_NOUNS = _WORDS["initiative_nouns"]
+LEVEL_WORDS = {Level(level): word for level, word in _WORDS["level_words"].items()}
+# The narrative is assembled from these sentences, then filled with the case's own words.
+TITLE_TEMPLATES = _WORDS["title_templates"]
+NAMED_TITLE_TEMPLATES = _WORDS["named_title_templates"]
+SUMMARY_TEMPLATES = _WORDS["summary_templates"]
+SECTION_SENTENCES = _WORDS["section_sentences"]
+GENERIC_SUBJECTS = _WORDS["generic_subjects"]
+GENERIC_PREDICATES = _WORDS["generic_predicates"]
+GENERIC_QUALIFIERS = _WORDS["generic_qualifiers"]
 GENERIC_SENTENCES = tuple(
     f"{subject} {predicate}{qualifier}."
-    for subject in GENERIC_SUBJECTS for predicate in GENERIC_PREDICATES for qualifier in GENERIC_QUALIFIERS
+    for subject in GENERIC_SUBJECTS
+    for predicate in GENERIC_PREDICATES
+    for qualifier in GENERIC_QUALIFIERS
 )
-# fmt: on
 
 # --- Distributions ---------------------------------------------------------------------------------
 

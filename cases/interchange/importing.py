@@ -26,7 +26,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from pathlib import Path
@@ -39,8 +39,6 @@ from django.utils import timezone
 from cases.curation.history import record_revision, snapshot
 from cases.curation.permissions import can_edit_economy, case_edit_refusal, visible_cases
 from cases.models import (
-    EDITABLE_CASE_FIELDS,
-    NARRATIVE_FIELDS,
     SDG,
     CaseLink,
     CaseStudy,
@@ -56,59 +54,16 @@ from cases.models import (
     Status,
     Theme,
 )
+from cases.records import (
+    REQUIRED_KEYS,
+    SCALAR_FIELDS,
+    from_record,
+)
+from cases.records import read_date as _as_date
+from cases.records import read_text as _as_text
 from cases.services import case_change_slug, case_withdraw
 from cases.tasks import after_commit_refresh_catalogue
 from cases.web.validation import parse_whole_number
-
-# The case's own editable fields (cases/curation/history.py snapshots these too).
-SCALAR_FIELDS = EDITABLE_CASE_FIELDS
-TEXT_FIELDS = [
-    name
-    for name in SCALAR_FIELDS
-    if name not in ("year_launched", "year_ended", "last_verified", "is_featured")
-]
-REQUIRED_KEYS = [
-    "slug",
-    "title",
-    "summary",
-    "overview",
-    "lead_organisation",
-    "economy",
-    "level",
-    "stage",
-    "sectors",
-]
-MANY_TO_MANY = ["other_economies", "sectors", "themes", "facets", "sdgs"]
-# Every key a record may have, in the order exports write them.
-RECORD_KEYS = [
-    "slug",
-    "external_id",
-    "status",
-    "published_at",
-    "title",
-    "summary",
-    *NARRATIVE_FIELDS,
-    "lead_organisation",
-    "organisation_type",
-    "economy",
-    "other_economies",
-    "level",
-    "sectors",
-    "themes",
-    "facets",
-    "sdgs",
-    "stage",
-    "year_launched",
-    "year_ended",
-    "website",
-    "licence",
-    "source",
-    "last_verified",
-    "is_featured",
-    "outcomes",
-    "resources",
-    "links",
-]
 
 
 @dataclass
@@ -195,17 +150,6 @@ def read_records(path: Path) -> list[dict]:
     return data
 
 
-def _as_date(value, label):
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as error:
-        raise ValueError(f"{label} {value!r} is not a date like 2024-12-31") from error
-
-
 def _as_datetime(value, label):
     if value in (None, ""):
         return None
@@ -236,30 +180,6 @@ def _as_decimal(value, label, *, required=True):
     if not number.is_finite():
         raise ValueError(f"{label} {value!r} is not a finite number")
     return number
-
-
-def _as_year(value, label):
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{label} {value!r} is not a year")
-    try:
-        number = Decimal(str(value).strip())
-        if number != number.to_integral_value():
-            raise ValueError
-        return int(number)
-    except (InvalidOperation, ValueError) as error:
-        raise ValueError(f"{label} {value!r} is not a year") from error
-
-
-def _as_text(value, label):
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise ValueError(f"{label} must be text, not {json.dumps(value, default=str)}")
 
 
 def _as_list(value, label):
@@ -459,21 +379,8 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
                 problems.append(f"SDG {number!r} is not a number from 1 to 17")
         many["sdgs"] = lookup(vocab.sdgs, numbers, "SDG", normalise=int)
 
-    values = {}
-    for name in TEXT_FIELDS:
-        if name in record:
-            values[name] = attempt(_as_text, record[name], name)
-    if "year_launched" in record:
-        values["year_launched"] = attempt(_as_year, record["year_launched"], "year_launched")
-    if "year_ended" in record:
-        values["year_ended"] = attempt(_as_year, record["year_ended"], "year_ended")
-    if "last_verified" in record:
-        values["last_verified"] = attempt(_as_date, record["last_verified"], "last_verified")
-    if "is_featured" in record:
-        if record["is_featured"] in (None, True, False):
-            values["is_featured"] = bool(record["is_featured"])
-        else:
-            problems.append(f"is_featured must be true or false, not {record['is_featured']!r}")
+    values, unreadable = from_record(record)  # the case's own fields (cases/records.py)
+    problems.extend(unreadable)
     published_at = attempt(_as_datetime, record.get("published_at"), "published_at")
     external_id = (values.get("external_id") or "").strip()
     if "external_id" in values:

@@ -15,7 +15,16 @@ from cases.curation.workflow import can_edit_economy
 from cases.filters import SORT_CHOICES, CaseStudyFilterSet
 from cases.insights.facet_counts import facet_counts
 from cases.insights.statistics import economy_profile_charts
-from cases.models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Level, Sector, Stage, Theme
+from cases.models import CaseStudy, Economy, FormerSlug, Sector, Stage, Theme
+from cases.models.facets import (
+    FACET_PARAMETERS,
+    FACETS,
+    FACETS_BY_MODEL,
+    FACETS_BY_PARAMETER,
+    FOREIGN_KEY,
+    RELATED_COLUMN,
+    TERMS,
+)
 from cases.models.querysets import published_q
 from cases.search.engine import add_snippets, did_you_mean
 from cases.search.related import related_cases
@@ -102,40 +111,39 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         return context
 
 
-FACET_TITLES = {
-    "economy": _("Economy"),
-    "region": _("Region"),
-    "sector": _("Sector"),
-    "theme": _("Theme"),
-    "facet": _("Innovation facet"),
-    "sdg": _("Sustainable Development Goal"),
-    "level": _("Level of government"),
-    "stage": _("Innovation stage"),
-}
-
-
 def facet_options():
-    """Every value each facet can take, as (parameter, [(value, label)]) in panel order."""
-    economies = list(
-        Economy.objects.order_by("name").values_list("iso2", "name", "subregion_code", "subregion_name")
-    )
-    regions = sorted({(code, name) for _iso, _name, code, name in economies}, key=lambda item: item[1])
-    return [
-        ("economy", [(iso2, name) for iso2, name, _code, _region in economies]),
-        ("region", regions),
-        ("sector", list(Sector.objects.values_list("slug", "name"))),
-        ("theme", list(Theme.objects.values_list("slug", "name"))),
-        ("facet", list(InnovationFacet.objects.values_list("slug", "name"))),
-        (
-            "sdg",
-            [
-                (str(number), f"{number}. {name}")
-                for number, name in SDG.objects.values_list("number", "name")
-            ],
-        ),
-        ("level", list(Level.choices)),
-        ("stage", list(Stage.choices)),
-    ]
+    """Every value each facet can take, as (parameter, [(value, label)]) in panel order: the facet table's
+    (cases/models/facets.py). The related rows (economies) are read once for every facet over them."""
+    related = {}
+    for facet in FACETS:
+        if facet.kind == FOREIGN_KEY:
+            columns = {
+                column
+                for other in FACETS
+                if other.relation == facet.relation
+                for column in (other.value_field, other.label_field)
+            }
+            related[facet.relation] = list(
+                facet.model.objects.order_by(facet.label_field).values(*sorted(columns))
+            )
+    options = []
+    for facet in FACETS:
+        if facet.kind == TERMS:
+            values = [
+                (str(value), f"{value}. {label}" if facet.numbered_labels else label)
+                for value, label in facet.model.objects.values_list(facet.value_field, facet.label_field)
+            ]
+        elif facet.kind == FOREIGN_KEY:
+            values = [(row[facet.value_field], row[facet.label_field]) for row in related[facet.relation]]
+        elif facet.kind == RELATED_COLUMN:
+            values = sorted(
+                {(row[facet.value_field], row[facet.label_field]) for row in related[facet.relation]},
+                key=lambda item: item[1],
+            )
+        else:
+            values = list(facet.choices.choices)
+        options.append((facet.parameter, values))
+    return options
 
 
 def build_facet_panel(query, counts):
@@ -151,7 +159,7 @@ def build_facet_panel(query, counts):
         panel.append(
             {
                 "parameter": parameter,
-                "title": FACET_TITLES[parameter],
+                "title": FACETS_BY_PARAMETER[parameter].title,
                 "options": values,
                 "selected_count": len(selected),
             }
@@ -164,14 +172,14 @@ def active_filter_chips(filterset):
     query = filterset.data
     labels = {parameter: dict(options) for parameter, options in facet_options()}
     chips = []
-    for parameter in CaseStudyFilterSet.FACET_PARAMETERS:
+    for parameter in FACET_PARAMETERS:
         for value in query.getlist(parameter):
             remaining = query.copy()
             remaining.setlist(parameter, [v for v in query.getlist(parameter) if v != value])
             remaining.pop("page", None)
             chips.append(
                 {
-                    "label": f"{FACET_TITLES[parameter]}: {labels[parameter].get(value, value)}",
+                    "label": f"{FACETS_BY_PARAMETER[parameter].title}: {labels[parameter].get(value, value)}",
                     "remove_query": remaining.urlencode(),
                 }
             )
@@ -260,11 +268,15 @@ class EconomyListView(ListView):
 class VocabularyDetailMixin(PublishedCasesMixin):
     """A profile page: the term, its published cases (newest first) and counts by the other vocabularies."""
 
-    library_parameter = ""
     cases_shown = 12
 
+    @property
+    def library_parameter(self) -> str:
+        """The library's parameter for this vocabulary: its row of the facet table."""
+        return FACETS_BY_MODEL[self.model].parameter
+
     def library_value(self):
-        return self.object.slug
+        return getattr(self.object, FACETS_BY_MODEL[self.model].value_field)
 
     def cases_of_term(self):
         """The term's published cases, through the same FilterSet as the library link on the page."""
@@ -311,11 +323,7 @@ class VocabularyDetailMixin(PublishedCasesMixin):
 class EconomyDetailView(VocabularyDetailMixin, DetailView):
     template_name = "cases/economy_detail.html"
     context_object_name = "economy"
-    library_parameter = "economy"
     model = Economy
-
-    def library_value(self):
-        return self.object.iso2
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -335,7 +343,6 @@ class ThemeListView(ListView):
 class ThemeDetailView(VocabularyDetailMixin, DetailView):
     template_name = "cases/theme_detail.html"
     context_object_name = "term"
-    library_parameter = "theme"
     model = Theme
 
 
@@ -350,7 +357,6 @@ class SectorListView(ListView):
 class SectorDetailView(VocabularyDetailMixin, DetailView):
     template_name = "cases/theme_detail.html"
     context_object_name = "term"
-    library_parameter = "sector"
     model = Sector
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import timezone
 
+from cases.api import exports
 from cases.api.cursors import CURSOR_PATTERN
 from cases.curation.workflow import case_transition
 from cases.interchange import exporting
@@ -547,7 +548,7 @@ def test_export_ignores_the_accept_header(client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
 
 
-@pytest.mark.parametrize("lines", [exporting.csv_lines, exporting.jsonl_lines])
+@pytest.mark.parametrize("lines", [exporting.csv_lines, exports.jsonl_lines])
 def test_export_reads_in_chunks_and_keeps_every_row(lines):
     for n in range(10):
         CaseStudyFactory(slug=f"case-{n}")

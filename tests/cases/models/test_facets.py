@@ -1,0 +1,166 @@
+"""The facet table (cases/models/facets.py) is the one list of facets: the FilterSet's filters, the
+catalogue's bitmaps, the facet counts (and their API documentation), the library's facet panel and the
+vocabularies' links to the library all follow it, so adding a facet is adding a row."""
+
+import json
+
+import pytest
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from cases.api.serializers import (
+    EconomySerializer,
+    FacetCountsByParameterSerializer,
+    InnovationFacetSerializer,
+    SDGSerializer,
+    SectorSerializer,
+    StatsSerializer,
+    ThemeSerializer,
+)
+from cases.filters import CaseStudyFilterSet, facet_filter
+from cases.insights.bitmaps import CASE_COLUMNS, TERM_RELATIONS, CatalogueBitmaps
+from cases.insights.facet_counts import facet_counts
+from cases.models import CaseStudy, OrganisationType
+from cases.models.facets import (
+    CHOICE,
+    FACET_PARAMETERS,
+    FACETS,
+    FACETS_BY_PARAMETER,
+    FOREIGN_KEY,
+    RELATED_COLUMN,
+    TERMS,
+    Facet,
+)
+from cases.site.views import build_facet_panel, facet_options
+from tests.factories import CaseStudyFactory
+
+pytestmark = pytest.mark.django_db
+
+NOT_FACETS = ["year_from", "year_to", "q", "sort"]  # the library's other parameters
+
+
+def filterset(query=""):
+    filterset = CaseStudyFilterSet(QueryDict(query), queryset=CaseStudy.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    return filterset
+
+
+def test_the_table_names_each_parameter_once_in_panel_order():
+    assert FACET_PARAMETERS == ["economy", "region", "sector", "theme", "facet", "sdg", "level", "stage"]
+    assert len(FACETS_BY_PARAMETER) == len(FACETS)
+
+
+def test_filterset_has_one_filter_per_facet_then_the_other_parameters():
+    assert list(CaseStudyFilterSet.base_filters) == [*FACET_PARAMETERS, *NOT_FACETS]
+    assert CaseStudyFilterSet.FACET_PARAMETERS == FACET_PARAMETERS
+
+
+@pytest.mark.parametrize("facet", FACETS, ids=lambda facet: facet.parameter)
+def test_each_facet_filter_reads_the_tables_row(facet):
+    declared = CaseStudyFilterSet.base_filters[facet.parameter]
+    assert declared.field_name == facet.lookup
+    assert declared.label == facet.label
+    assert declared.extra["help_text"] == facet.help_text
+    if facet.kind in (TERMS, FOREIGN_KEY):
+        assert declared.extra["to_field_name"] == facet.value_field
+        assert declared.queryset.model is facet.model
+
+
+def test_bitmaps_have_a_value_index_for_every_facet_not_counted_through_another():
+    counted_through = {facet.parameter for facet in FACETS if facet.counted_through}
+    assert set(TERM_RELATIONS) == {facet.parameter for facet in FACETS if facet.kind == TERMS}
+    assert set(CASE_COLUMNS) - {"year"} == {facet.parameter for facet in FACETS if facet.column}
+    assert set(TERM_RELATIONS) | set(CASE_COLUMNS) | counted_through >= set(FACET_PARAMETERS)
+    CaseStudyFactory()
+    bitmaps = CatalogueBitmaps.current()
+    for facet in FACETS:
+        assert isinstance(bitmaps.counts_by_value(facet.parameter, bitmaps.published), dict)
+
+
+def test_facet_counts_give_every_facet_in_table_order():
+    CaseStudyFactory(level="local")
+    counts = facet_counts(filterset())
+    assert list(counts) == FACET_PARAMETERS
+    assert counts["economy"] == {"SG": 1}
+    assert counts["region"] == {"035": 1}
+    assert counts["sector"] == {"health": 1}
+    assert counts["level"] == {"local": 1}
+
+
+def test_facet_counts_api_and_its_documentation_follow_the_table(client):
+    CaseStudyFactory()
+    body = client.get("/api/v1/cases/facet-counts/").json()
+    assert list(body["facets"]) == FACET_PARAMETERS
+    fields = FacetCountsByParameterSerializer().fields
+    assert list(fields) == FACET_PARAMETERS
+    assert [fields[name].help_text for name in FACET_PARAMETERS] == [facet.counts_help for facet in FACETS]
+    schema = json.loads(
+        client.get("/api/schema/", headers={"accept": "application/vnd.oai.openapi+json"}).content
+    )
+    documented = schema["components"]["schemas"]["FacetCountsByParameter"]["properties"]
+    assert list(documented) == FACET_PARAMETERS
+
+
+def test_facet_panel_shows_the_table_in_order_with_its_titles():
+    CaseStudyFactory()
+    query = QueryDict("")
+    panel = build_facet_panel(query, facet_counts(filterset()))
+    assert [part["parameter"] for part in panel] == FACET_PARAMETERS
+    assert [part["title"] for part in panel] == [facet.title for facet in FACETS]
+    assert [parameter for parameter, _options in facet_options()] == FACET_PARAMETERS
+
+
+def test_panel_options_carry_the_facets_value_field():
+    options = dict(facet_options())
+    assert ("SG", "Singapore") in options["economy"]
+    assert ("health", "Health") in [(value, str(label)) for value, label in options["sector"]]
+    assert ("3", "3. Good health and well-being") in options["sdg"]
+    assert ("national", "National / federal") in [(value, str(label)) for value, label in options["level"]]
+
+
+@pytest.mark.parametrize(
+    ("serializer", "parameter"),
+    [
+        (EconomySerializer, "economy"),
+        (SectorSerializer, "sector"),
+        (ThemeSerializer, "theme"),
+        (InnovationFacetSerializer, "facet"),
+        (SDGSerializer, "sdg"),
+    ],
+)
+def test_vocabulary_representations_link_to_the_library_by_the_tables_parameter(serializer, parameter):
+    assert serializer().parameter == parameter
+    assert serializer().lookup == FACETS_BY_PARAMETER[parameter].value_field
+
+
+def test_a_new_row_makes_a_working_filter():
+    """Adding a facet is adding a row: the filter it makes filters (here over the organisation type)."""
+    row = Facet(
+        parameter="organisation",
+        label=_("Organisation type"),
+        title=_("Organisation type"),
+        kind=CHOICE,
+        relation="organisation_type",
+        choices=OrganisationType,
+        help_text=_("Repeatable."),
+        counts_help="Organisation type code -> cases.",
+    )
+    assert row.column == "organisation_type"
+    CaseStudyFactory(slug="ngo", organisation_type=OrganisationType.NGO)
+    CaseStudyFactory(slug="gov", organisation_type=OrganisationType.GOVERNMENT)
+    filtered = facet_filter(row).filter(CaseStudy.objects.published(), ["ngo"])
+    assert list(filtered.values_list("slug", flat=True)) == ["ngo"]
+
+
+def test_kinds_are_the_four_the_faces_know():
+    assert {facet.kind for facet in FACETS} == {TERMS, FOREIGN_KEY, RELATED_COLUMN, CHOICE}
+
+
+def test_statistics_give_a_bucket_list_per_facet_in_table_order(client):
+    CaseStudyFactory()
+    body = client.get("/api/v1/stats/").json()
+    by_facet = [f"by_{parameter}" for parameter in FACET_PARAMETERS]
+    assert list(body) == ["count", "with_outcomes", "outcome_share", *by_facet, "by_year", "by_year_sector"]
+    assert list(StatsSerializer().fields) == list(body)
+    assert body["by_sdg"] == []
+    assert body["by_sector"][0]["value"] == "health"
