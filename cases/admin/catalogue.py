@@ -220,6 +220,24 @@ class CaseInlineMixin:
     """An inline of the case form: editable only while the case is (case_edit_refusal); read-only else.
     The case form's own save records the revision, inlines included."""
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        row_name = self.verbose_name
+
+        class LabelledFormSet(formset):
+            """A tabular inline shows its labels once, as column headings: each box of a row is named here
+            ("Indicator, outcome 2"), so a screen reader says which box of which row it is in."""
+
+            def add_fields(self, form, index):
+                super().add_fields(form, index)  # the delete box and the ordering come with this
+                row = f"{row_name} {index + 1}" if index is not None else _("new %(row)s") % {"row": row_name}
+                for field in form.fields.values():
+                    if not field.widget.is_hidden and field.label:
+                        field.widget.attrs.setdefault("aria-label", f"{field.label}, {row}")
+
+        LabelledFormSet.__name__ = formset.__name__
+        return LabelledFormSet
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in CASE_CHOICE_FIELDS:
             kwargs["queryset"] = case_choices(request.user, db_field.name)
@@ -567,6 +585,14 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
         user = request.user
 
         class ChangelistForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                # A checkbox in a row has no label of its own: name the case it features.
+                if "is_featured" in self.fields and self.instance.pk:
+                    self.fields["is_featured"].widget.attrs["aria-label"] = _("Featured: %(title)s") % {
+                        "title": self.instance.title
+                    }
+
             def clean(self):
                 cleaned = super().clean()
                 # The instance still holds the stored values here (the form's are copied in after clean).
