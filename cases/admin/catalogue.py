@@ -5,7 +5,7 @@ cases/curation/workflow.py): the admin calls them and re-implements none.
 """
 
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -16,7 +16,8 @@ from django.db.models import DecimalField
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import capfirst
@@ -259,6 +260,19 @@ class CaseInlineMixin:
 # --- Helpers --------------------------------------------------------------------------------------
 
 
+def short_date(value):
+    """A date or time as a day ("5 Dec 2026") in a <time> element, the full local time in its tooltip."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+        full = formats.date_format(value, "DATETIME_FORMAT")
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>', value.isoformat(), full, date_format(value, "j M Y")
+        )
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y"))
+
+
 def case_change_url(case):
     return reverse("admin:cases_casestudy_change", args=[case.pk])
 
@@ -454,12 +468,11 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
         "title_column",
         "economy",
         "status",
-        "stage",
-        "year_launched",
-        "last_verified",
+        # Stage and year launched are filters, not columns: the list fits a 1280 px screen.
+        "verified_column",
         "is_featured",
-        "published_at",
-        "updated_at",
+        "published_column",
+        "updated_column",
     ]
     list_display_links = ["title_column"]
     list_editable = ["is_featured"]
@@ -531,6 +544,19 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
         # The whole title, cut to two lines by the admin's stylesheet (static/css/admin.css) and shown whole
         # on hover (the tooltip) and when the link has the keyboard's focus.
         return format_html('<span class="case-title" title="{}">{}</span>', obj.title, obj.title)
+
+    # Dates of the list as a day ("5 Dec 2026"), the full time on hover: the list fits a 1280 px screen.
+    @admin.display(description=_("last verified"), ordering="last_verified", empty_value="—")
+    def verified_column(self, obj):
+        return short_date(obj.last_verified)
+
+    @admin.display(description=_("first published"), ordering="published_at", empty_value="—")
+    def published_column(self, obj):
+        return short_date(obj.published_at)
+
+    @admin.display(description=_("updated"), ordering="updated_at", empty_value="—")
+    def updated_column(self, obj):
+        return short_date(obj.updated_at)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

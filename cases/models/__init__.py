@@ -4,7 +4,6 @@ Rules that matter are database constraints (named), not only form validation.
 """
 
 import re
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
 from cases.search.engine import CaseSearchDocument
+from cases.web.formatting import format_number
 
 EARLIEST_YEAR = 1900
 # Portable upper bound kept by the database on every engine; a migration adds the tighter
@@ -529,7 +529,8 @@ class Outcome(models.Model):
         verbose_name = _("outcome")
 
     def __str__(self):
-        return f"{self.indicator}: {Decimal(self.value).normalize():f} {self.unit}".strip()
+        # Grouped digits, no trailing zeros: "1,000,000,000" in the admin as on the case page.
+        return f"{self.indicator}: {format_number(self.value)} {self.unit}".strip()
 
 
 class CaseLink(models.Model):
