@@ -461,3 +461,16 @@ def test_outcomes_of_a_case_shown_read_only_read_as_numbers(editor_client):
 def test_every_case_admin_is_registered_with_the_workflow_urls():
     assert isinstance(admin.site._registry[CaseStudy], admin.ModelAdmin)
     assert reverse("admin:cases_casestudy_transition", args=[1, "publish"]).endswith("/1/transition/publish/")
+
+
+def test_request_changes_from_the_queue_asks_for_the_note_then_keeps_it(reviewer_client):
+    case = sg_case(status="submitted")
+    data = {"action": "transition_request_changes", "_selected_action": [case.pk]}
+    page = reviewer_client.post(QUEUE, data)
+    assert page.status_code == 200
+    assert 'name="note"' in page.content.decode()
+    response = reviewer_client.post(QUEUE, {**data, "note": NOTE, "apply": "1"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "changes_requested"
+    assert latest_revision(case).message == f"Sent back for changes: {NOTE}"
