@@ -145,7 +145,8 @@ class TransitionActionsMixin:
 
 class TransitionAdminMixin(TransitionActionsMixin):
     """The case admin: the filtered actions, and a page per case and transition (`<id>/transition/<name>/`)
-    behind the change form's buttons (the transitions available to the user for that case)."""
+    behind the change form's buttons. The admin's change_view puts the buttons' transitions in the context
+    as `transitions` (available_transitions: this user, this case, now)."""
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -184,9 +185,3 @@ class TransitionAdminMixin(TransitionActionsMixin):
             apply_transition(self, request, [case], transition, form.cleaned_data["note"])
             return HttpResponseRedirect(change_url)
         return transition_page(self, request, transition=transition, cases=[case], form=form)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        case = self.get_object(request, unquote(object_id)) if object_id else None
-        transitions = available_transitions(user=request.user, case=case) if case is not None else []
-        extra_context = {**(extra_context or {}), "transitions": transitions}
-        return super().change_view(request, object_id, form_url, extra_context)
