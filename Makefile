@@ -57,9 +57,11 @@ test: venv node-deps browser-deps
 test-sqlite: venv node-deps
 	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
+# ruff, then the import layering (pyproject.toml, [tool.importlinter]): faces on top, the models at the bottom.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # pip-audit over the exact versions installed in .venv (the lock): fails on any known vulnerability, and on a
 # dependency the advisory service does not know. Only when the service cannot be reached at all (every

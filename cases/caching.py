@@ -15,6 +15,10 @@ call here treats a cache failure as a miss.
 
 A connection holding catalogue writes it has not committed yet sees them in what it reads: such reads are
 neither taken from nor stored in the cache (nobody else may be served what could still roll back).
+
+`cached` is the one way to cache a read under the version; `SelectionPaginator` pages a selection of cases
+with its total and page ids cached that way, for the library page and the API alike. docs/caching.md lists
+every cached read, its key, its lifetime and what a deployment must provide.
 """
 
 import hashlib
@@ -24,10 +28,11 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connections, router
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Now
-from django.utils.cache import get_cache_key, learn_cache_key
+from django.utils.functional import cached_property
 
 from cases.models import CatalogueState
 
@@ -155,66 +160,57 @@ def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS):
     return value
 
 
-# --- Whole pages for anonymous readers ------------------------------------------------------------
-
-# Addresses whose answers depend on who asks, change state, or are cached by their own rules; and fixed
-# text that never shows the catalogue (its own Cache-Control), for which not even the catalogue version is
-# read: it answers without the database.
-PAGE_CACHE_EXCLUDED = (
-    *("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/"),
-    *("/privacy/", "/accessibility/", "/robots.txt", "/.well-known/"),
-)
+# --- Pages of a selection ----------------------------------------------------------------------------
 
 
-class CataloguePageCacheMiddleware:
-    """Serve anonymous readers' public pages from the cache until the catalogue changes.
+def filterset_selection(filterset) -> tuple:
+    """What identifies the rows a FilterSet selects, as cache key parts: the model, the rows it starts from
+    (the conditions of its queryset: the published cases) and its parameters (`cache_parts()`, which leaves
+    out parameters not given). The library page (CaseStudyFilterSet) and the API (CaseStudyApiFilterSet,
+    whose extra parameters count only when given) asking for the same cases get the same selection."""
+    base = filterset.queryset
+    return (base.model._meta.label, str(base.query.where), filterset.cache_parts())
 
-    Pages are the same for every visitor without a session (staff, who see previews and admin links, have
-    one), so a rendered page is stored under the catalogue version, the full address and the headers the
-    response varies on (Django's own cache-key functions, as its cache middleware uses), and served again
-    without touching the database (within CATALOGUE_VERSION_TTL of reading the version). A write bumps the
-    version: the next reader after the TTL, in any process, gets a fresh page. Only a
-    200 answer to GET or HEAD that sets no cookie and does not forbid caching (never_cache, private) is
-    stored; the API is left to its own caching, behind its rate limits.
+
+class SelectionPaginator(Paginator):
+    """Django's paginator, with the total and each page's ids cached per selection and catalogue version.
+
+    `selection` says which rows `object_list` holds (`filterset_selection`); without one nothing is cached.
+    The total is cached under the selection (key `selection-count`); the ids of a page under the selection,
+    the order `object_list` asks the database for, the page size, the orphans and the page number (key
+    `selection-page`). So every face asking for the same selection (the library page, the API) shares one
+    total and, at the same order and page size, the same pages; two orders or page sizes never share ids.
+
+    Counting and ranking many search matches is the costly part of a page; fetching a page's rows by id is
+    not. The rows are fetched through `object_list` itself, so only what it may show comes back, with its
+    `select_related` and prefetches. Any write to the catalogue changes its version (cases/signals.py), so
+    nothing stale is served.
     """
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    def __init__(self, object_list, per_page, *, selection: tuple | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.selection = selection
 
-    def __call__(self, request):
-        if not self.cacheable_request(request):
-            return self.get_response(request)
-        version = shared_catalogue_version()
-        if version is None:
-            return self.get_response(request)
-        prefix = f"page:{version}"
-        key = _safe(lambda: get_cache_key(request, prefix, "GET", cache=cache))
-        if key is not None:
-            response = _safe(lambda: cache.get(key))
-            if response is not None:
-                response["X-Page-Cache"] = "hit"
-                return response
-        response = self.get_response(request)
-        if self.cacheable_response(response):
-            key = _safe(lambda: learn_cache_key(request, response, CACHE_SECONDS, prefix, cache=cache))
-            if key is not None:
-                _safe(lambda: cache.set(key, response, CACHE_SECONDS))
-        return response
+    @cached_property
+    def count(self):
+        if self.selection is None:
+            return super().count
+        return cached("selection-count", self.selection, self.object_list.count)
 
-    @staticmethod
-    def cacheable_request(request) -> bool:
-        return (
-            request.method in ("GET", "HEAD")
-            and not request.path.startswith(PAGE_CACHE_EXCLUDED)
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    def order(self) -> tuple:
+        """The order of `object_list` as the database is asked for it (model's default order: empty)."""
+        query = self.object_list.query
+        return (tuple(str(field) for field in query.order_by), query.standard_ordering)
+
+    def page(self, number):
+        page = super().page(number)
+        if self.selection is None:
+            return page
+        ids = cached(
+            "selection-page",
+            (self.selection, self.order(), self.per_page, self.orphans, page.number),
+            lambda: list(page.object_list.values_list("pk", flat=True)),
         )
-
-    @staticmethod
-    def cacheable_response(response) -> bool:
-        cache_control = response.get("Cache-Control", "")
-        return (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
-        )
+        by_id = self.object_list.in_bulk(ids)
+        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+        return page

@@ -10,7 +10,7 @@ from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Level, Sector, Stage, Theme
-from cases.search.engine import MAX_QUERY_LENGTH, needs_fuzzy_search
+from cases.search.engine import MAX_QUERY_LENGTH, needs_fuzzy_search, search_cases
 from cases.web.validation import WholeNumberField, parse_whole_number
 
 SORT_ORDERINGS = {
@@ -183,7 +183,7 @@ class CaseStudyFilterSet(FilterSet):
         queryset = self._apply_filters(queryset, exclude=exclude)
         words = self.search_words
         if words:
-            queryset = queryset.search(words, fuzzy=self.fuzzy_search())
+            queryset = search_cases(queryset, words, fuzzy=self.fuzzy_search())
         return queryset
 
     def fuzzy_search(self) -> bool:
@@ -207,13 +207,19 @@ class CaseStudyFilterSet(FilterSet):
         return SORT_ORDERINGS[sort]
 
     def cache_parts(self) -> tuple:
-        """What identifies this selection in a cache key: the valid parameters, order-independent."""
+        """What identifies this selection in a cache key: the valid parameters given, order-independent.
+
+        A parameter not given (or given empty) is left out, so a subclass adding parameters (the API's
+        `updated_since`, `ordering`) describes the same selection in the same parts when they are unused,
+        and the faces share what is cached for it (cases.caching.SelectionPaginator)."""
         data = self.form.cleaned_data
         parts = []
         for name in sorted(data):
             value = data[name]
             if hasattr(value, "__iter__") and not isinstance(value, str):
                 value = sorted(str(getattr(item, "pk", item)) for item in value)
+            if value in (None, "", []):
+                continue
             parts.append((name, str(value) if not isinstance(value, list) else value))
         return tuple(parts)
 

@@ -1,29 +1,85 @@
-"""When the database cannot be reached, answer a calm 503 with Retry-After instead of a 500.
+"""Every middleware of the project, in the order settings.MIDDLEWARE runs them.
 
-PostgreSQL connects with a short timeout (DATABASE_CONNECT_TIMEOUT, settings/base.py), so an outage
-surfaces within seconds as an OperationalError or InterfaceError. This middleware turns that into the
-project's 503 (cases/site/errors.py: an HTML page, or problem details for the API and JSON clients),
-wherever it is raised:
+- `SecurityHeadersMiddleware`: the security headers Django has no setting for (Permissions-Policy,
+  Cross-Origin-Resource-Policy). Django itself sends CSP (SECURE_CSP), HSTS, nosniff, Referrer-Policy and
+  Cross-Origin-Opener-Policy; docs/security.md says which test proves what.
+- `DatabaseUnavailableMiddleware`: when the database cannot be reached, a calm 503 with Retry-After
+  instead of a 500.
+- `RequestValidationMiddleware`: over-long, control-character and non-UTF-8 requests refused with our own
+  414 or 400 before anything reads them (the checks: cases/web/validation.py).
+- `CataloguePageCacheMiddleware`: anonymous readers' public pages from the cache until the catalogue
+  changes (docs/caching.md).
 
-- in a view or while rendering its template: `process_exception`;
-- in a middleware further down the stack (the session being saved, a middleware reading `request.user`):
-  Django converts that into a 500 response before it reaches us, so a receiver of `got_request_exception`
-  marks the request and `__call__` swaps the 500 for the 503.
-
-Nothing needs restarting when the database returns: Django closes a broken connection at the start and
-end of every request (`close_old_connections`), and the next query opens a new one. Writes run in
-`transaction.atomic()`, so a connection lost half-way leaves nothing half-written.
+The responses they answer with are built in cases/site/errors.py, like every other error of the site.
 """
 
 import logging
 import sys
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.utils.cache import get_cache_key, learn_cache_key
 
-from cases.site.errors import service_unavailable_response
+from cases.caching import CACHE_SECONDS, _safe, shared_catalogue_version
+from cases.site.errors import (
+    address_too_long_response,
+    bad_address_response,
+    bad_parameters_response,
+    service_unavailable_response,
+)
+from cases.web.validation import (
+    MAX_REQUEST_TARGET,
+    path_problem,
+    request_query_problems,
+    request_target_length,
+)
 
 logger = logging.getLogger(__name__)
+
+
+# --- Security headers ---------------------------------------------------------------------------------
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """`{"camera": [], "fullscreen": ["self"]}` -> `camera=(), fullscreen=(self)`."""
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in policy.items())
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy and Cross-Origin-Resource-Policy on every response, static files and errors
+    included (it sits before WhiteNoise). A header a view has set itself is left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        if settings.CROSS_ORIGIN_RESOURCE_POLICY:
+            response.headers.setdefault("Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY)
+        return response
+
+
+# --- The database unavailable: 503 --------------------------------------------------------------------
+
+# PostgreSQL connects with a short timeout (DATABASE_CONNECT_TIMEOUT, settings/base.py), so an outage
+# surfaces within seconds as an OperationalError or InterfaceError. DatabaseUnavailableMiddleware turns that
+# into the project's 503 (an HTML page, or problem details for the API and JSON clients), wherever it is
+# raised:
+#
+# - in a view or while rendering its template: `process_exception`;
+# - in a middleware further down the stack (the session being saved, a middleware reading `request.user`):
+#   Django converts that into a 500 response before it reaches us, so a receiver of
+#   `got_request_exception` marks the request and `__call__` swaps the 500 for the 503.
+#
+# Nothing needs restarting when the database returns: Django closes a broken connection at the start and
+# end of every request (`close_old_connections`), and the next query opens a new one. Writes run in
+# `transaction.atomic()`, so a connection lost half-way leaves nothing half-written.
 
 # Seconds a client is asked to wait: a restart or fail-over of the database takes about this long.
 RETRY_AFTER_SECONDS = 30
@@ -75,3 +131,100 @@ class DatabaseUnavailableMiddleware:
             return None
         log_outage(request, exception)
         return database_unavailable_response(request)
+
+
+# --- What no address on this site holds: 414, 400 -----------------------------------------------------
+
+
+class RequestValidationMiddleware:
+    """Refuses over-long, control-character and non-UTF-8 requests with our own 414 or 400.
+
+    Place it below the middlewares that add security headers (so its answers carry them all) and above
+    everything that reads parameters, caches pages or touches the database.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # Its answers skip the middlewares below; of their headers, only X-Frame-Options is still owed.
+        self.frame_options = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request):
+        refusal = self.refusal(request)
+        if refusal is not None:
+            return self.frame_options.process_response(request, refusal)
+        return self.get_response(request)
+
+    def refusal(self, request):
+        if request_target_length(request) > MAX_REQUEST_TARGET:
+            return address_too_long_response(request)
+        if path_problem(request):
+            return bad_address_response(request)
+        problems = request_query_problems(request)
+        if problems:
+            return bad_parameters_response(request, problems)
+        return None
+
+
+# --- Whole pages for anonymous readers ----------------------------------------------------------------
+
+# Addresses whose answers depend on who asks, change state, or are cached by their own rules; and fixed
+# text that never shows the catalogue (its own Cache-Control), for which not even the catalogue version is
+# read: it answers without the database.
+PAGE_CACHE_EXCLUDED = (
+    *("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/"),
+    *("/privacy/", "/accessibility/", "/robots.txt", "/.well-known/"),
+)
+
+
+class CataloguePageCacheMiddleware:
+    """Serve anonymous readers' public pages from the cache until the catalogue changes.
+
+    Pages are the same for every visitor without a session (staff, who see previews and admin links, have
+    one), so a rendered page is stored under the catalogue version, the full address and the headers the
+    response varies on (Django's own cache-key functions, as its cache middleware uses), and served again
+    without touching the database (within CATALOGUE_VERSION_TTL of reading the version). A write bumps the
+    version: the next reader after the TTL, in any process, gets a fresh page. Only a
+    200 answer to GET or HEAD that sets no cookie and does not forbid caching (never_cache, private) is
+    stored; the API is left to its own caching, behind its rate limits.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self.cacheable_request(request):
+            return self.get_response(request)
+        version = shared_catalogue_version()
+        if version is None:
+            return self.get_response(request)
+        prefix = f"page:{version}"
+        key = _safe(lambda: get_cache_key(request, prefix, "GET", cache=cache))
+        if key is not None:
+            response = _safe(lambda: cache.get(key))
+            if response is not None:
+                response["X-Page-Cache"] = "hit"
+                return response
+        response = self.get_response(request)
+        if self.cacheable_response(response):
+            key = _safe(lambda: learn_cache_key(request, response, CACHE_SECONDS, prefix, cache=cache))
+            if key is not None:
+                _safe(lambda: cache.set(key, response, CACHE_SECONDS))
+        return response
+
+    @staticmethod
+    def cacheable_request(request) -> bool:
+        return (
+            request.method in ("GET", "HEAD")
+            and not request.path.startswith(PAGE_CACHE_EXCLUDED)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        )
+
+    @staticmethod
+    def cacheable_response(response) -> bool:
+        cache_control = response.get("Cache-Control", "")
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not any(word in cache_control for word in ("private", "no-store", "no-cache"))
+        )

@@ -1,20 +1,54 @@
 """Writes: plain, keyword-only functions that admin, forms, commands and the API call alike.
 
-Status changes live in cases/curation/workflow.py; revisions in cases/curation/history.py.
+Each runs in a transaction, checks the acting user's permission where a user acts (the rules of
+cases/curation/permissions.py; `user=None` is the system: a command, the demo loader) and records the
+case's history (cases/curation/history.py). Status changes are the workflow's transitions
+(cases/curation/workflow.py), which build on the services here (a case leaving publication is recorded by
+`case_withdraw`). E-mails are sent by tasks (cases/tasks.py) enqueued once the transaction commits, never
+inside the request's transaction: a rolled-back write sends nothing.
+
+The changes feed's withdrawal records (cases/models/withdrawals.py) are written here and only here: by
+`case_withdraw` (the workflow's unpublish and archive, an import that takes a case out of publication) and
+by `case_delete` / `case_delete_many` (the admin's delete and bulk delete). A write that goes around the
+services (`case.delete()` or `CaseStudy.objects.filter(...).delete()` in `manage.py shell`, a status changed
+with `QuerySet.update()` or raw SQL) records no withdrawal, and partners who harvest the changes feed would
+keep the case: delete or unpublish through the admin, the workflow or an import, never by hand.
 """
 
-import logging
 import re
 import secrets
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from functools import partial
 
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from cases.curation.history import record_revision
-from cases.models import RESERVED_CASE_SLUGS, CaseStudy, FormerSlug, RevisionAction, Status, SubmitterContact
+from cases.curation.history import M2M, SNAPSHOT_FIELDS, record_revision, snapshot
+from cases.curation.permissions import can_delete_cases, check_case_edit, visible_cases
+from cases.models import (
+    RESERVED_CASE_SLUGS,
+    CaseLink,
+    CaseRevision,
+    CaseStudy,
+    CaseWithdrawal,
+    Economy,
+    FormerSlug,
+    Outcome,
+    Resource,
+    ResourceKind,
+    RevisionAction,
+    Status,
+    SubmitterContact,
+    WithdrawalReason,
+)
+from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
+from cases.tasks import send_submission_receipt
 
 
 def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:
@@ -70,8 +104,6 @@ REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
 REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
 
-submission_logger = logging.getLogger("cases.submissions")
-
 
 def new_submission_reference() -> str:
     """A fresh, unguessable reference such as "OBS-K7QX2M9P", unused by any submission so far."""
@@ -104,8 +136,8 @@ def case_submit(*, data: dict, contact: dict, via: str = "the public form") -> S
     `email` and `organisation`. The case is created in status `submitted` (never published: a curator
     accepts it through the workflow), with a unique slug from its title; a SubmitterContact with a new
     reference number and a "created" revision (its message says which door, `via`) are recorded in the same
-    transaction. Once it commits, the
-    submitter is sent a receipt by e-mail. Raises ValidationError when the case or contact is invalid.
+    transaction. Once it commits, a task e-mails the submitter a receipt (cases/tasks.py). Raises
+    ValidationError when the case or contact is invalid.
     Returns the SubmitterContact (its `reference` is what the submitter is shown).
     """
     data = dict(data)
@@ -123,22 +155,326 @@ def case_submit(*, data: dict, contact: dict, via: str = "the public form") -> S
         record_revision(
             case=case, user=None, action=RevisionAction.CREATED, message=f"Submitted through {via}"
         )
-        transaction.on_commit(lambda: send_submission_receipt(submitter=submitter))
+        transaction.on_commit(partial(send_submission_receipt.enqueue, submitter.pk))
     return submitter
 
 
-def send_submission_receipt(*, submitter: SubmitterContact) -> None:
-    """E-mail the submitter their reference number. A mail failure is logged; the submission stands."""
-    subject = _("We have received your case study (%(reference)s)") % {"reference": submitter.reference}
-    body = _(
-        "Dear %(name)s,\n\n"
-        "Thank you for proposing “%(title)s” to the Observatory.\n\n"
-        "Your reference number is %(reference)s. Please quote it if you write to us about this case.\n\n"
-        "A curator will review your submission. We may write to you at this address with questions, and we "
-        "will tell you when the case is published. Your contact details are never published.\n\n"
-        "The Observatory"
-    ) % {"name": submitter.name, "title": submitter.case.title, "reference": submitter.reference}
-    try:
-        send_mail(str(subject), str(body), None, [submitter.email])
-    except Exception:
-        submission_logger.exception("Could not send the receipt for submission %s", submitter.reference)
+# --- Editing a case (the admin's case form) -------------------------------------------------------
+
+# Written only by the workflow (cases/curation/workflow.py) and on creation, never by an edit.
+WORKFLOW_FIELDS = ("status", "published_at", "published_by_id", "created_at", "created_by_id")
+
+
+def case_create(
+    *, case: CaseStudy, user, message: str = "", save_related: Callable[[], None] | None = None
+) -> CaseStudy:
+    """Save the new `case` (its values validated by the caller's form) as `user`, who must be allowed to
+    change it (case_edit_refusal); `save_related` then saves what hangs off it (the admin's many-to-many
+    fields and inlines), and a "created" revision of the whole case is recorded, all in one transaction."""
+    with transaction.atomic():
+        check_case_edit(user=user, case=case)
+        case.created_by = case.updated_by = user
+        case.save()
+        if save_related is not None:
+            save_related()
+        record_revision(case=case, user=user, action=RevisionAction.CREATED, message=message[:500])
+    return case
+
+
+def case_update(
+    *,
+    case: CaseStudy,
+    user,
+    changed: Iterable[str] = (),
+    new_slug: str | None = None,
+    save_related: Callable[[], None] | None = None,
+    message: str = "",
+) -> CaseStudy:
+    """Save the edited `case` (its values validated by the caller's form) as `user`, in one transaction:
+
+    - the stored row is locked and checked against the rule (case_edit_refusal) as it is now, and the case
+      as it will be (its economy may change): a reviewer's publish cannot slip in between check and save;
+    - the workflow's fields keep what is stored, never the values `case` was loaded with, so an edit never
+      puts back a status the workflow has changed since;
+    - `new_slug`, when given, goes through case_change_slug (the old slug becomes a FormerSlug and answers
+      301);
+    - `save_related` then saves what hangs off the case (the admin's many-to-many fields and inlines), and a
+      "changed" revision of the whole case says `message` (by default, names the `changed` fields).
+
+    Raises PermissionDenied (nothing is written) or ValidationError (the slug).
+    """
+    with transaction.atomic():
+        stored = CaseStudy.objects.select_for_update().defer("search_vector").get(pk=case.pk)
+        check_case_edit(user=user, case=stored)
+        for name in WORKFLOW_FIELDS:
+            setattr(case, name, getattr(stored, name))
+        check_case_edit(user=user, case=case)
+        case.updated_by = user
+        if new_slug is not None:
+            case_change_slug(case=case, new_slug=new_slug)
+        case.save()
+        if save_related is not None:
+            save_related()
+        note = message or ", ".join(changed)
+        record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=note[:500])
+    return case
+
+
+def case_rows_write(
+    *,
+    user,
+    case_ids: Iterable[int],
+    write: Callable[[], None],
+    message: str,
+    records_revisions: bool = True,
+) -> list[CaseStudy]:
+    """Write rows that belong to cases (outcomes, resources, links, submitter contacts) as `user`.
+
+    `case_ids` are the owning cases as stored before the write and as the write leaves them (a row moved
+    from one case to another changes both): they are locked, and each checked against the rule
+    (case_edit_refusal) as stored; then `write()` runs, and each case is marked changed (its `updated_at`,
+    which partners' harvests, the changes feed and the API's ETag go by) and gets a "changed" revision
+    saying `message`, all in one transaction. `records_revisions=False` for private rows that are not part of
+    a case's snapshot (submitter contacts): a revision would show no change, and its message would carry
+    the contact to whoever reads the history. Raises PermissionDenied (nothing is written).
+    """
+    with transaction.atomic():
+        cases = list(
+            CaseStudy.objects.select_for_update().defer("search_vector").filter(pk__in=set(case_ids))
+        )
+        for case in cases:
+            check_case_edit(user=user, case=case)
+        write()
+        if records_revisions:
+            CaseStudy.objects.filter(pk__in=[case.pk for case in cases]).update(
+                updated_at=timezone.now(), updated_by=user
+            )
+            for case in cases:
+                record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=message[:500])
+    return cases
+
+
+# --- Leaving the public catalogue: withdrawals and deletions --------------------------------------
+
+
+def case_withdraw(*, case: CaseStudy, public_slug: str) -> CaseWithdrawal | None:
+    """Record that `case`, public until now under `public_slug`, has left the public catalogue (unpublished
+    or archived, by its status as just saved), at its `updated_at`: the changes feed tells partners to
+    remove it. Call it in the transaction that saved the new status; nothing is recorded for a case that
+    is still published."""
+    if case.status == Status.PUBLISHED:
+        return None
+    reason = WithdrawalReason.ARCHIVED if case.status == Status.ARCHIVED else WithdrawalReason.UNPUBLISHED
+    return CaseWithdrawal.objects.create(
+        case_id=case.pk, slug=public_slug, reason=reason, withdrawn_at=case.updated_at or timezone.now()
+    )
+
+
+def case_delete(*, case: CaseStudy, user) -> None:
+    """Delete `case` for good as `user` (a curator: can_delete_cases), recording the deletion for the
+    changes feed if it was published. Raises PermissionDenied."""
+    case_delete_many(cases=CaseStudy.objects.filter(pk=case.pk), user=user)
+
+
+def case_delete_many(*, cases: QuerySet, user) -> int:
+    """Delete the cases of `cases` for good as `user` (a curator: can_delete_cases; None for the system),
+    in one transaction.
+
+    Each case published as stored gets a "deleted" withdrawal with its slug, so partners harvesting the
+    changes feed remove it; a case already withdrawn has its record, and one never public is nobody's
+    business. Returns how many cases were deleted. Raises PermissionDenied (nothing is deleted).
+    """
+    if user is not None and not can_delete_cases(user):
+        raise PermissionDenied(_("Only curators delete cases; archive it instead."))
+    with transaction.atomic():
+        rows = list(
+            CaseStudy.objects.select_for_update()
+            .filter(pk__in=cases.values("pk"))
+            .order_by("pk")
+            .values_list("pk", "slug", "status")
+        )
+        CaseWithdrawal.objects.bulk_create(
+            CaseWithdrawal(case_id=pk, slug=slug, reason=WithdrawalReason.DELETED)
+            for pk, slug, status in rows
+            if status == Status.PUBLISHED
+        )
+        CaseStudy.objects.filter(pk__in=[pk for pk, _slug, _status in rows]).delete()
+    return len(rows)
+
+
+# --- Restoring an earlier version ------------------------------------------------------------------
+
+
+def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
+    """Put the case back as it was in `revision` (its status excepted: that only changes by workflow).
+
+    A restore is an edit: the user must be allowed to change the case as it is now and as the restore
+    leaves it (cases/curation/permissions.py, check_case_edit), so an economy editor cannot restore a
+    published case,
+    nor a version from when the case belonged to an economy they do not look after. Its links come back
+    only to cases the user may see (visible_cases) or the case links to now; the others are left out, as
+    links to cases deleted since are, and the restore's revision message says how many. Raises
+    PermissionDenied, or ValidationError when the version cannot be put back (its slug is taken now).
+    """
+    data = revision.snapshot
+    with transaction.atomic():
+        case = CaseStudy.objects.select_for_update().get(pk=revision.case_id)
+        check_case_edit(user=user, case=case)
+        economy = Economy.objects.filter(iso2=data.get("economy")).first()
+        if economy is None:
+            raise ValidationError(
+                _("This version names an economy (%(code)s) the catalogue no longer has.")
+                % {"code": data.get("economy")}
+            )
+        before = snapshot(case)
+        old_slug = case.slug
+        for name in SNAPSHOT_FIELDS:
+            if name in ("status", "slug"):
+                continue
+            value = data.get(name)
+            setattr(case, name, value)
+        case.economy = economy
+        try:
+            check_case_edit(user=user, case=case)  # the result must be in the user's scope too
+        except PermissionDenied:
+            raise PermissionDenied(
+                _(
+                    "This version puts the case in %(economy)s, an economy you do not look after: ask a "
+                    "curator to restore it."
+                )
+                % {"economy": economy.name}
+            ) from None
+        case.updated_by = user
+        case.full_clean(exclude=["slug"])
+        if data.get("slug") and data["slug"] != old_slug:
+            # Keeps the current slug as a FormerSlug, so its address answers 301 (as an edit would).
+            case_change_slug(case=case, new_slug=data["slug"])
+        case.save()
+        for relation, (key, model) in M2M.items():
+            getattr(case, relation).set(model.objects.filter(**{f"{key}__in": data.get(relation, [])}))
+        case.outcomes.all().delete()
+        Outcome.objects.bulk_create(
+            [
+                Outcome(case=case, position=n, **{**o, "baseline": o["baseline"]})
+                for n, o in enumerate(data.get("outcomes", []))
+            ]
+        )
+        # A link comes back only to a case the user may see now (or one the case links to now): the
+        # version may point at a case published then and another economy's draft since, whose title the
+        # link would show them. What is left out is said in the revision's message.
+        wanted = data.get("links", [])
+        linked_now = set(CaseLink.objects.filter(from_case=case).values_list("to_case_id", flat=True))
+        restorable = linked_now | set(
+            visible_cases(user, CaseStudy.objects.filter(pk__in=[pk for _r, pk in wanted])).values_list(
+                "pk", flat=True
+            )
+        )
+        left_out = sum(1 for _relation, pk in wanted if pk not in restorable)
+        CaseLink.objects.filter(from_case=case).delete()
+        CaseLink.objects.bulk_create(
+            [
+                CaseLink(from_case=case, to_case_id=pk, relation=relation)
+                for relation, pk in wanted
+                if pk in restorable
+            ]
+        )
+        case.resources.filter(kind=ResourceKind.LINK).delete()
+        Resource.objects.bulk_create(
+            [
+                Resource(case=case, kind=ResourceKind.LINK, position=n, **r)
+                for n, r in enumerate(data.get("resources", []))
+            ]
+        )
+        record_revision(
+            case=case,
+            user=user,
+            action=RevisionAction.RESTORED,
+            message=f"Restored the version of {revision.created_at:%Y-%m-%d %H:%M}"
+            + (
+                ngettext(
+                    "; %(count)d link to a case that no longer exists or that you may not see was left out",
+                    "; %(count)d links to cases that no longer exist or that you may not see were left out",
+                    left_out,
+                )
+                % {"count": left_out}
+                if left_out
+                else ""
+            ),
+            previous=before,
+        )
+    return case
+
+
+# --- Submitters' contact details ------------------------------------------------------------------
+
+# A contact is kept while its case is being decided, so a curator can still write to the submitter.
+DECIDED_STATUSES = (Status.PUBLISHED, Status.ARCHIVED)
+
+
+def expired_submitter_contacts(*, retention_days: int, now: datetime):
+    """Contacts received more than `retention_days` ago whose case is published or archived."""
+    return SubmitterContact.objects.filter(
+        created_at__lt=now - timedelta(days=retention_days), case__status__in=DECIDED_STATUSES
+    )
+
+
+def submitter_contacts_purge(*, retention_days: int, now: datetime | None = None) -> int:
+    """Delete the expired contacts (see `expired_submitter_contacts`); returns how many were deleted.
+    Their cases are left as they are (a contact is private: no page, feed or export shows it)."""
+    with transaction.atomic():
+        deleted, _by_model = expired_submitter_contacts(
+            retention_days=retention_days, now=now or timezone.now()
+        ).delete()
+    return deleted
+
+
+# --- Partner API keys -----------------------------------------------------------------------------
+
+
+def api_key_issue(*, key: ApiKey) -> str:
+    """Give the new, unsaved `key` a fresh secret, validate and save it; returns its plaintext
+    (`<prefix>.<secret>`): show it once, it cannot be read back (only its hash is stored)."""
+    plaintext = key.set_new_key()
+    key.full_clean()
+    with transaction.atomic():
+        key.save()
+    return plaintext
+
+
+def api_key_create(
+    *,
+    owner: str,
+    user=None,
+    scope_read: bool = True,
+    scope_submit: bool = False,
+    rate: int = DEFAULT_RATE,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key, saved, and its plaintext (see api_key_issue)."""
+    key = ApiKey(
+        owner=owner,
+        user=user,
+        scope_read=scope_read,
+        scope_submit=scope_submit,
+        rate=rate,
+        expires_at=expires_at,
+    )
+    return key, api_key_issue(key=key)
+
+
+def api_key_revoke(*, keys: QuerySet) -> int:
+    """Revoke the given keys (a queryset) from now on; keys already revoked keep their time. Returns
+    how many were revoked."""
+    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_key_touch(*, key: ApiKey, now: datetime | None = None) -> None:
+    """Record that `key` was used, at most once a minute (the condition is in the UPDATE, so concurrent
+    requests on several workers still write once)."""
+    now = now or timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+    ).update(last_used_at=now)
+    key.last_used_at = now

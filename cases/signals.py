@@ -8,10 +8,14 @@ cache for everyone) nor tells a watching reader, by the cache going cold, that s
 to a published case, or to one that *was* published as stored (it is leaving publication), or to a
 vocabulary, always bumps; so does any write whose case cannot be told.
 
-Writes themselves go through cases/services.py; signals are used here because *every* ORM write must
-invalidate, including ones made by admin inlines, m2m changes and proxies of a watched model (the moderation
-queue is CaseStudy under another name: its saves are sent by the proxy class). The bump is an UPDATE in the
-writer's own transaction (cases/caching.py), so it commits or rolls back with the write.
+Why signals, when every write is a service (cases/services.py, cases/curation/workflow.py)? Because this is
+not business logic but cache coherence: *every* ORM write must invalidate, whoever makes it, including the
+rows a service writes through Django itself (admin inlines saved by the form, many-to-many changes, proxies
+of a watched model: the moderation queue is CaseStudy under another name, and its saves are sent by the
+proxy class) and writes made around the services (a shell session, a data migration). A missed bump would
+serve stale pages until the next write; a signal cannot be forgotten by a new service. Nothing here decides
+anything about the catalogue (withdrawal records, history, e-mails are the services'). The bump is an
+UPDATE in the writer's own transaction (cases/caching.py), so it commits or rolls back with the write.
 
 bulk_create, QuerySet.update() and raw SQL send no signals: their callers bump the version themselves
 (cases.tasks.catalogue_written in the same transaction, as the import does; or catalogue_committed after

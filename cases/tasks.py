@@ -4,13 +4,22 @@ The default backend (ImmediateBackend) runs a task as soon as it is enqueued, in
 a write, that is at the end of the writer's request, once the transaction has committed, so readers
 never wait for it. A deployment can move tasks to a worker by pointing the TASKS setting at a queue
 backend; nothing here changes (the worker reads the catalogue version from the database like any process).
+
+E-mails are tasks too: the services enqueue them with `transaction.on_commit`, so a write that rolls back
+sends nothing, and a mail server that is slow or down never holds up or fails the write (the task fails on
+its own, and the task framework logs it). A task gets ids, not objects, and reads what it needs when it
+runs: whatever happened in between (a contact purged, a case unpublished) is respected.
 """
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.tasks import task
+from django.utils.translation import gettext as _
 
 from cases.caching import catalogue_changed
 from cases.insights.bitmaps import CatalogueBitmaps
+from cases.models import SubmitterContact
 
 
 @task
@@ -45,3 +54,48 @@ def catalogue_committed() -> None:
     commit, bump the catalogue version and refresh the statistics' bitmaps."""
     catalogue_changed()
     refresh_statistics.enqueue()
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the public site (SITE_URL): for links in e-mails, which have no request to go by."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@task
+def send_submission_receipt(submitter_id: int) -> bool:
+    """E-mail a submitter their reference number. False when the contact no longer exists."""
+    submitter = SubmitterContact.objects.select_related("case").filter(pk=submitter_id).first()
+    if submitter is None:
+        return False
+    subject = _("We have received your case study (%(reference)s)") % {"reference": submitter.reference}
+    body = _(
+        "Dear %(name)s,\n\n"
+        "Thank you for proposing “%(title)s” to the Observatory.\n\n"
+        "Your reference number is %(reference)s. Please quote it if you write to us about this case.\n\n"
+        "A curator will review your submission. We may write to you at this address with questions, and we "
+        "will tell you when the case is published. Your contact details are never published.\n\n"
+        "The Observatory"
+    ) % {"name": submitter.name, "title": submitter.case.title, "reference": submitter.reference}
+    send_mail(subject, body, None, [submitter.email])
+    return True
+
+
+@task
+def send_publication_notice(case_id: int) -> bool:
+    """Tell whoever proposed a case that it is now public, with the absolute address of its page. False
+    when there is no one to tell (no contact, or purged) or the case is no longer published."""
+    contact = SubmitterContact.objects.select_related("case").filter(case_id=case_id).first()
+    if contact is None or not contact.case.is_published:
+        return False
+    case = contact.case
+    link = absolute_url(case.get_absolute_url())
+    send_mail(
+        subject=_("Your case study is now published: %(title)s") % {"title": case.title},
+        message=_(
+            "Thank you for proposing “%(title)s” (reference %(reference)s). It is now published:\n\n%(link)s"
+        )
+        % {"title": case.title, "reference": contact.reference, "link": link},
+        from_email=None,
+        recipient_list=[contact.email],
+    )
+    return True

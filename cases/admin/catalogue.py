@@ -11,7 +11,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import DecimalField
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -28,8 +27,6 @@ from cases.admin.history import CaseHistoryAdminMixin
 from cases.admin.imports import CaseImportAdminMixin
 from cases.admin.revision_diff import describe_revisions, is_first_version
 from cases.admin.transitions import TransitionActionsMixin, TransitionAdminMixin, transition_action
-from cases.api.tracking import CaseWithdrawal
-from cases.curation.history import case_restore_revision, record_revision
 from cases.curation.moderation import (
     QUEUE_STATUSES,
     acceptance_checklist,
@@ -42,7 +39,6 @@ from cases.curation.workflow import (
     available_transitions,
     can_edit_case,
     case_edit_refusal,
-    check_case_edit,
     editable_cases,
     editable_economy_ids,
     visible_cases,
@@ -50,9 +46,11 @@ from cases.curation.workflow import (
 from cases.models import (
     NARRATIVE_SECTIONS,
     SDG,
+    ApiKey,
     CaseLink,
     CaseRevision,
     CaseStudy,
+    CaseWithdrawal,
     CatalogueState,
     Economy,
     EditorProfile,
@@ -67,7 +65,16 @@ from cases.models import (
     SubmitterContact,
     Theme,
 )
-from cases.services import case_change_slug
+from cases.services import (
+    api_key_issue,
+    api_key_revoke,
+    case_create,
+    case_delete,
+    case_delete_many,
+    case_restore_revision,
+    case_rows_write,
+    case_update,
+)
 from cases.web.formatting import format_number
 
 # Rows per page of every list of the catalogue's admin: a page a curator can scan, not every case at once.
@@ -164,50 +171,37 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
             type(obj)._default_manager.filter(pk=obj.pk).values_list(f"{self.case_field}_id", flat=True)
         )
 
-    def _check_and_lock(self, request, case_ids):
-        """The cases about to change, locked and checked against the rule (their stored status)."""
-        cases = list(CaseStudy.objects.select_for_update().defer("search_vector").filter(pk__in=case_ids))
-        for case in cases:
-            check_case_edit(user=request.user, case=case)
-        return cases
-
     # Off where the rows are private and not part of the case's snapshot (submitter contacts): a revision
     # would show no change, and its message would carry the contact to whoever reads the history.
     records_revisions = True
 
-    def _record(self, request, cases, message):
-        if not self.records_revisions:
-            return
-        # The case has changed, as if edited on its own page: its `updated_at` is what partners' harvests,
-        # the changes feed and the API's ETag/Last-Modified go by (else a 304 for an outdated answer).
-        CaseStudy.objects.filter(pk__in=[case.pk for case in cases]).update(
-            updated_at=timezone.now(), updated_by=request.user
-        )
-        for case in cases:
-            record_revision(case=case, user=request.user, action=RevisionAction.CHANGED, message=message)
-
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            case_ids = self._stored_case_ids(obj) | {getattr(obj, f"{self.case_field}_id")}
-            cases = self._check_and_lock(request, case_ids)
-            super().save_model(request, obj, form, change)
-            verb = "changed" if change else "added"
-            self._record(request, cases, f"{capfirst(obj._meta.verbose_name)} {verb}: {obj}"[:500])
+        verb = "changed" if change else "added"
+        case_rows_write(
+            user=request.user,
+            case_ids=self._stored_case_ids(obj) | {getattr(obj, f"{self.case_field}_id")},
+            write=lambda: super(CaseOwnedAdminMixin, self).save_model(request, obj, form, change),
+            message=f"{capfirst(obj._meta.verbose_name)} {verb}: {obj}",
+            records_revisions=self.records_revisions,
+        )
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            cases = self._check_and_lock(request, self._stored_case_ids(obj))
-            label = f"{capfirst(obj._meta.verbose_name)} deleted: {obj}"[:500]
-            super().delete_model(request, obj)
-            self._record(request, cases, label)
+        case_rows_write(
+            user=request.user,
+            case_ids=self._stored_case_ids(obj),
+            write=lambda: super(CaseOwnedAdminMixin, self).delete_model(request, obj),
+            message=f"{capfirst(obj._meta.verbose_name)} deleted: {obj}",
+            records_revisions=self.records_revisions,
+        )
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            case_ids = set(queryset.values_list(f"{self.case_field}_id", flat=True))
-            cases = self._check_and_lock(request, case_ids)
-            label = f"{capfirst(queryset.model._meta.verbose_name_plural)} deleted"
-            super().delete_queryset(request, queryset)
-            self._record(request, cases, label)
+        case_rows_write(
+            user=request.user,
+            case_ids=set(queryset.values_list(f"{self.case_field}_id", flat=True)),
+            write=lambda: super(CaseOwnedAdminMixin, self).delete_queryset(request, queryset),
+            message=f"{capfirst(queryset.model._meta.verbose_name_plural)} deleted",
+            records_revisions=self.records_revisions,
+        )
 
     def get_deleted_objects(self, objs, request):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -458,10 +452,6 @@ def edit_note(form, formsets, change) -> str:
     return (str(_("Edited: %(fields)s")) % {"fields": ", ".join(changed)})[:500]
 
 
-# Written only by the workflow (cases/curation/workflow.py) and on creation, never by the case form.
-WORKFLOW_FIELDS = ("status", "published_at", "published_by_id", "created_at", "created_by_id")
-
-
 @admin.register(CaseStudy)
 class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdminMixin, CatalogueModelAdmin):
     list_display = [
@@ -647,38 +637,43 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
             and super().has_delete_permission(request, obj)
         )
 
+    def save_model(self, request, obj, form, change):
+        # Nothing is written here: save_related (called next, in the same transaction) hands the case, its
+        # many-to-many fields and its inlines to one service call, which checks, saves and records them.
+        pass
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Recorded after the inlines and many-to-many fields are saved, so the revision is the whole case.
-        record_revision(
+        def write_related():
+            super(CaseStudyAdmin, self).save_related(request, form, formsets, change)
+
+        if not change:
+            case_create(
+                case=form.instance,
+                user=request.user,
+                message=edit_note(form, formsets, change),
+                save_related=write_related,
+            )
+            return
+        # The row is locked and checked again as stored and as it will be (case_update); the workflow's
+        # fields keep what is stored; a new slug keeps the old one as a FormerSlug (its address 301s).
+        case_update(
             case=form.instance,
             user=request.user,
-            action=RevisionAction.CHANGED if change else RevisionAction.CREATED,
+            changed=form.changed_data,
+            new_slug=form.cleaned_data["slug"] if "slug" in form.changed_data else None,
+            save_related=write_related,
             message=edit_note(form, formsets, change),
         )
+
+    def delete_model(self, request, obj):
+        case_delete(case=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        case_delete_many(cases=queryset, user=request.user)
 
     def view_on_site(self, obj):
         """Only a published case has a public page to show."""
         return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
-
-    def save_model(self, request, obj, form, change):
-        # Checked again on save, as stored now and as it will be after the change (the economy). The row
-        # stays locked until the admin's transaction ends, so a reviewer's publish cannot slip in between
-        # this check and the save; and the workflow's fields keep what is stored, never the values `obj`
-        # was loaded with, so a save never puts back a status the workflow has changed since.
-        if change:
-            stored = CaseStudy.objects.select_for_update().defer("search_vector").get(pk=obj.pk)
-            check_case_edit(user=request.user, case=stored)
-            for name in WORKFLOW_FIELDS:
-                setattr(obj, name, getattr(stored, name))
-        check_case_edit(user=request.user, case=obj)
-        obj.updated_by = request.user
-        if not change:
-            obj.created_by = request.user
-        elif "slug" in form.changed_data:
-            # Keeps the old slug as a FormerSlug so its address answers 301 to the new one.
-            case_change_slug(case=obj, new_slug=form.cleaned_data["slug"])
-        super().save_model(request, obj, form, change)
 
 
 class QueueStatusFilter(admin.SimpleListFilter):
@@ -915,8 +910,6 @@ class CatalogueStateAdmin(ReadOnlyAdmin):
 
 # --- Partner API keys -----------------------------------------------------------------------------
 
-from cases.api.keys import ApiKey, api_key_revoke  # noqa: E402 - appended with the keys (issue 4)
-
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(CatalogueModelAdmin):
@@ -957,14 +950,15 @@ class ApiKeyAdmin(CatalogueModelAdmin):
         return ", ".join(obj.scopes)
 
     def save_model(self, request, obj, form, change):
-        plaintext = None if change else obj.set_new_key()
-        super().save_model(request, obj, form, change)
-        if plaintext is not None:
-            messages.success(
-                request,
-                _("The new key for %(owner)s, shown this once (only its hash is kept): %(key)s")
-                % {"owner": obj.owner, "key": plaintext},
-            )
+        if change:  # owner, scopes, rate or expiry: the key itself never changes
+            super().save_model(request, obj, form, change)
+            return
+        plaintext = api_key_issue(key=obj)
+        messages.success(
+            request,
+            _("The new key for %(owner)s, shown this once (only its hash is kept): %(key)s")
+            % {"owner": obj.owner, "key": plaintext},
+        )
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from cases.api.keys import PREFIX_LENGTH, ApiKey, api_key_touch, hash_key
+from cases.models.api_keys import PREFIX_LENGTH, ApiKey, hash_key
+from cases.services import api_key_touch
 
 KEYWORD = "Api-Key"
 
@@ -32,7 +33,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Unknown API key.")) from None
         key = self.authenticate_key(plaintext)
-        api_key_touch(key)
+        api_key_touch(key=key)
         return (key.user or AnonymousUser(), key)
 
     def authenticate_key(self, plaintext: str) -> ApiKey:

@@ -1,7 +1,7 @@
 """Conditional requests: `ETag` and `Last-Modified` on every read, `304 Not Modified` when they match.
 
 The validators are catalogue-wide and cheap: the latest change to any published case, to any vocabulary
-term, and to any withdrawal record (a case unpublished, archived or deleted: cases.api.tracking), read in
+term, and to any withdrawal record (a case unpublished, archived or deleted: CaseWithdrawal), read in
 one query before the view does any work. Only what is public counts: editing a draft, or a case withdrawn
 earlier, moves nothing (a Last-Modified that moved would tell the world someone is at work on it). Any
 public change anywhere changes every ETag: coarse, but never stale, and a matching request costs that one

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import exceptions
 
 from cases.filters import CaseStudyFilterSet
@@ -123,8 +124,16 @@ def check_query(query_params, *, filterset_class=None, single=()) -> None:
 
 
 class ApiFilterBackend(DjangoFilterBackend):
-    """django-filter's backend, refusing repeated single values before any value reaches the FilterSet."""
+    """django-filter's backend, refusing repeated single values before any value reaches the FilterSet, and
+    leaving the FilterSet on the view as `view.filterset`: the page-number paginator keys its cached totals
+    and pages by it (cases/api/pagination.py)."""
 
     def filter_queryset(self, request, queryset, view):
         check_query(request.query_params, filterset_class=self.get_filterset_class(view, queryset))
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        view.filterset = filterset
+        return filterset.qs

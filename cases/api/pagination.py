@@ -1,15 +1,17 @@
 """Page-number pagination, the API's default (set in REST_FRAMEWORK): `page` and `page_size`, for people and
 pages. Default 20 cases a page, at most 100. A malformed `page` or `page_size` is a 400; a page past the
 end is a 404. Harvesting moves through the catalogue with a cursor instead (cases/api/cursors.py).
+
+The total and each page's ids are cached by the one `SelectionPaginator` (cases/caching.py), keyed by the
+view's FilterSet, so the API and the library page share them for the same selection.
 """
 
-from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
-from django.utils.functional import cached_property
+import functools
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 
-from cases.caching import cached
+from cases.caching import SelectionPaginator, filterset_selection
 from cases.web.validation import parse_whole_number, whole_number_message
 
 DEFAULT_PAGE_SIZE = 20
@@ -32,43 +34,9 @@ def whole_number_parameter(request, name: str, *, default: int, minimum: int = 1
         ) from None
 
 
-class SelectionPaginator(Paginator):
-    """Django's paginator, with the total and each page's ids cached per selection and catalogue version.
-
-    The selection is the queryset's SQL (its filters, search and order, with their values), so two requests
-    asking for the same cases share the cache whatever order their parameters came in. Counting and ranking
-    many search matches is the costly part of a page; fetching its 20 rows by id is not. Any write to the
-    catalogue changes its version (cases/signals.py), so nothing stale is served.
-    """
-
-    def __init__(self, object_list, per_page, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        try:
-            self.selection = str(object_list.query)
-        except EmptyResultSet:  # a queryset that can match nothing: nothing worth caching
-            self.selection = None
-
-    @cached_property
-    def count(self):
-        if self.selection is None:
-            return 0
-        return cached("api-count", self.selection, self.object_list.count)
-
-    def page(self, number):
-        page = super().page(number)
-        if self.selection is None:
-            return page
-        ids = cached(
-            "api-page",
-            (self.selection, page.number, self.per_page),
-            lambda: list(page.object_list.values_list("pk", flat=True)),
-        )
-        by_id = {case.pk: case for case in self.object_list.filter(pk__in=ids)}
-        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
-        return page
-
-
 class PageNumberPagination(pagination.PageNumberPagination):
+    """Page numbers over the view's filtered queryset, cached per selection (caching.SelectionPaginator)."""
+
     django_paginator_class = SelectionPaginator
     page_size = DEFAULT_PAGE_SIZE
     max_page_size = MAX_PAGE_SIZE
@@ -78,6 +46,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
         "default": DEFAULT_PAGE_SIZE,
         "max": MAX_PAGE_SIZE,
     }
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = functools.partial(
+            SelectionPaginator, selection=self.selection(queryset, view)
+        )
+        return super().paginate_queryset(queryset, request, view)
+
+    @staticmethod
+    def selection(queryset, view) -> tuple | None:
+        """The selection `queryset` is, when it is exactly what the view's FilterSet gave (ApiFilterBackend
+        leaves the FilterSet on the view); None, so nothing cached, for a queryset narrowed or built
+        otherwise, whose rows the FilterSet's parameters would not describe."""
+        filterset = getattr(view, "filterset", None)
+        if filterset is None or queryset is not filterset.qs:
+            return None
+        return filterset_selection(filterset)
 
     def get_page_size(self, request):
         return whole_number_parameter(

@@ -8,7 +8,7 @@ default would allow everything.
 from django.utils.translation import gettext as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from cases.api.keys import ApiKey, ApiKeyScope
+from cases.models import ApiKey, ApiKeyScope
 
 
 class ReadOnly(BasePermission):

@@ -17,8 +17,9 @@ its oldest counted request leaves the window, and `Retry-After` says exactly whe
 
 DRF's throttles read their rates once, at import; these read REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] on
 every request, so a changed setting (a deployment's environment, a test's override) takes effect at once.
-The client address comes from DRF's `get_ident`, which honours NUM_PROXIES: with NUM_PROXIES set to the
-number of proxies in front of the app, a forged X-Forwarded-For cannot pick a fresh bucket.
+The client address is the project's one `client_ip` (cases/web/clients.py), as for the submission form and
+the login lockout, instead of DRF's own `get_ident`: with NUM_PROXIES set to the number of proxies in front
+of the app, a forged X-Forwarded-For cannot pick a fresh bucket.
 
 A request with a partner key (`request.auth` an `ApiKey`) is counted against the key's own rate, in a
 bucket of its own keyed by the key's id, and not against the anonymous rate of its address.
@@ -30,7 +31,8 @@ import math
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
-from cases.api.keys import ApiKey
+from cases.models import ApiKey
+from cases.web.clients import client_ip
 from cases.web.rate_limits import count_request
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ class AtomicRateThrottle(SimpleRateThrottle):
     def wait(self):
         # Whole seconds, rounded up: a client that waits exactly this long is let in.
         return max(1, math.ceil(self._wait))
+
+    def get_ident(self, request):
+        """The client's address as every rate limit and lockout reads it (cases.web.clients.client_ip)."""
+        return client_ip(request)
 
 
 class LiveRatesMixin:

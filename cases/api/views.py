@@ -146,7 +146,7 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
     )
     def get(self, request):
         check_query(request.query_params, filterset_class=ChangesFilterSet)
-        # Upserts: the cases published now. Withdrawals: the record each departure left (cases.api.tracking),
+        # Upserts: the cases published now. Withdrawals: the record each departure left (CaseWithdrawal),
         # with the last public slug and the moment it left, never the withdrawn case's row, whose later
         # renames and edits are nobody's business. Never-published drafts and submissions stay invisible.
         candidates = CaseStudy.objects.published().defer("search_vector")

@@ -8,90 +8,23 @@ shows them.
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connections
-from django.db.models import (
-    Case,
-    CharField,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    StringAgg,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Coalesce, Lower
+from django.db.models import CharField, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cases.models import NARRATIVE_SECTIONS, CaseRevision, CaseStudy, RevisionAction, Status
+from cases.models import NARRATIVE_SECTIONS, CaseStudy, Status
+
+# The queue's reads are the models' (the queue's proxy model is built on them); re-exported for the admin.
+from cases.models.moderation_queue import DUPLICATE_TITLE_SIMILARITY as DUPLICATE_TITLE_SIMILARITY
+from cases.models.moderation_queue import QUEUED_STATUS_VALUES, duplicate_candidates, is_postgresql
+from cases.models.moderation_queue import moderation_queue as moderation_queue
+from cases.models.moderation_queue import with_possible_duplicates as with_possible_duplicates
 
 # What a reviewer acts on: proposals from the public (submitted) and cases sent for review (in_review).
-QUEUE_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW)
-# A queued case may duplicate one already public or one still waiting in the queue.
-DUPLICATE_CANDIDATE_STATUSES = (Status.PUBLISHED, Status.SUBMITTED, Status.IN_REVIEW)
-# pg_trgm similarity of two titles, 0 to 1. Tuned on the demo catalogue (70 cases): two different cases of
-# one economy reach at most 0.29 ("333: Bangladesh's national helpline ..." / "Service Innovation Fund ...
-# in Bangladesh"), while a short resubmission of a long title scores 0.38 to 0.61 ("Dasan Call Centre 120
-# in Seoul" 0.39, "SingPass: digital identity for Singapore citizens" 0.38, "e-Nabiz personal health
-# record of Turkiye" 0.61). 0.35 catches those and stays clear of the different cases.
-DUPLICATE_TITLE_SIMILARITY = 0.35
+QUEUE_STATUSES = tuple(Status(value) for value in QUEUED_STATUS_VALUES)
 
 
-# --- The queue ------------------------------------------------------------------------------------
-
-
-def _similar_title(candidates: QuerySet, title, *, on_postgresql: bool) -> QuerySet:
-    """`candidates` whose title resembles `title` (an expression: OuterRef or Value).
-
-    PostgreSQL: trigram similarity at least DUPLICATE_TITLE_SIMILARITY. Elsewhere (SQLite) a plain
-    fallback: one title contains the other, ignoring case (equal titles contain each other).
-    """
-    if on_postgresql:
-        return candidates.annotate(title_similarity=TrigramSimilarity("title", title)).filter(
-            title_similarity__gte=DUPLICATE_TITLE_SIMILARITY
-        )
-    # The wrapper gives an outer reference the type Lower() needs to know.
-    queued_title = Lower(ExpressionWrapper(title, output_field=CharField()))
-    return candidates.alias(queued_title=queued_title).filter(
-        Q(title__icontains=title) | Q(queued_title__contains=Lower(F("title")))
-    )
-
-
-def _duplicate_candidates(*, title, pk, economy_id, on_postgresql: bool) -> QuerySet:
-    candidates = CaseStudy.objects.filter(
-        economy_id=economy_id, status__in=DUPLICATE_CANDIDATE_STATUSES
-    ).exclude(pk=pk)
-    return _similar_title(candidates, title, on_postgresql=on_postgresql)
-
-
-def _is_postgresql(queryset: QuerySet) -> bool:
-    return connections[queryset.db].vendor == "postgresql"
-
-
-def with_possible_duplicates(queryset: QuerySet) -> QuerySet:
-    """Annotate each case with `possible_duplicate_ids`: a comma-separated string of the ids of published or
-    queued cases of the same economy with a similar title (None when there are none).
-
-    One correlated subquery inside the page's own query: the number of queries does not grow with rows.
-    """
-    candidates = _duplicate_candidates(
-        title=OuterRef("title"),
-        pk=OuterRef("pk"),
-        economy_id=OuterRef("economy_id"),
-        on_postgresql=_is_postgresql(queryset),
-    )
-    ids = (
-        candidates.order_by()
-        .values("economy_id")
-        .annotate(ids=StringAgg(Cast("pk", CharField()), Value(",")))  # no order_by: SQLite has none
-        .values("ids")
-    )
-    return queryset.annotate(possible_duplicate_ids=Subquery(ids, output_field=CharField()))
+# --- The queue (its reads are the models': cases/models/moderation_queue.py) -------------------------
 
 
 def duplicate_ids(case) -> list[int]:
@@ -104,36 +37,17 @@ def possible_duplicates(case: CaseStudy) -> QuerySet:
     """Published or queued cases of the case's economy with a similar title (for its change form)."""
     queryset = CaseStudy.objects.all()
     return (
-        _duplicate_candidates(
+        duplicate_candidates(
+            queryset,
             title=Value(case.title, output_field=CharField()),
             pk=case.pk,
             economy_id=case.economy_id,
-            on_postgresql=_is_postgresql(queryset),
+            on_postgresql=is_postgresql(queryset),
         )
         .select_related("economy")
         .defer("search_vector")
         .order_by("title", "pk")
     )
-
-
-def moderation_queue(queryset: QuerySet) -> QuerySet:
-    """The queued cases of `queryset`, submitted ones first, then the longest waiting first.
-
-    Annotates `queue_position` (0 submitted, 1 in review), `queued_since` (when the case last changed
-    status, or was created) and `possible_duplicate_ids`.
-    """
-    last_status_change = (
-        CaseRevision.objects.filter(case=OuterRef("pk"), action=RevisionAction.TRANSITION)
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
-    )
-    queued = queryset.filter(status__in=QUEUE_STATUSES).annotate(
-        queue_position=Case(
-            When(status=Status.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField()
-        ),
-        queued_since=Coalesce(Subquery(last_status_change), F("created_at")),
-    )
-    return with_possible_duplicates(queued).order_by("queue_position", "queued_since", "pk")
 
 
 # --- The acceptance checklist ---------------------------------------------------------------------

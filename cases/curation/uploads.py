@@ -24,11 +24,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 from cases.models import Resource, ResourceKind
+from cases.models.files import RENDITIONS, fitted_size, rendition_name, safe_filename
 
 DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -49,9 +49,6 @@ MAX_IMAGE_PIXELS = 40_000_000
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 MAX_ZIP_MEMBERS = 5000
-# Longest edge of each rendition, in pixels: the case page's picture and a small preview.
-RENDITIONS = {"display": 1600, "thumbnail": 400}
-MAX_STEM_LENGTH = 80
 HTML_STARTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<?xml", b"<iframe")
 
 
@@ -68,31 +65,6 @@ def max_file_bytes() -> int:
 
 def extension_of(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).suffix.lower().lstrip(".")
-
-
-def safe_filename(name: str) -> str:
-    """`name` as a short, lower-case ASCII file name: no folders, no spaces, no surprises.
-
-    "../../Rapport Évaluation (final).PDF" -> "rapport-evaluation-final.pdf"
-    """
-    base = PurePosixPath(name.replace("\\", "/")).name
-    path = PurePosixPath(base)
-    extension = slugify(path.suffix.lstrip("."))[:10] if path.suffix else ""
-    stem = slugify(path.stem if path.suffix else base)[:MAX_STEM_LENGTH].strip("-_") or "file"
-    return f"{stem}.{extension}" if extension else stem
-
-
-def rendition_name(name: str, rendition: str) -> str:
-    """Where the rendition of the stored file `name` lives: beside it, `photo.jpg` -> `photo.display.jpg`."""
-    path = PurePosixPath(name)
-    return str(path.with_name(f"{path.stem}.{rendition}{path.suffix}"))
-
-
-def fitted_size(size: tuple[int, int], rendition: str) -> tuple[int, int]:
-    """(width, height) of `size` scaled down, never up, to fit a square of the rendition's edge."""
-    width, height = size
-    scale = min(1, RENDITIONS[rendition] / width, RENDITIONS[rendition] / height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 # --- Checks ---------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Plain functions, each checking the acting user's permission (and, for economy editors, the economy),
 stamping who and when, recording a revision, in one transaction. Admin buttons and bulk actions, the
-submission form and the API call these; none re-implements them.
+submission form and the API call these; none re-implements them. A case leaving publication (unpublish,
+archive) has its withdrawal recorded by the `case_withdraw` service, in the same transaction; a submitter is
+told of the publication by a task enqueued once the transaction commits (cases/tasks.py).
 
     submitted ─accept─▶ draft ─send_for_review─▶ in_review ─publish─▶ published
         │                 ▲                          │                    │
@@ -12,16 +14,33 @@ submission form and the API call these; none re-implements them.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.curation.history import record_revision
+
+# The rules of who may do what live in cases/curation/permissions.py (below the services, which ask them
+# too); re-exported here, where callers have always found them.
+from cases.curation.permissions import (  # noqa: F401
+    LOCKED_CASE_MESSAGE,
+    LOCKED_STATUSES,
+    can_edit_case,
+    can_edit_economy,
+    case_edit_refusal,
+    check_case_access,
+    check_case_edit,
+    editable_cases,
+    editable_economy_ids,
+    has_every_economy,
+    visible_cases,
+)
 from cases.models import CaseStudy, RevisionAction, Status
-from cases.models.querysets import published_q
+from cases.services import case_withdraw
+from cases.tasks import send_publication_notice
 
 
 class TransitionRefused(ValidationError):
@@ -111,101 +130,6 @@ TRANSITIONS = {
 }
 
 
-def has_every_economy(user) -> bool:
-    """Curators, reviewers and superusers work on every economy."""
-    return user.is_superuser or user.has_perm("cases.edit_all_economies")
-
-
-def editable_economy_ids(user) -> list[int] | None:
-    """None when `user` may work on every economy, else the ids of their economies (maybe none)."""
-    if has_every_economy(user):
-        return None
-    profile = getattr(user, "editor_profile", None)
-    return list(profile.economies.values_list("pk", flat=True)) if profile else []
-
-
-def can_edit_economy(user, economy_id) -> bool:
-    """Curators and reviewers edit every economy; an economy editor only those assigned to them."""
-    if has_every_economy(user):
-        return True
-    profile = getattr(user, "editor_profile", None)
-    return profile is not None and profile.economies.filter(pk=economy_id).exists()
-
-
-def check_case_access(*, user, case: CaseStudy, permission: str = "cases.change_casestudy") -> None:
-    """Raise PermissionDenied unless `user` holds `permission` and may work on the case's economy."""
-    if not user.is_authenticated or not user.has_perm(permission):
-        raise PermissionDenied(_("You do not have permission to do that."))
-    if not can_edit_economy(user, case.economy_id):
-        raise PermissionDenied(_("This case belongs to an economy you do not look after."))
-
-
-# --- Who may change a case: the one rule that admin, import and restore all call -------------------
-
-# A change to a published case is live at once, and an archived case comes back only through the
-# workflow: changing either is publishing, so only who may publish does it directly.
-LOCKED_STATUSES = frozenset({Status.PUBLISHED, Status.ARCHIVED})
-LOCKED_CASE_MESSAGE = _(
-    "This case is %(status)s, so economy editors cannot change it or what hangs off it (outcomes, "
-    "resources, links, economies, classification): a change to a published case is live at once, and "
-    "only curators and reviewers publish. To have it changed, ask a curator or reviewer: they can make "
-    "the change, or unpublish the case (it goes back to draft) so that you can edit it and send it for "
-    "review again."
-)
-
-
-def case_edit_refusal(user, case: CaseStudy) -> str:
-    """Why `user` may not change `case` or anything belonging to it; "" when they may.
-
-    The one rule: the permission to change cases; the case's economy among the user's (curators and
-    reviewers: every economy); and a published or archived case only for who may publish.
-    """
-    if not user.is_authenticated or not user.has_perm("cases.change_casestudy"):
-        return str(_("You do not have permission to change cases."))
-    if not can_edit_economy(user, case.economy_id):
-        return str(_("This case belongs to an economy you do not look after."))
-    if case.status in LOCKED_STATUSES and not user.has_perm("cases.publish_casestudy"):
-        return str(LOCKED_CASE_MESSAGE % {"status": case.get_status_display().lower()})
-    return ""
-
-
-def can_edit_case(user, case: CaseStudy) -> bool:
-    """May `user` change `case` and what hangs off it (outcomes, resources, links, vocabularies)?"""
-    return not case_edit_refusal(user, case)
-
-
-def check_case_edit(*, user, case: CaseStudy) -> None:
-    """Raise PermissionDenied, saying why, unless `user` may change `case` (see case_edit_refusal)."""
-    refusal = case_edit_refusal(user, case)
-    if refusal:
-        raise PermissionDenied(refusal)
-
-
-def editable_cases(user, queryset=None):
-    """The cases of `queryset` (default: all) that `user` may change, by the rule of case_edit_refusal."""
-    queryset = CaseStudy.objects.all() if queryset is None else queryset
-    if not user.is_authenticated or not user.has_perm("cases.change_casestudy"):
-        return queryset.none()
-    economies = editable_economy_ids(user)
-    if economies is not None:
-        queryset = queryset.filter(economy_id__in=economies)
-    if not user.has_perm("cases.publish_casestudy"):
-        queryset = queryset.exclude(status__in=LOCKED_STATUSES)
-    return queryset
-
-
-def visible_cases(user, queryset=None):
-    """The cases of `queryset` that `user` may see and point a link at: published ones and those of
-    their economies. Anything else is answered exactly as a case that does not exist."""
-    queryset = CaseStudy.objects.all() if queryset is None else queryset
-    if user is None:  # the system (load_demo, import_cases without --user)
-        return queryset
-    economies = editable_economy_ids(user) if user.is_authenticated else []
-    if economies is None:
-        return queryset
-    return queryset.filter(published_q() | Q(economy_id__in=economies))
-
-
 def available_transitions(*, user, case: CaseStudy) -> list[Transition]:
     """The transitions `user` may apply to `case` now (for admin buttons)."""
     return [
@@ -234,6 +158,7 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             raise TransitionRefused(_("Say what needs to change: the note is required."))
         if name == "publish":
             case.full_clean()  # a published case must be complete and valid
+        previous, public_slug = case.status, case.slug
         case.status = transition.target
         case.updated_by = user
         if transition.target == Status.PUBLISHED and case.published_at is None:
@@ -241,8 +166,10 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             case.published_at = timezone.now()
             case.published_by = user
         case.save()
+        if previous == Status.PUBLISHED:
+            case_withdraw(case=case, public_slug=public_slug)  # the changes feed tells partners it left
         if transition.target == Status.PUBLISHED and hasattr(case, "submitter"):
-            transaction.on_commit(lambda: notify_submitter_of_publication(case))
+            transaction.on_commit(partial(send_publication_notice.enqueue, case.pk))
         record_revision(
             case=case,
             user=user,
@@ -250,32 +177,3 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             message=transition.revision_note(note),
         )
     return case
-
-
-def notify_submitter_of_publication(case: CaseStudy) -> None:
-    """Tell whoever proposed the case that it is now public (never fails the publication itself)."""
-    import logging
-
-    from django.core.mail import send_mail
-
-    contact = case.submitter
-    try:
-        send_mail(
-            subject=str(_("Your case study is now published: %(title)s") % {"title": case.title}),
-            message=str(
-                _("Thank you for proposing “%(title)s” (reference %(reference)s). It is now published.")
-                % {"title": case.title, "reference": contact.reference}
-            ),
-            from_email=None,
-            recipient_list=[contact.email],
-        )
-    except Exception:
-        logging.getLogger(__name__).exception("Could not e-mail the submitter of %s", case.pk)
-
-
-def case_publish(*, case, user):
-    return case_transition(case=case, user=user, name="publish")
-
-
-def case_archive(*, case, user, note=""):
-    return case_transition(case=case, user=user, name="archive", note=note)

@@ -36,7 +36,10 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.curation.history import record_revision, snapshot
+from cases.curation.permissions import can_edit_economy, case_edit_refusal, visible_cases
 from cases.models import (
+    EDITABLE_CASE_FIELDS,
     NARRATIVE_FIELDS,
     SDG,
     CaseLink,
@@ -53,27 +56,12 @@ from cases.models import (
     Status,
     Theme,
 )
+from cases.services import case_change_slug, case_withdraw
 from cases.tasks import after_commit_refresh_catalogue
 from cases.web.validation import parse_whole_number
 
 # The case's own editable fields (cases/curation/history.py snapshots these too).
-SCALAR_FIELDS = [
-    "title",
-    "summary",
-    *NARRATIVE_FIELDS,
-    "lead_organisation",
-    "organisation_type",
-    "level",
-    "stage",
-    "year_launched",
-    "year_ended",
-    "website",
-    "licence",
-    "source",
-    "last_verified",
-    "external_id",
-    "is_featured",
-]
+SCALAR_FIELDS = EDITABLE_CASE_FIELDS
 TEXT_FIELDS = [
     name
     for name in SCALAR_FIELDS
@@ -338,10 +326,6 @@ class _Context:
         return f"slug '{slug}' belongs to another case already"
 
     def may_edit_economy(self, economy_id) -> bool:
-        from cases.curation.workflow import (
-            can_edit_economy,  # the workflow imports history, which imports this module
-        )
-
         if economy_id not in self._economy_scope:
             self._economy_scope[economy_id] = can_edit_economy(self.user, economy_id)
         return self._economy_scope[economy_id]
@@ -349,16 +333,12 @@ class _Context:
     def edit_refusal(self, existing) -> str:
         """Why the user may not change the existing case (cases/curation/workflow.py, the rule the admin and a
         restore follow): refused only if the row would change something, which is known once written."""
-        from cases.curation.workflow import case_edit_refusal
-
         if existing is None or self.user is None:
             return ""
         return case_edit_refusal(self.user, existing)
 
     def visible_slugs(self, slugs) -> set[str]:
         """Those of `slugs` that are cases the user may see and link to (all of them for the system)."""
-        from cases.curation.workflow import visible_cases
-
         return set(visible_cases(self.user).filter(slug__in=slugs).values_list("slug", flat=True))
 
     def permission_problems(self, *, economy, existing, status, published_at) -> list[str]:
@@ -698,9 +678,6 @@ def _apply(prepared: _Prepared, *, user, now) -> str:
 
     What differs is found first (reads only), so that an unchanged case costs no snapshot and no write.
     """
-    from cases.curation.history import snapshot
-    from cases.services import case_change_slug
-
     case, existing = prepared.case, prepared.existing
     created = existing is None
     many = {
@@ -739,6 +716,10 @@ def _apply(prepared: _Prepared, *, user, now) -> str:
     if created or prepared.changed:
         case.updated_by = user
         case.save()
+        if not created and existing.status == Status.PUBLISHED and case.status != Status.PUBLISHED:
+            # The row took the case out of publication: the changes feed tells partners, under the slug
+            # it was public under (before a rename in the same row).
+            case_withdraw(case=case, public_slug=existing.slug)
     elif changed:
         CaseStudy.objects.filter(pk=case.pk).update(updated_at=now, updated_by=user)
 
@@ -773,8 +754,6 @@ def _normalised(rows):
 def _apply_links(prepared: _Prepared, slugs: dict) -> bool:
     if prepared.links is None:
         return False
-    from cases.curation.history import snapshot
-
     case = prepared.case
     current = {(link.relation, link.to_case_id, link.note) for link in case.links_out.all()}
     wanted = {(relation, slugs[target].pk, note) for relation, target, note in prepared.links}
@@ -939,8 +918,6 @@ def import_case_file(parsed, *, user=None, dry_run=False, progress=None, source=
 
 
 def _record_revisions(prepared_all, *, user, source, numbered):
-    from cases.curation.history import record_revision
-
     for prepared in prepared_all:
         if prepared.outcome == "unchanged":
             continue

@@ -1,6 +1,6 @@
 """A withdrawal record for every case that had left the public catalogue before departures were recorded.
 
-From now on each departure (unpublished, archived) leaves its record as it happens (cases.api.tracking),
+From now on each departure (unpublished, archived) leaves its record as it happens (cases/services.py),
 and the changes feed reads only those records, not the withdrawn case's row. For a case withdrawn before,
 the best there is goes in its record: the slug and last change the feed showed for it until now.
 """

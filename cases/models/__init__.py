@@ -1,6 +1,11 @@
 """The catalogue: vocabularies, case studies and what hangs off them.
 
-Rules that matter are database constraints (named), not only form validation.
+Rules that matter are database constraints (named), not only form validation. The models of the catalogue
+that stand on their own are in modules beside this one and re-exported here, so `from cases.models import
+X` works for every model: partner API keys (api_keys.py), the changes feed's withdrawal records
+(withdrawals.py), the search document's expression (search_document.py), upload names (files.py) and the
+reads (querysets.py). Nothing under cases/models imports from the rest of the app: it is the bottom layer
+(pyproject.toml, [tool.importlinter]).
 """
 
 import re
@@ -16,9 +21,17 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+# Re-exported (`X as X`): `from cases.models import ApiKey` works for every model of the catalogue.
+from cases.models.api_keys import ApiKey as ApiKey
+from cases.models.api_keys import ApiKeyScope as ApiKeyScope
+from cases.models.files import fitted_size, rendition_name, safe_filename
+from cases.models.moderation_queue import moderation_queue
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
-from cases.search.engine import CaseSearchDocument
+from cases.models.search_document import CaseSearchDocument
+from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
+from cases.models.withdrawals import WithdrawalReason as WithdrawalReason
 from cases.web.formatting import format_number
+from cases.web.validation import TEXT_CONTROL_CHARACTERS
 
 EARLIEST_YEAR = 1900
 # Portable upper bound kept by the database on every engine; a migration adds the tighter
@@ -248,12 +261,28 @@ NARRATIVE_SECTIONS = [
     ("lessons_learned", _("Lessons learned")),
 ]
 NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
+# The case's own editable fields: what an import record sets and a revision's snapshot holds (besides the
+# slug, the status and the relations, which each handles itself).
+EDITABLE_CASE_FIELDS = [
+    "title",
+    "summary",
+    *NARRATIVE_FIELDS,
+    "lead_organisation",
+    "organisation_type",
+    "level",
+    "stage",
+    "year_launched",
+    "year_ended",
+    "website",
+    "licence",
+    "source",
+    "last_verified",
+    "external_id",
+    "is_featured",
+]
 
 
-# Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the
-# feed) cannot carry them. The one definition, as a regular-expression class body: the request validation
-# (cases/web/validation.py) and the API's schema (cases/api/schema.py) build on it.
-TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+# Control characters other than tab, line feed and carriage return (defined once, in cases/web/validation.py).
 # NUL is left to Django's own validator here, which every form field already has (its own message).
 CONTROL_CHARACTERS = re.compile(f"[{TEXT_CONTROL_CHARACTERS}]".replace(r"\x00-", r"\x01-"))
 
@@ -347,7 +376,7 @@ class CaseStudy(TimestampedModel):
         verbose_name=_("published by"),
     )
 
-    # Kept by the database itself (see cases/search/engine.py): nothing in Python can forget to update it.
+    # Kept by the database itself (cases/models/search_document.py): nothing in Python can forget it.
     search_vector = models.GeneratedField(
         expression=CaseSearchDocument(), output_field=SearchVectorField(), db_persist=True
     )
@@ -478,14 +507,12 @@ class CaseStudy(TimestampedModel):
 
 class ModerationQueueManager(models.Manager):
     def get_queryset(self):
-        from cases.curation.moderation import moderation_queue  # local: moderation imports this module
-
         return moderation_queue(super().get_queryset())
 
 
 class ModerationQueue(CaseStudy):
     """The cases waiting for a reviewer (submitted or in review), in the order a reviewer takes them, with
-    their possible duplicates: the admin's moderation queue (cases/curation/moderation.py). A proxy: the
+    their possible duplicates: the admin's moderation queue (cases/models/moderation_queue.py). A proxy: the
     same rows
     as CaseStudy, another list in admin."""
 
@@ -556,9 +583,7 @@ class CaseLink(models.Model):
 
 def resource_upload_path(instance, filename):
     """Files of a case sit together under its id, with a name safe on every storage
-    (cases/curation/uploads.py)."""
-    from cases.curation.uploads import safe_filename  # local: uploads imports this module
-
+    (cases/models/files.py)."""
     return f"cases/{instance.case_id}/{safe_filename(filename)}"
 
 
@@ -606,16 +631,12 @@ class Resource(models.Model):
 
     def rendition_url(self, rendition: str) -> str:
         """Address of the `display` or `thumbnail` rendition, or of the file itself if none was made."""
-        from cases.curation.uploads import rendition_name
-
         if not self.has_renditions:
             return self.file.url
         return self.file.storage.url(rendition_name(self.file.name, rendition))
 
     def rendition_size(self, rendition: str) -> tuple[int, int] | None:
         """(width, height) of a rendition, computed from the original's size: no storage round trip."""
-        from cases.curation.uploads import fitted_size
-
         if not self.has_renditions:
             return None
         return fitted_size((self.width, self.height), rendition)
@@ -707,10 +728,6 @@ class SubmitterContact(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
-
-
-from cases.api.keys import ApiKey  # noqa: E402, F401
-from cases.api.tracking import CaseWithdrawal  # noqa: E402, F401 - the changes feed's record of deletions
 
 
 class CatalogueState(models.Model):

@@ -1,5 +1,8 @@
 """Reads: chainable QuerySet methods. Every public face starts from `CaseStudy.objects.published()`.
 
+Searching is not a method here: cases/search/engine.py (`search_cases(queryset, q)`) holds it, above the
+models, so that the models import nothing from the rest of the app.
+
 "Published" is defined once, here (`published_q`): the case QuerySet, the vocabularies' and economies'
 counts, the links a case page shows, former slugs and the admin's notion of what an editor may see all
 build on it (tests/cases/models/test_querysets.py checks nothing else spells it out).
@@ -30,8 +33,10 @@ class CaseStudyQuerySet(models.QuerySet):
 
     def for_detail(self):
         """Everything the case page shows, in a fixed number of queries."""
-        from cases.models import CaseLink, Outcome, Resource  # local: models import this module
-
+        # The related models through the case's relations (cases.models imports this module).
+        CaseLink = self.model._meta.get_field("links_out").related_model
+        Outcome = self.model._meta.get_field("outcomes").related_model
+        Resource = self.model._meta.get_field("resources").related_model
         published_links = CaseLink.objects.filter(published_q("to_case")).select_related("to_case__economy")
         published_backlinks = CaseLink.objects.filter(published_q("from_case")).select_related(
             "from_case__economy"
@@ -47,16 +52,6 @@ class CaseStudyQuerySet(models.QuerySet):
             Prefetch("links_out", queryset=published_links),
             Prefetch("links_in", queryset=published_backlinks),
         )
-
-    def search(self, query: str, *, fuzzy: bool | None = None):
-        """Cases matching the words of `query`, best first where the database can rank.
-
-        PostgreSQL: weighted full-text search with prefix matching and a trigram fallback for typos;
-        other databases: plain case-insensitive matching. Callers never need to know which ran.
-        """
-        from cases.search.engine import search_cases
-
-        return search_cases(self, query, fuzzy=fuzzy)
 
 
 class PublishedCountsQuerySet(models.QuerySet):

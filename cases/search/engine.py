@@ -1,22 +1,23 @@
 """Search: PostgreSQL full-text search with ranking, prefixes, snippets and typo tolerance;
 plain matching on other databases (SQLite, the embedded default). Callers never know which ran.
 
-The search document is a stored generated column (`CaseStudy.search_vector`), so the database keeps it
-right whatever writes the row: on PostgreSQL a weighted, accent-folded tsvector (title A, summary and
-organisation B, the narrative C) with a GIN index; on SQLite the lower-cased text, for plain matching.
+The search document is a stored generated column (`CaseStudy.search_vector`, its expression in
+cases/models/search_document.py), so the database keeps it right whatever writes the row. Callers search
+through `search_cases(queryset, q)`: the models know nothing of this module (imports flow one way).
 """
 
 import difflib
 import re
 from contextlib import contextmanager
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import DatabaseError, connection
 from django.db.models import Case, F, FloatField, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Concat, Lower, Replace
-from django.utils.deconstruct import deconstructible
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from cases.models.search_document import NARRATIVE_FIELDS
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 16
@@ -25,55 +26,7 @@ TYPO_SIMILARITY = 0.45
 # Weights of title (A), summary (B) and narrative (C) matches: a title match outranks a body match.
 RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]  # D, C, B, A as PostgreSQL orders them
 
-TITLE_FIELDS = ["title"]
-SUMMARY_FIELDS = ["summary", "lead_organisation"]
-NARRATIVE_FIELDS = [
-    "overview",
-    "what_is_innovative",
-    "collaborations",
-    "users_beneficiaries",
-    "results_impact",
-    "challenges_failures",
-    "conditions_for_success",
-    "replication",
-    "lessons_learned",
-]
 WORD_PATTERN = re.compile(r"\w+", re.UNICODE)
-
-
-@deconstructible(path="cases.search.engine.CaseSearchDocument")
-class CaseSearchDocument(Func):
-    """The expression behind `CaseStudy.search_vector`, compiled per database."""
-
-    output_field = SearchVectorField()
-
-    def __init__(self):
-        super().__init__(*[F(name) for name in TITLE_FIELDS + SUMMARY_FIELDS + NARRATIVE_FIELDS])
-
-    def _columns(self, compiler, connection):
-        return [compiler.compile(expression)[0] for expression in self.get_source_expressions()]
-
-    def as_postgresql(self, compiler, connection, **extra):
-        columns = dict(
-            zip(
-                TITLE_FIELDS + SUMMARY_FIELDS + NARRATIVE_FIELDS,
-                self._columns(compiler, connection),
-                strict=True,
-            )
-        )
-
-        def weighted(names, weight):
-            text = " || ' ' || ".join(f"coalesce({columns[name]}, '')" for name in names)
-            return f"setweight(to_tsvector('english'::regconfig, observatory_unaccent({text})), '{weight}')"
-
-        sql = " || ".join(
-            [weighted(TITLE_FIELDS, "A"), weighted(SUMMARY_FIELDS, "B"), weighted(NARRATIVE_FIELDS, "C")]
-        )
-        return f"({sql})", []
-
-    def as_sql(self, compiler, connection, **extra):
-        text = " || ' ' || ".join(f"coalesce({column}, '')" for column in self._columns(compiler, connection))
-        return f"lower({text})", []
 
 
 def search_words(query: str) -> list[str]:

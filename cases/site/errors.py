@@ -3,23 +3,30 @@ the same shape as every other API error, cases/api/errors.py) for programs.
 
 JSON is chosen for any address under /api/, and elsewhere when the client's Accept header prefers JSON
 over HTML; everything else gets HTML. observatory/urls.py points handler400/403/404/500 here and
-CSRF_FAILURE_VIEW at `csrf_failure`; `too_many_requests_response` and `service_unavailable_response` are
-for code that answers 429 or 503 itself (rate limits, the database-down middleware).
+CSRF_FAILURE_VIEW at `csrf_failure`; the other `*_response` builders are for code that answers an error
+itself: the request validation (414, 400: `address_too_long_response`, `bad_address_response`,
+`bad_parameters_response`), rate limits (429), the database-down middleware (503, cases/middleware.py)
+and the admin login's lockout (`login_lockout_response`, AXES_LOCKOUT_CALLABLE).
 
 The 500 and 503 pages are rendered without the request's context: nothing there may touch the database,
 the session or the user, which may be exactly what is failing. If even that fails, a fixed page is sent.
 """
 
 import logging
+import math
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from cases.api.errors import problem_response
+from cases.web.validation import MAX_REQUEST_TARGET
 
 logger = logging.getLogger(__name__)
 
@@ -207,3 +214,82 @@ def service_unavailable_response(request, retry_after: int):
     response["Retry-After"] = str(retry_after)
     add_never_cache_headers(response)
     return _negotiated(request, response)
+
+
+# --- What no address on this site holds (cases.middleware.RequestValidationMiddleware) --------------
+
+
+def address_too_long_response(request):
+    """414: a path and query string longer than MAX_REQUEST_TARGET."""
+    return error_response(
+        request,
+        status_code=414,
+        code="uri-too-long",
+        title=_("Address too long"),
+        detail=_(
+            "This address is longer than the %(limit)s characters this site accepts. "
+            "Choose fewer filters or shorter search words and try again."
+        )
+        % {"limit": f"{MAX_REQUEST_TARGET:,}"},
+        template_name="400.html",
+    )
+
+
+def bad_address_response(request):
+    """400: a path with control characters or bytes that are not UTF-8."""
+    return error_response(
+        request,
+        status_code=400,
+        code="bad-request",
+        title=_("Bad request"),
+        detail=_(
+            "The address holds control characters or bytes that are not UTF-8 text, which no address on "
+            "this site has. Check it and try again."
+        ),
+    )
+
+
+def bad_parameters_response(request, problems: dict[str, list[str]]):
+    """The API's usual answer to bad parameters (`invalid-parameters`, errors by name), for every address."""
+    return error_response(
+        request,
+        status_code=400,
+        code="invalid-parameters",
+        title=_("Invalid request parameters"),
+        detail=" ".join(f"{name}: {' '.join(messages)}" for name, messages in problems.items()),
+        errors=problems,
+    )
+
+
+# --- The admin login's lockout (django-axes) ----------------------------------------------------------
+
+
+def login_lockout_response(request, original_response=None, credentials=None):
+    """The lockout page (AXES_LOCKOUT_CALLABLE): 429, says when to try again, with Retry-After."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    now = timezone.now()
+    # The database handler keeps the time of the latest failure; the lockout ends a cool-off after it.
+    handler = AxesProxyHandler.get_implementation()
+    attempts_list = (
+        handler.get_user_attempts(request, credentials) if hasattr(handler, "get_user_attempts") else []
+    )
+    last_failure = max(
+        (attempt.attempt_time for attempts in attempts_list for attempt in attempts.only("attempt_time")),
+        default=now,
+    )
+    retry_at = max(last_failure + cool_off, now)
+    seconds = max(1, math.ceil((retry_at - now).total_seconds()))
+    response = render(
+        request,
+        "registration/lockout.html",
+        {
+            "retry_at": retry_at,
+            "retry_minutes": max(1, math.ceil(seconds / 60)),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "lockout_minutes": int(cool_off.total_seconds() // 60),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    response["Cache-Control"] = "no-store"
+    return response

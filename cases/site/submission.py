@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.models import SubmitterContact
 from cases.services import REFERENCE_PATTERN, case_submit
 from cases.site.forms import CaseSubmissionForm
+from cases.web.clients import client_ip
 from cases.web.rate_limits import count_request, release_request
-from observatory.middleware import client_ip_address
 
 # At most this many submissions (accepted, or refused as spam) from one client address per window.
 SUBMISSIONS_PER_WINDOW = 5
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 def _rate_key(request) -> str:
     # The address as every rate limit reads it: behind NUM_PROXIES proxies, the one the last trusted proxy
     # saw, never REMOTE_ADDR (the proxy's own, shared by every visitor) nor what a client wrote itself.
-    return "submission-rate:" + client_ip_address(request)
+    return "submission-rate:" + client_ip(request)
 
 
 def reserve_submission(request) -> tuple[bool, str | None]:

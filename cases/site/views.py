@@ -4,15 +4,13 @@ CaseStudyFilterSet; they are complete without JavaScript."""
 import json
 
 from django.contrib import admin
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
-from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 
-from cases.caching import cached
+from cases.caching import SelectionPaginator, filterset_selection
 from cases.curation.workflow import can_edit_economy
 from cases.filters import SORT_CHOICES, CaseStudyFilterSet
 from cases.insights.facet_counts import facet_counts
@@ -25,18 +23,6 @@ from cases.site.citation import citation_formats
 from cases.web.validation import parse_whole_number
 
 RESULTS_PER_PAGE = 20
-
-
-class CachedCountPaginator(Paginator):
-    """A paginator whose total is cached per selection and catalogue version."""
-
-    def __init__(self, *args, cache_parts, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cache_parts = cache_parts
-
-    @cached_property
-    def count(self):
-        return cached("library-count", self.cache_parts, lambda: self.object_list.count())
 
 
 def page_number(raw: str | None) -> int | None:
@@ -90,19 +76,11 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         return self.filterset.qs.for_listing()
 
     def paginate_queryset(self, queryset, page_size):
-        selection = self.filterset.cache_parts()
-        paginator = CachedCountPaginator(queryset, page_size, cache_parts=selection)
+        # The total and the page's ids are cached per selection, shared with the API (cases/caching.py).
+        paginator = SelectionPaginator(queryset, page_size, selection=filterset_selection(self.filterset))
         # An out-of-range or malformed page shows the nearest real page rather than an error; a page
         # number is read as every number is (ASCII digits only), anything else being the first page.
         page = paginator.get_page(page_number(self.request.GET.get("page")))
-        # The ids of a page of results are cached too: ranking many matches is the costly part of a search.
-        ids = cached(
-            "library-page",
-            (selection, page.number, page_size),
-            lambda: list(page.object_list.values_list("pk", flat=True)),
-        )
-        by_id = self.published_cases().for_listing().in_bulk(ids)
-        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):

@@ -1,13 +1,12 @@
-"""What any request may carry, checked once for every page, API endpoint, feed and export.
+"""What any request may carry, and how a number is read from one: the checks, without the answers.
 
-- `RequestValidationMiddleware` refuses, before any view, cache or database sees them:
-  - a request target (path and query string) longer than MAX_REQUEST_TARGET: our own 414;
-  - a path with control characters or bytes that are not UTF-8 (an encoded lone surrogate, `%ED%A0%80`,
-    included): our own 400;
-  - a query parameter whose name or value holds control characters or is not UTF-8: our own 400 naming
-    each parameter, as problem details (the API's usual `invalid-parameters` shape) or as our 400 page.
-  Django would otherwise pass a NUL on to the database (PostgreSQL refuses it: a 500) and quietly turn
-  bytes that are not UTF-8 into U+FFFD.
+- `request_target_length`, `path_problem` and `query_problems` find what no address on this site holds:
+  a request target (path and query string) longer than MAX_REQUEST_TARGET; a path with control characters
+  or bytes that are not UTF-8 (an encoded lone surrogate, `%ED%A0%80`, included); a query parameter whose
+  name or value holds control characters or is not UTF-8. Django would otherwise pass a NUL on to the
+  database (PostgreSQL refuses it: a 500) and quietly turn bytes that are not UTF-8 into U+FFFD.
+  `cases.middleware.RequestValidationMiddleware` runs them before any view, cache or database sees the
+  request, and answers with the project's own 414 or 400 (cases/site/errors.py).
 - `parse_whole_number` is the one way a number is read from a request: ASCII digits only. Python's
   `int()` also takes Arabic-Indic "٣", fullwidth digits, " 3 ", "+3" and "3_0"; `str.isdigit()` takes
   "²" and "①", which `int()` then refuses (a 500 where the two disagreed). `WholeNumberField` is the
@@ -15,7 +14,10 @@
 
 Gunicorn refuses request lines over its own limit with a bare page of its own, before Django runs:
 observatory/settings/gunicorn.py raises that limit well above MAX_REQUEST_TARGET, so the requests
-refused here get our page and headers; docs/security.md says what caps the rest.
+refused by the middleware get our page and headers; docs/security.md says what caps the rest.
+
+Like everything under cases/web, this module knows nothing of the catalogue: it imports nothing from
+`cases` outside cases/web (the import contract in pyproject.toml).
 """
 
 import re
@@ -23,25 +25,26 @@ from urllib.parse import unquote_to_bytes
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-
-from cases.models import TEXT_CONTROL_CHARACTERS
-from cases.site.errors import error_response
 
 # The longest path and query string, in bytes as sent, answered with anything but a 414. Gunicorn's former
 # limit on the whole request line (4094 bytes), so every address that worked before still works; the
 # longest library address a person can build by ticking every filter is well under half of it.
 MAX_REQUEST_TARGET = 4096
 
+# Control characters other than tab, line feed and carriage return: nothing a person types, and XML (the
+# feed) cannot carry them. The one definition, as a regular-expression class body: the checks here, the
+# case text's validator (cases/models) and the API's schema (cases/api/schema.py) build on it.
+TEXT_CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+
 # Never in a parameter's name or a path: every C0 control character (tab and line ends included), DEL,
 # and UTF-16 surrogates (which no UTF-8 text can hold; a server decoding leniently might let one through).
 SURROGATES = r"\ud800-\udfff"
 FORBIDDEN_IN_NAMES = re.compile(f"[\\x00-\\x1f\\x7f{SURROGATES}]")
 # A value is text a person may have pasted: tabs and line ends pass, as in the case text itself
-# (cases/models.py CONTROL_CHARACTERS); everything else of the above does not.
+# (cases.models.CONTROL_CHARACTERS); everything else of the above does not.
 FORBIDDEN_IN_VALUES = re.compile(f"[{TEXT_CONTROL_CHARACTERS}{SURROGATES}]")
 NUL = "\x00"
 # A name shown back in a message is cut to this many characters.
@@ -163,73 +166,13 @@ def request_target_length(request) -> int:
     return len(escape_uri_path(request.path)) + (1 + len(query) if query else 0)
 
 
-class RequestValidationMiddleware:
-    """Refuses over-long, control-character and non-UTF-8 requests with our own 414 or 400.
-
-    Place it below the middlewares that add security headers (so its answers carry them all) and above
-    everything that reads parameters, caches pages or touches the database.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        # Its answers skip the middlewares below; of their headers, only X-Frame-Options is still owed.
-        self.frame_options = XFrameOptionsMiddleware(get_response)
-
-    def __call__(self, request):
-        refusal = self.refusal(request)
-        if refusal is not None:
-            return self.frame_options.process_response(request, refusal)
-        return self.get_response(request)
-
-    def refusal(self, request):
-        if request_target_length(request) > MAX_REQUEST_TARGET:
-            return address_too_long_response(request)
-        # Django has already decoded the path, percent-encoding again any bytes that were not UTF-8
-        # (django.utils.encoding.repercent_broken_unicode): decoding once more finds them.
-        path = _decoded(unquote_to_bytes(request.path_info))
-        if character_problem(path, forbidden=FORBIDDEN_IN_NAMES):
-            return bad_address_response(request)
-        problems = query_problems(_wsgi_bytes(request.META.get("QUERY_STRING", "")))
-        if problems:
-            return bad_parameters_response(request, problems)
-        return None
+def path_problem(request) -> str | None:
+    """What is wrong with the request's path (control characters, bytes that are not UTF-8), or None."""
+    # Django has already decoded the path, percent-encoding again any bytes that were not UTF-8
+    # (django.utils.encoding.repercent_broken_unicode): decoding once more finds them.
+    return character_problem(_decoded(unquote_to_bytes(request.path_info)), forbidden=FORBIDDEN_IN_NAMES)
 
 
-def address_too_long_response(request):
-    return error_response(
-        request,
-        status_code=414,
-        code="uri-too-long",
-        title=gettext("Address too long"),
-        detail=gettext(
-            "This address is longer than the %(limit)s characters this site accepts. "
-            "Choose fewer filters or shorter search words and try again."
-        )
-        % {"limit": f"{MAX_REQUEST_TARGET:,}"},
-        template_name="400.html",
-    )
-
-
-def bad_address_response(request):
-    return error_response(
-        request,
-        status_code=400,
-        code="bad-request",
-        title=gettext("Bad request"),
-        detail=gettext(
-            "The address holds control characters or bytes that are not UTF-8 text, which no address on "
-            "this site has. Check it and try again."
-        ),
-    )
-
-
-def bad_parameters_response(request, problems: dict[str, list[str]]):
-    """The API's usual answer to bad parameters (`invalid-parameters`, errors by name), for every address."""
-    return error_response(
-        request,
-        status_code=400,
-        code="invalid-parameters",
-        title=gettext("Invalid request parameters"),
-        detail=" ".join(f"{name}: {' '.join(messages)}" for name, messages in problems.items()),
-        errors=problems,
-    )
+def request_query_problems(request) -> dict[str, list[str]]:
+    """`query_problems` of the request's query string, as the client sent it."""
+    return query_problems(_wsgi_bytes(request.META.get("QUERY_STRING", "")))

@@ -87,17 +87,17 @@ MIDDLEWARE = [
     # security header too (a stylesheet or SVG with no CSP or nosniff is still something to abuse).
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "observatory.middleware.SecurityHeadersMiddleware",
+    "cases.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above everything that may query the database: an outage becomes a calm 503 with Retry-After.
     "cases.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Over-long, control-character and non-UTF-8 requests: our own 414/400 before anything reads them.
-    "cases.web.validation.RequestValidationMiddleware",
+    "cases.middleware.RequestValidationMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Anonymous readers' pages from the cache until the catalogue changes (no database touched).
-    "cases.caching.CataloguePageCacheMiddleware",
+    "cases.middleware.CataloguePageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): did this session pass a second factor (observatory/admin.py)?
@@ -226,6 +226,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Trusted proxies in front of the app, each appending the address it saw to X-Forwarded-For (0: none, the
+# connection's own address counts). Every rate limit and lockout reads the client's address by it, through
+# cases.web.clients.client_ip: the API's throttles, the submission form, the admin login (axes).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
 # Guessing admin passwords (django-axes, docs/security.md): after LOGIN_FAILURE_LIMIT failures for one
 # user name, or from one address, logins for it are refused (429, templates/registration/lockout.html)
 # until LOGIN_LOCKOUT_MINUTES after the failure that locked it; then it opens by itself, no reset needed.
@@ -235,10 +240,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the 
 # Tries while locked out do not push the end of the lockout further: the page can say when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "observatory.middleware.login_lockout_response"
-# The address as DRF's throttles read it (REST_FRAMEWORK["NUM_PROXIES"]): a forged X-Forwarded-For
+AXES_LOCKOUT_CALLABLE = "cases.site.errors.login_lockout_response"
+# The address every rate limit reads (cases/web/clients.py, NUM_PROXIES): a forged X-Forwarded-For
 # from the client cannot make each try look like a new address.
-AXES_CLIENT_IP_CALLABLE = "observatory.middleware.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "cases.web.clients.client_ip"
 
 # A second factor (TOTP, django-otp) for staff in admin: required when true (on by default in prod.py).
 # A curator enrols a device with `manage.py enrol_totp USERNAME` (docs/security.md).
@@ -323,7 +328,7 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Not built into Django: observatory/middleware.py sends these two on every response.
+# Not built into Django: cases.middleware.SecurityHeadersMiddleware sends these two on every response.
 PERMISSIONS_POLICY = {
     feature: []  # allowed to no one, not even this site
     for feature in [
@@ -387,8 +392,9 @@ REST_FRAMEWORK = {
         "anon": env_str("API_ANON_RATE", "120/minute"),
         "export": env_str("API_EXPORT_RATE", "10/minute"),
     },
-    # Proxies in front of the app that append to X-Forwarded-For (0: use the connection's address).
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
+    # Read only by DRF's own get_ident, which our throttles replace with cases.web.clients.client_ip; kept
+    # equal so that a DRF throttle used without ours still reads the address the same way.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Observatory API",
@@ -447,6 +453,9 @@ AXES_VERBOSE = False
 
 # --- The Observatory's own settings ---------------------------------------------------------------
 OBSERVATORY_SITE_NAME = env_str("SITE_NAME", "The Observatory")
+# The public site's address, for absolute links where there is no request to go by (the e-mails sent by
+# tasks, cases/tasks.py). prod.py defaults it to https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where visitors write about privacy or accessibility problems: shown on /privacy/ and /accessibility/.
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", "observatory@observatory.example.org")
 # Submitter contact details are deleted this many days after they were received, once their case has

@@ -9,7 +9,7 @@ from .base import *  # noqa: F403
 from .base import (
     ALLOWED_HOSTS,
     DEBUG,
-    REST_FRAMEWORK,
+    NUM_PROXIES,
     SECRET_KEY,
     env_bool,
     env_int,
@@ -24,12 +24,19 @@ if DEBUG:
     )
 refuse_insecure_settings(debug=DEBUG, secret_key=SECRET_KEY, allowed_hosts=ALLOWED_HOSTS)
 
+# Links in e-mails (cases/tasks.py) are built on SITE_URL; by default the first allowed host, over HTTPS.
+if not env_str("SITE_URL"):
+    _first_host = ALLOWED_HOSTS[0].lstrip(".")
+    if "*" in _first_host:
+        raise ImproperlyConfigured("Set SITE_URL to the public site's address (e-mails link to it).")
+    SITE_URL = f"https://{_first_host}"
+
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # A header is trusted only when a proxy we declared (NUM_PROXIES) sets it; without one, any client could write
 # X-Forwarded-Proto: https and be taken for a secure connection. The proxy must overwrite the client's own.
-# The client's address is read the same way (observatory.middleware.client_ip_address). X-Forwarded-Host and
+# The client's address is read the same way (cases.web.clients.client_ip). X-Forwarded-Host and
 # X-Forwarded-Port are never trusted, proxy or not: the proxy passes Host on and ALLOWED_HOSTS checks it.
-if REST_FRAMEWORK["NUM_PROXIES"] > 0:
+if NUM_PROXIES > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = False
 USE_X_FORWARDED_PORT = False

@@ -6,16 +6,21 @@ than this one are in tests/cases/test_consistency.py (real servers); here, "anot
 UPDATE of the version row it would commit, made without this process knowing.
 """
 
+import datetime
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases.caching import cached, catalogue_version
+from cases.api.filters import CaseStudyApiFilterSet
+from cases.api.pagination import PageNumberPagination
+from cases.caching import SelectionPaginator, cached, catalogue_version, filterset_selection
 from cases.curation.workflow import case_transition
+from cases.filters import CaseStudyFilterSet
 from cases.interchange.importing import import_case_records
-from cases.models import SDG, CaseStudy, CatalogueState, ModerationQueue, Sector, Status
+from cases.models import SDG, CaseStudy, CatalogueState, Economy, ModerationQueue, Sector, Status
 from tests.cases.interchange.test_importing import record
 from tests.cases.site.test_submission import valid_data
 from tests.cases.test_faults import UNREACHABLE_REDIS
@@ -331,3 +336,182 @@ def test_the_sitemap_drops_an_archived_case_at_once(client, superuser):
     case_transition(case=case, name="archive", user=superuser)
 
     assert "/cases/soon-archived/" not in client.get("/sitemap.xml").text
+
+
+# --- One paginator for the library and the API (cases.caching.SelectionPaginator) -----------------
+
+LIBRARY = "/cases/"
+API_LIST = "/api/v1/cases/"
+
+
+def total_counts(captured) -> list[str]:
+    """The queries counting a whole selection (Paginator.count), among those captured."""
+    return [query["sql"] for query in captured.captured_queries if 'COUNT(*) AS "__count"' in query["sql"]]
+
+
+def page_id_reads(captured) -> list[str]:
+    """The queries reading the ids of a page of results: ordered and sliced (the facet counts' and
+    statistics' reads of a selection's ids, on SQLite, are neither)."""
+    prefix = 'SELECT "cases_casestudy"."id" AS "pk" FROM'
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith(prefix) and " ORDER BY " in query["sql"] and " LIMIT " in query["sql"]
+    ]
+
+
+def shown_total(response) -> int:
+    return (
+        response.json()["count"]
+        if response["Content-Type"].startswith("application/json")
+        else (response.context["result_count"])
+    )
+
+
+@pytest.fixture
+def flood_cases():
+    """25 published cases in Thailand matching "flood", and one elsewhere that does not count."""
+    thailand = Economy.objects.get(iso2="TH")
+    cases = [CaseStudyFactory(title=f"Flood warning {n}", economy=thailand) for n in range(25)]
+    CaseStudyFactory(title="Flood warning in Singapore")
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [(LIBRARY, API_LIST), (API_LIST, LIBRARY)], ids=["library", "api"]
+)
+def test_the_library_and_the_api_share_the_cached_total_and_pages_of_a_selection(
+    client, flood_cases, first, second
+):
+    # The parameters in another order, as another face's links may write them: the same selection.
+    with CaptureQueriesContext(connection) as first_queries:
+        first_response = client.get(first, {"economy": "TH", "q": "flood"})
+    with CaptureQueriesContext(connection) as second_queries:
+        second_response = client.get(second, {"q": "flood", "economy": "TH"})
+
+    assert first_response.status_code == second_response.status_code == 200
+    assert shown_total(first_response) == shown_total(second_response) == 25
+    assert len(total_counts(first_queries)) == len(page_id_reads(first_queries)) == 1
+    assert total_counts(second_queries) == []  # the total the other face counted
+    assert page_id_reads(second_queries) == []  # and its first page: same order, same page size
+
+
+def test_the_next_page_reads_its_own_ids_but_not_the_total_again(client, flood_cases):
+    client.get(LIBRARY, {"economy": "TH", "q": "flood"})
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(API_LIST, {"economy": "TH", "q": "flood", "page": "2"})
+
+    assert len(response.json()["results"]) == 5
+    assert total_counts(queries) == []
+    assert len(page_id_reads(queries)) == 1
+
+
+def newest_first(cases):
+    return [case.slug for case in sorted(cases, key=lambda case: (case.published_at, case.pk), reverse=True)]
+
+
+def slugs_of(response) -> list[str]:
+    if response["Content-Type"].startswith("application/json"):
+        return [case["slug"] for case in response.json()["results"]]
+    return [case.slug for case in response.context["cases"]]
+
+
+def test_different_selections_orders_and_page_sizes_never_share_ids(client):
+    thailand = Economy.objects.get(iso2="TH")
+    thai = [CaseStudyFactory(title=f"Thai case {chr(65 + n)}", economy=thailand) for n in range(12)]
+    singaporean = [CaseStudyFactory(title=f"Singapore case {chr(65 + n)}") for n in range(12)]
+    every = thai + singaporean
+    by_title = sorted(every, key=lambda case: (case.title, case.pk))
+    # Each answer follows one that, were ids shared wrongly, would have left its own ids in the cache.
+    expected = [
+        (LIBRARY, {}, newest_first(every)[:20]),
+        (API_LIST, {"page_size": "5"}, newest_first(every)[:5]),
+        (API_LIST, {}, newest_first(every)[:20]),
+        (API_LIST, {"page_size": "20", "page": "2"}, newest_first(every)[20:]),
+        (API_LIST, {"page_size": "5", "page": "2"}, newest_first(every)[5:10]),
+        (LIBRARY, {"sort": "title"}, [case.slug for case in by_title][:20]),
+        (API_LIST, {"ordering": "title"}, [case.slug for case in by_title][:20]),
+        (API_LIST, {"ordering": "-title"}, [case.slug for case in reversed(by_title)][:20]),
+        (API_LIST, {"sort": "oldest"}, list(reversed(newest_first(every)))[:20]),
+        (LIBRARY, {"economy": "TH"}, newest_first(thai)),
+        (API_LIST, {"economy": "SG"}, newest_first(singaporean)),
+        (LIBRARY, {"economy": "SG", "sort": "oldest"}, list(reversed(newest_first(singaporean)))),
+    ]
+
+    answers = [(url, query, slugs_of(client.get(url, query))) for url, query, _slugs in expected]
+
+    assert answers == expected
+
+
+def test_a_selection_given_a_parameter_only_the_api_has_is_a_selection_of_its_own(client):
+    earlier = CaseStudyFactory(title="Changed long ago")
+    CaseStudy.objects.filter(pk=earlier.pk).update(updated_at=timezone.now() - datetime.timedelta(days=30))
+    recent = CaseStudyFactory(title="Changed today")
+    client.get(LIBRARY)
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+
+    response = client.get(API_LIST, {"updated_since": since})
+
+    assert response.json()["count"] == 1
+    assert slugs_of(response) == [recent.slug]
+
+
+def test_the_api_filtersets_extra_parameters_count_in_its_selection_only_when_given():
+    library = CaseStudyFilterSet({"economy": ["TH"]}, queryset=CaseStudy.objects.published())
+    api = CaseStudyApiFilterSet({"economy": ["TH"]}, queryset=CaseStudy.objects.published())
+    api_since = CaseStudyApiFilterSet(
+        {"economy": ["TH"], "updated_since": "2025-01-01T00:00:00Z"}, queryset=CaseStudy.objects.published()
+    )
+    api_ordered = CaseStudyApiFilterSet(
+        {"economy": ["TH"], "ordering": "title"}, queryset=CaseStudy.objects.published()
+    )
+    assert all(filterset.is_valid() for filterset in (library, api, api_since, api_ordered))
+
+    selections = [filterset_selection(f) for f in (library, api, api_since, api_ordered)]
+
+    assert selections[0] == selections[1]
+    assert selections[2] != selections[0]
+    assert selections[3] != selections[0]
+    assert selections[2] != selections[3]
+
+
+def test_a_paginator_never_shares_ids_between_orders_or_page_sizes_of_one_selection():
+    """Even when the caller's selection forgot the order (or the page size), the pages stay apart."""
+    cases = [CaseStudyFactory(title=f"Case {chr(65 + n)}") for n in range(6)]
+    published = CaseStudy.objects.published()
+    selection = ("a selection that does not say its order",)
+
+    def first_page(queryset, per_page):
+        return [case.pk for case in SelectionPaginator(queryset, per_page, selection=selection).page(1)]
+
+    by_title = first_page(published.order_by("title", "id"), 3)
+    by_title_reversed = first_page(published.order_by("-title", "-id"), 3)
+    by_title_longer = first_page(published.order_by("title", "id"), 4)
+
+    assert by_title == [case.pk for case in cases[:3]]
+    assert by_title_reversed == [case.pk for case in reversed(cases[3:])]
+    assert by_title_longer == [case.pk for case in cases[:4]]
+
+
+def test_a_paginator_without_a_selection_caches_nothing():
+    CaseStudyFactory()
+    paginator = SelectionPaginator(CaseStudy.objects.published().order_by("id"), 20)
+    assert paginator.count == 1
+
+    CaseStudyFactory()
+
+    assert SelectionPaginator(CaseStudy.objects.published().order_by("id"), 20).count == 2
+
+
+def test_the_api_caches_no_page_of_a_queryset_its_filterset_did_not_give(rf):
+    """A view that narrows the FilterSet's queryset further pages rows its parameters do not describe."""
+
+    class View:
+        filterset = CaseStudyApiFilterSet({}, queryset=CaseStudy.objects.published())
+
+    narrowed = View.filterset.qs.filter(year_launched=2018)
+
+    assert PageNumberPagination.selection(View.filterset.qs, View()) == filterset_selection(View.filterset)
+    assert PageNumberPagination.selection(narrowed, View()) is None
+    assert PageNumberPagination.selection(View.filterset.qs, object()) is None

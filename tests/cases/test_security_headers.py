@@ -149,7 +149,7 @@ def test_the_api_docs_are_the_one_documented_relaxation_of_the_csp(get):
 def test_a_header_a_view_sets_itself_is_kept(rf, settings):
     from django.http import HttpResponse
 
-    from observatory.middleware import SecurityHeadersMiddleware
+    from cases.middleware import SecurityHeadersMiddleware
 
     def view(request):
         response = HttpResponse("embeddable")

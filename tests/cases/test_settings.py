@@ -228,8 +228,8 @@ FORWARDED_REQUEST = (
     "request = RequestFactory().get('/', HTTP_HOST='observatory.example.org', "
     "HTTP_X_FORWARDED_PROTO='https', HTTP_X_FORWARDED_HOST='evil.example', HTTP_X_FORWARDED_PORT='8443', "
     "HTTP_X_FORWARDED_FOR='203.0.113.66', REMOTE_ADDR='192.0.2.1'); "
-    "from observatory.middleware import client_ip_address; "
-    "print(request.is_secure(), request.get_host(), request.get_port(), client_ip_address(request))"
+    "from cases.web.clients import client_ip; "
+    "print(request.is_secure(), request.get_host(), request.get_port(), client_ip(request))"
 )
 
 

@@ -6,33 +6,12 @@ older than SUBMITTER_CONTACT_RETENTION_DAYS (counted from when the form was rece
 (cron, a scheduled job on the platform); running it twice does nothing more.
 """
 
-from datetime import datetime, timedelta
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Status, SubmitterContact
+from cases.services import expired_submitter_contacts, submitter_contacts_purge
 from observatory.postgresql.base import long_running
-
-DECIDED_STATUSES = (Status.PUBLISHED, Status.ARCHIVED)
-
-
-def expired_submitter_contacts(*, retention_days: int, now: datetime):
-    """Contacts received more than `retention_days` ago whose case is published or archived."""
-    return SubmitterContact.objects.filter(
-        created_at__lt=now - timedelta(days=retention_days), case__status__in=DECIDED_STATUSES
-    )
-
-
-def submitter_contacts_purge(*, retention_days: int, now: datetime | None = None) -> int:
-    """Delete the expired contacts (see `expired_submitter_contacts`); returns how many were deleted."""
-    with transaction.atomic():
-        deleted, _by_model = expired_submitter_contacts(
-            retention_days=retention_days, now=now or timezone.now()
-        ).delete()
-    return deleted
 
 
 class Command(BaseCommand):

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.admin.catalogue import LIST_PER_PAGE
-from cases.api.keys import ApiKey, api_key_create
-from cases.api.tracking import CaseWithdrawal
 from cases.curation.history import record_revision
 from cases.models import (
+    ApiKey,
     CaseLink,
     CaseRevision,
     CaseStudy,
+    CaseWithdrawal,
     CatalogueState,
     EditorProfile,
     FormerSlug,
@@ -29,6 +29,7 @@ from cases.models import (
     RevisionAction,
     SubmitterContact,
 )
+from cases.services import api_key_create
 from tests.factories import (
     CaseLinkFactory,
     CaseStudyFactory,

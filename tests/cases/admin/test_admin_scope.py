@@ -795,7 +795,11 @@ def test_a_save_from_a_case_loaded_before_a_publish_keeps_it_published(client, r
     assert form.is_valid(), form.errors
     reviewer = publish_behind_the_forms_back(th_draft)
 
+    # The admin's save, as its change view makes it: save_form, save_model, then save_related (where the
+    # case service writes the case, its relations and its revision in one call).
+    model_admin.save_form(request, form, change=True)
     model_admin.save_model(request, loaded, form, change=True)
+    model_admin.save_related(request, form, [], change=True)
 
     th_draft.refresh_from_db()
     assert (th_draft.title, th_draft.status, th_draft.published_by) == (

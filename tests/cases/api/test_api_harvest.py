@@ -15,9 +15,13 @@ from django.apps import apps as django_apps
 from django.utils import timezone
 
 from cases.api.cursors import CURSOR_PATTERN
+from cases.curation.workflow import case_transition
 from cases.interchange import exporting
+from cases.interchange.formats import case_records
+from cases.interchange.importing import import_case_records
 from cases.models import CaseStudy, CaseWithdrawal, Economy
-from tests.factories import CaseStudyFactory, OutcomeFactory
+from cases.services import case_delete, case_update
+from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +57,27 @@ def at(minutes: int) -> datetime.datetime:
 
 def set_updated(case, moment):
     CaseStudy.objects.filter(pk=case.pk).update(updated_at=moment)
+
+
+# Cases leave publication, and are deleted, through the services every face calls (the workflow's
+# transitions, the admin's delete): they record the withdrawals the changes feed reads.
+def curator():
+    return UserFactory(username="feed-curator", is_staff=True, is_superuser=True)
+
+
+def transition(case, name):
+    return case_transition(case=case, user=curator(), name=name)
+
+
+def delete(case):
+    case_delete(case=case, user=curator())
+
+
+def rename(case, slug, **fields):
+    case.refresh_from_db()
+    for name, value in fields.items():
+        setattr(case, name, value)
+    return case_update(case=case, user=curator(), changed=["slug", *fields], new_slug=slug)
 
 
 # --- Keyset harvest -------------------------------------------------------------------------------
@@ -130,10 +155,8 @@ def test_changes_feed_reports_publish_edit_and_withdrawals_each_once(client):
     published.save()  # (re)published after `since`
     edited.title = "Edited title"
     edited.save()
-    unpublished.status = "draft"
-    unpublished.save()
-    archived.status = "archived"
-    archived.save()
+    transition(unpublished, "unpublish")
+    transition(archived, "archive")
 
     entries = changes(client, since.replace("+00:00", "Z"))
     summary = [(entry["slug"], entry["action"], entry["reason"]) for entry in entries]
@@ -170,7 +193,7 @@ def test_changes_feed_reports_a_deleted_case_once(client):
     case_id = case.pk
     since = at(-1).isoformat().replace("+00:00", "Z")
     set_updated(case, at(-60))
-    case.delete()
+    delete(case)
     entries = changes(client, since)
     assert [(entry["id"], entry["slug"], entry["action"], entry["reason"]) for entry in entries] == [
         (case_id, "to-delete", "withdraw", "deleted")
@@ -179,7 +202,7 @@ def test_changes_feed_reports_a_deleted_case_once(client):
 
 
 def test_deleting_a_never_published_case_leaves_no_trace_in_the_feed(client):
-    CaseStudyFactory(slug="draft-to-delete", status="draft").delete()
+    delete(CaseStudyFactory(slug="draft-to-delete", status="draft"))
     assert changes(client, "2000-01-01T00:00:00Z") == []
 
 
@@ -187,8 +210,8 @@ def test_changes_feed_pages_through_edits_and_deletions_in_order(client):
     cases = [CaseStudyFactory(slug=f"case-{n}") for n in range(6)]
     for n, case in enumerate(cases):
         set_updated(case, at(n))
-    cases[1].delete()
-    cases[3].delete()
+    delete(cases[1])
+    delete(cases[3])
     cases[5].title = "Edited last"
     cases[5].save()
     entries = changes(client, "2000-01-01T00:00:00Z")
@@ -205,13 +228,11 @@ def test_changes_feed_pages_through_edits_and_deletions_in_order(client):
 
 def test_a_withdrawn_case_renamed_later_shows_only_its_last_public_slug_and_withdrawal_time(client):
     case = CaseStudyFactory(slug="public-name", title="Public title")
-    case.status = "draft"
-    case.save()
+    transition(case, "unpublish")
     withdrawn_at = CaseWithdrawal.objects.get(case_id=case.pk).withdrawn_at
     set_updated(case, at(-600))  # the withdrawal happened long after its last public edit
-    case.refresh_from_db()
-    case.slug, case.title = "secret-new-name", "Secret new title"
-    case.save()  # edited, renamed while unpublished: newer than the withdrawal
+    # Edited, renamed while unpublished: newer than the withdrawal.
+    rename(case, "secret-new-name", title="Secret new title")
 
     response = client.get(f"{API}/cases/changes/?since=2000-01-01T00:00:00Z")
 
@@ -224,9 +245,12 @@ def test_a_withdrawn_case_renamed_later_shows_only_its_last_public_slug_and_with
 
 
 def test_a_withdrawal_records_the_slug_it_was_public_under_when_renamed_in_the_same_save(client):
-    case = CaseStudyFactory(slug="public-name")
-    case.status, case.slug = "archived", "renamed-on-the-way-out"
-    case.save()
+    # An import row can rename a case and take it out of publication at once (matched by external id).
+    case = CaseStudyFactory(slug="public-name", external_id="ext-public")
+    (row,) = case_records(CaseStudy.objects.filter(pk=case.pk))
+    import_case_records([{**row, "status": "archived", "slug": "renamed-on-the-way-out"}])
+    case.refresh_from_db()
+    assert (case.slug, case.status) == ("renamed-on-the-way-out", "archived")
 
     entries = changes(client, "2000-01-01T00:00:00Z")
 
@@ -235,11 +259,9 @@ def test_a_withdrawal_records_the_slug_it_was_public_under_when_renamed_in_the_s
 
 def test_deleting_an_already_withdrawn_case_adds_nothing_newer_to_the_feed(client):
     case = CaseStudyFactory(slug="public-name")
-    case.status = "draft"
-    case.save()
-    case.slug = "secret-new-name"
-    case.save()
-    case.delete()
+    transition(case, "unpublish")
+    rename(case, "secret-new-name")
+    delete(case)
 
     entries = changes(client, "2000-01-01T00:00:00Z")
 
@@ -248,10 +270,9 @@ def test_deleting_an_already_withdrawn_case_adds_nothing_newer_to_the_feed(clien
 
 def test_a_republished_case_is_withdrawn_then_upserted_in_order(client):
     case = CaseStudyFactory(slug="back-again")
-    case.status = "draft"
-    case.save()
-    case.status = "published"
-    case.save()
+    transition(case, "unpublish")
+    transition(case, "send_for_review")
+    transition(case, "publish")
 
     entries = changes(client, "2000-01-01T00:00:00Z")
 
@@ -411,8 +432,7 @@ def test_an_edit_changes_the_etag(client):
 def test_a_withdrawal_changes_the_etag(client):
     case = CaseStudyFactory(slug="to-archive")
     first = client.get(f"{API}/cases/")
-    case.status = "archived"
-    case.save()
+    transition(case, "archive")
     assert client.get(f"{API}/cases/", headers={"if-none-match": first["ETag"]}).status_code == 200
 
 
@@ -421,19 +441,17 @@ def test_a_deletion_changes_the_etag(client):
     case = CaseStudyFactory(slug="to-delete")
     set_updated(case, at(-60))  # not the latest change: only the deletion record can tell
     first = client.get(f"{API}/cases/")
-    case.delete()
+    delete(case)
     assert client.get(f"{API}/cases/", headers={"if-none-match": first["ETag"]}).status_code == 200
 
 
 def test_editing_a_withdrawn_case_changes_neither_etag_nor_last_modified(client):
     CaseStudyFactory(slug="still-public")
     case = CaseStudyFactory(slug="withdrawn")
-    case.status = "draft"
-    case.save()
+    transition(case, "unpublish")
     first = client.get(f"{API}/cases/")
 
-    case.slug, case.title = "secret-new-name", "Secret new title"
-    case.save()
+    rename(case, "secret-new-name", title="Secret new title")
     second = client.get(f"{API}/cases/", headers={"if-none-match": first["ETag"]})
 
     assert second.status_code == 304

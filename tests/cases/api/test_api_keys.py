@@ -12,8 +12,9 @@ from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api.keys import ApiKey, api_key_create
 from cases.api.permissions import HasScope
+from cases.models import ApiKey
+from cases.services import api_key_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis import GenerationMode
 
-from cases.api.keys import api_key_create
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Theme
+from cases.services import api_key_create
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core import mail
 
-from cases.api.keys import api_key_create
 from cases.models import CaseRevision, CaseStudy, Status, SubmitterContact
+from cases.services import api_key_create
 from cases.site.forms import NARRATIVE_MAX_LENGTH
 from tests.factories import api_submission_body as body
 

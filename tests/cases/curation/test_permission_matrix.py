@@ -14,9 +14,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from cases.api.keys import api_key_create
 from cases.curation.roles import CURATOR, ECONOMY_EDITOR, REVIEWER
 from cases.models import CaseStudy, Economy, EditorProfile
+from cases.services import api_key_create
 from tests.cases.admin.test_admin import form_data
 from tests.factories import CaseStudyFactory, UserFactory, api_submission_body
 

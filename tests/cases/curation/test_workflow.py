@@ -4,10 +4,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
-from cases.curation.history import case_restore_revision
 from cases.curation.roles import CURATOR, ECONOMY_EDITOR, REVIEWER
 from cases.curation.workflow import TRANSITIONS, TransitionRefused, available_transitions, case_transition
 from cases.models import CaseRevision, Economy, EditorProfile, Sector, Status
+from cases.services import case_restore_revision
 from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -391,7 +391,7 @@ def test_ordinary_mistakes_do_not_count_towards_the_rate_limit(submit):
 
 
 def test_behind_a_declared_proxy_each_visitor_has_a_limit_of_their_own(client, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.NUM_PROXIES = 1
     proxy = "10.0.0.2"  # REMOTE_ADDR is the proxy's address for every visitor
 
     def submit_through_proxy(forwarded_for, n):

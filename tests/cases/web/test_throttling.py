@@ -15,9 +15,9 @@ import pytest
 import redis
 from django.core.cache import caches
 
-from cases.api.keys import api_key_create
 from cases.api.throttling import count_request
 from cases.interchange.reference_data import load_reference_data
+from cases.services import api_key_create
 from tests.live_servers import database_url, fetch, gunicorn_server, requires_postgresql
 
 # Redis databases 11-14 are this module's own (the test settings give xdist workers 1, 2...). Each test

@@ -4,8 +4,9 @@ A key is shown once, when it is made, as `<prefix>.<secret>`; the database keeps
 row and to tell keys apart in admin) and the SHA-256 of the whole key, never the key itself. The secret
 is 256 random bits, so a fast hash is enough: there is nothing to guess a dictionary from.
 
-Installed by cases/models.py, which imports `ApiKey` from here. Clients send the key in a header
-(`Authorization: Api-Key <key>`, cases/api/authentication.py); a key in the URL would end up in logs.
+Keys are made, revoked and marked used by services (cases/services.py: api_key_create, api_key_revoke,
+api_key_touch). Clients send the key in a header (`Authorization: Api-Key <key>`,
+cases/api/authentication.py); a key in the URL would end up in logs.
 """
 
 import datetime
@@ -13,7 +14,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -109,46 +110,3 @@ class ApiKey(models.Model):
         self.prefix = plaintext[:PREFIX_LENGTH]
         self.hashed_key = hash_key(plaintext)
         return plaintext
-
-
-def api_key_create(
-    *,
-    owner: str,
-    user=None,
-    scope_read: bool = True,
-    scope_submit: bool = False,
-    rate: int = DEFAULT_RATE,
-    expires_at: datetime.datetime | None = None,
-) -> tuple[ApiKey, str]:
-    """A new key, saved, and its plaintext (`<prefix>.<secret>`): show it once, it cannot be read back."""
-    key = ApiKey(
-        owner=owner,
-        user=user,
-        scope_read=scope_read,
-        scope_submit=scope_submit,
-        rate=rate,
-        expires_at=expires_at,
-    )
-    plaintext = key.set_new_key()
-    key.full_clean()
-    with transaction.atomic():
-        key.save()
-    return key, plaintext
-
-
-def api_key_revoke(*, keys) -> int:
-    """Revoke the given keys (a queryset) from now on; keys already revoked keep their time. Returns
-    how many were revoked."""
-    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-
-def api_key_touch(key: ApiKey, *, now: datetime.datetime | None = None) -> None:
-    """Record that `key` was used, at most once a minute (the condition is in the UPDATE, so concurrent
-    requests on several workers still write once)."""
-    now = now or timezone.now()
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
-        return
-    ApiKey.objects.filter(pk=key.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
-    ).update(last_used_at=now)
-    key.last_used_at = now

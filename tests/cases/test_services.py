@@ -1,0 +1,371 @@
+"""Every write is a service (cases/services.py): the admin's edit and delete, withdrawals for the changes feed
+through every face that takes a case out of the public catalogue, and e-mails sent by tasks after commit."""
+
+import datetime
+import io
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.urls import resolve, reverse
+from django.utils import timezone
+
+from cases.curation.moderation import QUEUE_STATUSES
+from cases.curation.roles import ECONOMY_EDITOR
+from cases.curation.workflow import case_transition
+from cases.interchange.formats import case_records
+from cases.interchange.importing import import_case_records
+from cases.models import (
+    ApiKey,
+    CaseRevision,
+    CaseStudy,
+    CaseWithdrawal,
+    EditorProfile,
+    FormerSlug,
+    RevisionAction,
+    Status,
+    SubmitterContact,
+)
+from cases.models.api_keys import hash_key
+from cases.models.moderation_queue import QUEUED_STATUS_VALUES
+from cases.services import case_delete, case_delete_many, case_submit, case_update, case_withdraw
+from tests.factories import CaseStudyFactory, UserFactory, reference
+
+pytestmark = pytest.mark.django_db
+
+CHANGES = "/api/v1/cases/changes/?since=2000-01-01T00:00:00Z"
+
+
+def feed(client) -> list[tuple[str, str, str | None]]:
+    """(slug, action, reason) of every entry of the changes feed, in order."""
+    response = client.get(CHANGES)
+    assert response.status_code == 200, response.content
+    return [(entry["slug"], entry["action"], entry["reason"]) for entry in response.json()["results"]]
+
+
+def economy_editor(economy):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="th-editor", is_staff=True)
+    user.groups.add(Group.objects.get(name=ECONOMY_EDITOR))
+    EditorProfile.objects.create(user=user).economies.add(economy)
+    return user
+
+
+# --- case_update: the admin's edit --------------------------------------------------------------
+
+
+def test_case_update_renames_keeps_the_old_address_and_records_one_revision(superuser):
+    case = CaseStudyFactory(slug="old-address", title="Old title")
+    case.title = "New title"
+
+    case_update(case=case, user=superuser, changed=["title", "slug"], new_slug="new-address")
+
+    case.refresh_from_db()
+    assert (case.slug, case.title, case.updated_by) == ("new-address", "New title", superuser)
+    assert list(FormerSlug.objects.filter(case=case).values_list("slug", flat=True)) == ["old-address"]
+    revision = CaseRevision.objects.get(case=case)
+    assert (revision.action, revision.message, revision.user) == (
+        RevisionAction.CHANGED,
+        "title, slug",
+        superuser,
+    )
+    assert revision.changes["slug"] == [None, "new-address"]
+
+
+def test_case_update_keeps_the_status_as_stored_not_as_loaded(superuser):
+    case = CaseStudyFactory(status=Status.DRAFT)
+    loaded = CaseStudy.objects.get(pk=case.pk)
+    CaseStudy.objects.filter(pk=case.pk).update(status=Status.IN_REVIEW)  # the workflow, meanwhile
+    loaded.title = "Edited"
+
+    case_update(case=loaded, user=superuser, changed=["title"])
+
+    case.refresh_from_db()
+    assert (case.title, case.status) == ("Edited", Status.IN_REVIEW)
+
+
+def test_case_update_refused_writes_nothing():
+    case = CaseStudyFactory(status=Status.PUBLISHED, title="Public title", economy=reference_economy("TH"))
+    editor = economy_editor(case.economy)
+    case.title = "Edited by an economy editor"
+
+    with pytest.raises(PermissionDenied):
+        case_update(case=case, user=editor, changed=["title"], new_slug="renamed")
+
+    case.refresh_from_db()
+    assert case.title == "Public title"
+    assert not FormerSlug.objects.exists()
+    assert not CaseRevision.objects.exists()
+
+
+def test_case_update_calls_save_related_after_the_case_is_saved_and_before_the_revision(superuser):
+    case = CaseStudyFactory()
+    seen = []
+
+    def save_related():
+        seen.append((CaseStudy.objects.get(pk=case.pk).title, CaseRevision.objects.count()))
+
+    case.title = "Saved first"
+    case_update(case=case, user=superuser, changed=["title"], save_related=save_related)
+
+    assert seen == [("Saved first", 0)]
+    assert CaseRevision.objects.count() == 1
+
+
+def reference_economy(iso2):
+    from cases.models import Economy
+
+    return reference(Economy, iso2=iso2)
+
+
+# --- Withdrawals: every face that takes a case out of the public catalogue ----------------------
+
+
+def test_admin_delete_of_a_published_case_tells_the_changes_feed(admin_client, client):
+    case = CaseStudyFactory(slug="deleted-in-admin")
+
+    response = admin_client.post(reverse("admin:cases_casestudy_delete", args=[case.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not CaseStudy.objects.filter(pk=case.pk).exists()
+    assert feed(client) == [("deleted-in-admin", "withdraw", "deleted")]
+
+
+def test_admin_bulk_delete_tells_the_changes_feed_of_the_published_cases_only(admin_client, client):
+    published = [CaseStudyFactory(slug=f"bulk-{n}") for n in range(2)]
+    draft = CaseStudyFactory(slug="bulk-draft", status=Status.DRAFT)
+
+    response = admin_client.post(
+        reverse("admin:cases_casestudy_changelist"),
+        {"action": "delete_selected", "_selected_action": [c.pk for c in [*published, draft]], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not CaseStudy.objects.exists()
+    assert sorted(feed(client)) == [("bulk-0", "withdraw", "deleted"), ("bulk-1", "withdraw", "deleted")]
+
+
+def test_an_import_that_unpublishes_a_case_tells_the_changes_feed(client):
+    case = CaseStudyFactory(slug="imported-away")
+    (row,) = case_records(CaseStudy.objects.filter(pk=case.pk))
+
+    import_case_records([{**row, "status": "draft"}])
+
+    assert feed(client) == [("imported-away", "withdraw", "unpublished")]
+
+
+def test_an_import_that_leaves_a_case_published_records_no_withdrawal(client):
+    case = CaseStudyFactory(slug="imported-again")
+    (row,) = case_records(CaseStudy.objects.filter(pk=case.pk))
+
+    import_case_records([{**row, "title": "A new title"}])
+
+    assert not CaseWithdrawal.objects.exists()
+    assert feed(client) == [("imported-again", "upsert", None)]
+
+
+def test_the_purge_command_leaves_the_changes_feed_as_it_was(client):
+    case = CaseStudyFactory(slug="proposed-long-ago")
+    SubmitterContact.objects.create(case=case, name="Ana", email="ana@example.org", reference="OBS-PURGE234")
+    SubmitterContact.objects.filter(case=case).update(
+        created_at=timezone.now() - datetime.timedelta(days=400)
+    )
+    before = feed(client)
+
+    call_command("purge_submitter_contacts", days=365, stdout=io.StringIO())
+
+    assert not SubmitterContact.objects.exists()
+    assert feed(client) == before == [("proposed-long-ago", "upsert", None)]
+    assert not CaseWithdrawal.objects.exists()
+
+
+def test_the_workflow_records_the_withdrawal_in_its_own_transaction(superuser):
+    case = CaseStudyFactory(slug="archived-by-workflow")
+
+    archived = case_transition(case=case, user=superuser, name="archive")
+
+    withdrawal = CaseWithdrawal.objects.get()
+    assert (withdrawal.case_id, withdrawal.slug, withdrawal.reason) == (case.pk, case.slug, "archived")
+    assert withdrawal.withdrawn_at == archived.updated_at
+
+
+def test_a_refused_transition_records_no_withdrawal():
+    case = CaseStudyFactory(economy=reference_economy("TH"))
+
+    with pytest.raises(PermissionDenied):
+        case_transition(case=case, user=economy_editor(case.economy), name="unpublish")
+
+    assert not CaseWithdrawal.objects.exists()
+
+
+def test_case_withdraw_records_nothing_for_a_case_still_published():
+    assert case_withdraw(case=CaseStudyFactory(), public_slug="still-here") is None
+    assert not CaseWithdrawal.objects.exists()
+
+
+def test_only_a_curator_deletes_and_a_refusal_deletes_nothing():
+    case = CaseStudyFactory(economy=reference_economy("TH"))
+
+    with pytest.raises(PermissionDenied):
+        case_delete(case=case, user=economy_editor(case.economy))
+
+    assert CaseStudy.objects.filter(pk=case.pk).exists()
+    assert not CaseWithdrawal.objects.exists()
+
+
+def test_case_delete_many_counts_what_it_deleted(superuser):
+    cases = [CaseStudyFactory(), CaseStudyFactory(status=Status.ARCHIVED)]
+    assert case_delete_many(cases=CaseStudy.objects.filter(pk__in=[c.pk for c in cases]), user=superuser) == 2
+    assert list(CaseWithdrawal.objects.values_list("case_id", flat=True)) == [cases[0].pk]
+
+
+# --- E-mails: sent by tasks once the write commits ----------------------------------------------
+
+
+def submit():
+    return case_submit(
+        data={
+            "title": "Mobile clinics",
+            "summary": "Clinics on wheels.",
+            "overview": "Buses fitted as clinics.",
+            "lead_organisation": "Ministry of Health",
+            "economy": reference_economy("TH"),
+            "level": "national",
+            "stage": "implementation",
+            "sectors": [reference_sector()],
+        },
+        contact={"name": "Ana Reyes", "email": "ana@example.org", "organisation": ""},
+    )
+
+
+def reference_sector():
+    from cases.models import Sector
+
+    return Sector.objects.order_by("pk").first()
+
+
+def test_the_receipt_is_sent_after_the_submission_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        submitter = submit()
+        assert mail.outbox == []  # not inside the transaction
+    assert len(callbacks) >= 1
+    assert [message.to for message in mail.outbox] == [["ana@example.org"]]
+    assert submitter.reference in mail.outbox[0].body
+
+
+def test_no_receipt_when_the_submission_rolls_back(django_capture_on_commit_callbacks):
+    def submit_then_fail():
+        with transaction.atomic():
+            submit()
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        submit_then_fail()
+
+    assert mail.outbox == []
+    assert not SubmitterContact.objects.exists()
+
+
+def publish_submitted_case(superuser):
+    submitter = submit()
+    case = submitter.case
+    for name in ("accept", "send_for_review", "publish"):
+        case = case_transition(case=case, user=superuser, name=name)
+    return case
+
+
+def test_the_publication_notice_links_to_the_case_with_an_absolute_address(
+    superuser, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = publish_submitted_case(superuser)
+
+    notice = mail.outbox[-1]
+    assert notice.to == ["ana@example.org"]
+    (link,) = [word for word in notice.body.split() if "://" in word]
+    assert link == settings.SITE_URL + case.get_absolute_url()
+    parts = urlsplit(link)
+    assert parts.scheme in ("http", "https")
+    assert parts.netloc
+    match = resolve(parts.path)
+    assert (match.view_name, match.kwargs) == ("cases:casestudy_detail", {"slug": case.slug})
+
+
+def test_no_publication_notice_when_the_publication_rolls_back(superuser, django_capture_on_commit_callbacks):
+    submitter = submit()
+    case = submitter.case
+    for name in ("accept", "send_for_review"):
+        case = case_transition(case=case, user=superuser, name=name)
+
+    def publish_then_fail():
+        with transaction.atomic():
+            case_transition(case=case, user=superuser, name="publish")
+            raise RuntimeError("rolled back")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        publish_then_fail()
+
+    assert mail.outbox == []
+    case.refresh_from_db()
+    assert case.status == Status.IN_REVIEW
+
+
+def test_a_failing_mail_server_does_not_fail_the_submission(monkeypatch, django_capture_on_commit_callbacks):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr("cases.tasks.send_mail", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        submitter = submit()
+
+    assert SubmitterContact.objects.filter(pk=submitter.pk).exists()
+    assert mail.outbox == []
+
+
+def test_the_test_settings_run_tasks_immediately():
+    assert settings.TASKS["default"]["BACKEND"] == "django.tasks.backends.immediate.ImmediateBackend"
+
+
+# --- The moderation queue's statuses are defined once -------------------------------------------
+
+
+def test_the_queue_statuses_are_the_enum_members_of_the_queue_values():
+    assert [str(status) for status in QUEUE_STATUSES] == list(QUEUED_STATUS_VALUES)
+    assert all(isinstance(status, Status) for status in QUEUE_STATUSES)
+
+
+# --- Partner keys: issued by the service, from the admin or the command line --------------------
+
+
+def test_the_create_api_key_command_prints_a_working_key_once(client):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("create_api_key", "Partner Observatory", "--submit", "--rate", "50", stdout=out, stderr=err)
+
+    plaintext = out.getvalue().strip()
+    key = ApiKey.objects.get()
+    assert (key.owner, key.scopes, key.rate) == ("Partner Observatory", ["read", "submit"], 50)
+    assert key.hashed_key == hash_key(plaintext)
+    assert plaintext not in err.getvalue()
+    response = client.get("/api/v1/cases/", headers={"authorization": f"Api-Key {plaintext}"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--no-read"], "scope"),
+        (["--rate", "0"], "rate"),
+        (["--expires", "2000-01-01"], "future"),
+        (["--expires", "soon"], "YYYY-MM-DD"),
+        (["--user", "nobody"], "No user"),
+    ],
+)
+def test_the_create_api_key_command_refuses_a_bad_key_in_words(arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_api_key", "Partner", *arguments, stdout=io.StringIO(), stderr=io.StringIO())
+    assert not ApiKey.objects.exists()
