@@ -188,6 +188,7 @@ def case_update(
     changed: Iterable[str] = (),
     new_slug: str | None = None,
     save_related: Callable[[], None] | None = None,
+    message: str = "",
 ) -> CaseStudy:
     """Save the edited `case` (its values validated by the caller's form) as `user`, in one transaction:
 
@@ -198,7 +199,7 @@ def case_update(
     - `new_slug`, when given, goes through case_change_slug (the old slug becomes a FormerSlug and answers
       301);
     - `save_related` then saves what hangs off the case (the admin's many-to-many fields and inlines), and a
-      "changed" revision of the whole case names the `changed` fields.
+      "changed" revision of the whole case says `message` (by default, names the `changed` fields).
 
     Raises PermissionDenied (nothing is written) or ValidationError (the slug).
     """
@@ -214,7 +215,8 @@ def case_update(
         case.save()
         if save_related is not None:
             save_related()
-        record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=", ".join(changed)[:500])
+        note = message or ", ".join(changed)
+        record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=note[:500])
     return case
 
 

@@ -4,20 +4,29 @@ Writes that are more than "save this form" go through plain functions (cases/ser
 cases/curation/workflow.py): the admin calls them and re-implements none.
 """
 
-from datetime import timedelta
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import DecimalField
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cases.admin.history import CaseHistoryAdminMixin
 from cases.admin.imports import CaseImportAdminMixin
+from cases.admin.revision_diff import describe_revisions, is_first_version
+from cases.admin.transitions import TransitionActionsMixin, TransitionAdminMixin, transition_action
 from cases.curation.moderation import (
     QUEUE_STATUSES,
     acceptance_checklist,
@@ -27,9 +36,9 @@ from cases.curation.moderation import (
 from cases.curation.uploads import ResourceUploadForm
 from cases.curation.workflow import (
     TRANSITIONS,
+    available_transitions,
     can_edit_case,
     case_edit_refusal,
-    case_transition,
     editable_cases,
     editable_economy_ids,
     visible_cases,
@@ -66,6 +75,17 @@ from cases.services import (
     case_rows_write,
     case_update,
 )
+from cases.web.formatting import format_number
+
+# Rows per page of every list of the catalogue's admin: a page a curator can scan, not every case at once.
+LIST_PER_PAGE = 25
+
+
+class CatalogueModelAdmin(admin.ModelAdmin):
+    """The base of every ModelAdmin of the catalogue."""
+
+    list_per_page = LIST_PER_PAGE
+
 
 # --- Scoping: an economy editor sees and edits only the economies assigned to them ----------------
 #
@@ -161,7 +181,7 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
             user=request.user,
             case_ids=self._stored_case_ids(obj) | {getattr(obj, f"{self.case_field}_id")},
             write=lambda: super(CaseOwnedAdminMixin, self).save_model(request, obj, form, change),
-            message=f"{obj._meta.verbose_name} {verb}: {obj}",
+            message=f"{capfirst(obj._meta.verbose_name)} {verb}: {obj}",
             records_revisions=self.records_revisions,
         )
 
@@ -170,7 +190,7 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
             user=request.user,
             case_ids=self._stored_case_ids(obj),
             write=lambda: super(CaseOwnedAdminMixin, self).delete_model(request, obj),
-            message=f"{obj._meta.verbose_name} deleted: {obj}",
+            message=f"{capfirst(obj._meta.verbose_name)} deleted: {obj}",
             records_revisions=self.records_revisions,
         )
 
@@ -179,7 +199,7 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
             user=request.user,
             case_ids=set(queryset.values_list(f"{self.case_field}_id", flat=True)),
             write=lambda: super(CaseOwnedAdminMixin, self).delete_queryset(request, queryset),
-            message=f"{queryset.model._meta.verbose_name_plural} deleted",
+            message=f"{capfirst(queryset.model._meta.verbose_name_plural)} deleted",
             records_revisions=self.records_revisions,
         )
 
@@ -194,6 +214,24 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
 class CaseInlineMixin:
     """An inline of the case form: editable only while the case is (case_edit_refusal); read-only else.
     The case form's own save records the revision, inlines included."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        row_name = self.verbose_name
+
+        class LabelledFormSet(formset):
+            """A tabular inline shows its labels once, as column headings: each box of a row is named here
+            ("Indicator, outcome 2"), so a screen reader says which box of which row it is in."""
+
+            def add_fields(self, form, index):
+                super().add_fields(form, index)  # the delete box and the ordering come with this
+                row = f"{row_name} {index + 1}" if index is not None else _("new %(row)s") % {"row": row_name}
+                for field in form.fields.values():
+                    if not field.widget.is_hidden and field.label:
+                        field.widget.attrs.setdefault("aria-label", f"{field.label}, {row}")
+
+        LabelledFormSet.__name__ = formset.__name__
+        return LabelledFormSet
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in CASE_CHOICE_FIELDS:
@@ -213,45 +251,27 @@ class CaseInlineMixin:
         return allowed and (obj is None or can_edit_case(request.user, obj))
 
 
-def transition_action(name):
-    transition = TRANSITIONS[name]
-
-    def action(modeladmin, request, queryset):
-        done, refused = 0, []
-        for case in queryset:
-            try:
-                case_transition(
-                    case=case,
-                    user=request.user,
-                    name=name,
-                    note=request.POST.get("note", "") or str(_("Changes requested in admin.")),
-                )
-                done += 1
-            except (PermissionDenied, ValidationError) as error:
-                refused.append(f"{case}: {' '.join(getattr(error, 'messages', [str(error)]))}")
-        if done:
-            modeladmin.message_user(
-                request,
-                _("%(action)s: %(count)d case(s).") % {"action": transition.label, "count": done},
-                messages.SUCCESS,
-            )
-        for message in refused:
-            modeladmin.message_user(request, message, messages.ERROR)
-
-    action.__name__ = f"transition_{name}"
-    action.short_description = transition.label
-    action.allowed_permissions = ("transition",)
-    return action
-
-
 # --- Helpers --------------------------------------------------------------------------------------
+
+
+def short_date(value):
+    """A date or time as a day ("5 Dec 2026") in a <time> element, the full local time in its tooltip."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+        full = formats.date_format(value, "DATETIME_FORMAT")
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>', value.isoformat(), full, date_format(value, "j M Y")
+        )
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j M Y"))
 
 
 def case_change_url(case):
     return reverse("admin:cases_casestudy_change", args=[case.pk])
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(CatalogueModelAdmin):
     """Records the system keeps (history, redirects, withdrawals): looked at, never edited by hand."""
 
     def has_add_permission(self, request):
@@ -268,7 +288,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Economy)
-class EconomyAdmin(admin.ModelAdmin):
+class EconomyAdmin(CatalogueModelAdmin):
     list_display = ["name", "iso2", "iso3", "subregion_name", "is_apo_member", "apo_joined_year"]
     list_filter = ["is_apo_member", "region_name", "subregion_name"]
     search_fields = ["name", "iso2", "iso3"]
@@ -285,7 +305,7 @@ class EconomyAdmin(admin.ModelAdmin):
     ]
 
 
-class VocabularyAdmin(admin.ModelAdmin):
+class VocabularyAdmin(CatalogueModelAdmin):
     """Sectors, themes and facets: a curated list, ordered by position; slugs stay stable."""
 
     list_display = ["name", "slug", "position"]
@@ -312,7 +332,7 @@ class InnovationFacetAdmin(VocabularyAdmin):
 
 
 @admin.register(SDG)
-class SDGAdmin(admin.ModelAdmin):
+class SDGAdmin(CatalogueModelAdmin):
     list_display = ["number", "name"]
     list_display_links = ["number", "name"]
     # `number__exact`: Django skips the integer lookup for words that are not numbers.
@@ -351,7 +371,49 @@ class VerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OutcomeInline(CaseInlineMixin, admin.TabularInline):
+class ReadableDecimalInput(forms.NumberInput):
+    """A decimal as one would type it: "12.5" and "1000000000", not "12.5000" and "1000000000.0000"."""
+
+    def format_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            value = f"{value.normalize():f}"
+        return super().format_value(value)
+
+
+class ReadableOutcomeNumbersMixin:
+    """Outcome values for reading: typed without trailing zeros, and, where the outcome is read-only (a case
+    the user may not change), shown as `1,000,000,000` (format_number, as on the public case page)."""
+
+    formfield_overrides = {DecimalField: {"widget": ReadableDecimalInput}}
+    READABLE_NUMBERS = {"value": "readable_value", "baseline": "readable_baseline"}
+
+    def _shows_read_only(self, request, obj):
+        # For an inline `obj` is the case, for the outcome's own page the outcome.
+        return obj is not None and not self.has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._shows_read_only(request, obj):
+            readonly += [name for name in self.READABLE_NUMBERS.values() if name not in readonly]
+        return readonly
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self._shows_read_only(request, obj):
+            return fields
+        readable = [self.READABLE_NUMBERS.get(name, name) for name in fields]
+        return list(dict.fromkeys(readable))  # each once, in the order of the form
+
+    @admin.display(description=_("value"), ordering="value")
+    def readable_value(self, obj):
+        return format_number(obj.value)
+
+    @admin.display(description=_("baseline"), ordering="baseline")
+    def readable_baseline(self, obj):
+        return format_number(obj.baseline)
+
+
+class OutcomeInline(ReadableOutcomeNumbersMixin, CaseInlineMixin, admin.TabularInline):
     model = Outcome
     extra = 0
     fields = ["indicator", "value", "unit", "baseline", "date", "source_url", "position"]
@@ -374,19 +436,35 @@ class ResourceInline(CaseInlineMixin, admin.TabularInline):
     fields = ["kind", "title", "url", "file", "alt_text", "position"]
 
 
+def edit_note(form, formsets, change) -> str:
+    """The revision's note for a save of the case form: "Edited: title, summary, outcomes"."""
+    if not change:
+        return str(_("Created."))
+    changed = []
+    for name in form.changed_data:
+        try:
+            changed.append(str(form.instance._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:  # a field of the form only
+            changed.append(name)
+    changed += [str(formset.model._meta.verbose_name_plural) for formset in formsets if formset.has_changed()]
+    if not changed:
+        return str(_("Saved, unchanged."))
+    return (str(_("Edited: %(fields)s")) % {"fields": ", ".join(changed)})[:500]
+
+
 @admin.register(CaseStudy)
-class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
+class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdminMixin, CatalogueModelAdmin):
     list_display = [
-        "title",
+        "title_column",
         "economy",
         "status",
-        "stage",
-        "year_launched",
-        "last_verified",
+        # Stage and year launched are filters, not columns: the list fits a 1280 px screen.
+        "verified_column",
         "is_featured",
-        "published_at",
-        "updated_at",
+        "published_column",
+        "updated_column",
     ]
+    list_display_links = ["title_column"]
     list_editable = ["is_featured"]
     list_filter = [
         "status",
@@ -451,8 +529,24 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
         # Scoping on the queryset covers the changelist, change, history, delete, actions and export alike.
         return queryset if economies is None else queryset.filter(economy_id__in=economies)
 
-    def has_transition_permission(self, request):
-        return request.user.has_perm("cases.change_casestudy")
+    @admin.display(description=_("title"), ordering="title")
+    def title_column(self, obj):
+        # The whole title, cut to two lines by the admin's stylesheet (static/css/admin.css) and shown whole
+        # on hover (the tooltip) and when the link has the keyboard's focus.
+        return format_html('<span class="case-title" title="{}">{}</span>', obj.title, obj.title)
+
+    # Dates of the list as a day ("5 Dec 2026"), the full time on hover: the list fits a 1280 px screen.
+    @admin.display(description=_("last verified"), ordering="last_verified", empty_value="—")
+    def verified_column(self, obj):
+        return short_date(obj.last_verified)
+
+    @admin.display(description=_("first published"), ordering="published_at", empty_value="—")
+    def published_column(self, obj):
+        return short_date(obj.published_at)
+
+    @admin.display(description=_("updated"), ordering="updated_at", empty_value="—")
+    def updated_column(self, obj):
+        return short_date(obj.updated_at)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -496,7 +590,9 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         refusal = case_edit_refusal(request.user, obj) if obj is not None else ""
-        extra_context = {**(extra_context or {}), "edit_refusal": refusal}
+        # The workflow's buttons: only the steps this user may take for this case now.
+        transitions = available_transitions(user=request.user, case=obj) if obj is not None else []
+        extra_context = {**(extra_context or {}), "edit_refusal": refusal, "transitions": transitions}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_changelist_form(self, request, **kwargs):
@@ -505,6 +601,14 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
         user = request.user
 
         class ChangelistForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                # A checkbox in a row has no label of its own: name the case it features.
+                if "is_featured" in self.fields and self.instance.pk:
+                    self.fields["is_featured"].widget.attrs["aria-label"] = _("Featured: %(title)s") % {
+                        "title": self.instance.title
+                    }
+
             def clean(self):
                 cleaned = super().clean()
                 # The instance still holds the stored values here (the form's are copied in after clean).
@@ -546,7 +650,7 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
             case_create(
                 case=form.instance,
                 user=request.user,
-                message=", ".join(form.changed_data),
+                message=edit_note(form, formsets, change),
                 save_related=write_related,
             )
             return
@@ -558,6 +662,7 @@ class CaseStudyAdmin(CaseImportAdminMixin, admin.ModelAdmin):
             changed=form.changed_data,
             new_slug=form.cleaned_data["slug"] if "slug" in form.changed_data else None,
             save_related=write_related,
+            message=edit_note(form, formsets, change),
         )
 
     def delete_model(self, request, obj):
@@ -584,7 +689,7 @@ class QueueStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value()) if self.value() else queryset
 
 
-class ModerationQueueAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
+class ModerationQueueAdmin(TransitionActionsMixin, ScopedByCaseEconomyMixin, CatalogueModelAdmin):
     """Submitted cases first, then those in review, longest waiting first: what a reviewer acts on.
 
     A list of its own (rather than an ordering of the case list) so that its meaning never depends on
@@ -593,6 +698,7 @@ class ModerationQueueAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
     """
 
     case_field = None  # the rows are the cases themselves
+    status_parameter = QueueStatusFilter.parameter_name
     list_display = ["case_title", "economy", "status", "queued_since", "duplicate_flags", "checklist_summary"]
     list_display_links = None
     list_filter = [QueueStatusFilter]
@@ -621,9 +727,6 @@ class ModerationQueueAdmin(ScopedByCaseEconomyMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def has_transition_permission(self, request):
-        return request.user.has_perm("cases.change_casestudy")
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": _("Moderation queue"), **(extra_context or {})}
@@ -666,15 +769,15 @@ admin.site.register(ModerationQueue, ModerationQueueAdmin)
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
-    list_display = ["indicator", "value", "unit", "date", "case"]
+class OutcomeAdmin(ReadableOutcomeNumbersMixin, CaseOwnedAdminMixin, CatalogueModelAdmin):
+    list_display = ["indicator", "readable_value", "unit", "date", "case"]
     list_select_related = ["case"]
     search_fields = ["indicator", "case__title"]
     autocomplete_fields = ["case"]
 
 
 @admin.register(CaseLink)
-class CaseLinkAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
+class CaseLinkAdmin(CaseOwnedAdminMixin, CatalogueModelAdmin):
     case_field = "from_case"
 
     list_display = ["from_case", "relation", "to_case"]
@@ -685,7 +788,7 @@ class CaseLinkAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
+class ResourceAdmin(CaseOwnedAdminMixin, CatalogueModelAdmin):
     form = ResourceUploadForm
     fields = ["case", "kind", "title", "url", "file", "alt_text", "position"]
     list_display = ["title", "kind", "case"]
@@ -708,11 +811,16 @@ class FormerSlugAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EditorProfile)
-class EditorProfileAdmin(admin.ModelAdmin):
+class EditorProfileAdmin(CatalogueModelAdmin):
     list_display = ["user"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user", "economies"]
+
+
+# Who is reading a revision's page, for its differences (CaseRevisionAdmin.differences); None: nobody, so
+# no linked case is named.
+REVISION_READER = ContextVar("revision_reader", default=None)
 
 
 @admin.register(CaseRevision)
@@ -737,10 +845,41 @@ class CaseRevisionAdmin(ScopedByCaseEconomyMixin, ReadOnlyAdmin):
     list_select_related = ["case", "user"]
     search_fields = ["case__title", "message"]
     date_hierarchy = "created_at"
+    # The differences in words (as on the case's History), not the stored JSON; the snapshot, from which a
+    # restore works, folded away.
+    fieldsets = [
+        (None, {"fields": ["case", "action", "user", "created_at", "message", "differences"]}),
+        (_("Snapshot"), {"classes": ["collapse"], "fields": ["snapshot"]}),
+    ]
+    readonly_fields = ["differences"]
+
+    @admin.display(description=_("differences"))
+    def differences(self, obj):
+        if is_first_version(obj.changes or {}):
+            return _("The first recorded version of the case.")
+        ((_revision, differences, _first),) = describe_revisions([obj], REVISION_READER.get())
+        if not differences:
+            return "—"
+        items = ((d.label, d.text) for d in differences)
+        return format_html(
+            '<ul class="revision-changes">{}</ul>',
+            format_html_join("", "<li><strong>{}</strong>: {}</li>", items),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The differences name a linked case only if this user may see it (revision_diff.Names); a display
+        # method is given the row alone, and the admin instance is shared by every request.
+        token = REVISION_READER.set(request.user)
+        try:
+            response = super().change_view(request, object_id, form_url, extra_context)
+            # Rendered here, while the reader is known (a TemplateResponse renders later otherwise).
+            return response.render() if hasattr(response, "render") else response
+        finally:
+            REVISION_READER.reset(token)
 
 
 @admin.register(SubmitterContact)
-class SubmitterContactAdmin(CaseOwnedAdminMixin, admin.ModelAdmin):
+class SubmitterContactAdmin(CaseOwnedAdminMixin, CatalogueModelAdmin):
     """Private: who proposed a case. Never leaves admin."""
 
     records_revisions = False
@@ -773,7 +912,7 @@ class CatalogueStateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(CatalogueModelAdmin):
     """Partner keys. A new key is shown once, in the message after saving; only its hash is stored, so a
     lost key is revoked and replaced, never read back."""
 

@@ -54,6 +54,16 @@ class Transition:
     sources: frozenset
     target: str
     permission: str
+    # What the revision's note says happened, in the past tense ("Published"); the user's note follows it.
+    done: str = ""
+    # The transition needs a note from the user (what the submitter must change).
+    note_required: bool = False
+
+    def revision_note(self, note: str = "") -> str:
+        """The revision's note for this transition: "Published." or "Sent back for changes: <note>"."""
+        note = note.strip()
+        done = str(self.done or self.label)
+        return f"{done}: {note}" if note else f"{done}."
 
 
 TRANSITIONS = {
@@ -65,6 +75,7 @@ TRANSITIONS = {
             frozenset({Status.SUBMITTED}),
             Status.DRAFT,
             "cases.publish_casestudy",
+            done=_("Accepted as a draft"),
         ),
         Transition(
             "send_for_review",
@@ -72,6 +83,7 @@ TRANSITIONS = {
             frozenset({Status.DRAFT, Status.CHANGES_REQUESTED}),
             Status.IN_REVIEW,
             "cases.change_casestudy",
+            done=_("Sent for review"),
         ),
         Transition(
             "request_changes",
@@ -79,6 +91,8 @@ TRANSITIONS = {
             frozenset({Status.IN_REVIEW, Status.SUBMITTED}),
             Status.CHANGES_REQUESTED,
             "cases.publish_casestudy",
+            done=_("Sent back for changes"),
+            note_required=True,
         ),
         Transition(
             "publish",
@@ -86,6 +100,7 @@ TRANSITIONS = {
             frozenset({Status.IN_REVIEW}),
             Status.PUBLISHED,
             "cases.publish_casestudy",
+            done=_("Published"),
         ),
         Transition(
             "unpublish",
@@ -93,6 +108,7 @@ TRANSITIONS = {
             frozenset({Status.PUBLISHED}),
             Status.DRAFT,
             "cases.publish_casestudy",
+            done=_("Unpublished (back to draft)"),
         ),
         Transition(
             "archive",
@@ -100,6 +116,7 @@ TRANSITIONS = {
             frozenset(set(Status.values) - {Status.ARCHIVED}),
             Status.ARCHIVED,
             "cases.archive_casestudy",
+            done=_("Archived"),
         ),
         Transition(
             "restore",
@@ -107,6 +124,7 @@ TRANSITIONS = {
             frozenset({Status.ARCHIVED}),
             Status.DRAFT,
             "cases.archive_casestudy",
+            done=_("Restored from the archive (back to draft)"),
         ),
     ]
 }
@@ -136,7 +154,7 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
                 _("Cannot %(action)s a case that is %(status)s.")
                 % {"action": str(transition.label).lower(), "status": case.get_status_display().lower()}
             )
-        if name == "request_changes" and not note.strip():
+        if transition.note_required and not note.strip():
             raise TransitionRefused(_("Say what needs to change: the note is required."))
         if name == "publish":
             case.full_clean()  # a published case must be complete and valid
@@ -156,6 +174,6 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             case=case,
             user=user,
             action=RevisionAction.TRANSITION,
-            message=f"{previous} → {case.status}" + (f": {note.strip()}" if note.strip() else ""),
+            message=transition.revision_note(note),
         )
     return case

@@ -9,7 +9,6 @@ reads (querysets.py). Nothing under cases/models imports from the rest of the ap
 """
 
 import re
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -31,6 +30,7 @@ from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, Published
 from cases.models.search_document import CaseSearchDocument
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
 from cases.models.withdrawals import WithdrawalReason as WithdrawalReason
+from cases.web.formatting import format_number
 from cases.web.validation import TEXT_CONTROL_CHARACTERS
 
 EARLIEST_YEAR = 1900
@@ -556,7 +556,8 @@ class Outcome(models.Model):
         verbose_name = _("outcome")
 
     def __str__(self):
-        return f"{self.indicator}: {Decimal(self.value).normalize():f} {self.unit}".strip()
+        # Grouped digits, no trailing zeros: "1,000,000,000" in the admin as on the case page.
+        return f"{self.indicator}: {format_number(self.value)} {self.unit}".strip()
 
 
 class CaseLink(models.Model):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cases.admin.catalogue import LIST_PER_PAGE
 from cases.curation.history import record_revision
 from cases.models import (
     ApiKey,
@@ -253,7 +254,7 @@ def test_case_changelist_query_count_does_not_grow_with_rows(
         response = admin_client.get(CHANGELIST)
 
     assert response.status_code == 200
-    assert len(response.context["cl"].result_list) == count
+    assert len(response.context["cl"].result_list) == min(count, LIST_PER_PAGE)  # a page of rows
 
 
 def test_case_search_finds_by_title_and_leaves_out_others(admin_client):

@@ -53,7 +53,8 @@ def test_curator_may_apply_every_transition_from_its_sources(curator, name, sour
     revision = result.revisions.first()
     assert revision.action == "transition"
     assert revision.user == curator
-    assert f"{source} → {result.status}" in revision.message
+    # The note says what happened, in words, and carries the user's note (issue 13, item 5).
+    assert revision.message == f"{TRANSITIONS[name].done}: Please add figures."
 
 
 @pytest.mark.parametrize(

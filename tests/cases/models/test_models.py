@@ -410,7 +410,7 @@ def test_outcome_str_drops_trailing_zeros():
 def test_outcome_str_keeps_whole_numbers_whole():
     outcome = OutcomeFactory(indicator="People served", value=Decimal("1000"), unit="")
     outcome.refresh_from_db()
-    assert str(outcome) == "People served: 1000"
+    assert str(outcome) == "People served: 1,000"  # whole, and grouped for reading (issue 13, item 5)
 
 
 def test_case_link_str():
