@@ -99,3 +99,28 @@ def send_publication_notice(case_id: int) -> bool:
         recipient_list=[contact.email],
     )
     return True
+
+
+@task
+def send_changes_requested_notice(case_id: int, note: str) -> bool:
+    """Tell whoever proposed a case what the curator asks them to change (the note the curator wrote when
+    sending it back), with their reference number to quote in a reply. False when there is no one to tell."""
+    contact = SubmitterContact.objects.select_related("case").filter(case_id=case_id).first()
+    if contact is None:
+        return False
+    case = contact.case
+    send_mail(
+        subject=_("Your case study needs some changes: %(title)s") % {"title": case.title},
+        message=_(
+            "Dear %(name)s,\n\n"
+            "Thank you for proposing “%(title)s” (reference %(reference)s). Before it can be published, our "
+            "curators ask for the following changes:\n\n%(note)s\n\n"
+            "Please reply to this message with the changes or any questions, quoting your reference "
+            "number.\n\n"
+            "The Observatory"
+        )
+        % {"name": contact.name, "title": case.title, "reference": contact.reference, "note": note.strip()},
+        from_email=None,
+        recipient_list=[contact.email],
+    )
+    return True

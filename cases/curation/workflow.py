@@ -40,7 +40,7 @@ from cases.curation.permissions import (  # noqa: F401
 )
 from cases.models import CaseStudy, RevisionAction, Status
 from cases.services import case_withdraw
-from cases.tasks import send_publication_notice
+from cases.tasks import send_changes_requested_notice, send_publication_notice
 
 
 class TransitionRefused(ValidationError):
@@ -170,6 +170,9 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             case_withdraw(case=case, public_slug=public_slug)  # the changes feed tells partners it left
         if transition.target == Status.PUBLISHED and hasattr(case, "submitter"):
             transaction.on_commit(partial(send_publication_notice.enqueue, case.pk))
+        if transition.note_required and hasattr(case, "submitter"):
+            # The note is addressed to the submitter: it reaches them, not only the case's history.
+            transaction.on_commit(partial(send_changes_requested_notice.enqueue, case.pk, note))
         record_revision(
             case=case,
             user=user,

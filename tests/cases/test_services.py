@@ -315,6 +315,55 @@ def test_no_publication_notice_when_the_publication_rolls_back(superuser, django
     assert case.status == Status.IN_REVIEW
 
 
+def test_request_changes_sends_the_curators_note_to_the_submitter_after_commit(
+    superuser, django_capture_on_commit_callbacks
+):
+    submitter = submit()
+    case = case_transition(case=submitter.case, user=superuser, name="accept")
+    case = case_transition(case=case, user=superuser, name="send_for_review")
+    mail.outbox.clear()
+    note = "Please add the number of clinics that took part, and a source for the 40% figure."
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case, user=superuser, name="request_changes", note=note)
+        assert mail.outbox == []  # not inside the transaction
+
+    (message,) = mail.outbox
+    assert message.to == ["ana@example.org"]
+    assert note in message.body
+    assert submitter.reference in message.body
+    assert case.title in message.subject
+
+
+def test_no_changes_requested_notice_when_the_request_rolls_back(
+    superuser, django_capture_on_commit_callbacks
+):
+    case = submit().case
+
+    def request_then_fail():
+        with transaction.atomic():
+            case_transition(case=case, user=superuser, name="request_changes", note="Add a source.")
+            raise RuntimeError("rolled back")
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        request_then_fail()
+
+    assert mail.outbox == []
+
+
+def test_a_case_without_a_submitter_sends_no_changes_requested_notice(
+    superuser, django_capture_on_commit_callbacks
+):
+    from tests.factories import CaseStudyFactory
+
+    case = CaseStudyFactory(status=Status.IN_REVIEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=case, user=superuser, name="request_changes", note="Add a source.")
+
+    assert mail.outbox == []
+
+
 def test_a_failing_mail_server_does_not_fail_the_submission(monkeypatch, django_capture_on_commit_callbacks):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("no mail server")
