@@ -168,6 +168,10 @@ def filterset_selection(filterset) -> tuple:
     (the conditions of its queryset: the published cases) and its parameters (`cache_parts()`, which leaves
     out parameters not given). The library page (CaseStudyFilterSet) and the API (CaseStudyApiFilterSet,
     whose extra parameters count only when given) asking for the same cases get the same selection."""
+    if not filterset.is_valid():
+        # An invalid parameter is left out of cleaned_data: its request would take the key of the selection
+        # without it, and cache what it shows (nothing, with its 400) as that selection's total and pages.
+        return None
     base = filterset.queryset
     return (base.model._meta.label, str(base.query.where), filterset.cache_parts())
 

@@ -242,6 +242,10 @@ class CaseStudyFilterSet(FacetFilterSet):
             if value in (None, "", []):
                 continue
             parts.append((name, str(value) if not isinstance(value, list) else value))
+        if self.form.errors:
+            # Invalid parameters are left out of cleaned_data: without this mark the selection would share
+            # its key (and cached counts, pages or statistics) with the selection that does not have them.
+            parts.append(("invalid", sorted(self.form.errors)))
         return tuple(parts)
 
     @property

@@ -14,10 +14,33 @@ of them.
   entries the first one is taken, and without the header REMOTE_ADDR.
 
 This is the reading DRF's `BaseThrottle.get_ident` makes with its NUM_PROXIES, now read from our own
-setting, so that DRF, axes and the form cannot drift apart.
+setting, so that DRF, axes and the form cannot drift apart. Unlike DRF's, the entry taken is read as an
+address: some proxies write it with its port (`198.51.100.1:5678`, `[2001:db8::1]:443`) or write
+`unknown`; the port is dropped, the address given in its standard form (one bucket however it is spelled),
+and an entry that is no address at all falls back to REMOTE_ADDR (axes stores the address in an address
+column: a raw entry there was a server error).
 """
 
+import ipaddress
+import re
+
 from django.conf import settings
+
+# "[v6]:port", "v4:port": what proxies that add the port write. A bare IPv6 address has colons too, so a
+# port is only taken off an IPv4 address or a bracketed IPv6 one.
+_WITH_PORT = re.compile(r"^\[(?P<bracketed>[^\]]+)\](?::\d+)?$|^(?P<ipv4>\d{1,3}(?:\.\d{1,3}){3}):\d+$")
+
+
+def standard_address(entry: str) -> str | None:
+    """`entry` as an IP address in its standard form, without a port; None when it is not an address."""
+    entry = entry.strip()
+    match = _WITH_PORT.match(entry)
+    if match:
+        entry = match.group("bracketed") or match.group("ipv4")
+    try:
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        return None
 
 
 def client_ip(request) -> str:
@@ -28,4 +51,4 @@ def client_ip(request) -> str:
     if num_proxies <= 0 or not forwarded_for:
         return remote_addr
     addresses = forwarded_for.split(",")
-    return addresses[-min(num_proxies, len(addresses))].strip()
+    return standard_address(addresses[-min(num_proxies, len(addresses))]) or remote_addr

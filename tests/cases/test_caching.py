@@ -515,3 +515,33 @@ def test_the_api_caches_no_page_of_a_queryset_its_filterset_did_not_give(rf):
     assert PageNumberPagination.selection(View.filterset.qs, View()) == filterset_selection(View.filterset)
     assert PageNumberPagination.selection(narrowed, View()) is None
     assert PageNumberPagination.selection(View.filterset.qs, object()) is None
+
+
+# A request with an invalid parameter (answered 400) must not cache what it shows, nothing, as the total
+# or pages of the selection of its valid parameters.
+@pytest.fixture
+def two_cases():
+    return [CaseStudyFactory(title="Flood warning"), CaseStudyFactory(title="Heat warning")]
+
+
+def test_an_invalid_library_query_does_not_empty_the_whole_catalogue_for_the_api(client, two_cases):
+    assert client.get(LIBRARY, {"year_from": "abc"}).status_code == 400
+
+    api = client.get(API_LIST).json()
+    assert api["count"] == 2
+    assert len(api["results"]) == 2
+
+
+def test_an_invalid_library_query_does_not_empty_the_library_page(client, two_cases):
+    assert client.get(LIBRARY, {"sdg": "99"}).status_code == 400
+
+    library = client.get(LIBRARY)  # then stored by the page cache, for every anonymous reader
+    assert library.context["result_count"] == 2
+    assert len(library.context["cases"]) == 2
+
+
+def test_an_invalid_parameter_beside_valid_ones_does_not_empty_their_selection(client, two_cases):
+    assert client.get(LIBRARY, {"q": "flood", "year_to": "later"}).status_code == 400
+
+    assert client.get(API_LIST, {"q": "flood"}).json()["count"] == 1
+    assert client.get(LIBRARY, {"q": "flood"}).context["result_count"] == 1

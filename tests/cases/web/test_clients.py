@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from django.utils.module_loading import import_string
 
 from cases.site import submission
-from cases.web.clients import client_ip
+from cases.web.clients import client_ip, standard_address
 from tests.cases.site.test_submission import valid_data
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,53 @@ def test_behind_a_proxy_each_visitor_has_an_api_bucket_of_their_own(client, sett
     assert get(OTHER_VISITOR) == 200
     assert get(VISITOR) == 429
     assert get(SPOOFED) == 429
+
+
+# What some proxies append for the peer they saw: an address with its port (Azure Application Gateway),
+# a bracketed IPv6 address with its port, or "unknown" (Squid with forwarded_for off).
+PROXY_WRITTEN = ["198.51.100.1:5678", "[2001:db8::1]:443", "unknown"]
+
+
+@pytest.mark.parametrize("forwarded_for", PROXY_WRITTEN)
+def test_an_entry_that_is_not_a_bare_address_is_no_server_error(client, settings, forwarded_for):
+    settings.NUM_PROXIES = 1
+    headers = {"HTTP_X_FORWARDED_FOR": f"203.0.113.9, {forwarded_for}", "REMOTE_ADDR": "10.0.0.2"}
+
+    assert client.get("/api/v1/cases/", **headers).status_code == 200
+    assert client.post("/submit/", valid_data(), **headers).status_code in (302, 400)
+    # django-axes stores client_ip() in a GenericIPAddressField: ValueError, a 500.
+    login = client.post("/admin/login/", {"username": "nobody", "password": "wrong"}, **headers)
+    assert login.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("entry", "address"),
+    [
+        ("198.51.100.1:5678", "198.51.100.1"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        ("[2001:DB8:0::1]", "2001:db8::1"),
+        ("2001:DB8:0:0::1", "2001:db8::1"),
+        (" 198.51.100.1 ", "198.51.100.1"),
+        ("unknown", None),
+        ("", None),
+        ("198.51.100.1:", None),
+        ("999.1.1.1", None),
+    ],
+)
+def test_an_entry_is_read_as_an_address_in_its_standard_form(entry, address):
+    assert standard_address(entry) == address
+
+
+def test_one_visitor_has_one_bucket_however_the_proxy_spells_their_address(rf, settings):
+    settings.NUM_PROXIES = 1
+    spellings = ["2001:db8::1", "[2001:db8::1]:443", "2001:DB8:0:0::1", "[2001:db8::1]:8443"]
+    requests = [
+        rf.get("/", HTTP_X_FORWARDED_FOR=f"203.0.113.9, {s}", REMOTE_ADDR="10.0.0.2") for s in spellings
+    ]
+    assert {client_ip(request) for request in requests} == {"2001:db8::1"}
+
+
+def test_an_entry_that_is_no_address_counts_by_the_proxys_own_address(rf, settings):
+    settings.NUM_PROXIES = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, unknown", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == "10.0.0.2"
