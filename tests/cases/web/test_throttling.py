@@ -29,6 +29,12 @@ SERVER_TEST_REDIS = {
     "test_export_limit_holds_exactly_under_concurrent_requests": 12,
     "test_a_keys_own_limit_holds_exactly_under_concurrent_requests": 13,
 }
+# The key each counter test counts under in database 14: the only keys its set-up and tear-down delete.
+COUNTER_KEYS = {
+    "test_concurrent_counts_in_redis_let_exactly_the_limit_through": "throttle_test_redis",
+    "test_a_refused_client_is_let_in_once_the_wait_it_was_told_is_over": "throttle_test_wait",
+    "test_refused_requests_are_not_counted": "throttle_test_refused",
+}
 LIMIT = 20
 CONCURRENT = 60
 
@@ -50,8 +56,22 @@ requires_redis = pytest.mark.skipif(
 
 @pytest.fixture
 def flushed_redis(request):
+    """A server test's own Redis database, flushed; for the counter tests, the shared database 14 with
+    its own key (COUNTER_KEYS) deleted. Flushing database 14 would reset another counter test's
+    counts in the middle of its burst when xdist runs two of them at once (CI once let 22 of 20 in)."""
     database = SERVER_TEST_REDIS.get(request.node.originalname)
-    url = REDIS_URL if database is None else f"redis://127.0.0.1:6379/{database}"
+    if database is None:
+        client = redis.Redis.from_url(REDIS_URL)
+
+        def clear():
+            for key in client.scan_iter(match=f"*{COUNTER_KEYS[request.node.originalname]}*"):
+                client.delete(key)
+
+        clear()
+        yield REDIS_URL
+        clear()
+        return
+    url = f"redis://127.0.0.1:6379/{database}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
