@@ -3,8 +3,8 @@
 Rules that matter are database constraints (named), not only form validation. The models of the catalogue
 that stand on their own are in modules beside this one and re-exported here, so `from cases.models import
 X` works for every model: partner API keys (api_keys.py), the changes feed's withdrawal records
-(withdrawals.py), the search document's expression (search_document.py), upload names (files.py) and the
-reads (querysets.py). Nothing under cases/models imports from the rest of the app: it is the bottom layer
+(withdrawals.py), the search document's expression (search_document.py), the thesaurus and word list
+(thesaurus.py), upload names (files.py) and the reads (querysets.py). Nothing under cases/models imports from the rest of the app: it is the bottom layer
 (pyproject.toml, [tool.importlinter]).
 """
 
@@ -28,6 +28,8 @@ from cases.models.files import fitted_size, rendition_name, safe_filename
 from cases.models.moderation_queue import moderation_queue
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
 from cases.models.search_document import CaseSearchDocument
+from cases.models.thesaurus import SearchWord as SearchWord
+from cases.models.thesaurus import ThesaurusEntry as ThesaurusEntry
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
 from cases.models.withdrawals import WithdrawalReason as WithdrawalReason
 from cases.web.formatting import format_number

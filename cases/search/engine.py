@@ -1,131 +1,220 @@
-"""Search: PostgreSQL full-text search with ranking, prefixes, snippets and typo tolerance;
-plain matching on other databases (SQLite, the embedded default). Callers never know which ran.
+"""Search: the one module every face asks. Matching, ranking, excerpts, type-ahead, "did you mean", duplicate
+titles and likeness, the same on every database; cases/search/backends.py picks the implementation.
 
-The search document is a stored generated column (`CaseStudy.search_vector`, its expression in
-cases/models/search_document.py), so the database keeps it right whatever writes the row. Callers search
-through `search_cases(queryset, q)`: the models know nothing of this module (imports flow one way).
+How a query is understood (words, phrases, synonyms from the curators' thesaurus, vocabulary terms it
+names) is cases/search/query.py. What happens when a search finds nothing, in order:
+
+1. the exact search (every concept, in the text or as a tag);
+2. the last word as the start of a longer word, when it has 4 letters or more ("telemed");
+3. the query with its unknown words corrected from the catalogue's word list ("goverment" ->
+   "government"): the reader is told which query the results are for.
+
+The decision is taken once on the whole selection (cases/filters.py), so the results, the total and every
+facet count agree. The models know nothing of this module (imports flow one way).
 """
 
 import difflib
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import DatabaseError, connection
-from django.db.models import Case, F, FloatField, Func, IntegerField, Q, TextField, Value, When
-from django.db.models.functions import Coalesce, Concat, Lower, Replace
+from django.db import DatabaseError, connection, transaction
+from django.db.models import FloatField, Value
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from cases.models.search_document import NARRATIVE_FIELDS
+from cases.models import SearchWord
+from cases.search.backends import backend, is_full_text_database
+from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP, without_markers
+from cases.search.query import MAX_QUERY_LENGTH, Lexicon, ParsedQuery, parse, phrase_key, words_of
 
-MAX_QUERY_LENGTH = 200
-MAX_WORDS = 16
-# Below this trigram word similarity a title is not offered as a typo match (pg_trgm default is 0.6).
-TYPO_SIMILARITY = 0.45
-# Weights of title (A), summary (B) and narrative (C) matches: a title match outranks a body match.
-RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]  # D, C, B, A as PostgreSQL orders them
+__all__ = ["MAX_QUERY_LENGTH", "ParsedQuery", "parse"]
 
-WORD_PATTERN = re.compile(r"\w+", re.UNICODE)
-
-
-def search_words(query: str) -> list[str]:
-    """The words of a query, at most MAX_WORDS of them."""
-    return WORD_PATTERN.findall(query.lower())[:MAX_WORDS]
+# A search with fewer results than this may be offered a correction that finds more.
+GOOD_RESULT_COUNT = 3
+# A word is corrected only into a known word at most this many edits away (letters added, removed,
+# changed or swapped), and one edit for words of up to 5 letters.
+MAX_EDITS = 2
 
 
-def uses_full_text_search() -> bool:
-    return connection.vendor == "postgresql"
+def as_query(query) -> ParsedQuery:
+    return query if isinstance(query, ParsedQuery) else parse(query)
 
 
-class Unaccent(Func):
-    function = "observatory_unaccent"
-
-
-# What may follow a quoted lexeme: a prefix mark and weights (`:*`, `:A`, `:*AB`), or nothing.
-LEXEME_SUFFIX = re.compile(r"(:\*?[A-D]*)?")
-
-
-class RawTsQueryText(Func):
-    """The text of a raw tsquery joining `words` with `operator`, each word unaccented as the documents are
-    (observatory_unaccent) and then quoted as a lexeme, followed by its `suffix` (":*" for a prefix, a weight
-    letter...).
-
-    Quoting comes after unaccenting because unaccent maps some word characters to tsquery syntax: the
-    modifier apostrophe (U+02BC) becomes "'", the triangular colon (U+02D0) ":", the parenthesized digit one
-    (U+2474) "(1)"; spliced in bare, they broke the query (a 500 for /cases/?q=%CA%BC). Inside quotes a quote
-    is doubled and a backslash escaped; a word that unaccents to nothing becomes a blank lexeme, which
-    PostgreSQL ignores.
-    """
-
-    output_field = TextField()
-
-    def __init__(self, words: list[str], suffixes: list[str], *, operator: str = "&"):
-        if not words or len(words) != len(suffixes) or operator not in ("&", "|"):
-            raise ValueError("one suffix per word, at least one word, and & or | between them")
-        if not all(LEXEME_SUFFIX.fullmatch(suffix) for suffix in suffixes):
-            raise ValueError(f"not a lexeme suffix: {suffixes!r}")  # they are written into the SQL
-        # Suffixes and the operator are written by this module, never taken from a request.
-        self.suffixes = suffixes
-        self.operator = operator
-        super().__init__(*[Value(word) for word in words])
-
-    def as_sql(self, compiler, connection, **extra_context):
-        parts, params = [], []
-        for expression, suffix in zip(self.get_source_expressions(), self.suffixes, strict=True):
-            sql, expression_params = compiler.compile(expression)
-            unaccented = f"observatory_unaccent({sql})"
-            escaped = (
-                f"replace(replace({unaccented}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
-            )
-            parts.append(f"chr(39) || coalesce(nullif({escaped}, ''), ' ') || chr(39) || '{suffix}'")
-            params.extend(expression_params)
-        return f" || ' {self.operator} ' || ".join(parts), params
-
-
-def words_query(words: list[str], *, prefix: str = "last", weight: str = "", operator: str = "&"):
-    """A tsquery for `words` (the output of search_words): all of them (or any, with operator="|"); as
-    prefixes: the "last" word only (results follow the typing), "all" or "none"; only in the parts of the
-    document of `weight` ("A": titles) if given. The one way search builds a raw tsquery: nothing a reader
-    types can break its syntax."""
-    suffixes = [f":*{weight}" if prefix == "all" else weight and f":{weight}"] * len(words)
-    if prefix == "last":
-        suffixes[-1] = f":*{weight}"
-    return SearchQuery(
-        RawTsQueryText(words, suffixes, operator=operator), search_type="raw", config="english"
-    )
-
-
-def _prefix_query(words: list[str]) -> SearchQuery:
-    """Every word must match; the last one as a prefix, so results follow the typing."""
-    return words_query(words)
-
-
-def search_cases(queryset, query: str, *, fuzzy: bool | None = None):
-    """Filter and annotate `queryset` for `query`; annotates `search_rank` (higher is better).
-
-    `fuzzy` picks the typo-tolerant title match instead of the exact full-text match; by default it is used
-    only when the exact search finds nothing in `queryset`.
-    """
-    words = search_words(query)
-    if not words:
+def search_cases(queryset, query):
+    """`queryset` narrowed to the cases matching `query` (text or ParsedQuery), annotated `search_rank`."""
+    query = as_query(query)
+    if not query:
         # Nothing searchable (only punctuation, say): every case matches, equally.
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
-    if not uses_full_text_search():
-        return _plain_search(queryset, words)
-    ts_query = _prefix_query(words)
-    matched = queryset.filter(search_vector=ts_query).annotate(
-        search_rank=SearchRank(F("search_vector"), ts_query, weights=RANK_WEIGHTS)
+    return backend().match(queryset, query)
+
+
+@dataclass(frozen=True)
+class Understood:
+    """The query a search runs, and when it is not what was typed, what was typed."""
+
+    query: ParsedQuery
+    typed: str = ""
+    corrected: bool = False  # the typed words were corrected (not only read as a prefix)
+
+    @property
+    def text(self) -> str:
+        return self.query.text
+
+
+def understand(whole_selection, text: str) -> Understood:
+    """What to search for when `text` is typed over `whole_selection` (steps 1-3 in the module docstring)."""
+    query = parse(text)
+    if not query or search_cases(whole_selection, query).exists():
+        return Understood(query)
+    as_prefix = query.last_word_as_prefix()
+    if as_prefix is not None and search_cases(whole_selection, as_prefix).exists():
+        return Understood(as_prefix)
+    corrected_text = correction(query)
+    if corrected_text:
+        corrected = parse(corrected_text)
+        if search_cases(whole_selection, corrected).exists():
+            return Understood(corrected, typed=query.text, corrected=True)
+    return Understood(query)
+
+
+# --- "Did you mean" ----------------------------------------------------------------------------------
+
+
+def edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                value = min(value, previous2[j - 2] + 1)
+            current.append(value)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _known_words(words) -> set[str]:
+    return set(SearchWord.objects.filter(word__in=list(words)).values_list("word", flat=True))
+
+
+def correction(query) -> str | None:
+    """The query with each word the catalogue does not know replaced by the closest word it knows, or None
+    when every word is known or no close word is. Drawn from the word list of the published cases
+    (SearchWord) and the names the thesaurus and vocabularies know."""
+    query = as_query(query)
+    typed = [word for concept in query.concepts for word in concept.typed.words]
+    if not typed:
+        return None
+    lexicon_words = {part for key in (*Lexicon.current().synonyms, *Lexicon.current().tags) for part in key}
+    known = _known_words(typed) | {word for word in typed if phrase_key([word])[0] in lexicon_words}
+    corrected, changed = [], False
+    for word in typed:
+        if word in known or len(word) < 3 or not word.isalpha():
+            corrected.append(word)
+            continue
+        allowed = 1 if len(word) <= 5 else MAX_EDITS
+        candidates = backend().close_words(word, limit=8)
+        candidates += difflib.get_close_matches(word, lexicon_words, n=3, cutoff=0.75)
+        close = sorted(
+            {candidate for candidate in candidates if edits(word, candidate) <= allowed},
+            key=lambda candidate: (edits(word, candidate), candidates.index(candidate)),
+        )
+        if close:
+            corrected.append(close[0])
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else None
+
+
+def did_you_mean(queryset, query, *, found: int | None = None) -> str | None:
+    """A corrected query to offer when `query` finds few cases in `queryset` (fewer than GOOD_RESULT_COUNT)
+    and the correction finds more; else None."""
+    query = as_query(query)
+    if not query:
+        return None
+    if found is None:
+        found = search_cases(queryset, query).count()
+    if found >= GOOD_RESULT_COUNT:
+        return None
+    corrected = correction(query)
+    if not corrected or corrected == query.text.casefold():
+        return None
+    return corrected if search_cases(queryset, corrected).count() > found else None
+
+
+def refresh_word_list() -> int:
+    """Rebuild the word list (SearchWord) from the published cases; returns how many words it has."""
+    counts = dict(backend().word_counts())
+    lexicon = Lexicon.build()
+    for key in (*lexicon.synonyms, *lexicon.tags):
+        for word in key:
+            counts.setdefault(word, 0)
+    rows = [SearchWord(word=word, documents=n) for word, n in counts.items() if 0 < len(word) <= 100]
+    with transaction.atomic():
+        SearchWord.objects.all().delete()
+        SearchWord.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+# --- Excerpts ---------------------------------------------------------------------------------------
+
+
+def add_snippets(cases, query) -> None:
+    """Set `case.snippet` (safe HTML, matched words in <mark>) on each case of one page of results."""
+    query = as_query(query)
+    if not query or not cases:
+        return
+    excerpts = backend().highlighted_excerpts([case.pk for case in cases], query)
+    for case in cases:
+        excerpt = excerpts.get(case.pk)
+        case.snippet = marked_html(excerpt) if excerpt else highlight_words(case.summary, query.all_words)
+
+
+def marked_html(text: str) -> str:
+    """Escape `text` and turn the highlight markers into <mark> elements."""
+    safe = escape(text).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+    return mark_safe(safe)  # noqa: S308 - escaped above, only our own <mark> added
+
+
+def highlight_words(text: str, words) -> str:
+    """Escape `text` and mark the whole words among `words` (accents and case ignored) in <mark>."""
+    text = without_markers(text or "")
+    wanted = {part for word in words for part in phrase_key([word])}
+    if not wanted:
+        return escape(text)
+    marked = re.sub(
+        r"\w+",
+        lambda match: (
+            f"{HIGHLIGHT_START}{match.group(0)}{HIGHLIGHT_STOP}"
+            if words_of(match.group(0)) and words_of(match.group(0))[0] in wanted
+            else match.group(0)
+        ),
+        text,
     )
-    if fuzzy is None:
-        fuzzy = not matched.exists()
-    if not fuzzy:
-        return matched
-    # Nothing matched exactly: look for titles that are close in spelling (typos, transliterations).
-    phrase = " ".join(words)
-    return queryset.annotate(
-        search_rank=Func(Value(phrase), Unaccent(Lower("title")), function="word_similarity")
-    ).filter(search_rank__gte=TYPO_SIMILARITY)
+    return marked_html(marked)
+
+
+# --- Type-ahead, duplicates, likeness -----------------------------------------------------------------
+
+
+def title_suggestions(queryset, text: str):
+    """The cases of `queryset` whose title has every word typed, the last as the start of a word."""
+    return backend().title_matches(queryset, parse(text, Lexicon()))
+
+
+def similar_titles(candidates, title):
+    """The candidates whose title resembles `title` (a value or an outer reference): possible duplicates."""
+    return backend().similar_titles(candidates, title)
+
+
+def text_likeness(words):
+    """An expression scoring how many of `words` a case has, or None where the database cannot say."""
+    return backend().text_likeness(words)
 
 
 @contextmanager
@@ -138,7 +227,7 @@ def full_text_index_preferred():
     for a common word it takes reading every document as cheaper than the index: measured for "digital",
     in 92% of 100,000 generated cases, 1.1 s that way against 0.2 s through the index.
     """
-    if connection.vendor != "postgresql":
+    if not is_full_text_database():
         yield
         return
     with connection.cursor() as cursor:
@@ -151,117 +240,3 @@ def full_text_index_preferred():
                 cursor.execute("RESET enable_seqscan")
         except DatabaseError:
             pass  # the transaction failed: rolling it back undoes the SET too
-
-
-def needs_fuzzy_search(queryset, query: str) -> bool:
-    """True when the exact full-text search finds nothing in `queryset` and typo matching should take over."""
-    words = search_words(query)
-    if not words or not uses_full_text_search():
-        return False
-    return not queryset.filter(search_vector=_prefix_query(words)).exists()
-
-
-def _plain_search(queryset, words):
-    for word in words:
-        queryset = queryset.filter(search_vector__contains=word)
-    title_hits = Q()
-    for word in words:
-        title_hits &= Q(title__icontains=word)
-    return queryset.annotate(
-        search_rank=Case(When(title_hits, then=Value(2)), default=Value(1), output_field=IntegerField())
-    )
-
-
-# --- Snippets and hints ---------------------------------------------------------------------------
-
-HIGHLIGHT_START = "\x02"
-HIGHLIGHT_STOP = "\x03"
-
-
-def add_snippets(cases, query: str) -> None:
-    """Set `case.snippet` (safe HTML, matches in <mark>) on each case of one page of results."""
-    words = search_words(query)
-    if not words:
-        return
-    if uses_full_text_search() and cases:
-        _postgres_snippets(cases, words)
-    else:
-        for case in cases:
-            case.snippet = highlight_plain(case.summary, words)
-
-
-def _postgres_snippets(cases, words):
-    from cases.models import CaseStudy
-
-    parts = []
-    for name in ["summary", *NARRATIVE_FIELDS]:
-        parts += [Coalesce(name, Value(""), output_field=TextField()), Value(" ")]
-    document = Concat(*parts, output_field=TextField())
-    # Our markers cannot come from the text itself: a stored \x02 would otherwise turn into a <mark>.
-    for marker in (HIGHLIGHT_START, HIGHLIGHT_STOP):
-        document = Replace(document, Value(marker), Value(""), output_field=TextField())
-    headline = SearchHeadline(
-        document,
-        _prefix_query(words),
-        config="english",
-        start_sel=HIGHLIGHT_START,
-        stop_sel=HIGHLIGHT_STOP,
-        max_fragments=2,
-        max_words=28,
-        min_words=12,
-        fragment_delimiter=" … ",
-    )
-    snippets = dict(
-        CaseStudy.objects.filter(pk__in=[case.pk for case in cases])
-        .annotate(snippet=headline)
-        .values_list("pk", "snippet")
-    )
-    for case in cases:
-        case.snippet = _marked(snippets.get(case.pk) or without_markers(case.summary))
-
-
-def without_markers(text: str) -> str:
-    return text.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_STOP, "")
-
-
-def _marked(text: str) -> str:
-    safe = escape(text).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
-    return mark_safe(safe)  # noqa: S308 - escaped above, only our own <mark> added
-
-
-def highlight_plain(text: str, words: list[str]) -> str:
-    """Escape `text` and wrap the words of the query in <mark> (used where the database cannot)."""
-    text = without_markers(text)
-    if not words:
-        return escape(text)
-    pattern = re.compile(
-        "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.IGNORECASE
-    )
-    marked = pattern.sub(lambda match: f"{HIGHLIGHT_START}{match.group(0)}{HIGHLIGHT_STOP}", text)
-    return _marked(marked)
-
-
-def did_you_mean(queryset, query: str) -> str | None:
-    """A corrected query when some words are not in the catalogue's titles but close ones are."""
-    words = search_words(query)
-    if not words or not uses_full_text_search():
-        return None
-    phrase = " ".join(words)
-    titles = list(
-        queryset.annotate(
-            similarity=Func(Value(phrase), Unaccent(Lower("title")), function="word_similarity")
-        )
-        .filter(similarity__gte=0.3)
-        .order_by("-similarity")
-        .values_list("title", flat=True)[:5]
-    )
-    vocabulary = {word for title in titles for word in search_words(title)}
-    corrected = []
-    for word in words:
-        if word in vocabulary:
-            corrected.append(word)
-            continue
-        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.7)
-        corrected.append(close[0] if close else word)
-    suggestion = " ".join(corrected)
-    return suggestion if suggestion != phrase else None

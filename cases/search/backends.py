@@ -1,0 +1,33 @@
+"""The one place that knows which database runs: it picks the search backend.
+
+Each backend is a module with the same functions (cases/search/postgresql.py: full-text search with a
+GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embedded default):
+
+- `match(queryset, query)`: `queryset` narrowed to the cases matching every concept of `query` (a
+  cases.search.query.ParsedQuery: any alternative of a concept in the text, or one of its tags), annotated
+  `search_rank` (a float, higher is better: title over summary and organisation over narrative; a case
+  matched only by a tag ranks below text matches of the same strength).
+- `highlighted_excerpts(case_ids, query)`: {case id: an excerpt of its summary and narrative around the
+  matches, whole matched words between HIGHLIGHT_START and HIGHLIGHT_STOP (cases/search/markers.py)}.
+- `title_matches(queryset, query)`: type-ahead: the cases whose title has every concept (the last word of
+  the query as a prefix when `query`'s last concept says so).
+- `similar_titles(candidates, title)`: the candidates whose title resembles `title` (a value or an outer
+  reference), for the duplicate check of the moderation queue.
+- `text_likeness(words)`: an expression scoring how many of `words` a case has (related cases), or None.
+- `word_counts()`: (word, number of published cases with it) for every folded word of the published cases,
+  for the word list "did you mean" uses.
+- `close_words(word, limit)`: words of the word list close to `word` in spelling, closest first.
+"""
+
+from django.db import connection
+
+from cases.search import postgresql, sqlite
+
+
+def backend():
+    return postgresql if connection.vendor == "postgresql" else sqlite
+
+
+def is_full_text_database() -> bool:
+    """Whether the database's own planner settings apply (cases.search.engine.full_text_index_preferred)."""
+    return connection.vendor == "postgresql"

@@ -1,0 +1,241 @@
+"""Search on PostgreSQL: full-text search over the stored, weighted search document, with a GIN index.
+
+The document (`CaseStudy.search_vector`, cases/models/search_document.py) is the english configuration's
+tsvector of the accent-folded text: title weighted A, summary and organisation B, the narrative C. Each
+concept of a query becomes a tsquery: its alternatives as phrases (`phraseto_tsquery`, so a hyphenated term
+matches as written and a quoted phrase in order), joined by OR; the concepts joined by AND. The query text
+is always a bound parameter handed to PostgreSQL's own parser: nothing a reader types is spliced into SQL
+or into tsquery syntax. The functions are described in cases/search/backends.py.
+"""
+
+from django.contrib.postgres.search import SearchHeadline, SearchQueryField, TrigramSimilarity
+from django.db import connection
+from django.db.models import BooleanField, Case, F, FloatField, Func, TextField, Value, When
+from django.db.models.functions import Coalesce, Concat, Replace
+
+from cases.models import CaseStudy, SearchWord
+from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
+from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
+from cases.search.query import Concept, Phrase, phrase_key, tagged_condition
+
+CONFIG = "english"
+# Weights of title (A), summary and organisation (B) and narrative (C) matches, as PostgreSQL orders them.
+RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
+# Rank normalisation 1: divided by 1 + the logarithm of the document's length, so a long narrative that
+# repeats a word does not outrank a case that is about it in its title or summary.
+RANK_NORMALISATION = 1
+# Added to the rank of a case for each concept it is tagged with (a theme, sector... the query names):
+# about a summary match, so a tagged case ranks with the cases that say it, below those that lead with it.
+TAG_RANK = 0.05
+# Below this trigram similarity a queued title is not a possible duplicate of another (0 to 1). Measured on
+# the demo: the different cases of one economy are at most 0.31 apart ("Seoul 120 Dasan Call Centre" to
+# "Seoul TOPIS" 0.23), the same case retitled at least 0.39.
+DUPLICATE_TITLE_SIMILARITY = 0.35
+# A correction must be at least this similar (trigram) to the word typed to be considered.
+CLOSE_WORD_SIMILARITY = 0.35
+
+
+def _phrase_sql(words) -> tuple[str, list]:
+    # Hyphens as spaces: PostgreSQL indexes "covid-19" as covid-19, covid, 19 in a row, so the phrase of the
+    # parts matches the term written with a hyphen or a space, and nothing else.
+    return (
+        f"phraseto_tsquery('{CONFIG}'::regconfig, observatory_unaccent(%s))",
+        [" ".join(phrase_key(words))],
+    )
+
+
+def _prefix_sql(word: str, *, weight: str = "") -> tuple[str, list]:
+    # The word quoted as one lexeme (a quote doubled, a backslash escaped) with the prefix mark: a word that
+    # unaccents to tsquery syntax (U+02BC becomes ') cannot break out of its quotes.
+    unaccented = "observatory_unaccent(%s)"
+    escaped = f"replace(replace({unaccented}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
+    return (
+        f"to_tsquery('{CONFIG}'::regconfig, chr(39) || coalesce(nullif({escaped}, ''), ' ') || chr(39) || "
+        f"':*{'A' if weight == 'A' else ''}')",
+        [word],
+    )
+
+
+def _concept_sql(concept) -> tuple[str, list]:
+    """The tsquery of one concept: any of its alternatives."""
+    parts, params = [], []
+    for index, phrase in enumerate(concept.alternatives):
+        if index == 0 and concept.prefix:
+            sql, phrase_params = _prefix_sql(phrase.words[0])
+        else:
+            sql, phrase_params = _phrase_sql(phrase.words)
+        parts.append(sql)
+        params += phrase_params
+    return "(" + " || ".join(parts) + ")", params
+
+
+class Unaccent(Func):
+    function = "observatory_unaccent"
+    output_field = TextField()
+
+
+class TsQuery(Func):
+    """A tsquery written by this module (`sql` with `params` bound)."""
+
+    output_field = SearchQueryField()
+
+    def __init__(self, sql: str, params):
+        self.sql, self.params = sql, list(params)
+        super().__init__()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return self.sql, self.params
+
+
+class ConceptsQuery(Func):
+    """A tsquery of `concepts`: each concept's alternatives joined by OR, the concepts by `operator`
+    ("&&": a case must have every concept; "||": any, for ranking and excerpts)."""
+
+    output_field = SearchQueryField()
+
+    def __init__(self, concepts, *, operator: str = "&&"):
+        if operator not in ("&&", "||") or not concepts:
+            raise ValueError("at least one concept, joined by && or ||")
+        self.concepts = tuple(concepts)
+        self.operator = operator
+        super().__init__()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for concept in self.concepts:
+            sql, concept_params = _concept_sql(concept)
+            parts.append(sql)
+            params += concept_params
+        return "(" + f" {self.operator} ".join(parts) + ")", params
+
+
+class TextMatch(Func):
+    """Whether the search document matches a tsquery. A tsquery of stop words only ("the") has no lexemes:
+    it is left out (true) rather than matching nothing. PostgreSQL folds the constant test away, so the GIN
+    index still serves the match."""
+
+    output_field = BooleanField()
+    template = "(numnode(%(query)s) = 0 OR %(document)s @@ %(query)s)"
+
+    def __init__(self, document, query):
+        super().__init__(document, query)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        document, query = self.get_source_expressions()
+        document_sql, document_params = compiler.compile(document)
+        query_sql, query_params = compiler.compile(query)
+        sql = f"(numnode({query_sql}) = 0 OR {document_sql} @@ {query_sql})"
+        return sql, [*query_params, *document_params, *query_params]
+
+
+class Rank(Func):
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        document, query = self.get_source_expressions()
+        document_sql, document_params = compiler.compile(document)
+        query_sql, query_params = compiler.compile(query)
+        sql = f"ts_rank('{RANK_WEIGHTS}'::float4[], {document_sql}, {query_sql}, {RANK_NORMALISATION})"
+        return sql, [*document_params, *query_params]
+
+
+def match(queryset, query):
+    rank = Rank(F("search_vector"), ConceptsQuery(query.concepts, operator="||"))
+    for concept in query.concepts:
+        condition = TextMatch(F("search_vector"), ConceptsQuery([concept]))
+        if concept.tags:
+            tagged = tagged_condition(concept.tags)
+            queryset = queryset.filter(condition | tagged)
+            rank = rank + Case(
+                When(tagged, then=Value(TAG_RANK)), default=Value(0.0), output_field=FloatField()
+            )
+        else:
+            queryset = queryset.filter(condition)
+    return queryset.annotate(search_rank=rank)
+
+
+def highlighted_excerpts(case_ids, query) -> dict:
+    if not case_ids or not query:
+        return {}
+    parts = []
+    for name in [*SUMMARY_FIELDS[:1], *NARRATIVE_FIELDS]:
+        parts += [Coalesce(name, Value(""), output_field=TextField()), Value(" ")]
+    document = Concat(*parts, output_field=TextField())
+    # Our markers cannot come from the text itself: a stored \x02 would otherwise turn into a <mark>.
+    for marker in (HIGHLIGHT_START, HIGHLIGHT_STOP):
+        document = Replace(document, Value(marker), Value(""), output_field=TextField())
+    headline = SearchHeadline(
+        document,
+        ConceptsQuery(query.concepts, operator="||"),
+        config=CONFIG,
+        start_sel=HIGHLIGHT_START,
+        stop_sel=HIGHLIGHT_STOP,
+        max_fragments=2,
+        max_words=28,
+        min_words=12,
+        fragment_delimiter=" … ",
+    )
+    return dict(
+        CaseStudy.objects.filter(pk__in=case_ids).annotate(excerpt=headline).values_list("pk", "excerpt")
+    )
+
+
+def title_matches(queryset, query):
+    """Each word the start of a word of the title: the title's part (weight A) of the search document."""
+    words = [part for word in query.typed_words for part in word.split("-") if part]
+    if not words:
+        return queryset.none()
+    parts, params = [], []
+    for word in words:
+        sql, word_params = _prefix_sql(word, weight="A")
+        parts.append(sql)
+        params += word_params
+    return queryset.filter(TextMatch(F("search_vector"), TsQuery("(" + " && ".join(parts) + ")", params)))
+
+
+def similar_titles(candidates, title):
+    return candidates.annotate(title_similarity=TrigramSimilarity("title", title)).filter(
+        title_similarity__gte=DUPLICATE_TITLE_SIMILARITY
+    )
+
+
+def text_likeness(words):
+    if not words:
+        return None
+    concepts = [Concept(typed=Phrase((word,)), alternatives=(Phrase((word,)),)) for word in words]
+    return Rank(F("search_vector"), ConceptsQuery(concepts, operator="||"))
+
+
+def word_counts():
+    """ts_stat over the published cases' titles, summaries and organisations, words as written (the simple
+    configuration: lower case, accents folded, no stemming)."""
+    text = Concat(
+        *[part for name in TITLE_FIELDS + SUMMARY_FIELDS for part in (Coalesce(name, Value("")), Value(" "))],
+        output_field=TextField(),
+    )
+    documents = (
+        CaseStudy.objects.published()
+        .order_by()
+        .annotate(
+            document=Func(
+                Value("simple"), Func(text, function="observatory_unaccent"), function="to_tsvector"
+            )
+        )
+        .values("document")
+    )
+    documents_sql, documents_params = documents.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word, ndoc FROM ts_stat(%s) WHERE length(word) <= 100",
+            [connection.ops.compose_sql(documents_sql, documents_params)],
+        )
+        return cursor.fetchall()
+
+
+def close_words(word: str, limit: int = 3) -> list[str]:
+    return list(
+        SearchWord.objects.annotate(similarity=TrigramSimilarity("word", word))
+        .filter(similarity__gte=CLOSE_WORD_SIMILARITY)
+        .order_by("-similarity", "-documents", "word")
+        .values_list("word", flat=True)[:limit]
+    )

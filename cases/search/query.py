@@ -1,0 +1,245 @@
+"""What a reader typed, understood the same way on every database: words, phrases, synonyms, vocabulary terms.
+
+A query is read into *concepts*, all of which a case must match (AND). A concept is a word, a quoted
+phrase, or the longest run of words that the thesaurus or a vocabulary knows ("artificial intelligence",
+"one-stop shop", "Viet Nam"). Each concept has *alternatives*: what was typed and its synonyms from the
+thesaurus, any of which may match (OR); and *tags*: the vocabulary terms it names (a theme, sector,
+innovation facet, SDG, economy or region), whose cases it matches too, ranked below text matches.
+
+Words are compared accents folded and case ignored ("Türkiye" = "turkiye"). Hyphenated terms and numbers
+are kept whole ("covid-19", "e-procurement", "g2b"), and match as written: the database backends search
+them as a phrase of their parts. Nothing here knows which database runs (cases/search/engine.py does).
+"""
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+from django.db.models import Q
+
+from cases.caching import CACHE_SECONDS, shared_catalogue_version
+from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme, ThesaurusEntry
+from cases.models.facets import FACETS_BY_PARAMETER, TERMS
+
+MAX_QUERY_LENGTH = 200
+MAX_CONCEPTS = 12
+# The longest run of words a thesaurus term or vocabulary name may have to be recognised in a query.
+MAX_PHRASE_WORDS = 6
+# A last word is matched as a prefix (still being typed) only from this many letters: shorter words and
+# acronyms ("AI", "tax") are complete words, not the start of "air" or "taxi".
+PREFIX_MIN_LETTERS = 4
+
+HYPHENS = "-\u2010\u2011\u2012\u2013"
+WORD = re.compile(rf"\w+(?:[{HYPHENS}]\w+)*", re.UNICODE)
+QUOTED = re.compile(r'"([^"]*)"?|\u201c([^\u201d]*)\u201d?')
+# Words that name nothing on their own: never a vocabulary tag by themselves.
+CONNECTIVES = frozenset({"and", "of", "the", "for", "in", "on", "to", "a", "an", "or", "with", "by"})
+
+
+def fold(text: str) -> str:
+    """Lower case with accents and other marks removed: "Türkiye" -> "turkiye", "MERNİS" -> "mernis"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(character for character in decomposed if not unicodedata.combining(character))
+    return stripped.casefold().replace("\u0131", "i")  # the Turkish dotless i has no mark to remove
+
+
+def words_of(text: str) -> list[str]:
+    """The folded words of `text`, hyphenated terms kept whole with a plain hyphen."""
+    return [re.sub(rf"[{HYPHENS}]", "-", word) for word in WORD.findall(fold(text)) if word.strip("_")]
+
+
+def phrase_key(words) -> tuple[str, ...]:
+    """How phrases are compared: hyphens as spaces ("e-government" = "e government")."""
+    return tuple(part for word in words for part in word.split("-") if part)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must appear together, in this order (one word is a phrase of one)."""
+
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True)
+class Concept:
+    typed: Phrase
+    alternatives: tuple[Phrase, ...]  # the typed phrase first, then its synonyms
+    tags: frozenset = frozenset()  # {(facet parameter, value as in URLs)}
+    quoted: bool = False
+    prefix: bool = False  # the last word of `typed` is matched as the start of a word
+
+    @property
+    def is_single_word(self) -> bool:
+        return len(self.typed.words) == 1 and "-" not in self.typed.words[0]
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    concepts: tuple[Concept, ...]
+
+    def __bool__(self):
+        return bool(self.concepts)
+
+    @property
+    def typed_words(self) -> list[str]:
+        return [word for concept in self.concepts for word in concept.typed.words]
+
+    @property
+    def all_words(self) -> list[str]:
+        """Every word that can match: typed and synonyms, each once (for highlighting)."""
+        seen = []
+        for concept in self.concepts:
+            for phrase in concept.alternatives:
+                for word in phrase.words:
+                    if word not in seen:
+                        seen.append(word)
+        return seen
+
+    def last_word_as_prefix(self) -> "ParsedQuery | None":
+        """The same query with its last word matched as a prefix, when that can help (a single unquoted word
+        of PREFIX_MIN_LETTERS letters or more); else None."""
+        if not self.concepts:
+            return None
+        last = self.concepts[-1]
+        if last.quoted or not last.is_single_word or len(last.typed.words[0]) < PREFIX_MIN_LETTERS:
+            return None
+        return replace(self, concepts=(*self.concepts[:-1], replace(last, prefix=True)))
+
+
+# --- What the catalogue knows about words: the thesaurus and the vocabularies -----------------------
+
+
+@dataclass
+class Lexicon:
+    """Known phrases (by phrase_key) -> their synonyms and the vocabulary terms they name."""
+
+    version: int | None = None
+    built_at: float = 0.0
+    synonyms: dict[tuple, set[Phrase]] = field(default_factory=dict)
+    tags: dict[tuple, set[tuple[str, str]]] = field(default_factory=dict)
+
+    _memo = None
+
+    @classmethod
+    def current(cls) -> "Lexicon":
+        """Kept per catalogue version in this process (thesaurus entries and vocabularies bump it)."""
+        version = shared_catalogue_version()
+        memo = cls._memo
+        fresh = memo is not None and time.time() - memo.built_at < CACHE_SECONDS
+        if version is not None and fresh and memo.version == version:
+            return memo
+        lexicon = cls.build()
+        lexicon.version = version
+        if version is not None:
+            cls._memo = lexicon
+        return lexicon
+
+    @classmethod
+    def build(cls) -> "Lexicon":
+        lexicon = cls(built_at=time.time())
+        for terms in ThesaurusEntry.objects.values_list("terms", flat=True):
+            phrases = {
+                Phrase(tuple(words))
+                for term in ThesaurusEntry(terms=terms).term_list
+                if (words := words_of(term))
+            }
+            for phrase in phrases:
+                lexicon.synonyms.setdefault(phrase_key(phrase.words), set()).update(phrases)
+        for parameter, model, value_field in (
+            ("sector", Sector, "slug"),
+            ("theme", Theme, "slug"),
+            ("facet", InnovationFacet, "slug"),
+            ("sdg", SDG, "number"),
+            ("economy", Economy, "iso2"),
+        ):
+            for name, value in model.objects.values_list("name", value_field):
+                for part in name_parts(name):
+                    lexicon.tags.setdefault(part, set()).add((parameter, str(value)))
+        for name, code in Economy.objects.values_list("subregion_name", "subregion_code").distinct():
+            if name:
+                lexicon.tags.setdefault(phrase_key(words_of(name)), set()).add(("region", code))
+        return lexicon
+
+    def knows(self, key: tuple) -> bool:
+        return key in self.synonyms or key in self.tags
+
+
+def name_parts(name: str) -> set[tuple]:
+    """The phrase keys a vocabulary name is recognised by: the whole name, and each part of a list name
+    ("Data and AI": "data", "ai"; "Public order, safety, justice and human rights": "public order",
+    "safety", ...), never a lone connective."""
+    keys = {phrase_key(words_of(name))}
+    for part in re.split(r",|/|\band\b|&", fold(name)):
+        key = phrase_key(words_of(part))
+        if key and not (len(key) == 1 and key[0] in CONNECTIVES):
+            keys.add(key)
+    return {key for key in keys if key}
+
+
+# --- Reading a query -------------------------------------------------------------------------------
+
+
+def parse(text: str, lexicon: Lexicon | None = None) -> ParsedQuery:
+    """Read `text` into concepts (see the module docstring). At most MAX_CONCEPTS concepts are kept."""
+    text = " ".join((text or "").split())[:MAX_QUERY_LENGTH]
+    lexicon = lexicon if lexicon is not None else Lexicon.current()
+    concepts: list[Concept] = []
+    position = 0
+    for match in QUOTED.finditer(text):
+        concepts += _concepts_of(text[position : match.start()], lexicon)
+        quoted = words_of(match.group(1) if match.group(1) is not None else match.group(2) or "")
+        if quoted:
+            concepts.append(_concept(tuple(quoted), lexicon, quoted=True))
+        position = match.end()
+    concepts += _concepts_of(text[position:], lexicon)
+    return ParsedQuery(text=text, concepts=tuple(concepts[:MAX_CONCEPTS]))
+
+
+def _concepts_of(text: str, lexicon: Lexicon) -> list[Concept]:
+    """Unquoted words: at each word, the longest run the lexicon knows, else the word alone."""
+    words = words_of(text)
+    concepts, start = [], 0
+    while start < len(words):
+        for end in range(min(len(words), start + MAX_PHRASE_WORDS), start, -1):
+            run = tuple(words[start:end])
+            if end - start == 1 or lexicon.knows(phrase_key(run)):
+                concepts.append(_concept(run, lexicon))
+                start = end
+                break
+    return concepts
+
+
+def _concept(words: tuple[str, ...], lexicon: Lexicon, *, quoted: bool = False) -> Concept:
+    typed = Phrase(words)
+    key = phrase_key(words)
+    synonyms = sorted(lexicon.synonyms.get(key, ()), key=lambda phrase: phrase.words)
+    alternatives = (typed, *[phrase for phrase in synonyms if phrase_key(phrase.words) != key])
+    tags = set()
+    for phrase in alternatives:
+        tags |= lexicon.tags.get(phrase_key(phrase.words), set())
+    return Concept(typed=typed, alternatives=alternatives, tags=frozenset(tags), quoted=quoted)
+
+
+def tagged_condition(tags) -> Q:
+    """The cases tagged with any of `tags` ({(facet parameter, value)}), as a condition on CaseStudy."""
+    by_parameter: dict[str, list[str]] = {}
+    for parameter, value in tags:
+        by_parameter.setdefault(parameter, []).append(value)
+    condition = Q()
+    for parameter, values in sorted(by_parameter.items()):
+        facet = FACETS_BY_PARAMETER[parameter]
+        if facet.kind == TERMS:
+            relation = CaseStudy._meta.get_field(facet.relation)
+            links = relation.remote_field.through.objects.filter(
+                **{f"{relation.m2m_reverse_field_name()}__{facet.value_field}__in": sorted(values)}
+            )
+            condition |= Q(pk__in=links.values(relation.m2m_field_name()))
+        else:
+            condition |= Q(**{f"{facet.lookup}__in": sorted(values)})
+    return condition
