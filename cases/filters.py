@@ -20,7 +20,7 @@ from cases.models.facets import (
     TERMS,
     Facet,
 )
-from cases.search.engine import MAX_QUERY_LENGTH, needs_fuzzy_search, search_cases
+from cases.search.engine import MAX_QUERY_LENGTH, Understood, search_cases, understand
 from cases.web.validation import WholeNumberField, parse_whole_number
 
 SORT_ORDERINGS = {
@@ -177,7 +177,7 @@ class CaseStudyFilterSet(FacetFilterSet):
         model = CaseStudy
         fields = []
 
-    _fuzzy: bool | None = None
+    _understood: Understood | None = None
 
     # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
     FACET_PARAMETERS = [facet.parameter for facet in FACETS]
@@ -198,22 +198,21 @@ class CaseStudyFilterSet(FacetFilterSet):
     def filter_queryset_without(self, queryset, *, exclude):
         """The matching cases ignoring the parameters in `exclude` (used for facet counts), unordered.
 
-        Whether the search falls back to typo-tolerant matching is decided once, on the full selection, so
-        that every facet count agrees with the results shown.
+        How the words are understood (as typed, the last word as a prefix, or corrected) is decided once, on
+        the full selection, so that every facet count agrees with the results shown.
         """
         queryset = self._apply_filters(queryset, exclude=exclude)
-        words = self.search_words
-        if words:
-            queryset = search_cases(queryset, words, fuzzy=self.fuzzy_search())
+        if self.search_words:
+            queryset = search_cases(queryset, self.understood_search().query)
         return queryset
 
-    def fuzzy_search(self) -> bool:
-        """Whether the words are matched typo-tolerantly: only when the exact search finds nothing in the
-        whole selection (every parameter, over this FilterSet's own queryset). Decided once."""
-        if self._fuzzy is None:
+    def understood_search(self) -> Understood:
+        """What the words are searched as (cases.search.engine.understand): decided once, over the whole
+        selection (every parameter, over this FilterSet's own queryset)."""
+        if self._understood is None:
             whole_selection = self._apply_filters(self.queryset, exclude=())
-            self._fuzzy = needs_fuzzy_search(whole_selection, self.search_words)
-        return self._fuzzy
+            self._understood = understand(whole_selection, self.search_words)
+        return self._understood
 
     def _apply_filters(self, queryset, *, exclude):
         for name, value in self.form.cleaned_data.items():

@@ -36,6 +36,7 @@ from cases.models import (
     Sector,
     Status,
     Theme,
+    ThesaurusEntry,
 )
 from cases.tasks import catalogue_written
 
@@ -44,7 +45,19 @@ RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
 # through m2m_changed: Django sends no save or delete signals for the rows of an auto-created through
 # model, so a direct write to one (generation makes them in bulk) bumps the version itself.
 WATCHED = frozenset(
-    (CaseStudy, Outcome, CaseLink, Resource, FormerSlug, Economy, Sector, Theme, InnovationFacet, SDG)
+    (
+        CaseStudy,
+        Outcome,
+        CaseLink,
+        Resource,
+        FormerSlug,
+        Economy,
+        Sector,
+        Theme,
+        InnovationFacet,
+        SDG,
+        ThesaurusEntry,
+    )
 )
 
 # The field that says whose a row is. Its value as stored before the write is read in pre_save/pre_delete

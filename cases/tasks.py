@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cases.caching import catalogue_changed
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
+from cases.search.engine import refresh_word_list
 
 
 @task
@@ -29,15 +30,22 @@ def refresh_statistics() -> dict:
     return {"version": bitmaps.version, "published_cases": len(bitmaps.published)}
 
 
+@task
+def refresh_search_words() -> int:
+    """Rebuild the word list "did you mean" draws its corrections from (cases.search.engine)."""
+    return refresh_word_list()
+
+
 def refresh_statistics_after_commit() -> None:
     refresh_statistics.enqueue()
+    refresh_search_words.enqueue()
 
 
 def catalogue_written() -> None:
     """Call for every write to the catalogue, inside its transaction (cases/signals.py does for every ORM
     write): bumps the catalogue version in that transaction, and once it commits refreshes the statistics'
-    bitmaps for the new version, once per transaction however many rows it writes (at once when there is
-    no transaction). Nothing happens after a rollback."""
+    bitmaps for the new version and the search's word list, once per transaction however many rows it writes
+    (at once when there is no transaction). Nothing happens after a rollback."""
     catalogue_changed()
     if not any(
         callback is refresh_statistics_after_commit for _ids, callback, _robust in connection.run_on_commit
@@ -53,7 +61,7 @@ def catalogue_committed() -> None:
     """For writers that bypass signals and commit on their own (bulk generation, benchmarks): after their
     commit, bump the catalogue version and refresh the statistics' bitmaps."""
     catalogue_changed()
-    refresh_statistics.enqueue()
+    refresh_statistics_after_commit()
 
 
 def absolute_url(path: str) -> str:

@@ -32,6 +32,7 @@ from cases.curation.moderation import (
     acceptance_checklist,
     duplicate_ids,
     possible_duplicates,
+    with_possible_duplicates,
 )
 from cases.curation.uploads import ResourceUploadForm
 from cases.curation.workflow import (
@@ -64,6 +65,7 @@ from cases.models import (
     Status,
     SubmitterContact,
     Theme,
+    ThesaurusEntry,
 )
 from cases.services import (
     api_key_issue,
@@ -329,6 +331,16 @@ class ThemeAdmin(VocabularyAdmin):
 @admin.register(InnovationFacet)
 class InnovationFacetAdmin(VocabularyAdmin):
     pass
+
+
+@admin.register(ThesaurusEntry)
+class ThesaurusEntryAdmin(CatalogueModelAdmin):
+    """The search thesaurus: terms that mean the same for searching (docs/library.md, "The thesaurus")."""
+
+    list_display = ["__str__", "note", "updated_at"]
+    search_fields = ["terms", "note"]
+    readonly_fields = ["updated_at"]
+    fields = ["terms", "note", "updated_at"]
 
 
 @admin.register(SDG)
@@ -707,8 +719,9 @@ class ModerationQueueAdmin(TransitionActionsMixin, ScopedByCaseEconomyMixin, Cat
     actions = [transition_action(name) for name in ("accept", "request_changes", "publish")]
 
     def get_queryset(self, request):
-        # ModerationQueue.objects is moderation_queue(): queued cases only, annotated for the columns.
-        return super().get_queryset(request).defer("search_vector")
+        # ModerationQueue.objects is moderation_queue(): queued cases only, in the queue's order; the possible
+        # duplicates are the search module's (cases/curation/moderation.py).
+        return with_possible_duplicates(super().get_queryset(request).defer("search_vector"))
 
     def get_ordering(self, request):
         # Annotations of moderation_queue(), which the `ordering` attribute's system check cannot see.

@@ -37,7 +37,7 @@ from cases.models import (
     Theme,
 )
 from cases.models.querysets import published_q
-from cases.search.engine import search_words, uses_full_text_search, words_query
+from cases.search.engine import title_suggestions
 
 SUGGESTIONS_PER_GROUP = 8
 MAX_SUGGEST_LENGTH = 100
@@ -358,17 +358,8 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
         return self.request.build_absolute_uri(path)
 
     def cases(self, q):
-        published = CaseStudy.objects.published()
-        words = search_words(q)
-        if uses_full_text_search():
-            # PostgreSQL: each word a prefix of a title word (weight A of the search document): the GIN index.
-            if not words:
-                return []
-            matches = published.filter(search_vector=words_query(words, prefix="all", weight="A"))
-        else:
-            matches = published
-            for word in words or [q]:
-                matches = matches.filter(Q(title__istartswith=word) | Q(title__icontains=" " + word))
+        # Every word typed in the title, the last as the start of a word (cases.search.engine).
+        matches = title_suggestions(CaseStudy.objects.published(), q)
         first = Case(When(title__istartswith=q, then=Value(0)), default=Value(1), output_field=IntegerField())
         rows = matches.annotate(first=first).order_by("first", "title").values_list("slug", "title")
         return [

@@ -8,23 +8,52 @@ shows them.
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, QuerySet, Value
+from django.db.models import CharField, OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.models import NARRATIVE_SECTIONS, CaseStudy, Status
 
 # The queue's reads are the models' (the queue's proxy model is built on them); re-exported for the admin.
-from cases.models.moderation_queue import DUPLICATE_TITLE_SIMILARITY as DUPLICATE_TITLE_SIMILARITY
-from cases.models.moderation_queue import QUEUED_STATUS_VALUES, duplicate_candidates, is_postgresql
+from cases.models.moderation_queue import DUPLICATE_CANDIDATE_STATUS_VALUES, QUEUED_STATUS_VALUES
 from cases.models.moderation_queue import moderation_queue as moderation_queue
-from cases.models.moderation_queue import with_possible_duplicates as with_possible_duplicates
+from cases.search.engine import similar_titles
 
 # What a reviewer acts on: proposals from the public (submitted) and cases sent for review (in_review).
 QUEUE_STATUSES = tuple(Status(value) for value in QUEUED_STATUS_VALUES)
 
 
-# --- The queue (its reads are the models': cases/models/moderation_queue.py) -------------------------
+# --- The queue (its order is the models': cases/models/moderation_queue.py) ---------------------------
+
+
+def duplicate_candidates(cases: QuerySet, *, title, pk, economy_id) -> QuerySet:
+    """The cases of `cases` (all case studies) that a case with this title, id and economy may repeat:
+    published or queued cases of the same economy whose title the search module finds alike."""
+    candidates = cases.filter(economy_id=economy_id, status__in=DUPLICATE_CANDIDATE_STATUS_VALUES).exclude(
+        pk=pk
+    )
+    return similar_titles(candidates, title)
+
+
+def with_possible_duplicates(queryset: QuerySet) -> QuerySet:
+    """Annotate each case with `possible_duplicate_ids`: a comma-separated string of the ids of published or
+    queued cases of the same economy with a similar title (None when there are none).
+
+    One correlated subquery inside the page's own query: the number of queries does not grow with rows.
+    """
+    # The plain manager of the concrete model: a queryset of the queue's proxy would add its own annotations.
+    all_cases = queryset.model._meta.concrete_model._base_manager.all()
+    candidates = duplicate_candidates(
+        all_cases, title=OuterRef("title"), pk=OuterRef("pk"), economy_id=OuterRef("economy_id")
+    )
+    ids = (
+        candidates.order_by()
+        .values("economy_id")
+        .annotate(ids=StringAgg(Cast("pk", CharField()), Value(",")))  # no order_by: SQLite has none
+        .values("ids")
+    )
+    return queryset.annotate(possible_duplicate_ids=Subquery(ids, output_field=CharField()))
 
 
 def duplicate_ids(case) -> list[int]:
@@ -42,7 +71,6 @@ def possible_duplicates(case: CaseStudy) -> QuerySet:
             title=Value(case.title, output_field=CharField()),
             pk=case.pk,
             economy_id=case.economy_id,
-            on_postgresql=is_postgresql(queryset),
         )
         .select_related("economy")
         .defer("search_vector")

@@ -10,7 +10,7 @@ REVIEWER = "Reviewer"
 ECONOMY_EDITOR = "Economy editor"
 
 CASE_CHILDREN = ["outcome", "caselink", "resource"]
-VOCABULARIES = ["economy", "sector", "theme", "innovationfacet", "sdg"]
+VOCABULARIES = ["economy", "sector", "theme", "innovationfacet", "sdg", "thesaurusentry"]
 
 
 def _crud(model, actions=("add", "change", "view")):
@@ -45,6 +45,19 @@ ROLE_PERMISSIONS = {
 }
 
 
+# Models added after the roles were first installed (migration 0006), each by a migration that installs
+# the roles again.
+MODELS_ADDED_LATER = ("thesaurusentry",)
+
+
+def _has_model(apps, model_name: str) -> bool:
+    try:
+        apps.get_model("cases", model_name)
+    except LookupError:
+        return False
+    return True
+
+
 def install_roles(apps) -> None:
     """Create or update the role groups with exactly their permissions."""
     from django.contrib.auth.management import create_permissions
@@ -58,6 +71,10 @@ def install_roles(apps) -> None:
         group, _created = group_model.objects.get_or_create(name=role)
         permissions = permission_model.objects.filter(content_type__app_label="cases", codename__in=codenames)
         missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        # An earlier migration runs this with the models of its time: a model added later (the thesaurus)
+        # has no permissions yet, and the later migration that adds it installs the roles again.
+        later_models = {model for model in MODELS_ADDED_LATER if not _has_model(apps, model)}
+        missing = {codename for codename in missing if codename.rsplit("_", 1)[-1] not in later_models}
         if missing:
             raise RuntimeError(f"Role {role}: unknown permissions {sorted(missing)}")
         group.permissions.set(permissions)

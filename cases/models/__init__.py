@@ -4,8 +4,8 @@ Rules that matter are database constraints (named), not only form validation. Th
 that stand on their own are in modules beside this one and re-exported here, so `from cases.models import
 X` works for every model: partner API keys (api_keys.py), the changes feed's withdrawal records
 (withdrawals.py), the search document's expression (search_document.py), the thesaurus and word list
-(thesaurus.py), upload names (files.py) and the reads (querysets.py). Nothing under cases/models imports from the rest of the app: it is the bottom layer
-(pyproject.toml, [tool.importlinter]).
+(thesaurus.py), upload names (files.py) and the reads (querysets.py). Nothing under cases/models imports
+from the rest of the app: it is the bottom layer (pyproject.toml, [tool.importlinter]).
 """
 
 import re

@@ -87,3 +87,6 @@ class SearchWord(models.Model):
 
     class Meta:
         verbose_name = _("search word")
+
+    def __str__(self):
+        return self.word

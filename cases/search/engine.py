@@ -97,8 +97,13 @@ def edits(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _known_words(words) -> set[str]:
-    return set(SearchWord.objects.filter(word__in=list(words)).values_list("word", flat=True))
+# A word of the catalogue is still corrected when a close word is in this many times more cases: a typo
+# that made it into one case ("telemedecine") is not the spelling readers mean.
+MUCH_MORE_COMMON = 3
+
+
+def _documents(words) -> dict[str, int]:
+    return dict(SearchWord.objects.filter(word__in=list(words)).values_list("word", "documents"))
 
 
 def correction(query) -> str | None:
@@ -110,17 +115,27 @@ def correction(query) -> str | None:
     if not typed:
         return None
     lexicon_words = {part for key in (*Lexicon.current().synonyms, *Lexicon.current().tags) for part in key}
-    known = _known_words(typed) | {word for word in typed if phrase_key([word])[0] in lexicon_words}
+    documents = _documents(typed)
     corrected, changed = [], False
     for word in typed:
-        if word in known or len(word) < 3 or not word.isalpha():
+        if word in lexicon_words or len(word) < 3 or not word.isalpha():
             corrected.append(word)
             continue
         allowed = 1 if len(word) <= 5 else MAX_EDITS
         candidates = backend().close_words(word, limit=8)
         candidates += difflib.get_close_matches(word, lexicon_words, n=3, cutoff=0.75)
+        candidate_documents = _documents(candidates) if word in documents else {}
         close = sorted(
-            {candidate for candidate in candidates if edits(word, candidate) <= allowed},
+            {
+                candidate
+                for candidate in candidates
+                if candidate != word
+                and edits(word, candidate) <= allowed
+                and (
+                    word not in documents
+                    or candidate_documents.get(candidate, 0) >= MUCH_MORE_COMMON * max(documents[word], 1)
+                )
+            },
             key=lambda candidate: (edits(word, candidate), candidates.index(candidate)),
         )
         if close:

@@ -27,21 +27,27 @@ RANK_NORMALISATION = 1
 # Added to the rank of a case for each concept it is tagged with (a theme, sector... the query names):
 # about a summary match, so a tagged case ranks with the cases that say it, below those that lead with it.
 TAG_RANK = 0.05
-# Below this trigram similarity a queued title is not a possible duplicate of another (0 to 1). Measured on
-# the demo: the different cases of one economy are at most 0.31 apart ("Seoul 120 Dasan Call Centre" to
-# "Seoul TOPIS" 0.23), the same case retitled at least 0.39.
+# pg_trgm similarity of two titles, 0 to 1, from which a queued case may repeat another (the moderation
+# queue). Tuned on the demo catalogue (70 cases): two different cases of one economy reach at most 0.29
+# ("333: Bangladesh's national helpline ..." / "Service Innovation Fund ... in Bangladesh"), while a short
+# resubmission of a long title scores 0.38 to 0.61 ("Dasan Call Centre 120 in Seoul" 0.39, "SingPass:
+# digital identity for Singapore citizens" 0.38, "e-Nabiz personal health record of Turkiye" 0.61). 0.35
+# catches those and stays clear of the different cases.
 DUPLICATE_TITLE_SIMILARITY = 0.35
 # A correction must be at least this similar (trigram) to the word typed to be considered.
 CLOSE_WORD_SIMILARITY = 0.35
 
 
 def _phrase_sql(words) -> tuple[str, list]:
-    # Hyphens as spaces: PostgreSQL indexes "covid-19" as covid-19, covid, 19 in a row, so the phrase of the
-    # parts matches the term written with a hyphen or a space, and nothing else.
-    return (
-        f"phraseto_tsquery('{CONFIG}'::regconfig, observatory_unaccent(%s))",
-        [" ".join(phrase_key(words))],
-    )
+    """The phrase as written, and when it has a hyphen also as its parts: PostgreSQL reads "e-government" as
+    e-govern, e, govern and "COVID-19" as covid, -19 (a signed number), so the term written with a hyphen
+    needs the first and the term written with a space ("COVID 19") the second."""
+    single = f"phraseto_tsquery('{CONFIG}'::regconfig, observatory_unaccent(%s))"
+    text = " ".join(words)
+    parts = " ".join(phrase_key(words))
+    if parts == text:
+        return single, [text]
+    return f"({single} || {single})", [text, parts]
 
 
 def _prefix_sql(word: str, *, weight: str = "") -> tuple[str, list]:
@@ -210,7 +216,11 @@ def word_counts():
     """ts_stat over the published cases' titles, summaries and organisations, words as written (the simple
     configuration: lower case, accents folded, no stemming)."""
     text = Concat(
-        *[part for name in TITLE_FIELDS + SUMMARY_FIELDS for part in (Coalesce(name, Value("")), Value(" "))],
+        *[
+            part
+            for name in TITLE_FIELDS + SUMMARY_FIELDS
+            for part in (Coalesce(name, Value(""), output_field=TextField()), Value(" "))
+        ],
         output_field=TextField(),
     )
     documents = (
@@ -218,7 +228,10 @@ def word_counts():
         .order_by()
         .annotate(
             document=Func(
-                Value("simple"), Func(text, function="observatory_unaccent"), function="to_tsvector"
+                Value("simple"),
+                Func(text, function="observatory_unaccent", output_field=TextField()),
+                function="to_tsvector",
+                output_field=TextField(),
             )
         )
         .values("document")

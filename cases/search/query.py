@@ -219,7 +219,8 @@ def _concept(words: tuple[str, ...], lexicon: Lexicon, *, quoted: bool = False) 
     typed = Phrase(words)
     key = phrase_key(words)
     synonyms = sorted(lexicon.synonyms.get(key, ()), key=lambda phrase: phrase.words)
-    alternatives = (typed, *[phrase for phrase in synonyms if phrase_key(phrase.words) != key])
+    # A synonym written differently only in its hyphens stays: "covid 19" also looks for "COVID-19" as written.
+    alternatives = (typed, *[phrase for phrase in synonyms if phrase != typed])
     tags = set()
     for phrase in alternatives:
         tags |= lexicon.tags.get(phrase_key(phrase.words), set())

@@ -1,18 +1,18 @@
-"""Related cases: published cases that share the most vocabulary with a case, and on PostgreSQL also the
-most words of its title and summary.
+"""Related cases: published cases that share the most vocabulary with a case, and (where the search backend
+can score it) the most words of its title and summary.
 
 Scoring every case in a large catalogue is too slow for a page, so the candidates are first narrowed to
 the cases sharing the most themes, sectors and facets (one aggregate over the through tables), and only
 those are ranked by text similarity. The answer is cached per catalogue version.
 """
 
-from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Value, When
 
 from cases.caching import cached
 from cases.models import CaseStudy
-from cases.search.engine import search_words, uses_full_text_search, words_query
+from cases.search.engine import text_likeness
+from cases.search.query import words_of
 
 CANDIDATES = 200
 # How much a shared term counts: themes say most about what a case is like.
@@ -65,12 +65,11 @@ def related_case_ids(case: CaseStudy, *, limit: int) -> list[int]:
             )
         )
     )
-    words = [word for word in search_words(f"{case.title} {case.summary}") if len(word) > 3][:12]
-    if uses_full_text_search() and words:
-        query = words_query(words, prefix="none", operator="|")
-        relevance = F("vocabulary_score") + SearchRank(F("search_vector"), query) * 10
-    else:
-        relevance = F("vocabulary_score")
+    words = [word for word in words_of(f"{case.title} {case.summary}") if len(word) > 3 and word.isalpha()][
+        :12
+    ]
+    likeness = text_likeness(words)
+    relevance = F("vocabulary_score") if likeness is None else F("vocabulary_score") + likeness * 10
     candidates = candidates.annotate(relevance=relevance * Value(1.0, output_field=FloatField()))
     return list(candidates.order_by("-relevance", "-published_at").values_list("pk", flat=True)[:limit])
 

@@ -96,16 +96,22 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         context = super().get_context_data(**kwargs)
         words = self.filterset.search_words if self.filterset.is_valid() else ""
         page = context.get("page_obj")
+        understood = self.filterset.understood_search() if words else None
         if page is not None and words:
-            add_snippets(page.object_list, words)
+            add_snippets(page.object_list, understood.query)
         context["filterset"] = self.filterset
         context["words"] = words
         context["result_count"] = page.paginator.count if page is not None else 0
         if self.filterset.is_valid():
             context["facets"] = build_facet_panel(self.request.GET, facet_counts(self.filterset))
             context["chips"] = active_filter_chips(self.filterset)
-            if words and context["result_count"] < 3:
-                context["did_you_mean"] = did_you_mean(self.published_cases(), words)
+            if understood is not None and understood.corrected:
+                # Nothing matched what was typed: the results are for the corrected words; the page says so.
+                context["corrected_query"] = understood.text
+            elif words:
+                context["did_you_mean"] = did_you_mean(
+                    self.published_cases(), understood.query, found=context["result_count"]
+                )
         context["sort_choices"] = SORT_CHOICES
         context["current_sort"] = self.request.GET.get("sort") or ("relevance" if words else "newest")
         return context
