@@ -8,6 +8,8 @@ is always a bound parameter handed to PostgreSQL's own parser: nothing a reader 
 or into tsquery syntax. The functions are described in cases/search/backends.py.
 """
 
+from dataclasses import replace
+
 from django.contrib.postgres.search import SearchHeadline, SearchQueryField, TrigramSimilarity
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, TextField, Value, When
@@ -21,6 +23,10 @@ from cases.search.query import Concept, Phrase, phrase_key, tagged_condition
 CONFIG = "english"
 # Weights of title (A), summary and organisation (B) and narrative (C) matches, as PostgreSQL orders them.
 RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
+# The rank of the title alone is added with this factor (Rank).
+TITLE_RANK = 1.0
+# A match of a synonym from the thesaurus counts this much of a match of the words typed.
+SYNONYM_RANK = 0.5
 # Rank normalisation 1: divided by 1 + the logarithm of the document's length, so a long narrative that
 # repeats a word does not outrank a case that is about it in its title or summary.
 RANK_NORMALISATION = 1
@@ -135,18 +141,30 @@ class TextMatch(Func):
 
 
 class Rank(Func):
+    """How well a document matches a tsquery: the weighted rank over the whole document, plus the rank of
+    the title alone (TITLE_RANK), so that a case whose title says it comes before one that only repeats it
+    in a long narrative."""
+
     output_field = FloatField()
 
     def as_sql(self, compiler, connection, **extra_context):
         document, query = self.get_source_expressions()
         document_sql, document_params = compiler.compile(document)
         query_sql, query_params = compiler.compile(query)
-        sql = f"ts_rank('{RANK_WEIGHTS}'::float4[], {document_sql}, {query_sql}, {RANK_NORMALISATION})"
-        return sql, [*document_params, *query_params]
+        sql = (
+            f"(ts_rank('{RANK_WEIGHTS}'::float4[], {document_sql}, {query_sql}, {RANK_NORMALISATION}) "
+            f"+ {TITLE_RANK} * ts_rank('{{0, 0, 0, 1}}'::float4[], {document_sql}, {query_sql}, 0))"
+        )
+        return sql, [*document_params, *query_params, *document_params, *query_params]
 
 
 def match(queryset, query):
     rank = Rank(F("search_vector"), ConceptsQuery(query.concepts, operator="||"))
+    if any(len(concept.alternatives) > 1 for concept in query.concepts):
+        # The words as typed count again: a case that says what the reader typed comes before one that
+        # only has a synonym.
+        as_typed = [replace(concept, alternatives=concept.alternatives[:1]) for concept in query.concepts]
+        rank = Rank(F("search_vector"), ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
     for concept in query.concepts:
         condition = TextMatch(F("search_vector"), ConceptsQuery([concept]))
         if concept.tags:

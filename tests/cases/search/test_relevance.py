@@ -17,6 +17,7 @@ from django.db import transaction
 import cases
 from cases.filters import CaseStudyFilterSet
 from cases.models import CaseStudy, Status
+from cases.search.engine import refresh_word_list
 from tests.cases.search.relevance import (
     KINDS,
     NDCG_AT_10_BAR,
@@ -48,6 +49,9 @@ def demo_loaded_once(django_db_setup, django_db_blocker):
     """The demo, loaded once for this module inside a transaction rolled back when the module is done."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_demo", stdout=StringIO())
+        # The word list "did you mean" draws on is rebuilt by a task after the load commits; this
+        # transaction never commits, so it is rebuilt here.
+        refresh_word_list()
         yield
         transaction.set_rollback(True)
 
