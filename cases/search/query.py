@@ -219,7 +219,7 @@ def _concept(words: tuple[str, ...], lexicon: Lexicon, *, quoted: bool = False) 
     typed = Phrase(words)
     key = phrase_key(words)
     synonyms = sorted(lexicon.synonyms.get(key, ()), key=lambda phrase: phrase.words)
-    # A synonym written differently only in its hyphens stays: "covid 19" also looks for "COVID-19" as written.
+    # A synonym written differently only in its hyphens stays: "covid 19" also looks for "COVID-19".
     alternatives = (typed, *[phrase for phrase in synonyms if phrase != typed])
     tags = set()
     for phrase in alternatives:
