@@ -7,17 +7,13 @@ bench/search_relevance.py prints the same measures query by query.
 
 import json
 from collections import Counter
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 import cases
 from cases.filters import CaseStudyFilterSet
 from cases.models import CaseStudy, Status
-from cases.search.engine import refresh_word_list
 from tests.cases.search.relevance import (
     KINDS,
     NDCG_AT_10_BAR,
@@ -42,23 +38,6 @@ def demo_statuses() -> dict[str, str]:
         for record in json.loads(path.read_text(encoding="utf-8")):
             statuses[record["slug"]] = record.get("status") or Status.PUBLISHED
     return statuses
-
-
-@pytest.fixture(scope="module")
-def demo_loaded_once(django_db_setup, django_db_blocker):
-    """The demo, loaded once for this module inside a transaction rolled back when the module is done."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", stdout=StringIO())
-        # The word list "did you mean" draws on is rebuilt by a task after the load commits; this
-        # transaction never commits, so it is rebuilt here.
-        refresh_word_list()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_loaded_once, db):
-    return demo_loaded_once
 
 
 # The measures themselves.
