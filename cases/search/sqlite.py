@@ -289,34 +289,52 @@ def _tokens(words, forms) -> list[str]:
 
 
 def _prefix_expansions(word: str, using: str) -> list[str]:
-    """Known words (of titles, summaries and organisations) that start with `word`, most frequent first."""
-    start = word.casefold()
+    """Known words (of titles, summaries and organisations) that start with `word` (folded), most frequent
+    first."""
     sql = (
         f"SELECT term FROM {WORDS_VOCABULARY} WHERE term >= %s AND term < %s AND term <> %s "
         f"ORDER BY doc DESC, term LIMIT {PREFIX_EXPANSIONS}"
     )
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [start, start + "\U0010ffff", start])
+        cursor.execute(sql, [word, word + "\U0010ffff", word])
         return [row[0] for row in cursor.fetchall()]
 
 
-def _concept_expression(concept, forms, using: str) -> str | None:
-    """The FTS5 expression of one concept: any of its alternatives, each a phrase; None when it has only
-    stop words (it then matches every case, as on PostgreSQL)."""
-    alternatives = []
-    for index, phrase in enumerate(concept.alternatives):
-        tokens = _tokens(phrase.words, forms)
-        if not tokens:
-            continue
-        if index == 0 and concept.prefix:
-            typed = tokens[0]
-            alternatives.append(_string(typed) + "*")
-            alternatives += [_string(word) for word in _prefix_expansions(typed, using)]
-        else:
-            alternatives.append(_string(" ".join(tokens)))
-    if not alternatives:
-        return None
-    return "(" + " OR ".join(alternatives) + ")"
+class _Expressions:
+    """The FTS5 expressions of the concepts of one query (each concept's read once)."""
+
+    def __init__(self, query, using: str):
+        self.forms = _typed_forms(query)
+        self.using = using
+        self.known: dict = {}
+
+    def concept(self, concept) -> str | None:
+        """Any of the concept's alternatives, each a phrase; None when it has only stop words (it then
+        matches every case, as on PostgreSQL)."""
+        if concept not in self.known:
+            self.known[concept] = self._concept(concept)
+        return self.known[concept]
+
+    def _concept(self, concept) -> str | None:
+        alternatives = []
+        for index, phrase in enumerate(concept.alternatives):
+            tokens = _tokens(phrase.words, self.forms)
+            if not tokens:
+                continue
+            if index == 0 and concept.prefix:
+                alternatives.append(_string(tokens[0]) + "*")
+                start = _folded_like_index(phrase.words[0])
+                if ("prefix", start) not in self.known:
+                    self.known["prefix", start] = _prefix_expansions(start, self.using)
+                alternatives += [_string(word) for word in self.known["prefix", start]]
+            else:
+                alternatives.append(_string(" ".join(tokens)))
+        return "(" + " OR ".join(alternatives) + ")" if alternatives else None
+
+    def any_of(self, concepts) -> str:
+        """Any of `concepts` (for ranking and excerpts)."""
+        expressions = [self.concept(concept) for concept in concepts]
+        return " OR ".join(expression for expression in expressions if expression)
 
 
 def _matching(expression: str, table: str = TABLE) -> RawSQL:
@@ -367,17 +385,11 @@ class Bm25Rank(Func):
         return sql, [*self.expressions, *pk_params]
 
 
-def _rank_expression(concepts, forms, using: str) -> str:
-    """The FTS5 expression of any of `concepts` (for ranking and excerpts)."""
-    expressions = [_concept_expression(concept, forms, using) for concept in concepts]
-    return " OR ".join(expression for expression in expressions if expression)
-
-
 def match(queryset, query):
-    forms = _typed_forms(query)
+    expressions = _Expressions(query, queryset.db)
     matched, tagged_conditions = 0, []
     for concept in query.concepts:
-        expression = _concept_expression(concept, forms, queryset.db)
+        expression = expressions.concept(concept)
         tagged = tagged_condition(concept.tags) if concept.tags else None
         if expression is not None:
             condition = Q(pk__in=_matching(expression))
@@ -392,8 +404,8 @@ def match(queryset, query):
             # The words as typed count again: a case that says what the reader typed comes before one
             # that only has a synonym.
             typed = [replace(concept, alternatives=concept.alternatives[:1]) for concept in query.concepts]
-            as_typed = _rank_expression(typed, forms, queryset.db) or None
-        rank = Bm25Rank(_rank_expression(query.concepts, forms, queryset.db), as_typed)
+            as_typed = expressions.any_of(typed) or None
+        rank = Bm25Rank(expressions.any_of(query.concepts), as_typed)
     bonus = TAG_RANK / max(1, matched)
     for tagged in tagged_conditions:
         rank = rank + Case(When(tagged, then=Value(bonus)), default=Value(0.0), output_field=FloatField())
@@ -402,8 +414,10 @@ def match(queryset, query):
 
 def highlighted_excerpts(case_ids, query) -> dict:
     using = CaseStudy.objects.db
-    expression = _rank_expression(query.concepts, _typed_forms(query), using)
-    if not case_ids or not expression:
+    if not case_ids or not query:
+        return {}
+    expression = _Expressions(query, using).any_of(query.concepts)
+    if not expression:
         return {}
     selected, params = [], []
     for column in EXCERPT_COLUMNS:

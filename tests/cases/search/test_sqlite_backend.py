@@ -253,6 +253,13 @@ def test_prefix_longer_than_the_stem_still_finds_the_word():
     assert set(found("governme", prefix=True)) == {title, narrative}
 
 
+def test_prefix_is_folded_like_the_text():
+    summary = CaseStudyFactory(title="Cloud", summary=f"Records of {KIRSEHIR} province.")
+    narrative = CaseStudyFactory(title="Cloud", overview="Run across Türkiye.")
+    assert found("Türki", prefix=True) == [narrative]
+    assert found("kirse", prefix=True) == [summary]
+
+
 def test_stop_words_alone_match_every_case_as_on_postgresql():
     first, second = CaseStudyFactory(title="Seaweed"), CaseStudyFactory(title="Kelp")
     assert set(found("the")) == {first, second}
