@@ -61,6 +61,7 @@ from cases.models import (
     Outcome,
     Resource,
     RevisionAction,
+    SearchWord,
     Sector,
     Status,
     SubmitterContact,
@@ -331,6 +332,15 @@ class ThemeAdmin(VocabularyAdmin):
 @admin.register(InnovationFacet)
 class InnovationFacetAdmin(VocabularyAdmin):
     pass
+
+
+@admin.register(SearchWord)
+class SearchWordAdmin(ReadOnlyAdmin):
+    """The word list "did you mean" draws on: rebuilt from the published cases after every change."""
+
+    list_display = ["word", "documents"]
+    search_fields = ["word"]
+    ordering = ["-documents", "word"]
 
 
 @admin.register(ThesaurusEntry)

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS = {
         + _crud("submittercontact", ("view", "change"))
         + _crud("editorprofile", ("add", "change", "delete", "view"))
         + _crud("formerslug", ("view",))
+        + _crud("searchword", ("view",))
     ),
     REVIEWER: (
         _crud("casestudy")
@@ -35,6 +36,7 @@ ROLE_PERMISSIONS = {
         + [p for model in VOCABULARIES for p in _crud(model, ("view",))]
         + _crud("caserevision", ("view",))
         + _crud("submittercontact", ("view",))
+        + _crud("searchword", ("view",))
     ),
     ECONOMY_EDITOR: (
         _crud("casestudy")
@@ -47,7 +49,7 @@ ROLE_PERMISSIONS = {
 
 # Models added after the roles were first installed (migration 0006), each by a migration that installs
 # the roles again.
-MODELS_ADDED_LATER = ("thesaurusentry",)
+MODELS_ADDED_LATER = ("thesaurusentry", "searchword")
 
 
 def _has_model(apps, model_name: str) -> bool:

@@ -31,17 +31,35 @@ MAX_PHRASE_WORDS = 6
 PREFIX_MIN_LETTERS = 4
 
 HYPHENS = "-\u2010\u2011\u2012\u2013"
-WORD = re.compile(rf"\w+(?:[{HYPHENS}]\w+)*", re.UNICODE)
+# Combining marks belong to their word (Thai and Devanagari vowel signs are marks, not letters).
+MARKS = re.escape(
+    "".join(chr(code) for code in range(0x300, 0x10000) if unicodedata.category(chr(code)) in ("Mn", "Mc"))
+)
+WORD = re.compile(rf"[\w{MARKS}]+(?:[{HYPHENS}][\w{MARKS}]+)*", re.UNICODE)
 QUOTED = re.compile(r'"([^"]*)"?|\u201c([^\u201d]*)\u201d?')
 # Words that name nothing on their own: never a vocabulary tag by themselves.
 CONNECTIVES = frozenset({"and", "of", "the", "for", "in", "on", "to", "a", "an", "or", "with", "by"})
 
 
+# Letters whose marks are accents to fold: Latin, Greek and Cyrillic (as PostgreSQL's unaccent and SQLite's
+# remove_diacritics do). Elsewhere a mark is part of the letter: the voicing of Japanese kana (ガ is not
+# カ), and a Hangul syllable must not come apart into its jamo.
+ACCENTED_SCRIPTS_END = 0x0530
+LATIN_EXTENDED_ADDITIONAL = range(0x1E00, 0x1F00)
+
+
+def _folded_character(character: str) -> str:
+    if ord(character) < ACCENTED_SCRIPTS_END or ord(character) in LATIN_EXTENDED_ADDITIONAL:
+        decomposed = unicodedata.normalize("NFKD", character)
+        return "".join(mark for mark in decomposed if not unicodedata.combining(mark))
+    return unicodedata.normalize("NFKC", character)
+
+
 def fold(text: str) -> str:
-    """Lower case with accents and other marks removed: "Türkiye" -> "turkiye", "MERNİS" -> "mernis"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(character for character in decomposed if not unicodedata.combining(character))
-    return stripped.casefold().replace("\u0131", "i")  # the Turkish dotless i has no mark to remove
+    """Lower case with accents removed from Latin, Greek and Cyrillic letters: "Türkiye" -> "turkiye",
+    "MERNİS" -> "mernis"; other scripts as they are ("디지털", "デジタル")."""
+    folded = "".join(_folded_character(character) for character in unicodedata.normalize("NFC", text))
+    return folded.casefold().replace("\u0131", "i")  # the Turkish dotless i has no mark to remove
 
 
 def words_of(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from cases.curation.moderation import (
     duplicate_ids,
     moderation_queue,
     possible_duplicates,
+    with_possible_duplicates,
 )
 from cases.curation.roles import ECONOMY_EDITOR, REVIEWER
 from cases.models import CaseRevision, CaseStudy, Economy, EditorProfile, RevisionAction
@@ -135,7 +136,9 @@ LONG_TITLE = "Seoul 120 Dasan Call Centre: one number for every question to City
 
 
 def flagged(case):
-    return duplicate_ids(moderation_queue(CaseStudy.objects.filter(pk=case.pk)).get())
+    return duplicate_ids(
+        with_possible_duplicates(moderation_queue(CaseStudy.objects.filter(pk=case.pk))).get()
+    )
 
 
 def test_reworded_title_is_flagged_by_trigram_similarity_on_postgresql_only(on_postgresql):
