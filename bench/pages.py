@@ -114,7 +114,7 @@ def main():
     with connection.cursor() as cursor:
         # A word in a handful of cases: the rare-word search.
         cursor.execute(
-            "SELECT word FROM ts_stat('SELECT search_vector FROM cases_casestudy TABLESAMPLE SYSTEM (5)') "
+            "SELECT word FROM ts_stat('SELECT document FROM cases_casesearch TABLESAMPLE SYSTEM (5)') "
             "WHERE ndoc BETWEEN 1 AND 3 AND length(word) > 5 ORDER BY word LIMIT 1"
         )
         rare_word = cursor.fetchone()[0]

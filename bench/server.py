@@ -174,7 +174,7 @@ def sample_paths(database_url: str) -> dict[str, list[str]]:
         # What people search for: words that pick out a slice of the catalogue (in 0.5-10% of a 2% sample of
         # the cases), not the words in nearly every case ("government"), which bench/pages.py measures apart.
         "words": query(
-            "SELECT word FROM ts_stat('SELECT search_vector FROM cases_casestudy TABLESAMPLE SYSTEM (2) "
+            "SELECT word FROM ts_stat('SELECT document FROM cases_casesearch TABLESAMPLE SYSTEM (2) "
             "REPEATABLE (7)') WHERE length(word) > 4 AND word ~ '^[a-z]+$' "
             "AND ndoc BETWEEN 10 AND 200 ORDER BY word LIMIT 40"
         ),

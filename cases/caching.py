@@ -191,15 +191,18 @@ class SelectionPaginator(Paginator):
     nothing stale is served.
     """
 
-    def __init__(self, object_list, per_page, *, selection: tuple | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *, selection: tuple | None = None, counter=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.selection = selection
+        # How to count the selection when asking `object_list` would cost more (a search: the facet counts'
+        # bitmaps already know how many cases match). Used only with a selection.
+        self.counter = counter or object_list.count
 
     @cached_property
     def count(self):
         if self.selection is None:
             return super().count
-        return cached("selection-count", self.selection, self.object_list.count)
+        return cached("selection-count", self.selection, self.counter)
 
     def order(self) -> tuple:
         """The order of `object_list` as the database is asked for it (model's default order: empty)."""

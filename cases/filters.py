@@ -20,7 +20,7 @@ from cases.models.facets import (
     TERMS,
     Facet,
 )
-from cases.search.engine import MAX_QUERY_LENGTH, Understood, search_cases, understand
+from cases.search.engine import MAX_QUERY_LENGTH, Understood, matching_case_ids, search_cases, understand
 from cases.web.validation import WholeNumberField, parse_whole_number
 
 SORT_ORDERINGS = {
@@ -178,6 +178,7 @@ class CaseStudyFilterSet(FacetFilterSet):
         fields = []
 
     _understood: Understood | None = None
+    _search_case_ids: list[int] | None = None
 
     # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
     FACET_PARAMETERS = [facet.parameter for facet in FACETS]
@@ -195,16 +196,22 @@ class CaseStudyFilterSet(FacetFilterSet):
             *self.ordering(self.form.cleaned_data.get("sort") or "", has_words=bool(self.search_words))
         )
 
-    def filter_queryset_without(self, queryset, *, exclude):
+    def filter_queryset_without(self, queryset, *, exclude, search: bool = True):
         """The matching cases ignoring the parameters in `exclude` (used for facet counts), unordered.
 
         How the words are understood (as typed, the last word as a prefix, or corrected) is decided once, on
         the full selection, so that every facet count agrees with the results shown.
         """
         queryset = self._apply_filters(queryset, exclude=exclude)
-        if self.search_words:
+        if search and self.search_words:
             queryset = search_cases(queryset, self.understood_search().query)
         return queryset
+
+    def search_case_ids(self) -> list[int]:
+        """The published cases the words match, ignoring every other parameter (for the bitmaps)."""
+        if self._search_case_ids is None:
+            self._search_case_ids = matching_case_ids(self.understood_search().query)
+        return self._search_case_ids
 
     def understood_search(self) -> Understood:
         """What the words are searched as (cases.search.engine.understand): decided once, over the whole

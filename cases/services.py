@@ -204,7 +204,7 @@ def case_update(
     Raises PermissionDenied (nothing is written) or ValidationError (the slug).
     """
     with transaction.atomic():
-        stored = CaseStudy.objects.select_for_update().defer("search_vector").get(pk=case.pk)
+        stored = CaseStudy.objects.select_for_update().get(pk=case.pk)
         check_case_edit(user=user, case=stored)
         for name in WORKFLOW_FIELDS:
             setattr(case, name, getattr(stored, name))
@@ -239,9 +239,7 @@ def case_rows_write(
     the contact to whoever reads the history. Raises PermissionDenied (nothing is written).
     """
     with transaction.atomic():
-        cases = list(
-            CaseStudy.objects.select_for_update().defer("search_vector").filter(pk__in=set(case_ids))
-        )
+        cases = list(CaseStudy.objects.select_for_update().filter(pk__in=set(case_ids)))
         for case in cases:
             check_case_edit(user=user, case=case)
         write()

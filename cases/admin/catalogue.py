@@ -125,7 +125,7 @@ NOT_A_KNOWN_CASE = _("Choose a published case, or a case of an economy you look 
 def case_choices(user, field_name):
     """The cases a user may pick for `field_name`: the owning case (`case`, `from_case`) must be one they
     may change; a link's target (`to_case`) one they may see."""
-    cases = CaseStudy.objects.defer("search_vector").select_related("economy")
+    cases = CaseStudy.objects.select_related("economy")
     if field_name == "to_case":
         return visible_cases(user, cases)
     return editable_cases(user, cases)
@@ -546,7 +546,7 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
 
     def get_queryset(self, request):
         # The search document is read only by the database; never load it into the admin.
-        queryset = super().get_queryset(request).defer("search_vector")
+        queryset = super().get_queryset(request)
         economies = editable_economy_ids(request.user)
         # Scoping on the queryset covers the changelist, change, history, delete, actions and export alike.
         return queryset if economies is None else queryset.filter(economy_id__in=economies)
@@ -731,7 +731,7 @@ class ModerationQueueAdmin(TransitionActionsMixin, ScopedByCaseEconomyMixin, Cat
     def get_queryset(self, request):
         # ModerationQueue.objects is moderation_queue(): queued cases only, in the queue's order; the possible
         # duplicates are the search module's (cases/curation/moderation.py).
-        return with_possible_duplicates(super().get_queryset(request).defer("search_vector"))
+        return with_possible_duplicates(super().get_queryset(request))
 
     def get_ordering(self, request):
         # Annotations of moderation_queue(), which the `ordering` attribute's system check cannot see.

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 
 from cases.caching import SelectionPaginator, filterset_selection
+from cases.insights.facet_counts import selection_facets
 from cases.web.validation import parse_whole_number, whole_number_message
 
 DEFAULT_PAGE_SIZE = 20
@@ -48,8 +49,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
     }
 
     def paginate_queryset(self, queryset, request, view=None):
+        selection = self.selection(queryset, view)
+        filterset = getattr(view, "filterset", None)
+        searched = selection is not None and bool(filterset.search_words)
         self.django_paginator_class = functools.partial(
-            SelectionPaginator, selection=self.selection(queryset, view)
+            SelectionPaginator,
+            selection=selection,
+            # A search's total from the facet counts' bitmaps (the library page's too): counting the
+            # matches in SQL reads every one of them.
+            counter=(lambda: selection_facets(filterset)["count"]) if searched else None,
         )
         return super().paginate_queryset(queryset, request, view)
 

@@ -149,7 +149,7 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
         # Upserts: the cases published now. Withdrawals: the record each departure left (CaseWithdrawal),
         # with the last public slug and the moment it left, never the withdrawn case's row, whose later
         # renames and edits are nobody's business. Never-published drafts and submissions stay invisible.
-        candidates = CaseStudy.objects.published().defer("search_vector")
+        candidates = CaseStudy.objects.published()
         filterset = ChangesFilterSet(request.query_params, queryset=candidates, request=request)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
@@ -376,7 +376,7 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
         by_name = Q(name__istartswith=q) | Q(name__icontains=" " + q)
         if len(q) in (2, 3):
             by_name |= Q(iso2__iexact=q) | Q(iso3__iexact=q)
-        rows = Economy.objects.with_published_counts().filter(by_name, case_count__gt=0).order_by("name")
+        rows = Economy.objects.having_published_cases().filter(by_name).order_by("name")
         return [
             {
                 "label": economy.name,
@@ -389,8 +389,8 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
 
     def themes(self, q):
         rows = (
-            Theme.objects.with_published_counts()
-            .filter(Q(name__istartswith=q) | Q(name__icontains=" " + q), case_count__gt=0)
+            Theme.objects.having_published_cases()
+            .filter(Q(name__istartswith=q) | Q(name__icontains=" " + q))
             .order_by("position", "name")
         )
         return [

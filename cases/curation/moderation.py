@@ -73,7 +73,6 @@ def possible_duplicates(case: CaseStudy) -> QuerySet:
             economy_id=case.economy_id,
         )
         .select_related("economy")
-        .defer("search_vector")
         .order_by("title", "pk")
     )
 

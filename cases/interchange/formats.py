@@ -215,7 +215,7 @@ def _csv_record(cells: dict[str, str]) -> tuple[dict, list[str]]:
 def case_records(queryset, *, chunk_size: int = CHUNK_SIZE) -> Iterator[dict]:
     """Each case of `queryset` as an interchange record (cases/records.py), ordered by slug, a fixed number
     of queries per chunk of cases."""
-    cases = queryset.select_related("economy").defer("search_vector").order_by("slug")
+    cases = queryset.select_related("economy").order_by("slug")
     for chunk in batched(cases.iterator(chunk_size=chunk_size), chunk_size):
         related = records.Related([case.pk for case in chunk])
         for case in chunk:

@@ -220,14 +220,9 @@ class _Context:
         slugs = {r["slug"] for r in dicts if isinstance(r.get("slug"), str)}
         self.by_external_id = {
             c.external_id: c
-            for c in CaseStudy.objects.select_related("economy")
-            .defer("search_vector")
-            .filter(external_id__in=external_ids)
+            for c in CaseStudy.objects.select_related("economy").filter(external_id__in=external_ids)
         }
-        self.by_slug = {
-            c.slug: c
-            for c in CaseStudy.objects.select_related("economy").defer("search_vector").filter(slug__in=slugs)
-        }
+        self.by_slug = {c.slug: c for c in CaseStudy.objects.select_related("economy").filter(slug__in=slugs)}
         self._economy_scope = {}
 
     def match(self, slug, external_id):

@@ -11,7 +11,6 @@ from the rest of the app: it is the bottom layer (pyproject.toml, [tool.importli
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -27,7 +26,7 @@ from cases.models.api_keys import ApiKeyScope as ApiKeyScope
 from cases.models.files import fitted_size, rendition_name, safe_filename
 from cases.models.moderation_queue import moderation_queue
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
-from cases.models.search_document import CaseSearchDocument
+from cases.models.search_document import CaseSearchIndex as CaseSearchIndex
 from cases.models.thesaurus import SearchWord as SearchWord
 from cases.models.thesaurus import ThesaurusEntry as ThesaurusEntry
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
@@ -378,11 +377,6 @@ class CaseStudy(TimestampedModel):
         verbose_name=_("published by"),
     )
 
-    # Kept by the database itself (cases/models/search_document.py): nothing in Python can forget it.
-    search_vector = models.GeneratedField(
-        expression=CaseSearchDocument(), output_field=SearchVectorField(), db_persist=True
-    )
-
     objects = CaseStudyQuerySet.as_manager()
 
     class Meta:
@@ -435,7 +429,7 @@ class CaseStudy(TimestampedModel):
                 name="casestudy_status_values",
             ),
         ]
-        # The GIN index on search_vector is PostgreSQL-only: migration 0002 adds it.
+        # The search documents are the database's own (cases/models/search_document.py).
 
     def __str__(self):
         return self.title

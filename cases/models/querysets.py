@@ -9,7 +9,7 @@ build on it (tests/cases/models/test_querysets.py checks nothing else spells it 
 """
 
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 # cases.models.Status.PUBLISHED (the models import this module, so it cannot import them back).
 PUBLISHED_STATUS = "published"
@@ -25,7 +25,7 @@ class CaseStudyQuerySet(models.QuerySet):
     def published(self):
         """Only cases visible outside admin: status `published`. Every public read path starts here."""
         # The search document is only ever read by the database; never load it into Python.
-        return self.filter(published_q()).defer("search_vector")
+        return self.filter(published_q())
 
     def for_listing(self):
         """What a result card, a feed entry or a CSV row needs, in a fixed number of queries."""
@@ -64,6 +64,15 @@ class PublishedCountsQuerySet(models.QuerySet):
         """Each term with `case_count`: the published cases it describes."""
         relation = self.cases_relation
         return self.annotate(case_count=Count(relation, filter=published_q(relation)))
+
+    def having_published_cases(self):
+        """The terms that describe at least one published case: a test per term that stops at the first
+        case, where counting them all would read every case."""
+        reverse = self.model._meta.get_field(self.cases_relation)
+        cases = reverse.related_model._default_manager.filter(
+            published_q(), **{reverse.field.name: OuterRef("pk")}
+        )
+        return self.filter(Exists(cases))
 
 
 class EconomyQuerySet(PublishedCountsQuerySet):

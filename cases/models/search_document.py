@@ -1,14 +1,24 @@
-"""The expression behind `CaseStudy.search_vector`: the search document the database keeps for each case.
+"""The search documents the database keeps for each case, whatever writes the row.
 
-A stored generated column, so the database keeps it right whatever writes the row: on PostgreSQL a weighted,
-accent-folded tsvector (title A, summary and organisation B, the narrative C) with a GIN index; on SQLite
-the lower-cased text, for plain matching. It lives with the models (migration 0001 names it by this path);
-cases/search/engine.py queries it.
+On PostgreSQL, `CaseSearchIndex` (table cases_casesearch), one narrow row per case kept by a trigger on the
+case table (migration 0016): whether the case is published, its search document (the english
+configuration's tsvector of the accent-folded text: title weighted A, summary and organisation B, the
+narrative C; GIN index) and a small ranking vector of the title and summary alone (GIN index). Apart from
+the wide case table, reading which cases match a word and ranking them never reads the cases' own pages:
+at 100,000 cases counting a word in 92% of them went from 0.8 s to 30 ms (docs/benchmarks.md).
+
+On SQLite the FTS5 table cases_casestudy_fts plays that part (migration 0015, cases/search/sqlite.py) and
+cases_casesearch stays empty.
+
+`CaseSearchDocument` was the expression of the former generated column (migration 0001 names it by this
+path); `document_sql` and `ranking_sql` give the same expressions for the trigger.
 """
 
 from django.contrib.postgres.search import SearchVectorField
+from django.db import models
 from django.db.models import F, Func
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 
 TITLE_FIELDS = ["title"]
 SUMMARY_FIELDS = ["summary", "lead_organisation"]
@@ -58,3 +68,52 @@ class CaseSearchDocument(Func):
     def as_sql(self, compiler, connection, **extra):
         text = " || ' ' || ".join(f"coalesce({column}, '')" for column in self._columns(compiler, connection))
         return f"lower({text})", []
+
+
+def _weighted(columns: list[str], weight: str) -> str:
+    text = " || ' ' || ".join(f"coalesce({column}, '')" for column in columns)
+    return f"setweight(to_tsvector('english'::regconfig, observatory_unaccent({text})), '{weight}')"
+
+
+def document_sql(row: str) -> str:
+    """The search document of the case row `row` ("NEW", a table name): PostgreSQL SQL."""
+    columns = lambda names: [f"{row}.{name}" for name in names]  # noqa: E731
+    return " || ".join(
+        [
+            _weighted(columns(TITLE_FIELDS), "A"),
+            _weighted(columns(SUMMARY_FIELDS), "B"),
+            _weighted(columns(NARRATIVE_FIELDS), "C"),
+        ]
+    )
+
+
+def ranking_sql(row: str) -> str:
+    """The small ranking vector of the case row `row`: title (A) and summary and organisation (B)."""
+    columns = lambda names: [f"{row}.{name}" for name in names]  # noqa: E731
+    return " || ".join([_weighted(columns(TITLE_FIELDS), "A"), _weighted(columns(SUMMARY_FIELDS), "B")])
+
+
+class CaseSearchIndex(models.Model):
+    """A case's search documents (PostgreSQL; see the module docstring). Written only by the database's
+    trigger: nothing in Python writes or can forget it."""
+
+    case = models.OneToOneField(
+        "cases.CaseStudy",
+        primary_key=True,
+        # The database deletes the row with its case (ON DELETE CASCADE, migration 0016: Django cannot mix
+        # a database-level on_delete with the case's own Python-level ones); Django never does.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search_index",
+        db_column="case_id",
+    )
+    published = models.BooleanField()
+    document = SearchVectorField()
+    ranking = SearchVectorField()
+
+    class Meta:
+        db_table = "cases_casesearch"
+        verbose_name = _("search index entry")
+
+    def __str__(self):
+        return str(self.case_id)

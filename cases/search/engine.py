@@ -50,6 +50,14 @@ def search_cases(queryset, query):
     return backend().match(queryset, query)
 
 
+def matching_case_ids(query) -> list[int]:
+    """The ids of the published cases matching `query` (text or ParsedQuery), in no order."""
+    query = as_query(query)
+    if not query:
+        raise ValueError("an empty query matches every case: ask the catalogue, not the search")
+    return backend().matching_ids(query)
+
+
 @dataclass(frozen=True)
 class Understood:
     """The query a search runs, and when it is not what was typed, what was typed."""

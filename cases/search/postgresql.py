@@ -1,7 +1,8 @@
 """Search on PostgreSQL: full-text search over the stored, weighted search document, with a GIN index.
 
-The document (`CaseStudy.search_vector`, cases/models/search_document.py) is the english configuration's
-tsvector of the accent-folded text: title weighted A, summary and organisation B, the narrative C. Each
+The documents are the narrow table cases_casesearch's (cases/models/search_document.py): `document`, the
+english configuration's tsvector of the accent-folded text (title weighted A, summary and organisation B,
+the narrative C), which matching reads; `ranking`, the title and summary alone, which ranking reads. Each
 concept of a query becomes a tsquery: its alternatives as phrases (`phraseto_tsquery`, so a hyphenated term
 matches as written and a quoted phrase in order), joined by OR; the concepts joined by AND. The query text
 is always a bound parameter handed to PostgreSQL's own parser: nothing a reader types is spliced into SQL
@@ -10,17 +11,21 @@ or into tsquery syntax. The functions are described in cases/search/backends.py.
 
 from dataclasses import replace
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQueryField, TrigramSimilarity
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Func, TextField, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Concat, Replace
 
-from cases.models import CaseStudy, SearchWord
+from cases.models import CaseSearchIndex, CaseStudy, SearchWord
 from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import Concept, Phrase, phrase_key, tagged_condition
 
 CONFIG = "english"
+# The case's search documents, through its row of cases_casesearch.
+DOCUMENT = "search_index__document"
+RANKING = "search_index__ranking"
 # Weights of title (A), summary and organisation (B) and narrative (C) matches, as PostgreSQL orders them.
 RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"
 # The rank of the title alone is added with this factor (Rank).
@@ -141,9 +146,10 @@ class TextMatch(Func):
 
 
 class Rank(Func):
-    """How well a document matches a tsquery: the weighted rank over the whole document, plus the rank of
-    the title alone (TITLE_RANK), so that a case whose title says it comes before one that only repeats it
-    in a long narrative."""
+    """How well a case matches a tsquery, read from its small ranking vector (title and summary): the
+    weighted rank, plus the rank of the title alone (TITLE_RANK), so that a case whose title says it comes
+    first. A case that says it only in its narrative ranks 0 and follows, newest first: ranking never reads
+    the whole document, which at 100,000 cases cost a second for a common word (docs/benchmarks.md)."""
 
     output_field = FloatField()
 
@@ -159,14 +165,14 @@ class Rank(Func):
 
 
 def match(queryset, query):
-    rank = Rank(F("search_vector"), ConceptsQuery(query.concepts, operator="||"))
+    rank = Rank(F(RANKING), ConceptsQuery(query.concepts, operator="||"))
     if any(len(concept.alternatives) > 1 for concept in query.concepts):
         # The words as typed count again: a case that says what the reader typed comes before one that
         # only has a synonym.
         as_typed = [replace(concept, alternatives=concept.alternatives[:1]) for concept in query.concepts]
-        rank = Rank(F("search_vector"), ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
+        rank = Rank(F(RANKING), ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
     for concept in query.concepts:
-        condition = TextMatch(F("search_vector"), ConceptsQuery([concept]))
+        condition = TextMatch(F(DOCUMENT), ConceptsQuery([concept]))
         if concept.tags:
             tagged = tagged_condition(concept.tags)
             queryset = queryset.filter(condition | tagged)
@@ -176,6 +182,21 @@ def match(queryset, query):
         else:
             queryset = queryset.filter(condition)
     return queryset.annotate(search_rank=rank)
+
+
+def matching_ids(query) -> list[int]:
+    """The published cases matching `query`, from cases_casesearch alone: the wide case table is read
+    only for a concept that names a vocabulary term."""
+    rows = CaseSearchIndex.objects.filter(published=True)
+    for concept in query.concepts:
+        condition = TextMatch(F("document"), ConceptsQuery([concept]))
+        if concept.tags:
+            rows = rows.filter(
+                condition | Q(case__in=CaseStudy.objects.filter(tagged_condition(concept.tags)))
+            )
+        else:
+            rows = rows.filter(condition)
+    return rows.order_by().aggregate(ids=ArrayAgg("case_id", default=[]))["ids"]
 
 
 def highlighted_excerpts(case_ids, query) -> dict:
@@ -214,7 +235,7 @@ def title_matches(queryset, query):
         sql, word_params = _prefix_sql(word, weight="A")
         parts.append(sql)
         params += word_params
-    return queryset.filter(TextMatch(F("search_vector"), TsQuery("(" + " && ".join(parts) + ")", params)))
+    return queryset.filter(TextMatch(F(RANKING), TsQuery("(" + " && ".join(parts) + ")", params)))
 
 
 def similar_titles(candidates, title):
@@ -227,7 +248,7 @@ def text_likeness(words):
     if not words:
         return None
     concepts = [Concept(typed=Phrase((word,)), alternatives=(Phrase((word,)),)) for word in words]
-    return Rank(F("search_vector"), ConceptsQuery(concepts, operator="||"))
+    return Rank(F(RANKING), ConceptsQuery(concepts, operator="||"))
 
 
 def word_counts():

@@ -16,7 +16,8 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast
 
 from cases.caching import CACHE_SECONDS, shared_catalogue_version
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme, ThesaurusEntry
@@ -169,19 +170,26 @@ class Lexicon:
             }
             for phrase in phrases:
                 lexicon.synonyms.setdefault(phrase_key(phrase.words), set()).update(phrases)
-        for parameter, model, value_field in (
-            ("sector", Sector, "slug"),
-            ("theme", Theme, "slug"),
-            ("facet", InnovationFacet, "slug"),
-            ("sdg", SDG, "number"),
-            ("economy", Economy, "iso2"),
-        ):
-            for name, value in model.objects.values_list("name", value_field):
-                for part in name_parts(name):
-                    lexicon.tags.setdefault(part, set()).add((parameter, str(value)))
-        for name, code in Economy.objects.values_list("subregion_name", "subregion_code").distinct():
-            if name:
-                lexicon.tags.setdefault(phrase_key(words_of(name)), set()).add(("region", code))
+        # Every vocabulary's names in one query: (facet parameter, name, value as in URLs).
+        names = [
+            model.objects.order_by()
+            .annotate(parameter=Value(parameter), value=Cast(value_field, CharField()))
+            .values_list("parameter", name_field, "value")
+            for parameter, model, name_field, value_field in (
+                ("sector", Sector, "name", "slug"),
+                ("theme", Theme, "name", "slug"),
+                ("facet", InnovationFacet, "name", "slug"),
+                ("sdg", SDG, "name", "number"),
+                ("economy", Economy, "name", "iso2"),
+                ("region", Economy, "subregion_name", "subregion_code"),
+            )
+        ]
+        for parameter, name, value in names[0].union(*names[1:], all=True).order_by():
+            if not name:
+                continue
+            keys = name_parts(name) if parameter != "region" else {phrase_key(words_of(name))}
+            for key in keys:
+                lexicon.tags.setdefault(key, set()).add((parameter, str(value)))
         return lexicon
 
     def knows(self, key: tuple) -> bool:

@@ -385,6 +385,11 @@ class Bm25Rank(Func):
         return sql, [*self.expressions, *pk_params]
 
 
+def matching_ids(query) -> list[int]:
+    """The published cases matching `query`."""
+    return list(match(CaseStudy.objects.published(), query).values_list("pk", flat=True))
+
+
 def match(queryset, query):
     expressions = _Expressions(query, queryset.db)
     matched, tagged_conditions = 0, []

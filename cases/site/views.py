@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from cases.caching import SelectionPaginator, filterset_selection
 from cases.curation.workflow import can_edit_economy
 from cases.filters import SORT_CHOICES, CaseStudyFilterSet
-from cases.insights.facet_counts import facet_counts
+from cases.insights.facet_counts import facet_counts, selection_facets
 from cases.insights.statistics import economy_profile_charts
 from cases.models import CaseStudy, Economy, FormerSlug, Sector, Stage, Theme
 from cases.models.facets import (
@@ -86,7 +86,15 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
 
     def paginate_queryset(self, queryset, page_size):
         # The total and the page's ids are cached per selection, shared with the API (cases/caching.py).
-        paginator = SelectionPaginator(queryset, page_size, selection=filterset_selection(self.filterset))
+        paginator = SelectionPaginator(
+            queryset,
+            page_size,
+            selection=filterset_selection(self.filterset),
+            # A search's total from the facet counts' bitmaps, which the page needs anyway.
+            counter=(lambda: selection_facets(self.filterset)["count"])
+            if self.filterset.search_words
+            else None,
+        )
         # An out-of-range or malformed page shows the nearest real page rather than an error; a page
         # number is read as every number is (ASCII digits only), anything else being the first page.
         page = paginator.get_page(page_number(self.request.GET.get("page")))
@@ -232,7 +240,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         # is on, a session that passed the second factor.
         if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
             return None
-        case = CaseStudy.objects.for_detail().defer("search_vector").filter(slug=slug).first()
+        case = CaseStudy.objects.for_detail().filter(slug=slug).first()
         if case is None or not can_edit_economy(user, case.economy_id):
             return None
         return case

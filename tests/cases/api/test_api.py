@@ -191,7 +191,7 @@ def test_case_detail_gives_uploaded_files_absolute_urls(client):
 def test_case_detail_never_shows_private_or_editorial_fields(client, superuser):
     CaseStudyFactory(slug="private", created_by=superuser, updated_by=superuser, published_by=superuser)
     body = client.get(f"{API}/cases/private/").json()
-    for field in ("status", "created_by", "updated_by", "published_by", "search_vector", "submitter_email"):
+    for field in ("status", "created_by", "updated_by", "published_by", "search_index", "submitter_email"):
         assert field not in body
     assert superuser.username not in client.get(f"{API}/cases/private/").content.decode()
 

@@ -538,7 +538,6 @@ def case_state():
                 "created_by_id",
                 "updated_by_id",
                 "published_by_id",
-                "search_vector",
                 "economy_id",
             )
         }
