@@ -69,9 +69,10 @@ def server_environment(database_url: str, redis_url: str) -> dict:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, redis_url: str, *, workers: int = 2, threads: int = 4):
-    """Collect static files, start gunicorn, wait until it answers; yield its base URL; stop it."""
-    if not shutil.which("wrk"):
+def gunicorn(database_url: str, redis_url: str, *, workers: int = 2, threads: int = 4, wrk: bool = True):
+    """Collect static files, start gunicorn, wait until it answers; yield its base URL; stop it. `wrk`:
+    the caller loads it with wrk (checked to be installed first)."""
+    if wrk and not shutil.which("wrk"):
         sys.exit("The HTTP benchmarks need wrk: apt-get install -y wrk")
     env = server_environment(database_url, redis_url)
     print("Collecting static files for the production settings ...", flush=True)
