@@ -101,9 +101,8 @@ def published_matches(cursor, word: str) -> int:
     cursor.execute("SET enable_seqscan = off")
     try:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT status FROM cases_casestudy "
-            "WHERE search_vector @@ to_tsquery('english', quote_literal(%s) || ':*') OFFSET 0) AS matching "
-            "WHERE status = 'published'",
+            "SELECT count(*) FROM cases_casesearch "
+            "WHERE published AND document @@ to_tsquery('english', quote_literal(%s))",
             [word],
         )
         return cursor.fetchone()[0]
@@ -115,8 +114,8 @@ def choose_words(cursor, published: int) -> dict:
     """{scenario: (q, how it was chosen)} from one ts_stat over a sample of the published cases."""
     percent = min(100.0, 100.0 * SAMPLE_CASES / max(published, 1))
     sample = (
-        f"SELECT search_vector FROM cases_casestudy TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (7) "
-        "WHERE status = 'published'"
+        f"SELECT document FROM cases_casesearch TABLESAMPLE SYSTEM ({percent:.4f}) REPEATABLE (7) "
+        "WHERE published"
     )
     cursor.execute(f"SELECT count(*) FROM ({sample}) AS sample")
     sampled = cursor.fetchone()[0]
@@ -153,10 +152,10 @@ def choose_words(cursor, published: int) -> dict:
     stem_of = {word: stem for word, stem in cursor.fetchall() if stem and " " not in stem}
 
     def matched_in_sample(word: str) -> float:
-        """The share of the sample the site's query for `word` matches (the last word is a prefix)."""
+        """The share of the sample the site's query for `word` matches (a whole word)."""
         cursor.execute(
             f"SELECT count(*) FROM ({sample}) AS sample "
-            "WHERE search_vector @@ to_tsquery('english', quote_literal(%s) || ':*')",
+            "WHERE document @@ to_tsquery('english', quote_literal(%s))",
             [word],
         )
         return cursor.fetchone()[0] / sampled
@@ -200,7 +199,7 @@ def choose_words(cursor, published: int) -> dict:
     for phrase in phrases:
         cursor.execute(
             f"SELECT count(*) FROM ({sample}) AS sample "
-            "WHERE search_vector @@ phraseto_tsquery('english', %s)",
+            "WHERE document @@ phraseto_tsquery('english', %s)",
             [phrase],
         )
         frequencies[phrase] = cursor.fetchone()[0] / sampled
