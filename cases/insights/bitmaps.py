@@ -185,7 +185,9 @@ class CatalogueBitmaps:
         given = [name for name, value in data.items() if name not in ("sort", *exclude) and is_given(value)]
         if whole_catalogue and not given:
             return self.published  # the library's unfiltered selection: no need to ask the database
-        if not filterset.search_words or not whole_catalogue:
+        if not filterset.search_words:
+            return self.cases_of(filterset.filter_queryset_without(queryset, exclude=exclude))
+        if not whole_catalogue:
             with full_text_index_preferred():
                 return self.cases_of(filterset.filter_queryset_without(queryset, exclude=exclude))
         # The words' matches come from the search module's own index (on PostgreSQL a narrow table, not
