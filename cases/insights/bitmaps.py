@@ -185,7 +185,8 @@ class CatalogueBitmaps:
         given = [name for name, value in data.items() if name not in ("sort", *exclude) and is_given(value)]
         if whole_catalogue and not given:
             return self.published  # the library's unfiltered selection: no need to ask the database
-        if not filterset.search_words:
+        if not filterset.search_words or not filterset.understood_search().query:
+            # No words, or nothing searchable in them (only punctuation): every case matches them.
             return self.cases_of(filterset.filter_queryset_without(queryset, exclude=exclude))
         if not whole_catalogue:
             with full_text_index_preferred():

@@ -37,7 +37,7 @@ NARRATIVE_FIELDS = [
 
 @deconstructible(path="cases.models.search_document.CaseSearchDocument")
 class CaseSearchDocument(Func):
-    """The expression behind `CaseStudy.search_vector`, compiled per database."""
+    """The expression of the former generated column `CaseStudy.search_vector` (migrations 0001-0015)."""
 
     output_field = SearchVectorField()
 

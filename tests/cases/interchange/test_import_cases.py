@@ -526,7 +526,7 @@ def rich_catalogue(tmp_path):
 def case_state():
     """Every case field by field, with its vocabularies, outcomes, resources and links, keyed by slug."""
     state = {}
-    for case in CaseStudy.objects.select_related("economy").defer("search_vector"):
+    for case in CaseStudy.objects.select_related("economy"):
         fields = {
             name: getattr(case, name)
             for name in [f.attname for f in CaseStudy._meta.concrete_fields]
