@@ -191,9 +191,21 @@ class SelectionPaginator(Paginator):
     nothing stale is served.
     """
 
-    def __init__(self, object_list, per_page, *, selection: tuple | None = None, counter=None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        selection: tuple | None = None,
+        counter=None,
+        ids_reader=None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.selection = selection
+        # How to read a page's ids when ordering `object_list` would cost more: (offset, limit) -> ids in
+        # `object_list`'s order (a search of the whole catalogue: cases.filters.ranked_page_reader).
+        self.ids_reader = ids_reader
         # How to count the selection when asking `object_list` would cost more (a search: the facet counts'
         # bitmaps already know how many cases match). Used only with a selection.
         self.counter = counter or object_list.count
@@ -213,10 +225,16 @@ class SelectionPaginator(Paginator):
         page = super().page(number)
         if self.selection is None:
             return page
+        if self.ids_reader is not None:
+            offset = (page.number - 1) * self.per_page
+            limit = page.end_index() - offset if page.end_index() else 0
+            read_ids = lambda: list(self.ids_reader(offset, limit))  # noqa: E731
+        else:
+            read_ids = lambda: list(page.object_list.values_list("pk", flat=True))  # noqa: E731
         ids = cached(
             "selection-page",
             (self.selection, self.order(), self.per_page, self.orphans, page.number),
-            lambda: list(page.object_list.values_list("pk", flat=True)),
+            read_ids,
         )
         by_id = self.object_list.in_bulk(ids)
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]

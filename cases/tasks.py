@@ -21,6 +21,7 @@ from cases.caching import catalogue_changed
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
 from cases.search.engine import refresh_word_list
+from observatory.postgresql.base import long_running
 
 
 @task
@@ -32,8 +33,11 @@ def refresh_statistics() -> dict:
 
 @task
 def refresh_search_words() -> int:
-    """Rebuild the word list "did you mean" draws its corrections from (cases.search.engine)."""
-    return refresh_word_list()
+    """Rebuild the word list "did you mean" draws its corrections from (cases.search.engine). Background
+    work: its one read of every published title and summary may take longer than a request's statement
+    limit (3 s at 100,000 cases on a busy machine), so it has the bulk limit."""
+    with long_running():
+        return refresh_word_list()
 
 
 def refresh_statistics_after_commit() -> None:

@@ -58,6 +58,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             # A search's total from the facet counts' bitmaps (the library page's too): counting the
             # matches in SQL reads every one of them.
             counter=(lambda: selection_facets(filterset)["count"]) if searched else None,
+            ids_reader=filterset.ranked_page_reader() if searched else None,
         )
         return super().paginate_queryset(queryset, request, view)
 

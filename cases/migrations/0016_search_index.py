@@ -22,8 +22,9 @@ FORWARD = [
     "ALTER TABLE cases_casesearch ADD CONSTRAINT casesearch_case_fk FOREIGN KEY (case_id) "
     "REFERENCES cases_casestudy (id) ON DELETE CASCADE",
     # Filled from the generated column before it goes: only the small ranking vector is computed.
-    "INSERT INTO cases_casesearch (case_id, published, document, ranking) "
-    f"SELECT id, status = 'published', search_vector, {ranking_sql('cases_casestudy')} FROM cases_casestudy",
+    "INSERT INTO cases_casesearch (case_id, published, published_at, document, ranking) "
+    f"SELECT id, status = 'published', published_at, search_vector, {ranking_sql('cases_casestudy')} "
+    "FROM cases_casestudy",
     "CREATE INDEX casesearch_document ON cases_casesearch USING gin (document)",
     "CREATE INDEX casesearch_ranking ON cases_casesearch USING gin (ranking)",
     # Which published cases match: the bitmaps read it without touching the case table.
@@ -32,17 +33,19 @@ FORWARD = [
 BEGIN
     IF TG_OP = 'UPDATE' AND ({", ".join(f"NEW.{c}" for c in TEXT_COLUMNS.split(", "))})
             IS NOT DISTINCT FROM ({", ".join(f"OLD.{c}" for c in TEXT_COLUMNS.split(", "))}) THEN
-        UPDATE cases_casesearch SET published = NEW.status = 'published' WHERE case_id = NEW.id;
+        UPDATE cases_casesearch SET published = NEW.status = 'published', published_at = NEW.published_at
+            WHERE case_id = NEW.id;
         RETURN NULL;
     END IF;
-    INSERT INTO cases_casesearch (case_id, published, document, ranking)
-    VALUES (NEW.id, NEW.status = 'published', {document_sql("NEW")}, {ranking_sql("NEW")})
+    INSERT INTO cases_casesearch (case_id, published, published_at, document, ranking)
+    VALUES (NEW.id, NEW.status = 'published', NEW.published_at, {document_sql("NEW")}, {ranking_sql("NEW")})
     ON CONFLICT (case_id) DO UPDATE
-        SET published = EXCLUDED.published, document = EXCLUDED.document, ranking = EXCLUDED.ranking;
+        SET published = EXCLUDED.published, published_at = EXCLUDED.published_at,
+            document = EXCLUDED.document, ranking = EXCLUDED.ranking;
     RETURN NULL;
 END
 $$""",
-    "CREATE TRIGGER cases_casesearch_sync AFTER INSERT OR UPDATE OF status, "
+    "CREATE TRIGGER cases_casesearch_sync AFTER INSERT OR UPDATE OF status, published_at, "
     f"{TEXT_COLUMNS} ON cases_casestudy FOR EACH ROW EXECUTE FUNCTION cases_casesearch_sync()",
 ]
 BACKWARD = [
@@ -91,6 +94,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("published", models.BooleanField()),
+                ("published_at", models.DateTimeField(null=True)),
                 ("document", django.contrib.postgres.search.SearchVectorField()),
                 ("ranking", django.contrib.postgres.search.SearchVectorField()),
             ],

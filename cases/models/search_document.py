@@ -108,6 +108,7 @@ class CaseSearchIndex(models.Model):
         db_column="case_id",
     )
     published = models.BooleanField()
+    published_at = models.DateTimeField(null=True)  # the library's order after the rank
     document = SearchVectorField()
     ranking = SearchVectorField()
 

@@ -9,6 +9,8 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
   matched only by a tag ranks below text matches of the same strength).
 - `matching_ids(query)`: the ids of the published cases matching `query`, as fast as the database can
   give them (the statistics' and facet counts' bitmaps intersect them with the other filters).
+- `ranked_ids(query, offset, limit)`: a page of the published cases matching `query` in the library's
+  order (rank, newest, id), as ids: what the library and the API show for a search and nothing else.
 - `highlighted_excerpts(case_ids, query)`: {case id: an excerpt of its summary and narrative around the
   matches, whole matched words between HIGHLIGHT_START and HIGHLIGHT_STOP (cases/search/markers.py)}.
 - `title_matches(queryset, query)`: type-ahead: the cases whose title has every concept (the last word of

@@ -58,6 +58,12 @@ def matching_case_ids(query) -> list[int]:
     return backend().matching_ids(query)
 
 
+def ranked_case_ids(query, offset: int, limit: int) -> list[int]:
+    """A page of ids of the published cases matching `query`, in the library's order (search_rank, then
+    newest first, then id): the same order `search_cases(...).order_by(...)` gives, read more cheaply."""
+    return backend().ranked_ids(as_query(query), offset, limit)
+
+
 @dataclass(frozen=True)
 class Understood:
     """The query a search runs, and when it is not what was typed, what was typed."""

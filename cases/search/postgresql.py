@@ -166,24 +166,37 @@ class Rank(Func):
         return sql, [*document_params, *query_params, *document_params, *query_params]
 
 
-def match(queryset, query):
-    rank = Rank(F(RANKING), ConceptsQuery(query.concepts, operator="||"))
+def _matched(rows, query, *, prefix: str, tagged):
+    """`rows` narrowed to every concept of `query` and annotated `search_rank`. `prefix` leads from the
+    rows to the case's search row ("search_index__" from a case, "" from cases_casesearch); `tagged(tags)`
+    is the condition for a concept's vocabulary tags on those rows. One rank for both, so a page read from
+    either comes in the same order."""
+    ranking, document = F(f"{prefix}ranking"), F(f"{prefix}document")
+    rank = Rank(ranking, ConceptsQuery(query.concepts, operator="||"))
     if any(len(concept.alternatives) > 1 for concept in query.concepts):
         # The words as typed count again: a case that says what the reader typed comes before one that
         # only has a synonym.
         as_typed = [replace(concept, alternatives=concept.alternatives[:1]) for concept in query.concepts]
-        rank = Rank(F(RANKING), ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
+        rank = Rank(ranking, ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
     for concept in query.concepts:
-        condition = TextMatch(F(DOCUMENT), ConceptsQuery([concept]))
+        condition = TextMatch(document, ConceptsQuery([concept]))
         if concept.tags:
-            tagged = tagged_condition(concept.tags)
-            queryset = queryset.filter(condition | tagged)
+            condition_tagged = tagged(concept.tags)
+            rows = rows.filter(condition | condition_tagged)
             rank = rank + Case(
-                When(tagged, then=Value(TAG_RANK)), default=Value(0.0), output_field=FloatField()
+                When(condition_tagged, then=Value(TAG_RANK)), default=Value(0.0), output_field=FloatField()
             )
         else:
-            queryset = queryset.filter(condition)
-    return queryset.annotate(search_rank=rank)
+            rows = rows.filter(condition)
+    return rows.annotate(search_rank=rank)
+
+
+def _tagged_search_rows(tags) -> Q:
+    return Q(case__in=CaseStudy.objects.filter(tagged_condition(tags)))
+
+
+def match(queryset, query):
+    return _matched(queryset, query, prefix="search_index__", tagged=tagged_condition)
 
 
 def matching_ids(query) -> list[int]:
@@ -192,13 +205,19 @@ def matching_ids(query) -> list[int]:
     rows = CaseSearchIndex.objects.filter(published=True)
     for concept in query.concepts:
         condition = TextMatch(F("document"), ConceptsQuery([concept]))
-        if concept.tags:
-            rows = rows.filter(
-                condition | Q(case__in=CaseStudy.objects.filter(tagged_condition(concept.tags)))
-            )
-        else:
-            rows = rows.filter(condition)
+        rows = rows.filter(condition | _tagged_search_rows(concept.tags) if concept.tags else condition)
     return rows.order_by().aggregate(ids=ArrayAgg("case_id", default=[]))["ids"]
+
+
+def ranked_ids(query, offset: int, limit: int) -> list[int]:
+    """The ids of the published cases matching `query` from `offset`, at most `limit`, in the library's
+    order (rank, then newest), read from cases_casesearch alone: for a word in most cases, ranking them
+    this way skips reading the wide case table for each match (0.18 s at 100,000 cases otherwise)."""
+    rows = _matched(
+        CaseSearchIndex.objects.filter(published=True), query, prefix="", tagged=_tagged_search_rows
+    )
+    ordered = rows.order_by("-search_rank", "-published_at", "-case_id")
+    return list(ordered.values_list("case_id", flat=True)[offset : offset + limit])
 
 
 def highlighted_excerpts(case_ids, query) -> dict:

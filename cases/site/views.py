@@ -94,6 +94,8 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
             counter=(lambda: selection_facets(self.filterset)["count"])
             if self.filterset.search_words
             else None,
+            # A search's page in the library's order, read by the search module alone.
+            ids_reader=self.filterset.ranked_page_reader(),
         )
         # An out-of-range or malformed page shows the nearest real page rather than an error; a page
         # number is read as every number is (ASCII digits only), anything else being the first page.
