@@ -17,8 +17,8 @@ from cases.curation.history import record_revision
 from cases.models import (
     ApiKey,
     CaseLink,
-    CaseSearchIndex,
     CaseRevision,
+    CaseSearchIndex,
     CaseStudy,
     CaseWithdrawal,
     CatalogueState,

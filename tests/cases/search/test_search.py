@@ -321,3 +321,29 @@ def test_every_word_character_that_unaccents_to_something_else_still_makes_a_val
     for character in changed:
         for query in (character, f"rock {character}", f"{character} rock"):
             list(search_cases(CaseStudy.objects.published(), query).values_list("pk", flat=True))
+
+
+# --- The cheap page read gives the filtered queryset's order ------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["telemedicine", "AI", "digital health", '"rural clinics"', "Health"])
+def test_ranked_ids_come_in_the_order_of_the_filtered_queryset(query):
+    from cases.models import Sector
+    from cases.search.engine import ranked_case_ids
+
+    health = reference(Sector, slug="health")
+    CaseStudyFactory(title="Telemedicine for rural clinics", summary="Digital health at a distance.")
+    CaseStudyFactory(
+        title="AI triage", summary="Telemedicine with artificial intelligence.", sectors=[health]
+    )
+    for number in range(6):  # ties: the same words, so the order after the rank decides
+        CaseStudyFactory(title=f"Digital health pilot {number}", overview="Telemedicine in rural clinics.")
+    CaseStudyFactory(title="Draft telemedicine", status="draft")
+    refresh_word_list()
+    ordering = CaseStudyFilterSet.ordering("relevance", has_words=True)
+    expected = list(
+        search_cases(CaseStudy.objects.published(), query).order_by(*ordering).values_list("pk", flat=True)
+    )
+    assert expected
+    assert ranked_case_ids(query, 0, 50) == expected
+    assert ranked_case_ids(query, 2, 3) == expected[2:5]
