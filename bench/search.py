@@ -198,8 +198,7 @@ def choose_words(cursor, published: int) -> dict:
     frequencies = {}
     for phrase in phrases:
         cursor.execute(
-            f"SELECT count(*) FROM ({sample}) AS sample "
-            "WHERE document @@ phraseto_tsquery('english', %s)",
+            f"SELECT count(*) FROM ({sample}) AS sample WHERE document @@ phraseto_tsquery('english', %s)",
             [phrase],
         )
         frequencies[phrase] = cursor.fetchone()[0] / sampled
