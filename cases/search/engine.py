@@ -5,9 +5,9 @@ How a query is understood (words, phrases, synonyms from the curators' thesaurus
 names) is cases/search/query.py. What happens when a search finds nothing, in order:
 
 1. the exact search (every concept, in the text or as a tag);
-2. the last word as the start of a longer word, when it has 4 letters or more ("telemed");
-3. the query with its unknown words corrected from the catalogue's word list ("goverment" ->
-   "government"): the reader is told which query the results are for.
+2. the query with its unknown words corrected from the catalogue's word list ("goverment" ->
+   "government"): the reader is told which query the results are for;
+3. the last word as the start of a longer word, when it has 4 letters or more ("telemed").
 
 The decision is taken once on the whole selection (cases/filters.py), so the results, the total and every
 facet count agree. The models know nothing of this module (imports flow one way).
@@ -82,14 +82,15 @@ def understand(whole_selection, text: str) -> Understood:
     query = parse(text)
     if not query or search_cases(whole_selection, query).exists():
         return Understood(query)
-    as_prefix = query.last_word_as_prefix()
-    if as_prefix is not None and search_cases(whole_selection, as_prefix).exists():
-        return Understood(as_prefix)
+    # A misspelt whole word first ("goverment" is not the start of "government"), then a word cut short.
     corrected_text = correction(query)
     if corrected_text:
         corrected = parse(corrected_text)
         if search_cases(whole_selection, corrected).exists():
             return Understood(corrected, typed=query.text, corrected=True)
+    as_prefix = query.last_word_as_prefix()
+    if as_prefix is not None and search_cases(whole_selection, as_prefix).exists():
+        return Understood(as_prefix)
     return Understood(query)
 
 
