@@ -220,12 +220,22 @@ class CaseStudyFilterSet(FacetFilterSet):
             self._search_case_ids = matching_case_ids(self.understood_search().query)
         return self._search_case_ids
 
+    def covers_whole_catalogue(self) -> bool:
+        """Whether this FilterSet starts from every published case (its queryset has no other condition;
+        select_related and the like do not count), as the library and the API do."""
+        published = CaseStudy.objects.published()
+        return self.queryset.model is CaseStudy and str(self.queryset.query.where) == str(
+            published.query.where
+        )
+
     def ranked_page_reader(self):
         """For a search of the whole catalogue in the default order (only `q`, and `sort` at relevance): a
         function (offset, limit) -> the ids of that part of the results, read by the search module more
         cheaply than ordering the filtered queryset (cases.search.engine.ranked_case_ids). None otherwise."""
         given = {name for name, _value in self.cache_parts()}
         if not self.search_words or not self.understood_search().query or given - {"q", "sort"}:
+            return None
+        if not self.covers_whole_catalogue():
             return None
         if (self.form.cleaned_data.get("sort") or "relevance") != "relevance":
             return None

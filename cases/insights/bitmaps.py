@@ -180,7 +180,7 @@ class CatalogueBitmaps:
         """The cases a valid CaseStudyFilterSet over published cases selects, ignoring the parameters in
         `exclude` (as facet counts do)."""
         queryset = filterset.queryset
-        whole_catalogue = str(queryset.query) == str(CaseStudy.objects.published().query)
+        whole_catalogue = filterset.covers_whole_catalogue()
         data = filterset.form.cleaned_data
         given = [name for name, value in data.items() if name not in ("sort", *exclude) and is_given(value)]
         if whole_catalogue and not given:

@@ -347,3 +347,18 @@ def test_ranked_ids_come_in_the_order_of_the_filtered_queryset(query):
     assert expected
     assert ranked_case_ids(query, 0, 50) == expected
     assert ranked_case_ids(query, 2, 3) == expected[2:5]
+
+
+def test_the_cheap_page_read_is_only_for_a_search_of_the_whole_catalogue():
+    CaseStudyFactory(title="Telemedicine for islands")
+
+    def reader(queryset, **parameters):
+        filterset = CaseStudyFilterSet({"q": "telemedicine", **parameters}, queryset=queryset)
+        assert filterset.is_valid(), filterset.errors
+        return filterset.ranked_page_reader()
+
+    published = CaseStudy.objects.published()
+    assert reader(published.for_listing()) is not None
+    assert reader(published.filter(economy__iso2="SG")) is None
+    assert reader(published, sector="health") is None
+    assert reader(published, sort="title") is None
