@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 # Terms are separated by commas or new lines; a term may be a phrase ("one-stop shop").
 TERM_SEPARATOR = re.compile(r"[,\n;]+")
 MAX_TERM_LENGTH = 80
+# Synonyms, not a word list: every term of an entry is searched whenever one is typed.
+MAX_TERMS = 12
 
 
 def split_terms(text: str) -> list[str]:
@@ -64,6 +66,16 @@ class ThesaurusEntry(models.Model):
         if len(terms) < 2:
             raise ValidationError(
                 {"terms": _("Give at least two terms that mean the same, separated by commas.")}
+            )
+        if len(terms) > MAX_TERMS:
+            raise ValidationError(
+                {
+                    "terms": _(
+                        "An entry may have at most %(max)d terms: every term is searched whenever one of "
+                        "them is typed. Split it into entries of terms that truly mean the same."
+                    )
+                    % {"max": MAX_TERMS}
+                }
             )
         too_long = [term for term in terms if len(term) > MAX_TERM_LENGTH]
         if too_long:

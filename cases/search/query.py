@@ -40,6 +40,21 @@ WORD = re.compile(rf"[\w{MARKS}]+(?:[{HYPHENS}][\w{MARKS}]+)*", re.UNICODE)
 QUOTED = re.compile(r'"([^"]*)"?|\u201c([^\u201d]*)\u201d?')
 # Words that name nothing on their own: never a vocabulary tag by themselves.
 CONNECTIVES = frozenset({"and", "of", "the", "for", "in", "on", "to", "a", "an", "or", "with", "by"})
+# English stop words (PostgreSQL's english list): a typed phrase of only these is not read through the
+# thesaurus or the vocabularies ("who did it" is no search for the World Health Organization); the
+# databases ignore it.
+STOP_WORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her
+    hers herself it its itself they them their theirs themselves what which who whom this that these
+    those am is are was were be been being have has had having do does did doing a an the and but if or
+    because as until while of at by for with about against between into through during before after
+    above below to from up down in out on off over under again further then once here there when where
+    why how all any both each few more most other some such no nor not only own same so than too very s
+    t can will just don should now""".split()  # noqa: SIM905 - a list of words reads best as words
+)
+# At most this many alternatives of a concept are searched (the typed words and their synonyms): an
+# entry written before its limit (MAX_TERMS) or past admin cannot make every search slow.
+MAX_ALTERNATIVES = 12
 
 
 # Letters whose marks are accents to fold: Latin, Greek and Cyrillic (as PostgreSQL's unaccent and SQLite's
@@ -244,9 +259,11 @@ def _concepts_of(text: str, lexicon: Lexicon) -> list[Concept]:
 def _concept(words: tuple[str, ...], lexicon: Lexicon, *, quoted: bool = False) -> Concept:
     typed = Phrase(words)
     key = phrase_key(words)
+    if all(word in STOP_WORDS for word in key):
+        return Concept(typed=typed, alternatives=(typed,), quoted=quoted)
     synonyms = sorted(lexicon.synonyms.get(key, ()), key=lambda phrase: phrase.words)
     # A synonym written differently only in its hyphens stays: "covid 19" also looks for "COVID-19".
-    alternatives = (typed, *[phrase for phrase in synonyms if phrase != typed])
+    alternatives = (typed, *[phrase for phrase in synonyms if phrase != typed])[:MAX_ALTERNATIVES]
     tags = set()
     for phrase in alternatives:
         tags |= lexicon.tags.get(phrase_key(phrase.words), set())
