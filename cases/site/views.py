@@ -119,8 +119,12 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
                 # Nothing matched what was typed: the results are for the corrected words; the page says so.
                 context["corrected_query"] = understood.text
             elif words:
+                # Counted within the other filters, as the results are: never a correction that finds nothing here.
+                others = self.filterset.filter_queryset_without(
+                    self.published_cases(), exclude=(), search=False
+                )
                 context["did_you_mean"] = did_you_mean(
-                    self.published_cases(), understood.query, found=context["result_count"]
+                    others, understood.query, found=context["result_count"]
                 )
         context["sort_choices"] = SORT_CHOICES
         context["current_sort"] = self.request.GET.get("sort") or ("relevance" if words else "newest")
