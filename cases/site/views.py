@@ -119,7 +119,7 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
                 # Nothing matched what was typed: the results are for the corrected words; the page says so.
                 context["corrected_query"] = understood.text
             elif words:
-                # Counted within the other filters, as the results are: never a correction that finds nothing here.
+                # Counted within the other filters, as the results are: no correction that finds nothing here.
                 others = self.filterset.filter_queryset_without(
                     self.published_cases(), exclude=(), search=False
                 )
