@@ -48,7 +48,7 @@ run: venv node-deps
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite on PostgreSQL, then everything but the browser on SQLite (the embedded default), where the
-# tests assert the documented plain-matching fallback instead of PostgreSQL's search.
+# search is FTS5 (cases/search/sqlite.py) and the same behaviour tests run.
 test: venv node-deps browser-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -n 2 -m "not browser" -q $(PYTEST_ARGS)
