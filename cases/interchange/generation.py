@@ -32,21 +32,11 @@ from cases.models import (
     Status,
     Theme,
 )
+from cases.models.search_document import NARRATIVE_FIELDS
 
 FIRST_YEAR = 1995
 # Cases are published over the last few years, as a catalogue that has been growing for a while.
 PUBLISHED_WITHIN_DAYS = 6 * 365
-NARRATIVE_FIELDS = [
-    "overview",
-    "what_is_innovative",
-    "collaborations",
-    "users_beneficiaries",
-    "results_impact",
-    "challenges_failures",
-    "conditions_for_success",
-    "replication",
-    "lessons_learned",
-]
 
 
 def case_slug(seed: int, number: int) -> str:
