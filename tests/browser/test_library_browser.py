@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cases.interchange.reference_data import load_reference_data
 from cases.models import Economy, Sector, Theme
@@ -112,9 +113,9 @@ def test_ticking_a_filter_updates_counts_live_from_the_public_api(page, catalogu
     page.locator("details.facet summary", has_text="Economy").click()
     with page.expect_response(lambda r: "/api/v1/cases/facet-counts/" in r.url):
         page.locator("input[name=economy][value=SG]").check()
-    page.wait_for_function(
-        "document.getElementById('result-count').textContent.includes('6 case studies match')"
-    )
+    # An expect() polls from Playwright's side; wait_for_function with a string evals in the page,
+    # which the site's Content-Security-Policy (no 'unsafe-eval') rightly refuses when it has to poll.
+    expect(page.locator("#result-count")).to_contain_text("6 case studies match")
     assert any("/api/v1/cases/facet-counts/?economy=SG" in url for url in requests)
 
 
