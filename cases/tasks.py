@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from cases.caching import catalogue_changed
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
-from cases.search.engine import refresh_word_list
+from cases.search.engine import refresh_postings, refresh_word_list
 from observatory.postgresql.base import long_running
 
 
@@ -40,9 +40,18 @@ def refresh_search_words() -> int:
         return refresh_word_list()
 
 
+@task
+def refresh_search_postings() -> dict:
+    """Bring the posting lists of the common words up to date (cases/search/postings.py): apply the rows
+    changed since, and build the missing ones (a minute or more at 1,000,000 cases, hence the bulk limit)."""
+    with long_running():
+        return refresh_postings()
+
+
 def refresh_statistics_after_commit() -> None:
     refresh_statistics.enqueue()
     refresh_search_words.enqueue()
+    refresh_search_postings.enqueue()
 
 
 def catalogue_written() -> None:

@@ -8,7 +8,8 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
   `search_rank` (a float, higher is better: title over summary and organisation over narrative; a case
   matched only by a tag ranks below text matches of the same strength).
 - `matching_ids(query)`: the ids of the published cases matching `query`, as fast as the database can
-  give them (the statistics' and facet counts' bitmaps intersect them with the other filters).
+  give them (the statistics' and facet counts' bitmaps intersect them with the other filters, and with
+  the published cases they hold: on PostgreSQL a case deleted outright may linger in a word's posting).
 - `ranked_ids(query, offset, limit)`: a page of the published cases matching `query` in the library's
   order (rank, newest, id), as ids: what the library and the API show for a search and nothing else.
 - `highlighted_excerpts(case_ids, query)`: {case id: an excerpt of its summary and narrative around the
@@ -21,6 +22,8 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
 - `word_counts()`: (word, number of published cases with it) for every folded word of the published cases,
   for the word list "did you mean" uses.
 - `close_words(word, limit)`: words of the word list close to `word` in spelling, closest first.
+- `refresh_postings()`: bring the posting lists of common words up to date after a write (PostgreSQL,
+  cases/search/postings.py; nothing on SQLite, whose FTS5 index is its own); returns what it did.
 """
 
 from django.db import connection

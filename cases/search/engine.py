@@ -50,8 +50,9 @@ def search_cases(queryset, query):
     return backend().match(queryset, query)
 
 
-def matching_case_ids(query) -> list[int]:
-    """The ids of the published cases matching `query` (text or ParsedQuery), in no order."""
+def matching_case_ids(query):
+    """The ids of the published cases matching `query` (text or ParsedQuery), in no order: intersect them
+    with the published cases you hold (a word's posting may still have a case deleted outright)."""
     query = as_query(query)
     if not query:
         raise ValueError("an empty query matches every case: ask the catalogue, not the search")
@@ -189,6 +190,11 @@ def refresh_word_list() -> int:
         SearchWord.objects.all().delete()
         SearchWord.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
+
+
+def refresh_postings() -> dict[str, int]:
+    """Bring the search's posting lists of common words up to date (after every committed write)."""
+    return backend().refresh_postings()
 
 
 # --- Excerpts ---------------------------------------------------------------------------------------

@@ -537,3 +537,8 @@ def close_words(word: str, limit: int = 3) -> list[str]:
         ):
             scored.append((-ratio, -documents, candidate))
     return [candidate for *_, candidate in sorted(scored)[:limit]]
+
+
+def refresh_postings() -> dict[str, int]:
+    """FTS5 keeps its own index: nothing to refresh."""
+    return {"built": 0, "updated": 0, "lexemes": 0}

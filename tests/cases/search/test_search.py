@@ -346,7 +346,11 @@ def test_ranked_ids_come_in_the_order_of_the_filtered_queryset(query):
     )
     assert expected
     assert ranked_case_ids(query, 0, 50) == expected
-    assert ranked_case_ids(query, 2, 3) == expected[2:5]
+    # Every page, short and long: read among the cases ranked above 0 alone where the page lies among them,
+    # past them (cases that say it only in their narrative, newest first) or across the boundary.
+    for offset in range(len(expected) + 1):
+        for limit in (1, 2, 3, 7):
+            assert ranked_case_ids(query, offset, limit) == expected[offset : offset + limit], (offset, limit)
 
 
 def test_the_cheap_page_read_is_only_for_a_search_of_the_whole_catalogue():

@@ -1,0 +1,226 @@
+"""Posting lists of the words found in many cases, as bitmaps (PostgreSQL): which published cases have such
+a word, without reading each of them again.
+
+Why: the total and the facet counts of a search need the set of matching cases. For a word in most cases,
+reading that set through the full-text index still visits every matching row of cases_casesearch: 30 ms
+at 100,000 cases for a word in 91% of them, ten times that at 1,000,000 (docs/benchmarks.md). A search
+engine keeps a posting list per word for this; so does this module, for the words common enough to need
+one (in at least SEARCH_POSTING_MIN_CASES cases, as PostgreSQL's own statistics of the documents estimate),
+as a Roaring bitmap of case ids in the shared cache.
+
+Kept exact: every row of cases_casesearch records the transaction that last wrote it (`changed_xid`, set by
+its trigger, migration 0018). A posting records the horizon it is complete up to (the oldest transaction
+still running when it was read: every change by an older transaction is in it). Whoever reads a posting
+first reads the rows changed since its horizon (an index scan, a handful of rows after a write) and
+applies them, so a posting is never older than the statement that reads it. Rows deleted (a case deleted
+outright) are not seen that way: a posting may keep their ids, so callers intersect with the published
+cases they hold (the catalogue's bitmaps), as cases.search.engine.matching_case_ids requires.
+
+Built off the request path: after every committed write the `refresh_search_postings` task (cases/tasks.py)
+builds the postings of the common words that have none and brings the others up to date. A reader never
+builds one: a word without a posting is read through the full-text index as before, and so is every query
+with a phrase, a prefix or a rare word, or after a write too large to apply in a request (MAX_CHANGES).
+"""
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from pyroaring import BitMap, FrozenBitMap
+
+from cases.caching import CACHE_SECONDS, _safe, shared_catalogue_version
+
+logger = logging.getLogger(__name__)
+
+CONFIG = "english"
+# A reader applies at most this many changed rows to the postings it reads; more (a large import) and it
+# reads the full-text index instead, until the task has caught up.
+MAX_CHANGES = 2_000
+# A posting no change altered is stored again (with a later horizon) once this many rows changed since it.
+REREAD_ROWS = 200
+# Part of the cache key: change it whenever Posting changes.
+FORMAT = 1
+# The set of lexemes that have postings, as the last refresh left it.
+INDEX_KEY = f"posting-lexemes:{FORMAT}"
+
+
+@dataclass(frozen=True)
+class Posting:
+    lexeme: str
+    horizon: int  # every change written by a transaction older than this is in `cases`
+    cases: FrozenBitMap  # the published cases whose document has the lexeme
+    built_at: float
+
+
+def min_cases() -> int:
+    return settings.SEARCH_POSTING_MIN_CASES
+
+
+def cache_key(lexeme: str) -> str:
+    return f"posting:{FORMAT}:{hashlib.sha256(lexeme.encode()).hexdigest()[:32]}"
+
+
+def _quoted(lexeme: str) -> str:
+    """The lexeme as a tsquery of itself: quoted, its quotes doubled and backslashes escaped."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def common_lexemes() -> frozenset:
+    """The lexemes PostgreSQL's statistics of the documents estimate to be in at least min_cases() cases
+    (its most common elements, from the last ANALYZE of cases_casesearch)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lexeme FROM pg_stats s, pg_class c, "
+            "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(lexeme, share) "
+            "WHERE s.tablename = 'cases_casesearch' AND s.attname = 'document' "
+            "AND s.schemaname = current_schema() AND c.oid = 'cases_casesearch'::regclass "
+            "AND lexeme IS NOT NULL AND share * greatest(c.reltuples, 0) >= %s",
+            [min_cases()],
+        )
+        return frozenset(row[0] for row in cursor.fetchall())
+
+
+def lexemes_with_postings() -> frozenset:
+    """The lexemes the last refresh gave postings to (from the cache: no SQL, so a catalogue too small
+    for postings pays nothing for them)."""
+    lexemes = _safe(lambda: cache.get(INDEX_KEY))
+    return lexemes if isinstance(lexemes, frozenset) else frozenset()
+
+
+def lexemes_of(phrases) -> list[list[str]]:
+    """The lexemes PostgreSQL's parser gives each text of `phrases` (as the documents were made)."""
+    if not phrases:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(to_tsvector(%s::regconfig, observatory_unaccent(text))) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n) ORDER BY n",
+            [CONFIG, list(phrases)],
+        )
+        return [list(row[0]) for row in cursor.fetchall()]
+
+
+def _horizon(cursor) -> int:
+    cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    return cursor.fetchone()[0]
+
+
+def build(lexeme: str) -> Posting:
+    """Read the posting of `lexeme` through the full-text index (for the task, never for a reader)."""
+    with connection.cursor() as cursor:
+        horizon = _horizon(cursor)  # taken first: whatever commits meanwhile is re-read by the next delta
+        cursor.execute(
+            "SELECT coalesce(array_agg(case_id), '{}') FROM cases_casesearch "
+            "WHERE published AND document @@ %s::tsquery",
+            [_quoted(lexeme)],
+        )
+        ids = cursor.fetchone()[0]
+    return Posting(lexeme, horizon, FrozenBitMap(ids), time.time())
+
+
+def _brought_up_to_date(postings: dict[str, Posting], *, limit: int | None) -> dict[str, Posting] | None:
+    """`postings` with every row changed since their horizons applied; None when more rows than `limit`
+    changed. A posting that no changed row alters is kept as it was (the same object, not to be stored
+    again) until REREAD_ROWS rows changed since its horizon, which readers would otherwise re-read."""
+    if not postings:
+        return {}
+    lexemes = list(postings)
+    since = min(posting.horizon for posting in postings.values())
+    # One placeholder per lexeme: the lexemes themselves are bound parameters.
+    matches = ", ".join("published AND document @@ %s::tsquery" for _ in lexemes)
+    with connection.cursor() as cursor:
+        horizon = _horizon(cursor)
+        sql = (
+            f"SELECT case_id, changed_xid::text::bigint, ARRAY[{matches}] FROM cases_casesearch "  # noqa: S608
+            "WHERE changed_xid >= %s::text::xid8"
+        )
+        params = [*(_quoted(lexeme) for lexeme in lexemes), str(since)]
+        if limit is not None:
+            sql += " LIMIT %s"
+            params.append(limit + 1)
+        cursor.execute(sql, params)
+        changed = cursor.fetchall()
+    if limit is not None and len(changed) > limit:
+        return None
+    updated = {}
+    for index, lexeme in enumerate(lexemes):
+        posting = postings[lexeme]
+        rows = [(case_id, matched[index]) for case_id, xid, matched in changed if xid >= posting.horizon]
+        cases = BitMap(posting.cases)
+        for case_id, matches_lexeme in rows:
+            if matches_lexeme:
+                cases.add(case_id)
+            else:
+                cases.discard(case_id)
+        if cases == posting.cases and len(rows) < REREAD_ROWS:
+            updated[lexeme] = posting
+        else:
+            updated[lexeme] = Posting(lexeme, horizon, FrozenBitMap(cases), posting.built_at)
+    return updated
+
+
+def current_postings(lexemes) -> dict[str, Posting] | None:
+    """The postings of `lexemes`, up to date as of now, or None when one has none or too much changed
+    since (the caller reads the full-text index instead). One cache read and one indexed read of the rows
+    changed since; what changed is written back for the next reader."""
+    lexemes = list(dict.fromkeys(lexemes))
+    keys = {cache_key(lexeme): lexeme for lexeme in lexemes}
+    stored = _safe(lambda: cache.get_many(list(keys))) or {}
+    postings = {keys[key]: posting for key, posting in stored.items() if isinstance(posting, Posting)}
+    if len(postings) < len(lexemes) or any(p.lexeme != keys[k] for k, p in stored.items() if k in keys):
+        return None
+    # A posting is rebuilt by the task at least as often as any cached read expires (the safety net).
+    if any(time.time() - posting.built_at >= CACHE_SECONDS for posting in postings.values()):
+        return None
+    updated = _brought_up_to_date(postings, limit=MAX_CHANGES)
+    if updated is None:
+        return None
+    changed = {cache_key(lexeme): p for lexeme, p in updated.items() if p is not postings[lexeme]}
+    # Not from inside a transaction with uncommitted catalogue writes: its own rows are in `updated` (right
+    # for it), and must not reach other readers before they commit, or at all after a rollback.
+    if changed and shared_catalogue_version() is not None:
+        _safe(lambda: cache.set_many(changed, CACHE_SECONDS))
+    return updated
+
+
+def refresh(*, progress=None) -> dict[str, int]:
+    """Give every common lexeme an up-to-date posting: build the missing and the old ones, apply the changed
+    rows to the others. Returns what it did. For the task after every committed write."""
+    if not getattr(settings, "SEARCH_POSTINGS", True):
+        return {"built": 0, "updated": 0, "lexemes": 0}
+    lock = "posting-refresh-lock"
+    if not _safe(lambda: cache.add(lock, 1, 15 * 60)):
+        return {"built": 0, "updated": 0, "lexemes": 0, "busy": 1}
+    try:
+        lexemes = sorted(common_lexemes())
+        keys = {cache_key(lexeme): lexeme for lexeme in lexemes}
+        stored = _safe(lambda: cache.get_many(list(keys))) or {}
+        fresh = {
+            keys[key]: posting
+            for key, posting in stored.items()
+            if isinstance(posting, Posting) and time.time() - posting.built_at < CACHE_SECONDS / 2
+        }
+        updated = _brought_up_to_date(fresh, limit=None) or {}
+        changed = {cache_key(lexeme): p for lexeme, p in updated.items() if p is not fresh[lexeme]}
+        if changed:
+            _safe(lambda: cache.set_many(changed, CACHE_SECONDS))
+        built = 0
+        for lexeme in lexemes:
+            if lexeme in fresh:
+                continue
+            posting = build(lexeme)
+            _safe(lambda posting=posting: cache.set(cache_key(posting.lexeme), posting, CACHE_SECONDS))
+            built += 1
+            if progress:
+                progress(built, len(lexemes) - len(fresh), lexeme)
+        if lexemes:
+            _safe(lambda: cache.set(INDEX_KEY, frozenset(lexemes), CACHE_SECONDS))
+        else:
+            _safe(lambda: cache.delete(INDEX_KEY))
+        return {"built": built, "updated": len(changed), "lexemes": len(lexemes)}
+    finally:
+        _safe(lambda: cache.delete(lock))

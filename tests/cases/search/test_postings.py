@@ -1,0 +1,187 @@
+"""The posting lists of common words (cases/search/postings.py, PostgreSQL only): the matches they give are
+the full-text index's, before and after writes nobody refreshed them for; unpublished cases are never
+counted; a reader never shares state from an uncommitted transaction; and whatever they cannot answer
+(phrases, prefixes, rare words, a write too large) goes through the index as before."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from cases.filters import CaseStudyFilterSet
+from cases.models import CaseStudy, Sector
+from cases.search import engine, postings
+from cases.search.query import parse
+from tests.factories import CaseStudyFactory, reference
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def with_postings(on_postgresql, settings):
+    """A small catalogue whose common words have postings: every word in 2 cases or more is common."""
+    if not on_postgresql:
+        pytest.skip("postings serve PostgreSQL's full-text search; SQLite's FTS5 index has its own")
+    settings.SEARCH_POSTING_MIN_CASES = 2
+    education = reference(Sector, slug="education")
+    cases = {
+        "harbour": [CaseStudyFactory(title=f"Harbour logistics {n}", sectors=[education]) for n in range(4)],
+        "ferry": [
+            CaseStudyFactory(title=f"Ferry timetable {n}", overview="Harbour pilots teach education visits.")
+            for n in range(3)
+        ],
+        "other": [CaseStudyFactory(title=f"Rural clinics {n}", overview="Telemedicine.") for n in range(3)],
+        "draft": [CaseStudyFactory(title=f"Harbour draft {n}", status="draft") for n in range(2)],
+    }
+
+    def refresh():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cases_casesearch")
+        return postings.refresh()
+
+    refresh()
+    yield cases, refresh
+    cache.delete(postings.INDEX_KEY)
+
+
+def from_index(query) -> set[int]:
+    """What the full-text index says, without postings."""
+    return set(
+        CaseStudy.objects.published()
+        .filter(pk__in=engine.search_cases(CaseStudy.objects.published(), query).values("pk"))
+        .values_list("pk", flat=True)
+    )
+
+
+def from_postings(query):
+    from cases.search.postgresql import _matching_ids_from_postings
+
+    matches = _matching_ids_from_postings(parse(query))
+    return None if matches is None else set(matches)
+
+
+def test_common_words_get_postings_that_match_the_index(with_postings):
+    cases, _refresh = with_postings
+    assert {"harbour", "ferri", "telemedicin"} <= postings.lexemes_with_postings()
+    harbour = {case.pk for case in cases["harbour"] + cases["ferry"]}
+    assert from_postings("harbour") == from_index("harbour") == harbour
+    assert from_postings("harbour ferry") == from_index("harbour ferry") == {c.pk for c in cases["ferry"]}
+    # Drafts have the word; they are in no posting.
+    assert not {case.pk for case in cases["draft"]} & from_postings("harbour")
+
+
+def test_writes_nobody_refreshed_for_are_applied_by_the_reader(with_postings):
+    cases, _refresh = with_postings
+    published_draft = cases["draft"][0]
+    published_draft.status, published_draft.published_at = "published", cases["harbour"][0].published_at
+    published_draft.save()
+    withdrawn = cases["harbour"][1]
+    withdrawn.status = "draft"
+    withdrawn.save()
+    reworded = cases["ferry"][0]
+    reworded.overview = "Island pilots."
+    reworded.save()
+    added = CaseStudyFactory(title="Harbour cranes")
+    expected = from_index("harbour")
+    assert {published_draft.pk, added.pk} <= expected
+    assert not {withdrawn.pk, reworded.pk} & expected
+    assert from_postings("harbour") == expected
+
+
+def test_a_reader_inside_an_uncommitted_write_keeps_its_view_to_itself(with_postings):
+    """What a reader applies inside a transaction that has written is right for it, and is not stored where
+    other processes would read it before it commits (or at all, after a rollback)."""
+    cases, _refresh = with_postings
+    stored = cache.get(postings.cache_key("harbour"))
+    withdrawn = cases["harbour"][0]
+    seen = {}
+
+    def write_and_read_then_roll_back():
+        with transaction.atomic():
+            withdrawn.status = "draft"
+            withdrawn.save()
+            seen["inside"] = from_postings("harbour")
+            seen["stored"] = cache.get(postings.cache_key("harbour")).cases
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        write_and_read_then_roll_back()
+    assert withdrawn.pk not in seen["inside"]
+    assert seen["stored"] == stored.cases
+    assert withdrawn.pk in from_postings("harbour")
+
+
+def test_the_refresh_brings_postings_up_to_date(with_postings):
+    cases, refresh = with_postings
+    withdrawn = cases["harbour"][0]
+    withdrawn.status = "draft"
+    withdrawn.save()
+    refresh()
+    posting = cache.get(postings.cache_key("harbour"))
+    assert withdrawn.pk not in posting.cases
+    assert set(posting.cases) == from_index("harbour")
+
+
+def test_deleted_cases_are_never_counted(with_postings, client):
+    cases, _refresh = with_postings
+    deleted = cases["harbour"][0]
+    deleted_pk = deleted.pk
+    deleted.delete()
+    response = client.get("/api/v1/cases/", {"q": "harbour", "page_size": 100})
+    assert response.status_code == 200
+    assert deleted_pk not in from_index("harbour")
+    assert response.json()["count"] == len(from_index("harbour")) == 6
+
+
+def test_library_and_api_counts_are_the_same_with_and_without_postings(with_postings, client, settings):
+    """Words, a synonym-free pair, a word naming a sector (its tagged cases too), a facet with words."""
+    cases, _refresh = with_postings
+    queries = [
+        {"q": "harbour"},
+        {"q": "harbour ferry"},
+        {"q": "education"},
+        {"q": "harbour", "economy": "SG"},
+        {"q": "telemedicine"},
+    ]
+    with_them = [client.get("/api/v1/cases/", query).json()["count"] for query in queries]
+    facets_with = client.get("/api/v1/cases/facet-counts/", {"q": "harbour"}).json()
+    # The sector's name went through the postings, its tagged cases added (4 tagged, 3 that say it).
+    assert from_postings("education") == {case.pk for case in cases["harbour"] + cases["ferry"]}
+    cache.delete(postings.INDEX_KEY)
+    cache.clear()
+    without = [client.get("/api/v1/cases/", query).json()["count"] for query in queries]
+    assert with_them == without
+    assert client.get("/api/v1/cases/facet-counts/", {"q": "harbour"}).json() == facets_with
+    assert with_them[0] == 7
+
+
+@pytest.mark.parametrize("query", ['"harbour logistics"', "harb", "harbour cranes", "telemedicine-harbour"])
+def test_what_postings_cannot_answer_goes_through_the_index(with_postings, query):
+    """A quoted phrase (positions), a word still being typed (prefix), a word with no posting, a hyphenated
+    term: no postings, and the library still finds what the index finds."""
+    assert from_postings(query) is None
+    filterset = CaseStudyFilterSet({"q": query}, queryset=CaseStudy.objects.published())
+    assert filterset.is_valid()
+    if filterset.understood_search().query == parse(query):
+        assert set(engine.matching_case_ids(query)) == from_index(query)
+
+
+def test_a_write_too_large_for_a_reader_is_left_to_the_refresh(with_postings, monkeypatch):
+    cases, refresh = with_postings
+    monkeypatch.setattr(postings, "MAX_CHANGES", 2)
+    for case in cases["harbour"]:
+        case.title = case.title.replace("Harbour", "Port")
+        case.save()
+    assert from_postings("harbour") is None
+    assert set(engine.matching_case_ids("harbour")) == from_index("harbour") == {c.pk for c in cases["ferry"]}
+    refresh()  # the task has no such limit
+    assert set(cache.get(postings.cache_key("harbour")).cases) == from_index("harbour")
+
+
+def test_nothing_is_kept_for_a_catalogue_too_small_to_need_postings(on_postgresql, settings):
+    if not on_postgresql:
+        pytest.skip("PostgreSQL only")
+    settings.SEARCH_POSTING_MIN_CASES = 5000
+    CaseStudyFactory(title="Harbour logistics")
+    assert postings.refresh()["lexemes"] == 0
+    assert postings.lexemes_with_postings() == frozenset()
+    assert from_postings("harbour") is None
