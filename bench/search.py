@@ -1,12 +1,12 @@
 """Search as readers meet it, computed (nothing cached): p50/p95 and SQL per request, in-process and HTTP.
 
     .venv/bin/python bench/search.py [--database observatory_bench] [--requests 30] [--no-http]
-                                     [--scenarios common,half,some,rare,two,phrase,typo]
+                                     [--scenarios common,half,some,rare,two,phrase,typo] [--write-between]
 
 Measures an existing PostgreSQL database (default `observatory_bench`, filled with `bench/generate.py`;
-this script never writes to it) at whatever size it has. It picks the words from the catalogue itself:
-one ts_stat over the search documents of a sample of at most 20,000 published cases gives each word's
-document frequency, and the script prints the words it chose with their frequencies:
+this script writes to it only with --write-between) at whatever size it has. It picks the words from the
+catalogue itself: one ts_stat over the search documents of a sample of at most 20,000 published cases
+gives each word's document frequency, and the script prints the words it chose with their frequencies:
 
 - common: a word in about 92% of cases; half: about 50%; some: about 5%; rare: under 0.1%;
 - two: the common and the half word together; phrase: a quoted two-word phrase found in about 10% of cases;
@@ -17,8 +17,11 @@ snippets), the API page `/api/v1/cases/?q=`, and the type-ahead suggestions `/ap
 what a reader has typed so far (the scenario's words, the last one cut to its first four letters).
 
 "Computed" means nothing about the search is in the cache: before every timed request, every cache entry
-but the catalogue's bitmaps is deleted from Redis (the bitmaps are what a write's own refresh task puts
-there before readers arrive, cases/tasks.py; bench/pages.py's "cold" is the same state). So the total, the
+but the catalogue's bitmaps and the search's posting lists of common words is deleted from Redis (those
+are indexes a write's own refresh tasks keep for readers, cases/tasks.py: the script brings the postings
+up to date first, and says how long building them took; bench/pages.py's "cold" is the same state). With
+--write-between, one case is also changed before every request and the postings are not refreshed for
+it: each request is the first after a write, and applies the changed row itself. So the total, the
 page's ids, the facet counts and the whole page are computed for each request. Every request also carries
 a distinct, harmless `bench=<n>` parameter (ignored by the pages and the API), so no two addresses are
 the same either.
@@ -224,18 +227,39 @@ def typed_prefix(q: str) -> str:
 # --- Measuring ---------------------------------------------------------------------------------------
 
 
-class Computed:
-    """Deletes every cache entry but the catalogue's bitmaps: what nothing about a search may come from."""
+# What a write's own refresh tasks leave in the cache for readers (cases/tasks.py): the catalogue's bitmaps
+# and the search's posting lists of common words. Nothing else survives a computed request's clearing.
+KEPT = (b":bitmaps:", b":posting:", b":posting-lexemes:")
 
-    def __init__(self, redis_url: str):
+
+class Computed:
+    """Deletes every cache entry but the indexes a write's tasks keep: what nothing about a search may come
+    from. With `write_between`, also changes one case's narrative before each request, through SQL (as a
+    curator's edit would, without the refresh that follows it), so that the request is the first after a
+    write the postings have not caught up with: the reader applies the changed row itself."""
+
+    def __init__(self, redis_url: str, *, write_between: bool = False):
         import redis
 
         self.client = redis.Redis.from_url(redis_url)
+        self.write_between = write_between
+        self.writes = 0
 
     def clear(self):
-        doomed = [key for key in self.client.scan_iter(count=1000) if b":bitmaps:" not in key]
+        doomed = [key for key in self.client.scan_iter(count=1000) if not any(part in key for part in KEPT)]
         if doomed:
             self.client.delete(*doomed)
+        if self.write_between:
+            import psycopg
+
+            self.writes += 1
+            with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
+                # The newest published case: its lessons end with one space more or less each time.
+                connection.execute(
+                    "UPDATE cases_casestudy SET lessons_learned = CASE WHEN lessons_learned LIKE '%% ' "
+                    "THEN rtrim(lessons_learned) ELSE lessons_learned || ' ' END "
+                    "WHERE id = (SELECT max(id) FROM cases_casestudy WHERE status = 'published')"
+                )
 
 
 def summarise(milliseconds: list[float]) -> tuple[float, float]:
@@ -330,6 +354,11 @@ def main():
         "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated, of: {', '.join(SCENARIOS)}"
     )
     parser.add_argument(
+        "--write-between",
+        action="store_true",
+        help="change one case before every request (the first request after a write; writes to the database)",
+    )
+    parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         help="the cache, as in production (every entry but the bitmaps is deleted before each request)",
@@ -360,6 +389,7 @@ def main():
 
     from cases.insights.bitmaps import CatalogueBitmaps
     from cases.models import CaseStudy
+    from cases.search.engine import refresh_postings
 
     # Partners' API limits would throttle a benchmark's hundreds of requests from one address.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
@@ -387,7 +417,15 @@ def main():
 
     computed = Computed(args.redis_url)
     computed.clear()
-    CatalogueBitmaps.current()  # as a write's refresh task leaves them (cases/tasks.py)
+    CatalogueBitmaps.current()  # as a write's refresh tasks leave them (cases/tasks.py)
+    started = time.perf_counter()
+    done = refresh_postings()
+    print(
+        f"Postings of common words: {done['lexemes']} words, {done['built']} built in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    computed.write_between = args.write_between
     print(f"In-process, {args.requests} computed requests per scenario and face:", flush=True)
     measure_in_process(plan, args.requests, computed, results)
     connection.close()  # nothing held open on the database while the server runs

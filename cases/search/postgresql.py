@@ -40,6 +40,9 @@ RANK_NORMALISATION = 1
 # Added to the rank of a case for each concept it is tagged with (a theme, sector... the query names):
 # about a summary match, so a tagged case ranks with the cases that say it, below those that lead with it.
 TAG_RANK = 0.05
+# ts_rank gives 1e-20, not 0, to a document without the query's words when the query is a phrase or an AND
+# (and divides it by the length): ranks below this are no match of the ranking vector at all.
+RANK_FLOOR = 1e-9
 # Type-ahead looks at most at this many matching cases (any of them) to offer its few titles.
 SUGGESTION_CANDIDATES = 200
 # pg_trgm similarity of two titles, 0 to 1, from which a queued case may repeat another (the moderation
@@ -177,12 +180,15 @@ class Rank(Func):
         return sql, [*document_params, *query_params, *document_params, *query_params]
 
 
-def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None):
+def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None, cheap_first=False):
     """`rows` narrowed to every concept of `query` and annotated `search_rank`. `prefix` leads from the
     rows to the case's search row ("search_index__" from a case, "" from cases_casesearch); `tagged(tags)`
     is the condition for a concept's vocabulary tags on those rows, `tag_bonus(tags)` the same condition as
     the rank reads it (by default the same). One rank for both, so a page read from either comes in the
-    same order."""
+    same order. With `cheap_first`, for rows already narrowed to a few: a concept is looked for in the tags
+    and the small ranking vector before the stored document, which is read only when neither has it (the
+    ranking vector is the document's first part, positions included, so whatever it matches the document
+    matches)."""
     tag_bonus = tag_bonus or tagged
     ranking, document = F(f"{prefix}ranking"), F(f"{prefix}document")
     rank = Rank(ranking, ConceptsQuery(query.concepts, operator="||"))
@@ -193,8 +199,12 @@ def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None):
         rank = Rank(ranking, ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
     for concept in query.concepts:
         condition = TextMatch(document, ConceptsQuery([concept]))
+        if cheap_first:
+            condition = TextMatch(ranking, ConceptsQuery([concept])) | condition
+            if concept.tags:
+                condition = tagged(concept.tags) | condition
         if concept.tags:
-            rows = rows.filter(condition | tagged(concept.tags))
+            rows = rows.filter(condition if cheap_first else condition | tagged(concept.tags))
             rank = rank + Case(
                 When(tag_bonus(concept.tags), then=Value(TAG_RANK)),
                 default=Value(0.0),
@@ -219,6 +229,15 @@ class AnyOf(Func):
     def as_sql(self, compiler, connection, **extra_context):
         column_sql, column_params = compiler.compile(self.get_source_expressions()[0])
         return f"{column_sql} = ANY(%s::integer[])", [*column_params, self.ids]
+
+
+class InArray(AnyOf):
+    """`column IN (SELECT unnest(ids))`: where a condition is read for every row of many (a rank), a hashed
+    subplan looks each row up once, where ANY(ids) scans the array for each."""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column_sql, column_params = compiler.compile(self.get_source_expressions()[0])
+        return f"{column_sql} IN (SELECT unnest(%s::integer[]))", [*column_params, self.ids]
 
 
 def _tagged_search_rows(tags):
@@ -318,26 +337,35 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
     query or it is tagged with a term the query names; every other match ranks 0 and follows, newest
     first. So the page is first sought among those candidates alone, which the ranking vector's own index
     finds (at 100,000 cases, 4,655 of the 91,250 cases that say "contracts" say it in their title or
-    summary): when the page is full and its last case ranks above 0, no other match can come before it.
+    summary): when the page is full and its last case ranks above 0 (RANK_FLOOR), no other match can come
+    before it.
     Otherwise (a page past the candidates) every match is ranked."""
+    # Each concept's tagged cases, read once: where an index finds them as ANY(ids), where each row is
+    # looked up as a hashed IN.
+    tagged_rows = {c.tags: _tagged_search_rows(c.tags) for c in query.concepts if c.tags}
+    tag_bonus = {tags: InArray("case_id", condition.ids) for tags, condition in tagged_rows.items()}
+    order = ("-search_rank", "-published_at", "-case_id")
+    rankable = Q(Matches(F("ranking"), _rankable_query(query)))
+    for tags in tagged_rows:
+        rankable = rankable | tagged_rows[tags]
+    candidates = _matched(
+        CaseSearchIndex.objects.filter(rankable, published=True),
+        query,
+        prefix="",
+        tagged=tag_bonus.__getitem__,  # read for each of the candidates: hashed
+        tag_bonus=tag_bonus.__getitem__,
+        cheap_first=True,
+    )
+    first = list(candidates.order_by(*order).values_list("case_id", "search_rank")[: offset + limit])
+    if first and len(first) == offset + limit and first[-1][1] > RANK_FLOOR:
+        return [case_id for case_id, _rank in first[offset:]]
     rows = _matched(
         CaseSearchIndex.objects.filter(published=True),
         query,
         prefix="",
-        tagged=_tagged_search_rows,
-        # In the rank, a hashed subquery: one lookup per match, where ANY(ids) scans the array for each.
-        tag_bonus=lambda tags: Q(case__in=CaseStudy.objects.filter(tagged_condition(tags))),
+        tagged=tagged_rows.__getitem__,
+        tag_bonus=tag_bonus.__getitem__,
     )
-    order = ("-search_rank", "-published_at", "-case_id")
-    rankable = Q(Matches(F("ranking"), _rankable_query(query)))
-    for concept in query.concepts:
-        if concept.tags:
-            rankable = rankable | _tagged_search_rows(concept.tags)
-    first = list(
-        rows.filter(rankable).order_by(*order).values_list("case_id", "search_rank")[: offset + limit]
-    )
-    if first and len(first) == offset + limit and first[-1][1] > 0:
-        return [case_id for case_id, _rank in first[offset:]]
     return list(rows.order_by(*order).values_list("case_id", flat=True)[offset : offset + limit])
 
 
