@@ -22,8 +22,10 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
 - `word_counts()`: (word, number of published cases with it) for every folded word of the published cases,
   for the word list "did you mean" uses.
 - `close_words(word, limit)`: words of the word list close to `word` in spelling, closest first.
-- `refresh_postings()`: bring the posting lists of common words up to date after a write (PostgreSQL,
-  cases/search/postings.py; nothing on SQLite, whose FTS5 index is its own); returns what it did.
+- `refresh_postings(rebuild=False, progress=None)`: bring the posting lists of common words up to date
+  after a write (PostgreSQL, cases/search/postings.py; nothing on SQLite, whose FTS5 index is its own);
+  returns what it did.
+- `analyze()`: update the database's statistics of the search documents (which words are common).
 """
 
 from django.db import connection

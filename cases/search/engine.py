@@ -192,9 +192,15 @@ def refresh_word_list() -> int:
     return len(rows)
 
 
-def refresh_postings() -> dict[str, int]:
-    """Bring the search's posting lists of common words up to date (after every committed write)."""
-    return backend().refresh_postings()
+def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:
+    """Bring the search's posting lists of common words up to date (after every committed write); with
+    `rebuild`, read every one again from the index."""
+    return backend().refresh_postings(rebuild=rebuild, progress=progress)
+
+
+def analyze_search_documents() -> None:
+    """Update the database's statistics of the search documents (after a bulk load)."""
+    backend().analyze()
 
 
 # --- Excerpts ---------------------------------------------------------------------------------------

@@ -469,5 +469,11 @@ def close_words(word: str, limit: int = 3) -> list[str]:
     )
 
 
-def refresh_postings() -> dict[str, int]:
-    return postings.refresh()
+def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:
+    return postings.refresh(rebuild=rebuild, progress=progress)
+
+
+def analyze() -> None:
+    """Bring the planner's statistics of the search documents up to date (which words are common)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_casesearch")

@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.db import connection
 from pyroaring import BitMap, FrozenBitMap
 
-from cases.caching import CACHE_SECONDS, _safe, shared_catalogue_version
+from cases.caching import _safe, shared_catalogue_version
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ CONFIG = "english"
 # A reader applies at most this many changed rows to the postings it reads; more (a large import) and it
 # reads the full-text index instead, until the task has caught up.
 MAX_CHANGES = 2_000
+# Postings are kept exact by the changes applied to them, not by expiring: a week in the cache (each write's
+# refresh stores them again), rebuilt from the index once a day by the refresh as a safety net.
+KEEP_SECONDS = 7 * 24 * 3600
+REBUILD_SECONDS = 24 * 3600
 # A posting no change altered is stored again (with a later horizon) once this many rows changed since it.
 REREAD_ROWS = 200
 # Part of the cache key: change it whenever Posting changes.
@@ -173,9 +177,6 @@ def current_postings(lexemes) -> dict[str, Posting] | None:
     postings = {keys[key]: posting for key, posting in stored.items() if isinstance(posting, Posting)}
     if len(postings) < len(lexemes) or any(p.lexeme != keys[k] for k, p in stored.items() if k in keys):
         return None
-    # A posting is rebuilt by the task at least as often as any cached read expires (the safety net).
-    if any(time.time() - posting.built_at >= CACHE_SECONDS for posting in postings.values()):
-        return None
     updated = _brought_up_to_date(postings, limit=MAX_CHANGES)
     if updated is None:
         return None
@@ -183,13 +184,14 @@ def current_postings(lexemes) -> dict[str, Posting] | None:
     # Not from inside a transaction with uncommitted catalogue writes: its own rows are in `updated` (right
     # for it), and must not reach other readers before they commit, or at all after a rollback.
     if changed and shared_catalogue_version() is not None:
-        _safe(lambda: cache.set_many(changed, CACHE_SECONDS))
+        _safe(lambda: cache.set_many(changed, KEEP_SECONDS))
     return updated
 
 
-def refresh(*, progress=None) -> dict[str, int]:
-    """Give every common lexeme an up-to-date posting: build the missing and the old ones, apply the changed
-    rows to the others. Returns what it did. For the task after every committed write."""
+def refresh(*, rebuild: bool = False, progress=None) -> dict[str, int]:
+    """Give every common lexeme an up-to-date posting: build the missing and the old ones (every one with
+    `rebuild`), apply the changed rows to the others. Returns what it did. For the task after every
+    committed write; `progress(done, to_build, lexeme)` is told of each posting built."""
     if not getattr(settings, "SEARCH_POSTINGS", True):
         return {"built": 0, "updated": 0, "lexemes": 0}
     lock = "posting-refresh-lock"
@@ -202,23 +204,25 @@ def refresh(*, progress=None) -> dict[str, int]:
         fresh = {
             keys[key]: posting
             for key, posting in stored.items()
-            if isinstance(posting, Posting) and time.time() - posting.built_at < CACHE_SECONDS / 2
+            if isinstance(posting, Posting)
+            and not rebuild
+            and time.time() - posting.built_at < REBUILD_SECONDS
         }
         updated = _brought_up_to_date(fresh, limit=None) or {}
         changed = {cache_key(lexeme): p for lexeme, p in updated.items() if p is not fresh[lexeme]}
         if changed:
-            _safe(lambda: cache.set_many(changed, CACHE_SECONDS))
+            _safe(lambda: cache.set_many(changed, KEEP_SECONDS))
         built = 0
         for lexeme in lexemes:
             if lexeme in fresh:
                 continue
             posting = build(lexeme)
-            _safe(lambda posting=posting: cache.set(cache_key(posting.lexeme), posting, CACHE_SECONDS))
+            _safe(lambda posting=posting: cache.set(cache_key(posting.lexeme), posting, KEEP_SECONDS))
             built += 1
             if progress:
                 progress(built, len(lexemes) - len(fresh), lexeme)
         if lexemes:
-            _safe(lambda: cache.set(INDEX_KEY, frozenset(lexemes), CACHE_SECONDS))
+            _safe(lambda: cache.set(INDEX_KEY, frozenset(lexemes), KEEP_SECONDS))
         else:
             _safe(lambda: cache.delete(INDEX_KEY))
         return {"built": built, "updated": len(changed), "lexemes": len(lexemes)}

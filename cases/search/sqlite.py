@@ -539,6 +539,10 @@ def close_words(word: str, limit: int = 3) -> list[str]:
     return [candidate for *_, candidate in sorted(scored)[:limit]]
 
 
-def refresh_postings() -> dict[str, int]:
+def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:
     """FTS5 keeps its own index: nothing to refresh."""
     return {"built": 0, "updated": 0, "lexemes": 0}
+
+
+def analyze() -> None:
+    """FTS5 needs no statistics."""

@@ -185,3 +185,28 @@ def test_nothing_is_kept_for_a_catalogue_too_small_to_need_postings(on_postgresq
     assert postings.refresh()["lexemes"] == 0
     assert postings.lexemes_with_postings() == frozenset()
     assert from_postings("harbour") is None
+
+
+def test_the_command_rebuilds_the_word_list_and_every_posting(with_postings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cases, _refresh = with_postings
+    stale = postings.Posting("harbour", 0, postings.FrozenBitMap([999_999]), 0.0)
+    cache.set(postings.cache_key("harbour"), stale)
+    out = StringIO()
+    call_command("refresh_search", "--rebuild", stdout=out)
+    assert "Search refreshed:" in out.getvalue().splitlines()[-1]
+    assert set(cache.get(postings.cache_key("harbour")).cases) == from_index("harbour")
+
+
+def test_the_command_runs_on_either_database(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    CaseStudyFactory(title="Harbour logistics")
+    out = StringIO()
+    call_command("refresh_search", stdout=out)
+    assert out.getvalue().splitlines()[-1].startswith("Search refreshed:")
