@@ -185,7 +185,7 @@ class CaseStudyFilterSet(FacetFilterSet):
         fields = []
 
     _understood: Understood | None = None
-    _search_case_ids: list[int] | None = None
+    _search_case_ids = None
 
     # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
     FACET_PARAMETERS = [facet.parameter for facet in FACETS]
@@ -214,10 +214,13 @@ class CaseStudyFilterSet(FacetFilterSet):
             queryset = search_cases(queryset, self.understood_search().query)
         return queryset
 
-    def search_case_ids(self) -> list[int]:
-        """The published cases the words match, ignoring every other parameter (for the bitmaps)."""
+    def search_case_ids(self, *, tagged_cases=None):
+        """The published cases the words match, ignoring every other parameter (for the bitmaps, which give
+        `tagged_cases(tags)`, the cases tagged with a vocabulary term the words name, from memory)."""
         if self._search_case_ids is None:
-            self._search_case_ids = matching_case_ids(self.understood_search().query)
+            self._search_case_ids = matching_case_ids(
+                self.understood_search().query, tagged_cases=tagged_cases
+            )
         return self._search_case_ids
 
     def covers_whole_catalogue(self) -> bool:

@@ -193,7 +193,7 @@ class CatalogueBitmaps:
                 return self.cases_of(filterset.filter_queryset_without(queryset, exclude=exclude))
         # The words' matches come from the search module's own index (on PostgreSQL a narrow table, not
         # the wide case table), once per FilterSet; the other parameters from SQL without the words.
-        searched = BitMap(filterset.search_case_ids()) & self.published
+        searched = BitMap(filterset.search_case_ids(tagged_cases=self.tagged)) & self.published
         if given == ["q"]:
             return FrozenBitMap(searched)
         others = filterset.filter_queryset_without(queryset, exclude=exclude, search=False)
@@ -204,6 +204,22 @@ class CatalogueBitmaps:
         cases = BitMap()
         for key in keys:
             cases |= self.by_value[parameter].get(key, FrozenBitMap())
+        return cases
+
+    def tagged(self, tags) -> BitMap:
+        """The published cases tagged with any of `tags` ({(facet parameter, value as in URLs)}, as a search
+        concept names them: cases.search.query.tagged_condition says the same in SQL)."""
+        cases = BitMap()
+        for parameter, value in tags:
+            facet = FACETS_BY_PARAMETER[parameter]
+            if facet.kind == RELATED_COLUMN:  # a region: the cases of its economies
+                economies = [pk for pk, code in self.economy_region.items() if code == value]
+                cases |= self.cases_with(facet.counted_through, economies)
+            elif parameter in self.terms:
+                terms = [pk for pk, term in self.terms[parameter].items() if term.value == str(value)]
+                cases |= self.cases_with(parameter, terms)
+            else:
+                cases |= self.cases_with(parameter, [value])
         return cases
 
     def counts(self, parameter: str, selection) -> dict:

@@ -50,13 +50,15 @@ def search_cases(queryset, query):
     return backend().match(queryset, query)
 
 
-def matching_case_ids(query):
+def matching_case_ids(query, *, tagged_cases=None):
     """The ids of the published cases matching `query` (text or ParsedQuery), in no order: intersect them
-    with the published cases you hold (a word's posting may still have a case deleted outright)."""
+    with the published cases you hold (a word's posting may still have a case deleted outright).
+    `tagged_cases(tags)`, when given, gives the published cases tagged with any of a concept's tags (the
+    catalogue's bitmaps have them in memory); otherwise the database is asked."""
     query = as_query(query)
     if not query:
         raise ValueError("an empty query matches every case: ask the catalogue, not the search")
-    return backend().matching_ids(query)
+    return backend().matching_ids(query, tagged_cases=tagged_cases)
 
 
 def ranked_case_ids(query, offset: int, limit: int) -> list[int]:

@@ -240,9 +240,14 @@ class InArray(AnyOf):
         return f"{column_sql} IN (SELECT unnest(%s::integer[]))", [*column_params, self.ids]
 
 
-def _tagged_search_rows(tags):
-    tagged = CaseStudy.objects.filter(tagged_condition(tags)).order_by()
-    return AnyOf("case_id", tagged.aggregate(ids=ArrayAgg("pk", default=[]))["ids"])
+def _tagged_ids(tags, published_only: bool = False) -> list[int]:
+    cases = CaseStudy.objects.published() if published_only else CaseStudy.objects.all()
+    tagged = cases.filter(tagged_condition(tags)).order_by()
+    return tagged.aggregate(ids=ArrayAgg("pk", default=[]))["ids"]
+
+
+def _tagged_search_rows(tags, tagged_cases=None):
+    return AnyOf("case_id", tagged_cases(tags) if tagged_cases else _tagged_ids(tags))
 
 
 def match(queryset, query):
@@ -267,7 +272,7 @@ def _posting_lexemes(query) -> list[list[str]] | None:
     return plan
 
 
-def _matching_ids_from_postings(query) -> BitMap | None:
+def _matching_ids_from_postings(query, tagged_cases=None) -> BitMap | None:
     plan = _posting_lexemes(query)
     if plan is None:
         return None
@@ -280,23 +285,25 @@ def _matching_ids_from_postings(query) -> BitMap | None:
         for lexeme in lexemes:
             cases |= current[lexeme].cases
         if concept.tags:
-            tagged = CaseStudy.objects.published().filter(tagged_condition(concept.tags)).order_by()
-            cases |= BitMap(tagged.values_list("pk", flat=True))
+            cases |= BitMap(tagged_cases(concept.tags) if tagged_cases else _tagged_ids(concept.tags, True))
         matches = cases if matches is None else matches & cases
     return matches
 
 
-def matching_ids(query):
+def matching_ids(query, *, tagged_cases=None):
     """The published cases matching `query`: for words common enough, from their postings
     (cases/search/postings.py; they may still hold cases deleted outright since); otherwise from
-    cases_casesearch alone, the wide case table read only for a concept that names a vocabulary term."""
-    from_postings = _matching_ids_from_postings(query)
+    cases_casesearch alone. The tagged cases of a concept that names a vocabulary term come from
+    `tagged_cases(tags)` when given, else from the case table."""
+    from_postings = _matching_ids_from_postings(query, tagged_cases)
     if from_postings is not None:
         return from_postings
     rows = CaseSearchIndex.objects.filter(published=True)
     for concept in query.concepts:
         condition = TextMatch(F("document"), ConceptsQuery([concept]))
-        rows = rows.filter(condition | _tagged_search_rows(concept.tags) if concept.tags else condition)
+        if concept.tags:
+            condition = condition | _tagged_search_rows(concept.tags, tagged_cases)
+        rows = rows.filter(condition)
     return rows.order_by().aggregate(ids=ArrayAgg("case_id", default=[]))["ids"]
 
 

@@ -385,8 +385,8 @@ class Bm25Rank(Func):
         return sql, [*self.expressions, *pk_params]
 
 
-def matching_ids(query) -> list[int]:
-    """The published cases matching `query`."""
+def matching_ids(query, *, tagged_cases=None) -> list[int]:
+    """The published cases matching `query` (FTS5 joins the tags itself: `tagged_cases` is not needed)."""
     return list(match(CaseStudy.objects.published(), query).values_list("pk", flat=True))
 
 

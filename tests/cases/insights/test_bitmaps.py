@@ -198,3 +198,23 @@ def test_a_failed_refresh_does_not_fail_the_write(catalogue, refreshes, monkeypa
     monkeypatch.undo()
     # The next reader builds what the refresh could not.
     assert CatalogueBitmaps.current().version == catalogue_version()
+
+
+def test_the_cases_a_search_finds_by_tag_are_those_sql_finds(catalogue, hidden_cases):  # noqa: F811
+    """Every vocabulary term a query can name (the search's lexicon: economies, regions, sectors, themes,
+    facets, SDGs, levels, stages), from memory as from SQL, published cases only."""
+    from cases.search.query import Lexicon, tagged_condition
+
+    bitmaps = CatalogueBitmaps.current()
+    tags = {tag for named in Lexicon.current().tags.values() for tag in named}
+    assert {parameter for parameter, _value in tags} >= {"economy", "region", "sector", "theme", "sdg"}
+    hidden = {case.pk for case in hidden_cases}
+    found_any = False
+    for tag in tags:
+        expected = set(
+            CaseStudy.objects.published().filter(tagged_condition({tag})).values_list("pk", flat=True)
+        )
+        assert set(bitmaps.tagged({tag})) == expected, tag
+        assert not hidden & set(bitmaps.tagged({tag}))
+        found_any = found_any or bool(expected)
+    assert found_any

@@ -192,7 +192,6 @@ def test_the_command_rebuilds_the_word_list_and_every_posting(with_postings):
 
     from django.core.management import call_command
 
-    cases, _refresh = with_postings
     stale = postings.Posting("harbour", 0, postings.FrozenBitMap([999_999]), 0.0)
     cache.set(postings.cache_key("harbour"), stale)
     out = StringIO()
