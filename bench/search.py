@@ -389,7 +389,7 @@ def main():
 
     from cases.insights.bitmaps import CatalogueBitmaps
     from cases.models import CaseStudy
-    from cases.search.engine import refresh_postings
+    from cases.search.engine import analyze_search_documents, refresh_postings
 
     # Partners' API limits would throttle a benchmark's hundreds of requests from one address.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
@@ -419,6 +419,7 @@ def main():
     computed.clear()
     CatalogueBitmaps.current()  # as a write's refresh tasks leave them (cases/tasks.py)
     started = time.perf_counter()
+    analyze_search_documents()  # which words are common: the statistics a bulk load may not have yet
     done = refresh_postings()
     print(
         f"Postings of common words: {done['lexemes']} words, {done['built']} built in "

@@ -180,15 +180,12 @@ class Rank(Func):
         return sql, [*document_params, *query_params, *document_params, *query_params]
 
 
-def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None, cheap_first=False):
+def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None, known_to_match=False):
     """`rows` narrowed to every concept of `query` and annotated `search_rank`. `prefix` leads from the
     rows to the case's search row ("search_index__" from a case, "" from cases_casesearch); `tagged(tags)`
     is the condition for a concept's vocabulary tags on those rows, `tag_bonus(tags)` the same condition as
     the rank reads it (by default the same). One rank for both, so a page read from either comes in the
-    same order. With `cheap_first`, for rows already narrowed to a few: a concept is looked for in the tags
-    and the small ranking vector before the stored document, which is read only when neither has it (the
-    ranking vector is the document's first part, positions included, so whatever it matches the document
-    matches)."""
+    same order. With `known_to_match`, `rows` are only annotated: the caller knows they match."""
     tag_bonus = tag_bonus or tagged
     ranking, document = F(f"{prefix}ranking"), F(f"{prefix}document")
     rank = Rank(ranking, ConceptsQuery(query.concepts, operator="||"))
@@ -199,18 +196,14 @@ def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None, cheap_first=Fa
         rank = Rank(ranking, ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
     for concept in query.concepts:
         condition = TextMatch(document, ConceptsQuery([concept]))
-        if cheap_first:
-            condition = TextMatch(ranking, ConceptsQuery([concept])) | condition
-            if concept.tags:
-                condition = tagged(concept.tags) | condition
         if concept.tags:
-            rows = rows.filter(condition if cheap_first else condition | tagged(concept.tags))
             rank = rank + Case(
                 When(tag_bonus(concept.tags), then=Value(TAG_RANK)),
                 default=Value(0.0),
                 output_field=FloatField(),
             )
-        else:
+            condition = condition | tagged(concept.tags)
+        if not known_to_match:
             rows = rows.filter(condition)
     return rows.annotate(search_rank=rank)
 
@@ -348,7 +341,7 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
     before it.
     Otherwise (a page past the candidates) every match is ranked."""
     # Each concept's tagged cases, read once: where an index finds them as ANY(ids), where each row is
-    # looked up as a hashed IN.
+    # looked up (the rank) as a hashed IN.
     tagged_rows = {c.tags: _tagged_search_rows(c.tags) for c in query.concepts if c.tags}
     tag_bonus = {tags: InArray("case_id", condition.ids) for tags, condition in tagged_rows.items()}
     order = ("-search_rank", "-published_at", "-case_id")
@@ -359,9 +352,11 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
         CaseSearchIndex.objects.filter(rankable, published=True),
         query,
         prefix="",
-        tagged=tag_bonus.__getitem__,  # read for each of the candidates: hashed
+        tagged=tagged_rows.__getitem__,
         tag_bonus=tag_bonus.__getitem__,
-        cheap_first=True,
+        # One concept of single words: a candidate has one of them in its ranking vector, which is the
+        # start of its document, or is tagged, so it matches; no document need be read to know it.
+        known_to_match=len(query.concepts) == 1 and _single_words(query.concepts[0]),
     )
     first = list(candidates.order_by(*order).values_list("case_id", "search_rank")[: offset + limit])
     if first and len(first) == offset + limit and first[-1][1] > RANK_FLOOR:
@@ -374,6 +369,12 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
         tag_bonus=tag_bonus.__getitem__,
     )
     return list(rows.order_by(*order).values_list("case_id", flat=True)[offset : offset + limit])
+
+
+def _single_words(concept) -> bool:
+    """Every alternative of `concept` is one word (no phrase, no hyphenated term): matching it is having
+    one of its lexemes."""
+    return all(len(phrase.words) == 1 and "-" not in phrase.words[0] for phrase in concept.alternatives)
 
 
 def highlighted_excerpts(case_ids, query) -> dict:
