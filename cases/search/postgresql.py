@@ -10,6 +10,7 @@ or into tsquery syntax. The functions are described in cases/search/backends.py.
 """
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import SearchHeadline, SearchQueryField, TrigramSimilarity
@@ -348,17 +349,45 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
     rankable = Q(Matches(F("ranking"), _rankable_query(query)))
     for tags in tagged_rows:
         rankable = rankable | tagged_rows[tags]
-    candidates = _matched(
-        CaseSearchIndex.objects.filter(rankable, published=True),
-        query,
-        prefix="",
-        tagged=tagged_rows.__getitem__,
-        tag_bonus=tag_bonus.__getitem__,
-        # One concept of single words: a candidate has one of them in its ranking vector, which is the
-        # start of its document, or is tagged, so it matches; no document need be read to know it.
-        known_to_match=len(query.concepts) == 1 and _single_words(query.concepts[0]),
-    )
-    first = list(candidates.order_by(*order).values_list("case_id", "search_rank")[: offset + limit])
+    # One concept of single words: a candidate has one of them in its ranking vector, which is the start
+    # of its document, or is tagged, so it matches; no document need be read to know it.
+    known_to_match = len(query.concepts) == 1 and _single_words(query.concepts[0])
+    if known_to_match and tagged_rows:
+        # Its tagged cases without a word of it in their ranking vector all rank TAG_RANK exactly (ts_rank
+        # of absent words is 0), so only the newest of them can be on the page: read those through the
+        # index of the newest (migration 0019), and rank the cases that say it.
+        (tags,) = tagged_rows
+        says_it = Q(Matches(F("ranking"), _rankable_query(query)))
+        ranked = _matched(
+            CaseSearchIndex.objects.filter(says_it, published=True),
+            query,
+            prefix="",
+            tagged=tagged_rows.__getitem__,
+            tag_bonus=tag_bonus.__getitem__,
+            known_to_match=True,
+        )
+        newest_tagged = CaseSearchIndex.objects.filter(tag_bonus[tags], published=True).exclude(says_it)
+        first = [
+            *ranked.order_by(*order).values_list("case_id", "search_rank", "published_at")[: offset + limit],
+            *(
+                (case_id, TAG_RANK, published_at)
+                for case_id, published_at in newest_tagged.order_by("-published_at", "-case_id").values_list(
+                    "case_id", "published_at"
+                )[: offset + limit]
+            ),
+        ]
+        first.sort(key=_library_order, reverse=True)
+        first = [(case_id, rank) for case_id, rank, _published_at in first[: offset + limit]]
+    else:
+        candidates = _matched(
+            CaseSearchIndex.objects.filter(rankable, published=True),
+            query,
+            prefix="",
+            tagged=tagged_rows.__getitem__,
+            tag_bonus=tag_bonus.__getitem__,
+            known_to_match=known_to_match,
+        )
+        first = list(candidates.order_by(*order).values_list("case_id", "search_rank")[: offset + limit])
     if first and len(first) == offset + limit and first[-1][1] > RANK_FLOOR:
         return [case_id for case_id, _rank in first[offset:]]
     rows = _matched(
@@ -369,6 +398,13 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
         tag_bonus=tag_bonus.__getitem__,
     )
     return list(rows.order_by(*order).values_list("case_id", flat=True)[offset : offset + limit])
+
+
+def _library_order(row):
+    """(rank, published_at, case_id) as the library orders them, descending (PostgreSQL puts a missing
+    date first when descending)."""
+    case_id, rank, published_at = row
+    return (rank, published_at is None, published_at or datetime.min.replace(tzinfo=UTC), case_id)
 
 
 def _single_words(concept) -> bool:

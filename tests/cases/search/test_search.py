@@ -353,6 +353,41 @@ def test_ranked_ids_come_in_the_order_of_the_filtered_queryset(query):
             assert ranked_case_ids(query, offset, limit) == expected[offset : offset + limit], (offset, limit)
 
 
+@pytest.mark.parametrize("query", ["education", "Singapore"])
+def test_ranked_ids_of_a_vocabulary_term_come_in_the_order_of_the_filtered_queryset(query):
+    """A word that names a term: the cases that say it ranked, then its tagged cases newest first (read
+    from the newest, not ranked one by one), in the same order as the filtered queryset, on every page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Economy, Sector
+    from cases.search.engine import ranked_case_ids
+
+    education = reference(Sector, slug="education")
+    india = Economy.objects.get(iso2="IN")
+    now = timezone.now()
+    CaseStudyFactory(title="Education by radio", summary="Singapore schools.", economy=india)
+    CaseStudyFactory(title="Radio lessons", summary="Distance education.", sectors=[education])
+    for number in range(7):  # tagged only, published at different times (and two at the same time)
+        CaseStudyFactory(
+            title=f"Tagged pilot {number}",
+            sectors=[education],
+            published_at=now - timedelta(days=number // 2),
+        )
+    CaseStudyFactory(title="Narrative only", overview="About education in Singapore.", economy=india)
+    CaseStudyFactory(title="Draft education", status="draft", sectors=[education])
+    refresh_word_list()
+    ordering = CaseStudyFilterSet.ordering("relevance", has_words=True)
+    expected = list(
+        search_cases(CaseStudy.objects.published(), query).order_by(*ordering).values_list("pk", flat=True)
+    )
+    assert len(expected) >= 8
+    for offset in range(len(expected) + 1):
+        for limit in (1, 2, 5):
+            assert ranked_case_ids(query, offset, limit) == expected[offset : offset + limit], (offset, limit)
+
+
 def test_the_cheap_page_read_is_only_for_a_search_of_the_whole_catalogue():
     CaseStudyFactory(title="Telemedicine for islands")
 
