@@ -186,6 +186,7 @@ class CaseStudyFilterSet(FacetFilterSet):
 
     _understood: Understood | None = None
     _search_case_ids = None
+    _tagged_cases = None
 
     # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
     FACET_PARAMETERS = [facet.parameter for facet in FACETS]
@@ -217,10 +218,11 @@ class CaseStudyFilterSet(FacetFilterSet):
     def search_case_ids(self, *, tagged_cases=None):
         """The published cases the words match, ignoring every other parameter (for the bitmaps, which give
         `tagged_cases(tags)`, the cases tagged with a vocabulary term the words name, from memory)."""
+        if tagged_cases is not None:
+            self._tagged_cases = tagged_cases  # the page's ranking asks for them too (ranked_page_reader)
         if self._search_case_ids is None:
-            self._search_case_ids = matching_case_ids(
-                self.understood_search().query, tagged_cases=tagged_cases
-            )
+            query = self.understood_search().query
+            self._search_case_ids = matching_case_ids(query, tagged_cases=tagged_cases)
         return self._search_case_ids
 
     def covers_whole_catalogue(self) -> bool:
@@ -243,7 +245,7 @@ class CaseStudyFilterSet(FacetFilterSet):
         if (self.form.cleaned_data.get("sort") or "relevance") != "relevance":
             return None
         query = self.understood_search().query
-        return lambda offset, limit: ranked_case_ids(query, offset, limit)
+        return lambda offset, limit: ranked_case_ids(query, offset, limit, tagged_cases=self._tagged_cases)
 
     def understood_search(self) -> Understood:
         """What the words are searched as (cases.search.engine.understand): decided once, over the whole

@@ -7,11 +7,15 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
   cases.search.query.ParsedQuery: any alternative of a concept in the text, or one of its tags), annotated
   `search_rank` (a float, higher is better: title over summary and organisation over narrative; a case
   matched only by a tag ranks below text matches of the same strength).
-- `matching_ids(query)`: the ids of the published cases matching `query`, as fast as the database can
-  give them (the statistics' and facet counts' bitmaps intersect them with the other filters, and with
-  the published cases they hold: on PostgreSQL a case deleted outright may linger in a word's posting).
-- `ranked_ids(query, offset, limit)`: a page of the published cases matching `query` in the library's
-  order (rank, newest, id), as ids: what the library and the API show for a search and nothing else.
+- `matching_ids(query, tagged_cases=None)`: the ids of the published cases matching `query`, as fast as
+  the database can give them (the statistics' and facet counts' bitmaps intersect them with the other
+  filters, and with the published cases they hold: on PostgreSQL a case deleted outright may linger in a
+  word's posting).
+  `tagged_cases(tags)`, when given, is the published cases tagged with any of a concept's tags, from the
+  catalogue's bitmaps: the database need not be asked.
+- `ranked_ids(query, offset, limit, tagged_cases=None)`: a page of the published cases matching `query`
+  in the library's order (rank, newest, id), as ids: what the library and the API show for a search and
+  nothing else.
 - `highlighted_excerpts(case_ids, query)`: {case id: an excerpt of its summary and narrative around the
   matches, whole matched words between HIGHLIGHT_START and HIGHLIGHT_STOP (cases/search/markers.py)}.
 - `title_matches(queryset, query)`: type-ahead: the cases whose title has every concept (the last word of

@@ -61,10 +61,11 @@ def matching_case_ids(query, *, tagged_cases=None):
     return backend().matching_ids(query, tagged_cases=tagged_cases)
 
 
-def ranked_case_ids(query, offset: int, limit: int) -> list[int]:
+def ranked_case_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int]:
     """A page of ids of the published cases matching `query`, in the library's order (search_rank, then
-    newest first, then id): the same order `search_cases(...).order_by(...)` gives, read more cheaply."""
-    return backend().ranked_ids(as_query(query), offset, limit)
+    newest first, then id): the same order `search_cases(...).order_by(...)` gives, read more cheaply.
+    `tagged_cases` as for matching_case_ids."""
+    return backend().ranked_ids(as_query(query), offset, limit, tagged_cases=tagged_cases)
 
 
 @dataclass(frozen=True)

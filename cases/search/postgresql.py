@@ -162,6 +162,26 @@ class Matches(Func):
     arg_joiner = " @@ "
 
 
+class SharesLexemes(Func):
+    """Whether the tsvector shares a lexeme with `words` (as the english configuration reads them): the same
+    as matching them joined by OR, written so that the planner knows it is cheap (`@@` is priced as reading
+    a stored document, migration 0017, which made it read a few rows in parallel workers)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, vector, words: str):
+        self.words = words
+        super().__init__(vector)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        vector_sql, vector_params = compiler.compile(self.get_source_expressions()[0])
+        return (
+            f"tsvector_to_array({vector_sql}) && "
+            f"tsvector_to_array(to_tsvector('{CONFIG}'::regconfig, observatory_unaccent(%s)))",
+            [*vector_params, self.words],
+        )
+
+
 class Rank(Func):
     """How well a case matches a tsquery, read from its small ranking vector (title and summary): the
     weighted rank, plus the rank of the title alone (TITLE_RANK), so that a case whose title says it comes
@@ -232,6 +252,15 @@ class InArray(AnyOf):
     def as_sql(self, compiler, connection, **extra_context):
         column_sql, column_params = compiler.compile(self.get_source_expressions()[0])
         return f"{column_sql} IN (SELECT unnest(%s::integer[]))", [*column_params, self.ids]
+
+
+class InArrayFilter(AnyOf):
+    """`(column IN (SELECT unnest(ids))) IS TRUE`: a hashed lookup per row, as a filter the planner keeps
+    (a plain IN it turns into a join of every id, ANY it prices as scanning the array for each row)."""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column_sql, column_params = compiler.compile(self.get_source_expressions()[0])
+        return f"({column_sql} IN (SELECT unnest(%s::integer[]))) IS TRUE", [*column_params, self.ids]
 
 
 def _tagged_ids(tags, published_only: bool = False) -> list[int]:
@@ -329,7 +358,7 @@ def _rankable_query(query) -> TsQuery:
     return TsQuery("(" + " || ".join(parts) + ")", params)
 
 
-def ranked_ids(query, offset: int, limit: int) -> list[int]:
+def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int]:
     """The ids of the published cases matching `query` from `offset`, at most `limit`, in the library's
     order (rank, then newest), read from cases_casesearch alone: for a word in most cases, ranking them
     this way skips reading the wide case table for each match (0.18 s at 100,000 cases otherwise).
@@ -343,7 +372,7 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
     Otherwise (a page past the candidates) every match is ranked."""
     # Each concept's tagged cases, read once: where an index finds them as ANY(ids), where each row is
     # looked up (the rank) as a hashed IN.
-    tagged_rows = {c.tags: _tagged_search_rows(c.tags) for c in query.concepts if c.tags}
+    tagged_rows = {c.tags: _tagged_search_rows(c.tags, tagged_cases) for c in query.concepts if c.tags}
     tag_bonus = {tags: InArray("case_id", condition.ids) for tags, condition in tagged_rows.items()}
     order = ("-search_rank", "-published_at", "-case_id")
     rankable = Q(Matches(F("ranking"), _rankable_query(query)))
@@ -352,7 +381,7 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
     # One concept of single words: a candidate has one of them in its ranking vector, which is the start
     # of its document, or is tagged, so it matches; no document need be read to know it.
     known_to_match = len(query.concepts) == 1 and _single_words(query.concepts[0])
-    if known_to_match and tagged_rows:
+    if known_to_match and tagged_rows and not query.concepts[0].prefix:
         # Its tagged cases without a word of it in their ranking vector all rank TAG_RANK exactly (ts_rank
         # of absent words is 0), so only the newest of them can be on the page: read those through the
         # index of the newest (migration 0019), and rank the cases that say it.
@@ -366,7 +395,11 @@ def ranked_ids(query, offset: int, limit: int) -> list[int]:
             tag_bonus=tag_bonus.__getitem__,
             known_to_match=True,
         )
-        newest_tagged = CaseSearchIndex.objects.filter(tag_bonus[tags], published=True).exclude(says_it)
+        words = " ".join(phrase.words[0] for phrase in query.concepts[0].alternatives)
+        tagged = InArrayFilter("case_id", tagged_rows[tags].ids)
+        newest_tagged = CaseSearchIndex.objects.filter(tagged, published=True).exclude(
+            SharesLexemes(F("ranking"), words)
+        )
         first = [
             *ranked.order_by(*order).values_list("case_id", "search_rank", "published_at")[: offset + limit],
             *(
