@@ -48,8 +48,6 @@ REBUILD_SECONDS = 24 * 3600
 REREAD_ROWS = 200
 # Part of the cache key: change it whenever Posting changes.
 FORMAT = 1
-# The set of lexemes that have postings, as the last refresh left it.
-INDEX_KEY = f"posting-lexemes:{FORMAT}"
 
 
 @dataclass(frozen=True)
@@ -64,8 +62,21 @@ def min_cases() -> int:
     return settings.SEARCH_POSTING_MIN_CASES
 
 
+def _database() -> str:
+    """Which database the postings describe: two catalogues sharing one cache (a staging copy, a benchmark)
+    must not read each other's."""
+    settings_dict = connection.settings_dict
+    where = f"{settings_dict.get('HOST')}:{settings_dict.get('PORT')}/{settings_dict.get('NAME')}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
 def cache_key(lexeme: str) -> str:
-    return f"posting:{FORMAT}:{hashlib.sha256(lexeme.encode()).hexdigest()[:32]}"
+    return f"posting:{FORMAT}:{_database()}:{hashlib.sha256(lexeme.encode()).hexdigest()[:32]}"
+
+
+def index_key() -> str:
+    """The key of the set of lexemes that have postings, as the last refresh left it."""
+    return f"posting-lexemes:{FORMAT}:{_database()}"
 
 
 def _quoted(lexeme: str) -> str:
@@ -91,7 +102,7 @@ def common_lexemes() -> frozenset:
 def lexemes_with_postings() -> frozenset:
     """The lexemes the last refresh gave postings to (from the cache: no SQL, so a catalogue too small
     for postings pays nothing for them)."""
-    lexemes = _safe(lambda: cache.get(INDEX_KEY))
+    lexemes = _safe(lambda: cache.get(index_key()))
     return lexemes if isinstance(lexemes, frozenset) else frozenset()
 
 
@@ -194,7 +205,7 @@ def refresh(*, rebuild: bool = False, progress=None) -> dict[str, int]:
     committed write; `progress(done, to_build, lexeme)` is told of each posting built."""
     if not getattr(settings, "SEARCH_POSTINGS", True):
         return {"built": 0, "updated": 0, "lexemes": 0}
-    lock = "posting-refresh-lock"
+    lock = f"posting-refresh-lock:{_database()}"
     if not _safe(lambda: cache.add(lock, 1, 15 * 60)):
         return {"built": 0, "updated": 0, "lexemes": 0, "busy": 1}
     try:
@@ -222,9 +233,9 @@ def refresh(*, rebuild: bool = False, progress=None) -> dict[str, int]:
             if progress:
                 progress(built, len(lexemes) - len(fresh), lexeme)
         if lexemes:
-            _safe(lambda: cache.set(INDEX_KEY, frozenset(lexemes), KEEP_SECONDS))
+            _safe(lambda: cache.set(index_key(), frozenset(lexemes), KEEP_SECONDS))
         else:
-            _safe(lambda: cache.delete(INDEX_KEY))
+            _safe(lambda: cache.delete(index_key()))
         return {"built": built, "updated": len(changed), "lexemes": len(lexemes)}
     finally:
         _safe(lambda: cache.delete(lock))

@@ -40,7 +40,7 @@ def with_postings(on_postgresql, settings):
 
     refresh()
     yield cases, refresh
-    cache.delete(postings.INDEX_KEY)
+    cache.delete(postings.index_key())
 
 
 def from_index(query) -> set[int]:
@@ -146,7 +146,7 @@ def test_library_and_api_counts_are_the_same_with_and_without_postings(with_post
     facets_with = client.get("/api/v1/cases/facet-counts/", {"q": "harbour"}).json()
     # The sector's name went through the postings, its tagged cases added (4 tagged, 3 that say it).
     assert from_postings("education") == {case.pk for case in cases["harbour"] + cases["ferry"]}
-    cache.delete(postings.INDEX_KEY)
+    cache.delete(postings.index_key())
     cache.clear()
     without = [client.get("/api/v1/cases/", query).json()["count"] for query in queries]
     assert with_them == without
@@ -209,3 +209,17 @@ def test_the_command_runs_on_either_database(db):
     out = StringIO()
     call_command("refresh_search", stdout=out)
     assert out.getvalue().splitlines()[-1].startswith("Search refreshed:")
+
+
+def test_two_catalogues_sharing_a_cache_never_read_each_others_postings(with_postings, settings):
+    from django.db import connection
+
+    key = postings.cache_key("harbour")
+    assert cache.get(key) is not None
+    original = dict(connection.settings_dict)
+    try:
+        connection.settings_dict["NAME"] = "another_catalogue"
+        assert postings.cache_key("harbour") != key
+        assert postings.lexemes_with_postings() == frozenset()
+    finally:
+        connection.settings_dict.update(original)
