@@ -252,7 +252,9 @@ class CaseStudyFilterSet(FacetFilterSet):
         selection (every parameter, over this FilterSet's own queryset)."""
         if self._understood is None:
             whole_selection = self._apply_filters(self.queryset, exclude=())
-            self._understood = understand(whole_selection, self.search_words)
+            others = {name for name, _value in self.cache_parts()} - {"q", "sort"}
+            whole_catalogue = not others and self.covers_whole_catalogue()
+            self._understood = understand(whole_selection, self.search_words, whole_catalogue=whole_catalogue)
         return self._understood
 
     def _apply_filters(self, queryset, *, exclude):

@@ -11,6 +11,8 @@ build on it (tests/cases/models/test_querysets.py checks nothing else spells it 
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
+from cases.models.search_document import NARRATIVE_FIELDS
+
 # cases.models.Status.PUBLISHED (the models import this module, so it cannot import them back).
 PUBLISHED_STATUS = "published"
 
@@ -30,6 +32,12 @@ class CaseStudyQuerySet(models.QuerySet):
     def for_listing(self):
         """What a result card, a feed entry or a CSV row needs, in a fixed number of queries."""
         return self.select_related("economy").prefetch_related("sectors", "themes")
+
+    def for_cards(self):
+        """What a result card needs (includes/case_card.html), without the narrative: a case's nine long
+        sections are most of its row (read out of TOAST storage), and a card shows none of them (at
+        1,000,000 cases, reading 20 whole rows took 53 ms)."""
+        return self.for_listing().defer(*NARRATIVE_FIELDS)
 
     def for_detail(self):
         """Everything the case page shows, in a fixed number of queries."""

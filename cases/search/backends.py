@@ -13,6 +13,7 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
   word's posting).
   `tagged_cases(tags)`, when given, is the published cases tagged with any of a concept's tags, from the
   catalogue's bitmaps: the database need not be asked.
+- `any_match(query)`: whether any published case matches `query` (deciding how a query is understood).
 - `ranked_ids(query, offset, limit, tagged_cases=None)`: a page of the published cases matching `query`
   in the library's order (rank, newest, id), as ids: what the library and the API show for a search and
   nothing else.

@@ -81,19 +81,27 @@ class Understood:
         return self.query.text
 
 
-def understand(whole_selection, text: str) -> Understood:
-    """What to search for when `text` is typed over `whole_selection` (steps 1-3 in the module docstring)."""
+def understand(whole_selection, text: str, *, whole_catalogue: bool = False) -> Understood:
+    """What to search for when `text` is typed over `whole_selection` (steps 1-3 in the module docstring).
+    `whole_catalogue`: the selection is every published case, which the search's own index can answer
+    without the case table."""
+
+    def finds_any(query) -> bool:
+        if whole_catalogue:
+            return backend().any_match(query)
+        return search_cases(whole_selection, query).exists()
+
     query = parse(text)
-    if not query or search_cases(whole_selection, query).exists():
+    if not query or finds_any(query):
         return Understood(query)
     # A misspelt whole word first ("goverment" is not the start of "government"), then a word cut short.
     corrected_text = correction(query)
     if corrected_text:
         corrected = parse(corrected_text)
-        if search_cases(whole_selection, corrected).exists():
+        if finds_any(corrected):
             return Understood(corrected, typed=query.text, corrected=True)
     as_prefix = query.last_word_as_prefix()
-    if as_prefix is not None and search_cases(whole_selection, as_prefix).exists():
+    if as_prefix is not None and finds_any(as_prefix):
         return Understood(as_prefix)
     return Understood(query)
 

@@ -277,6 +277,18 @@ def match(queryset, query):
     return _matched(queryset, query, prefix="search_index__", tagged=tagged_condition)
 
 
+def any_match(query) -> bool:
+    """Whether any published case matches `query`, from cases_casesearch (the wide case table only for the
+    tags a concept names)."""
+    rows = CaseSearchIndex.objects.filter(published=True)
+    for concept in query.concepts:
+        condition = TextMatch(F("document"), ConceptsQuery([concept]))
+        if concept.tags:
+            condition = condition | Q(case__in=CaseStudy.objects.filter(tagged_condition(concept.tags)))
+        rows = rows.filter(condition)
+    return rows.exists()
+
+
 def _posting_lexemes(query) -> list[list[str]] | None:
     """For each concept of `query`, the lexemes whose postings give its text matches (one per alternative),
     when every alternative is one word common enough to have a posting; else None."""

@@ -390,6 +390,11 @@ def matching_ids(query, *, tagged_cases=None) -> list[int]:
     return list(match(CaseStudy.objects.published(), query).values_list("pk", flat=True))
 
 
+def any_match(query) -> bool:
+    """Whether any published case matches `query`."""
+    return match(CaseStudy.objects.published(), query).exists()
+
+
 def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int]:
     """The ids of the published cases matching `query`, in the library's order, from `offset`."""
     ranked = match(CaseStudy.objects.published(), query).order_by("-search_rank", "-published_at", "-id")

@@ -61,8 +61,8 @@ class HomeView(PublishedCasesMixin, TemplateView):
         )
         context["sectors"] = Sector.objects.with_published_counts()
         context["themes"] = Theme.objects.with_published_counts().filter(case_count__gt=0)
-        context["newest"] = published.for_listing().order_by("-published_at", "-id")[:6]
-        context["featured"] = published.for_listing().filter(is_featured=True).order_by("-published_at")[:3]
+        context["newest"] = published.for_cards().order_by("-published_at", "-id")[:6]
+        context["featured"] = published.for_cards().filter(is_featured=True).order_by("-published_at")[:3]
         return context
 
 
@@ -82,7 +82,7 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.filterset.qs.for_listing()
+        return self.filterset.qs.for_cards()
 
     def paginate_queryset(self, queryset, page_size):
         # The total and the page's ids are cached per selection, shared with the API (cases/caching.py).
@@ -313,7 +313,7 @@ class VocabularyDetailMixin(PublishedCasesMixin):
         context = super().get_context_data(**kwargs)
         cases = self.cases_of_term()
         context["case_count"] = cases.count()
-        context["cases"] = cases.for_listing().order_by("-published_at", "-id")[: self.cases_shown]
+        context["cases"] = cases.for_cards().order_by("-published_at", "-id")[: self.cases_shown]
         context["library_query"] = f"{self.library_parameter}={self.library_value()}"
         context["library_parameter"] = self.library_parameter
         ids = cases.values("pk")
