@@ -199,10 +199,15 @@ class SelectionPaginator(Paginator):
         selection: tuple | None = None,
         counter=None,
         ids_reader=None,
+        rows=None,
         **kwargs,
     ):
         super().__init__(object_list, per_page, **kwargs)
         self.selection = selection
+        # Where a page's rows are read once its ids are known: the same cases without the selection's
+        # conditions, which chose the ids already (a search's would test every row's stored document
+        # again: 60 ms for 20 rows at 1,000,000 cases). Only ever published cases. Default: object_list.
+        self.rows = object_list if rows is None else rows
         # How to read a page's ids when ordering `object_list` would cost more: (offset, limit) -> ids in
         # `object_list`'s order (a search of the whole catalogue: cases.filters.ranked_page_reader).
         self.ids_reader = ids_reader
@@ -236,6 +241,6 @@ class SelectionPaginator(Paginator):
             (self.selection, self.order(), self.per_page, self.orphans, page.number),
             read_ids,
         )
-        by_id = self.object_list.in_bulk(ids)
+        by_id = self.rows.in_bulk(ids)
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]
         return page

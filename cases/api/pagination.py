@@ -59,6 +59,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             # matches in SQL reads every one of them.
             counter=(lambda: selection_facets(filterset)["count"]) if searched else None,
             ids_reader=filterset.ranked_page_reader() if searched else None,
+            # The view's cases before its filters (published, with what the serializer reads).
+            rows=view.get_queryset() if selection is not None else None,
         )
         return super().paginate_queryset(queryset, request, view)
 

@@ -280,13 +280,17 @@ def match(queryset, query):
 def any_match(query) -> bool:
     """Whether any published case matches `query`, from cases_casesearch (the wide case table only for the
     tags a concept names)."""
-    rows = CaseSearchIndex.objects.filter(published=True)
+    said = CaseSearchIndex.objects.filter(published=True)
+    rows = said
     for concept in query.concepts:
         condition = TextMatch(F("document"), ConceptsQuery([concept]))
+        said = said.filter(condition)
         if concept.tags:
             condition = condition | Q(case__in=CaseStudy.objects.filter(tagged_condition(concept.tags)))
         rows = rows.filter(condition)
-    return rows.exists()
+    # Cases that say every concept first, through the index alone (one row is enough); the tags only when
+    # none does (an OR with the tags made PostgreSQL read far more: 210 ms at 1,000,000 cases).
+    return said.exists() or (rows.exists() if any(c.tags for c in query.concepts) else False)
 
 
 def _posting_lexemes(query) -> list[list[str]] | None:

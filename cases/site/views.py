@@ -96,6 +96,7 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
             else None,
             # A search's page in the library's order, read by the search module alone.
             ids_reader=self.filterset.ranked_page_reader(),
+            rows=self.published_cases().for_cards(),
         )
         # An out-of-range or malformed page shows the nearest real page rather than an error; a page
         # number is read as every number is (ASCII digits only), anything else being the first page.
