@@ -13,7 +13,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.contrib.postgres.search import SearchHeadline, SearchQueryField, TrigramSimilarity
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQueryField,
+    SearchVectorField,
+    TrigramSimilarity,
+)
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, TextField, Value, When
 from django.db.models.functions import Coalesce, Concat, Replace
@@ -69,14 +74,14 @@ def _phrase_sql(words) -> tuple[str, list]:
     return f"({single} || {single})", [text, parts]
 
 
-def _prefix_sql(word: str, *, weight: str = "") -> tuple[str, list]:
+def _prefix_sql(word: str) -> tuple[str, list]:
     # The word quoted as one lexeme (a quote doubled, a backslash escaped) with the prefix mark: a word that
     # unaccents to tsquery syntax (U+02BC becomes ') cannot break out of its quotes.
     unaccented = "observatory_unaccent(%s)"
     escaped = f"replace(replace({unaccented}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
     return (
         f"to_tsquery('{CONFIG}'::regconfig, chr(39) || coalesce(nullif({escaped}, ''), ' ') || chr(39) || "
-        f"':*{'A' if weight == 'A' else ''}')",
+        "':*')",
         [word],
     )
 
@@ -488,22 +493,41 @@ def highlighted_excerpts(case_ids, query) -> dict:
     )
 
 
+class TitleWords(Func):
+    """The words of the case's title, as the expression index of migration 0020 has them."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self):
+        super().__init__(F("title"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        title_sql, title_params = compiler.compile(self.get_source_expressions()[0])
+        return (
+            f"to_tsvector('{CONFIG}'::regconfig, observatory_unaccent(COALESCE({title_sql}, '')))",
+            title_params,
+        )
+
+
 def title_matches(queryset, query):
-    """Each word the start of a word of the title: the title's part (weight A) of the search document."""
+    """Each word the start of a word of the title, through the index of the titles' words (migration
+    0020)."""
     words = [part for word in query.typed_words for part in word.split("-") if part]
     if not words:
         return queryset.none()
     parts, params = [], []
     for word in words:
-        sql, word_params = _prefix_sql(word, weight="A")
+        sql, word_params = _prefix_sql(word)
         parts.append(sql)
         params += word_params
-    # The candidates from the narrow table's ranking vector, at most SUGGESTION_CANDIDATES of them: sorting
-    # every published title to find five (the plan PostgreSQL chose otherwise) took 0.25 s at 100,000 cases
-    # for a common start of a word.
-    candidates = CaseSearchIndex.objects.filter(
-        TextMatch(F("ranking"), TsQuery("(" + " && ".join(parts) + ")", params)), published=True
-    ).values("case_id")[:SUGGESTION_CANDIDATES]
+    # At most SUGGESTION_CANDIDATES candidates: sorting every published title that matches to find five
+    # (the plan PostgreSQL chose otherwise) took 0.25 s at 100,000 cases for a common start of a word.
+    candidates = (
+        CaseStudy.objects.published()
+        .order_by()
+        .filter(Matches(TitleWords(), TsQuery("(" + " && ".join(parts) + ")", params)))
+        .values("pk")[:SUGGESTION_CANDIDATES]
+    )
     return queryset.filter(pk__in=candidates)
 
 
