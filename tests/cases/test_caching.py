@@ -547,3 +547,23 @@ def test_an_invalid_parameter_beside_valid_ones_does_not_empty_their_selection(c
 
     assert client.get(API_LIST, {"q": "flood"}).json()["count"] == 1
     assert client.get(LIBRARY, {"q": "flood"}).context["result_count"] == 1
+
+
+def test_a_page_reads_its_rows_by_id_from_the_rows_it_is_given(django_assert_max_num_queries):
+    """Once a page's ids are chosen (by the selection, or the search's ranked reader), the rows are read
+    from `rows` by id, without the selection's conditions (a search's would test every row's document
+    again): here a reader that chooses ids the object list's own filter would not."""
+    cases = [CaseStudyFactory(title=f"Case {n}") for n in range(3)]
+    ids = [cases[2].pk, cases[0].pk]
+    paginator = SelectionPaginator(
+        CaseStudy.objects.published().filter(title="nothing matches this").order_by("id"),
+        20,
+        selection=("rows", "test"),
+        counter=lambda: 2,
+        ids_reader=lambda offset, limit: ids[offset : offset + limit],
+        rows=CaseStudy.objects.published().for_cards(),
+    )
+    page = paginator.page(1)
+    assert [case.pk for case in page.object_list] == ids
+    # The cards' rows come without their narrative sections (for_cards).
+    assert "overview" in page.object_list[0].get_deferred_fields()
