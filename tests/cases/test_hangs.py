@@ -278,10 +278,12 @@ def test_bulk_management_commands_run_under_the_bulk_timeout(transactional_db):
         client_bounds.append(connection.connection.read_timeout)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(record_bound):
-        call_command("export_cases", "-", stdout=io.StringIO())
-    assert client_bounds
-    assert set(client_bounds) == {bulk_seconds}
+    for command in (["export_cases", "-"], ["refresh_search"]):
+        client_bounds.clear()
+        with connection.execute_wrapper(record_bound):
+            call_command(*command, stdout=io.StringIO())
+        assert client_bounds, command
+        assert set(client_bounds) == {bulk_seconds}, command
 
 
 # --- The circuit breaker, in this process (any database) ---------------------------------------------
