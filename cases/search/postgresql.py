@@ -10,7 +10,6 @@ or into tsquery syntax. The functions are described in cases/search/backends.py.
 """
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.search import (
@@ -199,11 +198,20 @@ class Rank(Func):
         document, query = self.get_source_expressions()
         document_sql, document_params = compiler.compile(document)
         query_sql, query_params = compiler.compile(query)
-        sql = (
-            f"(ts_rank('{RANK_WEIGHTS}'::float4[], {document_sql}, {query_sql}, {RANK_NORMALISATION}) "
-            f"+ {TITLE_RANK} * ts_rank('{{0, 0, 0, 1}}'::float4[], {document_sql}, {query_sql}, 0))"
-        )
-        return sql, [*document_params, *query_params, *document_params, *query_params]
+        return rank_sql(document_sql, query_sql), [
+            *document_params,
+            *query_params,
+            *document_params,
+            *query_params,
+        ]
+
+
+def rank_sql(vector: str, query: str) -> str:
+    """The rank as SQL, `vector` and `query` each read twice (Rank; the postings' top lists)."""
+    return (
+        f"(ts_rank('{RANK_WEIGHTS}'::float4[], {vector}, {query}, {RANK_NORMALISATION}) "
+        f"+ {TITLE_RANK} * ts_rank('{{0, 0, 0, 1}}'::float4[], {vector}, {query}, 0))"
+    )
 
 
 def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None, known_to_match=False):
@@ -320,7 +328,7 @@ def _matching_ids_from_postings(query, tagged_cases=None) -> BitMap | None:
     plan = _posting_lexemes(query)
     if plan is None:
         return None
-    current = postings.current_postings(lexeme for lexemes in plan for lexeme in lexemes)
+    current = postings.current_postings((lexeme for lexemes in plan for lexeme in lexemes), rank_sql)
     if current is None:
         return None
     matches = None
@@ -391,6 +399,9 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int
     summary): when the page is full and its last case ranks above 0 (RANK_FLOOR), no other match can come
     before it.
     Otherwise (a page past the candidates) every match is ranked."""
+    from_posting = _ranked_ids_from_posting(query, offset, limit)
+    if from_posting is not None:
+        return from_posting
     # Each concept's tagged cases, read once: where an index finds them as ANY(ids), where each row is
     # looked up (the rank) as a hashed IN.
     tagged_rows = {c.tags: _tagged_search_rows(c.tags, tagged_cases) for c in query.concepts if c.tags}
@@ -455,10 +466,29 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int
 
 
 def _library_order(row):
-    """(rank, published_at, case_id) as the library orders them, descending (PostgreSQL puts a missing
-    date first when descending)."""
     case_id, rank, published_at = row
-    return (rank, published_at is None, published_at or datetime.min.replace(tzinfo=UTC), case_id)
+    return postings.library_key(rank, published_at, case_id)
+
+
+def _ranked_ids_from_posting(query, offset: int, limit: int) -> list[int] | None:
+    """The page from the top list of the word's posting (cases/search/postings.py), for a search of one
+    common word with no synonym, no tag and no prefix, whose rank is the word's alone; None otherwise or
+    when the page lies past what the list holds for certain."""
+    if len(query.concepts) != 1 or query.concepts[0].tags or len(query.concepts[0].alternatives) != 1:
+        return None
+    if not _single_words(query.concepts[0]):
+        return None
+    plan = _posting_lexemes(query)
+    if plan is None:
+        return None
+    (lexeme,) = plan[0]
+    current = postings.current_postings([lexeme], rank_sql)
+    if current is None:
+        return None
+    top = current[lexeme].top
+    if limit <= 0 or offset + limit > len(top) or top[offset + limit - 1][0] <= RANK_FLOOR:
+        return None
+    return [case_id for _rank, _published_at, case_id in top[offset : offset + limit]]
 
 
 def _single_words(concept) -> bool:
@@ -587,7 +617,7 @@ def close_words(word: str, limit: int = 3) -> list[str]:
 
 
 def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:
-    return postings.refresh(rebuild=rebuild, progress=progress)
+    return postings.refresh(rank_sql, rebuild=rebuild, progress=progress)
 
 
 def analyze() -> None:

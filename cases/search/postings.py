@@ -26,6 +26,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,7 +48,7 @@ REBUILD_SECONDS = 24 * 3600
 # A posting no change altered is stored again (with a later horizon) once this many rows changed since it.
 REREAD_ROWS = 200
 # Part of the cache key: change it whenever Posting changes.
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,17 @@ class Posting:
     horizon: int  # every change written by a transaction older than this is in `cases`
     cases: FrozenBitMap  # the published cases whose document has the lexeme
     built_at: float
+    # The best-ranked published cases whose ranking vector has the lexeme, best first, as (rank,
+    # published_at, case id): the library's order for a search of this one word. It holds exactly every such
+    # case ranked at or above its last (`complete`: every such case at all), which applying changes keeps
+    # true: a changed case is put in its place when it ranks at or above the last, taken out otherwise.
+    top: tuple = ()
+    complete: bool = False
+
+
+# How many of the best-ranked cases a posting keeps for its word: pages of 20 up to the 10th, and pages of
+# 100 up to the 2nd, are read from it.
+TOP = 200
 
 
 def min_cases() -> int:
@@ -124,20 +136,53 @@ def _horizon(cursor) -> int:
     return cursor.fetchone()[0]
 
 
-def build(lexeme: str) -> Posting:
-    """Read the posting of `lexeme` through the full-text index (for the task, never for a reader)."""
+def library_key(rank: float, published_at, case_id: int) -> tuple:
+    """The library's order (rank, newest, id, each descending) as a key to sort by, descending; PostgreSQL
+    puts a missing date first when descending."""
+    return (rank, published_at is None, published_at or datetime.min.replace(tzinfo=UTC), case_id)
+
+
+def build(lexeme: str, rank_sql) -> Posting:
+    """Read the posting of `lexeme` through the full-text index (for the task, never for a reader).
+    `rank_sql(vector, query)` is the search's rank, as SQL."""
+    quoted = _quoted(lexeme)
+    rank = rank_sql("ranking", "%s::tsquery")
     with connection.cursor() as cursor:
         horizon = _horizon(cursor)  # taken first: whatever commits meanwhile is re-read by the next delta
         cursor.execute(
             "SELECT coalesce(array_agg(case_id), '{}') FROM cases_casesearch "
             "WHERE published AND document @@ %s::tsquery",
-            [_quoted(lexeme)],
+            [quoted],
         )
         ids = cursor.fetchone()[0]
-    return Posting(lexeme, horizon, FrozenBitMap(ids), time.time())
+        cursor.execute(
+            f"SELECT {rank}, published_at, case_id FROM cases_casesearch "  # noqa: S608 - our own SQL
+            "WHERE published AND ranking @@ %s::tsquery ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT %s",
+            [quoted, quoted, quoted, TOP + 1],
+        )
+        top = [tuple(row) for row in cursor.fetchall()]
+    return Posting(lexeme, horizon, FrozenBitMap(ids), time.time(), tuple(top[:TOP]), len(top) <= TOP)
 
 
-def _brought_up_to_date(postings: dict[str, Posting], *, limit: int | None) -> dict[str, Posting] | None:
+def _top_with(posting: Posting, rows) -> tuple[tuple, bool]:
+    """The posting's top list with the changed `rows` ((case id, its key or None when it no longer ranks)
+    applied, keeping the invariant (Posting.top)."""
+    top = {row[2]: row for row in posting.top}
+    complete = posting.complete
+    last = library_key(*posting.top[-1]) if posting.top else None
+    for case_id, key in rows:
+        top.pop(case_id, None)
+        if key is not None and (complete or (last is not None and library_key(*key) >= last)):
+            top[case_id] = key
+    ordered = sorted(top.values(), key=lambda row: library_key(*row), reverse=True)
+    if len(ordered) > TOP:
+        ordered, complete = ordered[:TOP], False
+    return tuple(ordered), complete
+
+
+def _brought_up_to_date(
+    postings: dict[str, Posting], rank_sql, *, limit: int | None
+) -> dict[str, Posting] | None:
     """`postings` with every row changed since their horizons applied; None when more rows than `limit`
     changed. A posting that no changed row alters is kept as it was (the same object, not to be stored
     again) until REREAD_ROWS rows changed since its horizon, which readers would otherwise re-read."""
@@ -145,15 +190,22 @@ def _brought_up_to_date(postings: dict[str, Posting], *, limit: int | None) -> d
         return {}
     lexemes = list(postings)
     since = min(posting.horizon for posting in postings.values())
-    # One placeholder per lexeme: the lexemes themselves are bound parameters.
-    matches = ", ".join("published AND document @@ %s::tsquery" for _ in lexemes)
+    # For each lexeme, placeholders only (the lexemes are bound parameters): whether the row's document has
+    # it, and its rank when its ranking vector has it.
+    rank = rank_sql("ranking", "%s::tsquery")
+    columns = ", ".join(
+        "published AND document @@ %s::tsquery, "
+        f"CASE WHEN published AND ranking @@ %s::tsquery THEN {rank} END"
+        for _ in lexemes
+    )
     with connection.cursor() as cursor:
         horizon = _horizon(cursor)
         sql = (
-            f"SELECT case_id, changed_xid::text::bigint, ARRAY[{matches}] FROM cases_casesearch "  # noqa: S608
-            "WHERE changed_xid >= %s::text::xid8"
+            f"SELECT case_id, changed_xid::text::bigint, published_at, {columns} "  # noqa: S608
+            "FROM cases_casesearch WHERE changed_xid >= %s::text::xid8"
         )
-        params = [*(_quoted(lexeme) for lexeme in lexemes), str(since)]
+        params = [quoted for lexeme in lexemes for quoted in [_quoted(lexeme)] * 4]  # 4 placeholders each
+        params.append(str(since))
         if limit is not None:
             sql += " LIMIT %s"
             params.append(limit + 1)
@@ -164,21 +216,26 @@ def _brought_up_to_date(postings: dict[str, Posting], *, limit: int | None) -> d
     updated = {}
     for index, lexeme in enumerate(lexemes):
         posting = postings[lexeme]
-        rows = [(case_id, matched[index]) for case_id, xid, matched in changed if xid >= posting.horizon]
+        rows = [row for row in changed if row[1] >= posting.horizon]
         cases = BitMap(posting.cases)
-        for case_id, matches_lexeme in rows:
+        top_rows = []
+        for row in rows:
+            case_id, published_at = row[0], row[2]
+            matches_lexeme, rank = row[3 + 2 * index], row[4 + 2 * index]
             if matches_lexeme:
                 cases.add(case_id)
             else:
                 cases.discard(case_id)
-        if cases == posting.cases and len(rows) < REREAD_ROWS:
+            top_rows.append((case_id, None if rank is None else (rank, published_at, case_id)))
+        top, complete = _top_with(posting, top_rows)
+        if cases == posting.cases and top == posting.top and len(rows) < REREAD_ROWS:
             updated[lexeme] = posting
         else:
-            updated[lexeme] = Posting(lexeme, horizon, FrozenBitMap(cases), posting.built_at)
+            updated[lexeme] = Posting(lexeme, horizon, FrozenBitMap(cases), posting.built_at, top, complete)
     return updated
 
 
-def current_postings(lexemes) -> dict[str, Posting] | None:
+def current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:
     """The postings of `lexemes`, up to date as of now, or None when one has none or too much changed
     since (the caller reads the full-text index instead). One cache read and one indexed read of the rows
     changed since; what changed is written back for the next reader."""
@@ -188,7 +245,7 @@ def current_postings(lexemes) -> dict[str, Posting] | None:
     postings = {keys[key]: posting for key, posting in stored.items() if isinstance(posting, Posting)}
     if len(postings) < len(lexemes) or any(p.lexeme != keys[k] for k, p in stored.items() if k in keys):
         return None
-    updated = _brought_up_to_date(postings, limit=MAX_CHANGES)
+    updated = _brought_up_to_date(postings, rank_sql, limit=MAX_CHANGES)
     if updated is None:
         return None
     changed = {cache_key(lexeme): p for lexeme, p in updated.items() if p is not postings[lexeme]}
@@ -199,7 +256,7 @@ def current_postings(lexemes) -> dict[str, Posting] | None:
     return updated
 
 
-def refresh(*, rebuild: bool = False, progress=None) -> dict[str, int]:
+def refresh(rank_sql, *, rebuild: bool = False, progress=None) -> dict[str, int]:
     """Give every common lexeme an up-to-date posting: build the missing and the old ones (every one with
     `rebuild`), apply the changed rows to the others. Returns what it did. For the task after every
     committed write; `progress(done, to_build, lexeme)` is told of each posting built."""
@@ -219,7 +276,7 @@ def refresh(*, rebuild: bool = False, progress=None) -> dict[str, int]:
             and not rebuild
             and time.time() - posting.built_at < REBUILD_SECONDS
         }
-        updated = _brought_up_to_date(fresh, limit=None) or {}
+        updated = _brought_up_to_date(fresh, rank_sql, limit=None) or {}
         changed = {cache_key(lexeme): p for lexeme, p in updated.items() if p is not fresh[lexeme]}
         if changed:
             _safe(lambda: cache.set_many(changed, KEEP_SECONDS))
@@ -227,7 +284,7 @@ def refresh(*, rebuild: bool = False, progress=None) -> dict[str, int]:
         for lexeme in lexemes:
             if lexeme in fresh:
                 continue
-            posting = build(lexeme)
+            posting = build(lexeme, rank_sql)
             _safe(lambda posting=posting: cache.set(cache_key(posting.lexeme), posting, KEEP_SECONDS))
             built += 1
             if progress:

@@ -36,7 +36,7 @@ def with_postings(on_postgresql, settings):
     def refresh():
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cases_casesearch")
-        return postings.refresh()
+        return engine.refresh_postings()
 
     refresh()
     yield cases, refresh
@@ -182,7 +182,7 @@ def test_nothing_is_kept_for_a_catalogue_too_small_to_need_postings(on_postgresq
         pytest.skip("PostgreSQL only")
     settings.SEARCH_POSTING_MIN_CASES = 5000
     CaseStudyFactory(title="Harbour logistics")
-    assert postings.refresh()["lexemes"] == 0
+    assert engine.refresh_postings()["lexemes"] == 0
     assert postings.lexemes_with_postings() == frozenset()
     assert from_postings("harbour") is None
 
@@ -223,3 +223,53 @@ def test_two_catalogues_sharing_a_cache_never_read_each_others_postings(with_pos
         assert postings.lexemes_with_postings() == frozenset()
     finally:
         connection.settings_dict.update(original)
+
+
+def expected_order(query) -> list[int]:
+    ordering = CaseStudyFilterSet.ordering("relevance", has_words=True)
+    return list(
+        engine.search_cases(CaseStudy.objects.published(), query)
+        .order_by(*ordering)
+        .values_list("pk", flat=True)
+    )
+
+
+def assert_every_page_in_order(query):
+    expected = expected_order(query)
+    for offset in range(len(expected) + 1):
+        for limit in (1, 2, 3, 5):
+            assert engine.ranked_case_ids(query, offset, limit) == expected[offset : offset + limit], (
+                offset,
+                limit,
+            )
+    return expected
+
+
+@pytest.mark.parametrize("top", [200, 3])
+def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_postings, monkeypatch, top):
+    """The page of a one-word search is read from the word's top list (no SQL ranking) and is the filtered
+    queryset's order on every page, before and after writes nobody refreshed for: a case moving up into the
+    list, one dropping out of it, one withdrawn, one added. With a list shorter than the cases (3), pages
+    past it come from SQL."""
+    from cases.search.postgresql import _ranked_ids_from_posting
+
+    monkeypatch.setattr(postings, "TOP", top)
+    cases, refresh = with_postings
+    cache.delete(postings.cache_key("harbour"))
+    refresh()
+    assert_every_page_in_order("harbour")
+    assert _ranked_ids_from_posting(parse("harbour"), 0, 2) is not None
+
+    ferry = cases["ferry"][1]
+    ferry.title = "Harbour ferry timetable"  # now says it in its title: up into the list
+    ferry.save()
+    dropped = cases["harbour"][0]
+    dropped.title = "Port logistics"  # no longer in its title or summary: out of the list
+    dropped.save()
+    withdrawn = cases["harbour"][1]
+    withdrawn.status = "draft"
+    withdrawn.save()
+    CaseStudyFactory(title="Harbour harbour cranes", summary="The harbour's new cranes.")
+    expected = assert_every_page_in_order("harbour")
+    assert withdrawn.pk not in expected
+    assert _ranked_ids_from_posting(parse("harbour"), 0, 1) == expected[:1]
