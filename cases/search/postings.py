@@ -65,6 +65,8 @@ class Posting:
     complete: bool = False
 
 
+# The changed rows are read for at most this many lexemes at a time (PostgreSQL's limits on a statement).
+LEXEMES_PER_READ = 200
 # How many of the best-ranked cases a posting keeps for its word: pages of 20 up to the 10th, and pages of
 # 100 up to the 2nd, are read from it.
 TOP = 200
@@ -190,29 +192,43 @@ def _brought_up_to_date(
         return {}
     lexemes = list(postings)
     since = min(posting.horizon for posting in postings.values())
-    # For each lexeme, placeholders only (the lexemes are bound parameters): whether the row's document has
-    # it, and its rank when its ranking vector has it.
     rank = rank_sql("ranking", "%s::tsquery")
-    columns = ", ".join(
-        "published AND document @@ %s::tsquery, "
-        f"CASE WHEN published AND ranking @@ %s::tsquery THEN {rank} END"
-        for _ in lexemes
-    )
     with connection.cursor() as cursor:
         horizon = _horizon(cursor)
         sql = (
-            f"SELECT case_id, changed_xid::text::bigint, published_at, {columns} "  # noqa: S608
-            "FROM cases_casesearch WHERE changed_xid >= %s::text::xid8"
+            "SELECT case_id, changed_xid::text::bigint, published_at FROM cases_casesearch "
+            "WHERE changed_xid >= %s::text::xid8"
         )
-        params = [quoted for lexeme in lexemes for quoted in [_quoted(lexeme)] * 4]  # 4 placeholders each
-        params.append(str(since))
+        params = [str(since)]
         if limit is not None:
             sql += " LIMIT %s"
             params.append(limit + 1)
         cursor.execute(sql, params)
-        changed = cursor.fetchall()
-    if limit is not None and len(changed) > limit:
-        return None
+        changed = [
+            [case_id, xid, published_at, [False] * len(lexemes), [None] * len(lexemes)]
+            for case_id, xid, published_at in cursor.fetchall()
+        ]
+        if limit is not None and len(changed) > limit:
+            return None
+        by_id = {row[0]: row for row in changed}
+        # Then, for each lexeme, whether each changed row's document has it and its rank when its ranking
+        # vector has it, as two arrays, a slice of lexemes at a time (PostgreSQL's limits on a statement).
+        # Placeholders only: the lexemes are bound parameters. A row gone since (deleted) has neither.
+        for start in range(0, len(lexemes) if changed else 0, LEXEMES_PER_READ):
+            part = lexemes[start : start + LEXEMES_PER_READ]
+            matches = ", ".join("published AND document @@ %s::tsquery" for _ in part)
+            ranks = ", ".join(f"CASE WHEN published AND ranking @@ %s::tsquery THEN {rank} END" for _ in part)
+            params = [_quoted(lexeme) for lexeme in part]
+            params += [quoted for lexeme in part for quoted in [_quoted(lexeme)] * 3]  # 3 placeholders each
+            cursor.execute(
+                f"SELECT case_id, ARRAY[{matches}], ARRAY[{ranks}]::float8[] "  # noqa: S608 - placeholders
+                "FROM cases_casesearch WHERE case_id = ANY(%s)",
+                [*params, list(by_id)],
+            )
+            for case_id, matched, ranked in cursor.fetchall():
+                row = by_id[case_id]
+                row[3][start : start + len(part)] = matched
+                row[4][start : start + len(part)] = ranked
     updated = {}
     for index, lexeme in enumerate(lexemes):
         posting = postings[lexeme]
@@ -221,7 +237,7 @@ def _brought_up_to_date(
         top_rows = []
         for row in rows:
             case_id, published_at = row[0], row[2]
-            matches_lexeme, rank = row[3 + 2 * index], row[4 + 2 * index]
+            matches_lexeme, rank = row[3][index], row[4][index]
             if matches_lexeme:
                 cases.add(case_id)
             else:

@@ -110,7 +110,9 @@ def test_a_reader_inside_an_uncommitted_write_keeps_its_view_to_itself(with_post
     assert withdrawn.pk in from_postings("harbour")
 
 
-def test_the_refresh_brings_postings_up_to_date(with_postings):
+def test_the_refresh_brings_postings_up_to_date(with_postings, monkeypatch):
+    """Every posting, the changed rows read a few lexemes at a time."""
+    monkeypatch.setattr(postings, "LEXEMES_PER_READ", 2)
     cases, refresh = with_postings
     withdrawn = cases["harbour"][0]
     withdrawn.status = "draft"
@@ -119,6 +121,9 @@ def test_the_refresh_brings_postings_up_to_date(with_postings):
     posting = cache.get(postings.cache_key("harbour"))
     assert withdrawn.pk not in posting.cases
     assert set(posting.cases) == from_index("harbour")
+    assert len(postings.lexemes_with_postings()) > 4
+    for lexeme, word in [("ferri", "ferry"), ("timet", "timetable"), ("telemedicin", "telemedicine")]:
+        assert set(cache.get(postings.cache_key(lexeme)).cases) == from_index(word), word
 
 
 def test_deleted_cases_are_never_counted(with_postings, client):
