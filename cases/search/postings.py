@@ -65,6 +65,9 @@ class Posting:
     complete: bool = False
 
 
+# Once this many rows changed since every posting was last brought up to date, the refresh brings them all
+# up to date; until then readers apply the changes to the postings they read (MAX_CHANGES is far above).
+COMPACT_ROWS = 200
 # The changed rows are read for at most this many lexemes at a time (PostgreSQL's limits on a statement).
 LEXEMES_PER_READ = 200
 # How many of the best-ranked cases a posting keeps for its word: pages of 20 up to the 10th, and pages of
@@ -86,6 +89,12 @@ def _database() -> str:
 
 def cache_key(lexeme: str) -> str:
     return f"posting:{FORMAT}:{_database()}:{hashlib.sha256(lexeme.encode()).hexdigest()[:32]}"
+
+
+def missing_key() -> str:
+    """Set by a reader that found a posting the index lists gone from the cache (evicted, flushed): the
+    next refresh then checks them all."""
+    return f"posting-missing:{FORMAT}:{_database()}"
 
 
 def index_key() -> str:
@@ -113,11 +122,25 @@ def common_lexemes() -> frozenset:
         return frozenset(row[0] for row in cursor.fetchall())
 
 
+@dataclass(frozen=True)
+class PostingIndex:
+    """What the last refresh left: when each lexeme's posting was built, and a horizon every posting has
+    applied the changes before (the last time they were all brought up to date)."""
+
+    built: dict  # lexeme -> time.time() of its build
+    horizon: int
+
+
+def _posting_index() -> PostingIndex | None:
+    index = _safe(lambda: cache.get(index_key()))
+    return index if isinstance(index, PostingIndex) else None
+
+
 def lexemes_with_postings() -> frozenset:
     """The lexemes the last refresh gave postings to (from the cache: no SQL, so a catalogue too small
     for postings pays nothing for them)."""
-    lexemes = _safe(lambda: cache.get(index_key()))
-    return lexemes if isinstance(lexemes, frozenset) else frozenset()
+    index = _posting_index()
+    return frozenset(index.built) if index else frozenset()
 
 
 def lexemes_of(phrases) -> list[list[str]]:
@@ -183,11 +206,12 @@ def _top_with(posting: Posting, rows) -> tuple[tuple, bool]:
 
 
 def _brought_up_to_date(
-    postings: dict[str, Posting], rank_sql, *, limit: int | None
+    postings: dict[str, Posting], rank_sql, *, limit: int | None, every: bool = False
 ) -> dict[str, Posting] | None:
     """`postings` with every row changed since their horizons applied; None when more rows than `limit`
     changed. A posting that no changed row alters is kept as it was (the same object, not to be stored
-    again) until REREAD_ROWS rows changed since its horizon, which readers would otherwise re-read."""
+    again) until REREAD_ROWS rows changed since its horizon, which readers would otherwise re-read; with
+    `every`, each moves to the new horizon."""
     if not postings:
         return {}
     lexemes = list(postings)
@@ -244,7 +268,7 @@ def _brought_up_to_date(
                 cases.discard(case_id)
             top_rows.append((case_id, None if rank is None else (rank, published_at, case_id)))
         top, complete = _top_with(posting, top_rows)
-        if cases == posting.cases and top == posting.top and len(rows) < REREAD_ROWS:
+        if cases == posting.cases and top == posting.top and len(rows) < REREAD_ROWS and not every:
             updated[lexeme] = posting
         else:
             updated[lexeme] = Posting(lexeme, horizon, FrozenBitMap(cases), posting.built_at, top, complete)
@@ -259,7 +283,8 @@ def current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:
     keys = {cache_key(lexeme): lexeme for lexeme in lexemes}
     stored = _safe(lambda: cache.get_many(list(keys))) or {}
     postings = {keys[key]: posting for key, posting in stored.items() if isinstance(posting, Posting)}
-    if len(postings) < len(lexemes) or any(p.lexeme != keys[k] for k, p in stored.items() if k in keys):
+    if len(postings) < len(lexemes):
+        _safe(lambda: cache.set(missing_key(), 1, KEEP_SECONDS))
         return None
     updated = _brought_up_to_date(postings, rank_sql, limit=MAX_CHANGES)
     if updated is None:
@@ -272,10 +297,23 @@ def current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:
     return updated
 
 
+def _changed_since(horizon: int, enough: int) -> int:
+    """How many rows changed since `horizon`, counting up to `enough` (through the index)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM cases_casesearch WHERE changed_xid >= %s::text::xid8 "
+            "LIMIT %s) AS changed",
+            [str(horizon), enough],
+        )
+        return cursor.fetchone()[0]
+
+
 def refresh(rank_sql, *, rebuild: bool = False, progress=None) -> dict[str, int]:
-    """Give every common lexeme an up-to-date posting: build the missing and the old ones (every one with
-    `rebuild`), apply the changed rows to the others. Returns what it did. For the task after every
-    committed write; `progress(done, to_build, lexeme)` is told of each posting built."""
+    """Give every common lexeme a posting: build the missing and the old ones (every one with `rebuild`);
+    once COMPACT_ROWS rows changed since they were all last brought up to date, bring them all up to date
+    (readers apply fewer changes themselves, without loading every posting after every write). Returns
+    what it did. For the task after every committed write; `progress(done, to_build, lexeme)` is told of
+    each posting built."""
     if not getattr(settings, "SEARCH_POSTINGS", True):
         return {"built": 0, "updated": 0, "lexemes": 0}
     lock = f"posting-refresh-lock:{_database()}"
@@ -283,32 +321,38 @@ def refresh(rank_sql, *, rebuild: bool = False, progress=None) -> dict[str, int]
         return {"built": 0, "updated": 0, "lexemes": 0, "busy": 1}
     try:
         lexemes = sorted(common_lexemes())
-        keys = {cache_key(lexeme): lexeme for lexeme in lexemes}
-        stored = _safe(lambda: cache.get_many(list(keys))) or {}
-        fresh = {
-            keys[key]: posting
-            for key, posting in stored.items()
-            if isinstance(posting, Posting)
-            and not rebuild
-            and time.time() - posting.built_at < REBUILD_SECONDS
-        }
-        updated = _brought_up_to_date(fresh, rank_sql, limit=None) or {}
-        changed = {cache_key(lexeme): p for lexeme, p in updated.items() if p is not fresh[lexeme]}
-        if changed:
-            _safe(lambda: cache.set_many(changed, KEEP_SECONDS))
-        built = 0
-        for lexeme in lexemes:
-            if lexeme in fresh:
-                continue
+        index = _posting_index() or PostingIndex({}, 0)
+        now = time.time()
+        kept = [
+            lexeme for lexeme in lexemes if not rebuild and now - index.built.get(lexeme, 0) < REBUILD_SECONDS
+        ]
+        built_at = {lexeme: index.built[lexeme] for lexeme in kept}
+        horizons = [index.horizon] if kept else []
+        updated = 0
+        missing = bool(_safe(lambda: cache.get(missing_key())))
+        if kept and (missing or _changed_since(index.horizon, COMPACT_ROWS) >= COMPACT_ROWS):
+            _safe(lambda: cache.delete(missing_key()))
+            keys = {cache_key(lexeme): lexeme for lexeme in kept}
+            stored = _safe(lambda: cache.get_many(list(keys))) or {}
+            loaded = {keys[key]: posting for key, posting in stored.items() if isinstance(posting, Posting)}
+            brought = _brought_up_to_date(loaded, rank_sql, limit=None, every=True) or {}
+            _safe(lambda: cache.set_many({cache_key(w): p for w, p in brought.items()}, KEEP_SECONDS))
+            updated = len(brought)
+            horizons = [posting.horizon for posting in brought.values()]
+            built_at = {lexeme: built_at[lexeme] for lexeme in brought}  # one gone from the cache: built
+        to_build = [lexeme for lexeme in lexemes if lexeme not in built_at]
+        for done, lexeme in enumerate(to_build, 1):
             posting = build(lexeme, rank_sql)
             _safe(lambda posting=posting: cache.set(cache_key(posting.lexeme), posting, KEEP_SECONDS))
-            built += 1
+            built_at[lexeme] = posting.built_at
+            horizons.append(posting.horizon)
             if progress:
-                progress(built, len(lexemes) - len(fresh), lexeme)
+                progress(done, len(to_build), lexeme)
         if lexemes:
-            _safe(lambda: cache.set(index_key(), frozenset(lexemes), KEEP_SECONDS))
+            index = PostingIndex(built_at, min(horizons))
+            _safe(lambda: cache.set(index_key(), index, KEEP_SECONDS))
         else:
             _safe(lambda: cache.delete(index_key()))
-        return {"built": built, "updated": len(changed), "lexemes": len(lexemes)}
+        return {"built": len(to_build), "updated": updated, "lexemes": len(lexemes)}
     finally:
         _safe(lambda: cache.delete(lock))

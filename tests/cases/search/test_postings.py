@@ -110,14 +110,23 @@ def test_a_reader_inside_an_uncommitted_write_keeps_its_view_to_itself(with_post
     assert withdrawn.pk in from_postings("harbour")
 
 
-def test_the_refresh_brings_postings_up_to_date(with_postings, monkeypatch):
-    """Every posting, the changed rows read a few lexemes at a time."""
+def test_the_refresh_leaves_a_few_changes_to_readers_and_applies_many_itself(with_postings, monkeypatch):
+    """After a write, the refresh loads no posting while readers have little to apply (COMPACT_ROWS);
+    past that, it brings every posting up to date, the changed rows read a few lexemes at a time."""
     monkeypatch.setattr(postings, "LEXEMES_PER_READ", 2)
     cases, refresh = with_postings
+    stored = cache.get(postings.cache_key("harbour"))
+    reworded = cases["ferry"][2]
+    reworded.overview = "Island pilots."
+    reworded.save()
+    assert refresh()["updated"] == 0
+    assert cache.get(postings.cache_key("harbour")).cases == stored.cases
+    assert reworded.pk not in from_postings("harbour")  # the reader applied it
+    monkeypatch.setattr(postings, "COMPACT_ROWS", 1)
     withdrawn = cases["harbour"][0]
     withdrawn.status = "draft"
     withdrawn.save()
-    refresh()
+    assert refresh()["updated"] > 4
     posting = cache.get(postings.cache_key("harbour"))
     assert withdrawn.pk not in posting.cases
     assert set(posting.cases) == from_index("harbour")
@@ -173,6 +182,7 @@ def test_what_postings_cannot_answer_goes_through_the_index(with_postings, query
 def test_a_write_too_large_for_a_reader_is_left_to_the_refresh(with_postings, monkeypatch):
     cases, refresh = with_postings
     monkeypatch.setattr(postings, "MAX_CHANGES", 2)
+    monkeypatch.setattr(postings, "COMPACT_ROWS", 2)
     for case in cases["harbour"]:
         case.title = case.title.replace("Harbour", "Port")
         case.save()
@@ -259,9 +269,8 @@ def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_
     from cases.search.postgresql import _ranked_ids_from_posting
 
     monkeypatch.setattr(postings, "TOP", top)
-    cases, refresh = with_postings
-    cache.delete(postings.cache_key("harbour"))
-    refresh()
+    cases, _refresh = with_postings
+    engine.refresh_postings(rebuild=True)
     assert_every_page_in_order("harbour")
     assert _ranked_ids_from_posting(parse("harbour"), 0, 2) is not None
 
@@ -278,3 +287,12 @@ def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_
     expected = assert_every_page_in_order("harbour")
     assert withdrawn.pk not in expected
     assert _ranked_ids_from_posting(parse("harbour"), 0, 1) == expected[:1]
+
+
+def test_a_posting_gone_from_the_cache_is_built_again_after_a_reader_missed_it(with_postings):
+    _cases, refresh = with_postings
+    cache.delete(postings.cache_key("harbour"))
+    assert from_postings("harbour") is None  # the index still lists it: the reader notes it is gone
+    assert refresh()["built"] == 1  # that one only; the others were checked, not rebuilt
+    assert set(cache.get(postings.cache_key("harbour")).cases) == from_index("harbour")
+    assert from_postings("harbour") == from_index("harbour")
