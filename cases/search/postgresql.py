@@ -488,7 +488,11 @@ def _ranked_ids_from_posting(query, offset: int, limit: int) -> list[int] | None
     top = current[lexeme].top
     if limit <= 0 or offset + limit > len(top) or top[offset + limit - 1][0] <= RANK_FLOOR:
         return None
-    return [case_id for _rank, _published_at, case_id in top[offset : offset + limit]]
+    ids = [case_id for _rank, _published_at, case_id in top[: offset + limit]]
+    # A case deleted outright leaves no changed row behind: the list would still hold it.
+    if CaseSearchIndex.objects.filter(case_id__in=ids, published=True).count() != len(ids):
+        return None
+    return ids[offset:]
 
 
 def _single_words(concept) -> bool:
