@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from cases.migrations._postgresql import run_on_postgresql
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -12,15 +14,6 @@ FORWARD = [
        AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$""",
 ]
 BACKWARD = ["DROP FUNCTION IF EXISTS observatory_unaccent(text)"]
-
-
-def run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@ SQLite has no tsvector, trigram or now()-in-CHECK, so these are not declared on 
 
 from django.db import migrations
 
+from cases.migrations._postgresql import run_on_postgresql
+
 FORWARD = [
     "CREATE INDEX casestudy_search_vector ON cases_casestudy USING gin (search_vector)",
     "CREATE INDEX casestudy_title_trgm ON cases_casestudy USING gin (observatory_unaccent(lower(title)) gin_trgm_ops)",
@@ -16,15 +18,6 @@ BACKWARD = [
     "DROP INDEX IF EXISTS casestudy_title_trgm",
     "DROP INDEX IF EXISTS casestudy_search_vector",
 ]
-
-
-def run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -8,6 +8,7 @@ import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cases.migrations._postgresql import run_on_postgresql
 from cases.models.search_document import (
     NARRATIVE_FIELDS,
     SUMMARY_FIELDS,
@@ -61,15 +62,6 @@ BACKWARD = [
 BACKWARD_INDEX = [
     "CREATE INDEX IF NOT EXISTS casestudy_search_vector ON cases_casestudy USING gin (search_vector)"
 ]
-
-
-def run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):

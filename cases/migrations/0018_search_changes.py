@@ -6,6 +6,7 @@ Existing rows keep NULL: they are older than any posting. PostgreSQL only (SQLit
 
 from django.db import migrations
 
+from cases.migrations._postgresql import run_on_postgresql
 from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS, document_sql, ranking_sql
 
 TEXT_COLUMNS = TITLE_FIELDS + SUMMARY_FIELDS + NARRATIVE_FIELDS
@@ -46,15 +47,6 @@ BACKWARD = [
     "DROP INDEX IF EXISTS casesearch_changed",
     "ALTER TABLE cases_casesearch DROP COLUMN IF EXISTS changed_xid",
 ]
-
-
-def run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -4,20 +4,13 @@ instead of sorting every tagged case (cases/search/postgresql.py, ranked_ids).""
 
 from django.db import migrations
 
+from cases.migrations._postgresql import run_on_postgresql
+
 FORWARD = [
     "CREATE INDEX IF NOT EXISTS casesearch_newest ON cases_casesearch (published_at DESC, case_id DESC) "
     "WHERE published"
 ]
 BACKWARD = ["DROP INDEX IF EXISTS casesearch_newest"]
-
-
-def run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -5,18 +5,11 @@ those rows was read to find that out (250 ms). An expression index, so nothing i
 
 from django.db import migrations
 
+from cases.migrations._postgresql import run_on_postgresql
+
 TITLE_WORDS = "to_tsvector('english'::regconfig, observatory_unaccent(COALESCE(title, '')))"
 FORWARD = [f"CREATE INDEX IF NOT EXISTS casestudy_title_words ON cases_casestudy USING gin ({TITLE_WORDS})"]
 BACKWARD = ["DROP INDEX IF EXISTS casestudy_title_words"]
-
-
-def run_on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -248,6 +248,8 @@ class AnyOf(Func):
     cases for "climate", which names a sector)."""
 
     output_field = BooleanField()
+    # The condition, `{column}` the column and %s the ids as one array parameter.
+    condition = "{column} = ANY(%s::integer[])"
 
     def __init__(self, column: str, ids):
         self.ids = sorted(ids)
@@ -255,25 +257,21 @@ class AnyOf(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         column_sql, column_params = compiler.compile(self.get_source_expressions()[0])
-        return f"{column_sql} = ANY(%s::integer[])", [*column_params, self.ids]
+        return self.condition.format(column=column_sql), [*column_params, self.ids]
 
 
 class InArray(AnyOf):
     """`column IN (SELECT unnest(ids))`: where a condition is read for every row of many (a rank), a hashed
     subplan looks each row up once, where ANY(ids) scans the array for each."""
 
-    def as_sql(self, compiler, connection, **extra_context):
-        column_sql, column_params = compiler.compile(self.get_source_expressions()[0])
-        return f"{column_sql} IN (SELECT unnest(%s::integer[]))", [*column_params, self.ids]
+    condition = "{column} IN (SELECT unnest(%s::integer[]))"
 
 
 class InArrayFilter(AnyOf):
     """`(column IN (SELECT unnest(ids))) IS TRUE`: a hashed lookup per row, as a filter the planner keeps
     (a plain IN it turns into a join of every id, ANY it prices as scanning the array for each row)."""
 
-    def as_sql(self, compiler, connection, **extra_context):
-        column_sql, column_params = compiler.compile(self.get_source_expressions()[0])
-        return f"({column_sql} IN (SELECT unnest(%s::integer[]))) IS TRUE", [*column_params, self.ids]
+    condition = "({column} IN (SELECT unnest(%s::integer[]))) IS TRUE"
 
 
 def _tagged_ids(tags, published_only: bool = False) -> list[int]:
