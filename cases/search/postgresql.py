@@ -9,6 +9,7 @@ is always a bound parameter handed to PostgreSQL's own parser: nothing a reader 
 or into tsquery syntax. The functions are described in cases/search/backends.py.
 """
 
+import itertools
 from dataclasses import replace
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -48,6 +49,8 @@ TAG_RANK = 0.05
 # ts_rank gives 1e-20, not 0, to a document without the query's words when the query is a phrase or an AND
 # (and divides it by the length): ranks below this are no match of the ranking vector at all.
 RANK_FLOOR = 1e-9
+# A phrase of at most this many different words is ranked from the cases with two of them (_rankable_query).
+MOST_RANKED_PHRASE_WORDS = 6
 # Type-ahead looks at most at this many matching cases (any of them) to offer its few titles.
 SUGGESTION_CANDIDATES = 200
 # pg_trgm similarity of two titles, 0 to 1, from which a queued case may repeat another (the moderation
@@ -157,6 +160,61 @@ class TextMatch(Func):
         return sql, [*query_params, *document_params, *query_params]
 
 
+class ConceptMatch(Func):
+    """Whether the search document says `concept`, its phrases through the index of the documents' pairs of
+    adjacent words (migration 0021) where the phrase's words stand side by side: a phrase of two words is
+    its one pair, no document read; a longer one is read only in the cases that have all its pairs. A
+    phrase with a gap (a stop word inside: "head of state") is read as TextMatch reads it, and so are the
+    concept's single words and hyphenated terms. Each of these choices is a test of constants, which
+    PostgreSQL folds away as it plans, so the indexes still serve what remains."""
+
+    output_field = BooleanField()
+
+    def __init__(self, document, concept):
+        self.concept = concept
+        super().__init__(document)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        document_sql, document_params = compiler.compile(self.get_source_expressions()[0])
+        words = f"to_tsvector('{CONFIG}'::regconfig, observatory_unaccent(%s))"
+        concept_sql, concept_params = _concept_sql(self.concept)
+        parts, params = [f"numnode({concept_sql}) = 0"], list(concept_params)
+        others = []
+        for index, phrase in enumerate(self.concept.alternatives):
+            if not _by_word_pairs(self.concept, index):
+                others.append(
+                    replace(self.concept, alternatives=(phrase,), prefix=index == 0 and self.concept.prefix)
+                )
+                continue
+            query_sql, query_params = _phrase_sql(phrase.words)
+            text = [" ".join(phrase.words)]
+            parts.append(
+                f"((observatory_phrase_is_pair({words}) OR {document_sql} @@ {query_sql})"
+                f" AND (observatory_phrase_pairs({words}) IS NULL"
+                f" OR observatory_word_pairs({document_sql}) @@ observatory_phrase_pairs({words})))"
+            )
+            params += [*text, *document_params, *query_params, *text, *document_params, *text]
+        if others:
+            others_sql, others_params = ConceptsQuery(others, operator="||").as_sql(compiler, connection)
+            parts.append(f"{document_sql} @@ {others_sql}")
+            params += [*document_params, *others_params]
+        return "(" + " OR ".join(parts) + ")", params
+
+
+def _by_word_pairs(concept, index: int) -> bool:
+    """Whether alternative `index` of `concept` is a phrase the pairs of adjacent words can find: several
+    words, none hyphenated (a hyphenated term is also read as its parts, _phrase_sql), not a prefix."""
+    words = concept.alternatives[index].words
+    return len(words) > 1 and phrase_key(words) == tuple(words) and not (index == 0 and concept.prefix)
+
+
+def _text_match(document, concept):
+    """The condition that the search document says `concept`."""
+    if any(_by_word_pairs(concept, index) for index in range(len(concept.alternatives))):
+        return ConceptMatch(document, concept)
+    return TextMatch(document, ConceptsQuery([concept]))
+
+
 class Matches(Func):
     """`document @@ query`, nothing around it, so that the document's index serves it even when the query
     is only known as the statement runs (a subquery's result). An empty query matches nothing."""
@@ -229,7 +287,7 @@ def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None, known_to_match
         as_typed = [replace(concept, alternatives=concept.alternatives[:1]) for concept in query.concepts]
         rank = Rank(ranking, ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
     for concept in query.concepts:
-        condition = TextMatch(document, ConceptsQuery([concept]))
+        condition = _text_match(document, concept)
         if concept.tags:
             rank = rank + Case(
                 When(tag_bonus(concept.tags), then=Value(TAG_RANK)),
@@ -294,7 +352,7 @@ def any_match(query) -> bool:
     said = CaseSearchIndex.objects.filter(published=True)
     rows = said
     for concept in query.concepts:
-        condition = TextMatch(F("document"), ConceptsQuery([concept]))
+        condition = _text_match(F("document"), concept)
         said = said.filter(condition)
         if concept.tags:
             condition = condition | Q(case__in=CaseStudy.objects.filter(tagged_condition(concept.tags)))
@@ -350,7 +408,7 @@ def matching_ids(query, *, tagged_cases=None):
         return from_postings
     rows = CaseSearchIndex.objects.filter(published=True)
     for concept in query.concepts:
-        condition = TextMatch(F("document"), ConceptsQuery([concept]))
+        condition = _text_match(F("document"), concept)
         if concept.tags:
             condition = condition | _tagged_search_rows(concept.tags, tagged_cases)
         rows = rows.filter(condition)
@@ -372,7 +430,20 @@ def _any_lexeme_sql(words) -> tuple[str, list]:
 
 def _rankable_query(query) -> TsQuery:
     """A tsquery that every case the rank puts above 0 matches in its ranking vector: any lexeme of any
-    alternative of any concept (the prefix as a prefix)."""
+    alternative of any concept (the prefix as a prefix). A search for one phrase alone is ranked as an AND
+    (ts_rank ranks a phrase query by the distances between its words, and above 0 only when it finds at
+    least two of them), so there a case must have two of its words: at 1,000,000 cases, far fewer than the
+    cases with one of them."""
+    if len(query.concepts) == 1 and _by_word_pairs(query.concepts[0], 0):
+        (concept,) = query.concepts
+        if len(concept.alternatives) == 1:
+            (lexemes,) = postings.lexemes_of([" ".join(concept.alternatives[0].words)])
+            if 2 <= len(lexemes) <= MOST_RANKED_PHRASE_WORDS:
+                two = [
+                    f"({postings.quoted(a)} & {postings.quoted(b)})"
+                    for a, b in itertools.combinations(lexemes, 2)
+                ]
+                return TsQuery("%s::tsquery", [" | ".join(two)])
     parts, params = [], []
     for concept in query.concepts:
         for index, phrase in enumerate(concept.alternatives):

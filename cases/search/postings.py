@@ -102,7 +102,7 @@ def index_key() -> str:
     return f"posting-lexemes:{FORMAT}:{_database()}"
 
 
-def _quoted(lexeme: str) -> str:
+def quoted(lexeme: str) -> str:
     """The lexeme as a tsquery of itself: quoted, its quotes doubled and backslashes escaped."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
@@ -170,20 +170,20 @@ def library_key(rank: float, published_at, case_id: int) -> tuple:
 def build(lexeme: str, rank_sql) -> Posting:
     """Read the posting of `lexeme` through the full-text index (for the task, never for a reader).
     `rank_sql(vector, query)` is the search's rank, as SQL."""
-    quoted = _quoted(lexeme)
+    as_query = quoted(lexeme)
     rank = rank_sql("ranking", "%s::tsquery")
     with connection.cursor() as cursor:
         horizon = _horizon(cursor)  # taken first: whatever commits meanwhile is re-read by the next delta
         cursor.execute(
             "SELECT coalesce(array_agg(case_id), '{}') FROM cases_casesearch "
             "WHERE published AND document @@ %s::tsquery",
-            [quoted],
+            [as_query],
         )
         ids = cursor.fetchone()[0]
         cursor.execute(
             f"SELECT {rank}, published_at, case_id FROM cases_casesearch "  # noqa: S608 - our own SQL
             "WHERE published AND ranking @@ %s::tsquery ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT %s",
-            [quoted, quoted, quoted, TOP + 1],
+            [as_query, as_query, as_query, TOP + 1],
         )
         top = [tuple(row) for row in cursor.fetchall()]
     return Posting(lexeme, horizon, FrozenBitMap(ids), time.time(), tuple(top[:TOP]), len(top) <= TOP)
@@ -242,8 +242,8 @@ def _brought_up_to_date(
             part = lexemes[start : start + LEXEMES_PER_READ]
             matches = ", ".join("published AND document @@ %s::tsquery" for _ in part)
             ranks = ", ".join(f"CASE WHEN published AND ranking @@ %s::tsquery THEN {rank} END" for _ in part)
-            params = [_quoted(lexeme) for lexeme in part]
-            params += [quoted for lexeme in part for quoted in [_quoted(lexeme)] * 3]  # 3 placeholders each
+            params = [quoted(lexeme) for lexeme in part]
+            params += [each for lexeme in part for each in [quoted(lexeme)] * 3]  # 3 placeholders each
             cursor.execute(
                 f"SELECT case_id, ARRAY[{matches}], ARRAY[{ranks}]::float8[] "  # noqa: S608 - placeholders
                 "FROM cases_casesearch WHERE case_id = ANY(%s)",

@@ -326,7 +326,10 @@ def test_every_word_character_that_unaccents_to_something_else_still_makes_a_val
 # --- The cheap page read gives the filtered queryset's order ------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["telemedicine", "AI", "digital health", '"rural clinics"', "Health"])
+@pytest.mark.parametrize(
+    "query",
+    ["telemedicine", "AI", "digital health", '"rural clinics"', '"digital health pilot"', "Health"],
+)
 def test_ranked_ids_come_in_the_order_of_the_filtered_queryset(query):
     from cases.models import Sector
     from cases.search.engine import ranked_case_ids
@@ -338,6 +341,9 @@ def test_ranked_ids_come_in_the_order_of_the_filtered_queryset(query):
     )
     for number in range(6):  # ties: the same words, so the order after the rank decides
         CaseStudyFactory(title=f"Digital health pilot {number}", overview="Telemedicine in rural clinics.")
+    # One word of the phrase in its title, the phrase in its narrative: it matches, ranked below the cases
+    # with both words in their title or summary.
+    CaseStudyFactory(title="Clinics on wheels", summary="Mobile care.", overview="Rural clinics for farms.")
     CaseStudyFactory(title="Draft telemedicine", status="draft")
     refresh_word_list()
     ordering = CaseStudyFilterSet.ordering("relevance", has_words=True)
