@@ -71,13 +71,17 @@ class Field:
     # the importer and the workflow handle those themselves).
     editable: bool = False
     required: bool = False  # an interchange record without it is refused
-    # TERMS: the term's column a record names it by (as the facet table, cases/models/facets.py, does)
+    # ECONOMY, TERMS: the term's column a record names it by (as the facet table, cases/models/facets.py,
+    # does), and the other columns an import also knows it by; every one in any letter case
     value_field: str = ""
+    matched_by: tuple[str, ...] = ()
+    # TERMS: the field of the case whose term these never repeat (other economies leave out the primary)
+    besides: str = ""
     cell_order: tuple[str, ...] = ()  # TERMS: the order of the terms of one case (CSV cells, records)
 
     @property
     def model(self):
-        """TERMS: the vocabulary's model."""
+        """ECONOMY, TERMS: the vocabulary's model."""
         return CaseStudy._meta.get_field(self.name).related_model
 
     @property
@@ -96,6 +100,9 @@ _NARRATIVE = tuple(
     _field(name, TEXT, *_FULL, editable=True, required=name == "overview") for name in NARRATIVE_FIELDS
 )
 
+# An economy is written by its ISO alpha-2 code, and read by that, its alpha-3 code or its slug.
+_ECONOMY_CODES = {"value_field": "iso2", "matched_by": ("iso3", "slug")}
+
 FIELDS: tuple[Field, ...] = (
     _field("id", ID, API_LIST, API, CSV, label="id"),
     _field("slug", TEXT, *_EVERY_FACE, required=True),
@@ -106,9 +113,9 @@ FIELDS: tuple[Field, ...] = (
     *_NARRATIVE,
     _field("lead_organisation", TEXT, *_EVERY_FACE, editable=True, required=True),
     _field("organisation_type", CHOICE, *_FULL, editable=True),
-    _field("economy", ECONOMY, *_EVERY_FACE, required=True),
+    _field("economy", ECONOMY, *_EVERY_FACE, required=True, **_ECONOMY_CODES),
     _field("economy_name", ECONOMY_NAME, CSV, label="economy name"),
-    _field("other_economies", TERMS, *_FULL, value_field="iso2", cell_order=("name",)),
+    _field("other_economies", TERMS, *_FULL, **_ECONOMY_CODES, besides="economy", cell_order=("name",)),
     _field("level", CHOICE, *_EVERY_FACE, editable=True, required=True),
     _field("stage", CHOICE, *_EVERY_FACE, editable=True, required=True),
     _field(
@@ -196,6 +203,11 @@ REQUIRED_KEYS = [field.name for field in FIELDS if field.required]
 # The vocabularies of a record, by field name.
 TERM_FIELDS = {field.name: field for field in FIELDS if field.kind == TERMS and INTERCHANGE in field.faces}
 MANY_TO_MANY = list(TERM_FIELDS)
+# The fields a record names vocabulary terms in, by field name: the primary economy (one term) and the
+# many-to-many vocabularies. The importer looks their terms up by this description alone.
+VOCABULARY_FIELDS = {
+    field.name: field for field in FIELDS if field.kind in (ECONOMY, TERMS) and INTERCHANGE in field.faces
+}
 # The snapshot's values read straight from the case's columns.
 SNAPSHOT_COLUMNS = [name for name in SNAPSHOT_KEYS if BY_NAME[name].kind in COLUMN_KINDS]
 

@@ -3,26 +3,30 @@
 Each runs in a transaction, checks the acting user's permission where a user acts (the rules of
 cases/curation/permissions.py; `user=None` is the system: a command, the demo loader) and records the
 case's history (cases/curation/history.py). Status changes are the workflow's transitions
-(cases/curation/workflow.py), which build on the services here (a case leaving publication is recorded by
-`case_withdraw`). E-mails are sent by tasks (cases/tasks.py) enqueued once the transaction commits, never
-inside the request's transaction: a rolled-back write sends nothing.
+(cases/curation/workflow.py) and imports (`case_import_many`, which states a status outright), both
+building on the services here: what follows a change of status (a withdrawal, a publication notice) is
+`case_status_saved`'s. E-mails are sent by tasks (cases/tasks.py) enqueued once the transaction commits,
+never inside the request's transaction: a rolled-back write sends nothing.
 
 The changes feed's withdrawal records (cases/models/withdrawals.py) are written here and only here: by
-`case_withdraw` (the workflow's unpublish and archive, an import that takes a case out of publication) and
-by `case_delete` / `case_delete_many` (the admin's delete and bulk delete). A write that goes around the
-services (`case.delete()` or `CaseStudy.objects.filter(...).delete()` in `manage.py shell`, a status changed
-with `QuerySet.update()` or raw SQL) records no withdrawal, and partners who harvest the changes feed would
-keep the case: delete or unpublish through the admin, the workflow or an import, never by hand.
+`case_withdraw` (through case_status_saved: the workflow's unpublish and archive, an import that takes a
+case out of publication) and by `case_delete` / `case_delete_many` (the admin's delete and bulk delete). A
+write that goes around the services (`case.delete()` or `CaseStudy.objects.filter(...).delete()` in
+`manage.py shell`, a status changed with `QuerySet.update()` or raw SQL) records no withdrawal, and partners
+who harvest the changes feed would keep the case: delete or unpublish through the admin, the workflow or an
+import, never by hand.
 """
 
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -30,7 +34,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.curation.history import M2M, SNAPSHOT_FIELDS, record_revision, snapshot
-from cases.curation.permissions import can_delete_cases, check_case_edit, visible_cases
+from cases.curation.permissions import (
+    can_delete_cases,
+    can_edit_economy,
+    check_case_edit,
+    published_at_refusal,
+    status_change_refusal,
+    visible_cases,
+)
 from cases.models import (
     RESERVED_CASE_SLUGS,
     CaseLink,
@@ -48,7 +59,8 @@ from cases.models import (
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
-from cases.tasks import send_submission_receipt
+from cases.records import SCALAR_FIELDS
+from cases.tasks import catalogue_written, send_publication_notice, send_submission_receipt
 
 
 def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:
@@ -268,6 +280,20 @@ def case_withdraw(*, case: CaseStudy, public_slug: str) -> CaseWithdrawal | None
     )
 
 
+def case_status_saved(*, case: CaseStudy, previous: str | None, public_slug: str) -> None:
+    """What follows a change of `case`'s status from `previous` to the one just saved, whichever way it came
+    (a workflow transition, an import); call it in the transaction that saved it. A case leaving publication
+    is withdrawn (case_withdraw, under `public_slug`, the slug it was public under), and a case entering it
+    has its submitter told, by a task enqueued once the transaction commits. `previous` is None for a case
+    just created: never public, and nobody has proposed it through the public form."""
+    if previous is None or previous == case.status:
+        return
+    if previous == Status.PUBLISHED:
+        case_withdraw(case=case, public_slug=public_slug)  # the changes feed tells partners it left
+    elif case.status == Status.PUBLISHED and hasattr(case, "submitter"):
+        transaction.on_commit(partial(send_publication_notice.enqueue, case.pk))
+
+
 def case_delete(*, case: CaseStudy, user) -> None:
     """Delete `case` for good as `user` (a curator: can_delete_cases), recording the deletion for the
     changes feed if it was published. Raises PermissionDenied."""
@@ -401,6 +427,251 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
             previous=before,
         )
     return case
+
+
+# --- Importing cases: each as a file states it ---------------------------------------------------
+
+# The case's own columns an import writes; published_at and published_by only on a first publication.
+IMPORTED_COLUMNS = ("slug", *SCALAR_FIELDS, "economy", "status")
+
+
+@dataclass
+class CaseImport:
+    """One case as a row of an import states it, read and checked by cases/interchange/importing.py: its
+    values valid, its slug and external id no other case's, its link targets cases the user may see.
+    case_import_many fills in the last four fields."""
+
+    case: CaseStudy  # as the row leaves it: a copy of the stored case with the row's values, or a new case
+    stored: CaseStudy | None  # the case the row matched; None for a new case
+    terms: dict[str, list] = field(default_factory=dict)  # many-to-many field -> terms (the fields given)
+    outcomes: list[tuple] | None = None  # (indicator, value, unit, baseline, date, source_url); None: kept
+    resources: list[tuple[str, str]] | None = None  # the link resources' (title, url); None: kept
+    links: list[tuple[str, str, str]] | None = None  # (relation, target slug, note); None: kept
+    sets_published_at: bool = False  # a first publication: at case.published_at, or now when that is None
+    note: str = ""  # the start of the revision's message: "Imported from cases.csv (line 4)"
+    outcome: str = ""  # "created", "updated" or "unchanged"
+    changed: list[str] = field(default_factory=list)  # what an update changed
+    errors: list[Exception] = field(default_factory=list)  # why the row was refused
+    before: dict | None = None  # the case's snapshot before the update, for its revision's diff
+
+
+class CaseImportFailed(Exception):
+    """Some rows could not be written (each row's `errors` say why), so nothing was."""
+
+
+def case_import_many(
+    *,
+    rows: Sequence[CaseImport],
+    user,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write the cases of an import as `user` (None: the system, as `load_demo`), all in one transaction.
+
+    A row states its case whole, status included, as a restore from a backup does, rather than walking the
+    workflow's transitions one by one; but it is written as the admin's edit (case_update) and the workflow
+    (cases/curation/workflow.py) write:
+
+    - the stored cases are locked, and a row that changes anything is checked against the rules as its case
+      is stored now and as the row leaves it: case_edit_refusal, the permission to add cases, and the
+      workflow's permissions for the status (status_change_refusal) and the first publication date
+      (published_at_refusal);
+    - a new slug goes through case_change_slug (the old address answers 301);
+    - a case the row takes out of publication is withdrawn, and one it publishes has its submitter told once
+      the transaction commits (case_status_saved), exactly as by a transition;
+    - only what differs is written: a row as its case already is costs no write and no revision (importing a
+      file twice changes nothing, not even `updated_at`); each case created or changed gets one "imported"
+      revision of the whole case, saying `note` and how it came out, its diff against the case as it was.
+
+    Links are written once every row's case is, since a row may link to a case a later row creates.
+    Raises CaseImportFailed, writing nothing, when a row is refused (PermissionDenied) or the database
+    refuses it (ValidationError, IntegrityError): every row is tried first, and its `errors` say why.
+    `progress(done, total)` is called after each row.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = {
+            case.pk: case
+            for case in CaseStudy.objects.select_related("economy")
+            .select_for_update(of=("self",))
+            .filter(pk__in=[row.stored.pk for row in rows if row.stored is not None])
+            .order_by("pk")
+        }
+        for done, row in enumerate(rows, start=1):
+            try:
+                # A savepoint per row: a row refused is reported, and the others still tried.
+                with transaction.atomic():
+                    _import_case(row, stored=_stored(row, locked), user=user, now=now)
+            except (PermissionDenied, ValidationError, IntegrityError) as error:
+                row.errors.append(error)
+            if progress:
+                progress(done, len(rows))
+        _fail_if_any(rows)
+        targets = {slug for row in rows for _relation, slug, _note in row.links or ()}
+        case_ids = dict(CaseStudy.objects.filter(slug__in=targets).values_list("slug", "pk"))
+        for row in rows:
+            try:
+                _import_links(row, stored=_stored(row, locked), case_ids=case_ids, user=user, now=now)
+            except (PermissionDenied, ValidationError) as error:
+                row.errors.append(error)
+        _fail_if_any(rows)
+        for row in rows:
+            if row.outcome != "unchanged":
+                record_revision(
+                    case=row.case,
+                    user=user,
+                    action=RevisionAction.IMPORTED,
+                    message=f"{row.note}: {row.outcome}",
+                    previous=row.before or {},
+                )
+        catalogue_written()  # bulk_create and update() send no signals
+
+
+def _stored(row: CaseImport, locked: dict[int, CaseStudy]) -> CaseStudy | None:
+    if row.stored is None:
+        return None
+    if row.stored.pk not in locked:
+        raise ValidationError(_("The case this row matches has been deleted meanwhile."))
+    return locked[row.stored.pk]
+
+
+def _fail_if_any(rows: Sequence[CaseImport]) -> None:
+    if any(row.errors for row in rows):
+        raise CaseImportFailed
+
+
+def _check_import(row: CaseImport, *, stored: CaseStudy | None, user) -> None:
+    """Raise PermissionDenied unless `user` may write `row` (see case_import_many); the system may."""
+    if user is None:
+        return
+    case = row.case
+    if stored is None:
+        if not user.has_perm("cases.add_casestudy"):
+            raise PermissionDenied(_("You do not have permission to add cases."))
+        check_case_edit(user=user, case=case)
+    else:
+        check_case_edit(user=user, case=stored)
+        if not can_edit_economy(user, case.economy_id):
+            raise PermissionDenied(_("This case belongs to an economy you do not look after."))
+    before = (stored.status, stored.published_at) if stored else (None, None)
+    refusal = status_change_refusal(user, before=before[0], after=case.status) or published_at_refusal(
+        user, before=before[1], after=case.published_at
+    )
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+def _column(case: CaseStudy, name: str):
+    return getattr(case, CaseStudy._meta.get_field(name).attname)
+
+
+def _normalised(rows) -> list[tuple]:
+    return [
+        tuple(value.normalize() if isinstance(value, Decimal) else value for value in row) for row in rows
+    ]
+
+
+def _import_case(row: CaseImport, *, stored: CaseStudy | None, user, now: datetime) -> None:
+    """Write the case of `row` and what hangs off it but its links, if anything differs from `stored`.
+
+    What differs is found first (reads only), so that an unchanged case costs no snapshot and no write.
+    """
+    case = row.case
+    created = stored is None
+    terms = {
+        name: wanted
+        for name, wanted in row.terms.items()
+        if created or set(getattr(case, name).values_list("pk", flat=True)) != {term.pk for term in wanted}
+    }
+    outcomes_differ = row.outcomes is not None and (
+        created
+        or _normalised(
+            [(o.indicator, o.value, o.unit, o.baseline, o.date, o.source_url) for o in case.outcomes.all()]
+        )
+        != _normalised(row.outcomes)
+    )
+    resources_differ = row.resources is not None and (
+        created or [(r.title, r.url) for r in case.resources.filter(kind=ResourceKind.LINK)] != row.resources
+    )
+    columns = [
+        name for name in IMPORTED_COLUMNS if not created and _column(case, name) != _column(stored, name)
+    ]
+    if row.sets_published_at:
+        case.published_at = case.published_at or now
+        case.published_by = user
+        if not created:
+            columns.append("published_at")
+    changed = [
+        *columns,
+        *terms,
+        *(["outcomes"] if outcomes_differ else []),
+        *(["resources"] if resources_differ else []),
+    ]
+    if not created and not changed:
+        row.outcome = "unchanged"
+        return
+    _check_import(row, stored=stored, user=user)
+    if created:
+        case.created_by = user
+    else:
+        row.before = snapshot(stored)
+        if stored.slug != case.slug:
+            # Keeps the old slug as a FormerSlug, so the old address answers 301.
+            case_change_slug(case=case, new_slug=case.slug)
+    if columns or created:
+        case.updated_by = user
+        case.save()
+        if not created:
+            # Under the slug it was public under, before a rename by the same row.
+            case_status_saved(case=case, previous=stored.status, public_slug=stored.slug)
+    else:
+        CaseStudy.objects.filter(pk=case.pk).update(updated_at=now, updated_by=user)
+    for name, wanted in terms.items():
+        getattr(case, name).set(wanted)
+    if outcomes_differ:
+        case.outcomes.all().delete()
+        Outcome.objects.bulk_create(
+            [
+                Outcome(case=case, indicator=i, value=v, unit=u, baseline=b, date=d, source_url=s, position=n)
+                for n, (i, v, u, b, d, s) in enumerate(row.outcomes)
+            ]
+        )
+    if resources_differ:
+        case.resources.filter(kind=ResourceKind.LINK).delete()
+        Resource.objects.bulk_create(
+            [
+                Resource(case=case, kind=ResourceKind.LINK, title=t, url=u, position=n)
+                for n, (t, u) in enumerate(row.resources)
+            ]
+        )
+    row.outcome = "created" if created else "updated"
+    row.changed = [] if created else changed
+
+
+def _import_links(
+    row: CaseImport, *, stored: CaseStudy | None, case_ids: dict[str, int], user, now: datetime
+) -> None:
+    """Write the links of `row`'s case, if they differ from its links now."""
+    if row.links is None:
+        return
+    case = row.case
+    if unknown := [slug for _relation, slug, _note in row.links if slug not in case_ids]:
+        raise ValidationError(_("link target '%(slug)s' is not a known case") % {"slug": unknown[0]})
+    current = set(CaseLink.objects.filter(from_case=case).values_list("relation", "to_case_id", "note"))
+    wanted = {(relation, case_ids[slug], note) for relation, slug, note in row.links}
+    if current == wanted:
+        return
+    if row.outcome == "unchanged":  # only the links change, and they have not yet
+        _check_import(row, stored=stored, user=user)
+        row.before = snapshot(stored)
+        row.outcome = "updated"
+        CaseStudy.objects.filter(pk=case.pk).update(updated_at=now, updated_by=user)
+    CaseLink.objects.filter(from_case=case).delete()
+    CaseLink.objects.bulk_create(
+        [CaseLink(from_case=case, to_case_id=pk, relation=r, note=note) for r, pk, note in sorted(wanted)]
+    )
+    if row.outcome == "updated":
+        row.changed.append("links")
 
 
 # --- Submitters' contact details ------------------------------------------------------------------

@@ -18,8 +18,8 @@ anything about the catalogue (withdrawal records, history, e-mails are the servi
 UPDATE in the writer's own transaction (cases/caching.py), so it commits or rolls back with the write.
 
 bulk_create, QuerySet.update() and raw SQL send no signals: their callers bump the version themselves
-(cases.tasks.catalogue_written in the same transaction, as the import does; or catalogue_committed after
-their commit, as generate_cases does).
+(cases.tasks.catalogue_written in the same transaction, as the import's service does; or
+catalogue_committed after their commit, as generate_cases does).
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save

@@ -66,10 +66,6 @@ def catalogue_written() -> None:
         transaction.on_commit(refresh_statistics_after_commit)
 
 
-# The name cases/interchange/importing.py calls it by (its bulk_create and update() send no signals).
-after_commit_refresh_catalogue = catalogue_written
-
-
 def catalogue_committed() -> None:
     """For writers that bypass signals and commit on their own (bulk generation, benchmarks): after their
     commit, bump the catalogue version and refresh the statistics' bitmaps."""

@@ -83,6 +83,42 @@ def check_case_edit(*, user, case: CaseStudy) -> None:
         raise PermissionDenied(refusal)
 
 
+# --- Stating a status outright: an import ------------------------------------------------------------
+
+# The statuses a case may be given without the permission to publish: an editor's own steps.
+EDITOR_STATUSES = frozenset({Status.DRAFT, Status.IN_REVIEW})
+
+
+def status_change_refusal(user, *, before: str | None, after: str) -> str:
+    """Why `user` may not take a case from the status `before` (None: a new case) straight to `after`, as an
+    import does (it states a status rather than walking the transitions of cases/curation/workflow.py);
+    "" when they may. The workflow's permissions for the same move: publishing or unpublishing needs the
+    permission to publish, archiving or restoring the permission to archive, and without the permission to
+    publish a case goes only to draft or in review, and never from submitted (accepting is a reviewer's)."""
+    if after == before:
+        return ""
+    may_publish = user.has_perm("cases.publish_casestudy")
+    move = f"changing the status from {before or 'new'} to {after}"
+    if Status.PUBLISHED in (after, before) and not may_publish:
+        return f"{move} needs the permission to publish"
+    if Status.ARCHIVED in (after, before) and not user.has_perm("cases.archive_casestudy"):
+        return f"{move} needs the permission to archive"
+    if not may_publish and (after not in EDITOR_STATUSES or before == Status.SUBMITTED):
+        # Accepting a submission and requesting changes are a reviewer's steps of the workflow.
+        return (
+            f"{move} needs the permission to publish (without it, a row's status may be draft or in_review)"
+        )
+    return ""
+
+
+def published_at_refusal(user, *, before, after) -> str:
+    """Why `user` may not give a case the first publication date `after` (it has `before`); "" when they
+    may: the date is the workflow's, set by who may publish."""
+    if after and after != before and not user.has_perm("cases.publish_casestudy"):
+        return "setting or changing published_at needs the permission to publish"
+    return ""
+
+
 def can_delete_cases(user) -> bool:
     """A real deletion is a curator's (the permission to delete cases, on every economy); everyone else
     archives, a reversible workflow step."""

@@ -1,10 +1,12 @@
-"""The editorial workflow as code: the only way a case's status changes.
+"""The editorial workflow as code: the way a case's status changes a step at a time.
 
 Plain functions, each checking the acting user's permission (and, for economy editors, the economy),
 stamping who and when, recording a revision, in one transaction. Admin buttons and bulk actions, the
-submission form and the API call these; none re-implements them. A case leaving publication (unpublish,
-archive) has its withdrawal recorded by the `case_withdraw` service, in the same transaction; a submitter is
-told of the publication by a task enqueued once the transaction commits (cases/tasks.py).
+submission form and the API call these; none re-implements them. What follows a change of status is the
+`case_status_saved` service's, in the same transaction: a case leaving publication (unpublish, archive) has
+its withdrawal recorded, and a submitter is told of the publication by a task enqueued once the transaction
+commits (cases/tasks.py). The one other way a status changes, an import stating it outright
+(cases/services.py, case_import_many), asks the same permissions and calls the same service.
 
     submitted ─accept─▶ draft ─send_for_review─▶ in_review ─publish─▶ published
         │                 ▲                          │                    │
@@ -39,8 +41,8 @@ from cases.curation.permissions import (  # noqa: F401
     visible_cases,
 )
 from cases.models import CaseStudy, RevisionAction, Status
-from cases.services import case_withdraw
-from cases.tasks import send_changes_requested_notice, send_publication_notice
+from cases.services import case_status_saved
+from cases.tasks import send_changes_requested_notice
 
 
 class TransitionRefused(ValidationError):
@@ -166,10 +168,8 @@ def case_transition(*, case: CaseStudy, user, name: str, note: str = "") -> Case
             case.published_at = timezone.now()
             case.published_by = user
         case.save()
-        if previous == Status.PUBLISHED:
-            case_withdraw(case=case, public_slug=public_slug)  # the changes feed tells partners it left
-        if transition.target == Status.PUBLISHED and hasattr(case, "submitter"):
-            transaction.on_commit(partial(send_publication_notice.enqueue, case.pk))
+        # Leaving publication is recorded for the changes feed, and a submitter told of the publication.
+        case_status_saved(case=case, previous=previous, public_slug=public_slug)
         if transition.note_required and hasattr(case, "submitter"):
             # The note is addressed to the submitter: it reaches them, not only the case's history.
             transaction.on_commit(partial(send_changes_requested_notice.enqueue, case.pk, note))

@@ -2,23 +2,27 @@
 
 One function serves `load_demo`, `import_cases` and the admin import: every record is checked first and
 every problem reported with its row number (a CSV line or a JSON item); only when all rows are good is
-anything written, in one transaction. A record is matched to an existing case by `external_id` when it
-has one, else by `slug`; a case whose data is already the same is left untouched (so importing twice
-changes nothing). The record format is described in docs/curation.md ("Bulk import and export") and
-written by cases/interchange/formats.py.
+anything written, in one transaction, by the services (cases/services.py, case_import_many), which check,
+write and record every case as the admin's edit and the workflow do. A record is matched to an existing
+case by `external_id` when it has one, else by `slug`; a case whose data is already the same is left
+untouched (so importing twice changes nothing). The record format is described in docs/curation.md ("Bulk
+import and export") and written by cases/interchange/formats.py; its fields, vocabularies included, in
+cases/records.py, which this module reads them by.
 
 A key absent from a record leaves that field of an existing case as it is (a new case gets the model's
 default); a key present sets it, `null` or "" meaning empty.
 
 Imports and the workflow: a file states each case's status, like a restore from a backup, so an import
 does not walk the transitions of cases/curation/workflow.py one by one; but it asks for the same
-permissions the
-workflow would (publishing or unpublishing needs `publish_casestudy`, archiving or restoring
-`archive_casestudy`) and the same economy scope, when it runs as a user. Without `publish_casestudy` a
-row changes the status only to draft or in review (not from submitted: accepting is a reviewer's), and
-never sets or changes `published_at` (nor so `published_by`): those are the workflow's. Publishing sets
-`published_at` once: the file's `published_at` is used for a case that has none yet, else the time of the
-import, and a case that already has one keeps it. Every created or updated case gets an "imported" revision.
+permissions the workflow would (publishing or unpublishing needs `publish_casestudy`, archiving or
+restoring `archive_casestudy`: cases/curation/permissions.py, status_change_refusal) and the same economy
+scope, when it runs as a user. Without `publish_casestudy` a row changes the status only to draft or in
+review (not from submitted: accepting is a reviewer's), and never sets or changes `published_at` (nor so
+`published_by`): those are the workflow's. Publishing sets `published_at` once: the file's `published_at`
+is used for a case that has none yet, else the time of the import, and a case that already has one keeps
+it. A status changed by an import has the workflow's consequences (case_status_saved): a case taken out of
+publication is withdrawn for the changes feed, and the submitter of a case it publishes is told. Every
+created or updated case gets an "imported" revision.
 """
 
 import copy
@@ -31,38 +35,37 @@ from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_slug
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone, translation
 
-from cases.curation.history import record_revision, snapshot
-from cases.curation.permissions import can_edit_economy, case_edit_refusal, visible_cases
+from cases.curation.permissions import (
+    can_edit_economy,
+    published_at_refusal,
+    status_change_refusal,
+    visible_cases,
+)
 from cases.models import (
-    SDG,
     CaseLink,
     CaseStudy,
-    Economy,
     FormerSlug,
-    InnovationFacet,
     LinkRelation,
     Outcome,
     Resource,
     ResourceKind,
-    RevisionAction,
-    Sector,
     Status,
-    Theme,
 )
+from cases.models.facets import FACETS_BY_MODEL
 from cases.records import (
+    ECONOMY,
     REQUIRED_KEYS,
-    SCALAR_FIELDS,
+    VOCABULARY_FIELDS,
     from_record,
 )
 from cases.records import read_date as _as_date
 from cases.records import read_text as _as_text
-from cases.services import case_change_slug, case_withdraw
-from cases.tasks import after_commit_refresh_catalogue
+from cases.services import CaseImport, CaseImportFailed, case_import_many
 from cases.web.validation import parse_whole_number
 
 
@@ -126,20 +129,65 @@ class ImportRejected(Exception):
 
 
 class _Vocabularies:
-    """Looks vocabulary terms up by code or slug (any letter case), loaded once per import."""
+    """The terms of every vocabulary a record names (cases/records.py, VOCABULARY_FIELDS: the primary economy
+    and the many-to-many fields), each findable by every value a record may name it by (the field's
+    `value_field` and `matched_by` columns, in any letter case), loaded once per import."""
 
     def __init__(self):
-        self.economies = {e.iso2: e for e in Economy.objects.all()}
-        self.economies.update({e.iso3: e for e in self.economies.values()})
-        self.economies.update({e.slug: e for e in list(self.economies.values())})
-        self.sectors = {s.slug: s for s in Sector.objects.all()}
-        self.themes = {t.slug: t for t in Theme.objects.all()}
-        self.facets = {f.slug: f for f in InnovationFacet.objects.all()}
-        self.sdgs = {s.number: s for s in SDG.objects.all()}
+        terms = {}  # a vocabulary's model -> its terms, read once however many fields name it
+        self.tables = {}
+        for name, vocabulary in VOCABULARY_FIELDS.items():
+            if vocabulary.model not in terms:
+                terms[vocabulary.model] = list(vocabulary.model.objects.all())
+            table = {}
+            for column in (vocabulary.value_field, *vocabulary.matched_by):
+                for term in terms[vocabulary.model]:
+                    table.setdefault(_term_key(getattr(term, column)), term)
+            self.tables[name] = table
 
-    def economy(self, code):
-        key = str(code).strip()
-        return self.economies.get(key.upper()) or self.economies.get(key.lower())
+    def read(self, name: str, values: list, problems: list[str]) -> list:
+        """The terms `values` (a record's values of the field `name`) name, each once; a value that names
+        none, or is not a number where a number names a term, is said in `problems`."""
+        vocabulary = VOCABULARY_FIELDS[name]
+        model = vocabulary.model
+        with translation.override(None):  # the importer's messages are in English
+            label = str(model._meta.verbose_name)
+        numbered = isinstance(model._meta.get_field(vocabulary.value_field), models.IntegerField)
+        found, unknown = [], []
+        for value in values:
+            if numbered:
+                # The one strict reading of a number (ASCII digits only): "²" passes isdigit() but not int(),
+                # and int() reads Arabic-Indic or fullwidth digits as if they were ASCII.
+                readable = isinstance(value, int | str) and not isinstance(value, bool)
+                text = str(value).strip() if readable else None
+                try:
+                    key = shown = parse_whole_number(text)
+                except ValueError:
+                    problems.append(f"{label} {value!r} is not a number{_value_range(model)}")
+                    continue
+            else:
+                key, shown = _term_key(value) if isinstance(value, str) else None, value
+            term = self.tables[name].get(key)
+            if term is None:
+                unknown.append(shown)
+            elif term not in found:
+                found.append(term)
+        if unknown:
+            problems.append(f"unknown {label}: {', '.join(map(str, unknown))}")
+        return found
+
+
+def _term_key(value):
+    """How a term is looked up: text in any letter case, spaces around it ignored; a number as it is."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _value_range(model) -> str:
+    """ " from 1 to 17" for a vocabulary whose facet (cases/models/facets.py) gives its values' range."""
+    facet = FACETS_BY_MODEL.get(model)
+    if facet is None or facet.value_range is None:
+        return ""
+    return " from {} to {}".format(*facet.value_range)
 
 
 def read_records(path: Path) -> list[dict]:
@@ -192,19 +240,16 @@ def _as_list(value, label):
 
 @dataclass
 class _Prepared:
-    row: int
-    record: dict
-    case: CaseStudy  # the case as it will be saved (a copy of the existing one, or a new one)
-    existing: CaseStudy | None
-    changed: list  # names of the case's own fields that differ from the existing case
-    many: dict  # many-to-many field name -> wanted objects (only the keys the record gives)
-    outcomes: list | None
-    resources: list | None
-    links: list | None
-    sets_published_at: bool = False
-    outcome: str = ""
-    before: dict | None = None
-    edit_refusal: str = ""  # why the user may not change the existing case, if the row changes it
+    row: int  # the row's number in the report
+    write: CaseImport  # the case as the row states it, for the services to write (cases/services.py)
+
+    @property
+    def case(self) -> CaseStudy:
+        return self.write.case
+
+    @property
+    def existing(self) -> CaseStudy | None:
+        return self.write.stored
 
 
 class _Context:
@@ -245,13 +290,6 @@ class _Context:
             self._economy_scope[economy_id] = can_edit_economy(self.user, economy_id)
         return self._economy_scope[economy_id]
 
-    def edit_refusal(self, existing) -> str:
-        """Why the user may not change the existing case (cases/curation/workflow.py, the rule the admin and a
-        restore follow): refused only if the row would change something, which is known once written."""
-        if existing is None or self.user is None:
-            return ""
-        return case_edit_refusal(self.user, existing)
-
     def visible_slugs(self, slugs) -> set[str]:
         """Those of `slugs` that are cases the user may see and link to (all of them for the system)."""
         return set(visible_cases(self.user).filter(slug__in=slugs).values_list("slug", flat=True))
@@ -274,29 +312,13 @@ class _Context:
                     "you may import only cases of the economies you look after"
                 )
         before = existing.status if existing else None
-        may_publish = user.has_perm("cases.publish_casestudy")
-        if status != before:
-            if Status.PUBLISHED in (status, before) and not may_publish:
-                problems.append(
-                    f"changing the status from {before or 'new'} to {status} needs the permission to publish"
-                )
-            elif Status.ARCHIVED in (status, before) and not user.has_perm("cases.archive_casestudy"):
-                problems.append(
-                    f"changing the status from {before or 'new'} to {status} needs the permission to archive"
-                )
-            elif not may_publish and (status not in EDITOR_STATUSES or before == Status.SUBMITTED):
-                # Accepting a submission and requesting changes are a reviewer's steps of the workflow.
-                problems.append(
-                    f"changing the status from {before or 'new'} to {status} needs the permission to "
-                    "publish (without it, a row's status may be draft or in_review)"
-                )
-        if published_at and not may_publish and published_at != (existing.published_at if existing else None):
-            problems.append("setting or changing published_at needs the permission to publish")
+        if refusal := status_change_refusal(user, before=before, after=status):
+            problems.append(refusal)
+        if refusal := published_at_refusal(
+            user, before=existing.published_at if existing else None, after=published_at
+        ):
+            problems.append(refusal)
         return problems
-
-
-# The statuses a row may give a case without the permission to publish: the editor's own steps.
-EDITOR_STATUSES = frozenset({Status.DRAFT, Status.IN_REVIEW})
 
 
 class _Forbidden(ValueError):
@@ -317,15 +339,6 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
             problems.append(str(error))
             return None
 
-    def lookup(table, keys, label, normalise=str.lower):
-        found, unknown = [], []
-        for key in attempt(_as_list, keys, label) or []:
-            normalised = normalise(key) if isinstance(key, str) else key
-            (found if normalised in table else unknown).append(table.get(normalised, key))
-        if unknown:
-            problems.append(f"unknown {label}: {', '.join(map(str, unknown))}")
-        return found
-
     slug = record["slug"]
     if not isinstance(slug, str):
         raise ValueError(f"slug must be text, not {json.dumps(slug, default=str)}")
@@ -338,41 +351,22 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
             f"slug '{slug}' is not a valid slug (lower-case letters, digits and hyphens, at most 220)"
         )
 
-    economy = None
-    if isinstance(record["economy"], str):
-        economy = vocab.economy(record["economy"])
-    if economy is None:
-        problems.append(f"unknown economy: {record['economy']}")
-    many = {}
-    if "other_economies" in record:
-        others = []
-        for code in attempt(_as_list, record["other_economies"], "other_economies") or []:
-            other = vocab.economy(code) if isinstance(code, str) else None
-            if other is None:
-                problems.append(f"unknown economy: {code}")
-            elif other != economy and other not in others:
-                others.append(other)
-        many["other_economies"] = others
-    many["sectors"] = lookup(vocab.sectors, record.get("sectors"), "sector")
-    if "themes" in record:
-        many["themes"] = lookup(vocab.themes, record["themes"], "theme")
-    if "facets" in record:
-        many["facets"] = lookup(vocab.facets, record["facets"], "innovation facet")
-    if "sdgs" in record:
-        numbers = []
-        for number in attempt(_as_list, record["sdgs"], "sdgs") or []:
-            # The one strict reading of a number (ASCII digits only): "²" passes isdigit() but not int(),
-            # and int() reads Arabic-Indic or fullwidth digits as if they were ASCII.
-            text = (
-                str(number).strip()
-                if isinstance(number, int | str) and not isinstance(number, bool)
-                else None
-            )
-            try:
-                numbers.append(parse_whole_number(text))
-            except ValueError:
-                problems.append(f"SDG {number!r} is not a number from 1 to 17")
-        many["sdgs"] = lookup(vocab.sdgs, numbers, "SDG", normalise=int)
+    # The vocabularies, as cases/records.py describes them: the primary economy is one term, set on the case;
+    # the many-to-many fields are lists, set only when the record gives them.
+    terms = {}
+    for name, vocabulary in VOCABULARY_FIELDS.items():
+        if name in record:
+            given = [record[name]] if vocabulary.kind == ECONOMY else attempt(_as_list, record[name], name)
+            terms[name] = vocab.read(name, given or [], problems)
+    for name, vocabulary in VOCABULARY_FIELDS.items():
+        if vocabulary.besides and name in terms:
+            terms[name] = [term for term in terms[name] if term not in terms.get(vocabulary.besides, ())]
+    single = {
+        name: next(iter(terms.pop(name, ())), None)
+        for name, vocabulary in VOCABULARY_FIELDS.items()
+        if vocabulary.kind == ECONOMY
+    }
+    economy = single["economy"]
 
     values, unreadable = from_record(record)  # the case's own fields (cases/records.py)
     problems.extend(unreadable)
@@ -472,9 +466,8 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
 
     case = copy.copy(existing) if existing else CaseStudy(slug=slug)
     case.slug = slug
-    for name, value in values.items():
+    for name, value in {**values, **single}.items():
         setattr(case, name, value)
-    case.economy = economy
     case.status = target_status
     sets_published_at = False
     if case.published_at is None and (published_at or target_status == Status.PUBLISHED):
@@ -488,29 +481,17 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
         )
     except ValidationError as error:
         raise ValueError(_validation_message(error)) from error
-    changed = (
-        [
-            name
-            for name in ["slug", *SCALAR_FIELDS, "economy", "status"]
-            if getattr(case, name) != getattr(existing, name)
-        ]
-        if existing
-        else []
-    )
-    if existing and sets_published_at:
-        changed.append("published_at")
     return _Prepared(
         row,
-        record,
-        case,
-        existing,
-        changed,
-        many,
-        outcomes,
-        resources,
-        links,
-        sets_published_at=sets_published_at,
-        edit_refusal=context.edit_refusal(existing),
+        CaseImport(
+            case=case,
+            stored=existing,
+            terms=terms,
+            outcomes=outcomes,
+            resources=resources,
+            links=links,
+            sets_published_at=sets_published_at,
+        ),
     )
 
 
@@ -573,101 +554,6 @@ def _conflicts(prepared_all: list[_Prepared], numbered) -> list[tuple[int, str]]
             if value and holder is not None and holder != own_pk:
                 errors.append((prepared.row, f"{name} '{value}' belongs to another case already"))
     return errors
-
-
-def _apply(prepared: _Prepared, *, user, now) -> str:
-    """Write one prepared record; returns 'created', 'updated' or 'unchanged'.
-
-    What differs is found first (reads only), so that an unchanged case costs no snapshot and no write.
-    """
-    case, existing = prepared.case, prepared.existing
-    created = existing is None
-    many = {
-        name: wanted
-        for name, wanted in prepared.many.items()
-        if created or {obj.pk for obj in getattr(case, name).all()} != {obj.pk for obj in wanted}
-    }
-    outcomes_differ = prepared.outcomes is not None and (
-        created
-        or _normalised(
-            [(o.indicator, o.value, o.unit, o.baseline, o.date, o.source_url) for o in case.outcomes.all()]
-        )
-        != _normalised(prepared.outcomes)
-    )
-    resources_differ = prepared.resources is not None and (
-        created
-        or [(r.title, r.url) for r in case.resources.filter(kind=ResourceKind.LINK)] != prepared.resources
-    )
-    changed = list(prepared.changed)
-    if not created:
-        changed += [
-            *many,
-            *(["outcomes"] if outcomes_differ else []),
-            *(["resources"] if resources_differ else []),
-        ]
-        if changed:
-            prepared.before = snapshot(existing)
-    if created:
-        case.created_by = user
-    if prepared.sets_published_at:
-        case.published_at = case.published_at or now
-        case.published_by = user
-    if not created and existing.slug != case.slug:
-        # Keeps the old slug as a FormerSlug, so the old address answers 301.
-        case_change_slug(case=case, new_slug=case.slug)
-    if created or prepared.changed:
-        case.updated_by = user
-        case.save()
-        if not created and existing.status == Status.PUBLISHED and case.status != Status.PUBLISHED:
-            # The row took the case out of publication: the changes feed tells partners, under the slug
-            # it was public under (before a rename in the same row).
-            case_withdraw(case=case, public_slug=existing.slug)
-    elif changed:
-        CaseStudy.objects.filter(pk=case.pk).update(updated_at=now, updated_by=user)
-
-    for name, wanted in many.items():
-        getattr(case, name).set(wanted)
-    if outcomes_differ:
-        case.outcomes.all().delete()
-        Outcome.objects.bulk_create(
-            [
-                Outcome(case=case, indicator=i, value=v, unit=u, baseline=b, date=d, source_url=s, position=n)
-                for n, (i, v, u, b, d, s) in enumerate(prepared.outcomes)
-            ]
-        )
-    if resources_differ:
-        case.resources.filter(kind=ResourceKind.LINK).delete()
-        Resource.objects.bulk_create(
-            [
-                Resource(case=case, kind=ResourceKind.LINK, title=t, url=u, position=n)
-                for n, (t, u) in enumerate(prepared.resources)
-            ]
-        )
-    prepared.changed = changed
-    return "created" if created else ("updated" if changed else "unchanged")
-
-
-def _normalised(rows):
-    return [
-        tuple(value.normalize() if isinstance(value, Decimal) else value for value in row) for row in rows
-    ]
-
-
-def _apply_links(prepared: _Prepared, slugs: dict) -> bool:
-    if prepared.links is None:
-        return False
-    case = prepared.case
-    current = {(link.relation, link.to_case_id, link.note) for link in case.links_out.all()}
-    wanted = {(relation, slugs[target].pk, note) for relation, target, note in prepared.links}
-    if current == wanted:
-        return False
-    if prepared.existing is not None and prepared.before is None:
-        prepared.before = snapshot(case)  # only the links change, and they have not yet
-    case.links_out.all().delete()
-    CaseLink.objects.bulk_create(
-        [CaseLink(from_case=case, to_case_id=pk, relation=r, note=note) for r, pk, note in sorted(wanted)]
-    )
-    return True
 
 
 def import_case_records(
@@ -736,66 +622,50 @@ def import_case_records(
                 prepared_all.append(prepared)
     for row, reason in _conflicts(prepared_all, numbered):
         problems[row].append(reason)
-    link_targets = {target for p in prepared_all for _, target, _note in p.links or []}
+    link_targets = {target for p in prepared_all for _, target, _note in p.write.links or []}
     # A case the user may not see reads exactly as one that does not exist, unless the row's case already
     # links to it (the user sees that link on the case's form).
     known_targets = set(seen_slugs) | context.visible_slugs(link_targets)
     linked_now = defaultdict(set)
     for from_id, target in CaseLink.objects.filter(
-        from_case__in=[p.existing.pk for p in prepared_all if p.existing and p.links]
+        from_case__in=[p.existing.pk for p in prepared_all if p.existing and p.write.links]
     ).values_list("from_case_id", "to_case__slug"):
         linked_now[from_id].add(target)
     for prepared in prepared_all:
         own_links = linked_now[prepared.existing.pk] if prepared.existing else set()
-        for _relation, target, _note in prepared.links or []:
+        for _relation, target, _note in prepared.write.links or []:
             if target not in known_targets and target not in own_links:
                 problems[prepared.row].append(f"link target '{target}' is not a known case")
-    known_targets |= {target for targets in linked_now.values() for target in targets}
     _reject_if_any(report, problems)
 
-    now = timezone.now()
+    for prepared in prepared_all:
+        where = f" from {source}" if source else ""
+        prepared.write.note = f"Imported{where} ({numbered(prepared.row)})"
     try:
         with transaction.atomic():
-            for count, prepared in enumerate(prepared_all, start=1):
-                try:
-                    # A savepoint per row: a row the database refuses is reported, and the others checked.
-                    with transaction.atomic():
-                        prepared.outcome = _apply(prepared, user=user, now=now)
-                except ValidationError as error:
-                    problems[prepared.row].append(_validation_message(error))
-                except IntegrityError as error:
-                    problems[prepared.row].append(f"the database refused it: {error}".strip())
-                if progress:
-                    progress(count, len(prepared_all))
-            _reject_if_any(report, problems)
-            slugs = {c.slug: c for c in CaseStudy.objects.filter(slug__in=known_targets)}
+            try:
+                # The services write, check and record every case (cases/services.py): all or nothing.
+                case_import_many(rows=[p.write for p in prepared_all], user=user, progress=progress)
+            except CaseImportFailed:
+                for prepared in prepared_all:
+                    for error in prepared.write.errors:
+                        report.forbidden |= isinstance(error, PermissionDenied)
+                        problems[prepared.row].append(_error_message(error))
+                _reject_if_any(report, problems)
             for prepared in prepared_all:
-                if _apply_links(prepared, slugs):
-                    prepared.changed.append("links")
-                    if prepared.outcome == "unchanged":
-                        prepared.outcome = "updated"
-                        CaseStudy.objects.filter(pk=prepared.case.pk).update(updated_at=now, updated_by=user)
-            for prepared in prepared_all:
-                if prepared.edit_refusal and prepared.outcome != "unchanged":
-                    report.forbidden = True
-                    problems[prepared.row].append(prepared.edit_refusal)
-            _reject_if_any(report, problems)  # rolls every write back
-            _record_revisions(prepared_all, user=user, source=source, numbered=numbered)
-            for prepared in prepared_all:
-                setattr(report, prepared.outcome, getattr(report, prepared.outcome) + 1)
+                written = prepared.write
+                setattr(report, written.outcome, getattr(report, written.outcome) + 1)
                 report.rows.append(
                     RowResult(
                         prepared.row,
                         prepared.case.slug,
                         prepared.case.title,
-                        prepared.outcome,
-                        prepared.changed if prepared.outcome == "updated" else [],
+                        written.outcome,
+                        written.changed if written.outcome == "updated" else [],
                     )
                 )
             if dry_run:
                 raise _DryRunRollback
-            # bulk_create (outcomes, resources, links) and update() send no signals.
-            after_commit_refresh_catalogue()
     except _DryRunRollback:
         pass
     return report
@@ -817,20 +687,6 @@ def import_case_file(parsed, *, user=None, dry_run=False, progress=None, source=
         reader_errors=parsed.errors,
         source=source,
     )
-
-
-def _record_revisions(prepared_all, *, user, source, numbered):
-    for prepared in prepared_all:
-        if prepared.outcome == "unchanged":
-            continue
-        where = f" from {source}" if source else ""
-        record_revision(
-            case=prepared.case,
-            user=user,
-            action=RevisionAction.IMPORTED,
-            message=f"Imported{where} ({numbered(prepared.row)}): {prepared.outcome}",
-            previous=prepared.before or {},
-        )
 
 
 def _reject_if_any(report: ImportReport, problems: dict[int, list[str]]) -> None:
@@ -877,6 +733,15 @@ def close_match(name: str, choices) -> str:
 
 class _DryRunRollback(Exception):
     pass
+
+
+def _error_message(error: Exception) -> str:
+    """Why the services refused to write a row, in the report's words."""
+    if isinstance(error, ValidationError):
+        return _validation_message(error)
+    if isinstance(error, IntegrityError):
+        return f"the database refused it: {error}".strip()
+    return str(error)
 
 
 def _validation_message(error: ValidationError) -> str:

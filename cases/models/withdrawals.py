@@ -7,7 +7,8 @@ changes feed and the API's Last-Modified read these records, never the withdrawn
 unpublished case's renames and edits do not leak (issue 12, item 14).
 
 The records are written by the services that make a case leave (cases/services.py: case_withdraw, called
-by the workflow's transitions and the importer, and case_delete / case_delete_many, called by the admin),
+through case_status_saved by the workflow's transitions and an import's case_import_many, and case_delete /
+case_delete_many, called by the admin),
 never by a signal: see cases/services.py for what that means for writes made around them.
 """
 

@@ -251,3 +251,5 @@ def test_a_records_vocabularies_name_terms_as_the_facet_table_does():
     for facet in FACETS:
         if facet.kind == facet_table.TERMS:
             assert records.TERM_FIELDS[facet.relation].value_field == facet.value_field
+        if facet.kind in (facet_table.TERMS, facet_table.FOREIGN_KEY):  # the primary economy too
+            assert records.VOCABULARY_FIELDS[facet.relation].value_field == facet.value_field

@@ -32,7 +32,16 @@ from cases.models import (
 )
 from cases.models.api_keys import hash_key
 from cases.models.moderation_queue import QUEUED_STATUS_VALUES
-from cases.services import case_delete, case_delete_many, case_submit, case_update, case_withdraw
+from cases.services import (
+    CaseImport,
+    CaseImportFailed,
+    case_delete,
+    case_delete_many,
+    case_import_many,
+    case_submit,
+    case_update,
+    case_withdraw,
+)
 from tests.factories import CaseStudyFactory, UserFactory, reference
 
 pytestmark = pytest.mark.django_db
@@ -378,6 +387,141 @@ def test_a_failing_mail_server_does_not_fail_the_submission(monkeypatch, django_
 
 def test_the_test_settings_run_tasks_immediately():
     assert settings.TASKS["default"]["BACKEND"] == "django.tasks.backends.immediate.ImmediateBackend"
+
+
+# --- Imports: written by the services, with the workflow's consequences -------------------------
+
+
+def exported(case) -> dict:
+    (row,) = case_records(CaseStudy.objects.filter(pk=case.pk))
+    return row
+
+
+def test_an_import_that_unpublishes_a_case_records_its_withdrawal_as_the_workflow_does(superuser):
+    by_workflow, by_import = CaseStudyFactory(slug="by-workflow"), CaseStudyFactory(slug="by-import")
+
+    case_transition(case=by_workflow, user=superuser, name="unpublish")
+    import_case_records([{**exported(by_import), "status": "draft"}], user=superuser)
+
+    withdrawals = {w.case_id: w for w in CaseWithdrawal.objects.all()}
+    for case in (by_workflow, by_import):
+        case.refresh_from_db()
+        withdrawal = withdrawals[case.pk]
+        assert (withdrawal.slug, withdrawal.reason, withdrawal.withdrawn_at) == (
+            case.slug,
+            "unpublished",
+            case.updated_at,
+        )
+    assert len(withdrawals) == 2
+
+
+def test_an_import_that_renames_and_archives_a_case_withdraws_it_under_its_public_slug(client):
+    case = CaseStudyFactory(slug="public-address", external_id="P-1")
+
+    import_case_records([{**exported(case), "slug": "later-address", "status": "archived"}])
+
+    withdrawal = CaseWithdrawal.objects.get()
+    assert (withdrawal.case_id, withdrawal.slug, withdrawal.reason) == (case.pk, "public-address", "archived")
+    assert feed(client) == [("public-address", "withdraw", "archived")]
+
+
+def test_an_import_that_publishes_a_submitted_case_tells_its_submitter_after_commit(
+    superuser, django_capture_on_commit_callbacks
+):
+    case = submit().case
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_case_records([{**exported(case), "status": "published"}], user=superuser)
+        assert mail.outbox == []  # not inside the transaction
+
+    assert report.updated == 1
+    (notice,) = mail.outbox
+    assert notice.to == ["ana@example.org"]
+    assert settings.SITE_URL + CaseStudy.objects.get(pk=case.pk).get_absolute_url() in notice.body
+
+
+def test_a_dry_run_or_a_second_import_of_a_publication_sends_no_notice(
+    superuser, django_capture_on_commit_callbacks
+):
+    case = submit().case
+    row = {**exported(case), "status": "published"}
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_case_records([row], user=superuser, dry_run=True)
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        import_case_records([row], user=superuser)
+        import_case_records([row], user=superuser)
+
+    assert len(mail.outbox) == 1
+
+
+def test_the_revision_of_an_import_reads_like_the_revision_of_an_edit(superuser):
+    rows = [exported(CaseStudyFactory(slug=slug, title="Before")) for slug in ("edited", "imported")]
+    CaseStudy.objects.all().delete()
+    import_case_records(rows)  # both created, each with its first revision
+    edited, imported = CaseStudy.objects.get(slug="edited"), CaseStudy.objects.get(slug="imported")
+
+    edited.title = "After"
+    case_update(case=edited, user=superuser, changed=["title"])
+    import_case_records([{**exported(imported), "title": "After"}], user=superuser, source="cases.json")
+
+    by_edit = CaseRevision.objects.filter(case=edited).latest("id")
+    by_import = CaseRevision.objects.filter(case=imported).latest("id")
+    assert (by_edit.action, by_edit.message) == (RevisionAction.CHANGED, "title")
+    assert (by_import.action, by_import.message) == (
+        RevisionAction.IMPORTED,
+        "Imported from cases.json (row 1): updated",
+    )
+    assert by_import.user == by_edit.user == superuser
+    assert by_import.changes == by_edit.changes == {"title": ["Before", "After"]}
+    assert {**by_import.snapshot, "slug": "edited"} == by_edit.snapshot
+
+
+def test_case_import_many_checks_the_rule_itself_and_writes_nothing_when_refused():
+    case = CaseStudyFactory(title="As published", economy=reference_economy("TH"))
+    edited = CaseStudy.objects.get(pk=case.pk)
+    edited.title = "Changed live"
+    row = CaseImport(case=edited, stored=case)
+
+    with pytest.raises(CaseImportFailed):
+        case_import_many(rows=[row], user=economy_editor(case.economy))
+
+    (error,) = row.errors
+    assert isinstance(error, PermissionDenied)
+    assert "economy editors cannot change it" in str(error)
+    case.refresh_from_db()
+    assert case.title == "As published"
+    assert not CaseRevision.objects.exists()
+
+
+def test_case_import_many_asks_the_workflows_permission_to_publish():
+    case = CaseStudyFactory(status=Status.DRAFT, economy=reference_economy("TH"))
+    publishing = CaseStudy.objects.get(pk=case.pk)
+    publishing.status = Status.PUBLISHED
+    row = CaseImport(case=publishing, stored=case, sets_published_at=True)
+
+    with pytest.raises(CaseImportFailed):
+        case_import_many(rows=[row], user=economy_editor(case.economy))
+
+    assert [str(error) for error in row.errors] == [
+        "changing the status from draft to published needs the permission to publish"
+    ]
+    case.refresh_from_db()
+    assert (case.status, case.published_at) == (Status.DRAFT, None)
+
+
+def test_case_import_many_leaves_a_case_as_it_already_is_untouched(superuser):
+    case = CaseStudyFactory()
+    row = CaseImport(case=CaseStudy.objects.get(pk=case.pk), stored=case)
+
+    case_import_many(rows=[row], user=superuser)
+
+    assert (row.outcome, row.changed) == ("unchanged", [])
+    assert CaseStudy.objects.get(pk=case.pk).updated_at == case.updated_at
+    assert not CaseRevision.objects.exists()
 
 
 # --- The moderation queue's statuses are defined once -------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 
 from cases.interchange.importing import ImportRejected, import_case_records
-from cases.models import CaseLink, CaseStudy, Economy, Outcome, Resource, Status
+from cases.models import CaseLink, CaseStudy, Economy, Outcome, Resource, Status, Theme
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db
@@ -601,3 +601,68 @@ def test_economy_editor_may_reimport_a_draft_with_its_unchanged_published_at():
     report = import_case_records(exported, user=economy_editor("TH"))
 
     assert report.unchanged == 1
+
+
+# --- Vocabularies: read as cases/records.py describes them -------------------------------------------
+
+
+def unknown_term(name):
+    """A value naming no term of the vocabulary `name`, as a record gives it."""
+    from cases.records import ECONOMY, VOCABULARY_FIELDS
+
+    value = 99 if name == "sdgs" else "no-such-term"
+    return value if VOCABULARY_FIELDS[name].kind == ECONOMY else [value]
+
+
+@pytest.mark.parametrize("name", ["economy", "other_economies", "sectors", "themes", "facets", "sdgs"])
+def test_every_vocabulary_of_the_record_refuses_an_unknown_term_naming_its_vocabulary(name):
+    from cases.records import VOCABULARY_FIELDS
+
+    vocabulary = VOCABULARY_FIELDS[name].model._meta.verbose_name
+    shown = "99" if name == "sdgs" else "no-such-term"
+
+    errors = rejected_errors([record(**{name: unknown_term(name)})])
+
+    assert errors == [(1, f"unknown {vocabulary}: {shown}")]
+
+
+def test_the_importer_reads_every_vocabulary_the_record_description_names():
+    from cases.records import FIELDS, INTERCHANGE, VOCABULARY_FIELDS
+
+    assert list(VOCABULARY_FIELDS) == [
+        "economy",
+        "other_economies",
+        "sectors",
+        "themes",
+        "facets",
+        "sdgs",
+    ]
+    assert all(f.name in VOCABULARY_FIELDS for f in FIELDS if f.value_field and INTERCHANGE in f.faces)
+
+
+def test_a_vocabulary_is_matched_by_the_columns_its_description_names(monkeypatch):
+    """The lookups come from cases/records.py: a column added there is matched, with no code here."""
+    import dataclasses
+
+    from cases.records import VOCABULARY_FIELDS
+
+    themes = dataclasses.replace(VOCABULARY_FIELDS["themes"], matched_by=("name",))
+    monkeypatch.setitem(VOCABULARY_FIELDS, "themes", themes)
+    name = Theme.objects.get(slug="service-design").name
+
+    import_case_records([record(themes=[name.upper()])])
+
+    assert [theme.slug for theme in CaseStudy.objects.get().themes.all()] == ["service-design"]
+
+
+def test_other_economies_leave_out_the_primary_economy_and_repeats():
+    import_case_records([record(economy="TH", other_economies=["th", "LA", "LAO", " lao-pdr ", "KH"])])
+
+    case = CaseStudy.objects.get()
+    assert sorted(case.other_economies.values_list("iso2", flat=True)) == ["KH", "LA"]
+
+
+def test_several_unknown_economies_are_named_in_one_message():
+    errors = rejected_errors([record(other_economies=["Atlantis", "LA", "Lemuria"])])
+
+    assert errors == [(1, "unknown economy: Atlantis, Lemuria")]
