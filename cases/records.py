@@ -11,7 +11,11 @@ Four faces show a case as plain data, and each used to spell its fields out itse
 FIELDS below describes each field once: its kind (how it is read from a case, written in a record and
 read back from one) and the faces that show it. Adding a field is adding a row to FIELDS: it then appears
 in every face it names, after the fields each face already had (LAYOUTS keeps those in the order partners,
-spreadsheets and stored revisions know). tests/cases/test_records.py checks every face against FIELDS.
+spreadsheets and stored revisions know). A vocabulary field (the economy, sectors, ...) names its terms by
+the value the facet table gives them (cases/models/facets.py), and the API shows it as references to its
+terms; the revision history names its terms from it too (cases/admin/revision_diff.py). OUTCOME describes
+an outcome's values once, for records, snapshots, the API and the history. tests/cases/test_records.py
+checks every face against FIELDS.
 
 This module sits just above the models: it imports only cases.models and cases.web.
 """
@@ -26,6 +30,7 @@ from functools import cached_property
 from django.urls import reverse
 
 from cases.models import NARRATIVE_FIELDS, CaseLink, CaseStudy, Outcome, Resource, ResourceKind
+from cases.models.facets import FACETS_BY_MODEL
 
 # --- Faces ------------------------------------------------------------------------------------------
 
@@ -54,9 +59,12 @@ API_URL = "api url"  # the case in the API, absolute
 OUTCOMES = "outcomes"  # the measured outcomes, in order
 RESOURCES = "resources"  # the link resources (files are not records), in order
 LINKS = "links"  # the typed links to other cases
+DECIMAL = "decimal"  # a decimal number, written with every digit (an outcome's value and baseline)
 
 # The kinds a case holds in a column of its own (read and written with getattr/setattr).
 COLUMN_KINDS = (TEXT, CHOICE, YEAR, DATE, FLAG, MOMENT)
+# The kinds naming terms of a vocabulary: one (the primary economy) or several.
+VOCABULARY_KINDS = (ECONOMY, TERMS)
 
 
 @dataclass(frozen=True)
@@ -71,18 +79,24 @@ class Field:
     # the importer and the workflow handle those themselves).
     editable: bool = False
     required: bool = False  # an interchange record without it is refused
-    # ECONOMY, TERMS: the term's column a record names it by (as the facet table, cases/models/facets.py,
-    # does), and the other columns an import also knows it by; every one in any letter case
-    value_field: str = ""
+    # ECONOMY, TERMS: the other columns an import also knows a term by, besides its value_field (below);
+    # every one in any letter case
     matched_by: tuple[str, ...] = ()
     # TERMS: the field of the case whose term these never repeat (other economies leave out the primary)
     besides: str = ""
     cell_order: tuple[str, ...] = ()  # TERMS: the order of the terms of one case (CSV cells, records)
+    help_text: str = ""  # what the API's documentation says of it, when its name and shape are not enough
 
     @property
     def model(self):
-        """ECONOMY, TERMS: the vocabulary's model."""
+        """ECONOMY and TERMS: the vocabulary's model."""
         return CaseStudy._meta.get_field(self.name).related_model
+
+    @property
+    def value_field(self) -> str:
+        """ECONOMY and TERMS: the term's column a record names it by, the facet table's (a case's sectors
+        are "health" in its record as in the library's URL); "" for the other kinds."""
+        return FACETS_BY_MODEL[self.model].value_field if self.kind in VOCABULARY_KINDS else ""
 
     @property
     def verbose_name(self) -> str:
@@ -101,7 +115,7 @@ _NARRATIVE = tuple(
 )
 
 # An economy is written by its ISO alpha-2 code, and read by that, its alpha-3 code or its slug.
-_ECONOMY_CODES = {"value_field": "iso2", "matched_by": ("iso3", "slug")}
+_ECONOMY_CODES = {"matched_by": ("iso3", "slug")}  # and iso2, the facet table's value_field
 
 FIELDS: tuple[Field, ...] = (
     _field("id", ID, API_LIST, API, CSV, label="id"),
@@ -113,17 +127,17 @@ FIELDS: tuple[Field, ...] = (
     *_NARRATIVE,
     _field("lead_organisation", TEXT, *_EVERY_FACE, editable=True, required=True),
     _field("organisation_type", CHOICE, *_FULL, editable=True),
-    _field("economy", ECONOMY, *_EVERY_FACE, required=True, **_ECONOMY_CODES),
+    _field(
+        "economy", ECONOMY, *_EVERY_FACE, required=True, help_text="The primary economy.", **_ECONOMY_CODES
+    ),
     _field("economy_name", ECONOMY_NAME, CSV, label="economy name"),
     _field("other_economies", TERMS, *_FULL, **_ECONOMY_CODES, besides="economy", cell_order=("name",)),
     _field("level", CHOICE, *_EVERY_FACE, editable=True, required=True),
     _field("stage", CHOICE, *_EVERY_FACE, editable=True, required=True),
-    _field(
-        "sectors", TERMS, *_EVERY_FACE, required=True, value_field="slug", cell_order=("position", "name")
-    ),
-    _field("themes", TERMS, *_EVERY_FACE, value_field="slug", cell_order=("position", "name")),
-    _field("facets", TERMS, *_EVERY_FACE, value_field="slug", cell_order=("position", "name")),
-    _field("sdgs", TERMS, *_EVERY_FACE, value_field="number", cell_order=("number",)),
+    _field("sectors", TERMS, *_EVERY_FACE, required=True, cell_order=("position", "name")),
+    _field("themes", TERMS, *_EVERY_FACE, cell_order=("position", "name")),
+    _field("facets", TERMS, *_EVERY_FACE, cell_order=("position", "name"), help_text="Innovation facets."),
+    _field("sdgs", TERMS, *_EVERY_FACE, cell_order=("number",), help_text="Sustainable Development Goals."),
     _field("year_launched", YEAR, *_EVERY_FACE, editable=True),
     _field("year_ended", YEAR, *_FULL, editable=True),
     _field("website", TEXT, *_FULL, editable=True),
@@ -205,11 +219,42 @@ TERM_FIELDS = {field.name: field for field in FIELDS if field.kind == TERMS and 
 MANY_TO_MANY = list(TERM_FIELDS)
 # The fields a record names vocabulary terms in, by field name: the primary economy (one term) and the
 # many-to-many vocabularies. The importer looks their terms up by this description alone.
-VOCABULARY_FIELDS = {
-    field.name: field for field in FIELDS if field.kind in (ECONOMY, TERMS) and INTERCHANGE in field.faces
-}
 # The snapshot's values read straight from the case's columns.
 SNAPSHOT_COLUMNS = [name for name in SNAPSHOT_KEYS if BY_NAME[name].kind in COLUMN_KINDS]
+
+
+def vocabulary_fields(face: str) -> list[Field]:
+    """The vocabulary fields (VOCABULARY_KINDS) `face` shows, in its order."""
+    return [BY_NAME[name] for name in names(face) if BY_NAME[name].kind in VOCABULARY_KINDS]
+
+
+# --- Outcomes ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeValue:
+    """One value of an outcome, as every face writes it (a column of Outcome)."""
+
+    name: str
+    kind: str  # TEXT, DECIMAL or DATE
+    help_text: str = ""  # what the API's documentation says of it
+
+    @property
+    def model_field(self):
+        return Outcome._meta.get_field(self.name)
+
+
+# An outcome's values, in the order records, snapshots, the API and the history show them.
+OUTCOME: tuple[OutcomeValue, ...] = (
+    OutcomeValue("indicator", TEXT),
+    OutcomeValue("value", DECIMAL),
+    OutcomeValue("unit", TEXT),
+    OutcomeValue("baseline", DECIMAL),
+    OutcomeValue("date", DATE, help_text="When it was measured."),
+    OutcomeValue("source_url", TEXT, help_text="Where the figure comes from; may be empty."),
+)
+OUTCOME_KEYS = [value.name for value in OUTCOME]
+OUTCOME_NUMBERS = [value.name for value in OUTCOME if value.kind == DECIMAL]
 
 
 # --- Addresses --------------------------------------------------------------------------------------
@@ -286,16 +331,7 @@ class Related:
         for outcome in Outcome.objects.filter(case_id__in=self.case_ids).order_by(
             "case_id", "position", "id"
         ):
-            outcomes[outcome.case_id].append(
-                {
-                    "indicator": outcome.indicator,
-                    "value": decimal_text(outcome.value),
-                    "unit": outcome.unit,
-                    "baseline": decimal_text(outcome.baseline),
-                    "date": outcome.date.isoformat() if outcome.date else None,
-                    "source_url": outcome.source_url,
-                }
-            )
+            outcomes[outcome.case_id].append(outcome_record(outcome))
         return outcomes
 
     @cached_property
@@ -322,6 +358,19 @@ class Related:
 # --- A case as a record ------------------------------------------------------------------------------
 
 
+def outcome_record(outcome) -> dict:
+    """An outcome as a record writes it (OUTCOME_KEYS): decimals with every digit, dates in ISO 8601."""
+    record = {}
+    for part in OUTCOME:
+        value = getattr(outcome, part.name)
+        if part.kind == DECIMAL:
+            value = decimal_text(value)
+        elif part.kind == DATE:
+            value = value.isoformat() if value else None
+        record[part.name] = value
+    return record
+
+
 def to_record(case, related: Related | None = None) -> dict:
     """The case as an interchange record: {key: value} in RECORD_KEYS order, plain JSON values.
 
@@ -340,7 +389,7 @@ def to_record(case, related: Related | None = None) -> dict:
             value = getattr(case, name)
             record[name] = value.isoformat() if value else None
         elif kind == ECONOMY:
-            record[name] = case.economy.iso2
+            record[name] = getattr(case.economy, field.value_field)
         elif kind == TERMS:
             record[name] = list(related.terms[name].get(case.pk, ()))
         elif kind == OUTCOMES:
@@ -362,7 +411,8 @@ def to_csv_values(case, related: Related, urls: CaseUrls) -> list:
     page_url, api_url = urls(case.slug)
     values = []
     for name in CSV_COLUMNS:
-        kind = BY_NAME[name].kind
+        field = BY_NAME[name]
+        kind = field.kind
         if kind == ID:
             values.append(case.pk)
         elif kind == PAGE_URL:
@@ -370,7 +420,7 @@ def to_csv_values(case, related: Related, urls: CaseUrls) -> list:
         elif kind == API_URL:
             values.append(api_url)
         elif kind == ECONOMY:
-            values.append(case.economy.iso2)
+            values.append(getattr(case.economy, field.value_field))
         elif kind == ECONOMY_NAME:
             values.append(case.economy.name)
         elif kind == TERMS:
@@ -393,25 +443,21 @@ def to_snapshot(case) -> dict:
     outcomes, links and link resources. Terms are sorted as text, links name the other case by id."""
     data = {}
     for name in SNAPSHOT_KEYS:
-        kind = BY_NAME[name].kind
+        field = BY_NAME[name]
+        kind = field.kind
         if kind in COLUMN_KINDS:
             data[name] = _plain(getattr(case, name))
         elif kind == ECONOMY:
-            data[name] = case.economy.iso2
+            data[name] = getattr(case.economy, field.value_field)
         elif kind == TERMS:
-            values = getattr(case, name).values_list(BY_NAME[name].value_field, flat=True)
+            values = getattr(case, name).values_list(field.value_field, flat=True)
             data[name] = sorted(str(value) for value in values)
         elif kind == OUTCOMES:
+            # Decimals as str(normalize()) ("1.25E+4"), as revisions have always kept them: a record's
+            # decimal_text would make every stored revision differ from the next in its outcomes.
             data[name] = [
-                {
-                    "indicator": o.indicator,
-                    "value": _plain(o.value),
-                    "unit": o.unit,
-                    "baseline": _plain(o.baseline),
-                    "date": _plain(o.date),
-                    "source_url": o.source_url,
-                }
-                for o in case.outcomes.order_by("position", "id")
+                {part: _plain(getattr(outcome, part)) for part in OUTCOME_KEYS}
+                for outcome in case.outcomes.order_by("position", "id")
             ]
         elif kind == LINKS:
             data[name] = sorted(
@@ -493,3 +539,7 @@ def from_record(record: dict) -> tuple[dict, list[str]]:
                     values[field.name] = None
                     problems.append(str(error))
     return values, problems
+
+
+# The vocabulary fields an import reads, by name.
+VOCABULARY_FIELDS = {field.name: field for field in vocabulary_fields(INTERCHANGE)}

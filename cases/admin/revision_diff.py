@@ -26,27 +26,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cases import records
 from cases.curation.workflow import visible_cases
-from cases.models import (
-    SDG,
-    CaseStudy,
-    Economy,
-    InnovationFacet,
-    LinkRelation,
-    Outcome,
-    Sector,
-    Theme,
-)
+from cases.models import CaseStudy, LinkRelation, Outcome
 from cases.web.formatting import format_number
 
-# Snapshot keys holding codes of a vocabulary: the model and the code's field.
+# Snapshot keys holding codes of a vocabulary: the model and the code's field (the case record's).
 VOCABULARY_KEYS = {
-    "economy": (Economy, "iso2"),
-    "other_economies": (Economy, "iso2"),
-    "sectors": (Sector, "slug"),
-    "themes": (Theme, "slug"),
-    "facets": (InnovationFacet, "slug"),
-    "sdgs": (SDG, "number"),
+    field.name: (field.model, field.value_field) for field in records.vocabulary_fields(records.SNAPSHOT)
 }
 # Lists of rows: the key that says "the same row, changed" when it is on both sides.
 ROW_KEYS = {"outcomes": "indicator", "resources": "url"}
@@ -222,7 +209,7 @@ def _row_change(key, before: dict, after: dict) -> str:
         old, new = before.get(name), after.get(name)
         if old == new:
             continue
-        if name in ("value", "baseline"):
+        if name in records.OUTCOME_NUMBERS:
             old, new = (format_number(v) if not _is_empty(v) else _("(empty)") for v in (old, new))
         else:
             old, new = (quoted(v) if not _is_empty(v) else _("(empty)") for v in (old, new))

@@ -61,35 +61,46 @@ ResourceKindSerializer = choice_serializer("ResourceKind", ResourceKind)
 
 # --- Vocabulary references inside a case ----------------------------------------------------------
 
-
-class EconomyRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Economy
-        fields = ["iso2", "iso3", "name", "slug"]
-
-
-class SectorRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Sector
-        fields = ["slug", "name"]
+# A term inside a case is {<the value it is named by in URLs and records>, <its label>} (the facet table's
+# value_field and label_field, cases/models/facets.py), as {"slug": "health", "name": "Health"}. These
+# are the published exceptions: an economy is named by both ISO codes and its slug too, and innovation
+# facets' references are called FacetRef in the schema. A new vocabulary needs neither.
+REF_FIELDS = {Economy: ["iso2", "iso3", "name", "slug"]}
+REF_NAMES = {InnovationFacet: "Facet"}
 
 
-class ThemeRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Theme
-        fields = ["slug", "name"]
+def ref_serializer(model) -> type[serializers.ModelSerializer]:
+    """The serializer of a reference to a term of `model` (a vocabulary, or the economies)."""
+    facet = FACETS_BY_MODEL[model]
+    name = f"{REF_NAMES.get(model, model.__name__)}RefSerializer"
+    meta = type(
+        "Meta", (), {"model": model, "fields": REF_FIELDS.get(model, [facet.value_field, facet.label_field])}
+    )
+    return type(
+        name, (serializers.ModelSerializer,), {"Meta": meta, "__module__": __name__, "__qualname__": name}
+    )
 
 
-class FacetRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = InnovationFacet
-        fields = ["slug", "name"]
+# One serializer per vocabulary, shared by every field naming its terms (the economy and other_economies).
+REF_SERIALIZERS = {
+    field.model: ref_serializer(field.model)
+    for field in records.FIELDS
+    if field.kind in records.VOCABULARY_KINDS
+}
+EconomyRefSerializer = REF_SERIALIZERS[Economy]
 
 
-class SDGRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SDG
-        fields = ["number", "name"]
+def vocabulary_fields(face: str) -> type[serializers.Serializer]:
+    """A base class declaring each vocabulary field of the case record that `face` shows (cases/records.py)
+    as references to its terms: one for the primary economy, a list for a many-to-many vocabulary."""
+    declared = {
+        field.name: REF_SERIALIZERS[field.model](
+            many=field.kind == records.TERMS, **({"help_text": field.help_text} if field.help_text else {})
+        )
+        for field in records.vocabulary_fields(face)
+    }
+    name = f"{face.title().replace(' ', '')}VocabularyFields"  # ApiListVocabularyFields
+    return type(name, (serializers.Serializer,), declared | {"__module__": __name__})
 
 
 # --- Cases ----------------------------------------------------------------------------------------
@@ -106,16 +117,11 @@ class CaseUrlsMixin(serializers.Serializer):
         return absolute_url(self.context, api_path("case-detail", slug=case.slug))
 
 
-class CaseListSerializer(CaseUrlsMixin, serializers.ModelSerializer):
+class CaseListSerializer(CaseUrlsMixin, vocabulary_fields(records.API_LIST), serializers.ModelSerializer):
     """A case in a list: enough to show a result card and decide whether to fetch the rest."""
 
-    economy = EconomyRefSerializer(help_text="The primary economy.")
     level = LevelSerializer(help_text="Level of government.")
     stage = StageSerializer(help_text="Innovation stage.")
-    sectors = SectorRefSerializer(many=True)
-    themes = ThemeRefSerializer(many=True)
-    facets = FacetRefSerializer(many=True, help_text="Innovation facets.")
-    sdgs = SDGRefSerializer(many=True, help_text="Sustainable Development Goals.")
 
     class Meta:
         model = CaseStudy
@@ -123,15 +129,29 @@ class CaseListSerializer(CaseUrlsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OutcomeSerializer(serializers.Serializer):
-    indicator = serializers.CharField()
-    value = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False)
-    unit = serializers.CharField()
-    baseline = serializers.DecimalField(
-        max_digits=20, decimal_places=4, coerce_to_string=False, allow_null=True
-    )
-    date = serializers.DateField(allow_null=True, help_text="When it was measured.")
-    source_url = serializers.CharField(help_text="Where the figure comes from; may be empty.")
+def outcome_field(value: records.OutcomeValue) -> serializers.Field:
+    """The API's field for one of an outcome's values (cases/records.py, OUTCOME)."""
+    column = value.model_field
+    options = {"help_text": value.help_text} if value.help_text else {}
+    if column.null:
+        options["allow_null"] = True
+    if value.kind == records.DECIMAL:
+        return serializers.DecimalField(
+            max_digits=column.max_digits,
+            decimal_places=column.decimal_places,
+            coerce_to_string=False,
+            **options,
+        )
+    if value.kind == records.DATE:
+        return serializers.DateField(**options)
+    return serializers.CharField(**options)
+
+
+OutcomeSerializer = type(
+    "OutcomeSerializer",
+    (serializers.Serializer,),
+    {value.name: outcome_field(value) for value in records.OUTCOME} | {"__module__": __name__},
+)
 
 
 class ResourceSerializer(serializers.Serializer):
@@ -170,12 +190,11 @@ INVERSE_RELATION = {
 }
 
 
-class CaseDetailSerializer(CaseListSerializer):
+class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
     """Everything public about a case: the narrative, vocabularies, outcomes, links and resources."""
 
     organisation_type = OrganisationTypeSerializer()
     website = serializers.CharField(help_text="The programme's own site; may be empty.")
-    other_economies = EconomyRefSerializer(many=True)
     outcomes = OutcomeSerializer(many=True)
     links = serializers.SerializerMethodField(help_text="Links to other published cases.")
     resources = ResourceSerializer(many=True)

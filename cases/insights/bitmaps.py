@@ -22,7 +22,7 @@ from django.db import connection
 from pyroaring import BitMap, FrozenBitMap
 
 from cases.caching import CACHE_SECONDS, _safe, catalogue_version, shared_catalogue_version
-from cases.models import SDG, CaseStudy, Economy, Outcome
+from cases.models import CaseStudy, Outcome
 from cases.models.facets import FACETS, FACETS_BY_PARAMETER, RELATED_COLUMN, TERMS
 from cases.search.engine import full_text_index_preferred
 
@@ -38,6 +38,10 @@ CASE_COLUMNS = {
     **{facet.parameter: facet.column for facet in FACETS if facet.column},
     "year": "year_launched",
 }
+# The facet counted through another's values (the region, through the economy), and that other facet: every
+# case has one primary economy, and the economies are read once with their regions' columns.
+REGION = next(facet for facet in FACETS if facet.kind == RELATED_COLUMN)
+ECONOMY = FACETS_BY_PARAMETER[REGION.counted_through]
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ class CatalogueBitmaps:
             for value, ids in ids_grouped_by(published_cases, [column], "pk"):
                 by_value[name][value] = BitMap(ids)
         published = BitMap()
-        for ids in by_value["economy"].values():
+        for ids in by_value[ECONOMY.parameter].values():  # every case has a primary economy
             published |= ids
         # Many-to-many links of every case, published or not; narrowed to the published ones here.
         for name, (relation_name, _model, _value) in TERM_RELATIONS.items():
@@ -120,32 +124,39 @@ class CatalogueBitmaps:
                 by_value[name][term_id] = BitMap(ids) & published
         with_outcomes = BitMap(ids_of(Outcome.objects.all(), "case_id")) & published
 
-        terms = {"economy": {}}
+        terms = {ECONOMY.parameter: {}}
         economy_region, apo_economies, region_names = {}, set(), {}
-        for rank, (pk, iso2, name, code, region_name, is_member) in enumerate(
-            Economy.objects.order_by("name", "pk").values_list(
-                "pk", "iso2", "name", "subregion_code", "subregion_name", "is_apo_member"
+        for rank, (pk, value, label, code, region_name, is_member) in enumerate(
+            ECONOMY.model.objects.order_by(ECONOMY.label_field, "pk").values_list(
+                "pk",
+                ECONOMY.value_field,
+                ECONOMY.label_field,
+                REGION.value_field,
+                REGION.label_field,
+                "is_apo_member",
             )
         ):
-            terms["economy"][pk] = Term(pk, iso2, name, rank)
+            terms[ECONOMY.parameter][pk] = Term(pk, str(value), label, rank)
             economy_region[pk] = code
             region_names[code] = region_name
             if is_member:
                 apo_economies.add(pk)
         region_order = (
-            Economy.objects.order_by("subregion_name", "subregion_code")
-            .values_list("subregion_code", flat=True)
+            ECONOMY.model.objects.order_by(REGION.label_field, REGION.value_field)
+            .values_list(REGION.value_field, flat=True)
             .distinct()
         )
         regions = {
             code: (rank, region_names[code]) for rank, code in enumerate(region_order) if code in region_names
         }
-        for name, (_relation, model, value_field) in TERM_RELATIONS.items():
-            terms[name] = {
+        for facet in FACETS:
+            if facet.kind != TERMS:
+                continue
+            terms[facet.parameter] = {
                 pk: Term(pk, str(value), label, rank, position)
                 for rank, (pk, value, label, position) in enumerate(
-                    model.objects.order_by("name", "pk").values_list(
-                        "pk", value_field, "name", "number" if model is SDG else "position"
+                    facet.model.objects.order_by(facet.label_field, "pk").values_list(
+                        "pk", facet.value_field, facet.label_field, facet.position_field
                     )
                 )
             }

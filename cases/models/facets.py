@@ -2,10 +2,12 @@
 field of a case it reads, and which value it carries in URLs and the API.
 
 Read by the FilterSet (cases/filters.py builds one filter per row), the catalogue's bitmaps and the facet
-counts (cases/insights/), the library's facet panel (cases/site/views.py) and the API's documentation of
-the facet counts (cases/api/serializers.py). Adding a facet is adding a row here; the order of the rows is
-the order of the panel and of the facet counts. tests/cases/models/test_facets.py checks every face
-against it.
+counts (cases/insights/), the library's facet panel (cases/site/views.py), the search's recognition of
+vocabulary names (cases/search/query.py), the statistics page and its script (cases/site/stats.py), the
+case record's vocabularies (cases/records.py: the value a term is named by) and the API (its vocabulary
+references and its documentation of the facet counts, cases/api/serializers.py). Adding a facet is adding
+a row here; the order of the rows is the order of the panel, of the facet counts and of the statistics
+page's charts. tests/cases/models/test_facets.py checks every face against it.
 
 This module sits at the bottom of the catalogue, beside the models: it imports nothing above them.
 """
@@ -39,8 +41,14 @@ class Facet:
     label_field: str = "name"  # the column of the related model a value is labelled with
     choices: type[models.TextChoices] | None = None  # CHOICE: the values and their labels
     value_range: tuple[int, int] | None = None  # values that are whole numbers: the lowest and highest
-    numbered_labels: bool = False  # the panel labels a value "<value>. <name>" (SDG numbers)
+    numbered_labels: bool = False  # the panel and charts label a value "<value>. <name>" (SDG numbers)
     counted_through: str = ""  # RELATED_COLUMN: the facet whose values it groups (region: economy)
+    # TERMS: the vocabulary's column giving its curated order (SDGs are in the order of their numbers)
+    position_field: str = "position"
+    # A search recognises a value by its whole name only, not also by each part of a list name ("Data and
+    # AI": "data", "ai"): a region's name is one name ("Australia and New Zealand").
+    whole_names: bool = False
+    chart_title: str = ""  # the title of its bar chart on /stats/; empty: no chart of its own
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -88,6 +96,7 @@ FACETS: tuple[Facet, ...] = (
         value_field="subregion_code",
         label_field="subregion_name",
         counted_through="economy",
+        whole_names=True,
         help_text=_("UN M49 sub-region code of the primary economy, e.g. 035. Repeatable."),
         counts_help="UN M49 sub-region code -> cases.",
     ),
@@ -98,6 +107,7 @@ FACETS: tuple[Facet, ...] = (
         kind=TERMS,
         relation="sectors",
         value_field="slug",
+        chart_title=_("Cases by sector"),
         help_text=_("Sector slug, e.g. health. Repeatable."),
         counts_help="Sector slug -> cases.",
     ),
@@ -108,6 +118,7 @@ FACETS: tuple[Facet, ...] = (
         kind=TERMS,
         relation="themes",
         value_field="slug",
+        chart_title=_("Cases by theme"),
         help_text=_("Theme slug, e.g. digital-government. Repeatable."),
         counts_help="Theme slug -> cases.",
     ),
@@ -118,6 +129,7 @@ FACETS: tuple[Facet, ...] = (
         kind=TERMS,
         relation="facets",
         value_field="slug",
+        chart_title=_("Cases by innovation facet"),
         help_text=_("Innovation facet slug, e.g. anticipatory. Repeatable."),
         counts_help="Innovation facet slug -> cases.",
     ),
@@ -130,6 +142,8 @@ FACETS: tuple[Facet, ...] = (
         value_field="number",
         value_range=(1, 17),
         numbered_labels=True,
+        position_field="number",
+        chart_title=_("Cases by Sustainable Development Goal"),
         help_text=_("Sustainable Development Goal number, 1 to 17. Repeatable."),
         counts_help="SDG number -> cases.",
     ),
@@ -150,6 +164,7 @@ FACETS: tuple[Facet, ...] = (
         kind=CHOICE,
         relation="stage",
         choices=Stage,
+        chart_title=_("Cases by innovation stage"),
         help_text=_("Repeatable."),
         counts_help="Innovation stage code -> cases.",
     ),

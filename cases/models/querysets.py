@@ -50,11 +50,8 @@ class CaseStudyQuerySet(models.QuerySet):
             "from_case__economy"
         )
         return self.select_related("economy").prefetch_related(
-            "other_economies",
-            "sectors",
-            "themes",
-            "facets",
-            "sdgs",
+            # Every vocabulary of the case (its many-to-many fields: other economies, sectors, ...).
+            *(field.name for field in self.model._meta.many_to_many),
             Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "id")),
             Prefetch("resources", queryset=Resource.objects.order_by("position", "id")),
             Prefetch("links_out", queryset=published_links),

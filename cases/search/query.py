@@ -20,8 +20,8 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast
 
 from cases.caching import CACHE_SECONDS, shared_catalogue_version
-from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme, ThesaurusEntry
-from cases.models.facets import FACETS_BY_PARAMETER, TERMS
+from cases.models import CaseStudy, ThesaurusEntry
+from cases.models.facets import CHOICE, FACETS, FACETS_BY_PARAMETER, TERMS
 
 MAX_QUERY_LENGTH = 200
 MAX_CONCEPTS = 12
@@ -185,24 +185,20 @@ class Lexicon:
             }
             for phrase in phrases:
                 lexicon.synonyms.setdefault(phrase_key(phrase.words), set()).update(phrases)
-        # Every vocabulary's names in one query: (facet parameter, name, value as in URLs).
+        # The names of the values of every facet held in rows (the facet table, cases/models/facets.py: the
+        # vocabularies, the economies and their regions), in one query: (parameter, name, value as in URLs).
         names = [
-            model.objects.order_by()
-            .annotate(parameter=Value(parameter), value=Cast(value_field, CharField()))
-            .values_list("parameter", name_field, "value")
-            for parameter, model, name_field, value_field in (
-                ("sector", Sector, "name", "slug"),
-                ("theme", Theme, "name", "slug"),
-                ("facet", InnovationFacet, "name", "slug"),
-                ("sdg", SDG, "name", "number"),
-                ("economy", Economy, "name", "iso2"),
-                ("region", Economy, "subregion_name", "subregion_code"),
-            )
+            facet.model.objects.order_by()
+            .annotate(parameter=Value(facet.parameter), value=Cast(facet.value_field, CharField()))
+            .values_list("parameter", facet.label_field, "value")
+            for facet in FACETS
+            if facet.kind != CHOICE
         ]
         for parameter, name, value in names[0].union(*names[1:], all=True).order_by():
             if not name:
                 continue
-            keys = name_parts(name) if parameter != "region" else {phrase_key(words_of(name))}
+            whole = FACETS_BY_PARAMETER[parameter].whole_names
+            keys = {phrase_key(words_of(name))} if whole else name_parts(name)
             for key in keys:
                 lexicon.tags.setdefault(key, set()).add((parameter, str(value)))
         return lexicon

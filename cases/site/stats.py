@@ -2,8 +2,9 @@
 
 Both are complete without JavaScript: /stats/ renders every chart's data as a table from the same
 aggregation the public API's stats/ endpoint serves (cases.insights.statistics), and static/js/stats.js
-draws the
-charts from those tables, fetching /api/v1/stats/ again when the filters change.
+draws the charts from those tables, fetching /api/v1/stats/ again when the filters change. Which facets
+have a chart, and how their rows are labelled and linked, is the facet table's (cases/models/facets.py):
+the page hands the script what it needs of it in data attributes.
 """
 
 import json
@@ -16,6 +17,7 @@ from django.views.generic import TemplateView
 from cases.filters import CaseStudyFilterSet, subregion_choices
 from cases.insights.statistics import case_statistics, economy_map_codes
 from cases.models import NARRATIVE_SECTIONS, CaseStudy, Economy, Sector
+from cases.models.facets import FACETS, FACETS_BY_PARAMETER, TERMS
 
 # Parameters the stats page's own form shows; the library's others ride along as hidden fields.
 FORM_PARAMETERS = ("region", "economy", "sector", "year_from", "year_to")
@@ -37,8 +39,9 @@ def selection_query(query: QueryDict) -> QueryDict:
     return kept
 
 
-# Parameters a case can have several values of; OR within each, so the library cannot say "health AND X".
-MANY_VALUED = ("sector", "theme", "facet", "sdg")
+# Parameters a case can have several values of (its vocabularies'); OR within each, so the library cannot
+# say "health AND X".
+MANY_VALUED = tuple(facet.parameter for facet in FACETS if facet.kind == TERMS)
 
 
 def with_value(query: QueryDict, parameter: str, value: str) -> str | None:
@@ -61,19 +64,13 @@ def with_value(query: QueryDict, parameter: str, value: str) -> str | None:
     return narrowed.urlencode()
 
 
-# (key in the statistics, library parameter, chart title, column heading)
-CHARTS = [
-    ("by_sector", "sector", _("Cases by sector"), _("Sector")),
-    ("by_theme", "theme", _("Cases by theme"), _("Theme")),
-    ("by_facet", "facet", _("Cases by innovation facet"), _("Innovation facet")),
-    ("by_stage", "stage", _("Cases by innovation stage"), _("Stage")),
-    ("by_sdg", "sdg", _("Cases by Sustainable Development Goal"), _("SDG")),
-]
+# The facets with a bar chart of their own, in the table's order (the economies are the map).
+CHARTS = [facet for facet in FACETS if facet.chart_title]
 
 
 def chart_rows(buckets, parameter, query):
     rows = [dict(bucket, query=with_value(query, parameter, bucket["value"])) for bucket in buckets]
-    if parameter == "sdg":  # goals are known by their numbers: "3. Good health and well-being"
+    if FACETS_BY_PARAMETER[parameter].numbered_labels:  # goals are known by their numbers: "3. Good health"
         for row in rows:
             row["label"] = f"{row['value']}. {row['label']}"
     return rows
@@ -117,6 +114,7 @@ class StatsPageView(TemplateView):
         query = selection_query(self.request.GET)
         context["library_query"] = query.urlencode()
         context["form"] = self.filter_form(query)
+        context["many_valued"] = MANY_VALUED  # for the script: rows it cannot link to under a selection
         context["map"] = economy_map_codes()
         if "filter_errors" in kwargs:
             return context
@@ -126,14 +124,16 @@ class StatsPageView(TemplateView):
         context["economy_rows"] = chart_rows(statistics["by_economy"], "economy", query)
         context["charts"] = [
             {
-                "key": key.removeprefix("by_"),
-                "parameter": parameter,
-                "title": title,
-                "column": column,
-                "rows": chart_rows(statistics[key], parameter, query),
+                "key": facet.parameter,
+                "parameter": facet.parameter,
+                "title": facet.chart_title,
+                "column": facet.label,
+                "numbered": facet.numbered_labels,
+                "rows": chart_rows(statistics[f"by_{facet.parameter}"], facet.parameter, query),
             }
-            for key, parameter, title, column in CHARTS
+            for facet in CHARTS
         ]
+
         context["timeline_rows"] = timeline_rows(statistics, query)
         context["undated_count"] = statistics["count"] - sum(row["count"] for row in statistics["by_year"])
         return context

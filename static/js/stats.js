@@ -7,16 +7,11 @@ import { drawCharts, drawSection } from "./charts.js";
 const form = document.getElementById("stats-form");
 const status = document.getElementById("stats-status");
 const LIBRARY_URL = "/cases/";
-// Chart section -> [the API's bucket, the library parameter a row narrows to]
-const SECTIONS = {
-  economy: ["by_economy", "economy"],
-  sector: ["by_sector", "sector"],
-  theme: ["by_theme", "theme"],
-  facet: ["by_facet", "facet"],
-  stage: ["by_stage", "stage"],
-  sdg: ["by_sdg", "sdg"],
-  year: ["by_year", "year"],
-};
+// What the page says of the facet table (cases/models/facets.py): each chart section's data-parameter is
+// the library parameter its rows narrow to (the API's bucket is by_<parameter>), data-numbered-labels
+// marks a chart whose labels start with their values, and the form's data-many-valued lists the
+// parameters a case can have several values of.
+const MANY_VALUED = (form?.dataset.manyValued || "").split(" ").filter(Boolean);
 
 function formQuery(formElement) {
   const params = new URLSearchParams();
@@ -26,9 +21,8 @@ function formQuery(formElement) {
   return params;
 }
 
-const MANY_VALUED = ["sector", "theme", "facet", "sdg"];
-
-// The library query giving exactly a row's cases, or null when none can (see cases/stats_views.py).
+// The library query giving exactly a row's cases, or null when none can (see with_value in
+// cases/site/stats.py).
 function narrowed(params, parameter, value) {
   const selected = params.getAll(parameter);
   if (MANY_VALUED.includes(parameter) && selected.length && !selected.includes(value)) return null;
@@ -50,11 +44,12 @@ function rebuildTable(section, buckets, parameter, params, partsByYear) {
   const body = section.querySelector("tbody");
   if (!body) return;
   const withParts = section.hasAttribute("data-stacked");
+  const numbered = section.hasAttribute("data-numbered-labels");
   const rows = buckets.map((bucket) => {
     const row = document.createElement("tr");
     row.dataset.value = bucket.value;
     // Goals are known by their numbers, as on the server-rendered page.
-    const label = parameter === "sdg" ? `${bucket.value}. ${bucket.label}` : bucket.label;
+    const label = numbered ? `${bucket.value}. ${bucket.label}` : bucket.label;
     row.dataset.label = label;
     row.dataset.count = String(bucket.count);
     const heading = document.createElement("th");
@@ -141,9 +136,9 @@ async function update() {
     partsByYear.get(part.year).push(part);
   }
   for (const section of document.querySelectorAll("section[data-chart]")) {
-    const [bucket, parameter] = SECTIONS[section.dataset.chart] || [];
-    if (!bucket) continue;
-    rebuildTable(section, data[bucket] || [], parameter, params, partsByYear);
+    const parameter = section.dataset.parameter;
+    if (!parameter) continue;
+    rebuildTable(section, data[`by_${parameter}`] || [], parameter, params, partsByYear);
     const link = section.querySelector("[data-library-link]");
     if (link) {
       link.href = `${LIBRARY_URL}${params.size ? `?${params}` : ""}`;

@@ -5,16 +5,27 @@ all take their fields from it, so adding a field is adding it there."""
 import csv
 import io
 import json
+from dataclasses import replace
 
 import pytest
+from rest_framework.serializers import ListSerializer
 
 from cases import records
-from cases.api.serializers import CaseDetailSerializer, CaseListSerializer
+from cases.admin.revision_diff import VOCABULARY_KEYS
+from cases.api.serializers import (
+    REF_FIELDS,
+    REF_SERIALIZERS,
+    CaseDetailSerializer,
+    CaseListSerializer,
+    OutcomeSerializer,
+    vocabulary_fields,
+)
+from cases.api.views import CaseStudyViewSet
 from cases.curation.history import snapshot
 from cases.interchange.formats import InterchangeError, read_cases, write_cases
 from cases.models import CaseStudy, Economy, Theme
 from cases.models import facets as facet_table
-from cases.models.facets import FACETS
+from cases.models.facets import FACETS, FACETS_BY_MODEL
 from cases.records import FIELDS, Field, names
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
 
@@ -253,3 +264,67 @@ def test_a_records_vocabularies_name_terms_as_the_facet_table_does():
             assert records.TERM_FIELDS[facet.relation].value_field == facet.value_field
         if facet.kind in (facet_table.TERMS, facet_table.FOREIGN_KEY):  # the primary economy too
             assert records.VOCABULARY_FIELDS[facet.relation].value_field == facet.value_field
+
+
+# --- Adding a vocabulary field touches one place ------------------------------------------------------
+
+
+def vocabularies(face):
+    """The names of the vocabulary fields `face` shows, in its order."""
+    return [name for name in names(face) if records.BY_NAME[name].kind in records.VOCABULARY_KINDS]
+
+
+@pytest.mark.parametrize(
+    ("serializer", "face"), [(CaseListSerializer, records.API_LIST), (CaseDetailSerializer, records.API)]
+)
+def test_the_api_shows_each_vocabulary_field_as_references_to_its_terms(serializer, face):
+    """{"slug": "health", "name": "Health"}: the value the facet table names a term by, and its label."""
+    fields = serializer().fields
+    assert [field.name for field in records.vocabulary_fields(face)] == vocabularies(face)
+    for field in records.vocabulary_fields(face):
+        declared = fields[field.name]
+        assert isinstance(declared, ListSerializer) == (field.kind == records.TERMS)
+        reference = declared.child if field.kind == records.TERMS else declared
+        assert type(reference) is REF_SERIALIZERS[field.model]
+        facet = FACETS_BY_MODEL[field.model]
+        assert list(reference.fields) == REF_FIELDS.get(field.model, [facet.value_field, facet.label_field])
+
+
+def test_a_vocabulary_field_a_face_gains_comes_out_as_references(monkeypatch):
+    """Showing a case's other economies in lists would be a change to the record's row alone."""
+    gained = replace(records.BY_NAME["other_economies"], faces=frozenset({*records.FACES}))
+    fields = tuple(gained if field.name == gained.name else field for field in FIELDS)
+    monkeypatch.setattr(records, "FIELDS", fields)
+    monkeypatch.setattr(records, "BY_NAME", {field.name: field for field in fields})
+    declared = vocabulary_fields(records.API_LIST)._declared_fields
+    assert list(declared) == vocabularies(records.API_LIST)
+    assert isinstance(declared["other_economies"], ListSerializer)
+    assert type(declared["other_economies"].child) is REF_SERIALIZERS[Economy]
+
+
+def test_the_revision_history_names_the_terms_of_every_vocabulary_of_the_snapshot():
+    assert {
+        name: (records.BY_NAME[name].model, records.BY_NAME[name].value_field)
+        for name in vocabularies(records.SNAPSHOT)
+    } == VOCABULARY_KEYS
+    assert VOCABULARY_KEYS["other_economies"] == (Economy, "iso2")
+    assert VOCABULARY_KEYS["sdgs"][1] == "number"
+
+
+def test_case_reads_prefetch_every_vocabulary_they_show():
+    terms = {field.name for field in FIELDS if field.kind == records.TERMS}
+    detail = CaseStudy.objects.for_detail()._prefetch_related_lookups
+    assert {lookup for lookup in detail if isinstance(lookup, str)} == terms
+    listed = CaseStudyViewSet(action="list").get_queryset()._prefetch_related_lookups
+    assert set(listed) >= {name for name in vocabularies(records.API_LIST) if name in terms}
+
+
+# --- Outcomes are described once ---------------------------------------------------------------------
+
+
+def test_every_face_gives_an_outcomes_values_in_the_records_order(client, full_case):
+    assert list(records.to_record(full_case)["outcomes"][0]) == records.OUTCOME_KEYS
+    assert list(records.to_snapshot(full_case)["outcomes"][0]) == records.OUTCOME_KEYS
+    assert list(OutcomeSerializer().fields) == records.OUTCOME_KEYS
+    assert list(client.get(f"{API}/cases/full/").json()["outcomes"][0]) == records.OUTCOME_KEYS
+    assert records.OUTCOME_NUMBERS == ["value", "baseline"]

@@ -1,8 +1,11 @@
 """The facet table (cases/models/facets.py) is the one list of facets: the FilterSet's filters, the
-catalogue's bitmaps, the facet counts (and their API documentation), the library's facet panel and the
-vocabularies' links to the library all follow it, so adding a facet is adding a row."""
+catalogue's bitmaps, the facet counts (and their API documentation), the library's facet panel, the
+search's recognition of vocabulary names, the statistics page and its script, and the vocabularies' links
+to the library all follow it, so adding a facet is adding a row."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.http import QueryDict
@@ -31,8 +34,11 @@ from cases.models.facets import (
     TERMS,
     Facet,
 )
+from cases.search import query as search_query
+from cases.search.query import Lexicon, phrase_key, words_of
+from cases.site.stats import CHARTS, MANY_VALUED
 from cases.site.views import build_facet_panel, facet_options
-from tests.factories import CaseStudyFactory
+from tests.factories import CaseStudyFactory, EconomyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +170,75 @@ def test_statistics_give_a_bucket_list_per_facet_in_table_order(client):
     assert list(StatsSerializer().fields) == list(body)
     assert body["by_sdg"] == []
     assert body["by_sector"][0]["value"] == "health"
+
+
+# --- Every list of facets a face keeps is the table's ---------------------------------------------------
+
+
+def test_the_search_recognises_the_names_of_every_facet_held_in_rows():
+    tagged = {parameter for named in Lexicon.build().tags.values() for parameter, _value in named}
+    assert tagged == {facet.parameter for facet in FACETS if facet.kind != CHOICE}
+
+
+def test_a_new_row_is_recognised_in_searches(monkeypatch):
+    """A search names a new facet's values by their names, as it does a sector's."""
+    row = Facet(
+        parameter="partner",
+        label=_("Partner economy"),
+        title=_("Partner economy"),
+        kind=TERMS,
+        relation="other_economies",
+        value_field="iso3",
+        help_text=_("Repeatable."),
+        counts_help="ISO alpha-3 code -> cases.",
+    )
+    monkeypatch.setattr(search_query, "FACETS", (*FACETS, row))
+    monkeypatch.setattr(search_query, "FACETS_BY_PARAMETER", {**FACETS_BY_PARAMETER, "partner": row})
+    assert ("partner", "JPN") in Lexicon.build().tags[phrase_key(words_of("Japan"))]
+
+
+def test_a_region_is_recognised_by_its_whole_name_only():
+    EconomyFactory(
+        iso2="NZ", name="New Zealand", region_code="009", subregion_code="053",
+        subregion_name="Australia and New Zealand",
+    )  # fmt: skip
+    tags = Lexicon.build().tags
+    assert [facet.parameter for facet in FACETS if facet.whole_names] == ["region"]
+    assert ("region", "053") in tags[phrase_key(words_of("Australia and New Zealand"))]
+    assert ("region", "053") not in tags[phrase_key(words_of("New Zealand"))]  # the economy's name
+    assert ("economy", "NZ") in tags[phrase_key(words_of("New Zealand"))]
+
+
+def test_bitmaps_read_the_terms_of_every_vocabulary_in_its_curated_order():
+    CaseStudyFactory()
+    bitmaps = CatalogueBitmaps.current()
+    assert set(bitmaps.terms) == {facet.parameter for facet in FACETS if facet.kind in (TERMS, FOREIGN_KEY)}
+    for facet in FACETS:
+        if facet.kind == TERMS:
+            positions = dict(facet.model.objects.values_list("pk", facet.position_field))
+            assert {pk: term.position for pk, term in bitmaps.terms[facet.parameter].items()} == positions
+    assert sorted(term.position for term in bitmaps.terms["sdg"].values()) == list(range(1, 18))
+
+
+def test_stats_page_draws_a_chart_per_facet_with_a_chart_title():
+    assert [facet.parameter for facet in CHARTS] == ["sector", "theme", "facet", "sdg", "stage"]
+    assert list(MANY_VALUED) == [facet.parameter for facet in FACETS if facet.kind == TERMS]
+
+
+def test_stats_page_hands_its_script_what_the_table_says(client):
+    CaseStudyFactory(sdgs=[])
+    response = client.get("/stats/")
+    charts = response.context["charts"]
+    assert [chart["parameter"] for chart in charts] == [facet.parameter for facet in CHARTS]
+    assert [chart["title"] for chart in charts] == [facet.chart_title for facet in CHARTS]
+    html = response.content.decode()
+    assert f'data-many-valued="{" ".join(MANY_VALUED)}"' in html
+    numbered = re.findall(r'data-parameter="(\w+)" data-numbered-labels', html)
+    assert numbered == [facet.parameter for facet in CHARTS if facet.numbered_labels]
+
+
+def test_the_stats_script_names_no_facet():
+    """The script takes the facets from the page (above), so a new facet needs no change there."""
+    script = (Path(__file__).resolve().parents[3] / "static" / "js" / "stats.js").read_text()
+    for facet in FACETS:
+        assert f'"{facet.parameter}"' not in script, facet.parameter
