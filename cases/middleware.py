@@ -10,7 +10,7 @@
 - `CataloguePageCacheMiddleware`: anonymous readers' public pages from the cache until the catalogue
   changes (docs/caching.md).
 
-The responses they answer with are built in cases/site/errors.py, like every other error of the site.
+The responses they answer with are built in cases/web/errors.py, like every other error of the site.
 """
 
 import logging
@@ -24,7 +24,7 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.utils.cache import get_cache_key, learn_cache_key
 
 from cases.caching import CACHE_SECONDS, _safe, shared_catalogue_version
-from cases.site.errors import (
+from cases.web.errors import (
     address_too_long_response,
     bad_address_response,
     bad_parameters_response,

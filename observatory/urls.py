@@ -12,8 +12,8 @@ urlpatterns = [
     path("", include("cases.site.urls")),
 ]
 
-# Our own error pages, HTML for people and problem details for the API (cases/site/errors.py).
-handler400 = "cases.site.errors.bad_request"
-handler403 = "cases.site.errors.permission_denied"
-handler404 = "cases.site.errors.page_not_found"
-handler500 = "cases.site.errors.server_error"
+# Our own error pages, HTML for people and problem details for the API (cases/web/errors.py).
+handler400 = "cases.web.errors.bad_request"
+handler403 = "cases.web.errors.permission_denied"
+handler404 = "cases.web.errors.page_not_found"
+handler500 = "cases.web.errors.server_error"

@@ -49,6 +49,23 @@ def test_a_broken_contract_fails_the_check(tmp_path):
     assert "BROKEN" in result.stdout
 
 
+# The faces (pyproject.toml, the contract's first layer): each stands on the layers below, never on another.
+FACES = ["admin", "api", "site", "management", "middleware", "templatetags"]
+
+
+def test_no_face_imports_another():
+    """What two faces share lives a layer below them (cases.forms, cases.web), so none reaches another."""
+    graph = grimp.build_graph(*PACKAGES, cache_dir=None)
+    reaching = [
+        " -> ".join(chain)
+        for importer in FACES
+        for imported in FACES
+        if importer != imported
+        and (chain := graph.find_shortest_chain(f"cases.{importer}", f"cases.{imported}", as_packages=True))
+    ]
+    assert reaching == []
+
+
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     """Every group of modules that import each other round a loop (the strongly connected components of the
     import graph with more than one module), each sorted, the groups in order."""

@@ -79,6 +79,7 @@ from cases.services import (
     case_update,
 )
 from cases.web.formatting import format_number
+from cases.web.validation import parse_whole_number
 
 # Rows per page of every list of the catalogue's admin: a page a curator can scan, not every case at once.
 LIST_PER_PAGE = 25
@@ -849,19 +850,47 @@ REVISION_READER = ContextVar("revision_reader", default=None)
 @admin.register(CaseRevision)
 class CaseRevisionAdmin(ScopedByCaseEconomyMixin, ReadOnlyAdmin):
     actions = ["restore_revision"]
+    # The list narrowed to one case's versions (`?case__id__exact=<id>` and its spellings).
+    case_parameters = ("case__id__exact", "case__exact", "case__id", "case")
 
-    @admin.action(description=_("Restore the case to this version"))
+    def has_restore_permission(self, request):
+        """Offer the restore only to who could use it on this list: a restore is an edit of the case
+        (case_edit_refusal), so at least one listed version must belong to a case the user may change; when
+        the list is one case's versions, that case. An economy editor looking at published cases, or a
+        role without the permission to change cases, is not offered an action they would be refused."""
+        revisions = self.get_queryset(request).filter(case__in=editable_cases(request.user))
+        for name in self.case_parameters:
+            if name in request.GET:
+                try:
+                    revisions = revisions.filter(case_id=parse_whole_number(request.GET[name]))
+                except ValueError:
+                    return False  # no case id: the list itself answers it as a lookup it cannot make
+        return revisions.exists()
+
+    @admin.action(description=_("Restore the case to this version"), permissions=["restore"])
     def restore_revision(self, request, queryset):
-        for revision in queryset[:1]:
-            try:
-                case = case_restore_revision(revision=revision, user=request.user)
-                # The restore's own note: the version restored, and any links left out.
-                note = (
-                    case.revisions.filter(action=RevisionAction.RESTORED).latest("created_at", "id").message
+        # One version of one case: restoring several would leave the case as the last one happened to be.
+        selected = queryset.count()
+        if selected != 1:
+            self.message_user(
+                request,
+                _(
+                    "Nothing was restored: a case is restored to one version at a time, and %(count)d "
+                    "versions were selected. Select only the version to restore."
                 )
-                self.message_user(request, f"“{case}”: {note}.", messages.SUCCESS)
-            except (PermissionDenied, ValidationError) as error:
-                self.message_user(request, str(error), messages.ERROR)
+                % {"count": selected},
+                messages.ERROR,
+            )
+            return
+        revision = queryset.get()
+        try:
+            case = case_restore_revision(revision=revision, user=request.user)
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+            return
+        # The restore's own note: the version restored, and any links left out.
+        note = case.revisions.filter(action=RevisionAction.RESTORED).latest("created_at", "id").message
+        self.message_user(request, f"“{case}”: {note}.", messages.SUCCESS)
 
     list_display = ["case", "action", "user", "created_at", "message"]
     list_filter = ["action"]

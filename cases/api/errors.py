@@ -1,19 +1,17 @@
 """Errors as problem details (RFC 9457): `type`, `title`, `status`, `detail` and, for bad parameters,
 `errors` naming each field with its messages. Every API error goes through `problem_exception_handler`
-(set in REST_FRAMEWORK), so no view formats an error by hand."""
+(set in REST_FRAMEWORK), so no view formats an error by hand; the body is built by the project's one
+`problem_response` (cases/web/errors.py), which the pages' error handlers answer programs with too."""
 
-import json
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
-from rest_framework.utils.encoders import JSONEncoder
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:observatory:problem:"
+from cases.web.errors import problem_response
 
 
 class NotModified(Exception):
@@ -22,20 +20,6 @@ class NotModified(Exception):
     def __init__(self, response):
         super().__init__("Not modified")
         self.response = response
-
-
-def problem_response(*, status_code: int, code: str, title: str, detail: str, errors=None, headers=None):
-    body = {"type": PROBLEM_TYPE_PREFIX + code, "title": title, "status": status_code, "detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    response = HttpResponse(
-        json.dumps(body, cls=JSONEncoder, ensure_ascii=False),
-        status=status_code,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def _messages(value) -> list[str]:

@@ -21,9 +21,9 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
-from cases.api.errors import PROBLEM_CONTENT_TYPE
 from cases.api.permissions import HasScope
 from cases.models import TEXT_CONTROL_CHARACTERS
+from cases.web.errors import PROBLEM_CONTENT_TYPE
 from cases.web.validation import MAX_DIGITS
 
 

@@ -24,9 +24,9 @@ from rest_framework.response import Response
 
 from cases.api.permissions import HasScope
 from cases.api.schema import FORBIDDEN_IN_TEXT, NOT_BLANK_TEXT_PATTERN, TEXT_PATTERN
+from cases.forms import HONEYPOT_FIELD, NARRATIVE_MAX_LENGTH, CaseSubmissionForm
 from cases.models import NARRATIVE_FIELDS, Economy, Sector, Theme
 from cases.services import case_submit
-from cases.site.forms import HONEYPOT_FIELD, NARRATIVE_MAX_LENGTH, CaseSubmissionForm
 
 # The form's controls that belong to the browser only.
 BROWSER_ONLY_FIELDS = {HONEYPOT_FIELD, "started"}

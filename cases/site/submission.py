@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cases.forms import CaseSubmissionForm
 from cases.models import SubmitterContact
 from cases.services import REFERENCE_PATTERN, case_submit
-from cases.site.forms import CaseSubmissionForm
 from cases.web.clients import client_ip
 from cases.web.rate_limits import count_request, release_request
 

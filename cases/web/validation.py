@@ -6,7 +6,7 @@
   name or value holds control characters or is not UTF-8. Django would otherwise pass a NUL on to the
   database (PostgreSQL refuses it: a 500) and quietly turn bytes that are not UTF-8 into U+FFFD.
   `cases.middleware.RequestValidationMiddleware` runs them before any view, cache or database sees the
-  request, and answers with the project's own 414 or 400 (cases/site/errors.py).
+  request, and answers with the project's own 414 or 400 (cases/web/errors.py).
 - `parse_whole_number` is the one way a number is read from a request: ASCII digits only. Python's
   `int()` also takes Arabic-Indic "٣", fullwidth digits, " 3 ", "+3" and "3_0"; `str.isdigit()` takes
   "²" and "①", which `int()` then refuses (a 500 where the two disagreed). `WholeNumberField` is the

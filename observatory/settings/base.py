@@ -240,7 +240,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the 
 # Tries while locked out do not push the end of the lockout further: the page can say when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "cases.site.errors.login_lockout_response"
+AXES_LOCKOUT_CALLABLE = "cases.web.errors.login_lockout_response"
 # The address every rate limit reads (cases/web/clients.py, NUM_PROXIES): a forged X-Forwarded-For
 # from the client cannot make each try look like a new address.
 AXES_CLIENT_IP_CALLABLE = "cases.web.clients.client_ip"
@@ -363,7 +363,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "cases.site.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "cases.web.errors.csrf_failure"
 
 # --- REST framework -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

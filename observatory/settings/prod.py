@@ -1,6 +1,7 @@
 """Production: everything from base.py, tightened; refuses to start with an insecure default.
 
-`manage.py check --deploy` passes with these settings and nothing silenced (tests/cases/test_settings.py).
+`manage.py check --deploy` passes with these settings and nothing silenced
+(tests/observatory/test_settings.py).
 """
 
 from django.core.exceptions import ImproperlyConfigured

@@ -1,7 +1,7 @@
 """Every middleware of the project lives in one module, cases/middleware.py; cases/web, the bottom layer,
 knows nothing of the rest of the catalogue. What each middleware does is tested where its behaviour is:
 the security headers (test_security_headers.py), the refusals (web/test_bad_input.py), the page cache
-(test_caching.py), the 503 (test_faults.py, site/test_error_pages.py)."""
+(test_caching.py), the 503 (test_faults.py, web/test_error_pages.py)."""
 
 import ast
 import importlib.util

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import resolve, reverse
 from django.utils import timezone
@@ -20,7 +20,6 @@ from cases.curation.workflow import case_transition
 from cases.interchange.formats import case_records
 from cases.interchange.importing import import_case_records
 from cases.models import (
-    ApiKey,
     CaseRevision,
     CaseStudy,
     CaseWithdrawal,
@@ -30,7 +29,6 @@ from cases.models import (
     Status,
     SubmitterContact,
 )
-from cases.models.api_keys import hash_key
 from cases.models.moderation_queue import QUEUED_STATUS_VALUES
 from cases.services import (
     CaseImport,
@@ -530,35 +528,3 @@ def test_case_import_many_leaves_a_case_as_it_already_is_untouched(superuser):
 def test_the_queue_statuses_are_the_enum_members_of_the_queue_values():
     assert [str(status) for status in QUEUE_STATUSES] == list(QUEUED_STATUS_VALUES)
     assert all(isinstance(status, Status) for status in QUEUE_STATUSES)
-
-
-# --- Partner keys: issued by the service, from the admin or the command line --------------------
-
-
-def test_the_create_api_key_command_prints_a_working_key_once(client):
-    out, err = io.StringIO(), io.StringIO()
-    call_command("create_api_key", "Partner Observatory", "--submit", "--rate", "50", stdout=out, stderr=err)
-
-    plaintext = out.getvalue().strip()
-    key = ApiKey.objects.get()
-    assert (key.owner, key.scopes, key.rate) == ("Partner Observatory", ["read", "submit"], 50)
-    assert key.hashed_key == hash_key(plaintext)
-    assert plaintext not in err.getvalue()
-    response = client.get("/api/v1/cases/", headers={"authorization": f"Api-Key {plaintext}"})
-    assert response.status_code == 200
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["--no-read"], "scope"),
-        (["--rate", "0"], "rate"),
-        (["--expires", "2000-01-01"], "future"),
-        (["--expires", "soon"], "YYYY-MM-DD"),
-        (["--user", "nobody"], "No user"),
-    ],
-)
-def test_the_create_api_key_command_refuses_a_bad_key_in_words(arguments, message):
-    with pytest.raises(CommandError, match=message):
-        call_command("create_api_key", "Partner", *arguments, stdout=io.StringIO(), stderr=io.StringIO())
-    assert not ApiKey.objects.exists()

@@ -519,7 +519,10 @@ def test_editor_cannot_feature_their_published_case_from_the_list(editor, th_pub
     assert not th_published.is_featured
 
 
-def test_editor_cannot_restore_a_version_of_their_published_case(editor, th_published):
+def test_editor_cannot_restore_a_version_of_their_published_case(editor, th_published, th_draft):
+    # A version of th_draft, which the editor may restore, so the action is offered on the list; the published
+    # case's version is refused (with none, the action is not offered at all: test_revision_restore.py).
+    revision_of(th_draft)
     earlier = revision_of(th_published)
     th_published.title = "Published since"
     th_published.save()

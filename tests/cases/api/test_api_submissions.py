@@ -5,9 +5,9 @@ import json
 import pytest
 from django.core import mail
 
+from cases.forms import NARRATIVE_MAX_LENGTH
 from cases.models import CaseRevision, CaseStudy, Status, SubmitterContact
 from cases.services import api_key_create
-from cases.site.forms import NARRATIVE_MAX_LENGTH
 from tests.factories import api_submission_body as body
 
 pytestmark = pytest.mark.django_db

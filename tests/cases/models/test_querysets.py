@@ -1,4 +1,6 @@
-"""One definition of "published" (cases/models/querysets.py, `published_q`), and the reads built on it."""
+"""One definition of "published" (cases/models/querysets.py, `published_q`), and the reads built on it.
+
+What every route of the URLconf answers with unpublished cases about: tests/cases/test_read_paths.py."""
 
 import re
 from pathlib import Path

@@ -1,6 +1,6 @@
 """The judged relevance set (issue #14, item 4): search an official can trust, on whichever database runs.
 
-The demo catalogue is loaded once for the module (as tests/cases/interchange/test_load_demo.py does) and
+The demo catalogue is loaded once for the module (as tests/cases/management/test_load_demo.py does) and
 every judged query in judged_queries.json goes through the library's one FilterSet over the published cases.
 bench/search_relevance.py prints the same measures query by query.
 """

@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from cases.curation.workflow import case_transition
+from cases.forms import NARRATIVE_MAX_LENGTH, make_started_token
 from cases.models import (
     CaseRevision,
     CaseStudy,
@@ -20,7 +21,6 @@ from cases.models import (
     SubmitterContact,
     Theme,
 )
-from cases.site.forms import NARRATIVE_MAX_LENGTH, make_started_token
 from cases.site.submission import SUBMISSIONS_PER_WINDOW
 from tests.factories import CaseStudyFactory, api_submission_body
 

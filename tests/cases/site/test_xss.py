@@ -16,11 +16,11 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
+from cases.forms import make_started_token
 from cases.interchange.exporting import FORMULA_TRIGGERS, neutralise
 from cases.models import CaseStudy, Economy, Sector, Theme
 from cases.services import api_key_create
-from cases.site.forms import make_started_token
-from cases.site.rendering import render_markdown
+from cases.web.rendering import render_markdown
 from tests.factories import CaseStudyFactory, EconomyFactory, OutcomeFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db

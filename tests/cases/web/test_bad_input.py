@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet
+from cases.forms import HONEYPOT_FIELD, CaseSubmissionForm
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
 from cases.services import api_key_create, case_submit
-from cases.site.forms import HONEYPOT_FIELD, CaseSubmissionForm
 from cases.web.validation import MAX_REQUEST_TARGET
 from tests.cases.site.test_submission import valid_data
 from tests.factories import CaseStudyFactory

@@ -3,7 +3,7 @@
 Behind a declared proxy (NUM_PROXIES=1) every visitor arrives from the proxy's own address: each must still
 get a bucket of their own, and an address a visitor writes into X-Forwarded-For themselves must not give
 them a fresh one, on the submission form and on the API alike. The admin login's lockout is tested the same
-way in tests/cases/test_login_protection.py.
+way in tests/observatory/test_login_protection.py.
 """
 
 import pytest

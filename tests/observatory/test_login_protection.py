@@ -1,20 +1,17 @@
 """Admin login against guessing (django-axes on Django 6.1): 5 failures lock a user name, or an address,
 for 15 minutes; the lock opens by itself; the lockout page says when; a forged X-Forwarded-For does not
 dodge it. A second factor (TOTP, django-otp) for staff when STAFF_REQUIRE_TOTP is on; its wrong codes
-count as failures too. `manage.py enrol_totp` gives a curator a device."""
+count as failures too (observatory/admin.py; the settings in observatory/settings/base.py). The command that
+gives a curator a device, `manage.py enrol_totp`, is tested in tests/cases/management/test_enrol_totp.py."""
 
-import base64
 import re
 from datetime import timedelta
-from io import StringIO
-from urllib.parse import parse_qs, urlparse
 
 import axes
 import django
 import django_otp
 import pytest
 from axes.models import AccessAttempt
-from django.core.management import CommandError, call_command
 from django.db.models import F
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -265,52 +262,6 @@ def test_staff_without_a_device_cannot_sign_in_when_the_setting_is_on(client, cu
 
     assert response.status_code == 200
     assert client.get("/admin/").status_code == 302
-
-
-# --- enrol_totp -----------------------------------------------------------------------------------
-
-
-def enrol(*arguments):
-    out = StringIO()
-    call_command("enrol_totp", *arguments, stdout=out)
-    return out.getvalue()
-
-
-def test_enrol_totp_prints_an_address_whose_secret_signs_the_curator_in(client, curator, totp_required):
-    output = enrol("curator")
-
-    address = next(line for line in output.splitlines() if line.startswith("otpauth://totp/"))
-    secret = parse_qs(urlparse(address).query)["secret"][0]
-    device = TOTPDevice.objects.get(user=curator)
-    assert base64.b32decode(secret + "=" * (-len(secret) % 8)) == device.bin_key
-    code = f"{totp(base64.b32decode(secret + '=' * (-len(secret) % 8))):06d}"
-    assert signed_in(log_in_with_code(client, code))
-
-
-def test_enrol_totp_replaces_a_device_only_when_asked(curator):
-    enrol("curator")
-    first = TOTPDevice.objects.get(user=curator)
-
-    with pytest.raises(CommandError, match="--replace"):
-        enrol("curator")
-    enrol("curator", "--replace")
-
-    assert list(
-        TOTPDevice.objects.filter(user=curator).exclude(pk=first.pk).values_list("confirmed", flat=True)
-    ) == [True]
-    assert not TOTPDevice.objects.filter(pk=first.pk).exists()
-
-
-@pytest.mark.parametrize(
-    ("username", "message"),
-    [("nobody", "No user named"), ("visitor", "is not staff")],
-    ids=["unknown", "not-staff"],
-)
-def test_enrol_totp_refuses_who_cannot_use_admin(username, message):
-    UserFactory(username="visitor", is_staff=False)
-
-    with pytest.raises(CommandError, match=message):
-        enrol(username)
 
 
 @pytest.mark.parametrize("totp", [False, True], ids=["password", "password-and-code"])

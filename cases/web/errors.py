@@ -1,5 +1,9 @@
-"""The project's own error responses: a helpful, accessible page for people, problem details (RFC 9457,
-the same shape as every other API error, cases/api/errors.py) for programs.
+"""The project's own error responses: a helpful, accessible page for people, problem details (RFC 9457:
+`type`, `title`, `status`, `detail` and, for bad parameters, `errors`) for programs.
+
+Every face answers its errors from here: the pages, the API (whose DRF exception handler,
+cases/api/errors.py, builds its problem details with `problem_response`), the middleware and the admin
+login. So it sits below them all, in cases/web, and imports nothing from the catalogue.
 
 JSON is chosen for any address under /api/, and elsewhere when the client's Accept header prefers JSON
 over HTML; everything else gets HTML. observatory/urls.py points handler400/403/404/500 here and
@@ -12,6 +16,7 @@ The 500 and 503 pages are rendered without the request's context: nothing there 
 the session or the user, which may be exactly what is failing. If even that fails, a fixed page is sent.
 """
 
+import json
 import logging
 import math
 
@@ -24,11 +29,14 @@ from django.template import loader
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
+from rest_framework.utils.encoders import JSONEncoder
 
-from cases.api.errors import problem_response
 from cases.web.validation import MAX_REQUEST_TARGET
 
 logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:observatory:problem:"
 
 API_PATH_PREFIX = "/api/"
 HTML_TYPE = "text/html"
@@ -51,6 +59,21 @@ FALLBACK_UNAVAILABLE_PAGE = """<!doctype html>
 <p>We are working on it. Please try again in a minute; nothing you sent has been half-saved.</p>
 <p><a href="/">Go to the home page</a></p></main></body></html>
 """
+
+
+def problem_response(*, status_code: int, code: str, title: str, detail: str, errors=None, headers=None):
+    """An error as problem details: `code` becomes the `type` (urn:observatory:problem:<code>)."""
+    body = {"type": PROBLEM_TYPE_PREFIX + code, "title": title, "status": status_code, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    response = HttpResponse(
+        json.dumps(body, cls=JSONEncoder, ensure_ascii=False),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
 
 
 def wants_json(request) -> bool:

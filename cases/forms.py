@@ -1,5 +1,9 @@
 """The public submission form: anyone may propose a case, which a curator then reviews.
 
+Its validation is the one rule for a proposed case whichever door it comes through: the page /submit/
+(cases/site/submission.py) and the partners' POST /api/v1/submissions/ (cases/api/submissions.py) both
+apply it, so it sits below both faces (the layers in pyproject.toml), where neither imports the other.
+
 Spam is kept out without any third party: a honeypot field people never see, a signed start time (a form
 sent back faster than a person could fill it in is refused), a rate limit per address (in the view) and a
 size limit on every field.

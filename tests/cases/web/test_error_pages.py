@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 from django.urls import path
 
 from cases.caching import catalogue_version
-from cases.site.errors import (
+from cases.web.errors import (
     FALLBACK_SERVER_ERROR_PAGE,
     _context_free_page,
     service_unavailable_response,
