@@ -364,16 +364,26 @@ def any_match(query) -> bool:
 
 def _posting_lexemes(query) -> list[list[str]] | None:
     """For each concept of `query`, the lexemes whose postings give its text matches (one per alternative),
-    when every alternative is one word common enough to have a posting; else None."""
+    when every alternative is one word, or a phrase of two words side by side (its pair, migration 0021),
+    common enough to have a posting; else None."""
     if any(concept.prefix for concept in query.concepts):
         return None
     common = postings.lexemes_with_postings()
     if not common:
         return None
-    lexemes = iter(postings.lexemes_of([p.text for c in query.concepts for p in c.alternatives]))
+    alternatives = [(c, i) for c in query.concepts for i in range(len(c.alternatives))]
+    phrases = [c.alternatives[i].text for c, i in alternatives if _by_word_pairs(c, i)]
+    words = [c.alternatives[i].text for c, i in alternatives if not _by_word_pairs(c, i)]
+    pairs, lexemes = iter(postings.pairs_of(phrases)), iter(postings.lexemes_of(words))
     plan = []
     for concept in query.concepts:
-        found = [next(lexemes) for _alternative in concept.alternatives]
+        found = []
+        for index in range(len(concept.alternatives)):
+            if _by_word_pairs(concept, index):
+                pair = next(pairs)
+                found.append([pair] if pair else [])
+            else:
+                found.append(next(lexemes))
         if any(len(each) != 1 or each[0] not in common for each in found):
             return None
         plan.append([each[0] for each in found])

@@ -16,6 +16,11 @@ applies them, so a posting is never older than the statement that reads it. Rows
 outright) are not seen that way: a posting may keep their ids, so callers intersect with the published
 cases they hold (the catalogue's bitmaps), as cases.search.engine.matching_case_ids requires.
 
+Pairs of adjacent words have postings too: a lexeme "first second" (with a space, which no word's lexeme
+holds) of the index of word pairs (migration 0021), common as its own statistics say, so that a quoted
+phrase of two common words is counted without reading its cases (0.1 s at 1,000,000 cases otherwise). A
+pair's posting keeps no top list: a phrase's rank is not a word's.
+
 Built off the request path: after every committed write the `refresh_search_postings` task (cases/tasks.py)
 builds the postings of the common words that have none and brings the others up to date. A reader never
 builds one: a word without a posting is read through the full-text index as before, and so is every query
@@ -107,14 +112,21 @@ def quoted(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def is_pair(lexeme: str) -> bool:
+    """Whether `lexeme` is a pair of adjacent words (migration 0021), not a word."""
+    return " " in lexeme
+
+
 def common_lexemes() -> frozenset:
-    """The lexemes PostgreSQL's statistics of the documents estimate to be in at least min_cases() cases
-    (its most common elements, from the last ANALYZE of cases_casesearch)."""
+    """The lexemes PostgreSQL's statistics estimate to be in at least min_cases() cases (their most common
+    elements, from the last ANALYZE of cases_casesearch): words of the documents, and pairs of adjacent
+    words of the index of pairs (an expression index has statistics of its own)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT lexeme FROM pg_stats s, pg_class c, "
             "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(lexeme, share) "
-            "WHERE s.tablename = 'cases_casesearch' AND s.attname = 'document' "
+            "WHERE ((s.tablename = 'cases_casesearch' AND s.attname = 'document') "
+            "OR (s.tablename = 'casesearch_word_pairs' AND s.attname = 'observatory_word_pairs')) "
             "AND s.schemaname = current_schema() AND c.oid = 'cases_casesearch'::regclass "
             "AND lexeme IS NOT NULL AND share * greatest(c.reltuples, 0) >= %s",
             [min_cases()],
@@ -156,6 +168,22 @@ def lexemes_of(phrases) -> list[list[str]]:
         return [list(row[0]) for row in cursor.fetchall()]
 
 
+def pairs_of(phrases) -> list[str | None]:
+    """For each text of `phrases`, the one pair of adjacent words it is (as the documents' pairs are made),
+    or None when it is not two words side by side."""
+    if not phrases:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN observatory_phrase_is_pair(words) "
+            "THEN (tsvector_to_array(observatory_word_pairs(words)))[1] END "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n), "
+            "to_tsvector(%s::regconfig, observatory_unaccent(text)) AS words ORDER BY n",
+            [list(phrases), CONFIG],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _horizon(cursor) -> int:
     cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
     return cursor.fetchone()[0]
@@ -172,14 +200,17 @@ def build(lexeme: str, rank_sql) -> Posting:
     `rank_sql(vector, query)` is the search's rank, as SQL."""
     as_query = quoted(lexeme)
     rank = rank_sql("ranking", "%s::tsquery")
+    vector = "observatory_word_pairs(document)" if is_pair(lexeme) else "document"
     with connection.cursor() as cursor:
         horizon = _horizon(cursor)  # taken first: whatever commits meanwhile is re-read by the next delta
         cursor.execute(
-            "SELECT coalesce(array_agg(case_id), '{}') FROM cases_casesearch "
-            "WHERE published AND document @@ %s::tsquery",
+            "SELECT coalesce(array_agg(case_id), '{}') FROM cases_casesearch "  # noqa: S608 - our own SQL
+            f"WHERE published AND {vector} @@ %s::tsquery",
             [as_query],
         )
         ids = cursor.fetchone()[0]
+        if is_pair(lexeme):
+            return Posting(lexeme, horizon, FrozenBitMap(ids), time.time())
         cursor.execute(
             f"SELECT {rank}, published_at, case_id FROM cases_casesearch "  # noqa: S608 - our own SQL
             "WHERE published AND ranking @@ %s::tsquery ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT %s",
@@ -235,11 +266,25 @@ def _brought_up_to_date(
         if limit is not None and len(changed) > limit:
             return None
         by_id = {row[0]: row for row in changed}
-        # Then, for each lexeme, whether each changed row's document has it and its rank when its ranking
+        # The pairs of each changed row's document, made once per row (not once per pair and row).
+        pair_indexes = [index for index, lexeme in enumerate(lexemes) if is_pair(lexeme)]
+        if pair_indexes and changed:
+            cursor.execute(
+                "SELECT case_id, tsvector_to_array(observatory_word_pairs(document)) FROM cases_casesearch "
+                "WHERE published AND case_id = ANY(%s)",
+                [list(by_id)],
+            )
+            for case_id, pairs in cursor.fetchall():
+                pairs = set(pairs)
+                for index in pair_indexes:
+                    by_id[case_id][3][index] = lexemes[index] in pairs
+        words = [lexeme for lexeme in lexemes if not is_pair(lexeme)]
+        position = {lexeme: index for index, lexeme in enumerate(lexemes)}
+        # Then, for each word, whether each changed row's document has it and its rank when its ranking
         # vector has it, as two arrays, a slice of lexemes at a time (PostgreSQL's limits on a statement).
         # Placeholders only: the lexemes are bound parameters. A row gone since (deleted) has neither.
-        for start in range(0, len(lexemes) if changed else 0, LEXEMES_PER_READ):
-            part = lexemes[start : start + LEXEMES_PER_READ]
+        for start in range(0, len(words) if changed else 0, LEXEMES_PER_READ):
+            part = words[start : start + LEXEMES_PER_READ]
             matches = ", ".join("published AND document @@ %s::tsquery" for _ in part)
             ranks = ", ".join(f"CASE WHEN published AND ranking @@ %s::tsquery THEN {rank} END" for _ in part)
             params = [quoted(lexeme) for lexeme in part]
@@ -251,8 +296,9 @@ def _brought_up_to_date(
             )
             for case_id, matched, ranked in cursor.fetchall():
                 row = by_id[case_id]
-                row[3][start : start + len(part)] = matched
-                row[4][start : start + len(part)] = ranked
+                for lexeme, has_it, its_rank in zip(part, matched, ranked, strict=True):
+                    row[3][position[lexeme]] = has_it
+                    row[4][position[lexeme]] = its_rank
     updated = {}
     for index, lexeme in enumerate(lexemes):
         posting = postings[lexeme]

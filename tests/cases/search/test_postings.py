@@ -87,6 +87,37 @@ def test_writes_nobody_refreshed_for_are_applied_by_the_reader(with_postings):
     assert from_postings("harbour") == expected
 
 
+def test_common_pairs_of_words_get_postings_that_match_the_index(with_postings):
+    """A quoted phrase of two common words side by side is counted from the posting of its pair (migration
+    0021), kept exact under writes nobody refreshed it for, like a word's."""
+    cases, _refresh = with_postings
+    assert {"harbour logist", "harbour pilot"} <= postings.lexemes_with_postings()
+    assert cache.get(postings.cache_key("harbour logist")).top == ()
+    logistics = {case.pk for case in cases["harbour"]}
+    assert from_postings('"harbour logistics"') == from_index('"harbour logistics"') == logistics
+    assert (
+        from_postings('"harbour pilots"') == from_index('"harbour pilots"') == {c.pk for c in cases["ferry"]}
+    )
+    # Both words, not side by side: no pair, so no posting answers (the index does).
+    assert from_postings('"logistics harbour"') is None
+    assert from_postings('"harbour pilots teach"') is None  # three words: read through the index
+    # Writes nobody refreshed for: a draft published, a case withdrawn, one reworded, one added.
+    published_draft = cases["draft"][0]
+    published_draft.title = "Harbour logistics draft"
+    published_draft.status, published_draft.published_at = "published", cases["harbour"][0].published_at
+    published_draft.save()
+    withdrawn = cases["harbour"][1]
+    withdrawn.status = "draft"
+    withdrawn.save()
+    reworded = cases["harbour"][2]
+    reworded.title = "Logistics of the harbour"
+    reworded.save()
+    added = CaseStudyFactory(title="Ferry", overview="New harbour logistics hub.")
+    expected = from_index('"harbour logistics"')
+    assert expected == {cases["harbour"][0].pk, cases["harbour"][3].pk, published_draft.pk, added.pk}
+    assert from_postings('"harbour logistics"') == expected
+
+
 def test_a_reader_inside_an_uncommitted_write_keeps_its_view_to_itself(with_postings):
     """What a reader applies inside a transaction that has written is right for it, and is not stored where
     other processes would read it before it commits (or at all, after a rollback)."""
@@ -168,10 +199,14 @@ def test_library_and_api_counts_are_the_same_with_and_without_postings(with_post
     assert with_them[0] == 7
 
 
-@pytest.mark.parametrize("query", ['"harbour logistics"', "harb", "harbour cranes", "telemedicine-harbour"])
+@pytest.mark.parametrize(
+    "query",
+    ['"harbour pilots teach"', '"logistics harbour"', "harb", "harbour cranes", "telemedicine-harbour"],
+)
 def test_what_postings_cannot_answer_goes_through_the_index(with_postings, query):
-    """A quoted phrase (positions), a word still being typed (prefix), a word with no posting, a hyphenated
-    term: no postings, and the library still finds what the index finds."""
+    """A quoted phrase of three words or of words never side by side, a word still being typed (prefix), a
+    word with no posting, a hyphenated term: no postings, and the library still finds what the index
+    finds."""
     assert from_postings(query) is None
     filterset = CaseStudyFilterSet({"q": query}, queryset=CaseStudy.objects.published())
     assert filterset.is_valid()
