@@ -325,6 +325,47 @@ def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_
     assert _ranked_ids_from_posting(parse("harbour"), 0, 1) == expected[:1]
 
 
+@pytest.mark.parametrize(
+    "query", ["harbour logistics", "logistics harbour", "harbour ferry", "harbour pilots"]
+)
+def test_several_common_words_are_ranked_among_the_cases_with_all_of_them_in_the_librarys_order(
+    with_postings, query
+):
+    """A search of several common words is ranked first among the cases whose title or summary has every
+    one of them (a case lacking one ranks at most the others' best over their number): every page in the
+    filtered queryset's order, before and after writes nobody refreshed for; pages past those cases, or
+    where a case with one word could rank higher, come from the whole ranking."""
+
+    cases, _refresh = with_postings
+    CaseStudyFactory(title="Ferry harbour", summary="Harbour ferry crossings.")
+    CaseStudyFactory(title="Logistics, logistics", summary="Logistics of logistics.")  # one word, often
+    engine.refresh_postings(rebuild=True)
+    assert_every_page_in_order(query)
+    moved = cases["ferry"][1]
+    moved.title = "Harbour ferry pilots"  # now has the words in its title
+    moved.save()
+    withdrawn = cases["harbour"][1]
+    withdrawn.status = "draft"
+    withdrawn.save()
+    expected = assert_every_page_in_order(query)
+    assert withdrawn.pk not in expected
+
+
+def test_a_search_of_two_common_words_reads_its_first_page_from_the_cases_with_both(with_postings):
+    from cases.search.postgresql import _ranked_ids_with_every_word
+
+    cases, _refresh = with_postings
+    engine.refresh_postings(rebuild=True)
+    page = _ranked_ids_with_every_word(parse("harbour logistics"), 0, 2)
+    assert page == expected_order("harbour logistics")[:2]
+    assert set(page) <= {case.pk for case in cases["harbour"]}
+    # Past the four cases with both words: the whole ranking answers.
+    assert _ranked_ids_with_every_word(parse("harbour logistics"), 3, 2) is None
+    # A word without a posting, a synonym, a tag or a prefix: not this way.
+    assert _ranked_ids_with_every_word(parse("harbour cranes"), 0, 1) is None
+    assert _ranked_ids_with_every_word(parse("harbour educ"), 0, 1) is None
+
+
 def test_a_posting_gone_from_the_cache_is_built_again_after_a_reader_missed_it(with_postings):
     _cases, refresh = with_postings
     cache.delete(postings.cache_key("harbour"))
