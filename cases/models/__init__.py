@@ -27,6 +27,7 @@ from cases.models.files import fitted_size, rendition_name, safe_filename
 from cases.models.moderation_queue import moderation_queue
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
 from cases.models.search_document import CaseSearchIndex as CaseSearchIndex
+from cases.models.search_document import CaseTitleWord as CaseTitleWord
 from cases.models.thesaurus import SearchWord as SearchWord
 from cases.models.thesaurus import ThesaurusEntry as ThesaurusEntry
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal

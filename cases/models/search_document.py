@@ -118,3 +118,30 @@ class CaseSearchIndex(models.Model):
 
     def __str__(self):
         return str(self.case_id)
+
+
+class CaseTitleWord(models.Model):
+    """A word of a published case's title, as the english configuration reads it (PostgreSQL; written only
+    by the database's trigger, migration 0022). Type-ahead finds the titles with a word starting with what
+    was typed through a range of this table's index, reading no more rows than it offers: the GIN index of
+    the titles' words (migration 0020) gathers every match first, 70-96 ms at 1,000,000 cases for the start
+    of a word in 10% of the titles. On SQLite the table stays empty (FTS5 has its own)."""
+
+    pk = models.CompositePrimaryKey("word", "case")
+    word = models.TextField()
+    case = models.ForeignKey(
+        "cases.CaseStudy",
+        # The database deletes the rows with their case (ON DELETE CASCADE, migration 0022), as for
+        # CaseSearchIndex; Django never does.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_column="case_id",
+    )
+
+    class Meta:
+        db_table = "cases_casetitleword"
+        verbose_name = _("title word")
+
+    def __str__(self):
+        return self.word

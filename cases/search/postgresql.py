@@ -24,7 +24,7 @@ from django.db.models import BooleanField, Case, F, FloatField, Func, Q, TextFie
 from django.db.models.functions import Coalesce, Concat, Replace
 from pyroaring import BitMap
 
-from cases.models import CaseSearchIndex, CaseStudy, SearchWord
+from cases.models import CaseSearchIndex, CaseStudy, CaseTitleWord, SearchWord
 from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search import postings
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
@@ -672,11 +672,19 @@ class TitleWords(Func):
 
 
 def title_matches(queryset, query):
-    """Each word the start of a word of the title, through the index of the titles' words (migration
-    0020)."""
+    """Each word the start of a word of the title: one start through the table of title words (migration
+    0022), several through the index of the titles' words (migration 0020)."""
     words = [part for word in query.typed_words for part in word.split("-") if part]
     if not words:
         return queryset.none()
+    if len(words) == 1:
+        # One start of a word: a range of the table of title words (migration 0022), which stops after the
+        # candidates it needs, where the GIN index gathers every match first. The start is read as the
+        # english configuration reads it, as to_tsquery does for the GIN index.
+        (lexemes,) = postings.lexemes_of(words)
+        if len(lexemes) == 1:
+            starting = CaseTitleWord.objects.filter(word__startswith=lexemes[0])
+            return queryset.filter(pk__in=starting.values("case_id")[:SUGGESTION_CANDIDATES])
     parts, params = [], []
     for word in words:
         sql, word_params = _prefix_sql(word)
@@ -752,7 +760,17 @@ def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:
     return postings.refresh(rank_sql, rebuild=rebuild, progress=progress)
 
 
+# The tables the search reads through GIN and its own indexes.
+SEARCH_TABLES = "cases_casesearch, cases_casetitleword, cases_casestudy"
+
+
 def analyze() -> None:
-    """Bring the planner's statistics of the search documents up to date (which words are common)."""
+    """Bring the planner's statistics of the search's tables up to date (which words are common) and,
+    outside a transaction, empty the GIN indexes' pending lists (VACUUM): after a bulk load every search
+    reads through thousands of entries not yet merged into the index (at 100,000 cases, 21,417 in the
+    index of title words made a type-ahead's index read 29 ms instead of 13)."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE cases_casesearch")
+        if connection.in_atomic_block:  # VACUUM cannot run in a transaction
+            cursor.execute(f"ANALYZE {SEARCH_TABLES}")
+        else:
+            cursor.execute(f"VACUUM (ANALYZE) {SEARCH_TABLES}")
