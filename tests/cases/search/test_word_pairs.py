@@ -96,8 +96,9 @@ def test_a_phrase_of_two_words_is_found_in_the_index_alone(documents):
     # The choice between the pair and the document was made as PostgreSQL planned: no document is read.
     assert "<->" not in two
     assert "document @@" not in two
+    # Three words: the pairs only narrow the candidates (the planner may use them or not); the order of the
+    # words is still checked in the document.
     three = plan("harbour pilots teach")
-    assert "casesearch_word_pairs" in three
     assert "<->" in three
     gap = plan("head of state")
     assert "casesearch_word_pairs" not in gap
