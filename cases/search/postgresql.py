@@ -419,12 +419,31 @@ def matching_ids(query, *, tagged_cases=None):
     from_postings = _matching_ids_from_postings(query, tagged_cases)
     if from_postings is not None:
         return from_postings
+    if tagged_cases is not None and any(concept.tags for concept in query.concepts):
+        # The tagged cases come from the bitmaps, so only what the documents say is read, for each concept
+        # that names a term: an OR with ANY(their ids) probed the primary key once per tagged case (21 ms
+        # instead of 5 at 100,000 cases for "thailand", which names an economy of 5,821 cases).
+        untagged = [concept for concept in query.concepts if not concept.tags]
+        matches = BitMap(_text_matching_ids(untagged)) if untagged else None
+        for concept in query.concepts:
+            if concept.tags:
+                cases = BitMap(_text_matching_ids([concept])) | BitMap(tagged_cases(concept.tags))
+                matches = cases if matches is None else matches & cases
+        return matches
     rows = CaseSearchIndex.objects.filter(published=True)
     for concept in query.concepts:
         condition = _text_match(F("document"), concept)
         if concept.tags:
             condition = condition | _tagged_search_rows(concept.tags, tagged_cases)
         rows = rows.filter(condition)
+    return rows.order_by().aggregate(ids=ArrayAgg("case_id", default=[]))["ids"]
+
+
+def _text_matching_ids(concepts) -> list[int]:
+    """The published cases whose search document says every one of `concepts` (their tags aside)."""
+    rows = CaseSearchIndex.objects.filter(published=True)
+    for concept in concepts:
+        rows = rows.filter(_text_match(F("document"), concept))
     return rows.order_by().aggregate(ids=ArrayAgg("case_id", default=[]))["ids"]
 
 

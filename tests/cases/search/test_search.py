@@ -407,3 +407,31 @@ def test_the_cheap_page_read_is_only_for_a_search_of_the_whole_catalogue():
     assert reader(published.filter(economy__iso2="SG")) is None
     assert reader(published, economy=["SG"]) is None
     assert reader(published, sort="title") is None
+
+
+@pytest.mark.parametrize("query", ["singapore", "education", "education singapore", "radio singapore", "zzz"])
+def test_matches_with_tags_from_the_bitmaps_are_those_sql_finds(query):
+    """A concept naming a term: its text matches read from the documents and its tagged cases from the
+    catalogue's bitmaps give the same cases as one SQL query over both, published only."""
+    from cases.insights.bitmaps import CatalogueBitmaps
+    from cases.models import Economy, Sector
+    from cases.search import engine
+    from cases.search.query import parse
+
+    education = reference(Sector, slug="education")
+    singapore = Economy.objects.get(iso2="SG")
+    CaseStudyFactory(title="Education by radio", summary="Singapore schools.")
+    CaseStudyFactory(title="Radio lessons", sectors=[education], economy=singapore)
+    CaseStudyFactory(title="Tagged only", sectors=[education])
+    CaseStudyFactory(title="Singapore tagged", economy=singapore)
+    CaseStudyFactory(
+        title="Draft education in Singapore", status="draft", sectors=[education], economy=singapore
+    )
+    refresh_word_list()
+    parsed = parse(query)
+    from_sql = set(engine.backend().matching_ids(parsed))
+    from_bitmaps = set(engine.backend().matching_ids(parsed, tagged_cases=CatalogueBitmaps.current().tagged))
+    assert from_bitmaps == from_sql
+    assert from_sql == set(search_cases(CaseStudy.objects.published(), query).values_list("pk", flat=True))
+    if query != "zzz":
+        assert from_sql
