@@ -20,6 +20,7 @@ from cases.models import (
     CaseRevision,
     CaseSearchIndex,
     CaseStudy,
+    CaseTitleWord,
     CaseWithdrawal,
     CatalogueState,
     EditorProfile,
@@ -144,8 +145,9 @@ def shown(response):
 
 
 def test_every_model_of_the_catalogue_is_registered():
-    # The search index is the database's own, written only by its trigger (cases/models/search_document.py).
-    internal = {CaseSearchIndex}
+    # The search index and the titles' words are the database's own, written only by its triggers
+    # (cases/models/search_document.py).
+    internal = {CaseSearchIndex, CaseTitleWord}
     assert set(apps.get_app_config("cases").get_models()) - internal <= set(admin.site._registry)
 
 
