@@ -500,7 +500,7 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int
     summary): when the page is full and its last case ranks above 0 (RANK_FLOOR), no other match can come
     before it.
     Otherwise (a page past the candidates) every match is ranked."""
-    from_posting = _ranked_ids_from_posting(query, offset, limit)
+    from_posting = _ranked_ids_from_posting(query, offset, limit, tagged_cases=tagged_cases)
     if from_posting is not None:
         return from_posting
     with_every_word = _ranked_ids_with_every_word(query, offset, limit)
@@ -574,13 +574,23 @@ def _library_order(row):
     return postings.library_key(rank, published_at, case_id)
 
 
-def _ranked_ids_from_posting(query, offset: int, limit: int) -> list[int] | None:
+def _ranked_ids_from_posting(query, offset: int, limit: int, *, tagged_cases=None) -> list[int] | None:
     """The page from the top list of the word's posting (cases/search/postings.py), for a search of one
-    common word with no synonym, no tag and no prefix, whose rank is the word's alone; None otherwise or
-    when the page lies past what the list holds for certain."""
-    if len(query.concepts) != 1 or query.concepts[0].tags or len(query.concepts[0].alternatives) != 1:
+    common word with no synonym and no prefix, whose rank is the word's alone, or the word's plus TAG_RANK
+    for the cases tagged with a term it names (their ids from `tagged_cases`, the catalogue's bitmaps);
+    None otherwise or when the page lies past what the list holds for certain.
+
+    With a term: the top list holds every case that comes at or before its last in the library's order (rank
+    for the word, newest, id), so a case outside it comes after that last, with TAG_RANK added to both when
+    it is tagged; a tagged case whose title and summary lack the word ranks TAG_RANK exactly. When the
+    page's last case, its rank read from the list with the bonus added, comes before both, no case outside
+    the list can come before it (the sums are the same float sums PostgreSQL makes). Ranking the cases that
+    say the word instead read 46,000 ranking vectors for "climate" at 1,000,000 cases (0.8 s), whose ranks
+    in titles lie within 0.02 of each other: the term's bonus, not the word, decides the first pages."""
+    if len(query.concepts) != 1 or len(query.concepts[0].alternatives) != 1:
         return None
-    if not _single_words(query.concepts[0]):
+    (concept,) = query.concepts
+    if not _single_words(concept) or (concept.tags and tagged_cases is None):
         return None
     plan = _posting_lexemes(query)
     if plan is None:
@@ -589,10 +599,35 @@ def _ranked_ids_from_posting(query, offset: int, limit: int) -> list[int] | None
     current = postings.current_postings([lexeme], rank_sql)
     if current is None:
         return None
-    top = current[lexeme].top
-    if limit <= 0 or offset + limit > len(top) or top[offset + limit - 1][0] <= RANK_FLOOR:
+    posting = current[lexeme]
+    wanted = offset + limit
+    if limit <= 0 or wanted > len(posting.top):
         return None
-    ids = [case_id for _rank, _published_at, case_id in top[: offset + limit]]
+    if concept.tags:
+        tagged = BitMap(tagged_cases(concept.tags))
+        ranked = sorted(
+            (
+                (rank + TAG_RANK if case_id in tagged else rank, published_at, case_id)
+                for rank, published_at, case_id in posting.top
+            ),
+            key=lambda row: postings.library_key(*row),
+            reverse=True,
+        )
+        # Outside the list every case comes after its last in the library's order: a tagged one after the
+        # last with the bonus added (a page often ends exactly there, the titles' ranks being few and much
+        # repeated), and a tagged one that does not say the word ranks TAG_RANK.
+        rank, published_at, case_id = posting.top[-1]
+        after_the_list = postings.library_key(rank + TAG_RANK, published_at, case_id)
+        last = ranked[wanted - 1]
+        if last[0] <= TAG_RANK + RANK_FLOOR or (
+            not posting.complete and postings.library_key(*last) < after_the_list
+        ):
+            return None
+    elif posting.top[wanted - 1][0] <= RANK_FLOOR:
+        return None
+    else:
+        ranked = posting.top
+    ids = [case_id for _rank, _published_at, case_id in ranked[:wanted]]
     # A case deleted outright leaves no changed row behind: the list would still hold it.
     if CaseSearchIndex.objects.filter(case_id__in=ids, published=True).count() != len(ids):
         return None

@@ -325,6 +325,52 @@ def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_
     assert _ranked_ids_from_posting(parse("harbour"), 0, 1) == expected[:1]
 
 
+def test_a_word_naming_a_term_reads_its_pages_from_the_top_list_with_the_terms_bonus(with_postings):
+    """A common word that names a vocabulary term ("education", a sector the harbour cases are tagged with
+    and the ferry cases only say): its pages come from the word's top list with the tag bonus added, in the
+    filtered queryset's order, and every page the list cannot vouch for comes from SQL; before and after a
+    tagged case is withdrawn and another starts saying the word."""
+    from cases.insights.bitmaps import CatalogueBitmaps
+    from cases.search.postgresql import _ranked_ids_from_posting
+
+    cases, _refresh = with_postings
+    titled = CaseStudyFactory(title="Education for harbour pilots", summary="Education afloat.")
+    says_and_tagged = cases["harbour"][3]
+    says_and_tagged.summary = "Harbour education for crane drivers."
+    says_and_tagged.save()
+    engine.refresh_postings(rebuild=True)
+    query = parse("education")
+    assert query.concepts[0].tags, "the word names the sector"
+
+    def assert_pages_in_order():
+        tagged = CatalogueBitmaps.current().tagged
+        expected = expected_order(query)
+        for offset in range(len(expected) + 1):
+            for limit in (1, 2, 5):
+                page = engine.ranked_case_ids(query, offset, limit, tagged_cases=tagged)
+                assert page == expected[offset : offset + limit], (offset, limit)
+        return expected, tagged
+
+    expected, tagged = assert_pages_in_order()
+    # The first page, from the list alone: the cases that say it in their title or summary (one of them
+    # tagged); then the other tagged cases, which the list cannot vouch for.
+    assert _ranked_ids_from_posting(query, 0, 2, tagged_cases=tagged) == expected[:2]
+    assert set(expected[:2]) == {titled.pk, says_and_tagged.pk}
+    assert set(expected[2:5]) == {case.pk for case in cases["harbour"][:3]}
+    assert _ranked_ids_from_posting(query, 2, 1, tagged_cases=tagged) is None
+    # Without the tagged cases at hand it is not read this way.
+    assert _ranked_ids_from_posting(query, 0, 2) is None
+
+    withdrawn = cases["harbour"][0]
+    withdrawn.status = "draft"
+    withdrawn.save()
+    ferry = cases["ferry"][0]
+    ferry.summary = "Education on the water for school classes."
+    ferry.save()
+    expected, _tagged = assert_pages_in_order()
+    assert withdrawn.pk not in expected
+
+
 @pytest.mark.parametrize(
     "query", ["harbour logistics", "logistics harbour", "harbour ferry", "harbour pilots"]
 )
