@@ -43,6 +43,14 @@ def with_postings(on_postgresql, settings):
     cache.delete(postings.index_key())
 
 
+def changed(case, **fields):
+    """`case` with `fields` changed and saved (a curator's edit, through the ORM's signals)."""
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.save()
+    return case
+
+
 def from_index(query) -> set[int]:
     """What the full-text index says, without postings."""
     return set(
@@ -71,15 +79,11 @@ def test_common_words_get_postings_that_match_the_index(with_postings):
 
 def test_writes_nobody_refreshed_for_are_applied_by_the_reader(with_postings):
     cases, _refresh = with_postings
-    published_draft = cases["draft"][0]
-    published_draft.status, published_draft.published_at = "published", cases["harbour"][0].published_at
-    published_draft.save()
-    withdrawn = cases["harbour"][1]
-    withdrawn.status = "draft"
-    withdrawn.save()
-    reworded = cases["ferry"][0]
-    reworded.overview = "Island pilots."
-    reworded.save()
+    published_draft = changed(
+        cases["draft"][0], status="published", published_at=cases["harbour"][0].published_at
+    )
+    withdrawn = changed(cases["harbour"][1], status="draft")
+    reworded = changed(cases["ferry"][0], overview="Island pilots.")
     added = CaseStudyFactory(title="Harbour cranes")
     expected = from_index("harbour")
     assert {published_draft.pk, added.pk} <= expected
@@ -102,16 +106,14 @@ def test_common_pairs_of_words_get_postings_that_match_the_index(with_postings):
     assert from_postings('"logistics harbour"') is None
     assert from_postings('"harbour pilots teach"') is None  # three words: read through the index
     # Writes nobody refreshed for: a draft published, a case withdrawn, one reworded, one added.
-    published_draft = cases["draft"][0]
-    published_draft.title = "Harbour logistics draft"
-    published_draft.status, published_draft.published_at = "published", cases["harbour"][0].published_at
-    published_draft.save()
-    withdrawn = cases["harbour"][1]
-    withdrawn.status = "draft"
-    withdrawn.save()
-    reworded = cases["harbour"][2]
-    reworded.title = "Logistics of the harbour"
-    reworded.save()
+    published_draft = changed(
+        cases["draft"][0],
+        title="Harbour logistics draft",
+        status="published",
+        published_at=cases["harbour"][0].published_at,
+    )
+    changed(cases["harbour"][1], status="draft")
+    changed(cases["harbour"][2], title="Logistics of the harbour")
     added = CaseStudyFactory(title="Ferry", overview="New harbour logistics hub.")
     expected = from_index('"harbour logistics"')
     assert expected == {cases["harbour"][0].pk, cases["harbour"][3].pk, published_draft.pk, added.pk}
@@ -147,16 +149,12 @@ def test_the_refresh_leaves_a_few_changes_to_readers_and_applies_many_itself(wit
     monkeypatch.setattr(postings, "LEXEMES_PER_READ", 2)
     cases, refresh = with_postings
     stored = cache.get(postings.cache_key("harbour"))
-    reworded = cases["ferry"][2]
-    reworded.overview = "Island pilots."
-    reworded.save()
+    reworded = changed(cases["ferry"][2], overview="Island pilots.")
     assert refresh()["updated"] == 0
     assert cache.get(postings.cache_key("harbour")).cases == stored.cases
     assert reworded.pk not in from_postings("harbour")  # the reader applied it
     monkeypatch.setattr(postings, "COMPACT_ROWS", 1)
-    withdrawn = cases["harbour"][0]
-    withdrawn.status = "draft"
-    withdrawn.save()
+    withdrawn = changed(cases["harbour"][0], status="draft")
     assert refresh()["updated"] > 4
     posting = cache.get(postings.cache_key("harbour"))
     assert withdrawn.pk not in posting.cases
@@ -309,15 +307,9 @@ def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_
     assert_every_page_in_order("harbour")
     assert _ranked_ids_from_posting(parse("harbour"), 0, 2) is not None
 
-    ferry = cases["ferry"][1]
-    ferry.title = "Harbour ferry timetable"  # now says it in its title: up into the list
-    ferry.save()
-    dropped = cases["harbour"][0]
-    dropped.title = "Port logistics"  # no longer in its title or summary: out of the list
-    dropped.save()
-    withdrawn = cases["harbour"][1]
-    withdrawn.status = "draft"
-    withdrawn.save()
+    changed(cases["ferry"][1], title="Harbour ferry timetable")  # now says it in its title: up into the list
+    changed(cases["harbour"][0], title="Port logistics")  # no longer in its title or summary: out of the list
+    withdrawn = changed(cases["harbour"][1], status="draft")
     CaseStudyFactory(title="Harbour harbour cranes", summary="The harbour's new cranes.")
     cases["harbour"][2].delete()  # leaves no changed row: the list must not show it
     expected = assert_every_page_in_order("harbour")
@@ -335,9 +327,7 @@ def test_a_word_naming_a_term_reads_its_pages_from_the_top_list_with_the_terms_b
 
     cases, _refresh = with_postings
     titled = CaseStudyFactory(title="Education for harbour pilots", summary="Education afloat.")
-    says_and_tagged = cases["harbour"][3]
-    says_and_tagged.summary = "Harbour education for crane drivers."
-    says_and_tagged.save()
+    says_and_tagged = changed(cases["harbour"][3], summary="Harbour education for crane drivers.")
     engine.refresh_postings(rebuild=True)
     query = parse("education")
     assert query.concepts[0].tags, "the word names the sector"
@@ -361,12 +351,8 @@ def test_a_word_naming_a_term_reads_its_pages_from_the_top_list_with_the_terms_b
     # Without the tagged cases at hand it is not read this way.
     assert _ranked_ids_from_posting(query, 0, 2) is None
 
-    withdrawn = cases["harbour"][0]
-    withdrawn.status = "draft"
-    withdrawn.save()
-    ferry = cases["ferry"][0]
-    ferry.summary = "Education on the water for school classes."
-    ferry.save()
+    withdrawn = changed(cases["harbour"][0], status="draft")
+    changed(cases["ferry"][0], summary="Education on the water for school classes.")
     expected, _tagged = assert_pages_in_order()
     assert withdrawn.pk not in expected
 
@@ -387,12 +373,8 @@ def test_several_common_words_are_ranked_among_the_cases_with_all_of_them_in_the
     CaseStudyFactory(title="Logistics, logistics", summary="Logistics of logistics.")  # one word, often
     engine.refresh_postings(rebuild=True)
     assert_every_page_in_order(query)
-    moved = cases["ferry"][1]
-    moved.title = "Harbour ferry pilots"  # now has the words in its title
-    moved.save()
-    withdrawn = cases["harbour"][1]
-    withdrawn.status = "draft"
-    withdrawn.save()
+    changed(cases["ferry"][1], title="Harbour ferry pilots")  # now has the words in its title
+    withdrawn = changed(cases["harbour"][1], status="draft")
     expected = assert_every_page_in_order(query)
     assert withdrawn.pk not in expected
 
