@@ -576,7 +576,8 @@ def _library_order(row):
 
 def _ranked_ids_from_posting(query, offset: int, limit: int, *, tagged_cases=None) -> list[int] | None:
     """The page from the top list of the word's posting (cases/search/postings.py), for a search of one
-    common word with no synonym and no prefix, whose rank is the word's alone, or the word's plus TAG_RANK
+    common word, or one quoted phrase of two words whose pair is common, with no synonym and no prefix,
+    whose rank is the word's (the phrase's) alone, or that plus TAG_RANK
     for the cases tagged with a term it names (their ids from `tagged_cases`, the catalogue's bitmaps);
     None otherwise or when the page lies past what the list holds for certain.
 
@@ -590,7 +591,7 @@ def _ranked_ids_from_posting(query, offset: int, limit: int, *, tagged_cases=Non
     if len(query.concepts) != 1 or len(query.concepts[0].alternatives) != 1:
         return None
     (concept,) = query.concepts
-    if not _single_words(concept) or (concept.tags and tagged_cases is None):
+    if not (_single_words(concept) or _by_word_pairs(concept, 0)) or (concept.tags and tagged_cases is None):
         return None
     plan = _posting_lexemes(query)
     if plan is None:

@@ -19,7 +19,8 @@ cases they hold (the catalogue's bitmaps), as cases.search.engine.matching_case_
 Pairs of adjacent words have postings too: a lexeme "first second" (with a space, which no word's lexeme
 holds) of the index of word pairs (migration 0021), common as its own statistics say, so that a quoted
 phrase of two common words is counted without reading its cases (0.1 s at 1,000,000 cases otherwise). A
-pair's posting keeps no top list: a phrase's rank is not a word's.
+pair's top list ranks the phrase (its two words side by side, `pair_query`) among the cases whose document
+has the pair, as the library ranks a search of that quoted phrase.
 
 Built off the request path: after every committed write the `refresh_search_postings` task (cases/tasks.py)
 builds the postings of the common words that have none and brings the others up to date. A reader never
@@ -53,7 +54,7 @@ REBUILD_SECONDS = 24 * 3600
 # A posting no change altered is stored again (with a later horizon) once this many rows changed since it.
 REREAD_ROWS = 200
 # Part of the cache key: change it whenever Posting changes.
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,24 @@ def index_key() -> str:
 def quoted(lexeme: str) -> str:
     """The lexeme as a tsquery of itself: quoted, its quotes doubled and backslashes escaped."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def ranked_query(lexeme: str) -> str:
+    """The tsquery (as text) a posting's top list is ranked by: the word itself, or for a pair its two words
+    side by side, as phraseto_tsquery reads the quoted phrase the pair stands for."""
+    if is_pair(lexeme):
+        first, second = lexeme.split(" ", 1)
+        return f"{quoted(first)} <-> {quoted(second)}"
+    return quoted(lexeme)
+
+
+def rankable_query(lexeme: str) -> str:
+    """What a case's ranking vector must match to rank above 0 for `lexeme`: the word, or both words of a
+    pair (ts_rank ranks a phrase by the distances between its words, 0 without two of them)."""
+    if is_pair(lexeme):
+        first, second = lexeme.split(" ", 1)
+        return f"{quoted(first)} & {quoted(second)}"
+    return quoted(lexeme)
 
 
 def is_pair(lexeme: str) -> bool:
@@ -209,12 +228,13 @@ def build(lexeme: str, rank_sql) -> Posting:
             [as_query],
         )
         ids = cursor.fetchone()[0]
-        if is_pair(lexeme):
-            return Posting(lexeme, horizon, FrozenBitMap(ids), time.time())
+        ranked = ranked_query(lexeme)
+        # A word's ranking vector is the start of its document; a pair's words may stand apart in it.
+        has_pair, pair = (f"AND {vector} @@ %s::tsquery ", [as_query]) if is_pair(lexeme) else ("", [])
         cursor.execute(
             f"SELECT {rank}, published_at, case_id FROM cases_casesearch "  # noqa: S608 - our own SQL
-            "WHERE published AND ranking @@ %s::tsquery ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT %s",
-            [as_query, as_query, as_query, TOP + 1],
+            f"WHERE published AND ranking @@ %s::tsquery {has_pair}ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT %s",
+            [ranked, ranked, rankable_query(lexeme), *pair, TOP + 1],
         )
         top = [tuple(row) for row in cursor.fetchall()]
     return Posting(lexeme, horizon, FrozenBitMap(ids), time.time(), tuple(top[:TOP]), len(top) <= TOP)
@@ -278,6 +298,28 @@ def _brought_up_to_date(
                 pairs = set(pairs)
                 for index in pair_indexes:
                     by_id[case_id][3][index] = lexemes[index] in pairs
+            # The phrase's rank of each changed row whose ranking vector has both words (ranked only where
+            # the document has the pair, below).
+            pairs = [lexemes[index] for index in pair_indexes]
+            for start in range(0, len(pairs), LEXEMES_PER_READ):
+                part = pairs[start : start + LEXEMES_PER_READ]
+                ranks = ", ".join(
+                    f"CASE WHEN published AND ranking @@ %s::tsquery THEN {rank} END" for _ in part
+                )
+                params = [
+                    each for lexeme in part for each in [rankable_query(lexeme), *[ranked_query(lexeme)] * 2]
+                ]
+                cursor.execute(
+                    f"SELECT case_id, ARRAY[{ranks}]::float8[] FROM cases_casesearch "  # noqa: S608 - placeholders
+                    "WHERE case_id = ANY(%s)",
+                    [*params, list(by_id)],
+                )
+                for case_id, ranked in cursor.fetchall():
+                    row = by_id[case_id]
+                    for index, its_rank in zip(
+                        pair_indexes[start : start + LEXEMES_PER_READ], ranked, strict=True
+                    ):
+                        row[4][index] = its_rank if row[3][index] else None
         words = [lexeme for lexeme in lexemes if not is_pair(lexeme)]
         position = {lexeme: index for index, lexeme in enumerate(lexemes)}
         # Then, for each word, whether each changed row's document has it and its rank when its ranking

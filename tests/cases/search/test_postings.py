@@ -96,7 +96,6 @@ def test_common_pairs_of_words_get_postings_that_match_the_index(with_postings):
     0021), kept exact under writes nobody refreshed it for, like a word's."""
     cases, _refresh = with_postings
     assert {"harbour logist", "harbour pilot"} <= postings.lexemes_with_postings()
-    assert cache.get(postings.cache_key("harbour logist")).top == ()
     logistics = {case.pk for case in cases["harbour"]}
     assert from_postings('"harbour logistics"') == from_index('"harbour logistics"') == logistics
     assert (
@@ -315,6 +314,33 @@ def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_
     expected = assert_every_page_in_order("harbour")
     assert withdrawn.pk not in expected
     assert _ranked_ids_from_posting(parse("harbour"), 0, 1) == expected[:1]
+
+
+def test_a_common_phrase_reads_its_pages_from_its_pairs_top_list_in_the_librarys_order(with_postings):
+    """A quoted phrase of two words whose pair is common: its pages come from the pair's top list (the
+    phrase's rank among the cases that have it), in the filtered queryset's order on every page, before and
+    after writes nobody refreshed for: a case whose title has both words apart but whose document never has
+    them side by side (no match at all), one with the phrase only in its narrative and both words in its
+    title (ranked), one withdrawn."""
+    from cases.search.postgresql import _ranked_ids_from_posting
+
+    cases, _refresh = with_postings
+    phrase = '"harbour logistics"'
+    engine.refresh_postings(rebuild=True)
+    assert cache.get(postings.cache_key("harbour logist")).top
+    assert_every_page_in_order(phrase)
+    assert _ranked_ids_from_posting(parse(phrase), 0, 2) == expected_order(phrase)[:2]
+
+    apart = CaseStudyFactory(title="Logistics of a harbour", summary="Harbour cranes and their logistics.")
+    narrative = changed(
+        cases["ferry"][0], title="Logistics for the harbour ferry", overview="Harbour logistics by sea."
+    )
+    withdrawn = changed(cases["harbour"][1], status="draft")
+    expected = assert_every_page_in_order(phrase)
+    assert apart.pk not in expected
+    assert withdrawn.pk not in expected
+    assert narrative.pk in expected
+    assert _ranked_ids_from_posting(parse(phrase), 0, 3) == expected[:3]
 
 
 def test_a_word_naming_a_term_reads_its_pages_from_the_top_list_with_the_terms_bonus(with_postings):
