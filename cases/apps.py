@@ -9,7 +9,12 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases import signals  # noqa: F401 - connects cache invalidation
+        from cases.caching import vocabulary_snapshot
+        from cases.models.vocabularies import use_snapshot_source
         from cases.search.sqlite import keep_index_after_migrate
+
+        # The cases' terms come from the cached vocabulary snapshot (the models cannot import the caching).
+        use_snapshot_source(vocabulary_snapshot)
 
         # SQLite: a migration that rebuilds cases_casestudy drops the search index's triggers; put them back.
         post_migrate.connect(keep_index_after_migrate, sender=self)

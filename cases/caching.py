@@ -16,6 +16,11 @@ call here treats a cache failure as a miss.
 A connection holding catalogue writes it has not committed yet sees them in what it reads: such reads are
 neither taken from nor stored in the cache (nobody else may be served what could still roll back).
 
+The vocabularies' terms are cached under a version of their own, the *vocabulary version*, read in the
+same query and with the same time to live as the catalogue version but moved only by writes to the
+vocabularies and economies: `vocabulary_snapshot` (cases/models/vocabularies.py) outlives every write to a
+case, and a renamed term is seen as soon as any change to the catalogue is.
+
 `cached` is the one way to cache a read under the version; `SelectionPaginator` pages a selection of cases
 with its total and page ids cached that way, for the library page and the API alike. docs/caching.md lists
 every cached read, its key, its lifetime and what a deployment must provide.
@@ -34,7 +39,8 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Now
 from django.utils.functional import cached_property
 
-from cases.models import CatalogueState
+from cases.models import CaseStudy, CatalogueState
+from cases.models.vocabularies import VocabularySnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +50,13 @@ CACHE_SECONDS = 600
 VERSION_TTL_SECONDS = 1.0
 # Set on a database connection whose open transaction has bumped the version (its writes not yet committed).
 UNCOMMITTED = "catalogue_changes_uncommitted"
+# Set as well when that transaction has bumped the vocabulary version.
+VOCABULARIES_UNCOMMITTED = "vocabulary_changes_uncommitted"
 
-# (version, time.monotonic() when read) in this process; shared by its threads.
+# (version, vocabulary version, time.monotonic() when read) in this process; shared by its threads.
 _known = None
+# The vocabulary snapshot this process used last.
+_snapshot = None
 
 
 def _safe(call, default=None):
@@ -67,47 +77,63 @@ def _in_transaction(connection) -> bool:
     return any(not block._from_testcase for block in connection.atomic_blocks)
 
 
-def _remember(version: int, *, read_at: float) -> int:
+def _remember(state: tuple[int, int], *, read_at: float) -> tuple[int, int]:
     global _known
-    _known = (version, read_at)
-    return version
+    _known = (*state, read_at)
+    return state
 
 
 def forget_catalogue_version() -> None:
     """Make this process read the version from the database next time (it keeps the last one known, for
     an outage)."""
     if _known is not None:
-        _remember(_known[0], read_at=-math.inf)
+        _remember(_known[:2], read_at=-math.inf)
 
 
-def _read_version() -> int:
-    row = CatalogueState.objects.filter(id=CatalogueState.SINGLE_ROW).values_list("version", flat=True)
+def _read_state() -> tuple[int, int]:
+    row = CatalogueState.objects.filter(id=CatalogueState.SINGLE_ROW).values_list(
+        "version", "vocabulary_version"
+    )
     # No row: a database whose tables were emptied (as between transactional tests), nothing written since.
-    return next(iter(row), 0)
+    return next(iter(row), (0, 0))
+
+
+def _catalogue_state() -> tuple[int, int]:
+    """(catalogue version, vocabulary version), as this connection sees them: read from the database
+    together at most once per CATALOGUE_VERSION_TTL in each process; during a database outage, the last
+    ones read (DatabaseError if there are none)."""
+    writer = _writer()
+    if getattr(writer, UNCOMMITTED, False):
+        if _in_transaction(writer):
+            return _read_state()  # this transaction's own, uncommitted versions: never remembered
+        # That transaction has ended, committed or rolled back.
+        setattr(writer, UNCOMMITTED, False)
+        setattr(writer, VOCABULARIES_UNCOMMITTED, False)
+        forget_catalogue_version()
+    known = _known
+    now = time.monotonic()
+    ttl = getattr(settings, "CATALOGUE_VERSION_TTL", VERSION_TTL_SECONDS)
+    if known is not None and now - known[2] < ttl:
+        return known[:2]
+    try:
+        return _remember(_read_state(), read_at=now)
+    except DatabaseError as error:
+        if known is None:
+            raise
+        logger.warning("Database unavailable, keeping catalogue version %s: %s", known[0], error)
+        return _remember(known[:2], read_at=now)  # asked again after the TTL, not on every call meanwhile
 
 
 def catalogue_version() -> int:
     """The current catalogue version, as this connection sees it: read from the database at most once per
     CATALOGUE_VERSION_TTL in each process; during a database outage, the last one read (DatabaseError if
     there is none)."""
-    writer = _writer()
-    if getattr(writer, UNCOMMITTED, False):
-        if _in_transaction(writer):
-            return _read_version()  # this transaction's own, uncommitted version: never remembered
-        setattr(writer, UNCOMMITTED, False)  # that transaction has ended, committed or rolled back
-        forget_catalogue_version()
-    known = _known
-    now = time.monotonic()
-    ttl = getattr(settings, "CATALOGUE_VERSION_TTL", VERSION_TTL_SECONDS)
-    if known is not None and now - known[1] < ttl:
-        return known[0]
-    try:
-        return _remember(_read_version(), read_at=now)
-    except DatabaseError as error:
-        if known is None:
-            raise
-        logger.warning("Database unavailable, keeping catalogue version %s: %s", known[0], error)
-        return _remember(known[0], read_at=now)  # asked again after the TTL, not on every call meanwhile
+    return _catalogue_state()[0]
+
+
+def vocabulary_version() -> int:
+    """The current vocabulary version: read with the catalogue version (same query, same time to live)."""
+    return _catalogue_state()[1]
 
 
 def shared_catalogue_version() -> int | None:
@@ -122,9 +148,23 @@ def shared_catalogue_version() -> int | None:
         return None
 
 
-def catalogue_changed() -> None:
+def shared_vocabulary_version() -> int | None:
+    """The vocabulary version to key shared cache entries by; None when this connection holds uncommitted
+    writes to the vocabularies (a write to cases only changes no term), or none is known (database down)."""
+    writer = _writer()
+    if getattr(writer, VOCABULARIES_UNCOMMITTED, False) and _in_transaction(writer):
+        return None
+    try:
+        return vocabulary_version()
+    except DatabaseError:
+        return None
+
+
+def catalogue_changed(*, vocabularies: bool = False) -> None:
     """Make every cached read stale, in the current transaction: call for any write to cases or what hangs
-    off them (cases/signals.py does for every ORM write). Fails with the write if the database does."""
+    off them (cases/signals.py does for every ORM write), with `vocabularies` for a write to a vocabulary's
+    terms or an economy (which also makes the vocabulary snapshot stale). Fails with the write if the
+    database does."""
     writer = _writer()
     # Never a number used before: a version rolled back, or one a restored database once had, may still
     # key entries in a shared cache.
@@ -134,16 +174,53 @@ def catalogue_changed() -> None:
         "version": Case(When(version__gte=clock, then=F("version") + 1), default=Value(clock)),
         "changed_at": Now(),
     }
+    if vocabularies:
+        bump["vocabulary_version"] = Case(
+            When(vocabulary_version__gte=clock, then=F("vocabulary_version") + 1), default=Value(clock)
+        )
     if not state.update(**bump):
         _state, created = CatalogueState.objects.using(writer.alias).get_or_create(
-            id=CatalogueState.SINGLE_ROW, defaults={"version": clock}
+            id=CatalogueState.SINGLE_ROW, defaults={"version": clock, "vocabulary_version": clock}
         )
         if not created:  # another writer put the row back meanwhile
             state.update(**bump)
     if _in_transaction(writer):
         setattr(writer, UNCOMMITTED, True)
+        if vocabularies:
+            setattr(writer, VOCABULARIES_UNCOMMITTED, True)
     else:
         forget_catalogue_version()  # committed already (autocommit): this process reads it at once
+
+
+def _database() -> str:
+    """Which database a cached entry describes: two catalogues sharing one cache (a staging copy, a
+    benchmark, parallel test databases) never read each other's."""
+    settings_dict = connections[router.db_for_read(CatalogueState)].settings_dict
+    where = f"{settings_dict.get('HOST')}:{settings_dict.get('PORT')}/{settings_dict.get('NAME')}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
+def vocabulary_snapshot() -> VocabularySnapshot:
+    """Every term of every vocabulary (cases/models/vocabularies.py), for the current vocabulary version:
+    from this process's memory, else from the shared cache, else read (one query) and stored for every
+    process. Kept no longer than any cached read (CACHE_SECONDS, the safety net against a write that forgot
+    to bump). Read afresh, and neither taken from nor stored in the cache, inside a transaction that has
+    written to the vocabularies."""
+    global _snapshot
+    version = shared_vocabulary_version()
+    if version is None:
+        return VocabularySnapshot.load(CaseStudy)
+    database = _database()
+    memo = _snapshot
+    if memo is not None and memo[0] == (database, version) and time.time() - memo[1].built_at < CACHE_SECONDS:
+        return memo[1]
+    key = f"vocabularies:{VocabularySnapshot.FORMAT}:{database}:{version}"
+    snapshot = _safe(lambda: cache.get(key))
+    if snapshot is None or time.time() - snapshot.built_at >= CACHE_SECONDS:
+        snapshot = VocabularySnapshot.load(CaseStudy, version=version)
+        _safe(lambda: cache.set(key, snapshot, CACHE_SECONDS))
+    _snapshot = ((database, version), snapshot)
+    return snapshot
 
 
 def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
+from cases.caching import vocabulary_snapshot
 from cases.models import CaseStudy
 from cases.models.facets import (
     FACETS,
@@ -52,15 +53,49 @@ def subregion_choices():
 
 
 def related_column_choices(facet: Facet):
-    """The (value, label) pairs a RELATED_COLUMN facet can take, from the related rows (read per request)."""
-    return list(
-        facet.model.objects.order_by(facet.value_field)
-        .values_list(facet.value_field, facet.label_field)
-        .distinct()
-    )
+    """The (value, label) pairs a RELATED_COLUMN facet can take, by value, from the related rows as the
+    vocabulary snapshot holds them (no query)."""
+    return sorted(set(vocabulary_snapshot().values(facet.model, facet.value_field, facet.label_field)))
 
 
-class VocabularyFilter(filters.ModelMultipleChoiceFilter):
+class TermsField(django_filters_fields.ModelMultipleChoiceField):
+    """Values naming terms of a vocabulary (or economies), checked against the vocabulary snapshot
+    (cases.caching) rather than the database, as the rest of the page reads its terms: no query per
+    parameter. The cleaned value is the list of the terms named, as model instances, in their order."""
+
+    def _check_values(self, value):
+        # Django's ModelMultipleChoiceField._check_values, with the snapshot instead of `self.queryset`.
+        key = self.to_field_name or "pk"
+        try:
+            value = frozenset(value)
+        except TypeError:
+            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list") from None
+        for item in value:
+            self.validate_no_null_characters(item)
+            try:
+                self.queryset.filter(**{key: item})  # a value the column can hold (builds no query)
+            except (ValueError, TypeError):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                ) from None
+        model = self.queryset.model
+        terms = vocabulary_snapshot().find(model, model._meta.get_field(key).attname, value)
+        found = {str(getattr(term, key)) for term in terms}
+        for item in value:
+            if str(item) not in found:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return terms
+
+
+class TermsFilter(filters.ModelMultipleChoiceFilter):
+    """A repeatable parameter naming terms (by `to_field_name`), checked against the snapshot."""
+
+    field_class = TermsField
+
+
+class VocabularyFilter(TermsFilter):
     """A repeatable parameter over a many-to-many vocabulary: any of the values (OR).
 
     Filters with a subquery on the through table, so a case matching two values appears once, with no
@@ -76,7 +111,7 @@ class VocabularyFilter(filters.ModelMultipleChoiceFilter):
         return qs.filter(pk__in=matching.values(relation.m2m_field_name()))
 
 
-class WholeNumberTermField(django_filters_fields.ModelMultipleChoiceField):
+class WholeNumberTermField(TermsField):
     """Checks the values are whole numbers in the facet's range, in ASCII digits, before asking the
     database, so an out-of-range integer (which PostgreSQL would refuse to compare) or a "²" is a clear
     400, not a server error."""
@@ -115,7 +150,7 @@ def facet_filter(facet: Facet) -> filters.Filter:
             **described,
         )
     if facet.kind == FOREIGN_KEY:
-        return filters.ModelMultipleChoiceFilter(
+        return TermsFilter(
             field_name=facet.lookup,
             to_field_name=facet.value_field,
             queryset=facet.model.objects.all(),
@@ -187,9 +222,14 @@ class CaseStudyFilterSet(FacetFilterSet):
     _understood: Understood | None = None
     _search_case_ids = None
     _tagged_cases = None
+    # From the catalogue's bitmaps (use_catalogue_search): query -> its matches, and the other parameters'.
+    _catalogue_matches = None
+    _within = None
 
     # Vocabulary parameters whose values the facet counts report, in the order the panel shows them.
     FACET_PARAMETERS = [facet.parameter for facet in FACETS]
+    # Parameters that order the cases without choosing any (the bitmaps leave them out of a selection).
+    ORDERING_PARAMETERS = ("sort",)
 
     def filter_search(self, queryset, name, value):
         return queryset  # the words are applied last, in filter_queryset_without (after every other filter)
@@ -222,8 +262,30 @@ class CaseStudyFilterSet(FacetFilterSet):
             self._tagged_cases = tagged_cases  # the page's ranking asks for them too (ranked_page_reader)
         if self._search_case_ids is None:
             query = self.understood_search().query
-            self._search_case_ids = matching_case_ids(query, tagged_cases=tagged_cases)
+            if self._catalogue_matches is not None:
+                self._search_case_ids = self._catalogue_matches(query)
+            else:
+                self._search_case_ids = matching_case_ids(query, tagged_cases=tagged_cases)
         return self._search_case_ids
+
+    def use_catalogue_search(self, *, matches, within, tagged_cases) -> None:
+        """What the catalogue's bitmaps know (cases/insights/bitmaps.py), handed in before the words are
+        understood: `matches(query)`, the published cases a query matches in the whole catalogue (one
+        query, kept per query), `within`, the cases every other parameter selects, and `tagged_cases` as for
+        search_case_ids. Whether a way of reading the words finds anything is then answered by the query
+        finding its matches, which the total and the facet counts need anyway, not by one more."""
+        if self._understood is not None:
+            return
+        found = {}
+
+        def kept_matches(query):
+            if query not in found:
+                found[query] = matches(query)
+            return found[query]
+
+        self._catalogue_matches = kept_matches
+        self._within = within
+        self._tagged_cases = tagged_cases
 
     def covers_whole_catalogue(self) -> bool:
         """Whether this FilterSet starts from every published case (its queryset has no other condition;
@@ -254,7 +316,12 @@ class CaseStudyFilterSet(FacetFilterSet):
             whole_selection = self._apply_filters(self.queryset, exclude=())
             others = {name for name, _value in self.cache_parts()} - {"q", "sort"}
             whole_catalogue = not others and self.covers_whole_catalogue()
-            self._understood = understand(whole_selection, self.search_words, whole_catalogue=whole_catalogue)
+            finds_any = None
+            if self._catalogue_matches is not None:
+                finds_any = lambda query: bool(self._catalogue_matches(query) & self._within)  # noqa: E731
+            self._understood = understand(
+                whole_selection, self.search_words, whole_catalogue=whole_catalogue, finds_any=finds_any
+            )
         return self._understood
 
     def _apply_filters(self, queryset, *, exclude):

@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
+from django.db import router
 from django.urls import reverse
 
 from cases.models import NARRATIVE_FIELDS, CaseLink, CaseStudy, Outcome, Resource, ResourceKind
 from cases.models.facets import FACETS_BY_MODEL
+from cases.models.vocabularies import linked_terms
 
 # --- Faces ------------------------------------------------------------------------------------------
 
@@ -84,7 +86,9 @@ class Field:
     matched_by: tuple[str, ...] = ()
     # TERMS: the field of the case whose term these never repeat (other economies leave out the primary)
     besides: str = ""
-    cell_order: tuple[str, ...] = ()  # TERMS: the order of the terms of one case (CSV cells, records)
+    # TERMS: the order of the terms of one case (CSV cells, records): its vocabulary's own (Meta.ordering),
+    # which the vocabulary snapshot gives (tests/cases/test_records.py checks they agree)
+    cell_order: tuple[str, ...] = ()
     help_text: str = ""  # what the API's documentation says of it, when its name and shape are not enough
 
     @property
@@ -307,21 +311,18 @@ class Related:
 
     @cached_property
     def terms(self) -> dict[str, dict[int, list]]:
-        """{field: {case id: [value, ...]}}, in each field's cell order: one plain query per vocabulary, no
-        model objects (building prefetched model instances costs more than the rest of an export)."""
+        """{field: {case id: [value, ...]}}, in each field's cell order (its vocabulary's own order): the
+        links of every vocabulary in one query, the values from the vocabulary snapshot
+        (cases/models/vocabularies.py), no model objects (building prefetched model instances costs more
+        than the rest of an export)."""
+        using = router.db_for_read(CaseStudy)
+        by_relation, snapshot = linked_terms(CaseStudy, self.case_ids, list(TERM_FIELDS), using=using)
         values = {}
         for name, field in TERM_FIELDS.items():
-            relation = CaseStudy._meta.get_field(name)
-            through = relation.remote_field.through
-            own, target = relation.m2m_field_name(), relation.m2m_reverse_field_name()
-            rows = (
-                through.objects.filter(**{f"{own}__in": self.case_ids})
-                .order_by(*(f"{target}__{column}" for column in field.cell_order))
-                .values_list(f"{own}_id", f"{target}__{field.value_field}")
-            )
+            named = dict(snapshot.values(field.model, field.model._meta.pk.attname, field.value_field))
             by_case = defaultdict(list)
-            for case_id, value in rows:
-                by_case[case_id].append(value)
+            for case_id, terms in by_relation[name].items():
+                by_case[case_id] = [named[pk] for pk in terms]
             values[name] = by_case
         return values
 

@@ -15,7 +15,9 @@ of a watched model: the moderation queue is CaseStudy under another name, and it
 proxy class) and writes made around the services (a shell session, a data migration). A missed bump would
 serve stale pages until the next write; a signal cannot be forgotten by a new service. Nothing here decides
 anything about the catalogue (withdrawal records, history, e-mails are the services'). The bump is an
-UPDATE in the writer's own transaction (cases/caching.py), so it commits or rolls back with the write.
+UPDATE in the writer's own transaction (cases/caching.py), so it commits or rolls back with the write. A
+write to a vocabulary's terms or an economy moves the vocabulary version as well, in the same UPDATE: the
+vocabulary snapshot (cases/models/vocabularies.py) is cached under it, and a write to a case leaves it alone.
 
 bulk_create, QuerySet.update() and raw SQL send no signals: their callers bump the version themselves
 (cases.tasks.catalogue_written in the same transaction, as the import's service does; or
@@ -38,6 +40,7 @@ from cases.models import (
     Theme,
     ThesaurusEntry,
 )
+from cases.models.vocabularies import vocabulary_models
 from cases.tasks import catalogue_written
 
 RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
@@ -63,6 +66,9 @@ WATCHED = frozenset(
 # The field that says whose a row is. Its value as stored before the write is read in pre_save/pre_delete
 # (never trusted from memory: an object loaded earlier, or with the field deferred, may hold an old one):
 # a case leaving publication, or a row moved from a published case to a draft, changes a published case.
+# The terms the vocabulary snapshot holds (cases/models/vocabularies.py): writing one moves the vocabulary
+# version too; writing anything else leaves the snapshot cached.
+VOCABULARY_MODELS = frozenset(vocabulary_models(CaseStudy))
 OWNER_FIELD = {CaseStudy: "status", Outcome: "case_id", Resource: "case_id"}
 OWNER_FIELD |= {FormerSlug: "case_id", CaseLink: "from_case_id"}
 STORED = "_catalogue_owner_as_stored"
@@ -100,8 +106,9 @@ def affects_public(instance) -> bool:
 
 
 def _row_written(sender, instance, **kwargs):
-    if sender._meta.concrete_model in WATCHED and affects_public(instance):
-        catalogue_written()
+    model = sender._meta.concrete_model
+    if model in WATCHED and affects_public(instance):
+        catalogue_written(vocabularies=model in VOCABULARY_MODELS)
     instance.__dict__.pop(STORED, None)  # the next write of this object reads the database again
 
 

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from cases.caching import catalogue_changed
+from cases.caching import catalogue_changed, vocabulary_snapshot
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
 from cases.search.engine import refresh_postings, refresh_word_list
@@ -26,7 +26,9 @@ from observatory.postgresql.base import long_running
 
 @task
 def refresh_statistics() -> dict:
-    """Build the statistics' bitmaps for the current catalogue version, so its first reader does not."""
+    """Build the statistics' bitmaps for the current catalogue version, so its first reader does not; and
+    the vocabulary snapshot (cases.caching), which after a write to a case is still cached (no query)."""
+    vocabulary_snapshot()
     bitmaps = CatalogueBitmaps.current()
     return {"version": bitmaps.version, "published_cases": len(bitmaps.published)}
 
@@ -54,22 +56,24 @@ def refresh_statistics_after_commit() -> None:
     refresh_search_postings.enqueue()
 
 
-def catalogue_written() -> None:
+def catalogue_written(*, vocabularies: bool = False) -> None:
     """Call for every write to the catalogue, inside its transaction (cases/signals.py does for every ORM
-    write): bumps the catalogue version in that transaction, and once it commits refreshes the statistics'
+    write), with `vocabularies` when it writes a vocabulary's terms or an economy: bumps the catalogue
+    version (and the vocabulary version) in that transaction, and once it commits refreshes the statistics'
     bitmaps for the new version and the search's word list, once per transaction however many rows it writes
     (at once when there is no transaction). Nothing happens after a rollback."""
-    catalogue_changed()
+    catalogue_changed(vocabularies=vocabularies)
     if not any(
         callback is refresh_statistics_after_commit for _ids, callback, _robust in connection.run_on_commit
     ):
         transaction.on_commit(refresh_statistics_after_commit)
 
 
-def catalogue_committed() -> None:
+def catalogue_committed(*, vocabularies: bool = False) -> None:
     """For writers that bypass signals and commit on their own (bulk generation, benchmarks): after their
-    commit, bump the catalogue version and refresh the statistics' bitmaps."""
-    catalogue_changed()
+    commit, bump the catalogue version (and the vocabulary version, with `vocabularies`: they wrote terms)
+    and refresh the statistics' bitmaps."""
+    catalogue_changed(vocabularies=vocabularies)
     refresh_statistics_after_commit()
 
 

@@ -32,3 +32,24 @@ def _empty_cache():
     forget_catalogue_version()  # the version read during the last test may be one its rollback undid
     yield
     cache.clear()
+
+
+# Issue 15: every page and API call reads at most this many queries on the computed request.
+MAX_QUERIES = 6
+
+
+@pytest.fixture
+def after_a_write(db):
+    """A function putting the catalogue in the state the first request after a write meets (issue 15's
+    "computed" request): the catalogue version just moved, so every cache keyed by it misses (pages,
+    totals, pages of ids, facet counts, statistics); what the task run after a writer's commit builds is
+    built (the bitmaps, the word list, the postings; the vocabulary snapshot, which a write to a case leaves
+    cached); and this process reads the version again, as one whose time to live has passed."""
+    from cases.caching import forget_catalogue_version
+    from cases.tasks import catalogue_committed
+
+    def prepare():
+        catalogue_committed()
+        forget_catalogue_version()
+
+    return prepare

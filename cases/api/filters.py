@@ -12,6 +12,7 @@ from django_filters.utils import translate_validation
 from rest_framework import exceptions
 
 from cases.filters import CaseStudyFilterSet
+from cases.insights.facet_counts import selection_facets
 
 # ordering value -> database ordering; the id makes every order total, so pages never overlap.
 API_ORDERINGS = {
@@ -80,6 +81,8 @@ class CaseStudyApiFilterSet(CaseStudyFilterSet):
         ),
     )
 
+    ORDERING_PARAMETERS = (*CaseStudyFilterSet.ORDERING_PARAMETERS, "ordering")
+
     class Meta(CaseStudyFilterSet.Meta):
         pass
 
@@ -136,4 +139,9 @@ class ApiFilterBackend(DjangoFilterBackend):
         if not filterset.is_valid() and self.raise_exception:
             raise translate_validation(filterset.errors)
         view.filterset = filterset
+        if getattr(view, "action", None) == "list" and filterset.search_words:
+            # The facet counts first, before the words are understood (the list's total comes from them):
+            # counted on the bitmaps, they decide how the words are read (as typed, corrected, as a prefix)
+            # with the query finding their matches, not one more (as the library page does).
+            selection_facets(filterset)
         return filterset.qs

@@ -55,9 +55,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.django_paginator_class = functools.partial(
             SelectionPaginator,
             selection=selection,
-            # A search's total from the facet counts' bitmaps (the library page's too): counting the
-            # matches in SQL reads every one of them.
-            counter=(lambda: selection_facets(filterset)["count"]) if searched else None,
+            # The total from the facet counts' bitmaps (the library page's too): no query for facets and
+            # years, and counting a search's matches in SQL would read every one of them.
+            counter=(lambda: selection_facets(filterset)["count"]) if selection is not None else None,
             ids_reader=filterset.ranked_page_reader() if searched else None,
             # The view's cases before its filters (published, with what the serializer reads).
             rows=view.get_queryset() if selection is not None else None,

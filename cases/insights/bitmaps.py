@@ -23,8 +23,8 @@ from pyroaring import BitMap, FrozenBitMap
 
 from cases.caching import CACHE_SECONDS, _safe, catalogue_version, shared_catalogue_version
 from cases.models import CaseStudy, Outcome
-from cases.models.facets import FACETS, FACETS_BY_PARAMETER, RELATED_COLUMN, TERMS
-from cases.search.engine import full_text_index_preferred
+from cases.models.facets import FACETS, FACETS_BY_PARAMETER, FOREIGN_KEY, RELATED_COLUMN, TERMS
+from cases.search.engine import full_text_index_preferred, matching_case_ids
 
 # From the facet table (cases/models/facets.py). parameter -> (the CaseStudy many-to-many field, the
 # vocabulary, the value partners and URLs use)
@@ -193,11 +193,23 @@ class CatalogueBitmaps:
         queryset = filterset.queryset
         whole_catalogue = filterset.covers_whole_catalogue()
         data = filterset.form.cleaned_data
-        given = [name for name, value in data.items() if name not in ("sort", *exclude) and is_given(value)]
+        ordering_only = (*filterset.ORDERING_PARAMETERS, *exclude)
+        given = [name for name, value in data.items() if name not in ordering_only and is_given(value)]
         if whole_catalogue and not given:
             return self.published  # the library's unfiltered selection: no need to ask the database
+        others = [name for name in given if name != "q"]
+        # Facets and years over every published case: intersected here, without asking the database.
+        selected = self.selected_by_values(filterset, others) if whole_catalogue else None
+        if selected is not None and not exclude and filterset.search_words:
+            # Before the words are understood: whether a reading of them finds anything is then told by the
+            # one query finding its matches, which the counts below need anyway.
+            filterset.use_catalogue_search(
+                matches=self.search_matches, within=selected, tagged_cases=self.tagged
+            )
         if not filterset.search_words or not filterset.understood_search().query:
             # No words, or nothing searchable in them (only punctuation): every case matches them.
+            if selected is not None:
+                return selected
             return self.cases_of(filterset.filter_queryset_without(queryset, exclude=exclude))
         if not whole_catalogue:
             with full_text_index_preferred():
@@ -205,10 +217,47 @@ class CatalogueBitmaps:
         # The words' matches come from the search module's own index (on PostgreSQL a narrow table, not
         # the wide case table), once per FilterSet; the other parameters from SQL without the words.
         searched = BitMap(filterset.search_case_ids(tagged_cases=self.tagged)) & self.published
-        if given == ["q"]:
+        if not others:
             return FrozenBitMap(searched)
-        others = filterset.filter_queryset_without(queryset, exclude=exclude, search=False)
-        return FrozenBitMap(searched & self.cases_of(others))
+        if selected is None:
+            selected = self.cases_of(
+                filterset.filter_queryset_without(queryset, exclude=exclude, search=False)
+            )
+        return FrozenBitMap(searched & selected)
+
+    def search_matches(self, query) -> FrozenBitMap:
+        """The published cases matching a search query (cases.search.engine.matching_case_ids), with the
+        tagged cases of the terms it names from memory."""
+        return FrozenBitMap(BitMap(matching_case_ids(query, tagged_cases=self.tagged)) & self.published)
+
+    def selected_by_values(self, filterset, names) -> FrozenBitMap | None:
+        """The published cases that the parameters `names` of a valid FilterSet select, intersected from the
+        bitmaps (AND across parameters, OR within one), as the FilterSet's own filters would select them in
+        SQL: every facet (cases/models/facets.py) and the years. None when one of them is something else
+        (the API's `updated_since`), which only the database can answer."""
+        data = filterset.form.cleaned_data
+        selected = BitMap(self.published)
+        for name in names:
+            value = data[name]
+            facet = FACETS_BY_PARAMETER.get(name)
+            if name in ("year_from", "year_to"):
+                years = [
+                    year
+                    for year in self.by_value["year"]
+                    if year is not None and (year >= value if name == "year_from" else year <= value)
+                ]
+                selected &= self.cases_with("year", years)
+            elif facet is None:
+                return None
+            elif facet.kind == RELATED_COLUMN:  # a region: the cases of its economies
+                codes = {str(code) for code in value}
+                economies = [pk for pk, code in self.economy_region.items() if code in codes]
+                selected &= self.cases_with(facet.counted_through, economies)
+            elif facet.kind in (TERMS, FOREIGN_KEY):  # terms, as the FilterSet's model instances
+                selected &= self.cases_with(name, [term.pk for term in value])
+            else:  # a fixed choice, by its code
+                selected &= self.cases_with(name, value)
+        return FrozenBitMap(selected)
 
     def cases_with(self, parameter: str, keys) -> BitMap:
         """The published cases with any of the `keys` (pks, codes or years) of `parameter`."""

@@ -11,7 +11,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 from pyroaring import FrozenBitMap
 
-from cases.caching import cached
+from cases.caching import cached, vocabulary_snapshot
 from cases.insights.bitmaps import CatalogueBitmaps, choice_buckets, term_buckets
 from cases.models import Economy, Stage
 from cases.models.facets import CHOICE, FACETS, RELATED_COLUMN, Facet
@@ -115,7 +115,7 @@ def case_statistics(filterset):
 def economy_map_codes():
     """What the map needs to place economies: {iso2: ISO numeric} and the APO members' numeric codes."""
     codes, members = {}, []
-    for iso2, is_member in Economy.objects.order_by().values_list("iso2", "is_apo_member"):
+    for iso2, is_member in vocabulary_snapshot().values(Economy, "iso2", "is_apo_member"):
         numeric = ISO_NUMERIC.get(iso2)
         if numeric:
             codes[iso2] = numeric
@@ -138,15 +138,15 @@ def share(part, whole):
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def economy_profile_charts(economy, cases):
+def economy_profile_charts(economy, here):
     """An economy's sectors, themes, stages and years, each beside the APO-wide figure.
 
-    `cases` are the economy's published cases (from the same FilterSet as the library link). APO-wide
+    `here` are the economy's published cases, as a bitmap of ids (from the same FilterSet as the library
+    link: CatalogueBitmaps.select). APO-wide
     means every published case whose primary economy is an APO member. Shares are "% of cases that
     include it": a case in two sectors counts in both, so a column can add up to more than 100%.
     """
     bitmaps = CatalogueBitmaps.current()
-    here = bitmaps.cases_of(cases)
     total = len(here)
     apo = bitmaps.cases_with("economy", bitmaps.apo_economies)
     apo_total = len(apo)

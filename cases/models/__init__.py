@@ -740,6 +740,10 @@ class CatalogueState(models.Model):
     # Never reused: a bump moves it to at least the writer's clock in microseconds, so entries cached under
     # a version that was rolled back, or that a restored database had before, are never read again.
     version = models.BigIntegerField(_("version"), default=0)
+    # Moved only by writes to the vocabularies and economies (issue 15), read with `version`: what is cached
+    # of the terms alone (cases.caching.vocabulary_snapshot) outlives every write to a case. Never reused,
+    # like `version`.
+    vocabulary_version = models.BigIntegerField(_("vocabulary version"), default=0)
     changed_at = models.DateTimeField(_("last change"), db_default=Now())
 
     class Meta:

@@ -81,15 +81,18 @@ class Understood:
         return self.query.text
 
 
-def understand(whole_selection, text: str, *, whole_catalogue: bool = False) -> Understood:
+def understand(whole_selection, text: str, *, whole_catalogue: bool = False, finds_any=None) -> Understood:
     """What to search for when `text` is typed over `whole_selection` (steps 1-3 in the module docstring).
     `whole_catalogue`: the selection is every published case, which the search's own index can answer
-    without the case table."""
+    without the case table. `finds_any(query)`, when given, tells whether a query finds a case of the
+    selection (the catalogue's bitmaps do, from the matches they need anyway: cases/filters.py)."""
 
-    def finds_any(query) -> bool:
-        if whole_catalogue:
-            return backend().any_match(query)
-        return search_cases(whole_selection, query).exists()
+    if finds_any is None:
+
+        def finds_any(query) -> bool:
+            if whole_catalogue:
+                return backend().any_match(query)
+            return search_cases(whole_selection, query).exists()
 
     query = parse(text)
     if not query or finds_any(query):
@@ -217,14 +220,22 @@ def analyze_search_documents() -> None:
 # --- Excerpts ---------------------------------------------------------------------------------------
 
 
+def with_excerpts(queryset, query):
+    """`queryset` whose cases carry their excerpt for `query`, read with the rows where the database can
+    (one query less for a page of results); add_snippets() uses it, or reads the excerpts itself."""
+    query = as_query(query)
+    return backend().with_excerpts(queryset, query) if query else queryset
+
+
 def add_snippets(cases, query) -> None:
     """Set `case.snippet` (safe HTML, matched words in <mark>) on each case of one page of results."""
     query = as_query(query)
     if not query or not cases:
         return
-    excerpts = backend().highlighted_excerpts([case.pk for case in cases], query)
+    unread = [case.pk for case in cases if not hasattr(case, "search_excerpt")]
+    excerpts = backend().highlighted_excerpts(unread, query) if unread else {}
     for case in cases:
-        excerpt = excerpts.get(case.pk)
+        excerpt = getattr(case, "search_excerpt", None) or excerpts.get(case.pk)
         case.snippet = marked_html(excerpt) if excerpt else highlight_words(case.summary, query.all_words)
 
 

@@ -687,6 +687,17 @@ def _single_words(concept) -> bool:
 def highlighted_excerpts(case_ids, query) -> dict:
     if not case_ids or not query:
         return {}
+    excerpts = CaseStudy.objects.filter(pk__in=case_ids).annotate(excerpt=_excerpt(query))
+    return dict(excerpts.values_list("pk", "excerpt"))
+
+
+def with_excerpts(queryset, query):
+    """The excerpts read with the rows of a page of results, in the same query (issue 15)."""
+    return queryset.annotate(search_excerpt=_excerpt(query))
+
+
+def _excerpt(query):
+    """ts_headline of the case's summary and narrative around the matches of `query`."""
     parts = []
     for name in [*SUMMARY_FIELDS[:1], *NARRATIVE_FIELDS]:
         parts += [Coalesce(name, Value(""), output_field=TextField()), Value(" ")]
@@ -705,9 +716,7 @@ def highlighted_excerpts(case_ids, query) -> dict:
         min_words=12,
         fragment_delimiter=" … ",
     )
-    return dict(
-        CaseStudy.objects.filter(pk__in=case_ids).annotate(excerpt=headline).values_list("pk", "excerpt")
-    )
+    return headline
 
 
 class TitleWords(Func):

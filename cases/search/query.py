@@ -16,10 +16,9 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from django.db.models import CharField, Q, Value
-from django.db.models.functions import Cast
+from django.db.models import Q
 
-from cases.caching import CACHE_SECONDS, shared_catalogue_version
+from cases.caching import CACHE_SECONDS, shared_vocabulary_version, vocabulary_snapshot
 from cases.models import CaseStudy, ThesaurusEntry
 from cases.models.facets import CHOICE, FACETS, FACETS_BY_PARAMETER, TERMS
 
@@ -162,8 +161,9 @@ class Lexicon:
 
     @classmethod
     def current(cls) -> "Lexicon":
-        """Kept per catalogue version in this process (thesaurus entries and vocabularies bump it)."""
-        version = shared_catalogue_version()
+        """Kept per vocabulary version in this process (thesaurus entries, vocabularies and economies bump
+        it; a write to a case does not), built from the vocabulary snapshot (cases.caching): no query."""
+        version = shared_vocabulary_version()
         memo = cls._memo
         fresh = memo is not None and time.time() - memo.built_at < CACHE_SECONDS
         if version is not None and fresh and memo.version == version:
@@ -177,7 +177,8 @@ class Lexicon:
     @classmethod
     def build(cls) -> "Lexicon":
         lexicon = cls(built_at=time.time())
-        for terms in ThesaurusEntry.objects.values_list("terms", flat=True):
+        snapshot = vocabulary_snapshot()
+        for (terms,) in snapshot.values(ThesaurusEntry, "terms"):
             phrases = {
                 Phrase(tuple(words))
                 for term in ThesaurusEntry(terms=terms).term_list
@@ -186,15 +187,14 @@ class Lexicon:
             for phrase in phrases:
                 lexicon.synonyms.setdefault(phrase_key(phrase.words), set()).update(phrases)
         # The names of the values of every facet held in rows (the facet table, cases/models/facets.py: the
-        # vocabularies, the economies and their regions), in one query: (parameter, name, value as in URLs).
+        # vocabularies, the economies and their regions): (parameter, name, value as in URLs).
         names = [
-            facet.model.objects.order_by()
-            .annotate(parameter=Value(facet.parameter), value=Cast(facet.value_field, CharField()))
-            .values_list("parameter", facet.label_field, "value")
+            (facet.parameter, name, value)
             for facet in FACETS
             if facet.kind != CHOICE
+            for value, name in snapshot.values(facet.model, facet.value_field, facet.label_field)
         ]
-        for parameter, name, value in names[0].union(*names[1:], all=True).order_by():
+        for parameter, name, value in names:
             if not name:
                 continue
             whole = FACETS_BY_PARAMETER[parameter].whole_names

@@ -464,6 +464,11 @@ def highlighted_excerpts(case_ids, query) -> dict:
     return excerpts
 
 
+def with_excerpts(queryset, query):
+    """Unchanged: FTS5's snippet() reads the index's own table, so highlighted_excerpts() reads them."""
+    return queryset
+
+
 def _joined(fragments) -> str:
     """Fragments as one excerpt: " … " between them, "…" where the text was cut."""
     text = " … ".join(fragment.strip(CUT + " ") for fragment in fragments)

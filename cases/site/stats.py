@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
+from cases.caching import vocabulary_snapshot
 from cases.filters import CaseStudyFilterSet, subregion_choices
 from cases.insights.statistics import case_statistics, economy_map_codes
 from cases.models import NARRATIVE_SECTIONS, CaseStudy, Economy, Sector
@@ -140,7 +141,9 @@ class StatsPageView(TemplateView):
 
     def filter_form(self, query):
         """The page's filter form: a select per facet it shows, the rest of the selection as hidden fields."""
-        economies = list(Economy.objects.order_by("name").values_list("iso2", "name"))
+        # From the vocabulary snapshot (no query): economies by name (their order), sectors in theirs.
+        snapshot = vocabulary_snapshot()
+        economies = snapshot.values(Economy, "iso2", "name")
         hidden = [
             (parameter, value)
             for parameter in SELECTION_PARAMETERS
@@ -153,7 +156,7 @@ class StatsPageView(TemplateView):
         return {
             "regions": subregion_choices(),
             "economies": economies,
-            "sectors": list(Sector.objects.values_list("slug", "name")),
+            "sectors": snapshot.values(Sector, "slug", "name"),
             "selected": {parameter: (query.getlist(parameter) or [""])[0] for parameter in FORM_PARAMETERS},
             "hidden": hidden,
         }

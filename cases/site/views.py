@@ -4,15 +4,16 @@ CaseStudyFilterSet; they are complete without JavaScript."""
 import json
 
 from django.contrib import admin
-from django.db.models import Count
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
+from pyroaring import FrozenBitMap
 
-from cases.caching import SelectionPaginator, filterset_selection
+from cases.caching import SelectionPaginator, filterset_selection, vocabulary_snapshot
 from cases.curation.workflow import can_edit_economy
 from cases.filters import SORT_CHOICES, CaseStudyFilterSet
+from cases.insights.bitmaps import CatalogueBitmaps
 from cases.insights.facet_counts import facet_counts, selection_facets
 from cases.insights.statistics import economy_profile_charts
 from cases.models import CaseStudy, Economy, FormerSlug, Sector, Stage, Theme
@@ -26,7 +27,7 @@ from cases.models.facets import (
     TERMS,
 )
 from cases.models.querysets import published_q
-from cases.search.engine import add_snippets, did_you_mean
+from cases.search.engine import add_snippets, did_you_mean, with_excerpts
 from cases.search.related import related_cases
 from cases.site.citation import citation_formats
 from cases.web.validation import parse_whole_number
@@ -49,18 +50,37 @@ class PublishedCasesMixin:
         return CaseStudy.objects.published()
 
 
+def terms_counted(parameter: str, bitmaps, selection, *, keep_empty: bool = False, by_count: bool = False):
+    """The terms of the facet `parameter` (a vocabulary's or the economies) as model instances from the
+    vocabulary snapshot, each with `case_count`: how many of `selection` (published case ids) it describes,
+    counted on the catalogue's bitmaps, so without a query. In the vocabulary's own order, or by_count
+    (most cases first, ties by name as the database orders names); terms with no case left out unless
+    keep_empty."""
+    model = FACETS_BY_PARAMETER[parameter].model
+    counts = bitmaps.counts(parameter, selection)
+    terms = []
+    for term in vocabulary_snapshot().instances(model):
+        term.case_count = counts.get(term.pk, 0)
+        if term.case_count or keep_empty:
+            terms.append(term)
+    if by_count:
+        ranks = bitmaps.terms[parameter]
+        terms.sort(key=lambda term: (-term.case_count, ranks[term.pk].name_rank if term.pk in ranks else 0))
+    return terms
+
+
 class HomeView(PublishedCasesMixin, TemplateView):
     template_name = "cases/home.html"
 
     def get_context_data(self, **kwargs):
         published = self.published_cases()
         context = super().get_context_data(**kwargs)
-        context["case_count"] = published.count()
-        context["economies"] = (
-            Economy.objects.with_published_counts().filter(case_count__gt=0).order_by("name")
-        )
-        context["sectors"] = Sector.objects.with_published_counts()
-        context["themes"] = Theme.objects.with_published_counts().filter(case_count__gt=0)
+        # Counted on the catalogue's bitmaps, the terms from the vocabulary snapshot: no query.
+        bitmaps = CatalogueBitmaps.current()
+        context["case_count"] = len(bitmaps.published)
+        context["economies"] = terms_counted("economy", bitmaps, bitmaps.published)  # by name, their order
+        context["sectors"] = terms_counted("sector", bitmaps, bitmaps.published, keep_empty=True)
+        context["themes"] = terms_counted("theme", bitmaps, bitmaps.published)
         context["newest"] = published.for_cards().order_by("-published_at", "-id")[:6]
         context["featured"] = published.for_cards().filter(is_featured=True).order_by("-published_at")[:3]
         return context
@@ -79,6 +99,11 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
             self.object_list = self.published_cases().none()
             context = self.get_context_data(filter_errors=self.filterset.errors)
             return self.render_to_response(context, status=400)
+        if self.filterset.search_words:
+            # The facet counts first, before the words are understood: counted on the bitmaps, they decide
+            # how the words are read (as typed, corrected, as a prefix) with the query finding their
+            # matches, which the counts and the total need anyway, not one more.
+            selection_facets(self.filterset)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -90,18 +115,23 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
             queryset,
             page_size,
             selection=filterset_selection(self.filterset),
-            # A search's total from the facet counts' bitmaps, which the page needs anyway.
-            counter=(lambda: selection_facets(self.filterset)["count"])
-            if self.filterset.search_words
-            else None,
+            # The total from the facet counts' bitmaps, which the page needs anyway (no query).
+            counter=lambda: selection_facets(self.filterset)["count"],
             # A search's page in the library's order, read by the search module alone.
             ids_reader=self.filterset.ranked_page_reader(),
-            rows=self.published_cases().for_cards(),
+            rows=self.page_rows(),
         )
         # An out-of-range or malformed page shows the nearest real page rather than an error; a page
         # number is read as every number is (ASCII digits only), anything else being the first page.
         page = paginator.get_page(page_number(self.request.GET.get("page")))
         return paginator, page, page.object_list, page.has_other_pages()
+
+    def page_rows(self):
+        """Where a page's cases are read once their ids are known: with their excerpts for a search."""
+        rows = self.published_cases().for_cards()
+        if self.filterset.search_words:
+            rows = with_excerpts(rows, self.filterset.understood_search().query)
+        return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -114,8 +144,9 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         context["words"] = words
         context["result_count"] = page.paginator.count if page is not None else 0
         if self.filterset.is_valid():
-            context["facets"] = build_facet_panel(self.request.GET, facet_counts(self.filterset))
-            context["chips"] = active_filter_chips(self.filterset)
+            options = facet_options()
+            context["facets"] = build_facet_panel(self.request.GET, facet_counts(self.filterset), options)
+            context["chips"] = active_filter_chips(self.filterset, options)
             if understood is not None and understood.corrected:
                 # Nothing matched what was typed: the results are for the corrected words; the page says so.
                 context["corrected_query"] = understood.text
@@ -134,31 +165,21 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
 
 def facet_options():
     """Every value each facet can take, as (parameter, [(value, label)]) in panel order: the facet table's
-    (cases/models/facets.py). The related rows (economies) are read once for every facet over them."""
-    related = {}
-    for facet in FACETS:
-        if facet.kind == FOREIGN_KEY:
-            columns = {
-                column
-                for other in FACETS
-                if other.relation == facet.relation
-                for column in (other.value_field, other.label_field)
-            }
-            related[facet.relation] = list(
-                facet.model.objects.order_by(facet.label_field).values(*sorted(columns))
-            )
+    (cases/models/facets.py), the terms from the vocabulary snapshot (no query), each vocabulary in its
+    own order (the economies' is by name), the regions by name."""
+    snapshot = vocabulary_snapshot()
     options = []
     for facet in FACETS:
         if facet.kind == TERMS:
             values = [
                 (str(value), f"{value}. {label}" if facet.numbered_labels else label)
-                for value, label in facet.model.objects.values_list(facet.value_field, facet.label_field)
+                for value, label in snapshot.values(facet.model, facet.value_field, facet.label_field)
             ]
         elif facet.kind == FOREIGN_KEY:
-            values = [(row[facet.value_field], row[facet.label_field]) for row in related[facet.relation]]
+            values = snapshot.values(facet.model, facet.value_field, facet.label_field)
         elif facet.kind == RELATED_COLUMN:
             values = sorted(
-                {(row[facet.value_field], row[facet.label_field]) for row in related[facet.relation]},
+                set(snapshot.values(facet.model, facet.value_field, facet.label_field)),
                 key=lambda item: item[1],
             )
         else:
@@ -167,10 +188,11 @@ def facet_options():
     return options
 
 
-def build_facet_panel(query, counts):
-    """The filter panel: for each facet, its options with counts; selected ones first, empty ones hidden."""
+def build_facet_panel(query, counts, every_option=None):
+    """The filter panel: for each facet, its options with counts; selected ones first, empty ones hidden.
+    `every_option`: facet_options(), when the page has them already."""
     panel = []
-    for parameter, options in facet_options():
+    for parameter, options in every_option or facet_options():
         selected = set(query.getlist(parameter))
         values = []
         for value, label in options:
@@ -188,10 +210,11 @@ def build_facet_panel(query, counts):
     return panel
 
 
-def active_filter_chips(filterset):
-    """Removable chips for the active filters: label and the query string without that one value."""
+def active_filter_chips(filterset, every_option=None):
+    """Removable chips for the active filters: label and the query string without that one value.
+    `every_option`: facet_options(), when the page has them already."""
     query = filterset.data
-    labels = {parameter: dict(options) for parameter, options in facet_options()}
+    labels = {parameter: dict(options) for parameter, options in every_option or facet_options()}
     chips = []
     for parameter in FACET_PARAMETERS:
         for value in query.getlist(parameter):
@@ -296,48 +319,62 @@ class VocabularyDetailMixin(PublishedCasesMixin):
         """The library's parameter for this vocabulary: its row of the facet table."""
         return FACETS_BY_MODEL[self.model].parameter
 
+    def get_object(self, queryset=None):
+        """The term named by the address's slug, from the vocabulary snapshot (no query)."""
+        slug = self.kwargs.get(self.slug_url_kwarg)
+        found = vocabulary_snapshot().find(self.model, "slug", [slug]) if slug else []
+        if not found:
+            raise Http404(_("No %(verbose_name)s found") % {"verbose_name": self.model._meta.verbose_name})
+        return found[0]
+
     def library_value(self):
         return getattr(self.object, FACETS_BY_MODEL[self.model].value_field)
 
-    def cases_of_term(self):
-        """The term's published cases, through the same FilterSet as the library link on the page."""
+    def term_filterset(self):
+        """The FilterSet of the library link on the page: the term's published cases."""
         query = QueryDict(mutable=True)
         query[self.library_parameter] = self.library_value()
-        filterset = CaseStudyFilterSet(query, queryset=self.published_cases())
+        return CaseStudyFilterSet(query, queryset=self.published_cases())
+
+    def cases_of_term(self):
+        """The term's published cases, through the same FilterSet as the library link on the page."""
+        filterset = self.term_filterset()
         return (
             filterset.filter_queryset_without(self.published_cases(), exclude=())
             if filterset.is_valid()
             else self.published_cases().none()
         )
 
+    def selection(self):
+        """The term's published cases as a bitmap of ids (cases/insights/bitmaps.py: no query)."""
+        filterset = self.term_filterset()
+        if not filterset.is_valid():
+            return FrozenBitMap()
+        return CatalogueBitmaps.current().select(filterset)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cases = self.cases_of_term()
-        context["case_count"] = cases.count()
-        context["cases"] = cases.for_cards().order_by("-published_at", "-id")[: self.cases_shown]
+        # The counts on the catalogue's bitmaps, the terms from the vocabulary snapshot: only the cards
+        # shown are read from the database.
+        bitmaps = CatalogueBitmaps.current()
+        selection = self.selection()
+        context["case_count"] = len(selection)
+        context["cases"] = (
+            self.cases_of_term().for_cards().order_by("-published_at", "-id")[: self.cases_shown]
+        )
         context["library_query"] = f"{self.library_parameter}={self.library_value()}"
         context["library_parameter"] = self.library_parameter
-        ids = cases.values("pk")
-        context["sector_counts"] = (
-            Sector.objects.filter(cases__in=ids)
-            .annotate(case_count=Count("cases"))
-            .order_by("-case_count", "name")
+        for parameter in ("sector", "theme", "economy"):
+            context[f"{parameter}_counts"] = terms_counted(parameter, bitmaps, selection, by_count=True)
+        stage_counts = bitmaps.counts("stage", selection)
+        context["stage_counts"] = sorted(
+            (
+                (stage.label, stage.value, stage_counts[stage.value])
+                for stage in Stage
+                if stage in stage_counts
+            ),
+            key=lambda row: -row[2],
         )
-        context["theme_counts"] = (
-            Theme.objects.filter(cases__in=ids)
-            .annotate(case_count=Count("cases"))
-            .order_by("-case_count", "name")
-        )
-        context["economy_counts"] = (
-            Economy.objects.filter(primary_cases__in=ids)
-            .annotate(case_count=Count("primary_cases"))
-            .order_by("-case_count", "name")
-        )
-        stage_labels = dict(Stage.choices)
-        context["stage_counts"] = [
-            (stage_labels[row["stage"]], row["stage"], row["n"])
-            for row in cases.order_by().values("stage").annotate(n=Count("pk")).order_by("-n")
-        ]
         return context
 
 
@@ -349,7 +386,7 @@ class EconomyDetailView(VocabularyDetailMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The profile's charts: sectors, themes, stages and years beside the APO-wide figures, and the map.
-        context.update(economy_profile_charts(self.object, self.cases_of_term()))
+        context.update(economy_profile_charts(self.object, self.selection()))
         return context
 
 

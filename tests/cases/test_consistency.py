@@ -163,6 +163,21 @@ with transaction.atomic():
 """
 
 
+# A vocabulary term renamed (issue 15): the cases' terms come from the vocabulary snapshot, cached per
+# process and in the shared cache under the vocabulary version, which this write moves.
+NEW_SECTOR_NAME = "Clinics, hospitals and public hygiene"
+RENAME_SECTOR = f"""
+import time
+from django.db import transaction
+from cases.models import Sector
+with transaction.atomic():
+    transaction.on_commit(lambda: print("committed", time.time(), flush=True))
+    sector = Sector.objects.get(slug="health")
+    sector.name = {NEW_SECTOR_NAME!r}
+    sector.save()
+"""
+
+
 def start_writer(code: str, redis_url: str | None) -> subprocess.Popen:
     """Run `code` in `manage.py shell`, in its own process, with the servers' production settings."""
     env = server_environment({"DATABASE_URL": database_url(), "REDIS_URL": redis_url})
@@ -272,4 +287,25 @@ def test_an_edit_to_a_published_case_is_current_on_every_read_on_every_server_wi
     writer = start_writer(RETITLE, writer_redis)
 
     last_stale = assert_current_everywhere_within_two_seconds(bases, paths, writer, shows_new_title, pool)
+    print(f"{deployment}: last stale read sent {last_stale} s after the commit")  # for -s runs
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS)
+def test_a_renamed_sector_is_current_on_every_read_on_every_server_within_two_seconds(
+    deployment, servers, catalogue, pool
+):
+    servers_redis, writer_redis = DEPLOYMENTS[deployment]
+    bases = servers(servers_redis)
+    # Every read naming the case's sector (the feed, the sitemap and the CSV export do not name it).
+    paths = {
+        name: path for name, path in reads(catalogue).items() if name not in ("feed", "sitemap", "API export")
+    }
+    warm_every_cache(bases, paths, shows_case, pool)
+
+    writer = start_writer(RENAME_SECTOR, writer_redis)
+
+    def renamed(name, status, body):
+        return status == 200 and NEW_SECTOR_NAME in body
+
+    last_stale = assert_current_everywhere_within_two_seconds(bases, paths, writer, renamed, pool)
     print(f"{deployment}: last stale read sent {last_stale} s after the commit")  # for -s runs

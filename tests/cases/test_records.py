@@ -311,11 +311,17 @@ def test_the_revision_history_names_the_terms_of_every_vocabulary_of_the_snapsho
     assert VOCABULARY_KEYS["sdgs"][1] == "number"
 
 
-def test_case_reads_prefetch_every_vocabulary_they_show():
+def test_the_terms_of_a_cell_come_in_their_vocabularys_own_order():
+    """The exports name a case's terms in the vocabulary snapshot's order, which is each model's own."""
+    for field in FIELDS:
+        if field.kind == records.TERMS:
+            assert field.cell_order == tuple(field.model._meta.ordering), field.name
+
+
+def test_case_reads_load_every_vocabulary_they_show():
     terms = {field.name for field in FIELDS if field.kind == records.TERMS}
-    detail = CaseStudy.objects.for_detail()._prefetch_related_lookups
-    assert {lookup for lookup in detail if isinstance(lookup, str)} == terms
-    listed = CaseStudyViewSet(action="list").get_queryset()._prefetch_related_lookups
+    assert set(CaseStudy.objects.for_detail()._vocabulary_relations) == terms
+    listed = CaseStudyViewSet(action="list").get_queryset()._vocabulary_relations
     assert set(listed) >= {name for name in vocabularies(records.API_LIST) if name in terms}
 
 

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.api.filters import CaseStudyApiFilterSet
 from cases.models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Sector, Theme
+from tests.conftest import MAX_QUERIES
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -632,10 +633,61 @@ def test_export_query_count_does_not_grow_within_a_chunk(client, django_assert_m
         queries_for(client, url)
 
 
-def test_case_detail_query_count_is_fixed(client, django_assert_max_num_queries):
+def test_case_detail_query_count_is_fixed(client, after_a_write, django_assert_max_num_queries):
     case = rich_case(0)
-    with django_assert_max_num_queries(11):
+    after_a_write()
+    # Last-Modified, the case, its outcomes, resources, links each way, its terms (one query), the version.
+    with django_assert_max_num_queries(8):
         assert client.get(f"{API}/cases/{case.slug}/").status_code == 200
+
+
+# Issue 15: at most MAX_QUERIES on the first request after a write, whatever the page size or the number
+# of cases.
+COMPUTED_LISTS = [
+    "/cases/",
+    "/cases/?q=case",
+    "/cases/?theme=digital-government&facet=adaptive&sdg=3&economy=SG",
+    "/cases/?ordering=-title",
+    "/cases/?sort=title&page=2",
+    "/cases/facet-counts/?theme=digital-government",
+    "/stats/?facet=adaptive",
+]
+
+
+@pytest.mark.parametrize("url", COMPUTED_LISTS)
+def test_a_list_after_a_write_reads_a_few_queries_whatever_its_page_size(
+    client, after_a_write, django_assert_max_num_queries, url
+):
+    def get(page_size):
+        separator = "&" if "?" in url else "?"
+        response = client.get(f"{API}{url}{separator}page_size={page_size}")
+        assert response.status_code == 200
+        return response.json()
+
+    for n in range(3):
+        rich_case(n)
+    after_a_write()
+    with django_assert_max_num_queries(MAX_QUERIES) as few:
+        get(5)
+    for n in range(3, 60):
+        rich_case(n)
+    after_a_write()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = get(50)
+    if "results" in body and "page=2" not in url:
+        assert len(body["results"]) == 50
+
+
+def test_a_list_shows_every_vocabulary_of_its_cases_as_the_detail_does(client):
+    case = rich_case(0)
+    (listed,) = [row for row in client.get(f"{API}/cases/").json()["results"] if row["slug"] == case.slug]
+    detail = client.get(f"{API}/cases/{case.slug}/").json()
+    for name in ("sectors", "themes", "facets", "sdgs"):
+        assert listed[name] == detail[name]
+        assert listed[name]
+    assert detail["other_economies"] == [
+        {"iso2": "MY", "iso3": "MYS", "name": "Malaysia", "slug": "malaysia"}
+    ]
 
 
 def test_a_repeated_list_request_reuses_the_cached_total_and_page(client):
