@@ -214,7 +214,8 @@ def vocabulary_snapshot() -> VocabularySnapshot:
     memo = _snapshot
     if memo is not None and memo[0] == (database, version) and time.time() - memo[1].built_at < CACHE_SECONDS:
         return memo[1]
-    key = f"vocabularies:{VocabularySnapshot.FORMAT}:{database}:{version}"
+    shape = VocabularySnapshot.shape(CaseStudy)
+    key = f"vocabularies:{VocabularySnapshot.FORMAT}:{shape}:{database}:{version}"
     snapshot = _safe(lambda: cache.get(key))
     if snapshot is None or time.time() - snapshot.built_at >= CACHE_SECONDS:
         snapshot = VocabularySnapshot.load(CaseStudy, version=version)

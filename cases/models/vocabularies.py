@@ -24,6 +24,7 @@ cases/models, imports nothing above the models: the cached snapshot is handed in
 `use_snapshot_source` (cases/apps.py wires cases.caching.vocabulary_snapshot at start-up).
 """
 
+import hashlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -131,6 +132,16 @@ class VocabularySnapshot:
             pk_index = columns[label].index(model._meta.pk.attname)
             rows[label] = {values[pk_index]: values for _rank, values in sorted(ranked[label])}
         return cls(version=version, built_at=started, columns=columns, rows=rows)
+
+    @staticmethod
+    def shape(case_model) -> str:
+        """A digest of the tables' columns, for the shared cache's key: a snapshot stored by code that knew
+        other columns (before a deployment's migration) is never read by this code."""
+        columns = [
+            (model._meta.label, [field.attname for field in model._meta.concrete_fields])
+            for model in vocabulary_models(case_model)
+        ]
+        return hashlib.sha256(repr(columns).encode()).hexdigest()[:12]
 
     # --- Reading it -------------------------------------------------------------------------------
 

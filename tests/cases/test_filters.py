@@ -3,6 +3,7 @@
 import pytest
 from django.http import QueryDict
 
+from cases.caching import vocabulary_snapshot
 from cases.filters import CaseStudyFilterSet
 from cases.insights.facet_counts import facet_counts as counts_for_filterset
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
@@ -234,3 +235,34 @@ def test_parse_whole_number_applies_its_bounds():
         parse_whole_number("18", minimum=1, maximum=17)
     with pytest.raises(ValueError, match="outside"):
         parse_whole_number("0", minimum=1)
+
+
+# --- Terms checked against the vocabulary snapshot (issue 15) --------------------------------------------
+
+
+def test_naming_terms_asks_the_database_nothing_once_the_snapshot_is_cached(django_assert_num_queries):
+    vocabulary_snapshot()
+    filterset = CaseStudyFilterSet(
+        QueryDict(
+            "sector=health&sector=education&economy=SG&sdg=3&facet=adaptive&region=035&theme=open-government"
+        ),
+        queryset=CaseStudy.objects.published(),
+    )
+    with django_assert_num_queries(0):
+        assert filterset.is_valid(), filterset.errors
+    data = filterset.form.cleaned_data
+    assert sorted(sector.slug for sector in data["sector"]) == ["education", "health"]
+    assert [economy.iso2 for economy in data["economy"]] == ["SG"]
+    assert [sdg.number for sdg in data["sdg"]] == [3]
+
+
+@pytest.mark.parametrize("query", ["sector=no-such-sector", "economy=sg", "sdg=18", "sdg=03", "region=999"])
+def test_a_value_naming_no_term_is_refused(query):
+    filterset = CaseStudyFilterSet(QueryDict(query), queryset=CaseStudy.objects.published())
+    assert not filterset.is_valid()
+    assert set(filterset.errors) == {query.split("=")[0]}
+
+
+def test_a_term_added_is_a_valid_value_at_once():
+    Theme.objects.create(name="Brand new theme", slug="brand-new-theme", position=40)
+    assert slugs("theme=brand-new-theme") == set()

@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.tasks.signals import task_finished
 from django.test.utils import CaptureQueriesContext
 
+from cases.api.filters import CaseStudyApiFilterSet
 from cases.caching import catalogue_version
 from cases.filters import CaseStudyFilterSet
 from cases.insights.bitmaps import CASE_COLUMNS, TERM_RELATIONS, CatalogueBitmaps
@@ -74,6 +75,47 @@ def test_every_value_counts_what_sql_counts(catalogue, hidden_cases):  # noqa: F
         assert bitmaps.by_value[parameter], parameter
         for pk, cases in bitmaps.by_value[parameter].items():
             assert len(cases) == published.filter(**{f"{relation}__pk": pk}).count(), (parameter, pk)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sector=health",
+        "sector=health&sector=education",
+        "sector=health&theme=service-design",
+        "economy=SG&economy=TH&facet=adaptive",
+        "region=035",
+        "region=030&sdg=3",
+        "level=local&stage=implementation&stage=evaluation",
+        "year_from=2012&year_to=2015",
+        "year_to=2011&sector=transport-infrastructure",
+        "sector=health&sort=title",
+    ],
+)
+def test_facets_and_years_select_in_memory_exactly_what_sql_selects(catalogue, hidden_cases, query):  # noqa: F811
+    """Issue 15: the bitmaps intersect facets and years themselves, without asking the database."""
+    filterset = filterset_for(query)
+    bitmaps = CatalogueBitmaps.current()
+    expected = set(
+        filterset.filter_queryset_without(CaseStudy.objects.published(), exclude=()).values_list(
+            "pk", flat=True
+        )
+    )
+    with CaptureQueriesContext(connection) as queries:
+        selected = bitmaps.select(filterset)
+    assert set(selected) == expected
+    assert queries.captured_queries == []
+
+
+def test_a_parameter_only_sql_knows_is_left_to_sql():
+    CaseStudyFactory(title="Recent")
+    filterset = CaseStudyApiFilterSet(
+        QueryDict("updated_since=2000-01-01T00:00:00Z&sector=health"), queryset=CaseStudy.objects.published()
+    )
+    assert filterset.is_valid()
+    bitmaps = CatalogueBitmaps.current()
+    assert bitmaps.selected_by_values(filterset, ["updated_since", "sector"]) is None
+    assert len(bitmaps.select(filterset)) == 1
 
 
 def test_a_word_only_in_unpublished_cases_counts_nothing_and_agrees_with_the_library(
