@@ -633,9 +633,28 @@ def test_export_query_count_does_not_grow_within_a_chunk(client, django_assert_m
 
 
 def test_case_detail_query_count_is_fixed(client, django_assert_max_num_queries):
+    """Last-Modified (1), the case (1), its five vocabularies (5), outcomes, resources and links in both
+    directions (3)."""
     case = rich_case(0)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         assert client.get(f"{API}/cases/{case.slug}/").status_code == 200
+
+
+def test_case_detail_query_count_does_not_grow_with_links_outcomes_or_resources(
+    client, django_assert_max_num_queries
+):
+    case = rich_case(0)
+    few = queries_for(client, f"/cases/{case.slug}/")
+    for n in range(1, 15):
+        OutcomeFactory(case=case)
+        ResourceFactory(case=case)
+        CaseLinkFactory(from_case=case, to_case=CaseStudyFactory(title=f"Copy {n}"), relation="replicated_in")
+        CaseLinkFactory(
+            from_case=CaseStudyFactory(title=f"Source {n}"), to_case=case, relation="replicated_in"
+        )
+    with django_assert_max_num_queries(few):
+        links = client.get(f"{API}/cases/{case.slug}/").json()["links"]
+    assert len(links) == 1 + 14 + 14
 
 
 def test_a_repeated_list_request_reuses_the_cached_total_and_page(client):
