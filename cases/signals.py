@@ -3,7 +3,7 @@ and a write to a case or to its themes, sectors or facets has its related cases 
 (cases.tasks.related_written: a table derived from the cases, like a cache, cases/search/related.py).
 
 Everything cached under the version is public (pages for anonymous readers, the library's and the API's
-counts and pages, facet counts, statistics, related cases, the bitmaps), so a write that only touches cases
+counts and pages, facet counts, statistics, the bitmaps), so a write that only touches cases
 nobody outside admin sees (a draft saved, a public submission received, an outcome added to a case in
 review) bumps nothing: it neither throws every cached page away (a submission would otherwise empty the
 cache for everyone) nor tells a watching reader, by the cache going cold, that someone is at work. A write

@@ -76,8 +76,8 @@ def catalogue_committed() -> None:
 
 @task
 def refresh_related_lists(case_ids: list[int]) -> dict:
-    """After a committed write to these cases: recompute their related lists, mark stale the lists that
-    may have changed with them and refresh a few stale ones (cases/search/related.py, refresh_after_write).
+    """After a committed write to these cases: recompute their related lists and mark stale the lists that
+    may have changed with them, for `refresh_related --stale` (cases/search/related.py, refresh_after_write).
     Gets ids and reads the cases when it runs: a case deleted meanwhile is skipped."""
     with long_running():
         return refresh_after_write(case_ids)

@@ -102,7 +102,8 @@ class RelatedCase(models.Model):
             (_("Sectors"), "sectors", self.shared_sectors),
             (_("Innovation facets"), "facets", self.shared_facets),
         ):
-            names = [term.name for term in getattr(case, field).all() if term.pk in set(ids)]
+            shared = set(ids)
+            names = [term.name for term in getattr(case, field).all() if term.pk in shared]
             if names:
                 reasons.append(f"{label}: {', '.join(names)}")
         if self.same_economy:

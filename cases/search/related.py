@@ -3,19 +3,19 @@ search backend can score it) the most words of its title and summary; computed o
 stored in RelatedCase (cases/models/related.py), which the case page reads in one query.
 
 Scoring every case in a large catalogue for each case is too slow, so the candidates are first narrowed to
-the cases sharing the most themes, sectors and facets (one aggregate over the through tables), and only those
-are ranked by text likeness (the search engine's, on PostgreSQL and SQLite alike). Cases with the same
-themes, sectors and facets have the same candidates: a refresh of many cases aggregates once per such
-combination, not once per case.
+the cases sharing the most themes, sectors and facets (an aggregate over the through tables), and only those
+are ranked by text likeness (the search engine's, on PostgreSQL and SQLite alike). A refresh of a few cases
+aggregates in SQL (50-250 ms a case at 100,000 cases); a refresh of many reads every term's cases once
+into bitmaps and finds each case's candidates in memory (about 1 ms a case), the same candidates.
 
-When lists are refreshed (docs/caching.md):
+When lists are refreshed (docs/caching.md, "Related cases"):
 - after every committed write to a case (its row, or its themes, sectors or facets: cases/signals.py), the
-  task cases.tasks.refresh_related_lists recomputes that case's list (`refresh_after_write`), marks stale
-  the lists it is on and the lists of the cases on its own list (the ones most likely to take it in now),
-  and refreshes a few of the stale lists, oldest first;
-- `manage.py refresh_related --stale` refreshes every stale list and every published case's missing one;
-  `manage.py refresh_related` refreshes them all (the only way a newly published case reaches the lists of
-  cases that are not on its own list). generate_cases and load_demo run it.
+  task cases.tasks.refresh_related_lists recomputes that case's list and marks stale the lists it is on
+  and, if it is published, the lists of the cases on its own list (the likeliest to take it in now);
+- `manage.py refresh_related --stale` (scheduled every few minutes) refreshes every stale list and every
+  published case's missing one; `manage.py refresh_related` (daily) refreshes them all, the only way a
+  newly published case reaches the lists of cases that are not on its own list. generate_cases and
+  load_demo run `--stale`.
 A case that leaves publication disappears from every list at once without any refresh: the page's read
 keeps only cases published now (RelatedCase.objects.shown_on).
 """
@@ -47,15 +47,15 @@ TEXT_WEIGHT = 10
 BATCH_SIZE = 500
 # The candidates of this many combinations of themes, sectors and facets are kept during one refresh.
 REMEMBERED_COMBINATIONS = 5000
-# The written cases whose lists a write's task recomputes, and the stale lists it refreshes besides: bounded,
-# since the default task backend runs it in the writer's request (a bulk import of thousands of cases would
-# wait minutes). The rest are left stale for `refresh_related --stale`.
-WRITTEN_PER_WRITE = 100
-STALE_PER_WRITE = 20
+# The written cases whose lists a write's task recomputes: the default task backend runs it in the writer's
+# request, and each list costs an aggregate over every link row of its terms (50-250 ms at 100,000 cases).
+# A bulk import's cases beyond these, and every list marked stale, wait for `refresh_related --stale`.
+WRITTEN_PER_WRITE = 20
 # Ids per query when reading the terms of many cases.
 IDS_PER_QUERY = 1000
-# From this many cases a refresh finds candidates in memory (_CandidatesInMemory) rather than in SQL.
-IN_MEMORY_FROM = 1000
+# From this many cases a refresh finds candidates in memory (_CandidatesInMemory: reading every term's
+# cases once took 0.7-0.8 s at 100,000 cases, as long as 5 to 10 aggregates in SQL).
+IN_MEMORY_FROM = 20
 
 
 def _relation_columns(relation: str) -> tuple[str, str, str]:
@@ -292,6 +292,15 @@ def _store(lists: dict[int, list[RelatedCase]], *, computed_at) -> int:
         return 0
     rows = [row for case_rows in lists.values() for row in case_rows]
     with transaction.atomic():
+        # The lists' own rows first, in id order: writing them locks each case's list until the commit, so
+        # two refreshes of one case (a write's task and the command) take turns instead of both inserting
+        # its rows, and never lock two cases in opposite orders.
+        RelatedCaseList.objects.bulk_create(
+            [RelatedCaseList(case_id=pk, computed_at=computed_at, stale=False) for pk in sorted(ids)],
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=["computed_at", "stale"],
+        )
         # A plain DELETE: the catalogue's delete signals (cases/signals.py) listen to every model, so the
         # ORM's delete would load each row first to send them, for rows nobody listens to.
         placeholders = ", ".join(["%s"] * len(ids))
@@ -301,12 +310,6 @@ def _store(lists: dict[int, list[RelatedCase]], *, computed_at) -> int:
                 f"DELETE FROM {RelatedCase._meta.db_table} WHERE {case_column} IN ({placeholders})", ids
             )
         RelatedCase.objects.bulk_create(rows)
-        RelatedCaseList.objects.bulk_create(
-            [RelatedCaseList(case_id=pk, computed_at=computed_at, stale=False) for pk in ids],
-            update_conflicts=True,
-            unique_fields=["case"],
-            update_fields=["computed_at", "stale"],
-        )
     return len(rows)
 
 
@@ -348,6 +351,18 @@ def refresh_related(
     return refreshed
 
 
+def tidy_tables() -> None:
+    """After a refresh of every list: the planner's statistics of the two tables, and on PostgreSQL, outside
+    a transaction, the space of the rows it replaced (VACUUM: every row was, so half the table was dead)."""
+    with connection.cursor() as cursor:
+        for model in (RelatedCase, RelatedCaseList):
+            table = model._meta.db_table
+            if connection.vendor == "postgresql" and not connection.in_atomic_block:
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+            else:
+                cursor.execute(f"ANALYZE {table}")
+
+
 def stale_case_ids(*, limit: int | None = None) -> list[int]:
     """The published cases whose list should be refreshed: never computed, marked stale, or computed before
     the case's last change (a write that bypassed the task: a bulk load, QuerySet.update()). Marked stale
@@ -368,32 +383,45 @@ def stale_case_ids(*, limit: int | None = None) -> list[int]:
 def mark_stale(case_ids: Iterable[int]) -> int:
     """Mark the lists of `case_ids` stale (kept and shown until refreshed). Returns how many were."""
     ids = sorted(set(case_ids))
-    return RelatedCaseList.objects.filter(case_id__in=ids, stale=False).update(stale=True) if ids else 0
+    if not ids:
+        return 0
+    with transaction.atomic():
+        # Locked in id order, as a refresh locks them (_store): the two never wait for each other in a circle.
+        lists = RelatedCaseList.objects.select_for_update().filter(case_id__in=ids, stale=False)
+        locked = list(lists.order_by("case_id").values_list("case_id", flat=True))
+        return RelatedCaseList.objects.filter(case_id__in=locked).update(stale=True)
 
 
-def refresh_after_write(
-    case_ids: Iterable[int], *, written_limit: int = WRITTEN_PER_WRITE, stale_limit: int = STALE_PER_WRITE
-) -> dict:
-    """What follows a committed write to the cases `case_ids` (their row, themes, sectors or facets): their
-    own lists are recomputed (at most `written_limit`; the others are marked stale); the lists they are on,
-    and the lists of the cases on their lists before and after (relatedness is nearly symmetric: those are
-    the cases most likely to take a written case in now), are marked stale; then up to `stale_limit` stale
-    lists are refreshed, oldest first. The rest wait for `refresh_related --stale`. A deleted case's list,
-    and its place on others', went with it (on delete cascade)."""
+def refresh_after_write(case_ids: Iterable[int], *, written_limit: int = WRITTEN_PER_WRITE) -> dict:
+    """What follows a committed write to the cases `case_ids` (their row, themes, sectors or facets):
+
+    - their own lists are recomputed (at most `written_limit`; the others are marked stale);
+    - the lists they are on are marked stale (the spare cases already stand in for one that left
+      publication, and a changed case may rank differently);
+    - for those published now, so are the lists of the cases on their own lists, before and after:
+      relatedness is nearly symmetric, so those cases are the likeliest to take a newly published or
+      changed case in (a draft, which no list shows, moves nobody's list).
+
+    Lists marked stale are refreshed by `refresh_related --stale`, never here: each costs as much as a
+    written case's, and the writer may be waiting. A deleted case's list, and its place on others', went
+    with it (on delete cascade)."""
     started = time.perf_counter()
-    ids = set(case_ids)
-    now, later = set(sorted(ids)[:written_limit]), set(sorted(ids)[written_limit:])
-    # (case, related) pairs of the lists they are on and of their own lists, before and after.
-    pairs = RelatedCase.objects.filter(Q(related__in=ids) | Q(case__in=ids)).values_list("case", "related")
-    before = list(pairs)
+    ids = sorted(set(case_ids))
+    now, later = set(ids[:written_limit]), set(ids[written_limit:])
+    published = set(CaseStudy.objects.published().filter(pk__in=ids).values_list("pk", flat=True))
+
+    def neighbours() -> set[int]:
+        on_their_lists = RelatedCase.objects.filter(related__in=ids).values_list("case", flat=True)
+        on_own_lists = RelatedCase.objects.filter(case__in=published).values_list("related", flat=True)
+        return set(on_their_lists) | set(on_own_lists)
+
+    around = neighbours()
     written = refresh_related(now)
-    around = {pk for pair in [*before, *pairs.filter(case__in=now)] for pk in pair} - now
-    marked = mark_stale(around | later)
-    more = refresh_related(stale_case_ids(limit=stale_limit)) if stale_limit else Refreshed()
+    around |= neighbours()
+    marked = mark_stale((around - now) | later)
     return {
         "written": written.lists,
         "left_stale": len(later),
         "marked_stale": marked,
-        "stale_refreshed": more.lists,
         "seconds": round(time.perf_counter() - started, 3),
     }

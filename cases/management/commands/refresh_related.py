@@ -1,6 +1,7 @@
 """Recompute the related cases each case page shows (cases/search/related.py), stored off the request path.
 
-A task refreshes the lists a write touches after it commits (cases/tasks.py); run this
+After a write commits, a task recomputes the list of each case it wrote and marks stale the lists that may
+change with them (cases/tasks.py); run this
 - with --stale every few minutes (cron, or any scheduler): the lists writes marked stale, the lists of cases
   published or changed without the task (a bulk load, QuerySet.update()), and any published case's missing
   list;
@@ -16,7 +17,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import CaseStudy
-from cases.search.related import BATCH_SIZE, refresh_related, stale_case_ids
+from cases.search.related import BATCH_SIZE, refresh_related, stale_case_ids, tidy_tables
 from observatory.postgresql.base import long_running
 
 # A progress line every this many cases or so.
@@ -63,6 +64,8 @@ class Command(BaseCommand):
                 )
 
         refreshed = refresh_related(ids, batch_size=batch_size, progress=progress)
+        if not stale:
+            tidy_tables()  # every row was replaced: at once, rather than when autovacuum comes round
         elapsed = time.perf_counter() - started
         rate = refreshed.lists / elapsed if elapsed else 0.0
         self.stdout.write(

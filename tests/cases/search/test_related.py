@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Value, When
 from django.utils import timezone
 
+from cases.interchange.generation import CaseGenerator, ReferenceData, insert_batch
 from cases.models import CaseStudy, Economy, InnovationFacet, RelatedCase, RelatedCaseList, Sector, Theme
 from cases.models.related import KEPT, SHOWN
 from cases.search import related
@@ -102,9 +103,10 @@ def terms():
 
 @pytest.fixture
 def catalogue():
-    """A small generated catalogue (realistic titles, summaries and vocabularies; generate_cases runs
-    refresh_related), a few of its cases then taken out of publication and their lists computed again."""
-    call_command("generate_cases", count=80, seed=15, stdout=StringIO())
+    """A small generated catalogue (realistic titles, summaries and vocabularies, as generate_cases makes
+    them), a few of its cases taken out of publication, and every list computed."""
+    generator = CaseGenerator(15, ReferenceData.load(), today=timezone.now().date())
+    insert_batch([generator.case(number) for number in range(1, 81)])
     hidden = list(CaseStudy.objects.order_by("pk").values_list("pk", flat=True)[::9])
     CaseStudy.objects.filter(pk__in=hidden).update(status="archived")
     refresh_related(CaseStudy.objects.values_list("pk", flat=True))
@@ -235,7 +237,7 @@ def test_a_write_refreshes_its_case_and_marks_its_neighbours(terms):
     refresh_related([first.pk, second.pk, third.pk])
     newcomer = CaseStudyFactory(themes=[terms["digital"]])
 
-    done = refresh_after_write([newcomer.pk], stale_limit=0)
+    done = refresh_after_write([newcomer.pk])
 
     assert done["written"] == 1
     assert set(stored(newcomer)) == {first.pk, second.pk, third.pk}
@@ -245,21 +247,33 @@ def test_a_write_refreshes_its_case_and_marks_its_neighbours(terms):
     assert newcomer.pk in stored(first)
 
 
-def test_a_write_refreshes_a_few_stale_lists_itself(terms):
-    cases = [CaseStudyFactory(themes=[terms["digital"]]) for _ in range(5)]
+def test_a_draft_written_gets_its_list_and_moves_nobody_elses(terms):
+    cases = [CaseStudyFactory(themes=[terms["digital"]]) for _ in range(3)]
     refresh_related([case.pk for case in cases])
-    newcomer = CaseStudyFactory(themes=[terms["digital"]])
+    draft = CaseStudyFactory(themes=[terms["digital"]], status="draft")
 
-    done = refresh_after_write([newcomer.pk], stale_limit=2)
+    done = refresh_after_write([draft.pk])
 
-    assert (done["marked_stale"], done["stale_refreshed"]) == (5, 2)
-    assert len(stale_case_ids()) == 3
+    assert (done["written"], done["marked_stale"]) == (1, 0)
+    assert set(stored(draft)) == {case.pk for case in cases}
+
+
+def test_a_case_leaving_publication_marks_the_lists_it_is_on(terms):
+    leaving, *others = (CaseStudyFactory(themes=[terms["digital"]]) for _ in range(3))
+    refresh_related([leaving.pk, *(other.pk for other in others)])
+    CaseStudy.objects.filter(pk=leaving.pk).update(status="archived", updated_at=timezone.now())
+
+    refresh_after_write([leaving.pk])
+
+    assert set(stale_case_ids()) == {other.pk for other in others}
+    call_command("refresh_related", stale=True, stdout=StringIO())
+    assert all(leaving.pk not in stored(other) for other in others)
 
 
 def test_a_large_write_recomputes_a_bounded_number_of_lists_and_leaves_the_rest_stale(terms):
     cases = [CaseStudyFactory(themes=[terms["digital"]]) for _ in range(4)]
 
-    done = refresh_after_write([case.pk for case in cases], written_limit=1, stale_limit=0)
+    done = refresh_after_write([case.pk for case in cases], written_limit=1)
 
     assert (done["written"], done["left_stale"]) == (1, 3)
     assert len(stale_case_ids()) == 3
