@@ -1,4 +1,5 @@
-"""Caching of expensive reads (facet counts, result counts, pages of results, related cases, whole pages).
+"""Caching of expensive reads (facet counts, result counts, pages of results, whole pages). (Related cases are
+not cached but precomputed in a table: cases/search/related.py.)
 
 Every key carries the *catalogue version*: one number in the database (cases.models.CatalogueState),
 bumped by an UPDATE inside the same transaction as every write to a case or anything hanging off it

@@ -1,7 +1,9 @@
-"""Cache invalidation only: any write that can change what anonymous readers see bumps the catalogue version.
+"""Cache invalidation only: any write that can change what anonymous readers see bumps the catalogue version,
+and a write to a case or to its themes, sectors or facets has its related cases recomputed after the commit
+(cases.tasks.related_written: a table derived from the cases, like a cache, cases/search/related.py).
 
 Everything cached under the version is public (pages for anonymous readers, the library's and the API's
-counts and pages, facet counts, statistics, related cases, the bitmaps), so a write that only touches cases
+counts and pages, facet counts, statistics, the bitmaps), so a write that only touches cases
 nobody outside admin sees (a draft saved, a public submission received, an outcome added to a case in
 review) bumps nothing: it neither throws every cached page away (a submission would otherwise empty the
 cache for everyone) nor tells a watching reader, by the cache going cold, that someone is at work. A write
@@ -41,9 +43,13 @@ from cases.models import (
     ThesaurusEntry,
 )
 from cases.models.vocabularies import vocabulary_models
-from cases.tasks import catalogue_written
+from cases.tasks import catalogue_written, related_written
 
 RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
+# The relations related cases are scored by (cases/search/related.py), besides the case's own row.
+RELATED_SCORING = frozenset(
+    getattr(CaseStudy, relation).through for relation in ("sectors", "themes", "facets")
+)
 # Everything a public page, the API, an export or a statistic shows. The many-to-many rows are watched
 # through m2m_changed: Django sends no save or delete signals for the rows of an auto-created through
 # model, so a direct write to one (generation makes them in bulk) bumps the version itself.
@@ -109,6 +115,8 @@ def _row_written(sender, instance, **kwargs):
     model = sender._meta.concrete_model
     if model in WATCHED and affects_public(instance):
         catalogue_written(vocabularies=model in VOCABULARY_MODELS)
+    if model is CaseStudy and kwargs["signal"] is post_save:
+        related_written([instance.pk])  # a deleted case's rows go with it (on delete cascade)
     instance.__dict__.pop(STORED, None)  # the next write of this object reads the database again
 
 
@@ -120,6 +128,9 @@ def _relation_changed(sender, instance, action, reverse, pk_set, **kwargs):
     public = (pk_set is None or _any_published(pk_set)) if reverse else _any_published({instance.pk})
     if public:
         catalogue_written()
+    if sender in RELATED_SCORING:
+        # A reverse clear (theme.cases.clear()) names no case: left to `refresh_related`.
+        related_written((pk_set or ()) if reverse else [instance.pk])
 
 
 # Every sender (a proxy model sends its own class), filtered by the concrete model above.

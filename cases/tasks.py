@@ -21,6 +21,7 @@ from cases.caching import catalogue_changed, vocabulary_snapshot
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
 from cases.search.engine import refresh_postings, refresh_word_list
+from cases.search.related import refresh_after_write
 from observatory.postgresql.base import long_running
 
 
@@ -75,6 +76,53 @@ def catalogue_committed(*, vocabularies: bool = False) -> None:
     and refresh the statistics' bitmaps."""
     catalogue_changed(vocabularies=vocabularies)
     refresh_statistics_after_commit()
+
+
+@task
+def refresh_related_lists(case_ids: list[int]) -> dict:
+    """After a committed write to these cases: recompute their related lists and mark stale the lists that
+    may have changed with them, for `refresh_related --stale` (cases/search/related.py, refresh_after_write).
+    Gets ids and reads the cases when it runs: a case deleted meanwhile is skipped."""
+    with long_running():
+        return refresh_after_write(case_ids)
+
+
+# Set on a database connection: the cases written in its open transaction whose related lists are to be
+# refreshed once it commits.
+RELATED_PENDING = "related_lists_pending"
+
+
+def _refresh_related_after_commit() -> None:
+    pending = getattr(connection, RELATED_PENDING, None) or set()
+    setattr(connection, RELATED_PENDING, None)
+    if pending:
+        refresh_related_lists.enqueue(sorted(pending))
+
+
+def related_written(case_ids) -> None:
+    """Call for a write that may change the related lists of `case_ids` (a case's row, its themes, sectors
+    or facets: cases/signals.py does), inside its transaction: once it commits, one task refreshes the
+    lists of every case the transaction wrote, however many writes it made to each (an admin save writes
+    the row and then each relation). Nothing happens after a rollback."""
+    ids = {pk for pk in case_ids if pk is not None}
+    if not ids:
+        return
+    if not connection.in_atomic_block:
+        refresh_related_lists.enqueue(sorted(ids))  # autocommit: the write has committed already
+        return
+    pending = getattr(connection, RELATED_PENDING, None)
+    if pending is None or not any(
+        callback is _refresh_related_after_commit for _ids, callback, _robust in connection.run_on_commit
+    ):
+        # None pending yet in this transaction (a set left by one that rolled back, its callbacks discarded
+        # with it, is started afresh).
+        pending = set()
+        setattr(connection, RELATED_PENDING, pending)
+    pending.update(ids)
+    # A callback per write, the first to run taking every pending case (the others find none): one per
+    # transaction would be lost with the savepoint it was registered in, and tests that capture the
+    # callbacks of a block see the writes made in it.
+    transaction.on_commit(_refresh_related_after_commit)
 
 
 def absolute_url(path: str) -> str:

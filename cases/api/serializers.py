@@ -182,14 +182,6 @@ class CaseLinkSerializer(serializers.Serializer):
     case = LinkedCaseSerializer()
 
 
-# A link recorded on the other case, seen from this one.
-INVERSE_RELATION = {
-    LinkRelation.ADAPTED_FROM: LinkRelation.REPLICATED_IN,
-    LinkRelation.REPLICATED_IN: LinkRelation.ADAPTED_FROM,
-    LinkRelation.RELATED_TO: LinkRelation.RELATED_TO,
-}
-
-
 class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
     """Everything public about a case: the narrative, vocabularies, outcomes, links and resources."""
 
@@ -205,19 +197,9 @@ class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
 
     @extend_schema_field(CaseLinkSerializer(many=True))
     def get_links(self, case):
-        """The case's links in both directions; the for_detail() prefetch keeps only published cases."""
-        links, seen = [], set()
-
-        def add(relation, other, note):
-            if not other.is_published or (relation, other.pk) in seen:
-                return
-            seen.add((relation, other.pk))
-            links.append({"relation": relation, "note": note, "case": other})
-
-        for link in case.links_out.all():
-            add(link.relation, link.to_case, link.note)
-        for link in case.links_in.all():
-            add(INVERSE_RELATION[link.relation], link.from_case, link.note)
+        """The case's links to published cases in both directions, each seen from this case: read in one
+        query for the case, or for a whole list by for_detail()'s prefetch (cases/models/case_links.py)."""
+        links = [{"relation": link.relation, "note": link.note, "case": link.case} for link in case.links]
         return CaseLinkSerializer(links, many=True, context=self.context).data
 
 

@@ -3,7 +3,8 @@
 Rules that matter are database constraints (named), not only form validation. The models of the catalogue
 that stand on their own are in modules beside this one and re-exported here, so `from cases.models import
 X` works for every model: partner API keys (api_keys.py), the changes feed's withdrawal records
-(withdrawals.py), the search document's expression (search_document.py), the thesaurus and word list
+(withdrawals.py), the precomputed related cases (related.py), a case's links in both directions
+(case_links.py), the search document's expression (search_document.py), the thesaurus and word list
 (thesaurus.py), upload names (files.py) and the reads (querysets.py). Nothing under cases/models imports
 from the rest of the app: it is the bottom layer (pyproject.toml, [tool.importlinter]).
 """
@@ -23,9 +24,13 @@ from django.utils.translation import gettext_lazy as _
 # Re-exported (`X as X`): `from cases.models import ApiKey` works for every model of the catalogue.
 from cases.models.api_keys import ApiKey as ApiKey
 from cases.models.api_keys import ApiKeyScope as ApiKeyScope
+from cases.models.case_links import CaseLinks
+from cases.models.case_links import LinkedCase as LinkedCase
 from cases.models.files import fitted_size, rendition_name, safe_filename
 from cases.models.moderation_queue import moderation_queue
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
+from cases.models.related import RelatedCase as RelatedCase
+from cases.models.related import RelatedCaseList as RelatedCaseList
 from cases.models.search_document import CaseSearchIndex as CaseSearchIndex
 from cases.models.search_document import CaseTitleWord as CaseTitleWord
 from cases.models.thesaurus import SearchWord as SearchWord
@@ -379,6 +384,10 @@ class CaseStudy(TimestampedModel):
     )
 
     objects = CaseStudyQuerySet.as_manager()
+
+    # Its links to other published cases in both directions, each seen from this case, in one query
+    # (cases/models/case_links.py); prefetch_related("links") reads a whole list's in one query.
+    links = CaseLinks()
 
     class Meta:
         ordering = ["-published_at", "-id"]

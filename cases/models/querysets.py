@@ -93,13 +93,8 @@ class CaseStudyQuerySet(models.QuerySet):
     def for_detail(self):
         """Everything the case page shows, in a fixed number of queries."""
         # The related models through the case's relations (cases.models imports this module).
-        CaseLink = self.model._meta.get_field("links_out").related_model
         Outcome = self.model._meta.get_field("outcomes").related_model
         Resource = self.model._meta.get_field("resources").related_model
-        published_links = CaseLink.objects.filter(published_q("to_case")).select_related("to_case__economy")
-        published_backlinks = CaseLink.objects.filter(published_q("from_case")).select_related(
-            "from_case__economy"
-        )
         # Every vocabulary of the case (its many-to-many fields: other economies, sectors, ...) in one query.
         return (
             self.select_related("economy")
@@ -107,8 +102,8 @@ class CaseStudyQuerySet(models.QuerySet):
             .prefetch_related(
                 Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "id")),
                 Prefetch("resources", queryset=Resource.objects.order_by("position", "id")),
-                Prefetch("links_out", queryset=published_links),
-                Prefetch("links_in", queryset=published_backlinks),
+                # Its links to published cases, both directions in one query (cases/models/case_links.py).
+                "links",
             )
         )
 

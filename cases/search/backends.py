@@ -26,6 +26,8 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
 - `similar_titles(candidates, title)`: the candidates whose title resembles `title` (a value or an outer
   reference), for the duplicate check of the moderation queue.
 - `text_likeness(words)`: an expression scoring how many of `words` a case has (related cases), or None.
+- `among(queryset, ids)`: `queryset` narrowed to the cases of `ids` (a few hundred), as cheaply as the
+  database takes them (related cases' candidates).
 - `word_counts()`: (word, number of published cases with it) for every folded word of the published cases,
   for the word list "did you mean" uses.
 - `close_words(word, limit)`: words of the word list close to `word` in spelling, closest first.

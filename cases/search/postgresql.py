@@ -771,6 +771,12 @@ def similar_titles(candidates, title):
     )
 
 
+def among(queryset, ids):
+    """`queryset` narrowed to the cases of `ids`, bound as one array: for the 200 candidates of a case's
+    related cases, building and sending `IN (%s, ...)` took about a quarter of the time of ranking them."""
+    return queryset.filter(AnyOf("id", ids))
+
+
 def text_likeness(words):
     if not words:
         return None

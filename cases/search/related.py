@@ -1,81 +1,427 @@
-"""Related cases: published cases that share the most vocabulary with a case, and (where the search backend
-can score it) the most words of its title and summary.
+"""Related cases: for each case, the published cases that share the most vocabulary with it and (where the
+search backend can score it) the most words of its title and summary; computed off the request path and
+stored in RelatedCase (cases/models/related.py), which the case page reads in one query.
 
-Scoring every case in a large catalogue is too slow for a page, so the candidates are first narrowed to
-the cases sharing the most themes, sectors and facets (one aggregate over the through tables), and only
-those are ranked by text similarity. The answer is cached per catalogue version.
+Scoring every case in a large catalogue for each case is too slow, so the candidates are first narrowed to
+the cases sharing the most themes, sectors and facets (an aggregate over the through tables), and only those
+are ranked by text likeness (the search engine's, on PostgreSQL and SQLite alike). A refresh of a few cases
+aggregates in SQL (50-250 ms a case at 100,000 cases); a refresh of many reads every term's cases once
+into bitmaps and finds each case's candidates in memory (about 1 ms a case), the same candidates.
+
+When lists are refreshed (docs/caching.md, "Related cases"):
+- after every committed write to a case (its row, or its themes, sectors or facets: cases/signals.py), the
+  task cases.tasks.refresh_related_lists recomputes that case's list and marks stale the lists it is on
+  and, if it is published, the lists of the cases on its own list (the likeliest to take it in now);
+- `manage.py refresh_related --stale` (scheduled every few minutes) refreshes every stale list and every
+  published case's missing one; `manage.py refresh_related` (daily) refreshes them all, the only way a
+  newly published case reaches the lists of cases that are not on its own list. generate_cases and
+  load_demo run `--stale`.
+A case that leaves publication disappears from every list at once without any refresh: the page's read
+keeps only cases published now (RelatedCase.objects.shown_on).
 """
 
-from django.db import connection
-from django.db.models import Case, F, FloatField, IntegerField, Value, When
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
-from cases.caching import cached
-from cases.models import CaseStudy
-from cases.search.engine import text_likeness
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from pyroaring import BitMap
+
+from cases.models import CaseStudy, RelatedCase, RelatedCaseList
+from cases.models.related import KEPT
+from cases.search.engine import among, text_likeness
 from cases.search.query import words_of
 
 CANDIDATES = 200
 # How much a shared term counts: themes say most about what a case is like.
 WEIGHTS = {"themes": 3, "sectors": 2, "facets": 1}
+# What the same primary economy adds, and how much a text likeness of 1 (the best) is worth.
+ECONOMY_WEIGHT = 1
+TEXT_WEIGHT = 10
+# Cases computed and stored together (one transaction each).
+BATCH_SIZE = 500
+# The candidates of this many combinations of themes, sectors and facets are kept during one refresh.
+REMEMBERED_COMBINATIONS = 5000
+# The written cases whose lists a write's task recomputes: the default task backend runs it in the writer's
+# request, and each list costs an aggregate over every link row of its terms (50-250 ms at 100,000 cases).
+# A bulk import's cases beyond these, and every list marked stale, wait for `refresh_related --stale`.
+WRITTEN_PER_WRITE = 20
+# Ids per query when reading the terms of many cases.
+IDS_PER_QUERY = 1000
+# From this many cases a refresh finds candidates in memory (_CandidatesInMemory: reading every term's
+# cases once took 0.7-0.8 s at 100,000 cases, as long as 5 to 10 aggregates in SQL).
+IN_MEMORY_FROM = 20
 
 
-def _candidate_scores(case: CaseStudy) -> dict[int, int]:
-    """{case id: vocabulary score} for the cases sharing the most terms with `case` (itself excluded)."""
+def _relation_columns(relation: str) -> tuple[str, str, str]:
+    """(through table, its case column, its term column) of a many-to-many vocabulary of cases."""
+    field = CaseStudy._meta.get_field(relation)
+    through = field.remote_field.through
+    own = through._meta.get_field(field.m2m_field_name()).column
+    other = through._meta.get_field(field.m2m_reverse_field_name()).column
+    return through._meta.db_table, own, other
+
+
+def terms_of(case_ids: Iterable[int]) -> dict[int, dict[str, frozenset[int]]]:
+    """{case id: {"themes": ids, "sectors": ids, "facets": ids}} for `case_ids`, in one query per
+    IDS_PER_QUERY cases (every case given is in the answer, with empty sets if it has no terms)."""
+    ids = sorted(set(case_ids))
+    found = {pk: {relation: set() for relation in WEIGHTS} for pk in ids}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        chunk = ids[start : start + IDS_PER_QUERY]
+        placeholders = ", ".join(["%s"] * len(chunk))
+        parts, params = [], []
+        for number, relation in enumerate(WEIGHTS):
+            table, own, other = _relation_columns(relation)
+            parts.append(f"SELECT {own}, {number}, {other} FROM {table} WHERE {own} IN ({placeholders})")
+            params += chunk
+        relations = list(WEIGHTS)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for case_id, number, term_id in cursor.fetchall():
+                found[case_id][relations[number]].add(term_id)
+    return {
+        pk: {relation: frozenset(terms) for relation, terms in sets.items()} for pk, sets in found.items()
+    }
+
+
+def _signature(terms: dict[str, frozenset[int]]) -> tuple:
+    return tuple(tuple(sorted(terms[relation])) for relation in WEIGHTS)
+
+
+def _candidate_scores(terms: dict[str, frozenset[int]], *, limit: int) -> list[tuple[int, int]]:
+    """[(case id, vocabulary score)] for the `limit` cases sharing the most terms with `terms` (ties: the
+    newest id first), whatever their status: the ranking keeps the published ones."""
     parts, params = [], []
     for relation, weight in WEIGHTS.items():
-        field = CaseStudy._meta.get_field(relation)
-        through = field.remote_field.through
-        own = through._meta.get_field(field.m2m_field_name()).column
-        other = through._meta.get_field(field.m2m_reverse_field_name()).column
-        ids = list(getattr(case, relation).values_list("pk", flat=True))
+        ids = sorted(terms[relation])
         if not ids:
             continue
+        table, own, other = _relation_columns(relation)
         placeholders = ", ".join(["%s"] * len(ids))
         parts.append(
-            f"SELECT {own} AS case_id, {int(weight)} AS weight FROM {through._meta.db_table} "
-            f"WHERE {other} IN ({placeholders})"
+            f"SELECT {own} AS case_id, {int(weight)} AS weight FROM {table} WHERE {other} IN ({placeholders})"
         )
         params += ids
     if not parts:
-        return {}
+        return []
     sql = (
         f"SELECT case_id, SUM(weight) AS score FROM ({' UNION ALL '.join(parts)}) AS shared "
-        f"WHERE case_id <> %s GROUP BY case_id ORDER BY score DESC, case_id DESC LIMIT {CANDIDATES}"
+        f"GROUP BY case_id ORDER BY score DESC, case_id DESC LIMIT {int(limit)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, case.pk])
-        return dict(cursor.fetchall())
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
-def related_case_ids(case: CaseStudy, *, limit: int) -> list[int]:
-    scores = _candidate_scores(case)
-    if not scores:
-        return []
-    candidates = (
-        CaseStudy.objects.published()
-        .filter(pk__in=list(scores))
-        .annotate(
-            vocabulary_score=Case(
-                *[When(pk=pk, then=Value(score)) for pk, score in scores.items()],
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-            + Case(
-                When(economy_id=case.economy_id, then=Value(1)), default=Value(0), output_field=IntegerField()
-            )
-        )
-    )
-    words = [word for word in words_of(f"{case.title} {case.summary}") if len(word) > 3 and word.isalpha()][
+class _Candidates:
+    """The candidates of each combination of terms, computed once and remembered for a while (a refresh of
+    100,000 generated cases meets some combinations again and again)."""
+
+    def __init__(self, size: int = REMEMBERED_COMBINATIONS):
+        self.size = size
+        self.remembered: OrderedDict = OrderedDict()
+
+    def of(self, case_id: int, terms: dict[str, frozenset[int]]) -> dict[int, int]:
+        """{case id: vocabulary score} of the CANDIDATES cases sharing the most terms with `case_id`
+        (itself excluded)."""
+        key = _signature(terms)
+        scores = self.remembered.get(key)
+        if scores is None:
+            # One more than needed: a case is among its own candidates, and is then left out.
+            scores = _candidate_scores(terms, limit=CANDIDATES + 1)
+            self.remembered[key] = scores
+            if len(self.remembered) > self.size:
+                self.remembered.popitem(last=False)
+        else:
+            self.remembered.move_to_end(key)
+        return dict([(pk, score) for pk, score in scores if pk != case_id][:CANDIDATES])
+
+
+def _add(slices: list[BitMap], members: BitMap, bit: int) -> None:
+    """Add 2**bit to the score of each case of `members` in the bit-sliced scores `slices` (slice i holds
+    the cases whose score has bit i set): a binary addition with carry, a bitmap at a time."""
+    carry = members
+    while carry:
+        while bit >= len(slices):
+            slices.append(BitMap())
+        slices[bit], carry = slices[bit] ^ carry, slices[bit] & carry
+        bit += 1
+
+
+class _CandidatesInMemory:
+    """The same candidates as _Candidates, found in memory: every term's cases as a bitmap (read once, a
+    query per vocabulary), each case's vocabulary scores summed bitmap by bitmap and the best taken bit by
+    bit, from the highest. For a refresh of many cases: at 100,000 cases the aggregate took 50 to 90 ms a
+    case in SQL (it reads every link row of the case's terms, about 47,000), this about 1 ms once the
+    bitmaps are read (a second or two)."""
+
+    def __init__(self):
+        self.cases_of: dict[str, dict[int, BitMap]] = {}
+        with connection.cursor() as cursor:
+            for relation in WEIGHTS:
+                table, own, other = _relation_columns(relation)
+                cursor.execute(f"SELECT {other}, {own} FROM {table} ORDER BY {other}, {own}")
+                cases_of = defaultdict(BitMap)
+                for term, rows in groupby(cursor.fetchall(), key=itemgetter(0)):
+                    cases_of[term] = BitMap(row[1] for row in rows)
+                self.cases_of[relation] = cases_of
+
+    def of(self, case_id: int, terms: dict[str, frozenset[int]]) -> dict[int, int]:
+        weighted = [
+            (weight, self.cases_of[relation][term])
+            for relation, weight in WEIGHTS.items()
+            for term in sorted(terms[relation])
+            if term in self.cases_of[relation]
+        ]
+        slices: list[BitMap] = []
+        sharing = BitMap()
+        for weight, members in weighted:
+            sharing |= members
+            for bit in range(weight.bit_length()):
+                if weight >> bit & 1:
+                    _add(slices, members, bit)
+        sharing.discard(case_id)
+        # The best CANDIDATES: `greater` holds cases certainly among them, `equal` the cases still tied on
+        # the bits seen so far; at the end `equal` holds the cases of the lowest score taken, of which the
+        # newest ids are taken, as the SQL's ORDER BY score DESC, case_id DESC does.
+        greater, equal = BitMap(), sharing
+        for bit in reversed(range(len(slices))):
+            with_bit = equal & slices[bit]
+            if len(greater) + len(with_bit) >= CANDIDATES:
+                equal = with_bit
+            else:
+                greater |= with_bit
+                equal = equal - with_bit
+        wanted = CANDIDATES - len(greater)
+        chosen = list(greater) + (list(equal[-wanted:]) if wanted > 0 else [])
+        scores = [(sum(weight for weight, members in weighted if pk in members), pk) for pk in chosen]
+        scores.sort(reverse=True)
+        return {pk: score for score, pk in scores[:CANDIDATES]}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    related_id: int
+    score: float
+    vocabulary_score: int
+    same_economy: bool
+
+
+def case_words(case: CaseStudy) -> list[str]:
+    """The words of `case`'s title and summary its likeness to others is scored by: the first 12 of four
+    letters or more."""
+    return [word for word in words_of(f"{case.title} {case.summary}") if len(word) > 3 and word.isalpha()][
         :12
     ]
-    likeness = text_likeness(words)
-    relevance = F("vocabulary_score") if likeness is None else F("vocabulary_score") + likeness * 10
-    candidates = candidates.annotate(relevance=relevance * Value(1.0, output_field=FloatField()))
-    return list(candidates.order_by("-relevance", "-published_at").values_list("pk", flat=True)[:limit])
 
 
-def related_cases(case: CaseStudy, *, limit: int = 4):
-    """Up to `limit` published cases most like `case` (never itself, never unpublished)."""
-    ids = cached("related", (case.pk, limit), lambda: related_case_ids(case, limit=limit))
-    by_id = CaseStudy.objects.published().for_listing().in_bulk(ids)
-    return [by_id[pk] for pk in ids if pk in by_id]
+def ranked_related(case: CaseStudy, scores: dict[int, int], *, limit: int) -> list[Ranked]:
+    """The `limit` published cases among the candidates `scores` most like `case`: vocabulary score, plus
+    ECONOMY_WEIGHT for the same primary economy, plus TEXT_WEIGHT times the likeness of their titles and
+    summaries to `case`'s (the search engine's own scoring); ties go to the most recently published, then
+    the newest. One query, for the likeness; the sum and the order are Python's, in the same floating-point
+    operations the database made when the page computed them (a 200-branch CASE cost more to build and
+    compile in the ORM than the database took to run the query)."""
+    if not scores:
+        return []
+    candidates = among(CaseStudy.objects.published(), scores).order_by()
+    likeness = text_likeness(case_words(case))
+    if likeness is None:
+        rows = [(*row, None) for row in candidates.values_list("pk", "economy_id", "published_at")]
+    else:
+        rows = candidates.annotate(likeness=likeness).values_list(
+            "pk", "economy_id", "published_at", "likeness"
+        )
+    ranked = []
+    for pk, economy_id, published_at, text in rows:
+        same_economy = economy_id == case.economy_id
+        vocabulary_score = scores[pk] + (ECONOMY_WEIGHT if same_economy else 0)
+        relevance = float(vocabulary_score) if text is None else vocabulary_score + text * TEXT_WEIGHT
+        ranked.append((relevance, published_at, pk, vocabulary_score, same_economy))
+    ranked.sort(reverse=True)
+    return [
+        Ranked(pk, relevance, vocabulary, same) for relevance, _at, pk, vocabulary, same in ranked[:limit]
+    ]
+
+
+def compute_related(case_ids: Iterable[int], *, limit: int = KEPT) -> dict[int, list[RelatedCase]]:
+    """{case id: its related cases as unsaved RelatedCase rows, best first} for the cases of `case_ids`
+    that exist (any status: a draft's list is ready for its preview and its publication)."""
+    cases = list(CaseStudy.objects.filter(pk__in=list(case_ids)).only("pk", "title", "summary", "economy_id"))
+    return _compute(cases, limit=limit, candidates=_Candidates())
+
+
+def _compute(cases: list[CaseStudy], *, limit: int, candidates) -> dict[int, list[RelatedCase]]:
+    terms = terms_of(case.pk for case in cases)
+    ranked = {
+        case.pk: ranked_related(case, candidates.of(case.pk, terms[case.pk]), limit=limit) for case in cases
+    }
+    # The terms of every related case, to say which of the case's own they share.
+    related_terms = terms_of({row.related_id for rows in ranked.values() for row in rows})
+    lists = {}
+    for case in cases:
+        own = terms[case.pk]
+        lists[case.pk] = [
+            RelatedCase(
+                case_id=case.pk,
+                related_id=row.related_id,
+                rank=rank,
+                score=row.score,
+                shared_themes=sorted(own["themes"] & related_terms[row.related_id]["themes"]),
+                shared_sectors=sorted(own["sectors"] & related_terms[row.related_id]["sectors"]),
+                shared_facets=sorted(own["facets"] & related_terms[row.related_id]["facets"]),
+                same_economy=row.same_economy,
+                # What the text added: the score less the vocabulary's part (0 where there is no likeness).
+                text_score=max(0.0, row.score - row.vocabulary_score),
+            )
+            for rank, row in enumerate(ranked[case.pk], start=1)
+        ]
+    return lists
+
+
+def _store(lists: dict[int, list[RelatedCase]], *, computed_at) -> int:
+    """Replace the lists of the cases in `lists` by these rows, in one transaction. Returns the rows."""
+    ids = list(lists)
+    if not ids:
+        return 0
+    rows = [row for case_rows in lists.values() for row in case_rows]
+    with transaction.atomic():
+        # The lists' own rows first, in id order: writing them locks each case's list until the commit, so
+        # two refreshes of one case (a write's task and the command) take turns instead of both inserting
+        # its rows, and never lock two cases in opposite orders.
+        RelatedCaseList.objects.bulk_create(
+            [RelatedCaseList(case_id=pk, computed_at=computed_at, stale=False) for pk in sorted(ids)],
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=["computed_at", "stale"],
+        )
+        # A plain DELETE: the catalogue's delete signals (cases/signals.py) listen to every model, so the
+        # ORM's delete would load each row first to send them, for rows nobody listens to.
+        placeholders = ", ".join(["%s"] * len(ids))
+        case_column = RelatedCase._meta.get_field("case").column
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {RelatedCase._meta.db_table} WHERE {case_column} IN ({placeholders})", ids
+            )
+        RelatedCase.objects.bulk_create(rows)
+    return len(rows)
+
+
+@dataclass
+class Refreshed:
+    lists: int = 0
+    rows: int = 0
+
+
+def refresh_related(
+    case_ids: Iterable[int],
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int, Refreshed], None] | None = None,
+    in_memory: bool | None = None,
+) -> Refreshed:
+    """Recompute and store the related lists of the cases of `case_ids` that exist, `batch_size` at a time
+    (each batch stored in one transaction, so a page reads a case's old list or its new one, never half).
+    `progress(done, total, refreshed)` is called after each batch. Candidates are found in memory
+    (`in_memory`) by default from IN_MEMORY_FROM cases; the lists are the same either way."""
+    ids = sorted(set(case_ids))
+    refreshed = Refreshed()
+    if in_memory is None:
+        in_memory = len(ids) >= IN_MEMORY_FROM
+    candidates = _CandidatesInMemory() if in_memory else _Candidates()
+    for start in range(0, len(ids), batch_size):
+        # Taken before computing: a write that commits meanwhile leaves the list older than the case.
+        computed_at = timezone.now()
+        cases = list(
+            CaseStudy.objects.filter(pk__in=ids[start : start + batch_size]).only(
+                "pk", "title", "summary", "economy_id"
+            )
+        )
+        lists = _compute(cases, limit=KEPT, candidates=candidates)
+        refreshed.rows += _store(lists, computed_at=computed_at)
+        refreshed.lists += len(lists)
+        if progress is not None:
+            progress(min(start + batch_size, len(ids)), len(ids), refreshed)
+    return refreshed
+
+
+def tidy_tables() -> None:
+    """After a refresh of every list: the planner's statistics of the two tables, and on PostgreSQL, outside
+    a transaction, the space of the rows it replaced (VACUUM: every row was, so half the table was dead)."""
+    with connection.cursor() as cursor:
+        for model in (RelatedCase, RelatedCaseList):
+            table = model._meta.db_table
+            if connection.vendor == "postgresql" and not connection.in_atomic_block:
+                cursor.execute(f"VACUUM (ANALYZE) {table}")
+            else:
+                cursor.execute(f"ANALYZE {table}")
+
+
+def stale_case_ids(*, limit: int | None = None) -> list[int]:
+    """The published cases whose list should be refreshed: never computed, marked stale, or computed before
+    the case's last change (a write that bypassed the task: a bulk load, QuerySet.update()). Marked stale
+    ones first, oldest first; `limit` at most."""
+    stale = (
+        CaseStudy.objects.published()
+        .filter(
+            Q(related_list__isnull=True)
+            | Q(related_list__stale=True)
+            | Q(related_list__computed_at__lt=F("updated_at"))
+        )
+        .order_by(F("related_list__computed_at").asc(nulls_last=True), "pk")
+        .values_list("pk", flat=True)
+    )
+    return list(stale if limit is None else stale[:limit])
+
+
+def mark_stale(case_ids: Iterable[int]) -> int:
+    """Mark the lists of `case_ids` stale (kept and shown until refreshed). Returns how many were."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        # Locked in id order, as a refresh locks them (_store): the two never wait for each other in a circle.
+        lists = RelatedCaseList.objects.select_for_update().filter(case_id__in=ids, stale=False)
+        locked = list(lists.order_by("case_id").values_list("case_id", flat=True))
+        return RelatedCaseList.objects.filter(case_id__in=locked).update(stale=True)
+
+
+def refresh_after_write(case_ids: Iterable[int], *, written_limit: int = WRITTEN_PER_WRITE) -> dict:
+    """What follows a committed write to the cases `case_ids` (their row, themes, sectors or facets):
+
+    - their own lists are recomputed (at most `written_limit`; the others are marked stale);
+    - the lists they are on are marked stale (the spare cases already stand in for one that left
+      publication, and a changed case may rank differently);
+    - for those published now, so are the lists of the cases on their own lists, before and after:
+      relatedness is nearly symmetric, so those cases are the likeliest to take a newly published or
+      changed case in (a draft, which no list shows, moves nobody's list).
+
+    Lists marked stale are refreshed by `refresh_related --stale`, never here: each costs as much as a
+    written case's, and the writer may be waiting. A deleted case's list, and its place on others', went
+    with it (on delete cascade)."""
+    started = time.perf_counter()
+    ids = sorted(set(case_ids))
+    now, later = set(ids[:written_limit]), set(ids[written_limit:])
+    published = set(CaseStudy.objects.published().filter(pk__in=ids).values_list("pk", flat=True))
+
+    def neighbours() -> set[int]:
+        on_their_lists = RelatedCase.objects.filter(related__in=ids).values_list("case", flat=True)
+        on_own_lists = RelatedCase.objects.filter(case__in=published).values_list("related", flat=True)
+        return set(on_their_lists) | set(on_own_lists)
+
+    around = neighbours()
+    written = refresh_related(now)
+    around |= neighbours()
+    marked = mark_stale((around - now) | later)
+    return {
+        "written": written.lists,
+        "left_stale": len(later),
+        "marked_stale": marked,
+        "seconds": round(time.perf_counter() - started, 3),
+    }

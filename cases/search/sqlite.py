@@ -498,6 +498,11 @@ def similar_titles(candidates, title):
     )
 
 
+def among(queryset, ids):
+    """`queryset` narrowed to the cases of `ids`."""
+    return queryset.filter(pk__in=list(ids))
+
+
 def text_likeness(words):
     """bm25 of any of `words` (each a folded word), 0 to 1 (the best case 1)."""
     words = [word for word in words if word not in STOP_WORDS]

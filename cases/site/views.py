@@ -16,7 +16,7 @@ from cases.filters import SORT_CHOICES, CaseStudyFilterSet
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.insights.facet_counts import facet_counts, selection_facets
 from cases.insights.statistics import economy_profile_charts
-from cases.models import CaseStudy, Economy, FormerSlug, Sector, Stage, Theme
+from cases.models import CaseStudy, Economy, FormerSlug, LinkRelation, RelatedCase, Sector, Stage, Theme
 from cases.models.facets import (
     FACET_PARAMETERS,
     FACETS,
@@ -28,7 +28,6 @@ from cases.models.facets import (
 )
 from cases.models.querysets import published_q
 from cases.search.engine import add_snippets, did_you_mean, with_excerpts
-from cases.search.related import related_cases
 from cases.site.citation import citation_formats
 from cases.web.validation import parse_whole_number
 
@@ -278,23 +277,16 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case = self.object
-        context["adapted_from"] = [
-            link.to_case for link in case.links_out.all() if link.relation == "adapted_from"
-        ]
+        # Its links in both directions, each seen from this case, in one query (cases/models/case_links.py).
+        links = case.links
+        context["adapted_from"] = [link.case for link in links if link.relation == LinkRelation.ADAPTED_FROM]
         context["replicated_in"] = [
-            link.to_case for link in case.links_out.all() if link.relation == "replicated_in"
+            link.case for link in links if link.relation == LinkRelation.REPLICATED_IN
         ]
-        # A case that says it was adapted from this one is, seen from here, a replication of it.
-        context["replicated_in"] += [
-            link.from_case for link in case.links_in.all() if link.relation == "adapted_from"
-        ]
-        context["adapted_from"] += [
-            link.from_case for link in case.links_in.all() if link.relation == "replicated_in"
-        ]
-        context["related_links"] = [
-            link.to_case for link in case.links_out.all() if link.relation == "related_to"
-        ]
-        context["related"] = related_cases(case, limit=4)
+        context["related_links"] = [link.case for link in links if link.relation == LinkRelation.RELATED_TO]
+        # Precomputed (cases/search/related.py), read in one query with the related cases' rows, published
+        # only; each with why it is related, named from this case's vocabularies (already read).
+        context["related"] = [(row.related, row.reasons(case)) for row in RelatedCase.objects.shown_on(case)]
         context["citations"] = citation_formats(case, self.request)
         context["canonical_url"] = self.request.build_absolute_uri(case.get_absolute_url())
         context["json_ld"] = schema_org_json(case, context["canonical_url"])

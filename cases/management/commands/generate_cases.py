@@ -3,6 +3,7 @@
 
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries
 from django.utils import timezone
@@ -34,10 +35,16 @@ class Command(BaseCommand):
             default=DEFAULT_BATCH_SIZE,
             help=f"Cases per insert transaction and progress line (default {DEFAULT_BATCH_SIZE}).",
         )
+        parser.add_argument(
+            "--skip-related",
+            action="store_true",
+            help="Leave the new cases' related cases to a later `refresh_related --stale` (their pages show "
+            "none until then).",
+        )
 
     # Bulk work outside a request: statements may take minutes, not a request's few seconds.
     @long_running()
-    def handle(self, *args, count, seed, batch_size, **options):
+    def handle(self, *args, count, seed, batch_size, skip_related, **options):
         if count < 1:
             raise CommandError(f"--count must be at least 1, not {count}.")
         if seed < 0:
@@ -78,6 +85,9 @@ class Command(BaseCommand):
             cursor.execute("ANALYZE")
         # bulk_create sends no signals: make cached counts stale and refresh the statistics ourselves.
         catalogue_committed()
+        if not skip_related:
+            # Nor do the related lists follow bulk_create (cases/tasks.py): compute the missing ones.
+            call_command("refresh_related", stale=True, stdout=self.stdout)
         elapsed = time.perf_counter() - started
         rate = created / elapsed if elapsed else 0.0
         summary = f"Generated {created} cases in {elapsed:.1f} s ({rate:.0f} cases/s)"

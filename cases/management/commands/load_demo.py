@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -46,3 +47,6 @@ class Command(BaseCommand):
                 f"Demo catalogue not loaded: {len(rejected.report.errors)} bad cases."
             ) from None
         self.stdout.write(self.style.SUCCESS(f"Demo catalogue: {report.summary()}."))
+        # The task after the import's commit has computed the lists it could; the rest (and, with a queue
+        # backend, all of them) now, so that the demo's pages show their related cases at once.
+        call_command("refresh_related", stale=True, stdout=self.stdout)

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from cases.interchange.generation import NARRATIVE_FIELDS
-from cases.models import CaseStudy, Economy, Outcome, Status
+from cases.models import CaseStudy, Economy, Outcome, RelatedCase, RelatedCaseList, Status
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,9 +141,10 @@ def test_reports_progress_for_every_batch_and_a_summary():
 
 def test_inserts_in_bulk_so_queries_do_not_grow_with_the_count(django_assert_max_num_queries):
     # About 20 for the cases, and a dozen for the search's word list rebuilt once they are committed (the
-    # thesaurus, the vocabularies, the words): none grows with the count.
+    # thesaurus, the vocabularies, the words): none grows with the count. (Their related cases take a query
+    # per case, for its text likeness: tests/cases/management/test_refresh_related.py.)
     with django_assert_max_num_queries(35):
-        generate(count=80, seed=14)
+        generate(count=80, seed=14, skip_related=True)
 
 
 @pytest.mark.parametrize("count", [0, -3])
@@ -160,3 +161,17 @@ def test_a_negative_seed_is_refused():
 def test_a_batch_size_below_one_is_refused():
     with pytest.raises(CommandError, match="--batch-size must be at least 1"):
         generate(count=1, seed=1, batch_size=0)
+
+
+def test_generated_cases_have_their_related_cases():
+    output = generate(count=30, seed=4)
+
+    assert RelatedCaseList.objects.count() == 30
+    assert RelatedCase.objects.count() == int(output.split("30 lists, ")[1].split(" related cases")[0])
+    assert RelatedCase.objects.count() > 30 * 4
+
+
+def test_related_cases_can_be_left_for_later():
+    generate(count=10, seed=4, skip_related=True)
+
+    assert not RelatedCaseList.objects.exists()

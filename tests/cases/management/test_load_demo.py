@@ -15,7 +15,18 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 import cases
-from cases.models import NARRATIVE_SECTIONS, CaseLink, CaseStudy, Outcome, Resource, Sector, Stage, Status
+from cases.models import (
+    NARRATIVE_SECTIONS,
+    CaseLink,
+    CaseStudy,
+    Outcome,
+    RelatedCase,
+    RelatedCaseList,
+    Resource,
+    Sector,
+    Stage,
+    Status,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +224,10 @@ def test_second_load_reports_everything_unchanged(loaded):
     output = load_demo()
 
     assert f"created 0, updated 0, unchanged {len(read_demo_records())}" in output
+
+
+def test_every_published_demo_case_has_its_related_cases(loaded):
+    published = CaseStudy.objects.published()
+
+    assert RelatedCaseList.objects.filter(case__in=published).count() == published.count()
+    assert RelatedCase.objects.filter(case__in=published).count() == 8 * published.count()

@@ -1,11 +1,15 @@
 """The server-rendered pages: every page type, bad input, query counts and no leaks of unpublished cases."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from cases.models import SDG, Economy, FormerSlug, InnovationFacet, Sector, Theme
+from cases.curation.roles import CURATOR
+from cases.curation.workflow import case_transition
+from cases.models import SDG, Economy, FormerSlug, InnovationFacet, RelatedCase, Sector, Theme
+from cases.search.related import refresh_related
 from tests.conftest import MAX_QUERIES
-from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
+from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -242,14 +246,114 @@ def test_case_page_query_count_does_not_grow_with_its_links(client, theme, djang
     for _ in range(2):
         OutcomeFactory(case=case)
         CaseLinkFactory(from_case=CaseStudyFactory(), to_case=case)
+    refresh_related([case.pk])
     with django_assert_max_num_queries(40) as small:
         client.get(case.get_absolute_url())
     for _ in range(20):
         OutcomeFactory(case=case)
         ResourceFactory(case=case)
         CaseLinkFactory(from_case=CaseStudyFactory(themes=[theme]), to_case=case)
+        CaseLinkFactory(from_case=case, to_case=CaseStudyFactory(themes=[theme]), relation="related_to")
+    refresh_related([case.pk])
     with django_assert_max_num_queries(len(small.captured_queries)):
-        client.get(case.get_absolute_url())
+        response = client.get(case.get_absolute_url())
+    assert len(response.context["replicated_in"]) == 22
+    assert len(response.context["related"]) == 4
+
+
+def test_case_page_reads_everything_but_vocabularies_in_five_queries(
+    client, theme, django_assert_num_queries
+):
+    """The case, its outcomes, its resources, its links (both directions) and its related cases (with their
+    rows and economies): one query each. The vocabularies come on top: the case's five many-to-many
+    fields and the related cards' sectors and themes, one query each (issue 15: one query for them all).
+    And the page cache's read of the catalogue version (once a second in each process; here every time)."""
+    case = CaseStudyFactory(themes=[theme])
+    for _ in range(3):
+        OutcomeFactory(case=case)
+        ResourceFactory(case=case)
+        CaseLinkFactory(from_case=CaseStudyFactory(), to_case=case)
+        CaseLinkFactory(from_case=case, to_case=CaseStudyFactory(), relation="replicated_in")
+        CaseStudyFactory(themes=[theme])
+    refresh_related([case.pk])
+    with django_assert_num_queries(1 + 5 + 5 + 2):
+        response = client.get(case.get_absolute_url())
+    assert len(response.context["related"]) == 4
+
+
+def test_case_page_shows_its_related_cases_and_why(client, theme):
+    case = CaseStudyFactory(title="Origin", themes=[theme])
+    CaseStudyFactory(title="Sibling with the same theme", themes=[theme])
+    refresh_related([case.pk])
+    response = client.get(case.get_absolute_url())
+    text = response.content.decode()
+    assert "Related cases" in text
+    assert "Sibling with the same theme" in text
+    assert "In common: Themes: Digital government · Sectors: Health · Same economy" in text
+
+
+def test_case_without_a_computed_list_shows_no_related_cases_and_computes_none(
+    client, theme, django_assert_num_queries
+):
+    case = CaseStudyFactory(themes=[theme])
+    CaseStudyFactory(title="Sibling with the same theme", themes=[theme])
+    # As any case page, but with no cards, their vocabularies are not read: the empty list is one query.
+    with django_assert_num_queries(13 - 2):
+        response = client.get(case.get_absolute_url())
+    assert response.context["related"] == []
+    assert "Related cases" not in response.content.decode()
+    assert not RelatedCase.objects.exists()
+
+
+def related_pages(theme, count=3):
+    """`count` published cases alike, each with its list computed: each is on every other's page."""
+    cases = [CaseStudyFactory(title=f"Alike case {n}", themes=[theme]) for n in range(count)]
+    refresh_related([case.pk for case in cases])
+    return cases
+
+
+@pytest.mark.parametrize("status", UNPUBLISHED_STATUSES)
+def test_a_case_leaving_publication_leaves_every_related_list_at_once(client, theme, status):
+    """No list is refreshed (the task that would follow the commit does not run: nothing commits in a
+    test): the page's own read skips it."""
+    *others, leaving = related_pages(theme)
+    for other in others:
+        assert leaving in [case for case, _why in client.get(other.get_absolute_url()).context["related"]]
+
+    leaving.status = status
+    leaving.save(update_fields=["status"])  # the save bumps the catalogue version: no page from the cache
+
+    for other in others:
+        text = client.get(other.get_absolute_url()).content.decode()
+        assert leaving.title not in text
+        assert leaving.slug not in text
+
+
+@pytest.mark.parametrize("transition", ["unpublish", "archive"])
+def test_a_case_withdrawn_by_the_workflow_leaves_every_related_list(
+    client, theme, transition, django_capture_on_commit_callbacks
+):
+    *others, leaving = related_pages(theme)
+    curator = UserFactory(is_staff=True)
+    curator.groups.add(Group.objects.get(name=CURATOR))
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=leaving, user=curator, name=transition)
+    for other in others:
+        assert leaving.title not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_case_page_shows_links_in_both_directions_seen_from_the_case(client):
+    case = CaseStudyFactory(title="Origin")
+    CaseLinkFactory(from_case=case, to_case=CaseStudyFactory(title="Its source"), relation="adapted_from")
+    CaseLinkFactory(from_case=CaseStudyFactory(title="A copy of it"), to_case=case, relation="adapted_from")
+    CaseLinkFactory(
+        from_case=CaseStudyFactory(title="Says it was copied"), to_case=case, relation="replicated_in"
+    )
+    CaseLinkFactory(from_case=CaseStudyFactory(title="Points at it"), to_case=case, relation="related_to")
+    context = client.get(case.get_absolute_url()).context
+    assert [other.title for other in context["adapted_from"]] == ["Its source", "Says it was copied"]
+    assert [other.title for other in context["replicated_in"]] == ["A copy of it"]
+    assert [other.title for other in context["related_links"]] == ["Points at it"]
 
 
 def test_economy_profile_counts_only_published_cases(client, hidden_cases, theme):

@@ -1,0 +1,302 @@
+"""Related cases computed off the request path (cases/search/related.py): the same ranking the case page
+computed while the reader waited, stored with why; refreshed after writes, stale lists found and drained."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Case, F, FloatField, IntegerField, Value, When
+from django.utils import timezone
+
+from cases.interchange.generation import CaseGenerator, ReferenceData, insert_batch
+from cases.models import CaseStudy, Economy, InnovationFacet, RelatedCase, RelatedCaseList, Sector, Theme
+from cases.models.related import KEPT, SHOWN
+from cases.search import related
+from cases.search.engine import text_likeness
+from cases.search.query import words_of
+from cases.search.related import (
+    compute_related,
+    mark_stale,
+    refresh_after_write,
+    refresh_related,
+    stale_case_ids,
+    terms_of,
+)
+from tests.factories import CaseStudyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ranking_before_issue_15(case, *, limit):
+    """The related cases as the case page computed them in the reader's request before issue 15 (the code
+    of cases/search/related.py's related_case_ids then, verbatim but for the last tie-break on the id, which
+    makes the order of two candidates equal in score and publication time definite)."""
+    weights = {"themes": 3, "sectors": 2, "facets": 1}
+    parts, params = [], []
+    for relation, weight in weights.items():
+        field = CaseStudy._meta.get_field(relation)
+        through = field.remote_field.through
+        own = through._meta.get_field(field.m2m_field_name()).column
+        other = through._meta.get_field(field.m2m_reverse_field_name()).column
+        ids = list(getattr(case, relation).values_list("pk", flat=True))
+        if not ids:
+            continue
+        placeholders = ", ".join(["%s"] * len(ids))
+        parts.append(
+            f"SELECT {own} AS case_id, {int(weight)} AS weight FROM {through._meta.db_table} "
+            f"WHERE {other} IN ({placeholders})"
+        )
+        params += ids
+    if not parts:
+        return []
+    sql = (
+        f"SELECT case_id, SUM(weight) AS score FROM ({' UNION ALL '.join(parts)}) AS shared "
+        f"WHERE case_id <> %s GROUP BY case_id ORDER BY score DESC, case_id DESC LIMIT 200"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, case.pk])
+        scores = dict(cursor.fetchall())
+    if not scores:
+        return []
+    candidates = (
+        CaseStudy.objects.published()
+        .filter(pk__in=list(scores))
+        .annotate(
+            vocabulary_score=Case(
+                *[When(pk=pk, then=Value(score)) for pk, score in scores.items()],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            + Case(
+                When(economy_id=case.economy_id, then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        )
+    )
+    words = [word for word in words_of(f"{case.title} {case.summary}") if len(word) > 3 and word.isalpha()][
+        :12
+    ]
+    likeness = text_likeness(words)
+    relevance = F("vocabulary_score") if likeness is None else F("vocabulary_score") + likeness * 10
+    candidates = candidates.annotate(relevance=relevance * Value(1.0, output_field=FloatField()))
+    ordered = candidates.order_by("-relevance", "-published_at", "-pk")
+    return list(ordered.values_list("pk", flat=True)[:limit])
+
+
+def stored(case) -> list[int]:
+    return list(RelatedCase.objects.filter(case=case).order_by("rank").values_list("related", flat=True))
+
+
+def shown(case) -> list[int]:
+    return [row.related_id for row in RelatedCase.objects.shown_on(case)]
+
+
+@pytest.fixture
+def terms():
+    return {
+        "digital": Theme.objects.get(slug="digital-government"),
+        "open": Theme.objects.get(slug="open-government"),
+        "health": Sector.objects.get(slug="health"),
+        "adaptive": InnovationFacet.objects.get(slug="adaptive"),
+    }
+
+
+@pytest.fixture
+def catalogue():
+    """A small generated catalogue (realistic titles, summaries and vocabularies, as generate_cases makes
+    them), a few of its cases taken out of publication, and every list computed."""
+    generator = CaseGenerator(15, ReferenceData.load(), today=timezone.now().date())
+    insert_batch([generator.case(number) for number in range(1, 81)])
+    hidden = list(CaseStudy.objects.order_by("pk").values_list("pk", flat=True)[::9])
+    CaseStudy.objects.filter(pk__in=hidden).update(status="archived")
+    refresh_related(CaseStudy.objects.values_list("pk", flat=True))
+    return CaseStudy.objects.published()
+
+
+def test_every_stored_list_is_the_ranking_the_page_computed_before(catalogue):
+    """Each published case's list, the first SHOWN (what the page shows) and all KEPT, is what the page's
+    own computation gave before issue 15."""
+    for case in catalogue:
+        assert stored(case) == ranking_before_issue_15(case, limit=KEPT), case.slug
+        assert shown(case) == ranking_before_issue_15(case, limit=SHOWN), case.slug
+
+
+def test_the_lists_are_full_and_say_why(catalogue):
+    rows = RelatedCase.objects.filter(case__in=catalogue)
+    assert rows.count() == KEPT * catalogue.count()
+    assert rows.exclude(shared_themes=[]).exists()
+    assert rows.filter(same_economy=True).exists()
+    assert any(row.text_alike for row in rows)
+
+
+@pytest.mark.parametrize("candidates", [200, 7, 1])
+def test_candidates_found_in_memory_are_those_the_sql_finds(catalogue, monkeypatch, candidates):
+    """Two ways to the same candidates: an aggregate query per case (a few cases after a write), bitmaps in
+    memory (a refresh of many). With fewer candidates than cases sharing terms, the choice among cases of
+    equal score (the newest ids) is exercised too."""
+    monkeypatch.setattr(related, "CANDIDATES", candidates)
+    ids = list(CaseStudy.objects.values_list("pk", flat=True))  # any status: as the SQL counts them
+    terms = terms_of(ids)
+    in_sql, in_memory = related._Candidates(), related._CandidatesInMemory()
+    for pk in ids:
+        assert list(in_memory.of(pk, terms[pk]).items()) == list(in_sql.of(pk, terms[pk]).items()), pk
+
+
+def test_a_refresh_in_memory_stores_the_same_lists(catalogue):
+    ids = list(catalogue.values_list("pk", flat=True))
+    refresh_related(ids, in_memory=False)
+    in_sql = {pk: stored(pk) for pk in ids}
+    refresh_related(ids, in_memory=True)
+    assert {pk: stored(pk) for pk in ids} == in_sql
+
+
+def test_a_row_says_which_terms_are_shared_and_scores_them(terms):
+    singapore, malaysia = Economy.objects.get(iso2="SG"), Economy.objects.get(iso2="MY")
+    case = CaseStudyFactory(
+        title="Alpha", economy=singapore, themes=[terms["digital"], terms["open"]], facets=[terms["adaptive"]]
+    )
+    close = CaseStudyFactory(title="Beta", economy=singapore, themes=[terms["digital"]])
+    far = CaseStudyFactory(title="Gamma", economy=malaysia, facets=[terms["adaptive"]])
+
+    rows = compute_related([case.pk])[case.pk]
+
+    assert [row.related_id for row in rows] == [close.pk, far.pk]
+    first, second = rows
+    assert (first.rank, first.shared_themes, first.shared_sectors) == (
+        1,
+        [terms["digital"].pk],
+        [terms["health"].pk],
+    )
+    assert (first.shared_facets, first.same_economy) == ([], True)
+    assert first.score == pytest.approx(3 + 2 + 1 + first.text_score)
+    assert (second.shared_themes, second.shared_sectors, second.shared_facets) == (
+        [],
+        [terms["health"].pk],
+        [terms["adaptive"].pk],
+    )
+    assert not second.same_economy
+    assert second.score == pytest.approx(2 + 1 + second.text_score)
+
+
+def test_reasons_name_the_shared_terms_from_the_cases_own_vocabularies(terms):
+    case = CaseStudyFactory(themes=[terms["digital"], terms["open"]])
+    other = CaseStudyFactory(themes=[terms["open"]])
+    refresh_related([case.pk])
+    row = RelatedCase.objects.get(case=case, related=other)
+
+    assert row.reasons(case)[:2] == ["Themes: Open government", "Sectors: Health"]
+    assert "Same economy" in row.reasons(case)
+
+
+def test_a_list_holds_neither_the_case_itself_nor_unpublished_cases(terms):
+    case = CaseStudyFactory(themes=[terms["digital"]])
+    draft = CaseStudyFactory(themes=[terms["digital"]], status="draft")
+    archived = CaseStudyFactory(themes=[terms["digital"]], status="archived")
+    published = CaseStudyFactory(themes=[terms["digital"]])
+
+    refresh_related([case.pk, draft.pk])
+
+    assert stored(case) == [published.pk]
+    assert stored(draft) == [published.pk, case.pk]  # a draft's list is ready for its preview
+    assert archived.pk not in stored(case) + stored(draft)
+
+
+def test_a_case_sharing_nothing_has_an_empty_list_marked_computed():
+    case = CaseStudyFactory(sectors=[])
+
+    refresh_related([case.pk])
+
+    assert stored(case) == []
+    assert RelatedCaseList.objects.get(case=case).stale is False
+    assert case.pk not in stale_case_ids()
+
+
+def test_cases_with_the_same_terms_share_one_candidate_query(terms, django_assert_max_num_queries):
+    cases = [CaseStudyFactory(themes=[terms["digital"]]) for _ in range(6)]
+    # Terms of the cases and of their related cases (2), candidates once (1), a ranking per case (6), the
+    # cases (1), and the store: delete, insert rows, upsert the lists (3), with their savepoint (2 at most).
+    with django_assert_max_num_queries(15):
+        refresh_related([case.pk for case in cases])
+    for case in cases:
+        assert stored(case) == ranking_before_issue_15(case, limit=KEPT)
+
+
+def test_stale_lists_are_the_missing_the_marked_and_the_older_than_their_case(terms):
+    missing, marked, edited, current = (CaseStudyFactory(themes=[terms["digital"]]) for _ in range(4))
+    draft = CaseStudyFactory(status="draft")
+    refresh_related([marked.pk, edited.pk, current.pk])
+    mark_stale([marked.pk])
+    CaseStudy.objects.filter(pk=edited.pk).update(updated_at=timezone.now())  # a write around the task
+
+    assert set(stale_case_ids()) == {missing.pk, marked.pk, edited.pk}  # published cases only
+    assert draft.pk not in stale_case_ids()
+
+
+def test_a_write_refreshes_its_case_and_marks_its_neighbours(terms):
+    first, second, third = (CaseStudyFactory(themes=[terms["digital"]]) for _ in range(3))
+    refresh_related([first.pk, second.pk, third.pk])
+    newcomer = CaseStudyFactory(themes=[terms["digital"]])
+
+    done = refresh_after_write([newcomer.pk])
+
+    assert done["written"] == 1
+    assert set(stored(newcomer)) == {first.pk, second.pk, third.pk}
+    # The cases on its list are the likeliest to take it in: marked stale, refreshed by the command.
+    assert set(stale_case_ids()) == {first.pk, second.pk, third.pk}
+    call_command("refresh_related", stale=True, stdout=StringIO())
+    assert newcomer.pk in stored(first)
+
+
+def test_a_draft_written_gets_its_list_and_moves_nobody_elses(terms):
+    cases = [CaseStudyFactory(themes=[terms["digital"]]) for _ in range(3)]
+    refresh_related([case.pk for case in cases])
+    draft = CaseStudyFactory(themes=[terms["digital"]], status="draft")
+
+    done = refresh_after_write([draft.pk])
+
+    assert (done["written"], done["marked_stale"]) == (1, 0)
+    assert set(stored(draft)) == {case.pk for case in cases}
+
+
+def test_a_case_leaving_publication_marks_the_lists_it_is_on(terms):
+    leaving, *others = (CaseStudyFactory(themes=[terms["digital"]]) for _ in range(3))
+    refresh_related([leaving.pk, *(other.pk for other in others)])
+    CaseStudy.objects.filter(pk=leaving.pk).update(status="archived", updated_at=timezone.now())
+
+    refresh_after_write([leaving.pk])
+
+    assert set(stale_case_ids()) == {other.pk for other in others}
+    call_command("refresh_related", stale=True, stdout=StringIO())
+    assert all(leaving.pk not in stored(other) for other in others)
+
+
+def test_a_large_write_recomputes_a_bounded_number_of_lists_and_leaves_the_rest_stale(terms):
+    cases = [CaseStudyFactory(themes=[terms["digital"]]) for _ in range(4)]
+
+    done = refresh_after_write([case.pk for case in cases], written_limit=1)
+
+    assert (done["written"], done["left_stale"]) == (1, 3)
+    assert len(stale_case_ids()) == 3
+
+
+def test_a_deleted_case_leaves_every_list(terms):
+    case, gone = CaseStudyFactory(themes=[terms["digital"]]), CaseStudyFactory(themes=[terms["digital"]])
+    refresh_related([case.pk, gone.pk])
+
+    gone.delete()
+
+    assert stored(case) == []
+    assert not RelatedCase.objects.filter(case_id=gone.pk).exists()
+
+
+def test_an_unpublished_case_leaves_every_shown_list_at_once_without_a_refresh(terms):
+    case = CaseStudyFactory(themes=[terms["digital"]])
+    others = [CaseStudyFactory(themes=[terms["digital"]]) for _ in range(SHOWN + 1)]
+    refresh_related([case.pk])
+    leaving = others[-1]  # the newest ranks first among equals
+    assert shown(case)[0] == leaving.pk
+
+    CaseStudy.objects.filter(pk=leaving.pk).update(status="draft")  # no task, no refresh
+
+    assert leaving.pk not in shown(case)
+    assert len(shown(case)) == SHOWN  # the list keeps more than it shows
