@@ -27,6 +27,8 @@ from cases.models import (
     FormerSlug,
     ModerationQueue,
     Outcome,
+    RelatedCase,
+    RelatedCaseList,
     Resource,
     RevisionAction,
     SearchWord,
@@ -146,8 +148,9 @@ def shown(response):
 
 def test_every_model_of_the_catalogue_is_registered():
     # The search index and the titles' words are the database's own, written only by its triggers
-    # (cases/models/search_document.py).
-    internal = {CaseSearchIndex, CaseTitleWord}
+    # (cases/models/search_document.py); the related cases are computed from the catalogue
+    # (cases/search/related.py), never edited.
+    internal = {CaseSearchIndex, CaseTitleWord, RelatedCase, RelatedCaseList}
     assert set(apps.get_app_config("cases").get_models()) - internal <= set(admin.site._registry)
 
 
