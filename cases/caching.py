@@ -86,7 +86,10 @@ def _remember(state: tuple[int, int], *, read_at: float) -> tuple[int, int]:
 
 def forget_catalogue_version() -> None:
     """Make this process read the version from the database next time (it keeps the last one known, for
-    an outage)."""
+    an outage), and the vocabulary snapshot from the shared cache (its copy in memory is only ever a
+    copy of the one there)."""
+    global _snapshot
+    _snapshot = None
     if _known is not None:
         _remember(_known[:2], read_at=-math.inf)
 

@@ -39,7 +39,8 @@ def described_cases():
     themes = list(Theme.objects.order_by("-name")[:3])
     facets = list(InnovationFacet.objects.all()[:2])
     sdgs = list(SDG.objects.order_by("-number")[:3])
-    Sector.objects.filter(pk=sectors[0].pk).update(position=0)  # first by position, last by name
+    sectors[0].position = 0  # first by position, last by name
+    sectors[0].save()
     cases = [
         CaseStudyFactory(
             title=f"Described {n}",
