@@ -50,6 +50,7 @@ from cases.models import (
     SubmitterContact,
     Theme,
 )
+from cases.search.related import refresh_related
 from cases.services import api_key_create
 from observatory.urls import urlpatterns as project_urlpatterns
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
@@ -232,6 +233,9 @@ def world():
     )
     OutcomeFactory(case=published)
     CaseStudyFactory(slug="published-school-meals", title="School meals", economy=first(Economy, iso2="JP"))
+    # Every related-cases list computed, as the scheduled refresh leaves them: a list first computed after
+    # the hidden cases arrive is not something they moved.
+    refresh_related(CaseStudy.objects.values_list("pk", flat=True))
     return {
         "published": published,
         "shared": {**shared, "sdg": sdg},
