@@ -11,11 +11,15 @@ build on it (tests/cases/models/test_querysets.py checks nothing else spells it 
 from itertools import islice
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.query import ModelIterable
 
 from cases.models.search_document import NARRATIVE_FIELDS
+from cases.models.unions import attach_children
 from cases.models.vocabularies import VOCABULARY_RELATIONS, attach_vocabularies
+
+# The reverse relations of a case to the rows that belong to it (with_children()).
+CHILD_RELATIONS = ("outcomes", "resources")
 
 # cases.models.Status.PUBLISHED (the models import this module, so it cannot import them back).
 PUBLISHED_STATUS = "published"
@@ -30,6 +34,8 @@ def published_q(path: str = "") -> Q:
 class CaseStudyQuerySet(models.QuerySet):
     # The many-to-many vocabularies with_vocabularies() loads once the cases are fetched.
     _vocabulary_relations: tuple[str, ...] = ()
+    # The rows that belong to a case (outcomes, resources) with_children() loads once the cases are fetched.
+    _child_relations: tuple[str, ...] = ()
 
     def with_vocabularies(self, *names: str):
         """Once the cases are fetched, load their links to the terms of the many-to-many vocabularies `names`
@@ -50,28 +56,48 @@ class CaseStudyQuerySet(models.QuerySet):
         clone._vocabulary_relations = tuple(name for name in VOCABULARY_RELATIONS if name in wanted)
         return clone
 
+    def with_children(self, *names: str):
+        """Once the cases are fetched, load the rows that belong to them through the reverse relations
+        `names` (by default both: outcomes and resources), all in ONE query (cases/models/unions.py), and
+        fill the caches prefetch_related("outcomes", "resources") fills, each in its model's order. Instead
+        of a prefetch per relation; fetched as with_vocabularies() is, in the same chunks."""
+        unknown = set(names) - set(CHILD_RELATIONS)
+        if unknown:
+            raise ValueError(f"Not rows that belong to a case: {', '.join(sorted(unknown))}")
+        clone = self._chain()
+        wanted = {*clone._child_relations, *(names or CHILD_RELATIONS)}
+        clone._child_relations = tuple(name for name in CHILD_RELATIONS if name in wanted)
+        return clone
+
     def _clone(self):
         clone = super()._clone()
         clone._vocabulary_relations = self._vocabulary_relations
+        clone._child_relations = self._child_relations
         return clone
 
-    def _loads_vocabularies(self) -> bool:
-        return bool(self._vocabulary_relations) and issubclass(self._iterable_class, ModelIterable)
+    def _loads_relations(self) -> bool:
+        return bool(self._vocabulary_relations or self._child_relations) and issubclass(
+            self._iterable_class, ModelIterable
+        )
+
+    def _load_relations(self, cases) -> None:
+        attach_vocabularies(cases, self._vocabulary_relations)
+        attach_children(cases, self._child_relations)
 
     def _fetch_all(self):
         fetching = self._result_cache is None
         super()._fetch_all()
-        if fetching and self._loads_vocabularies():
-            attach_vocabularies(self._result_cache, self._vocabulary_relations)
+        if fetching and self._loads_relations():
+            self._load_relations(self._result_cache)
 
     def _iterator(self, use_chunked_fetch, chunk_size):
         rows = super()._iterator(use_chunked_fetch, chunk_size)
-        if not self._loads_vocabularies():
+        if not self._loads_relations():
             yield from rows
             return
         # The same chunks as Django's prefetches (one chunk_size at a time, 2000 when not given).
         while chunk := list(islice(rows, chunk_size or 2000)):
-            attach_vocabularies(chunk, self._vocabulary_relations)
+            self._load_relations(chunk)
             yield from chunk
 
     def published(self):
@@ -90,22 +116,14 @@ class CaseStudyQuerySet(models.QuerySet):
         1,000,000 cases, reading 20 whole rows took 53 ms)."""
         return self.for_listing().defer(*NARRATIVE_FIELDS)
 
-    def for_detail(self):
-        """Everything the case page shows, in a fixed number of queries."""
-        # The related models through the case's relations (cases.models imports this module).
-        Outcome = self.model._meta.get_field("outcomes").related_model
-        Resource = self.model._meta.get_field("resources").related_model
-        # Every vocabulary of the case (its many-to-many fields: other economies, sectors, ...) in one query.
-        return (
-            self.select_related("economy")
-            .with_vocabularies()
-            .prefetch_related(
-                Prefetch("outcomes", queryset=Outcome.objects.order_by("position", "id")),
-                Prefetch("resources", queryset=Resource.objects.order_by("position", "id")),
-                # Its links to published cases, both directions in one query (cases/models/case_links.py).
-                "links",
-            )
-        )
+    def for_detail(self, *, vocabularies: bool = True):
+        """Everything the case page shows, in a fixed number of queries: the case and its economy; its
+        outcomes and resources (one query); its links to published cases, both directions (one query,
+        cases/models/case_links.py); every vocabulary of the case (its many-to-many fields: other
+        economies, sectors, ...: one query), unless `vocabularies` is False (the case page reads them with
+        its related cards' in one query)."""
+        queryset = self.select_related("economy").with_children().prefetch_related("links")
+        return queryset.with_vocabularies() if vocabularies else queryset
 
 
 class PublishedCountsQuerySet(models.QuerySet):

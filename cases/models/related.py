@@ -30,13 +30,13 @@ class RelatedCaseQuerySet(models.QuerySet):
     def shown_on(self, case, *, limit: int = SHOWN):
         """The related cases `case`'s page shows, best first, in one query through the (case, rank) index:
         only those published now (a case unpublished a moment ago is skipped by this very query), each with
-        its economy and without its narrative (a card shows none of it). The cards' sectors and themes come
-        by prefetch. A case whose list has not been computed yet shows none: the reader never computes one."""
+        its economy and without its narrative (a card shows none of it). The cards' vocabularies are not
+        read: the page reads them with the case's own in one query (attach_vocabularies). A case whose list
+        has not been computed yet shows none: the reader never computes one."""
         return (
             self.filter(published_q("related"), case=case)
             .select_related("related__economy")
             .defer(*(f"related__{name}" for name in NARRATIVE_FIELDS))
-            .prefetch_related("related__sectors", "related__themes")
             .order_by("rank")[:limit]
         )
 

@@ -32,10 +32,10 @@ from functools import cached_property
 from itertools import batched
 
 from django.db import connections, router
-from django.db.models import F, OrderBy, Value, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import F, Value
 
 from cases.models.thesaurus import ThesaurusEntry
+from cases.models.unions import union_rows
 
 # CaseStudy's many-to-many vocabularies, in the order the case record lists them (cases/records.py).
 VOCABULARY_RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
@@ -64,19 +64,6 @@ def vocabulary_models(case_model) -> list:
     return [*dict.fromkeys(terms), ThesaurusEntry]
 
 
-def _ordering(model) -> list:
-    """The model's own order (Meta.ordering) as expressions, then its primary key (so never a tie)."""
-    expressions = []
-    for item in [*model._meta.ordering, "pk"]:
-        if not isinstance(item, str):
-            expressions.append(item)
-        elif item.startswith("-"):
-            expressions.append(OrderBy(F(item[1:]), descending=True))
-        else:
-            expressions.append(OrderBy(F(item)))
-    return expressions
-
-
 @dataclass
 class VocabularySnapshot:
     """Every term of every vocabulary, each vocabulary in its model's order. Plain values (picklable for the
@@ -96,41 +83,21 @@ class VocabularySnapshot:
     def load(
         cls, case_model, *, version: int | None = None, using: str | None = None
     ) -> "VocabularySnapshot":
-        """Read every vocabulary in one query: a UNION ALL of one branch per model, whose columns are every
-        model's fields side by side (NULL, typed, in the other models' columns), its label and each row's
-        place in the model's order (ROW_NUMBER over Meta.ordering, as the database sorts names)."""
+        """Read every vocabulary in one query (cases/models/unions.py: a UNION ALL of one branch per model),
+        each in its model's order (Meta.ordering, as the database sorts names)."""
         started = time.time()
         models = vocabulary_models(case_model)
-        slots = [(model, model_field) for model in models for model_field in model._meta.concrete_fields]
-        branches = []
-        for model in models:
-            columns = {
-                "snapshot_model": Value(model._meta.label),
-                "snapshot_rank": Window(RowNumber(), order_by=_ordering(model)),
-            }
-            for number, (owner, model_field) in enumerate(slots):
-                columns[f"snapshot_{number}"] = (
-                    F(model_field.attname) if owner is model else Cast(Value(None), model_field.clone())
-                )
-            queryset = model._base_manager.using(using or router.db_for_read(model)).order_by()
-            branches.append(queryset.annotate(**columns).values_list(*columns))
+        read = union_rows(
+            model._base_manager.using(using or router.db_for_read(model)).all() for model in models
+        )
         columns = {
             model._meta.label: tuple(f.attname for f in model._meta.concrete_fields) for model in models
         }
-        # Where each model's values start among a row's values (after its label and rank).
-        offsets, start = {}, 0
-        for label, names in columns.items():
-            offsets[label] = start
-            start += len(names)
-        ranked = defaultdict(list)
-        for label, rank, *values in branches[0].union(*branches[1:], all=True).order_by():
-            offset = offsets[label]
-            ranked[label].append((rank, tuple(values[offset : offset + len(columns[label])])))
         rows = {}
         for model in models:
             label = model._meta.label
             pk_index = columns[label].index(model._meta.pk.attname)
-            rows[label] = {values[pk_index]: values for _rank, values in sorted(ranked[label])}
+            rows[label] = {values[pk_index]: values for values in read[label]}
         return cls(version=version, built_at=started, columns=columns, rows=rows)
 
     @staticmethod

@@ -27,6 +27,7 @@ from cases.models.facets import (
     TERMS,
 )
 from cases.models.querysets import published_q
+from cases.models.vocabularies import VOCABULARY_RELATIONS, attach_vocabularies
 from cases.search.engine import add_snippets, did_you_mean, with_excerpts
 from cases.site.citation import citation_formats
 from cases.web.validation import parse_whole_number
@@ -241,7 +242,8 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     context_object_name = "case"
 
     def get_queryset(self):
-        return self.published_cases().for_detail()
+        # Its vocabularies are read with its related cards' (get_context_data).
+        return self.published_cases().for_detail(vocabularies=False)
 
     def get(self, request, *args, **kwargs):
         try:
@@ -269,7 +271,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         # is on, a session that passed the second factor.
         if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
             return None
-        case = CaseStudy.objects.for_detail().filter(slug=slug).first()
+        case = CaseStudy.objects.for_detail(vocabularies=False).filter(slug=slug).first()
         if case is None or not can_edit_economy(user, case.economy_id):
             return None
         return case
@@ -285,8 +287,11 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         ]
         context["related_links"] = [link.case for link in links if link.relation == LinkRelation.RELATED_TO]
         # Precomputed (cases/search/related.py), read in one query with the related cases' rows, published
-        # only; each with why it is related, named from this case's vocabularies (already read).
-        context["related"] = [(row.related, row.reasons(case)) for row in RelatedCase.objects.shown_on(case)]
+        # only. Then the vocabularies of the case and of its related cards, in one query; each card says
+        # why it is related, named from this case's vocabularies.
+        related = list(RelatedCase.objects.shown_on(case))
+        attach_vocabularies([case, *(row.related for row in related)], VOCABULARY_RELATIONS)
+        context["related"] = [(row.related, row.reasons(case)) for row in related]
         context["citations"] = citation_formats(case, self.request)
         context["canonical_url"] = self.request.build_absolute_uri(case.get_absolute_url())
         context["json_ld"] = schema_org_json(case, context["canonical_url"])
