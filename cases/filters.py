@@ -307,7 +307,13 @@ class CaseStudyFilterSet(FacetFilterSet):
         if (self.form.cleaned_data.get("sort") or "relevance") != "relevance":
             return None
         query = self.understood_search().query
-        return lambda offset, limit: ranked_case_ids(query, offset, limit, tagged_cases=self._tagged_cases)
+
+        def read(offset, limit):
+            # How many cases match, when the bitmaps have counted them already (the page's total).
+            matches = len(self._search_case_ids) if self._search_case_ids is not None else None
+            return ranked_case_ids(query, offset, limit, tagged_cases=self._tagged_cases, matches=matches)
+
+        return read
 
     def understood_search(self) -> Understood:
         """What the words are searched as (cases.search.engine.understand): decided once, over the whole

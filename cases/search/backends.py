@@ -14,9 +14,9 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
   `tagged_cases(tags)`, when given, is the published cases tagged with any of a concept's tags, from the
   catalogue's bitmaps: the database need not be asked.
 - `any_match(query)`: whether any published case matches `query` (deciding how a query is understood).
-- `ranked_ids(query, offset, limit, tagged_cases=None)`: a page of the published cases matching `query`
-  in the library's order (rank, newest, id), as ids: what the library and the API show for a search and
-  nothing else.
+- `ranked_ids(query, offset, limit, tagged_cases=None, matches=None)`: a page of the published cases
+  matching `query` in the library's order (rank, newest, id), as ids: what the library and the API show
+  for a search and nothing else. `matches`, when given, is how many cases match (a hint for how to rank).
 - `highlighted_excerpts(case_ids, query)`: {case id: an excerpt of its summary and narrative around the
   matches, whole matched words between HIGHLIGHT_START and HIGHLIGHT_STOP (cases/search/markers.py)}.
 - `with_excerpts(queryset, query)`: `queryset` whose cases come with `search_excerpt`, the excerpt above,
@@ -30,7 +30,9 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
   database takes them (related cases' candidates).
 - `word_counts()`: (word, number of published cases with it) for every folded word of the published cases,
   for the word list "did you mean" uses.
-- `close_words(word, limit)`: words of the word list close to `word` in spelling, closest first.
+- `close_words(words, limit)`: for each of `words`, in one query, the word itself with its number of
+  cases when the word list has it, then up to `limit` other words of the list close to it in spelling,
+  closest first, each as (word, number of cases).
 - `refresh_postings(rebuild=False, progress=None)`: bring the posting lists of common words up to date
   after a write (PostgreSQL, cases/search/postings.py; nothing on SQLite, whose FTS5 index is its own);
   returns what it did.

@@ -61,11 +61,14 @@ def matching_case_ids(query, *, tagged_cases=None):
     return backend().matching_ids(query, tagged_cases=tagged_cases)
 
 
-def ranked_case_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int]:
+def ranked_case_ids(
+    query, offset: int, limit: int, *, tagged_cases=None, matches: int | None = None
+) -> list[int]:
     """A page of ids of the published cases matching `query`, in the library's order (search_rank, then
     newest first, then id): the same order `search_cases(...).order_by(...)` gives, read more cheaply.
-    `tagged_cases` as for matching_case_ids."""
-    return backend().ranked_ids(as_query(query), offset, limit, tagged_cases=tagged_cases)
+    `tagged_cases` as for matching_case_ids; `matches`, how many cases match, when the caller knows (it
+    may choose how to rank)."""
+    return backend().ranked_ids(as_query(query), offset, limit, tagged_cases=tagged_cases, matches=matches)
 
 
 @dataclass(frozen=True)
@@ -132,10 +135,6 @@ def edits(a: str, b: str) -> int:
 MUCH_MORE_COMMON = 3
 
 
-def _documents(words) -> dict[str, int]:
-    return dict(SearchWord.objects.filter(word__in=list(words)).values_list("word", "documents"))
-
-
 def correction(query) -> str | None:
     """The query with each word the catalogue does not know replaced by the closest word it knows, or None
     when every word is known or no close word is. Drawn from the word list of the published cases
@@ -145,16 +144,25 @@ def correction(query) -> str | None:
     if not typed:
         return None
     lexicon_words = {part for key in (*Lexicon.current().synonyms, *Lexicon.current().tags) for part in key}
-    documents = _documents(typed)
+
+    def checked(word) -> bool:
+        return word not in lexicon_words and len(word) >= 3 and word.isalpha()
+
+    # Each word's own number of cases and its close words', in one query.
+    neighbours = backend().close_words([word for word in typed if checked(word)], limit=8)
+    documents = {word: n for word in typed for known, n in neighbours.get(word, ()) if known == word}
     corrected, changed = [], False
     for word in typed:
-        if word in lexicon_words or len(word) < 3 or not word.isalpha():
+        if not checked(word):
             corrected.append(word)
             continue
         allowed = 1 if len(word) <= 5 else MAX_EDITS
-        candidates = backend().close_words(word, limit=8)
+        close = [(candidate, n) for candidate, n in neighbours[word] if candidate != word]
+        candidates = [candidate for candidate, _n in close]
         candidates += difflib.get_close_matches(word, lexicon_words, n=3, cutoff=0.75)
-        candidate_documents = _documents(candidates) if word in documents else {}
+        # (A thesaurus or vocabulary word not among the close ones counts as in no case: it replaces a
+        # known word only if much more common, and a common close word is among them.)
+        candidate_documents = dict(close)
         close = sorted(
             {
                 candidate

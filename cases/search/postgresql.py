@@ -488,7 +488,13 @@ def _rankable_query(query) -> TsQuery:
     return TsQuery("(" + " || ".join(parts) + ")", params)
 
 
-def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int]:
+# Up to this many matches (when the caller knows how many), the page is ranked among all of them at once:
+# a first step among the candidates alone would save little and, on a last page or with few candidates,
+# cost a second query.
+RANK_ALL_UP_TO = 1000
+
+
+def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None, matches: int | None = None) -> list[int]:
     """The ids of the published cases matching `query` from `offset`, at most `limit`, in the library's
     order (rank, then newest), read from cases_casesearch alone: for a word in most cases, ranking them
     this way skips reading the wide case table for each match (0.18 s at 100,000 cases otherwise).
@@ -499,7 +505,8 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int
     finds (at 100,000 cases, 4,655 of the 91,250 cases that say "contracts" say it in their title or
     summary): when the page is full and its last case ranks above 0 (RANK_FLOOR), no other match can come
     before it.
-    Otherwise (a page past the candidates) every match is ranked."""
+    Otherwise (a page past the candidates) every match is ranked; and at once when `matches`, the number
+    of matches if the caller knows it, is at most RANK_ALL_UP_TO."""
     from_posting = _ranked_ids_from_posting(query, offset, limit, tagged_cases=tagged_cases)
     if from_posting is not None:
         return from_posting
@@ -517,7 +524,9 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int
     # One concept of single words: a candidate has one of them in its ranking vector, which is the start
     # of its document, or is tagged, so it matches; no document need be read to know it.
     known_to_match = len(query.concepts) == 1 and _single_words(query.concepts[0])
-    if known_to_match and tagged_rows and not query.concepts[0].prefix:
+    if matches is not None and matches <= RANK_ALL_UP_TO:
+        first = []
+    elif known_to_match and tagged_rows and not query.concepts[0].prefix:
         # Its tagged cases without a word of it in their ranking vector all rank TAG_RANK exactly (ts_rank
         # of absent words is 0), so only the newest of them can be on the page: read those through the
         # index of the newest (migration 0019), and rank the cases that say it.
@@ -817,13 +826,36 @@ def word_counts():
         return cursor.fetchall()
 
 
-def close_words(word: str, limit: int = 3) -> list[str]:
-    return list(
-        SearchWord.objects.annotate(similarity=TrigramSimilarity("word", word))
-        .filter(similarity__gte=CLOSE_WORD_SIMILARITY)
-        .order_by("-similarity", "-documents", "word")
-        .values_list("word", flat=True)[:limit]
-    )
+def close_words(words, limit: int = 3) -> dict[str, list[tuple[str, int]]]:
+    """For each of `words`, in one query (a UNION ALL of one branch per word): the word itself with its
+    number of cases when the word list has it, then up to `limit` other words of the list close to it in
+    spelling (trigram similarity), the most similar first, then the most frequent."""
+    words = list(dict.fromkeys(words))
+    if not words:
+        return {}
+    branches = [
+        SearchWord.objects.annotate(
+            typed=Value(word, output_field=TextField()),
+            similarity=TrigramSimilarity("word", word),
+            same=Case(When(word=word, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        )
+        .filter(Q(similarity__gte=CLOSE_WORD_SIMILARITY) | Q(word=word))
+        .order_by("-same", "-similarity", "-documents", "word")
+        .values_list("typed", "word", "documents", "similarity")[: limit + 1]
+        for word in words
+    ]
+    rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    found = {word: [] for word in words}
+    for typed, word, documents, similarity in rows:
+        found[typed].append((word != typed, -similarity, -documents, word))
+    # Back in each branch's order (a UNION ALL keeps none): the word itself, then `limit` others at most.
+    close = {}
+    for typed, rows in found.items():
+        rows.sort()
+        itself = [(word, -documents) for other, _s, documents, word in rows if not other]
+        others = [(word, -documents) for other, _s, documents, word in rows if other]
+        close[typed] = itself + others[:limit]
+    return close
 
 
 def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:

@@ -395,7 +395,7 @@ def any_match(query) -> bool:
     return match(CaseStudy.objects.published(), query).exists()
 
 
-def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None) -> list[int]:
+def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None, matches: int | None = None) -> list[int]:
     """The ids of the published cases matching `query`, in the library's order, from `offset`."""
     ranked = match(CaseStudy.objects.published(), query).order_by("-search_rank", "-published_at", "-id")
     return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
@@ -532,26 +532,44 @@ def word_counts():
     return list(counts.items())
 
 
-def close_words(word: str, limit: int = 3) -> list[str]:
-    """Known words of about the length of `word`, the most similar first (then the most frequent)."""
-    shortest, longest = len(word) - CLOSE_WORD_LENGTH_DIFFERENCE, len(word) + CLOSE_WORD_LENGTH_DIFFERENCE
+def close_words(words, limit: int = 3) -> dict[str, list[tuple[str, int]]]:
+    """For each of `words`, in one read of the word list: the word itself with its number of cases when
+    the list has it, then up to `limit` other known words of about its length close to it in spelling,
+    the most similar first (then the most frequent)."""
+    words = list(dict.fromkeys(words))
+    if not words:
+        return {}
+    shortest = min(len(word) for word in words) - CLOSE_WORD_LENGTH_DIFFERENCE
+    longest = max(len(word) for word in words) + CLOSE_WORD_LENGTH_DIFFERENCE
     known = (
         SearchWord.objects.alias(length=Length("word"))
         .filter(length__gte=shortest, length__lte=longest)
         .values_list("word", "documents")
     )
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(word)
-    scored = []
+    matchers = {}
+    for word in words:
+        matchers[word] = difflib.SequenceMatcher(autojunk=False)
+        matchers[word].set_seq2(word)
+    itself, scored = {}, {word: [] for word in words}
     for candidate, documents in known.iterator(chunk_size=5000):
-        matcher.set_seq1(candidate)
-        if (
-            matcher.real_quick_ratio() >= CLOSE_WORD_RATIO
-            and matcher.quick_ratio() >= CLOSE_WORD_RATIO
-            and (ratio := matcher.ratio()) >= CLOSE_WORD_RATIO
-        ):
-            scored.append((-ratio, -documents, candidate))
-    return [candidate for *_, candidate in sorted(scored)[:limit]]
+        for word, matcher in matchers.items():
+            if candidate == word:
+                itself[word] = [(candidate, documents)]
+                continue
+            if abs(len(candidate) - len(word)) > CLOSE_WORD_LENGTH_DIFFERENCE:
+                continue
+            matcher.set_seq1(candidate)
+            if (
+                matcher.real_quick_ratio() >= CLOSE_WORD_RATIO
+                and matcher.quick_ratio() >= CLOSE_WORD_RATIO
+                and (ratio := matcher.ratio()) >= CLOSE_WORD_RATIO
+            ):
+                scored[word].append((-ratio, -documents, candidate))
+    return {
+        word: itself.get(word, [])
+        + [(candidate, -documents) for _ratio, documents, candidate in sorted(scored[word])[:limit]]
+        for word in words
+    }
 
 
 def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:

@@ -7,6 +7,7 @@ from cases.filters import CaseStudyFilterSet
 from cases.models import CaseStudy, SearchWord, Theme, ThesaurusEntry
 from cases.search.engine import (
     add_snippets,
+    backend,
     correction,
     did_you_mean,
     edits,
@@ -14,7 +15,7 @@ from cases.search.engine import (
     search_cases,
     title_suggestions,
 )
-from cases.search.query import fold, parse, words_of
+from cases.search.query import Lexicon, fold, parse, words_of
 from tests.factories import CaseStudyFactory, reference
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +185,33 @@ def test_did_you_mean_is_offered_only_when_it_finds_more():
     assert did_you_mean(CaseStudy.objects.published(), "telemedicine") is None
     # One result for the misspelling; the correction finds three.
     assert did_you_mean(CaseStudy.objects.published(), "telemedecine") == "telemedicine"
+
+
+def test_the_words_of_a_query_and_their_close_words_come_in_one_query(django_assert_num_queries):
+    SearchWord.objects.bulk_create(
+        [
+            SearchWord(word="telemedicine", documents=12),
+            SearchWord(word="telemedecine", documents=1),
+            SearchWord(word="consultations", documents=4),
+            SearchWord(word="unrelated", documents=40),
+        ]
+    )
+    with django_assert_num_queries(1):
+        close = backend().close_words(["telemedecine", "consultatons", "zzzzzz"], limit=3)
+    # The word itself first when the list has it, with its number of cases; then the close ones.
+    assert close["telemedecine"][0] == ("telemedecine", 1)
+    assert ("telemedicine", 12) in close["telemedecine"][1:]
+    assert close["consultatons"][0] == ("consultations", 4)
+    assert close["zzzzzz"] == []
+    assert backend().close_words([], limit=3) == {}
+
+
+def test_a_typo_of_two_words_is_corrected_with_one_query_for_the_word_list(django_assert_max_num_queries):
+    CaseStudyFactory(title="Telemedicine network for rural clinics")
+    refresh_word_list()
+    Lexicon.current()  # as a running process holds it
+    with django_assert_max_num_queries(1):
+        assert correction(parse("telemedecine nework")) == "telemedicine network"
 
 
 def test_the_word_list_holds_only_words_of_published_cases():

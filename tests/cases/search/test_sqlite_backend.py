@@ -497,8 +497,9 @@ def test_close_words_are_the_most_similar_first():
             SearchWord(word="go", documents=99),
         ]
     )
-    assert sqlite.close_words("goverment", limit=2) == ["government", "governments"]
-    assert sqlite.close_words("zzzzzz") == []
+    close = sqlite.close_words(["goverment", "zzzzzz"], limit=2)
+    assert [word for word, _documents in close["goverment"]] == ["government", "governments"]
+    assert close["zzzzzz"] == []
 
 
 def test_text_likeness_scores_cases_with_more_of_the_words_higher():
