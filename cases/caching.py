@@ -27,6 +27,7 @@ with its total and page ids cached that way, for the library page and the API al
 every cached read, its key, its lifetime and what a deployment must provide.
 """
 
+import datetime
 import hashlib
 import logging
 import math
@@ -36,11 +37,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connections, router
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Max, Subquery, Value, When
 from django.db.models.functions import Now
 from django.utils.functional import cached_property
 
-from cases.models import CaseStudy, CatalogueState
+from cases.models import (
+    SDG,
+    CaseStudy,
+    CaseWithdrawal,
+    CatalogueState,
+    Economy,
+    InnovationFacet,
+    Sector,
+    Theme,
+)
 from cases.models.vocabularies import VocabularySnapshot
 
 logger = logging.getLogger(__name__)
@@ -240,6 +250,40 @@ def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS):
         value = compute()
         _safe(lambda: cache.set(key, value, timeout))
     return value
+
+
+# --- When the catalogue last changed -----------------------------------------------------------------
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _latest(queryset, field: str):
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+def _read_last_modified() -> datetime.datetime:
+    latest = {
+        "latest_cases": _latest(CaseStudy.objects.published(), "updated_at"),
+        "latest_economies": _latest(Economy.objects.all(), "updated_at"),
+        "latest_sectors": _latest(Sector.objects.all(), "updated_at"),
+        "latest_themes": _latest(Theme.objects.all(), "updated_at"),
+        "latest_facets": _latest(InnovationFacet.objects.all(), "updated_at"),
+        "latest_withdrawals": _latest(CaseWithdrawal.objects.all(), "withdrawn_at"),
+    }
+    # The newest row of the smallest table carries every other table's latest change as a scalar subquery.
+    row = SDG.objects.order_by("-updated_at").annotate(**latest).values("updated_at", *latest).first()
+    if row is None:  # no SDGs at all (never after the reference data migration)
+        row = CaseStudy.objects.published().aggregate(latest_cases=Max("updated_at"))
+    moments = [moment for moment in row.values() if moment is not None]
+    return max(moments, default=EPOCH)
+
+
+def catalogue_last_modified() -> datetime.datetime:
+    """When anything a public reader can see last changed (the latest change to a published case, a
+    vocabulary term or a withdrawal record: the API's Last-Modified and ETag, cases/api/conditional.py), in
+    one query, cached under the catalogue version, which every such change moves. The task run after each
+    committed write reads it (cases/tasks.py), so readers find it cached."""
+    return cached("last-modified", (), _read_last_modified)
 
 
 # --- Pages of a selection ----------------------------------------------------------------------------

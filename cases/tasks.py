@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from cases.caching import catalogue_changed, vocabulary_snapshot
+from cases.caching import catalogue_changed, catalogue_last_modified, vocabulary_snapshot
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
 from cases.search.engine import refresh_postings, refresh_word_list
@@ -28,8 +28,10 @@ from observatory.postgresql.base import long_running
 @task
 def refresh_statistics() -> dict:
     """Build the statistics' bitmaps for the current catalogue version, so its first reader does not; and
-    the vocabulary snapshot (cases.caching), which after a write to a case is still cached (no query)."""
+    the vocabulary snapshot (cases.caching), which after a write to a case is still cached (no query); and
+    when the catalogue last changed (the API's Last-Modified, one query)."""
     vocabulary_snapshot()
+    catalogue_last_modified()
     bitmaps = CatalogueBitmaps.current()
     return {"version": bitmaps.version, "published_cases": len(bitmaps.published)}
 

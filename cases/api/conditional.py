@@ -2,47 +2,26 @@
 
 The validators are catalogue-wide and cheap: the latest change to any published case, to any vocabulary
 term, and to any withdrawal record (a case unpublished, archived or deleted: CaseWithdrawal), read in
-one query before the view does any work. Only what is public counts: editing a draft, or a case withdrawn
+one query (cases.caching.catalogue_last_modified) before the view does any work, cached under the
+catalogue version and read after every write by the task that follows it (cases/tasks.py), so a
+reader's request seldom makes it. Only what is public counts: editing a draft, or a case withdrawn
 earlier, moves nothing (a Last-Modified that moved would tell the world someone is at work on it). Any
-public change anywhere changes every ETag: coarse, but never stale, and a matching request costs that one
-query. The ETag also covers the path and the query string, so each filtered list has its own.
+public change anywhere changes every ETag: coarse, but never stale, and a matching request costs at
+most that one query. The ETag also covers the path and the query string, so each filtered list has its
+own.
 """
 
 import datetime
 import hashlib
 
-from django.db.models import Max, Subquery
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
 
 from cases.api.errors import NotModified
-from cases.models import SDG, CaseStudy, CaseWithdrawal, Economy, InnovationFacet, Sector, Theme
+from cases.caching import catalogue_last_modified
 
 # Change this when the representation changes, so clients holding old ETags fetch the new one.
 REPRESENTATION_VERSION = "1"
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-
-
-def _latest(queryset, field: str):
-    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
-
-
-def catalogue_last_modified() -> datetime.datetime:
-    """When anything a public reader can see last changed, in one query."""
-    latest = {
-        "latest_cases": _latest(CaseStudy.objects.published(), "updated_at"),
-        "latest_economies": _latest(Economy.objects.all(), "updated_at"),
-        "latest_sectors": _latest(Sector.objects.all(), "updated_at"),
-        "latest_themes": _latest(Theme.objects.all(), "updated_at"),
-        "latest_facets": _latest(InnovationFacet.objects.all(), "updated_at"),
-        "latest_withdrawals": _latest(CaseWithdrawal.objects.all(), "withdrawn_at"),
-    }
-    # The newest row of the smallest table carries every other table's latest change as a scalar subquery.
-    row = SDG.objects.order_by("-updated_at").annotate(**latest).values("updated_at", *latest).first()
-    if row is None:  # no SDGs at all (never after the reference data migration)
-        row = CaseStudy.objects.published().aggregate(latest_cases=Max("updated_at"))
-    moments = [moment for moment in row.values() if moment is not None]
-    return max(moments, default=EPOCH)
 
 
 def validators(request, last_modified: datetime.datetime) -> tuple[str, int]:

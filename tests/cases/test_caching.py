@@ -706,3 +706,19 @@ def test_a_case_written_in_a_transaction_keeps_the_cached_snapshot():
         with CaptureQueriesContext(connection) as queries:
             assert vocabulary_snapshot() is cached_snapshot
     assert snapshot_reads(queries) == []
+
+
+def test_when_the_catalogue_last_changed_is_read_by_the_task_after_a_write_not_by_readers(
+    after_a_write, django_assert_num_queries
+):
+    case = CaseStudyFactory()
+    after_a_write()
+    caching.shared_catalogue_version()  # a reader's process reads the version (once a second)
+    with django_assert_num_queries(0):
+        before = caching.catalogue_last_modified()
+    assert before == CaseStudy.objects.get(pk=case.pk).updated_at
+    case.title = "Retitled"
+    case.save()  # moves the version: the time is read afresh
+    assert caching.catalogue_last_modified() > before
+    CaseStudyFactory(status="draft")  # a draft moves the version, never the time
+    assert caching.catalogue_last_modified() == CaseStudy.objects.get(pk=case.pk).updated_at
