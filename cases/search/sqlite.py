@@ -12,13 +12,28 @@ The index (created by migration 0015 with `create_index`, kept by triggers):
   as the start of a word ("governme") is matched against the words as written, which a stemmed index
   cannot do (it holds "govern"). Type-ahead reads it, and so does a last word read as a prefix, through
   its word list (`cases_casestudy_fts_words_vocabulary`, an fts5vocab table).
-- Triggers on cases_casestudy (after insert, after an update of a text field, after delete) keep both
-  right whatever writes the row: the ORM, bulk_create, raw SQL, the sqlite3 shell. They fold the few
-  letters unicode61 leaves alone but Python's folding (cases/search/query.py) does not: FOLDS. So the index
-  is not exactly the text as FTS5 would read it: never run the FTS5 'rebuild' command (it would index the
-  text unfolded; `create_index` rebuilds), and 'integrity-check' reports those letters as differences.
+- Both hold only the published cases. bm25 weighs each word by the rows of its table (the number that
+  have it, their average length) and a rank is divided by the best score in the table, so a draft in them
+  would move the order and the scores of published results, the text likeness of related cases ("Similar
+  wording") and the words a prefix is read as: unpublished text seen from outside. The unpublished cases
+  are in `cases_casestudy_fts_unpublished` (as `cases_casestudy_fts`), which only a selection that may
+  hold them reads (`match` of a queryset without published_q(): export_cases --status draft --query q=...);
+  they match there but rank by their tags only. Type-ahead and excerpts read the published tables only.
+  All three read their text from cases_casestudy: a view of the published cases as the content table would
+  keep FTS5's own checks exact, but SQLite then refuses the rename by which Django alters the case table
+  ("error in view ...: no such table").
+- Triggers on cases_casestudy (after insert, after an update of the status or a text field, after delete)
+  keep the three right whatever writes the row: the ORM, bulk_create, raw SQL, the sqlite3 shell. Each
+  write goes to the published tables or to the unpublished one by the row's status, so publishing a case
+  moves it into the public index and unpublishing moves it out. They fold the few letters unicode61 leaves
+  alone but Python's folding (cases/search/query.py) does not: FOLDS. So the index is not exactly the text
+  as FTS5 would read it: never run the FTS5 'rebuild' command (it would index the text unfolded, and of
+  every case; `create_index` rebuilds), and 'integrity-check' with a rank of 1 reports those letters and
+  every case of the other index as differences (a rank of 0 checks each index in itself).
   Django alters a table on SQLite by rebuilding it, which drops its triggers: `ensure_index`, run after
-  every migrate, puts them back and rebuilds the index.
+  every migrate, puts them back and rebuilds the index; as it does when the tables or triggers are not
+  what this module writes (a database indexed when the index held every case is rebuilt so), and marks
+  every related list stale (their text likeness was scored on the index replaced).
 
 Not done: a word inside a run of Chinese, Japanese or Thai text written without spaces is not found (the
 run is one token for unicode61, as it is one word for PostgreSQL's parser); FTS5's trigram tokenizer would
@@ -42,8 +57,10 @@ from django.db import connections
 from django.db.models import Case, CharField, ExpressionWrapper, F, FloatField, Func, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND, WhereNode
 
-from cases.models import CaseStudy, SearchWord
+from cases.models import CaseStudy, RelatedCaseList, SearchWord, Status
 from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import WORD, phrase_key, tagged_condition, words_of
@@ -51,9 +68,16 @@ from cases.search.query import WORD, phrase_key, tagged_condition, words_of
 TABLE = "cases_casestudy_fts"
 WORDS_TABLE = "cases_casestudy_fts_words"
 WORDS_VOCABULARY = "cases_casestudy_fts_words_vocabulary"
+UNPUBLISHED_TABLE = "cases_casestudy_fts_unpublished"
 SOURCE_TABLE = "cases_casestudy"
+STATUS_COLUMN = "status"
+PUBLISHED = Status.PUBLISHED.value
 COLUMNS = [*TITLE_FIELDS, *SUMMARY_FIELDS, *NARRATIVE_FIELDS]
 WORDS_COLUMNS = [*TITLE_FIELDS, *SUMMARY_FIELDS]
+# (table, its columns, whether it holds the published cases or the others). Only the published cases are in
+# the tables the public reads: bm25 weighs a word by the rows of its own table (how many say it, how long
+# they are), so a draft in them would move the order and scores of published results.
+INDEXES = ((TABLE, COLUMNS, True), (WORDS_TABLE, WORDS_COLUMNS, True), (UNPUBLISHED_TABLE, COLUMNS, False))
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 WORDS_TOKENIZER = "unicode61 remove_diacritics 2"
 # Letters unicode61 does not fold and Python's fold() does (cases/search/query.py), as (letter, folded):
@@ -138,26 +162,32 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _write_sql(table: str, columns, row: str, *, delete: bool = False) -> str:
-    """An INSERT of `row`'s (new. or old.) folded text into `table`, or of the FTS5 delete command."""
+def _write_sql(table: str, columns, row: str, *, published: bool, delete: bool = False) -> str:
+    """An INSERT of `row`'s (new. or old.) folded text into `table`, or of the FTS5 delete command, when the
+    row is published (`published`) or when it is not."""
     names = ", ".join(_quoted(column) for column in columns)
     values = ", ".join(_folded_sql(f"coalesce({row}.{_quoted(column)}, '')") for column in columns)
+    status = f"{row}.{_quoted(STATUS_COLUMN)}"
+    when = f"{status} = '{PUBLISHED}'" if published else f"{status} IS NOT '{PUBLISHED}'"
     if delete:
-        return f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', {row}.id, {values});"
-    return f"INSERT INTO {table}(rowid, {names}) VALUES ({row}.id, {values});"
+        return (
+            f"INSERT INTO {table}({table}, rowid, {names}) SELECT 'delete', {row}.id, {values} WHERE {when};"
+        )
+    return f"INSERT INTO {table}(rowid, {names}) SELECT {row}.id, {values} WHERE {when};"
 
 
 def _trigger_statements() -> dict[str, str]:
-    insert = _write_sql(TABLE, COLUMNS, "new") + " " + _write_sql(WORDS_TABLE, WORDS_COLUMNS, "new")
-    delete = (
-        _write_sql(TABLE, COLUMNS, "old", delete=True)
-        + " "
-        + _write_sql(WORDS_TABLE, WORDS_COLUMNS, "old", delete=True)
-    )
-    watched = ", ".join(_quoted(column) for column in ["id", *COLUMNS])
-    changed = " OR ".join(
-        f"old.{_quoted(column)} IS NOT new.{_quoted(column)}" for column in ["id", *COLUMNS]
-    )
+    def writes(row, *, delete=False):
+        return " ".join(
+            _write_sql(table, columns, row, published=published, delete=delete)
+            for table, columns, published in INDEXES
+        )
+
+    insert, delete = writes("new"), writes("old", delete=True)
+    # The status too: a case that is published or unpublished moves from one index to the other.
+    watched_columns = ["id", STATUS_COLUMN, *COLUMNS]
+    watched = ", ".join(_quoted(column) for column in watched_columns)
+    changed = " OR ".join(f"old.{_quoted(column)} IS NOT new.{_quoted(column)}" for column in watched_columns)
     return {
         f"{TABLE}_after_insert": (
             f"CREATE TRIGGER {TABLE}_after_insert AFTER INSERT ON {SOURCE_TABLE} BEGIN {insert} END"
@@ -184,16 +214,21 @@ def _table_statements() -> dict[str, str]:
         TABLE: fts5(TABLE, COLUMNS, TOKENIZER),
         WORDS_TABLE: fts5(WORDS_TABLE, WORDS_COLUMNS, WORDS_TOKENIZER),
         WORDS_VOCABULARY: f"CREATE VIRTUAL TABLE {WORDS_VOCABULARY} USING fts5vocab({WORDS_TABLE}, 'row')",
+        UNPUBLISHED_TABLE: fts5(UNPUBLISHED_TABLE, COLUMNS, TOKENIZER),
     }
 
 
 def _fill(cursor) -> None:
-    """Index every case from scratch (the FTS5 'rebuild' command would read the text unfolded)."""
-    for table, columns in ((TABLE, COLUMNS), (WORDS_TABLE, WORDS_COLUMNS)):
+    """Index every case from scratch, each in its index (the FTS5 'rebuild' command would read the text
+    unfolded, and of every case)."""
+    for table, columns, published in INDEXES:
         names = ", ".join(_quoted(column) for column in columns)
         values = ", ".join(_folded_sql(f"coalesce({_quoted(column)}, '')") for column in columns)
+        when = f"{_quoted(STATUS_COLUMN)} {'=' if published else 'IS NOT'} '{PUBLISHED}'"
         cursor.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
-        cursor.execute(f"INSERT INTO {table}(rowid, {names}) SELECT id, {values} FROM {SOURCE_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {table}(rowid, {names}) SELECT id, {values} FROM {SOURCE_TABLE} WHERE {when}"
+        )
         cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
 
@@ -237,7 +272,18 @@ def ensure_index(connection) -> bool:
     if TABLE not in stored or all(_same(stored.get(name), sql) for name, sql in wanted.items()):
         return False
     create_index(connection)
+    _mark_related_lists_stale(connection)
     return True
+
+
+def _mark_related_lists_stale(connection) -> None:
+    """The related lists' text likeness was scored on the index just replaced (which may have held what it
+    should not): every list is refreshed by the next `refresh_related --stale` (docs/caching.md)."""
+    table = RelatedCaseList._meta.db_table
+    if table in connection.introspection.table_names():
+        stale = _quoted(RelatedCaseList._meta.get_field("stale").column)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {_quoted(table)} SET {stale} = 1 WHERE NOT {stale}")
 
 
 def _same(stored: str | None, wanted: str) -> bool:
@@ -401,14 +447,43 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None, matches: in
     return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
 
 
+def _only_published(queryset) -> bool:
+    """Whether every case of `queryset` is published: its conditions include published_q() (in the AND of
+    its WHERE clause, on the case table itself). False when that cannot be read from them."""
+    status = CaseStudy._meta.get_field(STATUS_COLUMN)
+    alias = queryset.query.base_table
+
+    def holds(node) -> bool:
+        if isinstance(node, WhereNode):
+            return (
+                not node.negated
+                and (node.connector == AND or len(node.children) == 1)
+                and any(holds(child) for child in node.children)
+            )
+        return (
+            isinstance(node, Exact)
+            and getattr(node.lhs, "target", None) is status
+            and getattr(node.lhs, "alias", None) == alias
+            and node.rhs == PUBLISHED
+        )
+
+    return alias is not None and holds(queryset.query.where)
+
+
 def match(queryset, query):
+    """`queryset`'s cases matching `query`, ranked by bm25 over the published cases. Unpublished cases (a
+    staff selection: export_cases --status draft) are matched in their own table when `queryset` may hold
+    any; they rank by their tags only."""
     expressions = _Expressions(query, queryset.db)
+    unpublished = not _only_published(queryset)
     matched, tagged_conditions = 0, []
     for concept in query.concepts:
         expression = expressions.concept(concept)
         tagged = tagged_condition(concept.tags) if concept.tags else None
         if expression is not None:
             condition = Q(pk__in=_matching(expression))
+            if unpublished:
+                condition |= Q(pk__in=_matching(expression, UNPUBLISHED_TABLE))
             queryset = queryset.filter(condition | tagged if tagged is not None else condition)
             matched += 1
         if tagged is not None:

@@ -35,7 +35,6 @@ from urllib.parse import quote, unquote
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 
@@ -366,11 +365,6 @@ def answer(client, url) -> tuple[int, str]:
     response = client.get(url)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = EMPTY_FEED_UPDATED.sub(r"\1…\2", TOKENS.sub(r"\1…\2", body.decode()))
-    if connection.vendor == "sqlite":
-        # SQLite only, a known gap (issue 15): FTS5's bm25 weighs words by every case in its index,
-        # unpublished ones included, so whether a related card says "Similar wording" may move when
-        # unpublished cases arrive. PostgreSQL's ts_rank reads each case alone and is held to the rule.
-        text = text.replace(" · Similar wording", "")
     return response.status_code, text
 
 

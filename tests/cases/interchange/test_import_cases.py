@@ -622,6 +622,20 @@ def test_export_by_the_librarys_query_string(tmp_path):
     assert [item["slug"] for item in json.loads(path.read_text())] == ["draft-case"]
 
 
+def test_export_by_words_finds_unpublished_cases(tmp_path):
+    """On SQLite the public search index holds only published cases; the unpublished ones have their own."""
+    CaseStudyFactory(title="Kelp farming", slug="kelp-published")
+    CaseStudyFactory(title="Kelp drying", slug="kelp-draft", status=Status.DRAFT)
+    CaseStudyFactory(title="Seaweed markets", slug="seaweed-draft", status=Status.DRAFT)
+    path = tmp_path / "out.json"
+
+    run("export_cases", path, "--status", "draft", "--query", "q=kelp")
+    assert [item["slug"] for item in json.loads(path.read_text())] == ["kelp-draft"]
+
+    run("export_cases", path, "--query", "q=kelp")
+    assert sorted(item["slug"] for item in json.loads(path.read_text())) == ["kelp-draft", "kelp-published"]
+
+
 def test_export_with_an_invalid_query_is_a_clear_error(tmp_path):
     message, _err = run_failing("export_cases", tmp_path / "out.json", "--query", "sdg=99")
 

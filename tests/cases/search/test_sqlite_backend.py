@@ -3,10 +3,11 @@ excerpts, type-ahead and the word list."""
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from cases.models import CaseStudy, SearchWord, Sector, Status, Theme, ThesaurusEntry
+from cases.models import CaseStudy, RelatedCaseList, SearchWord, Sector, Status, Theme, ThesaurusEntry
 from cases.search import sqlite
-from cases.search.engine import add_snippets, search_cases
+from cases.search.engine import add_snippets, correction, refresh_word_list, search_cases, title_suggestions
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import Lexicon, parse
 from tests.factories import CaseStudyFactory
@@ -45,7 +46,8 @@ def indexed_ids(text):
 
 def integrity_check():
     """FTS5 compares its index with the text of cases_casestudy, as it tokenises it now: raises if they differ
-    (valid for text without the letters of sqlite.FOLDS, which the index holds folded)."""
+    (valid when every case is published, for text without the letters of sqlite.FOLDS, which the index holds
+    folded)."""
     with connection.cursor() as cursor:
         for table in (sqlite.TABLE, sqlite.WORDS_TABLE):
             cursor.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
@@ -164,6 +166,193 @@ def test_ensure_index_does_nothing_without_the_index():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'cases_casestudy_fts%%'")
         assert cursor.fetchone()[0] == 0
+
+
+# --- Only published cases are in the index the public reads ----------------------------------------------
+
+
+def indexed_rows(table):
+    """The ids of the cases `table` holds, read from the index itself (its _docsize shadow table: a full
+    scan of an external content table would read cases_casestudy instead)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table}_docsize ORDER BY id")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def where_indexed(case):
+    """The index tables that hold `case`."""
+    tables = (sqlite.TABLE, sqlite.WORDS_TABLE, sqlite.UNPUBLISHED_TABLE)
+    return [table for table in tables if case.pk in indexed_rows(table)]
+
+
+def consistency_check():
+    """Each index is consistent in itself (FTS5's integrity check without comparing with cases_casestudy,
+    whose every row is in one index only)."""
+    with connection.cursor() as cursor:
+        for table in (sqlite.TABLE, sqlite.WORDS_TABLE, sqlite.UNPUBLISHED_TABLE):
+            cursor.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 0)")
+
+
+PUBLIC = [sqlite.TABLE, sqlite.WORDS_TABLE]
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.PUBLISHED])
+def test_unpublished_case_is_only_in_the_unpublished_index(status):
+    case = CaseStudyFactory(title="Kelp farming", status=status)
+    assert where_indexed(case) == [sqlite.UNPUBLISHED_TABLE]
+    assert indexed_ids('"kelp"') == []
+    consistency_check()
+
+
+def test_publishing_a_draft_moves_it_to_the_public_index_and_unpublishing_back():
+    case = CaseStudyFactory(title="Kelp farming", status=Status.DRAFT)
+    case.status, case.published_at = Status.PUBLISHED, timezone.now()
+    case.save()
+    assert where_indexed(case) == PUBLIC
+    assert indexed_ids('"kelp"') == [case.pk]
+    CaseStudy.objects.filter(pk=case.pk).update(status=Status.ARCHIVED)
+    assert where_indexed(case) == [sqlite.UNPUBLISHED_TABLE]
+    assert indexed_ids('"kelp"') == []
+    CaseStudy.objects.filter(pk=case.pk).update(status=Status.PUBLISHED)
+    assert where_indexed(case) == PUBLIC
+    consistency_check()
+    integrity_check()  # every case published: the public index is exactly the cases' text
+
+
+def test_text_change_of_a_draft_stays_out_of_the_public_index():
+    published = CaseStudyFactory(title="Seaweed farming")
+    draft = CaseStudyFactory(title="Seaweed drying", status=Status.DRAFT)
+    draft.title = "Kelp drying"
+    draft.save()
+    assert indexed_rows(sqlite.TABLE) == indexed_rows(sqlite.WORDS_TABLE) == [published.pk]
+    assert indexed_rows(sqlite.UNPUBLISHED_TABLE) == [draft.pk]
+    assert indexed_ids('"kelp"') == []
+    consistency_check()
+
+
+def test_deleted_unpublished_case_leaves_its_index():
+    draft = CaseStudyFactory(title="Kelp farming", status=Status.DRAFT)
+    draft.delete()
+    assert indexed_rows(sqlite.UNPUBLISHED_TABLE) == []
+    consistency_check()
+
+
+def test_filled_index_holds_only_published_cases():
+    published = CaseStudyFactory(title="Kelp farming")
+    draft = CaseStudyFactory(title="Kelp drying", status=Status.IN_REVIEW)
+    sqlite.create_index(connection)
+    assert indexed_rows(sqlite.TABLE) == indexed_rows(sqlite.WORDS_TABLE) == [published.pk]
+    assert indexed_rows(sqlite.UNPUBLISHED_TABLE) == [draft.pk]
+    consistency_check()
+
+
+def test_an_index_of_every_case_is_rebuilt_after_migrate():
+    """A database indexed before the public index held only published cases (no unpublished table, the
+    drafts in the public one): ensure_index, run after every migrate, rebuilds it."""
+    draft = CaseStudyFactory(title="Kelp drying", status=Status.DRAFT)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {sqlite.UNPUBLISHED_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {sqlite.TABLE}(rowid, title) VALUES (%s, 'kelp drying')",
+            [draft.pk],
+        )
+    assert indexed_ids('"kelp"') == [draft.pk]
+    assert sqlite.ensure_index(connection) is True
+    assert indexed_ids('"kelp"') == []
+    assert where_indexed(draft) == [sqlite.UNPUBLISHED_TABLE]
+
+
+def test_rebuilt_index_marks_every_related_list_stale():
+    """Their "Similar wording" was scored on the index replaced."""
+    case = CaseStudyFactory(title="Kelp farming")
+    RelatedCaseList.objects.create(case=case, computed_at=timezone.now())
+    assert sqlite.ensure_index(connection) is False
+    assert RelatedCaseList.objects.get().stale is False
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {sqlite.TABLE}_after_delete")
+    assert sqlite.ensure_index(connection) is True
+    assert RelatedCaseList.objects.get().stale is True
+
+
+def ranking(text):
+    """(id, rank) of the published cases `text` finds, best first, as the library and the API read them."""
+    parsed = query(text)
+    ranked = [(case.pk, case.search_rank) for case in found(text)]
+    assert [pk for pk, _rank in ranked] == sqlite.ranked_ids(parsed, 0, 100)
+    return ranked
+
+
+def add_drafts_saying(*words):
+    """Unpublished cases of every status, saying `words` over and over, and long."""
+    said = " ".join(words)
+    for n, status in enumerate(s for s in Status if s != Status.PUBLISHED):
+        CaseStudyFactory(
+            title=f"{said} {said}",
+            summary=f"{said} " * (5 + n),
+            overview=f"{said} and more words about it " * 40,
+            status=status,
+        )
+
+
+def test_unpublished_cases_do_not_move_the_order_or_scores_of_published_results():
+    CaseStudyFactory(title="Flood warnings by SMS", summary="Alerts for river villages.")
+    CaseStudyFactory(title="River data portal", summary="Flood maps and flood risk for planners.")
+    CaseStudyFactory(title="Coastal planning", summary="Storms.", overview="A flood of requests came in.")
+    CaseStudyFactory(title="Village radio", summary="River news, weekly.")
+    before = {text: ranking(text) for text in ("flood", "flood river", "river village")}
+    assert all(len(ranked) >= 2 for ranked in before.values())
+
+    add_drafts_saying("flood", "river", "villages")
+
+    assert {text: ranking(text) for text in before} == before
+
+
+def test_unpublished_cases_do_not_move_text_likeness():
+    """The "Similar wording" score of related cases (cases/search/related.py)."""
+    CaseStudyFactory(title="Seaweed kelp farming", summary="Seaweed and kelp.")
+    CaseStudyFactory(title="Kelp", summary="Nothing.")
+    CaseStudyFactory(title="Seaweed markets", summary="Prices of dried seaweed.")
+
+    def likeness():
+        scored = CaseStudy.objects.published().annotate(likeness=sqlite.text_likeness(["seaweed", "kelp"]))
+        return dict(scored.values_list("pk", "likeness"))
+
+    before = likeness()
+    add_drafts_saying("seaweed", "kelp")
+    assert likeness() == before
+
+
+def test_word_only_in_an_unpublished_case_is_never_offered():
+    CaseStudyFactory(title="Telephone clinics", summary="Doctors on call.")
+    CaseStudyFactory(title="Telemetry of rivers", summary="Sensors.", status=Status.DRAFT)
+    CaseStudyFactory(title="Telemedicine network", summary="Rural care.", status=Status.IN_REVIEW)
+    refresh_word_list()
+    # The known words a last word typed as a prefix is read as (type-ahead, and the library's fallback).
+    assert sqlite._prefix_expansions("tele", "default") == ["telephone"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT term FROM {sqlite.WORDS_VOCABULARY}")
+        assert {"telemetry", "telemedicine", "rural", "sensors"}.isdisjoint(row[0] for row in cursor)
+    assert list(title_suggestions(CaseStudy.objects.published(), "telem")) == []
+    # "Did you mean" draws on the published cases' words only.
+    assert correction("telemetri") is None
+    assert correction("telephon") == "telephone"
+
+
+def test_staff_selection_still_finds_unpublished_cases_by_their_words():
+    """A selection of every status (export_cases --status ... --query q=...) matches the unpublished cases
+    in their own table; the published ones rank as they do for the public."""
+    published = CaseStudyFactory(title="Kelp farming", summary="Seaweed.")
+    other = CaseStudyFactory(title="Seaweed drying", summary="Kelp, dried.")
+    draft = CaseStudyFactory(title="Kelp drying", status=Status.DRAFT)
+    archived = CaseStudyFactory(title="Dried kelp", status=Status.ARCHIVED)
+    drafts = CaseStudy.objects.filter(status=Status.DRAFT)
+    assert found("kelp", queryset=drafts) == [draft]
+    everything = {case.pk: case.search_rank for case in found("kelp", queryset=CaseStudy.objects.all())}
+    assert set(everything) == {published.pk, other.pk, draft.pk, archived.pk}
+    public = {case.pk: case.search_rank for case in found("kelp")}
+    assert {pk: everything[pk] for pk in public} == public
+    assert everything[draft.pk] == everything[archived.pk] == 0
+    assert [case.pk for case in found("kelp")] == [published.pk, other.pk]
 
 
 # --- Matching ----------------------------------------------------------------------------------------
