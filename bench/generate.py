@@ -85,6 +85,12 @@ def main() -> None:
         default=DEFAULT_DATABASE,
         help=f"PostgreSQL database to re-create when DATABASE_URL is unset (default {DEFAULT_DATABASE})",
     )
+    parser.add_argument(
+        "--skip-related",
+        action="store_true",
+        help="leave the related lists to a later `manage.py refresh_related --stale` (at 1,000,000 cases "
+        "computing them all takes hours; search needs none)",
+    )
     args = parser.parse_args()
 
     if not os.environ.get("DATABASE_URL"):
@@ -106,7 +112,13 @@ def main() -> None:
 
     before = CaseStudy.objects.count()
     started = time.perf_counter()
-    call_command("generate_cases", count=args.count, seed=args.seed, batch_size=args.batch_size)
+    call_command(
+        "generate_cases",
+        count=args.count,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        skip_related=args.skip_related,
+    )
     seconds = time.perf_counter() - started
     counts = row_counts(args.seed)
     created = counts["cases (all)"] - before
