@@ -16,7 +16,12 @@ from django.db.models.query import ModelIterable
 
 from cases.models.search_document import NARRATIVE_FIELDS
 from cases.models.unions import attach_children
-from cases.models.vocabularies import VOCABULARY_RELATIONS, attach_vocabularies
+from cases.models.vocabularies import (
+    VOCABULARY_RELATIONS,
+    attach_vocabularies,
+    links_from_columns,
+    vocabulary_columns,
+)
 
 # The reverse relations of a case to the rows that belong to it (with_children()).
 CHILD_RELATIONS = ("outcomes", "resources")
@@ -38,15 +43,17 @@ class CaseStudyQuerySet(models.QuerySet):
     _child_relations: tuple[str, ...] = ()
 
     def with_vocabularies(self, *names: str):
-        """Once the cases are fetched, load their links to the terms of the many-to-many vocabularies `names`
-        (by default every one: other_economies, sectors, themes, facets, sdgs) in ONE query, whatever the
-        number of cases, with the terms from the vocabulary snapshot (cases/models/vocabularies.py), and
-        fill exactly the caches prefetch_related("sectors", ...) fills: `case.sectors.all()` then reads no
-        database, and gives the terms in the order a prefetch gives (the vocabulary's Meta.ordering).
+        """Read the cases with their links to the terms of the many-to-many vocabularies `names` (by default
+        every one: other_economies, sectors, themes, facets, sdgs): each relation's term ids as a column of
+        the same query (a correlated subquery on the link table's index: no query of its own), the terms
+        from the vocabulary snapshot (cases/models/vocabularies.py); and fill exactly the caches
+        prefetch_related("sectors", ...) fills: `case.sectors.all()` then reads no database, and gives the
+        terms in the order a prefetch gives (the vocabulary's Meta.ordering).
 
         Instead of prefetch_related() for these relations (one query each). Works for every way of
-        fetching (iteration, slicing, get(), first(), in_bulk(), iterator(chunk_size=...): one query per
-        chunk) and as the queryset of a Prefetch(); values() and values_list() load nothing. Chained
+        fetching (iteration, slicing, get(), first(), in_bulk(), iterator(chunk_size=...)) and as the
+        queryset of a Prefetch(); values() and values_list() load nothing. A union of querysets, which
+        takes no columns, reads the links in one more query (a UNION ALL over the link tables). Chained
         calls add up their relations."""
         unknown = set(names) - set(VOCABULARY_RELATIONS)
         if unknown:
@@ -80,24 +87,38 @@ class CaseStudyQuerySet(models.QuerySet):
             self._iterable_class, ModelIterable
         )
 
-    def _load_relations(self, cases) -> None:
-        attach_vocabularies(cases, self._vocabulary_relations)
+    def _with_vocabulary_columns(self):
+        """This queryset reading each case's links to its vocabularies with the case, as columns
+        (vocabulary_columns); None where it cannot (a union of querysets takes no annotation)."""
+        if not self._vocabulary_relations or self.query.combinator:
+            return None
+        return self.annotate(**vocabulary_columns(self.model, self._vocabulary_relations))
+
+    def _load_relations(self, cases, *, columns: bool) -> None:
+        links = links_from_columns(cases, self._vocabulary_relations) if columns else None
+        attach_vocabularies(cases, self._vocabulary_relations, links=links)
         attach_children(cases, self._child_relations)
 
     def _fetch_all(self):
-        fetching = self._result_cache is None
+        if self._result_cache is None and self._loads_relations():
+            # The rows with their vocabularies' term ids as columns (no query of their own), then the
+            # rest as Django does it (prefetches).
+            annotated = self._with_vocabulary_columns()
+            reader = annotated if annotated is not None else self
+            self._result_cache = list(reader._iterable_class(reader))
+            self._load_relations(self._result_cache, columns=annotated is not None)
         super()._fetch_all()
-        if fetching and self._loads_relations():
-            self._load_relations(self._result_cache)
 
     def _iterator(self, use_chunked_fetch, chunk_size):
-        rows = super()._iterator(use_chunked_fetch, chunk_size)
         if not self._loads_relations():
-            yield from rows
+            yield from super()._iterator(use_chunked_fetch, chunk_size)
             return
+        annotated = self._with_vocabulary_columns()
+        reader = annotated if annotated is not None else self
+        rows = super(CaseStudyQuerySet, reader)._iterator(use_chunked_fetch, chunk_size)
         # The same chunks as Django's prefetches (one chunk_size at a time, 2000 when not given).
         while chunk := list(islice(rows, chunk_size or 2000)):
-            self._load_relations(chunk)
+            self._load_relations(chunk, columns=annotated is not None)
             yield from chunk
 
     def published(self):
@@ -116,14 +137,12 @@ class CaseStudyQuerySet(models.QuerySet):
         1,000,000 cases, reading 20 whole rows took 53 ms)."""
         return self.for_listing().defer(*NARRATIVE_FIELDS)
 
-    def for_detail(self, *, vocabularies: bool = True):
-        """Everything the case page shows, in a fixed number of queries: the case and its economy; its
-        outcomes and resources (one query); its links to published cases, both directions (one query,
-        cases/models/case_links.py); every vocabulary of the case (its many-to-many fields: other
-        economies, sectors, ...: one query), unless `vocabularies` is False (the case page reads them with
-        its related cards' in one query)."""
-        queryset = self.select_related("economy").with_children().prefetch_related("links")
-        return queryset.with_vocabularies() if vocabularies else queryset
+    def for_detail(self):
+        """Everything the case page shows, in a fixed number of queries: the case, its economy and its
+        vocabularies' terms (the many-to-many fields: other economies, sectors, ...; their ids read as
+        columns of the same query); its outcomes and resources (one query); its links to published cases,
+        both directions (one query, cases/models/case_links.py)."""
+        return self.select_related("economy").with_vocabularies().with_children().prefetch_related("links")
 
 
 class PublishedCountsQuerySet(models.QuerySet):

@@ -9,12 +9,15 @@ by cases/search/related.py (the same scoring) and stored here; the page reads it
 *now* are shown, whatever the list says. When lists are refreshed, and how stale one may be: docs/caching.md.
 """
 
+from operator import attrgetter
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.querysets import published_q
 from cases.models.search_document import NARRATIVE_FIELDS
+from cases.models.vocabularies import attach_vocabularies, links_from_columns, vocabulary_columns
 
 # The related cases a case page shows.
 SHOWN = 4
@@ -26,19 +29,44 @@ KEPT = 8
 TEXT_ALIKE_SCORE = 1.0
 
 
+# What a related card shows of the related case's vocabularies (templates/includes/related_card.html).
+CARD_VOCABULARIES = ("sectors", "themes")
+
+
 class RelatedCaseQuerySet(models.QuerySet):
+    # Set by shown_on(): the rows carry their related cases' card vocabularies as columns.
+    _card_vocabularies = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._card_vocabularies = self._card_vocabularies
+        return clone
+
+    def _fetch_all(self):
+        fetching = self._result_cache is None
+        super()._fetch_all()
+        if fetching and self._card_vocabularies and self._fields is None:
+            # Each card's terms, from the ids its row carries, named from the vocabulary snapshot.
+            rows = self._result_cache
+            links = links_from_columns(rows, CARD_VOCABULARIES, case_id=attrgetter("related_id"))
+            attach_vocabularies([row.related for row in rows], CARD_VOCABULARIES, links=links)
+
     def shown_on(self, case, *, limit: int = SHOWN):
         """The related cases `case`'s page shows, best first, in one query through the (case, rank) index:
         only those published now (a case unpublished a moment ago is skipped by this very query), each with
-        its economy and without its narrative (a card shows none of it). The cards' vocabularies are not
-        read: the page reads them with the case's own in one query (attach_vocabularies). A case whose list
+        its economy, without its narrative (a card shows none of it) and with the vocabularies its card
+        shows (their term ids as columns of the same query: cases/models/vocabularies.py). A case whose list
         has not been computed yet shows none: the reader never computes one."""
-        return (
+        case_model = self.model._meta.get_field("related").related_model
+        queryset = (
             self.filter(published_q("related"), case=case)
             .select_related("related__economy")
             .defer(*(f"related__{name}" for name in NARRATIVE_FIELDS))
+            .annotate(**vocabulary_columns(case_model, CARD_VOCABULARIES, case_ref="related_id"))
             .order_by("rank")[:limit]
         )
+        queryset._card_vocabularies = True
+        return queryset
 
 
 class RelatedCase(models.Model):

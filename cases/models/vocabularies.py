@@ -10,10 +10,14 @@ change a few times a year. So:
   (Meta.ordering, as the database sorts it: the order a prefetch gives). cases.caching keeps it per process
   and in the shared cache under the vocabulary version, which only writes to these tables move
   (cases/signals.py): a write to a case leaves it in place.
-- `attach_vocabularies` reads the links of a list of cases in one query (a UNION ALL over the link tables:
-  relation, case id, term id) and fills, for each case and relation, exactly the cache a prefetch fills
-  (`case._prefetched_objects_cache[relation]`, a queryset holding its terms in order), so
-  `case.sectors.all()` in templates, serializers and exports reads no database.
+- `vocabulary_columns` reads the links with the cases themselves: for each relation, the case's term ids
+  as text in a column of the case query (a correlated subquery on the link table's index on the case), so
+  a page of cases and all their terms cost one query, not two (a round trip and a plan fewer per page).
+- `attach_vocabularies` takes those links (`links_from_columns`), or reads the links of a list of cases
+  in one query (a UNION ALL over the link tables: relation, case id, term id), and fills, for each case
+  and relation, exactly the cache a prefetch fills (`case._prefetched_objects_cache[relation]`, a
+  queryset holding its terms in order), so `case.sectors.all()` in templates, serializers and exports
+  reads no database.
 
 The links are the fetched cases' own, whatever their status, as a prefetch's are: the caller's queryset
 decides which cases are fetched (published ones, outside admin). The snapshot holds only terms, which are
@@ -30,9 +34,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import batched
+from operator import attrgetter
 
 from django.db import connections, router
-from django.db.models import F, Value
+from django.db.models import CharField, F, OuterRef, StringAgg, Subquery, TextField, Value
+from django.db.models.functions import Cast
 
 from cases.models.thesaurus import ThesaurusEntry
 from cases.models.unions import union_rows
@@ -173,12 +179,52 @@ def vocabulary_links(case_model, case_ids, relations, *, using: str) -> list[tup
     return links
 
 
-def linked_terms(case_model, case_ids, relations, *, using: str, snapshot=None):
+def vocabulary_columns(case_model, relations, *, case_ref: str = "pk") -> dict:
+    """{column name: expression} to annotate a query of cases with: for each relation, the ids of the
+    case's terms as text ("3,17,4", or NULL for none), a correlated subquery through the link table's index
+    on the case. Read with the cases themselves, the links cost no query of their own; `links_from_columns`
+    reads them back. `case_ref`: where the query finds the case's id (a relation's "related_id", say)."""
+    columns = {}
+    for relation in relations:
+        m2m = case_model._meta.get_field(relation)
+        through = m2m.remote_field.through
+        own = through._meta.get_field(m2m.m2m_field_name()).attname
+        target = through._meta.get_field(m2m.m2m_reverse_field_name()).attname
+        ids = (
+            through._base_manager.filter(**{own: OuterRef(case_ref)})
+            .order_by()
+            .values(own)
+            .annotate(term_ids=StringAgg(Cast(target, CharField()), Value(",")))
+            .values("term_ids")
+        )
+        columns[_column_name(relation)] = Subquery(ids, output_field=TextField())
+    return columns
+
+
+def _column_name(relation: str) -> str:
+    return f"vocabulary_ids_{relation}"
+
+
+def links_from_columns(rows, relations, *, case_id=attrgetter("pk")) -> list[tuple[str, int, int]]:
+    """(relation, case id, term id) for every link the rows read with vocabulary_columns() carry (the case's
+    id being `case_id(row)`); removes the columns from the rows."""
+    links = []
+    for row in rows:
+        for relation in relations:
+            ids = row.__dict__.pop(_column_name(relation), None)
+            if ids:
+                links += [(relation, case_id(row), int(term)) for term in ids.split(",")]
+    return links
+
+
+def linked_terms(case_model, case_ids, relations, *, using: str, snapshot=None, links=None):
     """({relation: {case id: [term pk, ...]}}, the snapshot naming them): the links of the cases in
-    `case_ids` through `relations` (one query), each case's terms in the vocabulary's order. A term the
-    snapshot (the current one by default) does not know yet, added since it was read within the vocabulary
-    version's time to live, makes it read again, uncached, for these cases."""
-    links = vocabulary_links(case_model, list(case_ids), relations, using=using)
+    `case_ids` through `relations` (one query, unless `links` are given), each case's terms in the
+    vocabulary's order. A term the snapshot (the current one by default) does not know yet, added since it
+    was read within the vocabulary version's time to live, makes it read again, uncached, for these
+    cases."""
+    if links is None:
+        links = vocabulary_links(case_model, list(case_ids), relations, using=using)
     snapshot = snapshot or current_snapshot(case_model)
     models = {relation: case_model._meta.get_field(relation).related_model for relation in relations}
     if not all(snapshot.knows(models[relation], [term]) for relation, _case, term in links):
@@ -193,17 +239,17 @@ def linked_terms(case_model, case_ids, relations, *, using: str, snapshot=None):
     return by_relation, snapshot
 
 
-def attach_vocabularies(cases, relations, snapshot=None) -> None:
-    """Read the links of `cases` (model instances, all of one model) through `relations` in one query and
-    fill each case's prefetch cache for each relation with its terms, in the vocabulary's order, from the
-    snapshot (linked_terms)."""
+def attach_vocabularies(cases, relations, snapshot=None, *, links=None) -> None:
+    """Read the links of `cases` (model instances, all of one model) through `relations` in one query (or
+    take them from `links`, read with the cases: links_from_columns) and fill each case's prefetch cache
+    for each relation with its terms, in the vocabulary's order, from the snapshot (linked_terms)."""
     cases = [case for case in cases if case is not None]
     if not cases or not relations:
         return
     case_model = type(cases[0])._meta.concrete_model
     using = cases[0]._state.db or router.db_for_read(case_model)
     by_relation, snapshot = linked_terms(
-        case_model, [case.pk for case in cases], relations, using=using, snapshot=snapshot
+        case_model, [case.pk for case in cases], relations, using=using, snapshot=snapshot, links=links
     )
     models = {relation: case_model._meta.get_field(relation).related_model for relation in relations}
     for case in cases:

@@ -27,7 +27,6 @@ from cases.models.facets import (
     TERMS,
 )
 from cases.models.querysets import published_q
-from cases.models.vocabularies import VOCABULARY_RELATIONS, attach_vocabularies
 from cases.search.engine import add_snippets, did_you_mean, with_excerpts
 from cases.site.citation import citation_formats
 from cases.web.validation import parse_whole_number
@@ -242,8 +241,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     context_object_name = "case"
 
     def get_queryset(self):
-        # Its vocabularies are read with its related cards' (get_context_data).
-        return self.published_cases().for_detail(vocabularies=False)
+        return self.published_cases().for_detail()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -271,7 +269,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         # is on, a session that passed the second factor.
         if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
             return None
-        case = CaseStudy.objects.for_detail(vocabularies=False).filter(slug=slug).first()
+        case = CaseStudy.objects.for_detail().filter(slug=slug).first()
         if case is None or not can_edit_economy(user, case.economy_id):
             return None
         return case
@@ -286,12 +284,10 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
             link.case for link in links if link.relation == LinkRelation.REPLICATED_IN
         ]
         context["related_links"] = [link.case for link in links if link.relation == LinkRelation.RELATED_TO]
-        # Precomputed (cases/search/related.py), read in one query with the related cases' rows, published
-        # only. Then the vocabularies of the case and of its related cards, in one query; each card says
-        # why it is related, named from this case's vocabularies.
-        related = list(RelatedCase.objects.shown_on(case))
-        attach_vocabularies([case, *(row.related for row in related)], VOCABULARY_RELATIONS)
-        context["related"] = [(row.related, row.reasons(case)) for row in related]
+        # Precomputed (cases/search/related.py), read in one query with the related cases' rows (and the
+        # terms their cards show), published only; each with why it is related, named from this case's
+        # vocabularies (already read).
+        context["related"] = [(row.related, row.reasons(case)) for row in RelatedCase.objects.shown_on(case)]
         context["citations"] = citation_formats(case, self.request)
         context["canonical_url"] = self.request.build_absolute_uri(case.get_absolute_url())
         context["json_ld"] = schema_org_json(case, context["canonical_url"])
