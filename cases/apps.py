@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_migrate
 
 
@@ -11,6 +12,7 @@ class CasesConfig(AppConfig):
         from cases import signals  # noqa: F401 - connects cache invalidation
         from cases.caching import vocabulary_snapshot
         from cases.models.vocabularies import use_snapshot_source
+        from cases.search import postings
         from cases.search.sqlite import keep_index_after_migrate
 
         # The cases' terms come from the cached vocabulary snapshot (the models cannot import the caching).
@@ -18,3 +20,7 @@ class CasesConfig(AppConfig):
 
         # SQLite: a migration that rebuilds cases_casestudy drops the search index's triggers; put them back.
         post_migrate.connect(keep_index_after_migrate, sender=self)
+
+        # A search reads each posting once per request (cases/search/postings.py).
+        request_started.connect(postings.start_request, dispatch_uid="postings-start-request")
+        request_finished.connect(postings.end_request, dispatch_uid="postings-end-request")

@@ -252,7 +252,10 @@ class CaseStudyFilterSet(FacetFilterSet):
         """
         queryset = self._apply_filters(queryset, exclude=exclude)
         if search and self.search_words:
-            queryset = search_cases(queryset, self.understood_search().query)
+            # With the catalogue's bitmaps, the matching cases are known already (kept per query): the
+            # search looks each case up among them instead of matching the words again.
+            matches = self.search_case_ids() if self._catalogue_matches is not None else None
+            queryset = search_cases(queryset, self.understood_search().query, matches=matches)
         return queryset
 
     def search_case_ids(self, *, tagged_cases=None):
@@ -309,9 +312,10 @@ class CaseStudyFilterSet(FacetFilterSet):
         query = self.understood_search().query
 
         def read(offset, limit):
-            # How many cases match, when the bitmaps have counted them already (the page's total).
-            matches = len(self._search_case_ids) if self._search_case_ids is not None else None
-            return ranked_case_ids(query, offset, limit, tagged_cases=self._tagged_cases, matches=matches)
+            # The matching cases, when the bitmaps have them already (the page's total and facet counts).
+            return ranked_case_ids(
+                query, offset, limit, tagged_cases=self._tagged_cases, matches=self._search_case_ids
+            )
 
         return read
 

@@ -3,10 +3,11 @@
 Each backend is a module with the same functions (cases/search/postgresql.py: full-text search with a
 GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embedded default):
 
-- `match(queryset, query)`: `queryset` narrowed to the cases matching every concept of `query` (a
-  cases.search.query.ParsedQuery: any alternative of a concept in the text, or one of its tags), annotated
-  `search_rank` (a float, higher is better: title over summary and organisation over narrative; a case
-  matched only by a tag ranks below text matches of the same strength).
+- `match(queryset, query, matches=None)`: `queryset` narrowed to the cases matching every concept of
+  `query` (a cases.search.query.ParsedQuery: any alternative of a concept in the text, or one of its tags),
+  annotated `search_rank` (a float, higher is better: title over summary and organisation over narrative;
+  a case matched only by a tag ranks below text matches of the same strength). `matches`, when given, is
+  the ids of the published cases that match (the search need not match the words again).
 - `matching_ids(query, tagged_cases=None)`: the ids of the published cases matching `query`, as fast as
   the database can give them (the statistics' and facet counts' bitmaps intersect them with the other
   filters, and with the published cases they hold: on PostgreSQL a case deleted outright may linger in a
@@ -16,7 +17,8 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
 - `any_match(query)`: whether any published case matches `query` (deciding how a query is understood).
 - `ranked_ids(query, offset, limit, tagged_cases=None, matches=None)`: a page of the published cases
   matching `query` in the library's order (rank, newest, id), as ids: what the library and the API show
-  for a search and nothing else. `matches`, when given, is how many cases match (a hint for how to rank).
+  for a search and nothing else. `matches`, when given, is the ids of the published cases that match
+  (the search need not match the words again).
 - `highlighted_excerpts(case_ids, query)`: {case id: an excerpt of its summary and narrative around the
   matches, whole matched words between HIGHLIGHT_START and HIGHLIGHT_STOP (cases/search/markers.py)}.
 - `with_excerpts(queryset, query)`: `queryset` whose cases come with `search_excerpt`, the excerpt above,

@@ -41,13 +41,15 @@ def as_query(query) -> ParsedQuery:
     return query if isinstance(query, ParsedQuery) else parse(query)
 
 
-def search_cases(queryset, query):
-    """`queryset` narrowed to the cases matching `query` (text or ParsedQuery), annotated `search_rank`."""
+def search_cases(queryset, query, *, matches=None):
+    """`queryset` narrowed to the cases matching `query` (text or ParsedQuery), annotated `search_rank`.
+    `matches`, when the caller has them, are the ids of the published cases matching `query`
+    (matching_case_ids): the search need not match the words again."""
     query = as_query(query)
     if not query:
         # Nothing searchable (only punctuation, say): every case matches, equally.
         return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
-    return backend().match(queryset, query)
+    return backend().match(queryset, query, matches=matches)
 
 
 def matching_case_ids(query, *, tagged_cases=None):
@@ -61,13 +63,12 @@ def matching_case_ids(query, *, tagged_cases=None):
     return backend().matching_ids(query, tagged_cases=tagged_cases)
 
 
-def ranked_case_ids(
-    query, offset: int, limit: int, *, tagged_cases=None, matches: int | None = None
-) -> list[int]:
+def ranked_case_ids(query, offset: int, limit: int, *, tagged_cases=None, matches=None) -> list[int]:
     """A page of ids of the published cases matching `query`, in the library's order (search_rank, then
     newest first, then id): the same order `search_cases(...).order_by(...)` gives, read more cheaply.
-    `tagged_cases` as for matching_case_ids; `matches`, how many cases match, when the caller knows (it
-    may choose how to rank)."""
+    `tagged_cases` as for matching_case_ids; `matches`, the ids of the published cases matching `query`
+    (matching_case_ids, intersected with the published cases) when the caller has them: the search need
+    not match the words again."""
     return backend().ranked_ids(as_query(query), offset, limit, tagged_cases=tagged_cases, matches=matches)
 
 

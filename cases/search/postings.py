@@ -31,6 +31,7 @@ with a phrase, a prefix or a rare word, or after a write too large to apply in a
 import hashlib
 import logging
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -174,10 +175,31 @@ def lexemes_with_postings() -> frozenset:
     return frozenset(index.built) if index else frozenset()
 
 
+# What the parser makes of a text never changes (the text search configuration is fixed by migrations): a
+# process keeps the lexemes of the texts it has seen, so a search asked for before costs no query for them.
+_LEXEMES_KEPT = 4096
+_lexemes_seen: dict[tuple, list] = {}
+
+
+def _remembered(kind: str, phrases, read) -> list:
+    """read(phrases) -> one result per text, kept per database and text (at most _LEXEMES_KEPT)."""
+    phrases = list(phrases)
+    database = _database()
+    missing = [text for text in dict.fromkeys(phrases) if (kind, database, text) not in _lexemes_seen]
+    if missing:
+        if len(_lexemes_seen) + len(missing) > _LEXEMES_KEPT:
+            _lexemes_seen.clear()
+        for text, result in zip(missing, read(missing), strict=True):
+            _lexemes_seen[(kind, database, text)] = result
+    return [_lexemes_seen[(kind, database, text)] for text in phrases]
+
+
 def lexemes_of(phrases) -> list[list[str]]:
     """The lexemes PostgreSQL's parser gives each text of `phrases` (as the documents were made)."""
-    if not phrases:
-        return []
+    return _remembered("lexemes", phrases, _read_lexemes) if phrases else []
+
+
+def _read_lexemes(phrases) -> list[list[str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tsvector_to_array(to_tsvector(%s::regconfig, observatory_unaccent(text))) "
@@ -190,8 +212,10 @@ def lexemes_of(phrases) -> list[list[str]]:
 def pairs_of(phrases) -> list[str | None]:
     """For each text of `phrases`, the one pair of adjacent words it is (as the documents' pairs are made),
     or None when it is not two words side by side."""
-    if not phrases:
-        return []
+    return _remembered("pairs", phrases, _read_pairs) if phrases else []
+
+
+def _read_pairs(phrases) -> list[str | None]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT CASE WHEN observatory_phrase_is_pair(words) "
@@ -269,19 +293,28 @@ def _brought_up_to_date(
     since = min(posting.horizon for posting in postings.values())
     rank = rank_sql("ranking", "%s::tsquery")
     with connection.cursor() as cursor:
-        horizon = _horizon(cursor)
-        sql = (
-            "SELECT case_id, changed_xid::text::bigint, published_at FROM cases_casesearch "
+        # The horizon and the rows changed since, in one statement (one snapshot): a row with NULLs when none
+        # changed.
+        changed_rows = (
+            "SELECT case_id, changed_xid::text::bigint AS xid, published_at FROM cases_casesearch "
             "WHERE changed_xid >= %s::text::xid8"
         )
         params = [str(since)]
         if limit is not None:
-            sql += " LIMIT %s"
+            changed_rows += " LIMIT %s"
             params.append(limit + 1)
+        sql = (
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, changed.case_id, changed.xid, "  # noqa: S608 - placeholders
+            f"changed.published_at FROM (SELECT 1) AS one LEFT JOIN LATERAL ({changed_rows}) AS changed "
+            "ON true"
+        )
         cursor.execute(sql, params)
+        read = cursor.fetchall()
+        horizon = read[0][0]
         changed = [
             [case_id, xid, published_at, [False] * len(lexemes), [None] * len(lexemes)]
-            for case_id, xid, published_at in cursor.fetchall()
+            for _horizon_again, case_id, xid, published_at in read
+            if case_id is not None
         ]
         if limit is not None and len(changed) > limit:
             return None
@@ -363,11 +396,35 @@ def _brought_up_to_date(
     return updated
 
 
+# Within one request (cases/apps.py starts and ends it) a search asks for the same postings twice: for its
+# matches (the total, the facet counts) and for its page. They are read and brought up to date once.
+_request_postings: ContextVar[dict | None] = ContextVar("request_postings", default=None)
+
+
+def start_request(**_kwargs) -> None:
+    _request_postings.set({})
+
+
+def end_request(**_kwargs) -> None:
+    _request_postings.set(None)
+
+
 def current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:
-    """The postings of `lexemes`, up to date as of now, or None when one has none or too much changed
-    since (the caller reads the full-text index instead). One cache read and one indexed read of the rows
-    changed since; what changed is written back for the next reader."""
+    """The postings of `lexemes`, up to date as of now (or as of this request's first read of them), or None
+    when one has none or too much changed since (the caller reads the full-text index instead). One cache
+    read and one indexed read of the rows changed since; what changed is written back for the next
+    reader."""
     lexemes = list(dict.fromkeys(lexemes))
+    read_in_request = _request_postings.get()
+    if read_in_request is None:
+        return _current_postings(lexemes, rank_sql)
+    key = (_database(), tuple(lexemes))
+    if key not in read_in_request:
+        read_in_request[key] = _current_postings(lexemes, rank_sql)
+    return read_in_request[key]
+
+
+def _current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:
     keys = {cache_key(lexeme): lexeme for lexeme in lexemes}
     stored = _safe(lambda: cache.get_many(list(keys))) or {}
     postings = {keys[key]: posting for key, posting in stored.items() if isinstance(posting, Posting)}

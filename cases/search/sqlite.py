@@ -441,7 +441,7 @@ def any_match(query) -> bool:
     return match(CaseStudy.objects.published(), query).exists()
 
 
-def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None, matches: int | None = None) -> list[int]:
+def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None, matches=None) -> list[int]:
     """The ids of the published cases matching `query`, in the library's order, from `offset`."""
     ranked = match(CaseStudy.objects.published(), query).order_by("-search_rank", "-published_at", "-id")
     return list(ranked.values_list("pk", flat=True)[offset : offset + limit])
@@ -470,10 +470,10 @@ def _only_published(queryset) -> bool:
     return alias is not None and holds(queryset.query.where)
 
 
-def match(queryset, query):
+def match(queryset, query, *, matches=None):
     """`queryset`'s cases matching `query`, ranked by bm25 over the published cases. Unpublished cases (a
     staff selection: export_cases --status draft) are matched in their own table when `queryset` may hold
-    any; they rank by their tags only."""
+    any; they rank by their tags only. (`matches` is not needed: FTS5 answers from its index.)"""
     expressions = _Expressions(query, queryset.db)
     unpublished = not _only_published(queryset)
     matched, tagged_conditions = 0, []
