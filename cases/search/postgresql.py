@@ -13,6 +13,7 @@ import itertools
 from dataclasses import replace
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQueryField,
@@ -398,7 +399,8 @@ def _posting_lexemes(query) -> list[list[str]] | None:
     alternatives = [(c, i) for c in query.concepts for i in range(len(c.alternatives))]
     phrases = [c.alternatives[i].text for c, i in alternatives if _by_word_pairs(c, i)]
     words = [c.alternatives[i].text for c, i in alternatives if not _by_word_pairs(c, i)]
-    pairs, lexemes = iter(postings.pairs_of(phrases)), iter(postings.lexemes_of(words))
+    words_lexemes, phrases_pairs = postings.lexemes_and_pairs(words, phrases)
+    pairs, lexemes = iter(phrases_pairs), iter(words_lexemes)
     plan = []
     for concept in query.concepts:
         found = []
@@ -897,6 +899,13 @@ def word_counts():
         return cursor.fetchall()
 
 
+class Lexemes(Func):
+    """The lexemes of a text, as the documents' were made (postings.lexemes_of)."""
+
+    template = f"tsvector_to_array(to_tsvector('{CONFIG}'::regconfig, observatory_unaccent(%(expressions)s)))"
+    output_field = ArrayField(TextField())
+
+
 def close_words(words, limit: int = 3) -> dict[str, list[tuple[str, int]]]:
     """For each of `words`, in one query (a UNION ALL of one branch per word): the word itself with its
     number of cases when the word list has it, then up to `limit` other words of the list close to it in
@@ -909,16 +918,21 @@ def close_words(words, limit: int = 3) -> dict[str, list[tuple[str, int]]]:
             typed=Value(word, output_field=TextField()),
             similarity=TrigramSimilarity("word", word),
             same=Case(When(word=word, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            # Each word's lexemes too: a correction searches for one of these words next (no query then).
+            lexemes=Lexemes(F("word")),
         )
         .filter(Q(similarity__gte=CLOSE_WORD_SIMILARITY) | Q(word=word))
         .order_by("-same", "-similarity", "-documents", "word")
-        .values_list("typed", "word", "documents", "similarity")[: limit + 1]
+        .values_list("typed", "word", "documents", "similarity", "lexemes")[: limit + 1]
         for word in words
     ]
     rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     found = {word: [] for word in words}
-    for typed, word, documents, similarity in rows:
+    lexemes = {}
+    for typed, word, documents, similarity, its_lexemes in rows:
         found[typed].append((word != typed, -similarity, -documents, word))
+        lexemes[word] = list(its_lexemes)
+    postings.remember_lexemes(lexemes)
     # Back in each branch's order (a UNION ALL keeps none): the word itself, then `limit` others at most.
     close = {}
     for typed, rows in found.items():

@@ -194,6 +194,12 @@ def _remembered(kind: str, phrases, read) -> list:
     return [_lexemes_seen[(kind, database, text)] for text in phrases]
 
 
+def remember_lexemes(lexemes: dict[str, list[str]]) -> None:
+    """Keep {text: its lexemes} read by another query (the close words of a typo: cases/search/postgresql.py)
+    as lexemes_of would have read them."""
+    _remembered("lexemes", list(lexemes), lambda texts: [lexemes[text] for text in texts])
+
+
 def lexemes_of(phrases) -> list[list[str]]:
     """The lexemes PostgreSQL's parser gives each text of `phrases` (as the documents were made)."""
     return _remembered("lexemes", phrases, _read_lexemes) if phrases else []
@@ -225,6 +231,31 @@ def _read_pairs(phrases) -> list[str | None]:
             [list(phrases), CONFIG],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def lexemes_and_pairs(words, phrases) -> tuple[list[list[str]], list[str | None]]:
+    """lexemes_of(words) and pairs_of(phrases), what neither has seen read in one statement."""
+    database = _database()
+    seen = _lexemes_seen
+    unseen_words = [text for text in dict.fromkeys(words) if ("lexemes", database, text) not in seen]
+    unseen_phrases = [text for text in dict.fromkeys(phrases) if ("pairs", database, text) not in seen]
+    if unseen_words and unseen_phrases:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 0, n, tsvector_to_array(to_tsvector(%s::regconfig, observatory_unaccent(text))), "
+                "NULL FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n) "
+                "UNION ALL SELECT 1, n, NULL, CASE WHEN observatory_phrase_is_pair(words) "
+                "THEN (tsvector_to_array(observatory_word_pairs(words)))[1] END "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n), "
+                "to_tsvector(%s::regconfig, observatory_unaccent(text)) AS words",
+                [CONFIG, unseen_words, unseen_phrases, CONFIG],
+            )
+            read = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1]))
+        lexemes = {unseen_words[n - 1]: list(found) for kind, n, found, _pair in read if kind == 0}
+        pairs = {unseen_phrases[n - 1]: pair for kind, n, _found, pair in read if kind == 1}
+        _remembered("lexemes", list(lexemes), lambda texts: [lexemes[text] for text in texts])
+        _remembered("pairs", list(pairs), lambda texts: [pairs[text] for text in texts])
+    return lexemes_of(words), pairs_of(phrases)
 
 
 def _horizon(cursor) -> int:

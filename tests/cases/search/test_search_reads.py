@@ -83,3 +83,18 @@ def test_a_process_reads_the_lexemes_of_a_word_once(with_postings, client):  # n
         client.get("/cases/?q=logistics&page=1&sort=relevance")
     assert not [query for query in queries.captured_queries if "tsvector_to_array" in query["sql"]]
     assert postings.lexemes_of(["logistics", "harbours"]) == [["logist"], ["harbour"]]
+
+
+def test_the_lexemes_of_words_and_the_pairs_of_phrases_come_in_one_statement(on_postgresql):
+    if not on_postgresql:
+        pytest.skip("lexemes and pairs are PostgreSQL's parser's; FTS5 tokenises on its own")
+    words, phrases = ["telehealth", "e-health", "Türkiye"], ["digital health", "head of state", "open data"]
+    postings._lexemes_seen.clear()
+    expected = (postings._read_lexemes(words), postings._read_pairs(phrases))
+    postings._lexemes_seen.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert postings.lexemes_and_pairs(words, phrases) == expected
+        assert postings.lexemes_and_pairs(words[:1], phrases[:1]) == ([expected[0][0]], [expected[1][0]])
+    assert len(queries) == 1
+    assert expected[1][0] == "digit health"
+    assert expected[1][1] is None  # a stop word between: not a pair
