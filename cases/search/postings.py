@@ -179,19 +179,22 @@ def lexemes_with_postings() -> frozenset:
 # process keeps the lexemes of the texts it has seen, so a search asked for before costs no query for them.
 _LEXEMES_KEPT = 4096
 _lexemes_seen: dict[tuple, list] = {}
+_UNSEEN = object()
 
 
 def _remembered(kind: str, phrases, read) -> list:
     """read(phrases) -> one result per text, kept per database and text (at most _LEXEMES_KEPT)."""
     phrases = list(phrases)
     database = _database()
-    missing = [text for text in dict.fromkeys(phrases) if (kind, database, text) not in _lexemes_seen]
+    # Read into a dict of this call's own: another thread may empty the shared one meanwhile.
+    known = {text: _lexemes_seen.get((kind, database, text), _UNSEEN) for text in dict.fromkeys(phrases)}
+    missing = [text for text, result in known.items() if result is _UNSEEN]
     if missing:
         if len(_lexemes_seen) + len(missing) > _LEXEMES_KEPT:
             _lexemes_seen.clear()
         for text, result in zip(missing, read(missing), strict=True):
-            _lexemes_seen[(kind, database, text)] = result
-    return [_lexemes_seen[(kind, database, text)] for text in phrases]
+            known[text] = _lexemes_seen[(kind, database, text)] = result
+    return [known[text] for text in phrases]
 
 
 def remember_lexemes(lexemes: dict[str, list[str]]) -> None:

@@ -6,6 +6,7 @@ counted; a reader never shares state from an uncommitted transaction; and whatev
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cases.filters import CaseStudyFilterSet
 from cases.models import CaseStudy, Sector
@@ -427,3 +428,21 @@ def test_a_posting_gone_from_the_cache_is_built_again_after_a_reader_missed_it(w
     assert refresh()["built"] == 1  # that one only; the others were checked, not rebuilt
     assert set(cache.get(postings.cache_key("harbour")).cases) == from_index("harbour")
     assert from_postings("harbour") == from_index("harbour")
+
+
+def test_a_search_reads_each_posting_once_per_request(with_postings, client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/cases/?q=harbour")
+    assert response.status_code == 200
+    assert "Harbour logistics 0" in response.text
+    changes = [query for query in queries.captured_queries if "pg_snapshot_xmin" in query["sql"]]
+    assert len(changes) == 1  # its matches and its page from the same postings
+
+
+def test_a_process_reads_the_lexemes_of_a_word_once(with_postings, client):
+    postings._lexemes_seen.clear()
+    client.get("/cases/?q=logistics")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/cases/?q=logistics&page=1&sort=relevance")
+    assert not [query for query in queries.captured_queries if "tsvector_to_array" in query["sql"]]
+    assert postings.lexemes_of(["logistics", "harbours"]) == [["logist"], ["harbour"]]

@@ -1,7 +1,7 @@
 """How a search reads the database (issue 15): the matching cases, once known, stand for the match in the
 ranking and in a filtered page (same results, same order); a phrase with synonyms is matched in branches
-(the same cases as one condition); a request reads each posting once and a word's lexemes once per
-process."""
+(the same cases as one condition); lexemes and pairs are read in one statement. (A request reads each
+posting once: tests/cases/search/test_postings.py, whose catalogue has no thesaurus.)"""
 
 import pytest
 from django.db import connection
@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import CaseStudy, Sector
 from cases.search import engine, postings
 from cases.search.query import parse
-from tests.cases.search.test_postings import with_postings  # noqa: F401 - a fixture
 from tests.factories import reference
 
 pytestmark = pytest.mark.django_db
@@ -67,24 +66,6 @@ def test_a_phrase_with_synonyms_matches_the_same_cases_in_branches(demo, text):
     assert published_matches(query) == set(said)
 
 
-def test_a_search_reads_each_posting_once_per_request(with_postings, client):  # noqa: F811 - the fixture
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/cases/?q=harbour")
-    assert response.status_code == 200
-    assert "Harbour logistics 0" in response.text
-    changes = [query for query in queries.captured_queries if "pg_snapshot_xmin" in query["sql"]]
-    assert len(changes) == 1  # its matches and its page from the same postings
-
-
-def test_a_process_reads_the_lexemes_of_a_word_once(with_postings, client):  # noqa: F811 - the fixture
-    postings._lexemes_seen.clear()
-    client.get("/cases/?q=logistics")
-    with CaptureQueriesContext(connection) as queries:
-        client.get("/cases/?q=logistics&page=1&sort=relevance")
-    assert not [query for query in queries.captured_queries if "tsvector_to_array" in query["sql"]]
-    assert postings.lexemes_of(["logistics", "harbours"]) == [["logist"], ["harbour"]]
-
-
 def test_the_lexemes_of_words_and_the_pairs_of_phrases_come_in_one_statement(on_postgresql):
     if not on_postgresql:
         pytest.skip("lexemes and pairs are PostgreSQL's parser's; FTS5 tokenises on its own")
@@ -95,6 +76,7 @@ def test_the_lexemes_of_words_and_the_pairs_of_phrases_come_in_one_statement(on_
     with CaptureQueriesContext(connection) as queries:
         assert postings.lexemes_and_pairs(words, phrases) == expected
         assert postings.lexemes_and_pairs(words[:1], phrases[:1]) == ([expected[0][0]], [expected[1][0]])
+        assert postings.pairs_of(["head of state"]) == [None]  # not a pair, and remembered as such
     assert len(queries) == 1
     assert expected[1][0] == "digit health"
     assert expected[1][1] is None  # a stop word between: not a pair
