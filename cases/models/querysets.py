@@ -55,25 +55,25 @@ class CaseStudyQuerySet(models.QuerySet):
         queryset of a Prefetch(); values() and values_list() load nothing. A union of querysets, which
         takes no columns, reads the links in one more query (a UNION ALL over the link tables). Chained
         calls add up their relations."""
-        unknown = set(names) - set(VOCABULARY_RELATIONS)
-        if unknown:
-            raise ValueError(f"Not a many-to-many vocabulary of a case: {', '.join(sorted(unknown))}")
-        clone = self._chain()
-        wanted = {*clone._vocabulary_relations, *(names or VOCABULARY_RELATIONS)}
-        clone._vocabulary_relations = tuple(name for name in VOCABULARY_RELATIONS if name in wanted)
-        return clone
+        return self._adding_relations("_vocabulary_relations", names, VOCABULARY_RELATIONS)
 
     def with_children(self, *names: str):
         """Once the cases are fetched, load the rows that belong to them through the reverse relations
         `names` (by default both: outcomes and resources), all in ONE query (cases/models/unions.py), and
         fill the caches prefetch_related("outcomes", "resources") fills, each in its model's order. Instead
         of a prefetch per relation; fetched as with_vocabularies() is, in the same chunks."""
-        unknown = set(names) - set(CHILD_RELATIONS)
+        return self._adding_relations("_child_relations", names, CHILD_RELATIONS)
+
+    def _adding_relations(self, attribute: str, names, allowed):
+        """A clone loading `names` (all of `allowed` when none) besides what `attribute` holds already, in
+        `allowed`'s order."""
+        unknown = set(names) - set(allowed)
         if unknown:
-            raise ValueError(f"Not rows that belong to a case: {', '.join(sorted(unknown))}")
+            choices = ", ".join(allowed)
+            raise ValueError(f"Not a relation this loads ({choices}): {', '.join(sorted(unknown))}")
         clone = self._chain()
-        wanted = {*clone._child_relations, *(names or CHILD_RELATIONS)}
-        clone._child_relations = tuple(name for name in CHILD_RELATIONS if name in wanted)
+        wanted = {*getattr(clone, attribute), *(names or allowed)}
+        setattr(clone, attribute, tuple(name for name in allowed if name in wanted))
         return clone
 
     def _clone(self):
