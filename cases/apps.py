@@ -12,7 +12,7 @@ class CasesConfig(AppConfig):
         from cases import signals  # noqa: F401 - connects cache invalidation
         from cases.caching import vocabulary_snapshot
         from cases.models.vocabularies import use_snapshot_source
-        from cases.search import postings
+        from cases.search import request_memo
         from cases.search.sqlite import keep_index_after_migrate
 
         # The cases' terms come from the cached vocabulary snapshot (the models cannot import the caching).
@@ -21,6 +21,6 @@ class CasesConfig(AppConfig):
         # SQLite: a migration that rebuilds cases_casestudy drops the search index's triggers; put them back.
         post_migrate.connect(keep_index_after_migrate, sender=self)
 
-        # A search reads each posting once per request (cases/search/postings.py).
-        request_started.connect(postings.start_request, dispatch_uid="postings-start-request")
-        request_finished.connect(postings.end_request, dispatch_uid="postings-end-request")
+        # A search reads what several parts of a request ask for once (cases/search/request_memo.py).
+        request_started.connect(request_memo.start_request, dispatch_uid="search-start-request")
+        request_finished.connect(request_memo.end_request, dispatch_uid="search-end-request")

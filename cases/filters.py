@@ -271,6 +271,13 @@ class CaseStudyFilterSet(FacetFilterSet):
                 self._search_case_ids = matching_case_ids(query, tagged_cases=tagged_cases)
         return self._search_case_ids
 
+    def search_counter(self):
+        """query -> how many cases of the whole selection it matches, from the catalogue's bitmaps (the
+        matches of a query are read once per request), or None without them."""
+        if self._catalogue_matches is None:
+            return None
+        return lambda query: self._catalogue_matches(query).intersection_cardinality(self._within)
+
     def use_catalogue_search(self, *, matches, within, tagged_cases) -> None:
         """What the catalogue's bitmaps know (cases/insights/bitmaps.py), handed in before the words are
         understood: `matches(query)`, the published cases a query matches in the whole catalogue (one

@@ -22,7 +22,7 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
 - `highlighted_excerpts(case_ids, query)`: {case id: an excerpt of its summary and narrative around the
   matches, whole matched words between HIGHLIGHT_START and HIGHLIGHT_STOP (cases/search/markers.py)}.
 - `with_excerpts(queryset, query)`: `queryset` whose cases come with `search_excerpt`, the excerpt above,
-  read in the same query where the database can (PostgreSQL); else `queryset` unchanged.
+  read in the same query (PostgreSQL: ts_headline; SQLite: FTS5's snippet() of the case's row of the index).
 - `title_matches(queryset, query)`: type-ahead: the cases whose title has every concept (the last word of
   the query as a prefix when `query`'s last concept says so).
 - `similar_titles(candidates, title)`: the candidates whose title resembles `title` (a value or an outer

@@ -79,6 +79,9 @@ class Understood:
     query: ParsedQuery
     typed: str = ""
     corrected: bool = False  # the typed words were corrected (not only read as a prefix)
+    # Set when understand() looked the typed words' correction up (a query of the word list) and it found
+    # no case of the selection, or there was none: "did you mean" has nothing to offer there.
+    correction_finds_nothing: bool = False
 
     @property
     def text(self) -> str:
@@ -110,7 +113,7 @@ def understand(whole_selection, text: str, *, whole_catalogue: bool = False, fin
     as_prefix = query.last_word_as_prefix()
     if as_prefix is not None and finds_any(as_prefix):
         return Understood(as_prefix)
-    return Understood(query)
+    return Understood(query, correction_finds_nothing=True)
 
 
 # --- "Did you mean" ----------------------------------------------------------------------------------
@@ -185,20 +188,31 @@ def correction(query) -> str | None:
     return " ".join(corrected) if changed else None
 
 
-def did_you_mean(queryset, query, *, found: int | None = None) -> str | None:
+def did_you_mean(queryset, query, *, found: int | None = None, count=None) -> str | None:
     """A corrected query to offer when `query` finds few cases in `queryset` (fewer than GOOD_RESULT_COUNT)
-    and the correction finds more; else None."""
+    and the correction finds more; else None. `query` may be what understand() made of the words over the
+    same selection, which knows when the correction finds nothing there. `count(query)`, when given, counts
+    a query's matches in `queryset` (the catalogue's bitmaps do, from matches they have read already)."""
+    if isinstance(query, Understood):
+        if query.correction_finds_nothing:
+            return None
+        query = query.query
     query = as_query(query)
     if not query:
         return None
+    if count is None:
+
+        def count(query) -> int:
+            return search_cases(queryset, query).count()
+
     if found is None:
-        found = search_cases(queryset, query).count()
+        found = count(query)
     if found >= GOOD_RESULT_COUNT:
         return None
     corrected = correction(query)
     if not corrected or corrected == query.text.casefold():
         return None
-    return corrected if search_cases(queryset, corrected).count() > found else None
+    return corrected if count(parse(corrected)) > found else None
 
 
 def refresh_word_list() -> int:

@@ -31,7 +31,6 @@ with a phrase, a prefix or a rare word, or after a write too large to apply in a
 import hashlib
 import logging
 import time
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,6 +40,7 @@ from django.db import connection
 from pyroaring import BitMap, FrozenBitMap
 
 from cases.caching import _safe, shared_catalogue_version
+from cases.search.request_memo import once_per_request
 
 logger = logging.getLogger(__name__)
 
@@ -430,32 +430,17 @@ def _brought_up_to_date(
     return updated
 
 
-# Within one request (cases/apps.py starts and ends it) a search asks for the same postings twice: for its
-# matches (the total, the facet counts) and for its page. They are read and brought up to date once.
-_request_postings: ContextVar[dict | None] = ContextVar("request_postings", default=None)
-
-
-def start_request(**_kwargs) -> None:
-    _request_postings.set({})
-
-
-def end_request(**_kwargs) -> None:
-    _request_postings.set(None)
-
-
 def current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:
     """The postings of `lexemes`, up to date as of now (or as of this request's first read of them), or None
     when one has none or too much changed since (the caller reads the full-text index instead). One cache
     read and one indexed read of the rows changed since; what changed is written back for the next
     reader."""
     lexemes = list(dict.fromkeys(lexemes))
-    read_in_request = _request_postings.get()
-    if read_in_request is None:
-        return _current_postings(lexemes, rank_sql)
-    key = (_database(), tuple(lexemes))
-    if key not in read_in_request:
-        read_in_request[key] = _current_postings(lexemes, rank_sql)
-    return read_in_request[key]
+    # Within one request a search asks for the same postings twice: for its matches (the total, the facet
+    # counts) and for its page. They are read and brought up to date once.
+    return once_per_request(
+        ("postings", _database(), tuple(lexemes)), lambda: _current_postings(lexemes, rank_sql)
+    )
 
 
 def _current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:

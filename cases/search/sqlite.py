@@ -49,12 +49,24 @@ The functions the engine calls are described in cases/search/backends.py.
 """
 
 import difflib
+import json
 import unicodedata
 from collections import Counter
 from dataclasses import replace
 
 from django.db import connections
-from django.db.models import Case, CharField, ExpressionWrapper, F, FloatField, Func, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import Exact
@@ -64,6 +76,7 @@ from cases.models import CaseStudy, RelatedCaseList, SearchWord, Status
 from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import WORD, phrase_key, tagged_condition, words_of
+from cases.search.request_memo import once_per_request
 
 TABLE = "cases_casestudy_fts"
 WORDS_TABLE = "cases_casestudy_fts_words"
@@ -336,7 +349,11 @@ def _tokens(words, forms) -> list[str]:
 
 def _prefix_expansions(word: str, using: str) -> list[str]:
     """Known words (of titles, summaries and organisations) that start with `word` (folded), most frequent
-    first."""
+    first; read once per request (matching, ranking and snippets each ask)."""
+    return once_per_request(("prefix", using, word), lambda: _read_prefix_expansions(word, using))
+
+
+def _read_prefix_expansions(word: str, using: str) -> list[str]:
     sql = (
         f"SELECT term FROM {WORDS_VOCABULARY} WHERE term >= %s AND term < %s AND term <> %s "
         f"ORDER BY doc DESC, term LIMIT {PREFIX_EXPANSIONS}"
@@ -503,6 +520,31 @@ def match(queryset, query, *, matches=None):
     return queryset.annotate(search_rank=rank)
 
 
+def _excerpt_columns() -> tuple[str, list]:
+    """The snippet of each excerpted column and whether its text holds one of our marks (such a text is not
+    excerpted: its mark would become a <mark>), as SQL over the index's table, and its parameters."""
+    selected, params = [], []
+    for column in EXCERPT_COLUMNS:
+        selected.append(
+            f"snippet({TABLE}, {COLUMNS.index(column)}, %s, %s, %s, {EXCERPT_WORDS}), "
+            f"{TABLE}.{_quoted(column)} GLOB %s"
+        )
+        params += [HIGHLIGHT_START, HIGHLIGHT_STOP, CUT, f"*[{HIGHLIGHT_START}{HIGHLIGHT_STOP}{CUT}]*"]
+    return ", ".join(selected), params
+
+
+def _best_excerpt(values) -> str | None:
+    """The excerpt of a case from its columns' (snippet, has marks) values: its best fragments in the order
+    of the text, or None when no column has a match."""
+    fragments = [
+        (-text.count(HIGHLIGHT_START), position, text)
+        for position, (text, has_markers) in enumerate(zip(values[::2], values[1::2], strict=True))
+        if text and not has_markers and HIGHLIGHT_START in text
+    ]
+    best = sorted(sorted(fragments)[:EXCERPT_FRAGMENTS], key=lambda fragment: fragment[1])
+    return _joined([text for _, _, text in best]) if best else None
+
+
 def highlighted_excerpts(case_ids, query) -> dict:
     using = CaseStudy.objects.db
     if not case_ids or not query:
@@ -510,38 +552,38 @@ def highlighted_excerpts(case_ids, query) -> dict:
     expression = _Expressions(query, using).any_of(query.concepts)
     if not expression:
         return {}
-    selected, params = [], []
-    for column in EXCERPT_COLUMNS:
-        # A text holding one of the marks is not excerpted (its mark would become a <mark>).
-        selected.append(
-            f"snippet({TABLE}, {COLUMNS.index(column)}, %s, %s, %s, {EXCERPT_WORDS}), "
-            f"{TABLE}.{_quoted(column)} GLOB %s"
-        )
-        params += [HIGHLIGHT_START, HIGHLIGHT_STOP, CUT, f"*[{HIGHLIGHT_START}{HIGHLIGHT_STOP}{CUT}]*"]
+    selected, params = _excerpt_columns()
     placeholders = ", ".join(["%s"] * len(case_ids))
-    sql = (
-        f"SELECT rowid, {', '.join(selected)} FROM {TABLE} "
-        f"WHERE {TABLE} MATCH %s AND rowid IN ({placeholders})"
-    )
+    sql = f"SELECT rowid, {selected} FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({placeholders})"
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [*params, expression, *case_ids])
         rows = cursor.fetchall()
-    excerpts = {}
-    for pk, *values in rows:
-        fragments = [
-            (-text.count(HIGHLIGHT_START), position, text)
-            for position, (text, has_markers) in enumerate(zip(values[::2], values[1::2], strict=True))
-            if text and not has_markers and HIGHLIGHT_START in text
-        ]
-        best = sorted(sorted(fragments)[:EXCERPT_FRAGMENTS], key=lambda fragment: fragment[1])
-        if best:
-            excerpts[pk] = _joined([text for _, _, text in best])
-    return excerpts
+    excerpts = {pk: _best_excerpt(values) for pk, *values in rows}
+    return {pk: excerpt for pk, excerpt in excerpts.items() if excerpt}
+
+
+class _ExcerptField(TextField):
+    """The columns' snippets of one case, read as a JSON array, turned into its excerpt as the row is read."""
+
+    def from_db_value(self, value, expression, connection):
+        return _best_excerpt(json.loads(value)) if value else None
 
 
 def with_excerpts(queryset, query):
-    """Unchanged: FTS5's snippet() reads the index's own table, so highlighted_excerpts() reads them."""
-    return queryset
+    """The excerpts read with the rows of a page of results, in the same query (issue 15): FTS5's snippet()
+    of the case's own row of the index, one lookup by rowid per case of the page."""
+    expression = _Expressions(query, queryset.db).any_of(query.concepts)
+    if not expression:
+        return queryset
+    selected, params = _excerpt_columns()
+    cases_table = queryset.model._meta.db_table
+    excerpt = RawSQL(
+        f"SELECT json_array({selected}) FROM {TABLE} "
+        f"WHERE {TABLE} MATCH %s AND {TABLE}.rowid = {cases_table}.id",
+        [*params, expression],
+        output_field=_ExcerptField(),
+    )
+    return queryset.annotate(search_excerpt=excerpt)
 
 
 def _joined(fragments) -> str:

@@ -155,7 +155,7 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
                     self.published_cases(), exclude=(), search=False
                 )
                 context["did_you_mean"] = did_you_mean(
-                    others, understood.query, found=context["result_count"]
+                    others, understood, found=context["result_count"], count=self.filterset.search_counter()
                 )
         context["sort_choices"] = SORT_CHOICES
         context["current_sort"] = self.request.GET.get("sort") or ("relevance" if words else "newest")

@@ -647,6 +647,8 @@ def test_case_detail_query_count_is_fixed(client, after_a_write, django_assert_m
 COMPUTED_LISTS = [
     "/cases/",
     "/cases/?q=case",
+    "/cases/?q=numbr",  # a typo: corrected
+    "/cases/?q=numbe",  # a word cut short: read as a prefix
     "/cases/?theme=digital-government&facet=adaptive&sdg=3&economy=SG",
     "/cases/?ordering=-title",
     "/cases/?sort=title&page=2",
