@@ -135,6 +135,9 @@ class CaseTitleWord(models.Model):
         # CaseSearchIndex; Django never does.
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        # Indexed with the word instead (case, word: migration 0025), which type-ahead checks a title's
+        # other words through and the cascade uses.
+        db_index=False,
         related_name="+",
         db_column="case_id",
     )

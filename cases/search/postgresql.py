@@ -22,6 +22,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, TextField, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Replace
 from pyroaring import BitMap
 
@@ -825,19 +826,28 @@ class TitleWords(Func):
 
 
 def title_matches(queryset, query):
-    """Each word the start of a word of the title: one start through the table of title words (migration
-    0022), several through the index of the titles' words (migration 0020)."""
+    """Each word the start of a word of the title: through the table of title words (migration 0022), or the
+    index of the titles' words (migration 0020) for a word the english configuration reads as several."""
     words = [part for word in query.typed_words for part in word.split("-") if part]
     if not words:
         return queryset.none()
-    if len(words) == 1:
-        # One start of a word: a range of the table of title words (migration 0022), which stops after the
-        # candidates it needs, where the GIN index gathers every match first. The start is read as the
-        # english configuration reads it, as to_tsquery does for the GIN index.
-        (lexemes,) = postings.lexemes_of(words)
-        if len(lexemes) == 1:
-            starting = CaseTitleWord.objects.filter(word__startswith=lexemes[0])
+    # Each start of a word as the english configuration reads it, as to_tsquery does for the GIN index; a
+    # stop word has none and asks nothing of the title, as there.
+    starts = postings.lexemes_of(words)
+    if all(len(lexemes) <= 1 for lexemes in starts) and any(starts):
+        starts = list(dict.fromkeys(lexemes[0] for lexemes in starts if lexemes))
+        if len(starts) == 1:
+            # One start of a word: a range of the table's index, which stops after the candidates it needs,
+            # where the GIN index gathers every match first.
+            starting = CaseTitleWord.objects.filter(word__startswith=starts[0])
             return queryset.filter(pk__in=starting.values("case_id")[:SUGGESTION_CANDIDATES])
+        return queryset.filter(pk__in=_titles_with_starts(starts))
+    return queryset.filter(pk__in=_titles_matching_everywhere(words))
+
+
+def _titles_matching_everywhere(words):
+    """At most SUGGESTION_CANDIDATES published cases whose title has each of `words` as the start of a word,
+    through the GIN index of the titles' words: every match is gathered first."""
     parts, params = [], []
     for word in words:
         sql, word_params = _prefix_sql(word)
@@ -845,13 +855,33 @@ def title_matches(queryset, query):
         params += word_params
     # At most SUGGESTION_CANDIDATES candidates: sorting every published title that matches to find five
     # (the plan PostgreSQL chose otherwise) took 0.25 s at 100,000 cases for a common start of a word.
-    candidates = (
+    return (
         CaseStudy.objects.published()
         .order_by()
         .filter(Matches(TitleWords(), TsQuery("(" + " && ".join(parts) + ")", params)))
         .values("pk")[:SUGGESTION_CANDIDATES]
     )
-    return queryset.filter(pk__in=candidates)
+
+
+def _like_start(lexeme: str) -> str:
+    return lexeme.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _titles_with_starts(starts):
+    """The ids of at most SUGGESTION_CANDIDATES published cases whose title has a word starting with each of
+    `starts` (lexemes): a join of the table of title words with itself on the case. PostgreSQL knows from
+    its statistics how many titles each start has, and reads the rarest start's titles, checking the others
+    through the index on (case, word) of migration 0025 (0.003 ms a title), or when every start is common
+    hashes the candidates of two ranges; where the GIN index of the titles' words reads and intersects every
+    match's entries of every start first (46-62 ms at 1,000,000 cases for two common starts)."""
+    table = CaseTitleWord._meta.db_table
+    joins = "".join(
+        f" JOIN {table} start_{index} ON start_{index}.case_id = start_0.case_id"
+        for index in range(1, len(starts))
+    )
+    conditions = " AND ".join(f"start_{index}.word LIKE %s" for index in range(len(starts)))
+    sql = f"SELECT start_0.case_id FROM {table} start_0{joins} WHERE {conditions} LIMIT %s"  # noqa: S608
+    return RawSQL(sql, [*(_like_start(start) for start in starts), SUGGESTION_CANDIDATES])  # noqa: S611
 
 
 def similar_titles(candidates, title):

@@ -62,3 +62,48 @@ def test_one_start_of_a_word_finds_what_the_title_index_finds(titles, typed):
     assert found == through_the_title_index(typed)
     if typed in ("tack", "flo"):
         assert len(found) == 2
+
+
+def through_the_title_index_for_every(words) -> set[int]:
+    """What the GIN index of title words finds for several starts of words, all of them in the title."""
+    parts = [_prefix_sql(word) for word in words]
+    sql = "(" + " && ".join(part for part, _params in parts) + ")"
+    params = [param for _part, part_params in parts for param in part_params]
+    return set(
+        CaseStudy.objects.published()
+        .filter(Matches(TitleWords(), TsQuery(sql, params)))
+        .values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "tackling flo",
+        "flood tack",
+        "river tack",
+        "tack the",
+        "the tack",
+        "night-time eco",
+        "tack zz",
+        "50%_ tack",
+    ],
+)
+def test_several_starts_of_words_find_what_the_title_index_finds(titles, typed):
+    found = set(title_matches(CaseStudy.objects.published(), parse(typed)).values_list("pk", flat=True))
+    words = [part for word in parse(typed).typed_words for part in word.split("-") if part]
+    assert found == through_the_title_index_for_every(words)
+    if typed in ("tackling flo", "flood tack", "river tack"):
+        assert found == {titles[0].pk}  # and never the draft, which says both
+
+
+def test_several_starts_seldom_in_one_title_are_found_among_many_titles_with_each(titles):
+    # Many titles start a word with "tack" and many with "lunch", one with both: found, whichever the
+    # database reads first.
+    for n in range(30):
+        CaseStudyFactory(title=f"Tackle number {n}")
+        CaseStudyFactory(title=f"Lunches served {n}")
+    lunch = titles[2]
+    for typed in ("tackle lunch", "lunch tack", "school lunch tackl"):
+        matches = title_matches(CaseStudy.objects.published(), parse(typed))
+        assert set(matches.values_list("pk", flat=True)) == {lunch.pk}
