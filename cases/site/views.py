@@ -1,11 +1,13 @@
 """Server-rendered pages. Each reads through CaseStudy.objects.published() and, for lists of cases, the one
 CaseStudyFilterSet; they are complete without JavaScript."""
 
+import functools
 import json
 
 from django.contrib import admin
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 from pyroaring import FrozenBitMap
@@ -187,6 +189,12 @@ def facet_options():
     return options
 
 
+@functools.lru_cache(maxsize=4096)
+def facet_input_id(parameter: str, value: str) -> str:
+    """The id of an option's checkbox (slugify is the costly part of rendering a panel of ~130 options)."""
+    return f"f-{parameter}-{slugify(value)}"
+
+
 def build_facet_panel(query, counts, every_option=None):
     """The filter panel: for each facet, its options with counts; selected ones first, empty ones hidden.
     `every_option`: facet_options(), when the page has them already."""
@@ -197,7 +205,15 @@ def build_facet_panel(query, counts, every_option=None):
         for value, label in options:
             count = counts.get(parameter, {}).get(str(value), 0)
             if count or value in selected:
-                values.append({"value": value, "label": label, "count": count, "selected": value in selected})
+                values.append(
+                    {
+                        "value": value,
+                        "label": label,
+                        "count": count,
+                        "selected": value in selected,
+                        "input_id": facet_input_id(parameter, value),
+                    }
+                )
         panel.append(
             {
                 "parameter": parameter,
