@@ -123,8 +123,9 @@ def addresses(rows: list[str], seed: int = 7) -> dict[str, list[str]]:
 
 
 class Writer:
-    """A curator's write as readers see it: the version moves, and the write's refresh builds the bitmaps
-    of the new version (cases/tasks.py refresh_statistics)."""
+    """A curator's write as readers see it: the version moves, and the write's refresh runs as the task after
+    each commit runs it (cases/tasks.py refresh_statistics: the bitmaps of the new version, the vocabulary
+    snapshot, when the catalogue last changed)."""
 
     def __init__(self):
         self.writes = 0
@@ -133,11 +134,11 @@ class Writer:
         from django.db import transaction
 
         from cases.caching import catalogue_changed
-        from cases.insights.bitmaps import CatalogueBitmaps
+        from cases.tasks import refresh_statistics
 
         with transaction.atomic():
             catalogue_changed()
-        CatalogueBitmaps.current()
+        refresh_statistics.call()
         self.writes += 1
         time.sleep(VERSION_TTL * 1.5)  # until the server's processes read the new version
 
