@@ -30,7 +30,8 @@ from cases.models import CaseSearchIndex, CaseStudy, CaseTitleWord, SearchWord
 from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search import postings
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
-from cases.search.query import Concept, Phrase, phrase_key, tagged_condition
+from cases.search.query import Concept, Phrase, fold, phrase_key, tagged_condition
+from cases.search.request_memo import once_per_request, remember
 
 CONFIG = "english"
 # The case's search documents, through its row of cases_casesearch.
@@ -93,12 +94,23 @@ def _prefix_sql(word: str) -> tuple[str, list]:
     )
 
 
+def _start_sql(word: str) -> tuple[str, list]:
+    """The start of a word as typed, unstemmed (the simple configuration): a search's word cut short matches
+    the lexemes that begin with what was typed ('telemed':* finds 'telemedicin'). Stemmed first, as to_tsquery
+    does, 'hels' became 'hel':*, which 'help' and 'held' begin: not what was typed, and in 91% of the cases at
+    1,000,000, past the statement timeout. Quoted as in _prefix_sql."""
+    unaccented = "lower(observatory_unaccent(%s))"
+    escaped = f"replace(replace({unaccented}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
+    quoted = f"chr(39) || coalesce(nullif({escaped}, ''), ' ') || chr(39)"
+    return f"to_tsquery('simple'::regconfig, {quoted} || ':*')", [word]
+
+
 def _concept_sql(concept) -> tuple[str, list]:
     """The tsquery of one concept: any of its alternatives."""
     parts, params = [], []
     for index, phrase in enumerate(concept.alternatives):
         if index == 0 and concept.prefix:
-            sql, phrase_params = _prefix_sql(phrase.words[0])
+            sql, phrase_params = _start_sql(phrase.words[0])
         else:
             sql, phrase_params = _phrase_sql(phrase.words)
         parts.append(sql)
@@ -298,10 +310,13 @@ def _matched(rows, query, *, prefix: str, tagged, tag_bonus=None, known_to_match
     tag_bonus = tag_bonus or tagged
     ranking, document = F(f"{prefix}ranking"), F(f"{prefix}document")
     rank = Rank(ranking, ConceptsQuery(query.concepts, operator="||"))
-    if any(len(concept.alternatives) > 1 for concept in query.concepts):
+    if any(len(concept.alternatives) > 1 and not concept.completions for concept in query.concepts):
         # The words as typed count again: a case that says what the reader typed comes before one that
         # only has a synonym.
-        as_typed = [replace(concept, alternatives=concept.alternatives[:1]) for concept in query.concepts]
+        as_typed = [
+            concept if concept.completions else replace(concept, alternatives=concept.alternatives[:1])
+            for concept in query.concepts
+        ]
         rank = Rank(ranking, ConceptsQuery(as_typed, operator="||")) + rank * SYNONYM_RANK
     for concept in query.concepts:
         condition = _text_match(document, concept)
@@ -359,7 +374,85 @@ def _tagged_search_rows(tags, tagged_cases=None):
     return AnyOf("case_id", tagged_cases(tags) if tagged_cases else _tagged_ids(tags))
 
 
+# A word cut short (the last word of a query, still being typed) stands for up to this many of the known
+# words it begins, the most frequent first, one for each lexeme (completed()).
+PREFIX_COMPLETIONS = 30
+
+
+def completed(query):
+    """`query` with each concept read as a prefix standing for the known words its word begins (the word list
+    of the published cases' titles and summaries, SearchWord), as SQLite's backend reads it: "kilos" for
+    "kilosangi", "governme" for "government" (whose lexeme, "govern", the start itself does not begin).
+    Only when it begins no known word is the start matched as the beginning of a lexeme anywhere in the text
+    (_start_sql, narratives too): a common word would have been known, so that reads few entries of the
+    index, where a start that begins a common lexeme reads every case that has it (at 1,000,000 cases, past
+    the statement timeout); the known words are matched through their postings when they are common. None
+    of the alternatives is "as typed" (Concept.completions): they rank alike. Every function of this module
+    taking a query reads it completed (idempotent), so matching, counting, ranking and excerpts agree."""
+    if not any(concept.prefix and not concept.completions for concept in query.concepts):
+        return query
+    return replace(
+        query,
+        concepts=tuple(
+            _completed(concept) if concept.prefix and not concept.completions else concept
+            for concept in query.concepts
+        ),
+    )
+
+
+def _completed(concept: Concept) -> Concept:
+    typed = concept.alternatives[0].words[0]
+    start = fold(typed)
+    words = [word for word in _completions(start) if word != start]
+    as_typed = not words
+    alternatives = (
+        *((concept.alternatives[0],) if as_typed else ()),
+        *(Phrase((word,)) for word in words),
+        *concept.alternatives[1:],
+    )
+    return replace(concept, alternatives=alternatives, prefix=as_typed, completions=True)
+
+
+def _completions(start: str) -> list[str]:
+    """The known words that begin with `start` (folded), at most PREFIX_COMPLETIONS, the most frequent first,
+    one for each set of lexemes (their lexemes remembered: matching them through postings asks no more).
+    Read once per request, usually along with the corrections (close_words())."""
+    return once_per_request(_completions_key(start), lambda: _read_completions(start))
+
+
+def _completions_key(start: str) -> tuple:
+    return ("completions", postings.database_key(), start)
+
+
+def _completion_rows(start: str):
+    return (
+        SearchWord.objects.filter(word__startswith=start)
+        .annotate(lexemes=Lexemes(F("word")))
+        .order_by("-documents", "word")
+    )
+
+
+def _read_completions(start: str) -> list[str]:
+    rows = _completion_rows(start).values_list("word", "lexemes")[: PREFIX_COMPLETIONS * 2]
+    return _distinct_completions(rows)
+
+
+def _distinct_completions(rows) -> list[str]:
+    """The first PREFIX_COMPLETIONS words of `rows` ((word, its lexemes), the most frequent first) whose
+    lexemes no earlier word has: "governments" adds nothing to "government"."""
+    words, seen, lexemes_of = [], set(), {}
+    for word, lexemes in rows:
+        key = frozenset(lexemes)
+        lexemes_of[word] = list(lexemes)
+        if key and key not in seen and len(words) < PREFIX_COMPLETIONS:
+            seen.add(key)
+            words.append(word)
+    postings.remember_lexemes(lexemes_of)
+    return words
+
+
 def match(queryset, query, *, matches=None):
+    query = completed(query)
     if matches is not None:
         # The cases the words match are known (the library's bitmaps): look each row up among them (a
         # hashed lookup) rather than read its document again, which for a phrase read through its pairs
@@ -375,6 +468,7 @@ def match(queryset, query, *, matches=None):
 def any_match(query) -> bool:
     """Whether any published case matches `query`, from cases_casesearch (the wide case table only for the
     tags a concept names)."""
+    query = completed(query)
     said = CaseSearchIndex.objects.filter(published=True)
     rows = said
     for concept in query.concepts:
@@ -388,47 +482,74 @@ def any_match(query) -> bool:
     return said.exists() or (rows.exists() if any(c.tags for c in query.concepts) else False)
 
 
-def _posting_lexemes(query) -> list[list[str]] | None:
-    """For each concept of `query`, the lexemes whose postings give its text matches (one per alternative),
-    when every alternative is one word, or a phrase of two words side by side (its pair, migration 0021),
-    common enough to have a posting; else None."""
-    if any(concept.prefix for concept in query.concepts):
-        return None
+def _posting_plan(query) -> list[list[str | None]] | None:
+    """For each concept of `query`, for each of its alternatives: the lexeme whose posting gives its text
+    matches, when it is one word, or a phrase of two words side by side (its pair, migration 0021), common
+    enough to have a posting; else None (read through the index). None when no word has postings at all."""
     common = postings.lexemes_with_postings()
     if not common:
         return None
     alternatives = [(c, i) for c in query.concepts for i in range(len(c.alternatives))]
-    phrases = [c.alternatives[i].text for c, i in alternatives if _by_word_pairs(c, i)]
-    words = [c.alternatives[i].text for c, i in alternatives if not _by_word_pairs(c, i)]
+    posted = [(c, i) for c, i in alternatives if not (i == 0 and c.prefix)]
+    phrases = [c.alternatives[i].text for c, i in posted if _by_word_pairs(c, i)]
+    words = [c.alternatives[i].text for c, i in posted if not _by_word_pairs(c, i)]
     words_lexemes, phrases_pairs = postings.lexemes_and_pairs(words, phrases)
     pairs, lexemes = iter(phrases_pairs), iter(words_lexemes)
     plan = []
     for concept in query.concepts:
         found = []
         for index in range(len(concept.alternatives)):
-            if _by_word_pairs(concept, index):
-                pair = next(pairs)
-                found.append([pair] if pair else [])
-            else:
-                found.append(next(lexemes))
-        if any(len(each) != 1 or each[0] not in common for each in found):
-            return None
-        plan.append([each[0] for each in found])
+            if index == 0 and concept.prefix:
+                found.append(None)
+                continue
+            each = ([next(pairs)] if _by_word_pairs(concept, index) else next(lexemes)) or []
+            found.append(each[0] if len(each) == 1 and each[0] in common else None)
+        plan.append(found)
     return plan
 
 
-def _matching_ids_from_postings(query, tagged_cases=None) -> BitMap | None:
-    plan = _posting_lexemes(query)
-    if plan is None:
+def _posting_lexemes(query) -> list[list[str]] | None:
+    """For each concept of `query`, the lexemes whose postings give its text matches (one per alternative),
+    when every alternative has one (_posting_plan); else None."""
+    plan = _posting_plan(query)
+    if plan is None or any(lexeme is None for lexemes in plan for lexeme in lexemes):
         return None
-    current = postings.current_postings((lexeme for lexemes in plan for lexeme in lexemes), rank_sql)
+    return plan
+
+
+def _without_postings(concept, lexemes) -> Concept | None:
+    """`concept` narrowed to its alternatives without a posting (`lexemes`, its row of _posting_plan: None
+    for those), its tags left out; None when every alternative has one."""
+    rest = [phrase for phrase, lexeme in zip(concept.alternatives, lexemes, strict=True) if lexeme is None]
+    if not rest:
+        return None
+    prefix = concept.prefix and rest[0] is concept.alternatives[0]
+    return replace(concept, alternatives=tuple(rest), prefix=prefix, tags=frozenset())
+
+
+def _matching_ids_from_postings(query, tagged_cases=None) -> BitMap | None:
+    """The matches from the postings of the alternatives that have one, and the index for the others (rare
+    words, a word cut short, phrases): a word cut short stands for the known words it begins, of which the
+    common ones are read from their postings (cases in 92% of 1,000,000 through the index: seconds). None
+    when a concept has no alternative with a posting: the index then reads the concepts together, each
+    narrowing the others (a common phrase, which every match of its own would have checked on its row)."""
+    plan = _posting_plan(query)
+    if plan is None or any(all(lexeme is None for lexeme in lexemes) for lexemes in plan):
+        return None
+    current = postings.current_postings(
+        (lexeme for lexemes in plan for lexeme in lexemes if lexeme is not None), rank_sql
+    )
     if current is None:
         return None
     matches = None
     for concept, lexemes in zip(query.concepts, plan, strict=True):
         cases = BitMap()
         for lexeme in lexemes:
-            cases |= current[lexeme].cases
+            if lexeme is not None:
+                cases |= current[lexeme].cases
+        unposted = _without_postings(concept, lexemes)
+        if unposted is not None:
+            cases |= BitMap(_text_matching_ids([unposted]))
         if concept.tags:
             cases |= BitMap(tagged_cases(concept.tags) if tagged_cases else _tagged_ids(concept.tags, True))
         matches = cases if matches is None else matches & cases
@@ -440,6 +561,7 @@ def matching_ids(query, *, tagged_cases=None):
     (cases/search/postings.py; they may still hold cases deleted outright since); otherwise from
     cases_casesearch alone. The tagged cases of a concept that names a vocabulary term come from
     `tagged_cases(tags)` when given, else from the case table."""
+    query = completed(query)
     from_postings = _matching_ids_from_postings(query, tagged_cases)
     if from_postings is not None:
         return from_postings
@@ -544,7 +666,7 @@ def _rankable_query(query) -> TsQuery:
     for concept in query.concepts:
         for index, phrase in enumerate(concept.alternatives):
             if index == 0 and concept.prefix:
-                sql, phrase_params = _prefix_sql(phrase.words[0])
+                sql, phrase_params = _start_sql(phrase.words[0])
             else:
                 sql, phrase_params = _any_lexeme_sql(phrase.words)
             parts.append(sql)
@@ -576,9 +698,13 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None, matches=Non
     bitmaps do), stand for the match itself: a row is looked up among them (a hashed lookup) instead of
     having its document read again (a phrase read through its pairs made each candidate's pairs from its
     whole document: over 3 s for "digital services" at 100,000 cases)."""
+    query = completed(query)
     from_posting = _ranked_ids_from_posting(query, offset, limit, tagged_cases=tagged_cases)
     if from_posting is not None:
         return from_posting
+    from_top_lists = _ranked_ids_from_top_lists(query, offset, limit)
+    if from_top_lists is not None:
+        return from_top_lists
     with_every_word = _ranked_ids_with_every_word(query, offset, limit)
     if with_every_word is not None:
         return with_every_word
@@ -725,6 +851,63 @@ def _ranked_ids_from_posting(query, offset: int, limit: int, *, tagged_cases=Non
     return ids[offset:]
 
 
+def _ranked_ids_from_top_lists(query, offset: int, limit: int) -> list[int] | None:
+    """The page for a word cut short that stands for several known words, some of them common
+    (Concept.completions): among the best-ranked cases of each common word (its posting's top list), the
+    cases whose ranking vector has a rare one or the start as typed (few, through the ranking vector's
+    index), and those whose ranking vector has two of the common words (which may rank above any one). None
+    when a case outside them might rank on the page.
+
+    Why it is exact: the rank of an OR of n lexemes is the mean of each one's own rank
+    (_ranked_ids_with_every_word says why). Any other case has at most one of the words in its ranking
+    vector, a common one, and lies outside its top list, which holds every case ranked at or above its last:
+    it ranks below that last over n. When the page's last ranks above the largest such bound (by a margin
+    for float rounding), no such case can come before it. At 1,000,000 cases, ranking every case whose title
+    or summary has "govern" or another word "gove" begins took seconds."""
+    if len(query.concepts) != 1 or limit <= 0:
+        return None
+    (concept,) = query.concepts
+    if not concept.completions or concept.tags or len(concept.alternatives) < 2 or not _single_words(concept):
+        return None
+    plan = _posting_plan(query)
+    if plan is None:
+        return None
+    (lexemes,) = plan
+    common = [lexeme for lexeme in lexemes if lexeme is not None]
+    if not common:
+        return None
+    words = [phrase.text for phrase in concept.alternatives[1 if concept.prefix else 0 :]]
+    words_lexemes = postings.lexemes_of(words)
+    if any(len(each) != 1 for each in words_lexemes):
+        return None  # a word of several lexemes: the query's number of items (n) is not one per word
+    items = len({each[0] for each in words_lexemes}) + (1 if concept.prefix else 0)
+    current = postings.current_postings(common, rank_sql)
+    if current is None or any(not current[lexeme].top and not current[lexeme].complete for lexeme in common):
+        return None
+    lasts = [current[lexeme].top[-1][0] for lexeme in common if not current[lexeme].complete]
+    bound = max(lasts, default=0.0) / items
+    candidates = Q(AnyOf("case_id", {row[2] for lexeme in common for row in current[lexeme].top}))
+    rare = _without_postings(concept, lexemes)
+    if rare is not None:
+        candidates |= Q(Matches(F("ranking"), ConceptsQuery([rare], operator="||")))
+    if len(set(common)) > 1:
+        pairs = itertools.combinations(sorted(set(common)), 2)
+        two = " | ".join(f"({postings.quoted(a)} & {postings.quoted(b)})" for a, b in pairs)
+        candidates |= Q(Matches(F("ranking"), TsQuery("%s::tsquery", [two])))
+    ranked = _matched(
+        CaseSearchIndex.objects.filter(candidates, published=True),
+        query,
+        prefix="",
+        tagged=tagged_condition,
+        known_to_match=True,  # the ranking vector is the start of the document: it has one of the words
+    )
+    order = ("-search_rank", "-published_at", "-case_id")
+    first = list(ranked.order_by(*order).values_list("case_id", "search_rank")[: offset + limit])
+    if len(first) < offset + limit or first[-1][1] <= bound * (1 + RANK_MARGIN) + RANK_FLOOR:
+        return None
+    return [case_id for case_id, _rank in first[offset:]]
+
+
 def _ranked_ids_with_every_word(query, offset: int, limit: int) -> list[int] | None:
     """The page among the cases whose ranking vector has every word, for a search of several common words
     (each a concept of one word, no synonym, no tag, no prefix); None when a case without one of them might
@@ -775,6 +958,7 @@ def _single_words(concept) -> bool:
 
 
 def highlighted_excerpts(case_ids, query) -> dict:
+    query = completed(query) if query else query
     if not case_ids or not query:
         return {}
     excerpts = CaseStudy.objects.filter(pk__in=case_ids).annotate(excerpt=_excerpt(query))
@@ -783,6 +967,7 @@ def highlighted_excerpts(case_ids, query) -> dict:
 
 def with_excerpts(queryset, query):
     """The excerpts read with the rows of a page of results, in the same query (issue 15)."""
+    query = completed(query)
     return queryset.annotate(search_excerpt=_excerpt(query))
 
 
@@ -963,13 +1148,28 @@ def close_words(words, limit: int = 3) -> dict[str, list[tuple[str, int]]]:
         .values_list("typed", "word", "documents", "similarity", "lexemes")[: limit + 1]
         for word in words
     ]
-    rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    # The known words the last word begins, in the same query: when it was cut short, the search reads it
+    # as those words next (completed()), without asking again.
+    start = fold(words[-1])
+    begun = (
+        _completion_rows(start)
+        .annotate(typed=Value(None, output_field=TextField()))
+        .annotate(similarity=Value(0.0, output_field=FloatField()))
+        .values_list("typed", "word", "documents", "similarity", "lexemes")
+    )
+    branches.append(begun[: PREFIX_COMPLETIONS * 2])
+    rows = branches[0].union(*branches[1:], all=True)
     found = {word: [] for word in words}
-    lexemes = {}
+    lexemes, begun_rows = {}, []
     for typed, word, documents, similarity, its_lexemes in rows:
-        found[typed].append((word != typed, -similarity, -documents, word))
         lexemes[word] = list(its_lexemes)
+        if typed is None:
+            begun_rows.append((documents, word, its_lexemes))
+        else:
+            found[typed].append((word != typed, -similarity, -documents, word))
     postings.remember_lexemes(lexemes)
+    begun_rows.sort(key=lambda row: (-row[0], row[1]))
+    remember(_completions_key(start), _distinct_completions((word, its) for _n, word, its in begun_rows))
     # Back in each branch's order (a UNION ALL keeps none): the word itself, then `limit` others at most.
     close = {}
     for typed, rows in found.items():

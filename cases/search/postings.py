@@ -86,7 +86,7 @@ def min_cases() -> int:
     return settings.SEARCH_POSTING_MIN_CASES
 
 
-def _database() -> str:
+def database_key() -> str:
     """Which database the postings describe: two catalogues sharing one cache (a staging copy, a benchmark)
     must not read each other's."""
     settings_dict = connection.settings_dict
@@ -95,18 +95,18 @@ def _database() -> str:
 
 
 def cache_key(lexeme: str) -> str:
-    return f"posting:{FORMAT}:{_database()}:{hashlib.sha256(lexeme.encode()).hexdigest()[:32]}"
+    return f"posting:{FORMAT}:{database_key()}:{hashlib.sha256(lexeme.encode()).hexdigest()[:32]}"
 
 
 def missing_key() -> str:
     """Set by a reader that found a posting the index lists gone from the cache (evicted, flushed): the
     next refresh then checks them all."""
-    return f"posting-missing:{FORMAT}:{_database()}"
+    return f"posting-missing:{FORMAT}:{database_key()}"
 
 
 def index_key() -> str:
     """The key of the set of lexemes that have postings, as the last refresh left it."""
-    return f"posting-lexemes:{FORMAT}:{_database()}"
+    return f"posting-lexemes:{FORMAT}:{database_key()}"
 
 
 def quoted(lexeme: str) -> str:
@@ -185,7 +185,7 @@ _UNSEEN = object()
 def _remembered(kind: str, phrases, read) -> list:
     """read(phrases) -> one result per text, kept per database and text (at most _LEXEMES_KEPT)."""
     phrases = list(phrases)
-    database = _database()
+    database = database_key()
     # Read into a dict of this call's own: another thread may empty the shared one meanwhile.
     known = {text: _lexemes_seen.get((kind, database, text), _UNSEEN) for text in dict.fromkeys(phrases)}
     missing = [text for text, result in known.items() if result is _UNSEEN]
@@ -238,7 +238,7 @@ def _read_pairs(phrases) -> list[str | None]:
 
 def lexemes_and_pairs(words, phrases) -> tuple[list[list[str]], list[str | None]]:
     """lexemes_of(words) and pairs_of(phrases), what neither has seen read in one statement."""
-    database = _database()
+    database = database_key()
     seen = _lexemes_seen
     unseen_words = [text for text in dict.fromkeys(words) if ("lexemes", database, text) not in seen]
     unseen_phrases = [text for text in dict.fromkeys(phrases) if ("pairs", database, text) not in seen]
@@ -439,7 +439,7 @@ def current_postings(lexemes, rank_sql) -> dict[str, Posting] | None:
     # Within one request a search asks for the same postings twice: for its matches (the total, the facet
     # counts) and for its page. They are read and brought up to date once.
     return once_per_request(
-        ("postings", _database(), tuple(lexemes)), lambda: _current_postings(lexemes, rank_sql)
+        ("postings", database_key(), tuple(lexemes)), lambda: _current_postings(lexemes, rank_sql)
     )
 
 
@@ -480,7 +480,7 @@ def refresh(rank_sql, *, rebuild: bool = False, progress=None) -> dict[str, int]
     each posting built."""
     if not getattr(settings, "SEARCH_POSTINGS", True):
         return {"built": 0, "updated": 0, "lexemes": 0}
-    lock = f"posting-refresh-lock:{_database()}"
+    lock = f"posting-refresh-lock:{database_key()}"
     if not _safe(lambda: cache.add(lock, 1, 15 * 60)):
         return {"built": 0, "updated": 0, "lexemes": 0, "busy": 1}
     try:

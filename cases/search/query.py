@@ -105,6 +105,9 @@ class Concept:
     tags: frozenset = frozenset()  # {(facet parameter, value as in URLs)}
     quoted: bool = False
     prefix: bool = False  # the last word of `typed` is matched as the start of a word
+    # The alternatives are the known words that the word typed (cut short) starts, and none of them is "the
+    # word as typed" ranked above the others (cases/search/postgresql.py, completed()).
+    completions: bool = False
 
     @property
     def is_single_word(self) -> bool:

@@ -25,3 +25,11 @@ def once_per_request(key, read):
     if key not in kept:
         kept[key] = read()
     return kept[key]
+
+
+def remember(key, value) -> None:
+    """Keep `value` for `key` for the rest of the request, read along with something else (nothing outside a
+    request)."""
+    kept = _kept.get()
+    if kept is not None:
+        kept[key] = value

@@ -153,8 +153,9 @@ EXCERPT_WORDS = 14
 EXCERPT_COLUMNS = [*SUMMARY_FIELDS[:1], *NARRATIVE_FIELDS]
 # Where FTS5 cut a fragment short: a control character case text cannot hold (cases.web.validation).
 CUT = "\x1e"
-# A last word read as a prefix also matches up to this many of the known words it starts (the most
-# frequent first), so that a word whose stem is shorter than what was typed is found anywhere in a case.
+# A last word read as a prefix matches up to this many of the known words it begins (the most frequent
+# first), anywhere in a case, as PostgreSQL's backend does (cases/search/postgresql.py, completed()): so a
+# word whose stem is shorter than what was typed is found, and a stem shorter than the start widens nothing.
 PREFIX_EXPANSIONS = 30
 # "Did you mean": the engine corrects at most two edits away, so only words within two letters of the
 # typed word's length can be close; of those, the ones at least this similar (difflib's ratio).
@@ -385,11 +386,14 @@ class _Expressions:
             if not tokens:
                 continue
             if index == 0 and concept.prefix:
-                alternatives.append(_string(tokens[0]) + "*")
+                # The known words it begins; only when it begins none, the start itself, which FTS5's porter
+                # tokenizer stems: "kilos*" would be "kilo*", the start of "kilometre" too.
                 start = _folded_like_index(phrase.words[0])
                 if ("prefix", start) not in self.known:
                     self.known["prefix", start] = _prefix_expansions(start, self.using)
                 alternatives += [_string(word) for word in self.known["prefix", start]]
+                if not self.known["prefix", start]:
+                    alternatives.append(_string(tokens[0]) + "*")
             else:
                 alternatives.append(_string(" ".join(tokens)))
         return "(" + " OR ".join(alternatives) + ")" if alternatives else None

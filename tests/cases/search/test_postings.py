@@ -406,6 +406,56 @@ def test_several_common_words_are_ranked_among_the_cases_with_all_of_them_in_the
     assert withdrawn.pk not in expected
 
 
+@pytest.mark.parametrize("top", [200, 3])
+def test_a_word_cut_short_is_counted_and_ranked_through_the_postings_of_the_words_it_begins(
+    with_postings, monkeypatch, top
+):
+    """A word cut short stands for the known words it begins: the common ones ("harbour", "harbinger") are
+    counted from their postings and a rare one ("harborside") through the index, and every page comes in the
+    library's order, from their top lists while no other case can rank on it, before and after writes nobody
+    refreshed for. With lists shorter than the cases (3), later pages come from SQL."""
+    from cases.search.postgresql import _matching_ids_from_postings, _ranked_ids_from_top_lists, completed
+
+    monkeypatch.setattr(postings, "TOP", top)
+    cases, refresh = with_postings
+    harbinger = [CaseStudyFactory(title=f"Harbinger alerts {n}", summary="A harbinger.") for n in range(3)]
+    both = CaseStudyFactory(title="Harbour harbinger", summary="The harbinger of harbour storms.")
+    rare = CaseStudyFactory(title="Harborside clinic")
+    engine.refresh_word_list()
+    refresh()
+    engine.refresh_postings(rebuild=True)
+    query = completed(parse("harb").last_word_as_prefix())
+    (concept,) = query.concepts
+    assert {"harbour", "harbinger", "harborside"} <= {phrase.text for phrase in concept.alternatives}
+    assert not concept.prefix  # it begins known words: the start itself is not matched
+    assert {"harbour", "harbing"} <= postings.lexemes_with_postings()
+    published = cases["harbour"] + cases["ferry"] + harbinger + [both, rare]
+    assert set(_matching_ids_from_postings(query)) == from_index(query) == {case.pk for case in published}
+    assert_every_page_in_order(query)
+    if top == 200:
+        assert _ranked_ids_from_top_lists(query, 0, 2) == expected_order(query)[:2]
+
+    changed(cases["ferry"][1], title="Harbinger ferry")  # now says a common word in its title
+    withdrawn = changed(harbinger[0], status="draft")
+    CaseStudyFactory(title="Harbinger harbinger", summary="Harbour harbinger.")
+    expected = assert_every_page_in_order(query)
+    assert withdrawn.pk not in expected
+    assert set(_matching_ids_from_postings(query)) == from_index(query) == set(expected)
+
+
+def test_a_word_cut_short_that_begins_no_known_word_is_matched_as_the_start_of_any(with_postings):
+    """Only a start no word of the titles and summaries begins is matched as the start of a word anywhere
+    (narratives too), unstemmed: "pilo" finds the ferries whose narrative says "pilots"."""
+    from cases.search.postgresql import completed
+
+    cases, _refresh = with_postings
+    engine.refresh_word_list()
+    query = completed(parse("pilo").last_word_as_prefix())
+    assert query.concepts[0].prefix
+    assert [phrase.text for phrase in query.concepts[0].alternatives] == ["pilo"]
+    assert set(engine.matching_case_ids(query)) == {case.pk for case in cases["ferry"]}
+
+
 def test_a_search_of_two_common_words_reads_its_first_page_from_the_cases_with_both(with_postings):
     from cases.search.postgresql import _ranked_ids_with_every_word
 
