@@ -1,7 +1,8 @@
 """Search as readers meet it, computed (nothing cached): p50/p95 and SQL per request, in-process and HTTP.
 
     .venv/bin/python bench/search.py [--database observatory_bench] [--requests 30] [--no-http]
-                                     [--scenarios common,half,some,rare,two,phrase,typo] [--write-between]
+                                     [--scenarios common,half,some,rare,two,phrase,typo,start]
+                                     [--write-between]
 
 Measures an existing PostgreSQL database (default `observatory_bench`, filled with `bench/generate.py`;
 this script writes to it only with --write-between) at whatever size it has. It picks the words from the
@@ -10,7 +11,9 @@ gives each word's document frequency, and the script prints the words it chose w
 
 - common: a word in about 92% of cases; half: about 50%; some: about 5%; rare: under 0.1%;
 - two: the common and the half word together; phrase: a quoted two-word phrase found in about 10% of cases;
-- typo: the common word misspelt (one letter dropped), which finds nothing exactly.
+- typo: the common word misspelt (one letter dropped), which finds nothing exactly;
+- start: a word cut short, as a reader still typing leaves it: the common word (else the half word) cut
+  to about half its letters, which finds nothing exactly and stands for the known words it begins.
 
 For each scenario it requests three faces: the library page `/cases/?q=` (results, total, facet counts,
 snippets), the API page `/api/v1/cases/?q=`, and the type-ahead suggestions `/api/v1/suggest/?q=` for
@@ -54,7 +57,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from pages import percentile  # noqa: E402
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
-SCENARIOS = ["common", "half", "some", "rare", "two", "phrase", "typo"]
+SCENARIOS = ["common", "half", "some", "rare", "two", "phrase", "typo", "start"]
 FACES = {
     "library": "/cases/?q={q}",
     "api": "/api/v1/cases/?q={q}",
@@ -214,6 +217,11 @@ def choose_words(cursor, published: int) -> dict:
             continue  # a word of its own, not a typo
         if not published_matches(cursor, typo):
             chosen["typo"] = (typo, f"{common} misspelt: no exact match")
+            break
+    for word in (common, half):
+        start = word[: max(4, len(word) // 2 + 1)]
+        if start != word and start not in candidates and not published_matches(cursor, start):
+            chosen["start"] = (start, f"{word} cut short: no exact match")
             break
     return chosen
 

@@ -438,16 +438,21 @@ def _read_completions(start: str) -> list[str]:
 
 
 def _distinct_completions(rows) -> list[str]:
-    """The first PREFIX_COMPLETIONS words of `rows` ((word, its lexemes), the most frequent first) whose
-    lexemes no earlier word has: "governments" adds nothing to "government"."""
-    words, seen, lexemes_of = [], set(), {}
+    """The first PREFIX_COMPLETIONS words of `rows` ((word, its lexemes), the most frequent first) that match
+    a case no earlier word matches: "governments" adds nothing to "government" (one lexeme), nor
+    "public-sector" to "public" (a hyphenated word's document has the lexemes of its parts too), which read
+    as a phrase would have every match checked on its row (0.4 s at 100,000 cases for "publ")."""
+    rows = [(word, frozenset(lexemes)) for word, lexemes in rows]
+    alone = {next(iter(lexemes)) for _word, lexemes in rows if len(lexemes) == 1}
+    words, seen = [], set()
     for word, lexemes in rows:
-        key = frozenset(lexemes)
-        lexemes_of[word] = list(lexemes)
-        if key and key not in seen and len(words) < PREFIX_COMPLETIONS:
-            seen.add(key)
-            words.append(word)
-    postings.remember_lexemes(lexemes_of)
+        if not lexemes or lexemes in seen or (len(lexemes) > 1 and lexemes & alone):
+            continue
+        seen.add(lexemes)
+        words.append(word)
+        if len(words) == PREFIX_COMPLETIONS:
+            break
+    postings.remember_lexemes({word: list(lexemes) for word, lexemes in rows})
     return words
 
 
@@ -818,8 +823,10 @@ def _ranked_ids_from_posting(query, offset: int, limit: int, *, tagged_cases=Non
         return None
     posting = current[lexeme]
     wanted = offset + limit
-    if limit <= 0 or wanted > len(posting.top):
+    if limit <= 0:
         return None
+    if wanted > len(posting.top):
+        return _ranked_ids_past_a_whole_top_list(posting, offset, limit) if not concept.tags else None
     if concept.tags:
         tagged = BitMap(tagged_cases(concept.tags))
         ranked = sorted(
@@ -906,6 +913,55 @@ def _ranked_ids_from_top_lists(query, offset: int, limit: int) -> list[int] | No
     if len(first) < offset + limit or first[-1][1] <= bound * (1 + RANK_MARGIN) + RANK_FLOOR:
         return None
     return [case_id for case_id, _rank in first[offset:]]
+
+
+def _ranked_ids_past_a_whole_top_list(posting, offset: int, limit: int) -> list[int] | None:
+    """The page of a one-word search whose posting's top list holds every case with the word in its title or
+    summary (`complete`), for a page that reaches past them: the rest of its matches rank 0 and follow,
+    newest first, read through the index of the newest (migration 0019), which stops after the page. At
+    100,000 cases, "serve" is in 57,033 narratives and no title or summary: ranking them all took 0.14 s."""
+    if not posting.complete or (posting.top and posting.top[-1][0] <= RANK_FLOOR):
+        return None
+    top = [case_id for _rank, _published_at, case_id in posting.top]
+    # A case deleted outright leaves no changed row behind: the list would still hold it.
+    if top and CaseSearchIndex.objects.filter(case_id__in=top, published=True).count() != len(top):
+        return None
+    start, stop = max(0, offset - len(top)), offset + limit - len(top)
+    rest = _newest_of(posting.cases - BitMap(top), stop)
+    if rest is None:
+        rest = (
+            CaseSearchIndex.objects.filter(InArrayFilter("case_id", posting.cases), published=True)
+            .exclude(case_id__in=top)
+            .order_by("-published_at", "-case_id")
+            .values_list("case_id", flat=True)[:stop]
+        )
+    return [*top[offset : offset + limit], *list(rest)[start:stop]]
+
+
+# The newest published cases read when looking for the newest of a set of matches (_newest_of): this many
+# first, then at most this many more (two queries at most).
+NEWEST_CHUNKS = (1000, 9000)
+
+
+def _newest_of(cases, count: int) -> list[int] | None:
+    """The `count` newest published cases of `cases` (a bitmap), walking the index of the newest (migration
+    0019) and looking each up in the bitmap; None when they lie deeper than the chunks read. Binding the ids
+    as an array for PostgreSQL to look up instead cost 50 ms for 57,000 of them."""
+    found, after = [], None
+    with connection.cursor() as cursor:
+        for size in NEWEST_CHUNKS:
+            where = "published" + (" AND (published_at, case_id) < (%s, %s)" if after else "")
+            cursor.execute(
+                f"SELECT published_at, case_id FROM {CaseSearchIndex._meta.db_table} WHERE {where} "  # noqa: S608
+                "ORDER BY published_at DESC, case_id DESC LIMIT %s",
+                [*(after or ()), size],
+            )
+            rows = cursor.fetchall()
+            found += [case_id for _published_at, case_id in rows if case_id in cases]
+            if len(found) >= count or len(rows) < size:
+                return found[:count]
+            after = rows[-1]
+    return None
 
 
 def _ranked_ids_with_every_word(query, offset: int, limit: int) -> list[int] | None:

@@ -317,6 +317,33 @@ def test_a_common_words_pages_come_from_its_top_list_in_the_librarys_order(with_
     assert _ranked_ids_from_posting(parse("harbour"), 0, 1) == expected[:1]
 
 
+@pytest.mark.parametrize("word", ["pilots", "harbour"])
+def test_pages_past_a_whole_top_list_are_the_other_matches_newest_first(with_postings, monkeypatch, word):
+    """A word whose top list holds every case with it in its title or summary ("pilots": none, only
+    narratives say it; "harbour": four titles, three narratives): the pages past the list are its other
+    matches, newest first, read by walking the newest cases (in chunks of 2 here), before and after writes
+    nobody refreshed for; when they lie deeper than the chunks, through the ids."""
+    from cases.search import postgresql
+
+    cases, _refresh = with_postings
+    engine.refresh_postings(rebuild=True)
+    monkeypatch.setattr(postgresql, "NEWEST_CHUNKS", (2, 3))
+    expected = assert_every_page_in_order(word)
+    posting = postings.current_postings([postings.lexemes_of([word])[0][0]], postgresql.rank_sql)
+    (posting,) = posting.values()
+    assert posting.complete
+    assert postgresql._ranked_ids_past_a_whole_top_list(posting, len(posting.top), 2) == (
+        expected[len(posting.top) : len(posting.top) + 2]
+    )
+    changed(cases["ferry"][2], overview="Pilots and harbour pilots.")  # reworded, still says it
+    withdrawn = changed(cases["ferry"][0], status="draft")
+    CaseStudyFactory(title="Night ferry", overview="Harbour pilots on call.")  # the newest
+    expected = assert_every_page_in_order(word)
+    assert withdrawn.pk not in expected
+    monkeypatch.setattr(postgresql, "NEWEST_CHUNKS", (1,))  # too few to reach the page: through the ids
+    assert_every_page_in_order(word)
+
+
 def test_a_common_phrase_reads_its_pages_from_its_pairs_top_list_in_the_librarys_order(with_postings):
     """A quoted phrase of two words whose pair is common: its pages come from the pair's top list (the
     phrase's rank among the cases that have it), in the filtered queryset's order on every page, before and
@@ -496,3 +523,20 @@ def test_a_process_reads_the_lexemes_of_a_word_once(with_postings, client):
         client.get("/cases/?q=logistics&page=1&sort=relevance")
     assert not [query for query in queries.captured_queries if "tsvector_to_array" in query["sql"]]
     assert postings.lexemes_of(["logistics", "harbours"]) == [["logist"], ["harbour"]]
+
+
+def test_a_word_cut_short_stands_for_each_known_word_once(on_postgresql):
+    """One word per lexeme ("communities" adds nothing to "community"), and no hyphenated word whose part is
+    already one of them ("public-sector" to "public"): its document has the part's lexeme too, and as a
+    phrase it would have every match checked on its row."""
+    if not on_postgresql:
+        pytest.skip("the word list's lexemes are PostgreSQL's; SQLite's vocabulary holds no hyphenated words")
+    from cases.search.postgresql import completed
+
+    CaseStudyFactory(title="Public-sector pay reform", summary="Public-sector pay in the public service.")
+    CaseStudyFactory(title="Public libraries", summary="Publishing community maps for communities.")
+    engine.refresh_word_list()
+    (concept,) = completed(parse("publ").last_word_as_prefix()).concepts
+    assert [phrase.text for phrase in concept.alternatives] == ["public", "publishing"]
+    (concept,) = completed(parse("commun").last_word_as_prefix()).concepts
+    assert len(concept.alternatives) == 1  # community or communities, not both
