@@ -332,8 +332,9 @@ def test_pages_past_a_whole_top_list_are_the_other_matches_newest_first(with_pos
     posting = postings.current_postings([postings.lexemes_of([word])[0][0]], postgresql.rank_sql)
     (posting,) = posting.values()
     assert posting.complete
-    assert postgresql._ranked_ids_past_a_whole_top_list(posting, len(posting.top), 2) == (
-        expected[len(posting.top) : len(posting.top) + 2]
+    assert (
+        postgresql._ranked_ids_past_a_whole_top_list(posting, len(posting.top), 2)
+        == (expected[len(posting.top) : len(posting.top) + 2])
     )
     changed(cases["ferry"][2], overview="Pilots and harbour pilots.")  # reworded, still says it
     withdrawn = changed(cases["ferry"][0], status="draft")

@@ -84,7 +84,7 @@ def test_the_last_word_is_a_prefix_only_when_nothing_matches_it_whole():
 
 
 def test_a_word_cut_short_begins_the_words_it_finds_as_typed_not_as_stemmed():
-    """"kilos" is the start of "Kilosangi", not of "kilometre", which its stem "kilo" begins (on PostgreSQL a
+    """ "kilos" is the start of "Kilosangi", not of "kilometre", which its stem "kilo" begins (on PostgreSQL a
     start stemmed that way, "hels" as "hel", once matched "help" in 91% of the cases at 1,000,000, past the
     statement timeout); "governme" finds "government" where a narrative alone says it, though the stem of
     "government", "govern", does not begin with "governme"."""
