@@ -32,6 +32,8 @@ GIN index, trigram similarity; cases/search/sqlite.py: FTS5 with bm25, the embed
   database takes them (related cases' candidates).
 - `word_counts()`: (word, number of published cases with it) for every folded word of the published cases,
   for the word list "did you mean" uses.
+- `begins_known_words(start)`: whether a known word of the word list begins with `start` (a word still
+  being typed, read as the known words it begins: on PostgreSQL, no query after close_words() of it).
 - `close_words(words, limit)`: for each of `words`, in one query, the word itself with its number of
   cases when the word list has it, then up to `limit` other words of the list close to it in spelling,
   closest first, each as (word, number of cases).

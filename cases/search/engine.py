@@ -5,9 +5,11 @@ How a query is understood (words, phrases, synonyms from the curators' thesaurus
 names) is cases/search/query.py. What happens when a search finds nothing, in order:
 
 1. the exact search (every concept, in the text or as a tag);
-2. the query with its unknown words corrected from the catalogue's word list ("goverment" ->
+2. the last word as the start of the known words it begins, when it has 4 letters or more and begins any
+   ("telemed", "mini" for "ministry");
+3. the query with its unknown words corrected from the catalogue's word list ("goverment" ->
    "government"): the reader is told which query the results are for;
-3. the last word as the start of a longer word, when it has 4 letters or more ("telemed").
+4. the last word as the start of a word anywhere in the text, when it begins no known word.
 
 The decision is taken once on the whole selection (cases/filters.py), so the results, the total and every
 facet count agree. The models know nothing of this module (imports flow one way).
@@ -104,14 +106,19 @@ def understand(whole_selection, text: str, *, whole_catalogue: bool = False, fin
     query = parse(text)
     if not query or finds_any(query):
         return Understood(query)
-    # A misspelt whole word first ("goverment" is not the start of "government"), then a word cut short.
-    corrected_text = correction(query)
+    # A word that begins known words is still being typed: read as their start before it is corrected ("mini"
+    # begins "ministry", and is no misspelt "minh"). A misspelt word begins none ("goverment"): corrected,
+    # and only then read as a start.
+    corrected_text = correction(query)  # (PostgreSQL reads the known words the last word begins with it)
+    as_prefix = query.last_word_as_prefix()
+    tried_as_prefix = as_prefix is not None and backend().begins_known_words(as_prefix.typed_words[-1])
+    if tried_as_prefix and finds_any(as_prefix):
+        return Understood(as_prefix)
     if corrected_text:
         corrected = parse(corrected_text)
         if finds_any(corrected):
             return Understood(corrected, typed=query.text, corrected=True)
-    as_prefix = query.last_word_as_prefix()
-    if as_prefix is not None and finds_any(as_prefix):
+    if as_prefix is not None and not tried_as_prefix and finds_any(as_prefix):
         return Understood(as_prefix)
     return Understood(query, correction_finds_nothing=True)
 

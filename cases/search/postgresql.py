@@ -413,6 +413,12 @@ def _completed(concept: Concept) -> Concept:
     return replace(concept, alternatives=alternatives, prefix=as_typed, completions=True)
 
 
+def begins_known_words(start: str) -> bool:
+    """Whether a known word (of titles and summaries) begins with `start` (as typed); no query after the
+    corrections of the same words were looked up (close_words())."""
+    return bool(_completions(fold(start)))
+
+
 def _completions(start: str) -> list[str]:
     """The known words that begin with `start` (folded), at most PREFIX_COMPLETIONS, the most frequent first,
     one for each set of lexemes (their lexemes remembered: matching them through postings asks no more).

@@ -68,7 +68,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length, Lower
+from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
 
@@ -76,7 +76,7 @@ from cases.models import CaseStudy, RelatedCaseList, SearchWord, Status
 from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import WORD, phrase_key, tagged_condition, words_of
-from cases.search.request_memo import once_per_request
+from cases.search.request_memo import once_per_request, remember
 
 TABLE = "cases_casestudy_fts"
 WORDS_TABLE = "cases_casestudy_fts_words"
@@ -354,14 +354,23 @@ def _prefix_expansions(word: str, using: str) -> list[str]:
     return once_per_request(("prefix", using, word), lambda: _read_prefix_expansions(word, using))
 
 
-def _read_prefix_expansions(word: str, using: str) -> list[str]:
+def _prefix_expansions_sql(word: str) -> tuple[str, list]:
     sql = (
         f"SELECT term FROM {WORDS_VOCABULARY} WHERE term >= %s AND term < %s AND term <> %s "
         f"ORDER BY doc DESC, term LIMIT {PREFIX_EXPANSIONS}"
     )
+    return sql, [word, word + "\U0010ffff", word]
+
+
+def _read_prefix_expansions(word: str, using: str) -> list[str]:
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [word, word + "\U0010ffff", word])
+        cursor.execute(*_prefix_expansions_sql(word))
         return [row[0] for row in cursor.fetchall()]
+
+
+def begins_known_words(start: str) -> bool:
+    """Whether a known word (of titles, summaries and organisations) begins with `start` (as typed)."""
+    return bool(_prefix_expansions(_folded_like_index(start), CaseStudy.objects.db))
 
 
 class _Expressions:
@@ -662,17 +671,26 @@ def close_words(words, limit: int = 3) -> dict[str, list[tuple[str, int]]]:
         return {}
     shortest = min(len(word) for word in words) - CLOSE_WORD_LENGTH_DIFFERENCE
     longest = max(len(word) for word in words) + CLOSE_WORD_LENGTH_DIFFERENCE
-    known = (
-        SearchWord.objects.alias(length=Length("word"))
-        .filter(length__gte=shortest, length__lte=longest)
-        .values_list("word", "documents")
-    )
+    # The known words the last word begins, read in the same statement: when it is still being typed, the
+    # search reads it as those words next (begins_known_words(), _Expressions), without asking again.
+    start = _folded_like_index(words[-1])
+    begun_sql, begun_params = _prefix_expansions_sql(start)
+    using = CaseStudy.objects.db
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT word, documents, 0 FROM {SearchWord._meta.db_table} "
+            f"WHERE length(word) BETWEEN %s AND %s UNION ALL SELECT term, 0, 1 FROM ({begun_sql})",
+            [shortest, longest, *begun_params],
+        )
+        rows = cursor.fetchall()
+    remember(("prefix", using, start), [word for word, _documents, begun in rows if begun])
+    known = [(word, documents) for word, documents, begun in rows if not begun]
     matchers = {}
     for word in words:
         matchers[word] = difflib.SequenceMatcher(autojunk=False)
         matchers[word].set_seq2(word)
     itself, scored = {}, {word: [] for word in words}
-    for candidate, documents in known.iterator(chunk_size=5000):
+    for candidate, documents in known:
         for word, matcher in matchers.items():
             if candidate == word:
                 itself[word] = [(candidate, documents)]

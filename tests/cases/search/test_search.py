@@ -101,6 +101,23 @@ def test_a_word_cut_short_begins_the_words_it_finds_as_typed_not_as_stemmed():
     assert library("governme")[0][0] == in_title  # its title says it
 
 
+def test_a_word_that_begins_known_words_is_read_as_their_start_before_it_is_corrected():
+    """"mini" is one edit from "minh" but begins "ministry": a reader still typing, not a misspelling; a
+    misspelt word begins no known word and is corrected ("ministy")."""
+    office = {"lead_organisation": "City office"}
+    ministries = [CaseStudyFactory(title=f"Ministry of finance reform {n}", **office) for n in range(3)]
+    minh = CaseStudyFactory(title="Ho Chi Minh city permits", summary="Permits issued by the city.", **office)
+    refresh_word_list()
+    found, understood = library("mini")
+    assert set(found) == set(ministries)
+    assert understood.query.concepts[-1].prefix
+    assert not understood.corrected
+    assert library("minh")[0] == [minh]
+    found, understood = library("ministy")
+    assert set(found) == set(ministries)
+    assert understood.corrected
+
+
 @pytest.mark.parametrize("typed", ["COVID-19", "covid-19", "COVID 19", "Covid\u201119"])
 def test_hyphenated_terms_and_numbers_match_as_written(typed):
     covid = CaseStudyFactory(title="COVID-19 vaccination drive")
