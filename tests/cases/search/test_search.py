@@ -102,7 +102,7 @@ def test_a_word_cut_short_begins_the_words_it_finds_as_typed_not_as_stemmed():
 
 
 def test_a_word_that_begins_known_words_is_read_as_their_start_before_it_is_corrected():
-    """"mini" is one edit from "minh" but begins "ministry": a reader still typing, not a misspelling; a
+    """ "mini" is one edit from "minh" but begins "ministry": a reader still typing, not a misspelling; a
     misspelt word begins no known word and is corrected ("ministy")."""
     office = {"lead_organisation": "City office"}
     ministries = [CaseStudyFactory(title=f"Ministry of finance reform {n}", **office) for n in range(3)]

@@ -214,8 +214,6 @@ COMPUTED_PAGES = [
 ]
 
 
-
-
 @pytest.mark.parametrize("url", COMPUTED_PAGES)
 def test_a_page_after_a_write_reads_a_few_queries_however_many_cases(
     client, theme, after_a_write, django_assert_max_num_queries, url
