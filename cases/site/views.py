@@ -6,6 +6,8 @@ import json
 
 from django.contrib import admin
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
+from django.utils.formats import localize
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -195,6 +197,36 @@ def facet_input_id(parameter: str, value: str) -> str:
     return f"f-{parameter}-{slugify(value)}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _facet_option_markup(parameter: str, value: str, label: str) -> tuple[str, str]:
+    """An option's markup before its state ("checked") and between that and its count, made once per
+    process and label (the label is as the reader's language gives it)."""
+    input_id = facet_input_id(parameter, value)
+    before = format_html(
+        '<div class="checkbox"><input type="checkbox" name="{}" value="{}" id="{}"',
+        parameter,
+        value,
+        input_id,
+    )
+    between = format_html(
+        '><label for="{}">{} <span class="count" data-facet-count="{}:{}">(',
+        input_id,
+        label,
+        parameter,
+        value,
+    )
+    return before, between
+
+
+def facet_option_html(parameter: str, value, label, count: int, selected: bool) -> str:
+    """One option of the filter panel: its checkbox, label and count. Written here rather than in the
+    template: a panel has about 130 options, and eight template variables each made the panel about half of
+    the library page's rendering."""
+    before, between = _facet_option_markup(parameter, str(value), str(label))
+    checked = " checked" if selected else ""
+    return mark_safe(f"{before}{checked}{between}{escape(localize(count))})</span></label></div>")  # noqa: S308
+
+
 def build_facet_panel(query, counts, every_option=None):
     """The filter panel: for each facet, its options with counts; selected ones first, empty ones hidden.
     `every_option`: facet_options(), when the page has them already."""
@@ -212,6 +244,7 @@ def build_facet_panel(query, counts, every_option=None):
                         "count": count,
                         "selected": value in selected,
                         "input_id": facet_input_id(parameter, value),
+                        "html": facet_option_html(parameter, value, label, count, value in selected),
                     }
                 )
         panel.append(

@@ -242,3 +242,22 @@ def test_the_stats_script_names_no_facet():
     script = (Path(__file__).resolve().parents[3] / "static" / "js" / "stats.js").read_text()
     for facet in FACETS:
         assert f'"{facet.parameter}"' not in script, facet.parameter
+
+
+def test_panel_options_are_written_whole_escaped_with_their_state_and_count(client):
+    """Each option of the panel (cases.site.views.facet_option_html): its checkbox named and valued by the
+    facet's parameter and value, ticked when selected, its label escaped, its count as the page formats
+    numbers, and the count's hook for the script that refreshes counts."""
+    from cases.site.views import facet_option_html
+
+    html = facet_option_html("economy", "SG", "Singapore <&>", 12345, True)
+    assert html == (
+        '<div class="checkbox"><input type="checkbox" name="economy" value="SG" id="f-economy-sg" checked>'
+        '<label for="f-economy-sg">Singapore &lt;&amp;&gt; <span class="count" data-facet-count="economy:SG">'
+        "(12345)</span></label></div>"
+    )
+    assert " checked" not in facet_option_html("economy", "SG", "Singapore", 1, False)
+    CaseStudyFactory(title="Harbour pilots")
+    page = client.get("/cases/", {"economy": "SG"}).content.decode()
+    assert 'name="economy" value="SG" id="f-economy-sg" checked>' in page
+    assert '<label for="f-sector-health">Health <span class="count" data-facet-count="sector:health">' in page
