@@ -10,7 +10,7 @@ or into tsquery syntax. The functions are described in cases/search/backends.py.
 """
 
 import itertools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
@@ -82,23 +82,12 @@ def _phrase_sql(words) -> tuple[str, list]:
     return f"({single} || {single})", [text, parts]
 
 
-def _prefix_sql(word: str) -> tuple[str, list]:
-    # The word quoted as one lexeme (a quote doubled, a backslash escaped) with the prefix mark: a word that
-    # unaccents to tsquery syntax (U+02BC becomes ') cannot break out of its quotes.
-    unaccented = "observatory_unaccent(%s)"
-    escaped = f"replace(replace({unaccented}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
-    return (
-        f"to_tsquery('{CONFIG}'::regconfig, chr(39) || coalesce(nullif({escaped}, ''), ' ') || chr(39) || "
-        "':*')",
-        [word],
-    )
-
-
 def _start_sql(word: str) -> tuple[str, list]:
     """The start of a word as typed, unstemmed (the simple configuration): a search's word cut short matches
     the lexemes that begin with what was typed ('telemed':* finds 'telemedicin'). Stemmed first, as to_tsquery
     does, 'hels' became 'hel':*, which 'help' and 'held' begin: not what was typed, and in 91% of the cases at
-    1,000,000, past the statement timeout. Quoted as in _prefix_sql."""
+    1,000,000, past the statement timeout. The word quoted as one lexeme (a quote doubled, a backslash
+    escaped): a word that unaccents to tsquery syntax (U+02BC becomes ') cannot break out of its quotes."""
     unaccented = "lower(observatory_unaccent(%s))"
     escaped = f"replace(replace({unaccented}, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
     quoted = f"chr(39) || coalesce(nullif({escaped}, ''), ' ') || chr(39)"
@@ -647,7 +636,7 @@ def _text_matching_ids(concepts) -> list[int]:
 def _any_lexeme_sql(words) -> tuple[str, list]:
     """A tsquery of every lexeme of `words`, joined by OR: what a ranking vector must share with a phrase
     for the phrase to rank it above 0 (ts_rank counts each lexeme of the query it finds). Each lexeme is
-    quoted as in _prefix_sql, so nothing typed becomes tsquery syntax."""
+    quoted as in _start_sql, so nothing typed becomes tsquery syntax."""
     lexeme = "replace(replace(lexeme, chr(92), chr(92) || chr(92)), chr(39), chr(39) || chr(39))"
     return (
         f"(SELECT coalesce(string_agg(chr(39) || {lexeme} || chr(39), ' | '), '')::tsquery "  # noqa: S608 - constants
@@ -1073,33 +1062,47 @@ class TitleWords(Func):
 
 
 def title_matches(queryset, query):
-    """Each word the start of a word of the title: through the table of title words (migration 0022), or the
-    index of the titles' words (migration 0020) for a word the english configuration reads as several."""
+    """Each word the start of a word of the title as typed, or the word itself as the english configuration
+    stems it ("communities" finds "Community gardens"); never the start of its stem, which is not what was
+    typed ("hels" would be 'hel':*, and find "Helping hands"). Through the table of title words (migration
+    0022), or the index of the titles' words (migration 0020) for a word the english configuration reads as
+    several."""
     words = [part for word in query.typed_words for part in word.split("-") if part]
     if not words:
         return queryset.none()
-    # Each start of a word as the english configuration reads it, as to_tsquery does for the GIN index; a
-    # stop word has none and asks nothing of the title, as there.
-    starts = postings.lexemes_of(words)
-    if all(len(lexemes) <= 1 for lexemes in starts) and any(starts):
-        starts = list(dict.fromkeys(lexemes[0] for lexemes in starts if lexemes))
-        if len(starts) == 1:
-            # One start of a word: a range of the table's index, which stops after the candidates it needs,
-            # where the GIN index gathers every match first.
-            starting = CaseTitleWord.objects.filter(word__startswith=starts[0])
-            return queryset.filter(pk__in=starting.values("case_id")[:SUGGESTION_CANDIDATES])
-        return queryset.filter(pk__in=_titles_with_starts(starts))
-    return queryset.filter(pk__in=_titles_matching_everywhere(words))
+    stems = postings.lexemes_of(words)
+    # A stop word has no lexeme and asks nothing of the title, as in the documents.
+    if any(len(lexemes) > 1 for lexemes in stems):
+        asked = [word for word, lexemes in zip(words, stems, strict=True) if lexemes]
+        return queryset.filter(pk__in=_titles_matching_everywhere(asked))
+    pairs = zip(words, stems, strict=True)
+    starts = list(dict.fromkeys(_TitleStart.of(word, lexemes[0]) for word, lexemes in pairs if lexemes))
+    if not starts:
+        return queryset.none()
+    return queryset.filter(pk__in=_titles_with_starts(starts))
+
+
+@dataclass(frozen=True)
+class _TitleStart:
+    """A word typed for type-ahead: the start of a title's lexemes, or `stem` itself where the word's stem
+    does not begin with what was typed."""
+
+    start: str
+    stem: str | None
+
+    @classmethod
+    def of(cls, word: str, stem: str) -> "_TitleStart":
+        return cls(word, None if stem.startswith(word) else stem)
 
 
 def _titles_matching_everywhere(words):
-    """At most SUGGESTION_CANDIDATES published cases whose title has each of `words` as the start of a word,
-    through the GIN index of the titles' words: every match is gathered first."""
+    """At most SUGGESTION_CANDIDATES published cases whose title has each of `words` as the start of a word
+    or as the word stemmed, through the GIN index of the titles' words: every match is gathered first."""
     parts, params = [], []
     for word in words:
-        sql, word_params = _prefix_sql(word)
-        parts.append(sql)
-        params += word_params
+        start_sql, start_params = _start_sql(word)
+        parts.append(f"({start_sql} || plainto_tsquery('{CONFIG}'::regconfig, observatory_unaccent(%s)))")
+        params += [*start_params, word]
     # At most SUGGESTION_CANDIDATES candidates: sorting every published title that matches to find five
     # (the plan PostgreSQL chose otherwise) took 0.25 s at 100,000 cases for a common start of a word.
     return (
@@ -1116,19 +1119,37 @@ def _like_start(lexeme: str) -> str:
 
 def _titles_with_starts(starts):
     """The ids of at most SUGGESTION_CANDIDATES published cases whose title has a word starting with each of
-    `starts` (lexemes): a join of the table of title words with itself on the case. PostgreSQL knows from
-    its statistics how many titles each start has, and reads the rarest start's titles, checking the others
-    through the index on (case, word) of migration 0025 (0.003 ms a title), or when every start is common
-    hashes the candidates of two ranges; where the GIN index of the titles' words reads and intersects every
-    match's entries of every start first (46-62 ms at 1,000,000 cases for two common starts)."""
+    `starts` (or its stem): a join of the table of title words with itself on the case. PostgreSQL knows
+    from its statistics how many titles each start has, and reads the rarest start's titles, checking the
+    others through the index on (case, word) of migration 0025 (0.003 ms a title), or when every start is
+    common hashes the candidates of two ranges; where the GIN index of the titles' words reads and
+    intersects every match's entries of every start first (46-62 ms at 1,000,000 cases for two common
+    starts). One start is a range of the index that stops after the candidates it needs (and, for a stem
+    the start does not begin, the stem's own entries, read apart: an OR of the two would gather every
+    match of the range first)."""
     table = CaseTitleWord._meta.db_table
+    if len(starts) == 1:
+        (start,) = starts
+        sql = f"SELECT case_id FROM {table} WHERE word LIKE %s"  # noqa: S608 - constants
+        params = [_like_start(start.start)]
+        if start.stem is not None:
+            sql = f"({sql} LIMIT %s) UNION ALL (SELECT case_id FROM {table} WHERE word = %s)"  # noqa: S608
+            params += [SUGGESTION_CANDIDATES, start.stem]
+        return RawSQL(f"SELECT case_id FROM ({sql}) AS starting LIMIT %s", [*params, SUGGESTION_CANDIDATES])  # noqa: S608, S611
     joins = "".join(
         f" JOIN {table} start_{index} ON start_{index}.case_id = start_0.case_id"
         for index in range(1, len(starts))
     )
-    conditions = " AND ".join(f"start_{index}.word LIKE %s" for index in range(len(starts)))
-    sql = f"SELECT start_0.case_id FROM {table} start_0{joins} WHERE {conditions} LIMIT %s"  # noqa: S608
-    return RawSQL(sql, [*(_like_start(start) for start in starts), SUGGESTION_CANDIDATES])  # noqa: S611
+    conditions, params = [], []
+    for index, start in enumerate(starts):
+        if start.stem is None:
+            conditions.append(f"start_{index}.word LIKE %s")
+            params.append(_like_start(start.start))
+        else:
+            conditions.append(f"(start_{index}.word LIKE %s OR start_{index}.word = %s)")
+            params += [_like_start(start.start), start.stem]
+    sql = f"SELECT start_0.case_id FROM {table} start_0{joins} WHERE {' AND '.join(conditions)} LIMIT %s"  # noqa: S608
+    return RawSQL(sql, [*params, SUGGESTION_CANDIDATES])  # noqa: S611
 
 
 def similar_titles(candidates, title):

@@ -610,13 +610,23 @@ def _joined(fragments) -> str:
 
 
 def title_matches(queryset, query):
-    """Each typed word the start of a word of the title, in the words as written (not stemmed)."""
+    """Each typed word the start of a word of the title as written (not stemmed), or the word itself as the
+    porter tokenizer stems it ("communities" finds "Community gardens"), as on PostgreSQL."""
     forms = _typed_forms(query)
     words = [part for word in query.typed_words for part in word.split("-") if part]
     if not words:
         return queryset.none()
-    prefixes = " AND ".join(_string(_folded_like_index(forms.get(word, word))) + "*" for word in words)
-    return queryset.filter(pk__in=_matching(f"{{{TITLE_FIELDS[0]}}} : ({prefixes})", WORDS_TABLE))
+    title = TITLE_FIELDS[0]
+    for word in words:
+        token = _string(_folded_like_index(forms.get(word, word)))
+        queryset = queryset.filter(
+            pk__in=RawSQL(
+                f"SELECT rowid FROM {WORDS_TABLE} WHERE {WORDS_TABLE} MATCH %s "
+                f"UNION SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s",
+                [f"{{{title}}} : {token}*", f"{{{title}}} : {token}"],
+            )
+        )
+    return queryset
 
 
 def similar_titles(candidates, title):

@@ -289,6 +289,21 @@ def test_type_ahead_matches_the_start_of_every_title_word():
     assert set(title_suggestions(CaseStudy.objects.published(), "ident")) == {identity}
 
 
+def test_type_ahead_takes_what_was_typed_never_the_start_of_its_stem():
+    # Stemmed first, "hels" is 'hel':*, which "helping" and "held" begin: type-ahead offered titles without
+    # a word starting with what was typed. A whole word still finds its other forms through its stem.
+    helsinki = CaseStudyFactory(title="Helsinki open budget")
+    helping = CaseStudyFactory(title="Helping hands for carers")
+    gardens = CaseStudyFactory(title="Community gardens in Osaka")
+    published = CaseStudy.objects.published()
+    assert list(title_suggestions(published, "hels")) == [helsinki]
+    assert list(title_suggestions(published, "help")) == [helping]
+    assert list(title_suggestions(published, "communities")) == [gardens]
+    assert list(title_suggestions(published, "communit")) == [gardens]
+    assert list(title_suggestions(published, "helping commun")) == []
+    assert list(title_suggestions(published, "communities gard")) == [gardens]
+
+
 # --- Visibility, excerpts ------------------------------------------------------------------------------
 
 
