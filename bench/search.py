@@ -39,6 +39,7 @@ p95 < 100 ms up to 100,000 cases, < 300 ms up to 1,000,000; suggestions p95 < 30
 """
 
 import argparse
+import gc
 import http.client
 import itertools
 import json
@@ -274,19 +275,44 @@ def summarise(milliseconds: list[float]) -> tuple[float, float]:
     return percentile(milliseconds, 0.5), percentile(milliseconds, 0.95)
 
 
+class GarbageCollections:
+    """Within the block, the milliseconds Python spent collecting garbage (`milliseconds`, read after it):
+    a request slower than its neighbours with the same SQL time is told apart from a collection."""
+
+    def __init__(self):
+        self.milliseconds = 0.0
+        self._started = None
+
+    def _callback(self, phase, _info):
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started is not None:
+            self.milliseconds += (time.perf_counter() - self._started) * 1000
+            self._started = None
+
+    def __enter__(self):
+        self.milliseconds = 0.0
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self._callback)
+
+
 def measure_in_process(plan, requests: int, computed: Computed, results: dict) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
+    collecting = GarbageCollections()
     serial = 0
     for scenario, face, url in plan:
-        totals, sqls, counts = [], [], []
+        totals, sqls, counts, collected = [], [], [], []
         for attempt in range(2 + requests):  # two untimed: connection, PostgreSQL buffers
             serial += 1
             computed.clear()
-            with CaptureQueriesContext(connection) as queries:
+            with CaptureQueriesContext(connection) as queries, collecting:
                 started = time.perf_counter()
                 response = client.get(f"{url}&bench={serial}")
                 elapsed = (time.perf_counter() - started) * 1000
@@ -301,15 +327,18 @@ def measure_in_process(plan, requests: int, computed: Computed, results: dict) -
                 totals.append(elapsed)
                 sqls.append(sum(float(query["time"]) for query in queries.captured_queries) * 1000)
                 counts.append(len(queries.captured_queries))
+                collected.append(collecting.milliseconds)
         row = results[scenario, face]
         if row.get("failed"):
             continue
         row["p50"], row["p95"] = summarise(totals)
         row["sql_p50"] = percentile(sqls, 0.5)
         row["queries"] = (int(statistics.median(counts)), max(counts))
+        slowest = max(range(len(totals)), key=totals.__getitem__)
         print(
             f"  in-process  {scenario:7} {face:8} p50 {row['p50']:8.1f} ms  p95 {row['p95']:8.1f} ms  "
-            f"SQL p50 {row['sql_p50']:8.1f} ms  {row['queries'][0]} queries",
+            f"SQL p50 {row['sql_p50']:8.1f} ms  {row['queries'][0]} queries; slowest "
+            f"{totals[slowest]:.0f} ms (SQL {sqls[slowest]:.0f}, GC {collected[slowest]:.0f})",
             flush=True,
         )
 
