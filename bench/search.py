@@ -304,6 +304,9 @@ def measure_in_process(plan, requests: int, computed: Computed, results: dict) -
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from observatory.heap import freeze_after_warm_up
+
+    freeze_after_warm_up()  # as the server's entry points do (observatory/wsgi.py)
     client = Client()
     collecting = GarbageCollections()
     serial = 0
