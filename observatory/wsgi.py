@@ -4,9 +4,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from observatory.heap import freeze_after_warm_up
+from observatory.heap import collect_between_requests
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "observatory.settings.prod")
 
 application = get_wsgi_application()
-freeze_after_warm_up()
+collect_between_requests()

@@ -1,11 +1,20 @@
-"""The server process's heap is frozen out of the garbage collector once warm (observatory/heap.py)."""
+"""Garbage collection in a server process (observatory/heap.py): the heap frozen once warm, and each
+request's reference cycles collected when it has finished."""
 
 import gc
+import weakref
 
 import pytest
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 
-from observatory.heap import DISPATCH_UID, freeze_after_warm_up
+from observatory.heap import DISPATCH_UID, collect_between_requests
+
+
+class Node:
+    """An object in a reference cycle: only the garbage collector frees it."""
+
+    def __init__(self):
+        self.itself = self
 
 
 @pytest.fixture
@@ -16,9 +25,22 @@ def unfrozen():
     gc.unfreeze()
 
 
+@pytest.fixture
+def cycle_in_each_request():
+    """A weak reference to a cycle made while each request runs, as querysets make them."""
+    made = []
+
+    def make(**_kwargs):
+        made.append(weakref.ref(Node()))
+
+    request_started.connect(make, weak=False, dispatch_uid="test-heap-cycle")
+    yield made
+    request_started.disconnect(dispatch_uid="test-heap-cycle")
+
+
 @pytest.mark.django_db
 def test_the_heap_is_frozen_after_the_warm_up_requests_and_only_then(unfrozen, client):
-    freeze_after_warm_up(requests=2)
+    collect_between_requests(warm_up_requests=2)
     client.get("/themes/")
     assert gc.get_freeze_count() == 0
     client.get("/themes/")
@@ -27,4 +49,25 @@ def test_the_heap_is_frozen_after_the_warm_up_requests_and_only_then(unfrozen, c
     client.get("/themes/")
     # Once: later requests' objects are collected as usual (what is frozen is still freed as it is let go).
     assert gc.get_freeze_count() <= frozen
-    assert not request_finished.disconnect(dispatch_uid=DISPATCH_UID)  # it let go of the signal
+
+
+@pytest.mark.django_db
+def test_each_request_s_cycles_are_collected_when_it_has_finished(unfrozen, client, cycle_in_each_request):
+    collect_between_requests(warm_up_requests=1)
+    gc.disable()  # no collection of Python's own in between: only the one at the end of the request
+    try:
+        for _request in range(3):
+            client.get("/themes/")
+            assert cycle_in_each_request[-1]() is None
+    finally:
+        gc.enable()
+
+
+@pytest.mark.django_db
+def test_without_it_a_request_s_cycles_outlive_the_request(client, cycle_in_each_request):
+    gc.disable()
+    try:
+        client.get("/themes/")
+        assert cycle_in_each_request[-1]() is not None  # what the test above proves is not a given
+    finally:
+        gc.enable()
