@@ -423,7 +423,11 @@ class CaseStudy(TimestampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="casestudy_status_published"),
+            # The catalogue's default order, newest first, ties by id: a page deep in it (the library's
+            # page 700, the API's) reads the index alone, where (status, published_at) sorted each date's
+            # cases by id and read every row before the page from the table (121 ms for page 700 at
+            # 100,000 cases, 11,529 buffers read).
+            models.Index(fields=["status", "-published_at", "-id"], name="casestudy_status_newest"),
             models.Index(fields=["status", "year_launched"], name="casestudy_status_year"),
             models.Index(fields=["status", "title"], name="casestudy_status_title"),
             models.Index(fields=["updated_at", "id"], name="casestudy_updated_id"),
