@@ -24,7 +24,7 @@ from pyroaring import BitMap, FrozenBitMap
 from cases.caching import CACHE_SECONDS, _safe, catalogue_version, shared_catalogue_version
 from cases.models import CaseStudy, Outcome
 from cases.models.facets import FACETS, FACETS_BY_PARAMETER, FOREIGN_KEY, RELATED_COLUMN, TERMS
-from cases.search.engine import full_text_index_preferred, matching_case_ids
+from cases.search.engine import as_query, full_text_index_preferred, matching_case_ids
 
 # From the facet table (cases/models/facets.py). parameter -> (the CaseStudy many-to-many field, the
 # vocabulary, the value partners and URLs use)
@@ -227,7 +227,10 @@ class CatalogueBitmaps:
 
     def search_matches(self, query) -> FrozenBitMap:
         """The published cases matching a search query (cases.search.engine.matching_case_ids), with the
-        tagged cases of the terms it names from memory."""
+        tagged cases of the terms it names from memory. A query with nothing searchable in it (only
+        punctuation, only stop words) matches every case."""
+        if not as_query(query):
+            return self.published
         return FrozenBitMap(BitMap(matching_case_ids(query, tagged_cases=self.tagged)) & self.published)
 
     def selected_by_values(self, filterset, names) -> FrozenBitMap | None:

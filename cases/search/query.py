@@ -110,6 +110,13 @@ class Concept:
     completions: bool = False
 
     @property
+    def asks_nothing(self) -> bool:
+        """Stop words only, with no synonym or vocabulary term (_concept())."""
+        return self.alternatives == (self.typed,) and all(
+            word in STOP_WORDS for word in phrase_key(self.typed.words)
+        )
+
+    @property
     def is_single_word(self) -> bool:
         return len(self.typed.words) == 1 and "-" not in self.typed.words[0]
 
@@ -238,6 +245,12 @@ def parse(text: str, lexicon: Lexicon | None = None) -> ParsedQuery:
             concepts.append(_concept(tuple(quoted), lexicon, quoted=True))
         position = match.end()
     concepts += _concepts_of(text[position:], lexicon)
+    # A concept of stop words only asks nothing of a case on either database (PostgreSQL's english
+    # configuration has no lexeme for it, FTS5's expression leaves it out): dropped here, so that a query
+    # of nothing else ("under", "between") is the empty query, every case matching equally, read in the
+    # library's own order, rather than a search that ranked every case of the catalogue (277 ms at
+    # 100,000 cases).
+    concepts = [concept for concept in concepts if not concept.asks_nothing]
     return ParsedQuery(text=text, concepts=tuple(concepts[:MAX_CONCEPTS]))
 
 

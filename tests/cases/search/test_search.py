@@ -189,7 +189,7 @@ def test_a_vocabulary_name_is_matched_accents_folded_and_by_its_parts():
     tagged = CaseStudyFactory(title="Statistics office modernised", themes=[theme])
     assert tagged in search("AI")
     assert tagged in search("artificial intelligence")  # through the thesaurus to the theme's part "AI"
-    assert not parse("and").concepts[0].tags  # a connective names no theme
+    assert not parse("and").concepts  # a connective names no theme: a stop word, it asks nothing
 
 
 # --- Corrections and "did you mean" --------------------------------------------------------------------
@@ -275,6 +275,19 @@ def test_words_keep_hyphenated_terms_whole():
         "the",
         "one-stop",
         "shop",
+    ]
+
+
+def test_a_concept_of_stop_words_only_is_left_out_of_the_query():
+    assert not parse("under", Lexicon())
+    assert not parse('between the "under"', Lexicon())
+    assert [concept.typed.words for concept in parse("services under pressure", Lexicon()).concepts] == [
+        ("services",),
+        ("pressure",),
+    ]
+    # Inside a phrase a stop word stays: "head of state" is not "head state".
+    assert [concept.typed.words for concept in parse('"head of state"', Lexicon()).concepts] == [
+        ("head", "of", "state")
     ]
 
 

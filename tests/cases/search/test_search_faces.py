@@ -69,6 +69,30 @@ def test_every_face_sees_the_same_matches(demo, client, parameters):
     assert all(any(link.rstrip("/").endswith("/" + slug) for slug in ranked) for link in links)
 
 
+# Nothing searchable: punctuation, stop words (no lexeme on PostgreSQL, left out of FTS5's expression).
+ASKS_NOTHING = ["!!!", "under", "between the", '"under"', "¿?"]
+
+
+@pytest.mark.parametrize("words", ASKS_NOTHING)
+@pytest.mark.parametrize("facet", [{}, {"economy": "IN"}], ids=["whole catalogue", "one economy"])
+def test_words_that_ask_nothing_are_the_library_without_them(demo, client, words, facet):
+    # Every face answers (on PostgreSQL the catalogue's bitmaps asked the search for the matches of an
+    # empty query: a 500), with what the same selection without the words gives: every case, the
+    # library's own order, nothing unpublished.
+    without, total = api_slugs(client, facet)
+    assert total
+    assert total <= CaseStudy.objects.published().count()
+    assert api_slugs(client, {**facet, "q": words}) == (without, total)
+    page = client.get("/cases/", {**facet, "q": words})
+    assert page.status_code == 200
+    assert page.context["result_count"] == total
+    assert [case.slug for case in page.context["cases"]] == without[:20]
+    exported = client.get("/api/v1/cases/export.csv", {**facet, "q": words})
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
+    assert {row["slug"] for row in rows} == set(without)
+
+
 def test_the_understood_query_is_shared_by_every_face(demo, client):
     """A typo corrected for the library is corrected for the API and the counts alike."""
     ranked, _total = api_slugs(client, {"q": "telemedecine"})

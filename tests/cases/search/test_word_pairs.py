@@ -52,7 +52,11 @@ def by_phrase_operator(phrase: str) -> set[int]:
 
 
 def by_word_pairs(phrase: str):
-    (concept,) = parse(f'"{phrase}"').concepts
+    concepts = parse(f'"{phrase}"').concepts
+    if not concepts:
+        # Stop words only: the query asks nothing and every case matches, as the phrase operator says.
+        return None, set(CaseSearchIndex.objects.values_list("case_id", flat=True))
+    (concept,) = concepts
     condition = _text_match(F("document"), concept)
     return condition, set(CaseSearchIndex.objects.filter(condition).values_list("case_id", flat=True))
 
