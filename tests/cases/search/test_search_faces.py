@@ -91,6 +91,13 @@ def test_words_that_ask_nothing_are_the_library_without_them(demo, client, words
     assert exported.status_code == 200
     rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
     assert {row["slug"] for row in rows} == set(without)
+    assert client.get("/api/v1/stats/", {**facet, "q": words}).json()["count"] == total
+    assert client.get("/api/v1/cases/facet-counts/", {**facet, "q": words}).json() == (
+        client.get("/api/v1/cases/facet-counts/", facet).json()
+    )
+    feed = client.get("/feeds/cases/", {**facet, "q": words})
+    assert feed.status_code == 200
+    assert feed.content.count(b"<item>") == client.get("/feeds/cases/", facet).content.count(b"<item>")
 
 
 def test_the_understood_query_is_shared_by_every_face(demo, client):
