@@ -63,6 +63,13 @@ class TermsField(django_filters_fields.ModelMultipleChoiceField):
     (cases.caching) rather than the database, as the rest of the page reads its terms: no query per
     parameter. The cleaned value is the list of the terms named, as model instances, in their order."""
 
+    def clean(self, value):
+        if not self.required and not value:
+            # Not Django's `queryset.none()`: each filter tests its value for truth, and testing an empty
+            # queryset compiles a query (five vocabularies: 1.7 ms of every unfiltered page of cases).
+            return []
+        return super().clean(value)
+
     def _check_values(self, value):
         # Django's ModelMultipleChoiceField._check_values, with the snapshot instead of `self.queryset`.
         key = self.to_field_name or "pk"

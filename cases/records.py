@@ -276,19 +276,26 @@ def absolute_url(context, path: str) -> str:
 
 
 class CaseUrls:
-    """A case's page and API addresses under `base_url`, reversed once and filled in per case."""
+    """A case's page and API addresses under `base_url` (or for whoever reads a serializer's `context`:
+    absolute_url), reversed once and filled in per case."""
 
     PLACEHOLDER = "slug-placeholder"
 
-    def __init__(self, base_url: str):
-        context = {"base_url": base_url}
+    def __init__(self, base_url: str | None = None, *, context=None):
+        context = context if context is not None else {"base_url": base_url}
         self.page = absolute_url(
             context, reverse("cases:casestudy_detail", kwargs={"slug": self.PLACEHOLDER})
         )
         self.api = absolute_url(context, reverse("api:case-detail", kwargs={"slug": self.PLACEHOLDER}))
 
     def __call__(self, slug: str) -> tuple[str, str]:
-        return self.page.replace(self.PLACEHOLDER, slug), self.api.replace(self.PLACEHOLDER, slug)
+        return self.page_of(slug), self.api_of(slug)
+
+    def page_of(self, slug: str) -> str:
+        return self.page.replace(self.PLACEHOLDER, slug)
+
+    def api_of(self, slug: str) -> str:
+        return self.api.replace(self.PLACEHOLDER, slug)
 
 
 # --- What hangs off the cases, read a chunk at a time ------------------------------------------------
