@@ -13,8 +13,10 @@ given to every case of the list at either end of it, so one query serves them al
 from dataclasses import dataclass
 from operator import attrgetter
 
+from django.db import router
 from django.db.models import Q
 
+from cases.models.prepared import prepared_rows
 from cases.models.querysets import PUBLISHED_STATUS, published_q
 from cases.models.search_document import NARRATIVE_FIELDS
 
@@ -40,6 +42,54 @@ class _CaseLinks:
 
     case_id: int
     links: list
+
+
+class _LinkRows:
+    """The links of some cases in both directions, each with both its cases (with their economies, without
+    their narrative: the other case's title, slug and economy are shown, never its narrative, which is in
+    TOAST storage) as one values_list() query, and its rows made into the instances a select_related() with
+    those fields deferred would give."""
+
+    def __init__(self, case_model):
+        self.link_model = case_model._meta.get_field("links_out").related_model
+        self.economy_model = case_model._meta.get_field("economy").related_model
+        self.link_fields = [field.attname for field in self.link_model._meta.concrete_fields]
+        self.case_fields = [
+            field.attname for field in case_model._meta.concrete_fields if field.name not in NARRATIVE_FIELDS
+        ]
+        self.economy_fields = [field.attname for field in self.economy_model._meta.concrete_fields]
+        self.case_model = case_model
+
+    def query(self, ids, using):
+        columns = list(self.link_fields)
+        for end in ("from_case", "to_case"):
+            columns += [f"{end}__{name}" for name in self.case_fields]
+            columns += [f"{end}__economy__{name}" for name in self.economy_fields]
+        return (
+            self.link_model._base_manager.using(using)
+            .filter(
+                (Q(from_case__in=ids) & published_q("to_case"))
+                | (Q(to_case__in=ids) & published_q("from_case"))
+            )
+            .order_by("pk")
+            .values_list(*columns)
+        )
+
+    def instances(self, values, using):
+        """The link of one row, its two cases and their economies attached as select_related() attaches."""
+        link_width, case_width = len(self.link_fields), len(self.case_fields)
+        link = self.link_model.from_db(using, self.link_fields, values[:link_width])
+        start = link_width
+        for end in ("from_case", "to_case"):
+            case = self.case_model.from_db(using, self.case_fields, values[start : start + case_width])
+            start += case_width
+            economy = self.economy_model.from_db(
+                using, self.economy_fields, values[start : start + len(self.economy_fields)]
+            )
+            start += len(self.economy_fields)
+            self.case_model._meta.get_field("economy").set_cached_value(case, economy)
+            self.link_model._meta.get_field(end).set_cached_value(link, case)
+        return link
 
 
 class CaseLinks:
@@ -73,20 +123,15 @@ class CaseLinks:
         return self._read(instances), attrgetter("case_id"), attrgetter("pk"), True, self.name, True
 
     def _read(self, instances) -> list[_CaseLinks]:
-        ids = {case.pk for case in instances}
+        ids = sorted({case.pk for case in instances})
         if not ids:
             return []
-        CaseLink = type(instances[0])._meta.get_field("links_out").related_model
-        rows = (
-            CaseLink.objects.filter(
-                (Q(from_case__in=ids) & published_q("to_case"))
-                | (Q(to_case__in=ids) & published_q("from_case"))
-            )
-            .select_related("from_case__economy", "to_case__economy")
-            # The other case's title, slug and economy are shown: never its narrative (TOAST storage).
-            .defer(*(f"{end}__{name}" for end in ("from_case", "to_case") for name in NARRATIVE_FIELDS))
-            .order_by("pk")
-        )
+        case_model = type(instances[0])._meta.concrete_model
+        using = instances[0]._state.db or router.db_for_read(case_model)
+        # Compiled once per number of cases (cases/models/prepared.py): a case page's one case, a list's 20.
+        reader = _LinkRows(case_model)
+        found = prepared_rows("links", reader.query, ids, using)
+        rows = [reader.instances(values, using) for values in found]
         links: dict[int, list[LinkedCase]] = {pk: [] for pk in ids}
         seen = set()
         for link in rows:

@@ -11,13 +11,14 @@ Used by the vocabulary snapshot (cases/models/vocabularies.py) and by `with_chil
 (cases/models/querysets.py: a case's outcomes and resources, for one case or a list).
 """
 
-import threading
 from collections import defaultdict
 from itertools import batched
 
 from django.db import connections, router
 from django.db.models import F, OrderBy, Value, Window
 from django.db.models.functions import Cast, RowNumber
+
+from cases.models.prepared import prepared_rows
 
 
 def ordering_of(queryset) -> list:
@@ -46,13 +47,13 @@ def union_rows(querysets) -> dict[str, list[tuple]]:
     """{model label: [values of its concrete fields (attnames, in order), ...] in its queryset's order} for
     every queryset of `querysets` (one per model, all on one database), read in one query. The querysets'
     filters apply; their select_related, deferred fields and annotations do not (whole rows are read)."""
-    rows, split = _union(querysets)
-    return split(rows)
+    querysets = list(querysets)
+    return _split_union([queryset.model for queryset in querysets], _union_query(querysets))
 
 
-def _union(querysets):
-    """(the values_list() queryset of union_rows' one query, the function sorting its rows into
-    union_rows' answer)."""
+def _union_query(querysets):
+    """The values_list() queryset of union_rows' one query: per row its model's label, its rank in its
+    queryset's order, and a column per field of every model."""
     querysets = list(querysets)
     models = [queryset.model for queryset in querysets]
     if len(set(models)) != len(models):
@@ -70,84 +71,38 @@ def _union(querysets):
                 F(model_field.attname) if owner is model else Cast(Value(None), _column_type(model_field))
             )
         branches.append(queryset.order_by().annotate(**columns).values_list(*columns))
+    return branches[0].union(*branches[1:], all=True).order_by() if len(branches) > 1 else branches[0]
+
+
+def _split_union(models, rows) -> dict[str, list[tuple]]:
+    """The rows of _union_query(querysets of `models`), sorted into union_rows' answer."""
     # Where each model's values start among a row's values (after its label and rank).
     widths = {model._meta.label: len(model._meta.concrete_fields) for model in models}
     offsets, start = {}, 0
     for label, width in widths.items():
         offsets[label] = start
         start += width
-    rows = branches[0].union(*branches[1:], all=True).order_by() if len(branches) > 1 else branches[0]
-
-    def split(rows) -> dict[str, list[tuple]]:
-        ranked = defaultdict(list)
-        for label, rank, *values in rows:
-            offset = offsets[label]
-            ranked[label].append((rank, tuple(values[offset : offset + widths[label]])))
-        return {label: [values for _rank, values in sorted(ranked[label])] for label in widths}
-
-    return rows, split
-
-
-class _PreparedUnion:
-    """union_rows' query for the children of `count` parents, compiled once (per thread and database) and
-    run again with other parents' ids: only the ids change between one case page and the next, and building
-    and compiling the UNION ALL (a column per field of every model, each cast) cost more than running it
-    (about 3 ms of a case page's 20). The rows go through the same compiler's converters as a values_list()
-    would (SQLite's dates and decimals)."""
-
-    # Ids no row has, put where the parents' ids go, to find their places among the compiled parameters.
-    _PLACEHOLDER_BASE = -(2**62)
-
-    def __init__(self, relations, count: int, using: str):
-        placeholders = [self._PLACEHOLDER_BASE - n for n in range(count)]
-        query, self._split = _union(_children_querysets(relations, placeholders, using))
-        self._compiler = query.query.get_compiler(using=using)
-        self._sql, params = self._compiler.as_sql()
-        self._params = list(params)
-        self._slots = [
-            (index, self._PLACEHOLDER_BASE - value)
-            for index, value in enumerate(self._params)
-            if type(value) is int and self._PLACEHOLDER_BASE - count < value <= self._PLACEHOLDER_BASE
-        ]
-        if len(self._slots) != count * len(relations):
-            raise AssertionError("The parents' ids are not where union_rows' query was expected to put them.")
-        self._using = using
-
-    def rows(self, ids) -> dict[str, list[tuple]]:
-        params = list(self._params)
-        for index, which in self._slots:
-            params[index] = ids[which]
-        with connections[self._using].cursor() as cursor:
-            cursor.execute(self._sql, params)
-            fetched = cursor.fetchall()
-        return self._split(self._compiler.results_iter(results=[fetched], tuple_expected=True))
-
-
-_prepared_unions = threading.local()
-# Parents per query up to which the compiled query is kept (a case page has one, a page of cases 20-100);
-# an export's chunks of thousands are compiled each time, as the cost is then the rows'.
-PREPARED_PARENTS = 100
-
-
-def _children_querysets(relations, ids, using):
-    return (
-        rel.related_model._base_manager.using(using).filter(**{f"{rel.field.attname}__in": ids})
-        for rel in relations
-    )
+    ranked = defaultdict(list)
+    for label, rank, *values in rows:
+        offset = offsets[label]
+        ranked[label].append((rank, tuple(values[offset : offset + widths[label]])))
+    return {label: [values for _rank, values in sorted(ranked[label])] for label in widths}
 
 
 def _children_rows(relations, ids, using) -> dict[str, list[tuple]]:
     """union_rows of the rows of `relations` (reverse many-to-one relations of one model) whose parent is
-    one of `ids`."""
-    if len(ids) > PREPARED_PARENTS:
-        return union_rows(_children_querysets(relations, ids, using))
-    prepared = getattr(_prepared_unions, "by_shape", None)
-    if prepared is None:
-        prepared = _prepared_unions.by_shape = {}
-    shape = (using, connections[using].vendor, tuple(rel.related_model._meta.label for rel in relations), len(ids))
-    if shape not in prepared:
-        prepared[shape] = _PreparedUnion(relations, len(ids), using)
-    return prepared[shape].rows(list(ids))
+    one of `ids`: the query compiled once per number of parents (cases/models/prepared.py), as only the
+    ids change from one case page to the next and building the UNION ALL cost more than running it."""
+
+    def build(ids, using):
+        return _union_query(
+            rel.related_model._base_manager.using(using).filter(**{f"{rel.field.attname}__in": ids})
+            for rel in relations
+        )
+
+    models = [rel.related_model for rel in relations]
+    shape = "children:" + ",".join(model._meta.label for model in models)
+    return _split_union(models, prepared_rows(shape, build, ids, using))
 
 
 def union_instances(querysets, *, using: str) -> dict[type, list]:

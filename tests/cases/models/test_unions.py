@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import CaseStudy, Outcome, Resource
-from cases.models.unions import PREPARED_PARENTS, _prepared_unions, attach_children, union_rows
+from cases.models.unions import attach_children, union_rows
 from tests.factories import CaseStudyFactory, OutcomeFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,27 +130,3 @@ def test_attach_children_works_as_a_prefetch_queryset_would(cases_with_children)
     with CaptureQueriesContext(connection) as queries:
         assert [len(case.outcomes.all()) for case in cases] == [3, 3, 0]
     assert len(queries) == 0
-
-
-@pytest.mark.parametrize("count", [1, 2, PREPARED_PARENTS + 1])
-def test_a_page_of_parents_reads_its_children_through_the_query_compiled_once(cases_with_children, count):
-    """The union for a page's parents is compiled once per thread and number of parents, and run again with
-    other ids (cases/models/unions.py, _PreparedUnion): each page still gets its own cases' children, with
-    their types, as a prefetch gives them. More parents than PREPARED_PARENTS are compiled each time."""
-    cases = cases_with_children + [CaseStudyFactory(title=f"Extra {n}") for n in range(PREPARED_PARENTS)]
-    OutcomeFactory(case=cases[-1], indicator="The last parent's")
-    pages = [cases[:count], cases[1 : 1 + count], cases[-count:]]
-    for page in pages:
-        ids = [case.pk for case in page]
-        expected = [
-            children_of(case)
-            for case in CaseStudy.objects.filter(pk__in=ids)
-            .order_by("pk")
-            .prefetch_related("outcomes", "resources")
-        ]
-        loaded = list(CaseStudy.objects.filter(pk__in=ids).order_by("pk"))
-        attach_children(loaded, ["outcomes", "resources"])
-        assert [children_of(case) for case in loaded] == expected
-    assert any(children_of(case)["outcomes"] for page in pages for case in page)
-    shapes = [shape for shape in getattr(_prepared_unions, "by_shape", {}) if shape[-1] == count]
-    assert len(shapes) == (count <= PREPARED_PARENTS)
