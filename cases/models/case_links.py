@@ -16,7 +16,7 @@ from operator import attrgetter
 from django.db import router
 from django.db.models import Q
 
-from cases.models.prepared import prepared_rows
+from cases.models.prepared import ModelColumns, prepared_rows
 from cases.models.querysets import PUBLISHED_STATUS, published_q
 from cases.models.search_document import NARRATIVE_FIELDS
 
@@ -51,44 +51,29 @@ class _LinkRows:
     those fields deferred would give."""
 
     def __init__(self, case_model):
-        self.link_model = case_model._meta.get_field("links_out").related_model
-        self.economy_model = case_model._meta.get_field("economy").related_model
-        self.link_fields = [field.attname for field in self.link_model._meta.concrete_fields]
-        self.case_fields = [
-            field.attname for field in case_model._meta.concrete_fields if field.name not in NARRATIVE_FIELDS
-        ]
-        self.economy_fields = [field.attname for field in self.economy_model._meta.concrete_fields]
-        self.case_model = case_model
+        self.link = ModelColumns(case_model._meta.get_field("links_out").related_model)
+        self.ends = {
+            end: ModelColumns(case_model, end, leave_out=NARRATIVE_FIELDS, joined=["economy"])
+            for end in ("from_case", "to_case")
+        }
 
     def query(self, ids, using):
-        columns = list(self.link_fields)
-        for end in ("from_case", "to_case"):
-            columns += [f"{end}__{name}" for name in self.case_fields]
-            columns += [f"{end}__economy__{name}" for name in self.economy_fields]
         return (
-            self.link_model._base_manager.using(using)
+            self.link.model._base_manager.using(using)
             .filter(
                 (Q(from_case__in=ids) & published_q("to_case"))
                 | (Q(to_case__in=ids) & published_q("from_case"))
             )
             .order_by("pk")
-            .values_list(*columns)
+            .values_list(*self.link.names, *(name for end in self.ends.values() for name in end.names))
         )
 
     def instances(self, values, using):
         """The link of one row, its two cases and their economies attached as select_related() attaches."""
-        link_width, case_width = len(self.link_fields), len(self.case_fields)
-        link = self.link_model.from_db(using, self.link_fields, values[:link_width])
-        start = link_width
-        for end in ("from_case", "to_case"):
-            case = self.case_model.from_db(using, self.case_fields, values[start : start + case_width])
-            start += case_width
-            economy = self.economy_model.from_db(
-                using, self.economy_fields, values[start : start + len(self.economy_fields)]
-            )
-            start += len(self.economy_fields)
-            self.case_model._meta.get_field("economy").set_cached_value(case, economy)
-            self.link_model._meta.get_field(end).set_cached_value(link, case)
+        link, start = self.link.instance(values, using)
+        for end, columns in self.ends.items():
+            case, start = columns.instance(values, using, start)
+            self.link.model._meta.get_field(end).set_cached_value(link, case)
         return link
 
 

@@ -66,3 +66,36 @@ def prepared_rows(shape: str, build, ids, using: str) -> list[tuple]:
         placeholders = [_PLACEHOLDER_BASE - n for n in range(len(ids))]
         compiled = by_shape[key] = _Compiled(build(placeholders, using), len(ids))
     return compiled.rows(ids, using)
+
+
+class ModelColumns:
+    """The columns a values_list() reads for `model`'s rows reached through `path` (all its concrete fields
+    but `leave_out`), then for each foreign key in `joined` its target's (every field), and the instances
+    made back from them, linked as select_related() links them (the left-out fields deferred, as defer()
+    leaves them)."""
+
+    def __init__(self, model, path: str = "", *, leave_out=(), joined=()):
+        self.model = model
+        self.attnames = [
+            field.attname for field in model._meta.concrete_fields if field.name not in leave_out
+        ]
+        self.joined = [
+            (
+                model._meta.get_field(name),
+                [field.attname for field in model._meta.get_field(name).related_model._meta.concrete_fields],
+            )
+            for name in joined
+        ]
+        prefix = f"{path}__" if path else ""
+        self.names = [prefix + name for name in self.attnames]
+        for field, attnames in self.joined:
+            self.names += [f"{prefix}{field.name}__{name}" for name in attnames]
+
+    def instance(self, values, using: str, start: int = 0):
+        """(the instance whose columns begin at `start` in `values`, where the next columns begin)."""
+        end = start + len(self.attnames)
+        instance = self.model.from_db(using, self.attnames, values[start:end])
+        for field, attnames in self.joined:
+            start, end = end, end + len(attnames)
+            field.set_cached_value(instance, field.related_model.from_db(using, attnames, values[start:end]))
+        return instance, end

@@ -9,15 +9,14 @@ by cases/search/related.py (the same scoring) and stored here; the page reads it
 *now* are shown, whatever the list says. When lists are refreshed, and how stale one may be: docs/caching.md.
 """
 
-from operator import attrgetter
-
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.prepared import ModelColumns, prepared_rows
 from cases.models.querysets import published_q
 from cases.models.search_document import NARRATIVE_FIELDS
-from cases.models.vocabularies import attach_vocabularies, links_from_columns, vocabulary_columns
+from cases.models.vocabularies import attach_vocabularies, vocabulary_columns
 
 # The related cases a case page shows.
 SHOWN = 4
@@ -34,39 +33,44 @@ CARD_VOCABULARIES = ("sectors", "themes")
 
 
 class RelatedCaseQuerySet(models.QuerySet):
-    # Set by shown_on(): the rows carry their related cases' card vocabularies as columns.
-    _card_vocabularies = False
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._card_vocabularies = self._card_vocabularies
-        return clone
-
-    def _fetch_all(self):
-        fetching = self._result_cache is None
-        super()._fetch_all()
-        if fetching and self._card_vocabularies and self._fields is None:
-            # Each card's terms, from the ids its row carries, named from the vocabulary snapshot.
-            rows = self._result_cache
-            links = links_from_columns(rows, CARD_VOCABULARIES, case_id=attrgetter("related_id"))
-            attach_vocabularies([row.related for row in rows], CARD_VOCABULARIES, links=links)
-
-    def shown_on(self, case, *, limit: int = SHOWN):
+    def shown_on(self, case, *, limit: int = SHOWN) -> list:
         """The related cases `case`'s page shows, best first, in one query through the (case, rank) index:
         only those published now (a case unpublished a moment ago is skipped by this very query), each with
         its economy, without its narrative (a card shows none of it) and with the vocabularies its card
         shows (their term ids as columns of the same query: cases/models/vocabularies.py). A case whose list
-        has not been computed yet shows none: the reader never computes one."""
+        has not been computed yet shows none: the reader never computes one. The query is compiled once per
+        thread (cases/models/prepared.py): only the case changes from one page to the next."""
+        using = self.db
         case_model = self.model._meta.get_field("related").related_model
-        queryset = (
-            self.filter(published_q("related"), case=case)
-            .select_related("related__economy")
-            .defer(*(f"related__{name}" for name in NARRATIVE_FIELDS))
-            .annotate(**vocabulary_columns(case_model, CARD_VOCABULARIES, case_ref="related_id"))
-            .order_by("rank")[:limit]
-        )
-        queryset._card_vocabularies = True
-        return queryset
+        columns = _ShownColumns(self.model, case_model)
+
+        def build(ids, using):
+            return (
+                self.model._base_manager.using(using)
+                .filter(published_q("related"), case__in=ids)
+                .annotate(**vocabulary_columns(case_model, CARD_VOCABULARIES, case_ref="related_id"))
+                .order_by("rank")
+                .values_list(*columns.row.names, *columns.related.names, *columns.vocabularies)[:limit]
+            )
+
+        rows, links = [], []
+        for values in prepared_rows(f"related:{limit}", build, [case.pk], using):
+            row, start = columns.row.instance(values, using)
+            related, start = columns.related.instance(values, using, start)
+            self.model._meta.get_field("related").set_cached_value(row, related)
+            for relation, ids in zip(CARD_VOCABULARIES, values[start:], strict=True):
+                links += [(relation, related.pk, int(term)) for term in ids.split(",")] if ids else []
+            rows.append(row)
+        # Each card's terms, from the ids its row carries, named from the vocabulary snapshot.
+        attach_vocabularies([row.related for row in rows], CARD_VOCABULARIES, links=links)
+        return rows
+
+
+class _ShownColumns:
+    def __init__(self, related_model, case_model):
+        self.row = ModelColumns(related_model)
+        self.related = ModelColumns(case_model, "related", leave_out=NARRATIVE_FIELDS, joined=["economy"])
+        self.vocabularies = list(vocabulary_columns(case_model, CARD_VOCABULARIES))
 
 
 class RelatedCase(models.Model):
