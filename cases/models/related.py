@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.prepared import ModelColumns, prepared_rows
-from cases.models.querysets import published_q
+from cases.models.querysets import CARD_VOCABULARIES, published_q
 from cases.models.search_document import NARRATIVE_FIELDS
 from cases.models.vocabularies import attach_vocabularies, vocabulary_columns
 
@@ -28,8 +28,6 @@ KEPT = 8
 TEXT_ALIKE_SCORE = 1.0
 
 
-# What a related card shows of the related case's vocabularies (templates/includes/related_card.html).
-CARD_VOCABULARIES = ("sectors", "themes")
 
 
 class RelatedCaseQuerySet(models.QuerySet):

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from cases.models import CaseLink, CaseStudy, Outcome
+from cases.models import CaseLink, CaseStudy, Economy, Outcome
 from cases.models.prepared import PREPARED_IDS, _compiled, prepared_rows
 from cases.models.unions import attach_children
-from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
+from tests.factories import CaseLinkFactory, CaseStudyFactory, EconomyFactory, OutcomeFactory, ResourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,30 +63,31 @@ def test_a_query_that_does_not_take_the_ids_as_parameters_is_refused(cases):
         prepared_rows("ignoring", ignoring_the_ids, [cases[1].pk, cases[2].pk], "default")
 
 
+def economy_rows(ids, using):
+    return Economy.objects.using(using).filter(pk__in=ids).values_list("pk", "name")
+
+
 @pytest.mark.django_db(transaction=True)  # the other thread's connection sees only what is committed
 def test_each_thread_compiles_its_own_and_reads_its_own_rows():
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"] in ("", ":memory:"):
         pytest.skip("SQLite in memory: another thread has a database of its own (the PostgreSQL run checks)")
-    first, second = (CaseStudyFactory(title=f"Threaded {n}") for n in range(2))
-    OutcomeFactory(case=first, indicator="The first's")
-    OutcomeFactory(
-        case=second, indicator="The second's", value=Decimal("12.5"), date=datetime.date(2024, 5, 28)
-    )
-    prepared_rows("outcomes", outcome_rows, [first.pk], "default")  # compiled in this thread
+    # Economies of its own: a transactional test runs after others have emptied the tables.
+    first, second = EconomyFactory(name="Threaded first"), EconomyFactory(name="Threaded second")
+    assert prepared_rows("economies", economy_rows, [first.pk], "default") == [(first.pk, "Threaded first")]
     found = {}
 
     def read():
         try:
-            found["rows"] = prepared_rows("outcomes", outcome_rows, [second.pk], "default")
-            found["shapes"] = compiled_shapes("outcomes", 1)
+            found["rows"] = prepared_rows("economies", economy_rows, [second.pk], "default")
+            found["shapes"] = compiled_shapes("economies", 1)
         finally:
             connection.close()
 
     thread = threading.Thread(target=read)
     thread.start()
     thread.join()
-    assert found["rows"] == [(second.pk, "The second's", Decimal("12.5"), datetime.date(2024, 5, 28))]
-    assert len(found["shapes"]) == 1
+    assert found["rows"] == [(second.pk, "Threaded second")]
+    assert len(found["shapes"]) == 1  # compiled in that thread too, not borrowed from this one
 
 
 def test_children_and_links_of_successive_pages_are_each_pages_own():
