@@ -28,8 +28,6 @@ KEPT = 8
 TEXT_ALIKE_SCORE = 1.0
 
 
-
-
 class RelatedCaseQuerySet(models.QuerySet):
     def shown_on(self, case, *, limit: int = SHOWN) -> list:
         """The related cases `case`'s page shows, best first, in one query through the (case, rank) index:
