@@ -17,7 +17,12 @@ from django.db import connection, transaction
 from django.tasks import task
 from django.utils.translation import gettext as _
 
-from cases.caching import catalogue_changed, catalogue_last_modified, vocabulary_snapshot
+from cases.caching import (
+    catalogue_changed,
+    catalogue_last_modified,
+    shared_catalogue_version,
+    vocabulary_snapshot,
+)
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
 from cases.search.engine import refresh_postings, refresh_word_list
@@ -32,7 +37,10 @@ def refresh_statistics() -> dict:
     when the catalogue last changed (the API's Last-Modified, one query)."""
     vocabulary_snapshot()
     catalogue_last_modified()
-    bitmaps = CatalogueBitmaps.current()
+    version = shared_catalogue_version()
+    # Built afresh for the new version (not taken from this process's copy), so its digest says whether
+    # the write changed what is counted; readers holding the same digest keep their copy.
+    bitmaps = CatalogueBitmaps.refresh(version) if version is not None else CatalogueBitmaps.current()
     return {"version": bitmaps.version, "published_cases": len(bitmaps.published)}
 
 

@@ -15,8 +15,10 @@ keyed by the catalogue version, so they are never older than the catalogue. Only
 in them: nothing unpublished can be counted, whatever selection is intersected with them.
 """
 
+import hashlib
+import pickle
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from pyroaring import BitMap, FrozenBitMap
@@ -72,34 +74,71 @@ class CatalogueBitmaps:
     # economy pk -> sub-region code
     economy_region: dict[int, str] = field(default_factory=dict)
     apo_economies: frozenset = frozenset()
+    # A digest of everything above but the version and when they were built: two versions whose published
+    # catalogue is counted alike (a write that changed a narrative, a title) have the same digest.
+    digest: str = ""
 
     _memo = None  # the bitmaps this process used last
     # Part of the cache key: change it whenever the fields change, so that a deployment never reads
     # bitmaps pickled by the previous code.
-    FORMAT = 2
+    FORMAT = 3
 
     @classmethod
     def cache_key(cls, version: int) -> str:
+        """The key of the digest of a version's bitmaps."""
         return f"bitmaps:{cls.FORMAT}:{version}"
 
     @classmethod
+    def content_key(cls, digest: str) -> str:
+        """The key of the bitmaps themselves, under their digest."""
+        return f"bitmaps-content:{cls.FORMAT}:{digest}"
+
+    @classmethod
     def current(cls) -> "CatalogueBitmaps":
+        """The bitmaps of the current catalogue version. The shared cache holds, per version, only their
+        digest, and the bitmaps themselves under it: a process that holds bitmaps with the new version's
+        digest keeps them (renamed to the version) rather than reading 1.3 MB from Redis again (about 9 ms
+        of a computed API page at 100,000 cases), which is what most writes leave (a narrative, a title:
+        nothing counted). A write that changes what is counted gives a new digest, read once per process."""
         version = shared_catalogue_version()
         if version is None:  # inside a transaction with uncommitted catalogue writes: its own, unshared
             return cls.build(catalogue_version())
         memo = cls._memo
         # Kept no longer than any cached read (the safety net against a write that forgot to bump).
-        if memo is not None and memo.version == version and time.time() - memo.built_at < CACHE_SECONDS:
+        if memo is not None and memo.version == version and memo._fresh():
             return memo
         from django.core.cache import cache
 
-        key = cls.cache_key(version)
-        bitmaps = _safe(lambda: cache.get(key))
-        if bitmaps is None or time.time() - bitmaps.built_at >= CACHE_SECONDS:
-            bitmaps = cls.build(version)
-            _safe(lambda: cache.set(key, bitmaps, CACHE_SECONDS))
+        digest = _safe(lambda: cache.get(cls.cache_key(version)))
+        if digest and memo is not None and memo.digest == digest and memo._fresh():
+            bitmaps = replace(memo, version=version)
+        else:
+            bitmaps = _safe(lambda: cache.get(cls.content_key(digest))) if digest else None
+            if bitmaps is None or not bitmaps._fresh():
+                bitmaps = cls.refresh(version)
+            elif bitmaps.version != version:
+                bitmaps = replace(bitmaps, version=version)
         cls._memo = bitmaps
         return bitmaps
+
+    @classmethod
+    def refresh(cls, version: int) -> "CatalogueBitmaps":
+        """Build the bitmaps of `version` and store them for every process (cases/tasks.py, after every
+        committed write; or the first reader that finds none)."""
+        from django.core.cache import cache
+
+        bitmaps = cls.build(version)
+        _safe(lambda: cache.set(cls.content_key(bitmaps.digest), bitmaps, CACHE_SECONDS))
+        _safe(lambda: cache.set(cls.cache_key(version), bitmaps.digest, CACHE_SECONDS))
+        cls._memo = bitmaps
+        return bitmaps
+
+    def _fresh(self) -> bool:
+        return time.time() - self.built_at < CACHE_SECONDS
+
+    def _content_digest(self) -> str:
+        content = replace(self, version=0, built_at=0.0, digest="")
+        return hashlib.sha256(pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
     @classmethod
     def build(cls, version: int) -> "CatalogueBitmaps":
@@ -166,7 +205,7 @@ class CatalogueBitmaps:
             by_value[name] = {pk: ids for pk, ids in by_value[name].items() if pk in terms[name]}
         for code in region_names.keys() - regions.keys():
             regions[code] = (len(regions), region_names[code])
-        return cls(
+        bitmaps = cls(
             version=version,
             built_at=started,
             published=FrozenBitMap(published),
@@ -180,6 +219,7 @@ class CatalogueBitmaps:
             economy_region=economy_region,
             apo_economies=frozenset(apo_economies),
         )
+        return replace(bitmaps, digest=bitmaps._content_digest())
 
     # --- Selections ---------------------------------------------------------------------------------
 

@@ -196,7 +196,7 @@ def test_refresh_runs_once_per_committed_transaction_and_includes_the_write(
     version = catalogue_version()
     assert version != before.version
     assert refreshes[0].return_value == {"version": version, "published_cases": 2}
-    stored = cache.get(CatalogueBitmaps.cache_key(version))
+    stored = cache.get(CatalogueBitmaps.content_key(cache.get(CatalogueBitmaps.cache_key(version))))
     assert stored is not None
     assert case.pk in stored.published
     assert case.pk in stored.with_outcomes
@@ -265,3 +265,32 @@ def test_the_cases_a_search_finds_by_tag_are_those_sql_finds(catalogue, hidden_c
         assert not hidden & set(bitmaps.tagged({tag}))
         found_any = found_any or bool(expected)
     assert found_any
+
+
+def test_a_write_that_changes_nothing_counted_keeps_each_process_copy_of_the_bitmaps(catalogue, refreshes):  # noqa: F811
+    """The shared cache holds a version's digest and the bitmaps under it: a process holding bitmaps with
+    the new version's digest renames its copy instead of reading them again; a write that changes what is
+    counted gives a new digest, and every process reads the new bitmaps."""
+    catalogue_committed()
+    first = CatalogueBitmaps.current()
+    case = catalogue[0]
+    case.overview = case.overview + " A sentence more."
+    case.save()  # a narrative: nothing the bitmaps count
+    catalogue_committed()  # the refresh task builds the new version's bitmaps, here in this process
+    CatalogueBitmaps._memo = first  # a reader process, holding the previous version's copy
+    renamed = CatalogueBitmaps.current()
+    assert renamed.version == catalogue_version() != first.version
+    assert renamed.digest == first.digest
+    assert renamed.published is first.published  # this process's copy, not read again
+    CatalogueBitmaps._memo = None  # another process: reads them from the shared cache, under the new version
+    shared = CatalogueBitmaps.current()
+    assert shared.version == renamed.version
+    assert shared.published == first.published
+    case.status = Status.ARCHIVED
+    case.save()  # what is counted changes
+    catalogue_committed()
+    after = CatalogueBitmaps.current()
+    assert after.digest != first.digest
+    assert case.pk in first.published
+    assert case.pk not in after.published
+    assert case_statistics(filterset_for(""))["count"] == len(first.published) - 1
