@@ -108,7 +108,8 @@ class CaseLinks:
         return self._read(instances), attrgetter("case_id"), attrgetter("pk"), True, self.name, True
 
     def _read(self, instances) -> list[_CaseLinks]:
-        ids = sorted({case.pk for case in instances})
+        # An unsaved case has no links (and None would not sort among ids).
+        ids = sorted({case.pk for case in instances if case.pk is not None})
         if not ids:
             return []
         case_model = type(instances[0])._meta.concrete_model

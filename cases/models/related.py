@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models.prepared import ModelColumns, prepared_rows
 from cases.models.querysets import CARD_VOCABULARIES, published_q
 from cases.models.search_document import NARRATIVE_FIELDS
-from cases.models.vocabularies import attach_vocabularies, vocabulary_columns
+from cases.models.vocabularies import attach_vocabularies, links_from_texts, vocabulary_columns
 
 # The related cases a case page shows.
 SHOWN = 4
@@ -54,8 +54,7 @@ class RelatedCaseQuerySet(models.QuerySet):
             row, start = columns.row.instance(values, using)
             related, start = columns.related.instance(values, using, start)
             self.model._meta.get_field("related").set_cached_value(row, related)
-            for relation, ids in zip(CARD_VOCABULARIES, values[start:], strict=True):
-                links += [(relation, related.pk, int(term)) for term in ids.split(",")] if ids else []
+            links += links_from_texts(related.pk, CARD_VOCABULARIES, values[start:])
             rows.append(row)
         # Each card's terms, from the ids its row carries, named from the vocabulary snapshot.
         attach_vocabularies([row.related for row in rows], CARD_VOCABULARIES, links=links)

@@ -105,19 +105,6 @@ def _children_rows(relations, ids, using) -> dict[str, list[tuple]]:
     return _split_union(models, prepared_rows(shape, build, ids, using))
 
 
-def union_instances(querysets, *, using: str) -> dict[type, list]:
-    """{model: [instance, ...] in its queryset's order}: `union_rows` made into model instances, as a query
-    for each model would give them (every field loaded)."""
-    querysets = list(querysets)
-    rows = union_rows(querysets)
-    instances = {}
-    for queryset in querysets:
-        model = queryset.model
-        attnames = [model_field.attname for model_field in model._meta.concrete_fields]
-        instances[model] = [model.from_db(using, attnames, values) for values in rows[model._meta.label]]
-    return instances
-
-
 def attach_children(instances, relations) -> None:
     """Read the rows of `instances`' reverse many-to-one `relations` (a case's "outcomes" and "resources":
     rows that belong to it) in one query, each relation in its model's order, and fill exactly the caches

@@ -34,7 +34,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import batched
-from operator import attrgetter
 
 from django.db import connections, router
 from django.db.models import F, Func, TextField, Value
@@ -235,16 +234,25 @@ def _column_name(relation: str) -> str:
     return f"vocabulary_ids_{relation}"
 
 
-def links_from_columns(rows, relations, *, case_id=attrgetter("pk")) -> list[tuple[str, int, int]]:
-    """(relation, case id, term id) for every link the rows read with vocabulary_columns() carry (the case's
-    id being `case_id(row)`); removes the columns from the rows."""
+def links_from_columns(rows, relations) -> list[tuple[str, int, int]]:
+    """(relation, case id, term id) for every link the cases `rows` read with vocabulary_columns() carry;
+    removes the columns from the rows."""
     links = []
     for row in rows:
-        for relation in relations:
-            ids = row.__dict__.pop(_column_name(relation), None)
-            if ids:
-                links += [(relation, case_id(row), int(term)) for term in ids.split(",")]
+        texts = [row.__dict__.pop(_column_name(relation), None) for relation in relations]
+        links += links_from_texts(row.pk, relations, texts)
     return links
+
+
+def links_from_texts(case_id: int, relations, texts) -> list[tuple[str, int, int]]:
+    """(relation, case id, term id) for each term id in `texts`, one vocabulary_columns() value ("3,17,4" or
+    None) per relation of `relations`."""
+    return [
+        (relation, case_id, int(term))
+        for relation, ids in zip(relations, texts, strict=True)
+        if ids
+        for term in ids.split(",")
+    ]
 
 
 def linked_terms(case_model, case_ids, relations, *, using: str, snapshot=None, links=None):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import prefetch_related_objects
 
 from cases.models import CaseLink, CaseStudy, Economy, Outcome
 from cases.models.prepared import PREPARED_IDS, _compiled, prepared_rows
@@ -123,3 +124,13 @@ def test_children_and_links_of_successive_pages_are_each_pages_own():
     assert [[outcome.indicator for outcome in case.outcomes.all()] for case in listed] == [
         [f"Outcome of {n}"] for n in range(4)
     ]
+
+
+def test_an_unsaved_case_has_no_links_alone_or_among_saved_ones():
+    saved = CaseStudyFactory(title="Saved")
+    CaseLinkFactory(from_case=saved, to_case=CaseStudyFactory(title="Its link"), relation="replicated_in")
+    assert CaseStudy(title="Not saved yet").links == []
+    unsaved = CaseStudy(title="Not saved either")
+    prefetch_related_objects([saved, unsaved], "links")
+    assert [link.case.title for link in saved.links] == ["Its link"]
+    assert unsaved.links == []
