@@ -9,19 +9,34 @@ earlier, moves nothing (a Last-Modified that moved would tell the world someone 
 public change anywhere changes every ETag: coarse, but never stale, and a matching request costs at
 most that one query. The ETag also covers the path and the query string, so each filtered list has its
 own.
+
+Answers are cached too (`ResponseCache`): a successful read is stored, rendered, under the catalogue version
+and everything its bytes depend on (the validators above, which cover the address; the scheme and host its
+links are built with; the media type and language negotiated), and the next request for it is answered
+from the cache after authentication, throttling and the conditional check, so rate limits and 304s work as
+before and only the view's work is skipped. A write that moves the version makes every stored answer
+unreachable, as for the page cache (docs/caching.md).
 """
 
 import datetime
 import hashlib
 
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
 
-from cases.api.errors import NotModified
-from cases.caching import catalogue_last_modified
+from cases.api.errors import CachedAnswer, NotModified
+from cases.caching import CACHE_SECONDS, _safe, catalogue_last_modified, shared_catalogue_version
 
 # Change this when the representation changes, so clients holding old ETags fetch the new one.
 REPRESENTATION_VERSION = "1"
+# Larger answers (a harvest page of 500 full records) are computed each time rather than stored: they are
+# asked for once per harvest, and would crowd the cache.
+MAX_CACHED_BYTES = 512 * 1024
+# Headers the answer's own validators and caching rules set afresh on every response.
+UNSTORED_HEADERS = {"etag", "last-modified", "cache-control"}
 
 
 def validators(request, last_modified: datetime.datetime) -> tuple[str, int]:
@@ -32,15 +47,50 @@ def validators(request, last_modified: datetime.datetime) -> tuple[str, int]:
     return etag, int(last_modified.timestamp())
 
 
+class ResponseCache:
+    """One request's place in the cache of rendered answers: `key` is None when nothing may be read from
+    or stored in it (no version known, or this connection holds uncommitted catalogue writes)."""
+
+    def __init__(self, request, etag: str):
+        version = shared_catalogue_version()
+        self.key = None
+        if version is not None:
+            parts = (etag, request.scheme, request.get_host(), request.accepted_media_type, get_language())
+            digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+            self.key = f"api-response:{version}:{digest}"
+
+    def answer(self) -> HttpResponse | None:
+        stored = _safe(lambda: cache.get(self.key)) if self.key else None
+        if stored is None:
+            return None
+        content, headers = stored
+        response = HttpResponse(content, headers=headers)
+        response["X-Page-Cache"] = "hit"
+        return response
+
+    def store(self, response) -> None:
+        """A post-render callback: keeps the rendered bytes and the view's headers of a successful read."""
+        if (
+            self.key
+            and response.status_code == 200
+            and not response.streaming
+            and not getattr(response, "exception", False)
+            and len(response.content) <= MAX_CACHED_BYTES
+        ):
+            headers = {name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS}
+            _safe(lambda: cache.set(self.key, (response.content, headers), CACHE_SECONDS))
+
+
 class ConditionalMixin:
     """For DRF views: validators computed after authentication and throttling, before any work; a 304
-    when the client's copy is current; the validators set on every successful GET."""
+    when the client's copy is current; the answer from the response cache when it holds one; the
+    validators set on every successful GET, and its rendered answer stored."""
 
     conditional_methods = ("GET", "HEAD")
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.etag = self.last_modified = None
+        self.etag = self.last_modified = self.response_cache = None
         if request.method not in self.conditional_methods:
             return
         self.etag, self.last_modified = validators(request, catalogue_last_modified())
@@ -48,11 +98,18 @@ class ConditionalMixin:
         if response is not None and response.status_code == 304:
             self._set_validators(response)
             raise NotModified(response)
+        self.response_cache = ResponseCache(request, self.etag)
+        cached_answer = self.response_cache.answer()
+        if cached_answer is not None:
+            self.response_cache = None  # nothing to store again
+            raise CachedAnswer(cached_answer)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(self, "etag", None) and 200 <= response.status_code < 300:
             self._set_validators(response)
+        if getattr(self, "response_cache", None) is not None and hasattr(response, "add_post_render_callback"):
+            response.add_post_render_callback(self.response_cache.store)
         return response
 
     def _set_validators(self, response):

@@ -14,12 +14,20 @@ from rest_framework import exceptions, status
 from cases.web.errors import problem_response
 
 
-class NotModified(Exception):
-    """Raised by a conditional GET whose validators match: answered with the prepared 304 response."""
+class Answered(Exception):
+    """Raised before the view's work when the answer is already known: answered with the prepared response."""
 
     def __init__(self, response):
-        super().__init__("Not modified")
+        super().__init__("Answered")
         self.response = response
+
+
+class NotModified(Answered):
+    """A conditional GET whose validators match: the prepared 304."""
+
+
+class CachedAnswer(Answered):
+    """A read answered from the response cache (cases/api/conditional.py)."""
 
 
 def _messages(value) -> list[str]:
@@ -43,7 +51,7 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
 
 def problem_exception_handler(exc, context):
     """DRF's exception handler, answering every error as problem details."""
-    if isinstance(exc, NotModified):
+    if isinstance(exc, Answered):
         return exc.response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
