@@ -77,7 +77,9 @@ class ResponseCache:
             and not getattr(response, "exception", False)
             and len(response.content) <= MAX_CACHED_BYTES
         ):
-            headers = {name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS}
+            headers = {
+                name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
+            }
             _safe(lambda: cache.set(self.key, (response.content, headers), CACHE_SECONDS))
 
 
@@ -108,8 +110,9 @@ class ConditionalMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(self, "etag", None) and 200 <= response.status_code < 300:
             self._set_validators(response)
-        if getattr(self, "response_cache", None) is not None and hasattr(response, "add_post_render_callback"):
-            response.add_post_render_callback(self.response_cache.store)
+        response_cache = getattr(self, "response_cache", None)
+        if response_cache is not None and hasattr(response, "add_post_render_callback"):
+            response.add_post_render_callback(response_cache.store)
         return response
 
     def _set_validators(self, response):
