@@ -130,9 +130,10 @@ class CaseStudyQuerySet(models.QuerySet):
         return self.filter(published_q())
 
     def for_listing(self):
-        """What a result card, a feed entry or a CSV row needs, in a fixed number of queries: the case, its
-        economy and, in one more query, its terms."""
-        return self.select_related("economy").with_vocabularies()
+        """What a case in the API's lists needs, in a fixed number of queries: the case without its
+        narrative (a list shows none of the nine long sections, which are most of a row, read out of TOAST
+        storage: see for_cards), its economy and every vocabulary's terms."""
+        return self.select_related("economy").with_vocabularies().defer(*NARRATIVE_FIELDS)
 
     def for_cards(self):
         """What a result card needs (includes/case_card.html), without the narrative: a case's nine long

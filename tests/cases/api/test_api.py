@@ -6,7 +6,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from cases.api.filters import CaseStudyApiFilterSet
-from cases.models import SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Sector, Theme
+from cases.models import NARRATIVE_FIELDS, SDG, CaseStudy, Economy, FormerSlug, InnovationFacet, Sector, Theme
 from tests.conftest import MAX_QUERIES
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
 
@@ -679,6 +679,20 @@ def test_a_list_after_a_write_reads_a_few_queries_whatever_its_page_size(
         body = get(50)
     if "results" in body and "page=2" not in url:
         assert len(body["results"]) == 50
+
+
+def test_a_list_reads_no_narrative_section(client, after_a_write):
+    """A list shows none of a case's long sections, which are most of its row (out of TOAST storage)."""
+    for n in range(3):
+        rich_case(n)
+    after_a_write()
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(f"{API}/cases/").json()
+    assert body["results"]
+    rows = [sql for sql in (query["sql"] for query in captured.captured_queries) if '"summary"' in sql]
+    assert rows
+    for narrative in NARRATIVE_FIELDS:
+        assert not any(f'"cases_casestudy"."{narrative}"' in sql for sql in rows)
 
 
 def test_a_list_shows_every_vocabulary_of_its_cases_as_the_detail_does(client):
