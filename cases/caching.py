@@ -22,6 +22,11 @@ same query and with the same time to live as the catalogue version but moved onl
 vocabularies and economies: `vocabulary_snapshot` (cases/models/vocabularies.py) outlives every write to a
 case, and a renamed term is seen as soon as any change to the catalogue is.
 
+A case's own page (and its API record) is cached under a narrower key (`case_page_scope`): the case's
+*stamp* (its public revision, and those of the cases its page shows, read on every request in one query)
+and the *case pages version*, which only writes that cannot name their cases move (a term, an economy, a
+bulk write). A write to one case then leaves every other case's cached page in place.
+
 `cached` is the one way to cache a read under the version; `SelectionPaginator` pages a selection of cases
 with its total and page ids cached that way, for the library page and the API alike. docs/caching.md lists
 every cached read, its key, its lifetime and what a deployment must provide.
@@ -37,20 +42,23 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connections, router
-from django.db.models import Case, F, Max, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, Max, Subquery, Value, When
 from django.db.models.functions import Now
 from django.utils.functional import cached_property
 
 from cases.models import (
     SDG,
+    CaseLink,
     CaseStudy,
     CaseWithdrawal,
     CatalogueState,
     Economy,
     InnovationFacet,
+    RelatedCase,
     Sector,
     Theme,
 )
+from cases.models.querysets import published_q
 from cases.models.vocabularies import VocabularySnapshot
 
 logger = logging.getLogger(__name__)
@@ -64,7 +72,8 @@ UNCOMMITTED = "catalogue_changes_uncommitted"
 # Set as well when that transaction has bumped the vocabulary version.
 VOCABULARIES_UNCOMMITTED = "vocabulary_changes_uncommitted"
 
-# (version, vocabulary version, time.monotonic() when read) in this process; shared by its threads.
+# ((version, vocabulary version, case pages version), time.monotonic() when read) in this process; shared by
+# its threads.
 _known = None
 # The vocabulary snapshot this process used last.
 _snapshot = None
@@ -88,9 +97,12 @@ def _in_transaction(connection) -> bool:
     return any(not block._from_testcase for block in connection.atomic_blocks)
 
 
-def _remember(state: tuple[int, int], *, read_at: float) -> tuple[int, int]:
+State = tuple[int, int, int]  # (catalogue version, vocabulary version, case pages version)
+
+
+def _remember(state: State, *, read_at: float) -> State:
     global _known
-    _known = (*state, read_at)
+    _known = (state, read_at)
     return state
 
 
@@ -101,21 +113,21 @@ def forget_catalogue_version() -> None:
     global _snapshot
     _snapshot = None
     if _known is not None:
-        _remember(_known[:2], read_at=-math.inf)
+        _remember(_known[0], read_at=-math.inf)
 
 
-def _read_state() -> tuple[int, int]:
+def _read_state() -> State:
     row = CatalogueState.objects.filter(id=CatalogueState.SINGLE_ROW).values_list(
-        "version", "vocabulary_version"
+        "version", "vocabulary_version", "case_pages_version"
     )
     # No row: a database whose tables were emptied (as between transactional tests), nothing written since.
-    return next(iter(row), (0, 0))
+    return next(iter(row), (0, 0, 0))
 
 
-def _catalogue_state() -> tuple[int, int]:
-    """(catalogue version, vocabulary version), as this connection sees them: read from the database
-    together at most once per CATALOGUE_VERSION_TTL in each process; during a database outage, the last
-    ones read (DatabaseError if there are none)."""
+def _catalogue_state() -> State:
+    """(catalogue version, vocabulary version, case pages version), as this connection sees them: read
+    from the database together at most once per CATALOGUE_VERSION_TTL in each process; during a database
+    outage, the last ones read (DatabaseError if there are none)."""
     writer = _writer()
     if getattr(writer, UNCOMMITTED, False):
         if _in_transaction(writer):
@@ -127,15 +139,15 @@ def _catalogue_state() -> tuple[int, int]:
     known = _known
     now = time.monotonic()
     ttl = getattr(settings, "CATALOGUE_VERSION_TTL", VERSION_TTL_SECONDS)
-    if known is not None and now - known[2] < ttl:
-        return known[:2]
+    if known is not None and now - known[1] < ttl:
+        return known[0]
     try:
         return _remember(_read_state(), read_at=now)
     except DatabaseError as error:
         if known is None:
             raise
-        logger.warning("Database unavailable, keeping catalogue version %s: %s", known[0], error)
-        return _remember(known[:2], read_at=now)  # asked again after the TTL, not on every call meanwhile
+        logger.warning("Database unavailable, keeping catalogue version %s: %s", known[0][0], error)
+        return _remember(known[0], read_at=now)  # asked again after the TTL, not on every call meanwhile
 
 
 def catalogue_version() -> int:
@@ -162,6 +174,46 @@ def shared_catalogue_version() -> int | None:
         return None
 
 
+def case_page_scope(slug: str) -> str | None:
+    """What the page of the published case `slug` (and its API record) is cached under, in place of the
+    catalogue version: the case pages version and a digest of the case's *stamp*, read in one query on every
+    request: the public revision of the case and of every published case its page shows (its links, both
+    ways, and its related cases, whose rows a refresh replaces). A write to the case, or to a case it shows,
+    moves a revision; a link made or removed, a related list refreshed or a case shown leaving publication
+    changes the rows. None when nothing may be cached (this connection holds uncommitted catalogue writes,
+    or the database cannot be read) or no published case has this slug (a former slug's redirect, a 404)."""
+    if shared_catalogue_version() is None:
+        return None
+    try:
+        pages_version = _catalogue_state()[2]
+        stamp = sorted(_case_stamp_rows(slug))
+    except DatabaseError:
+        return None
+    if not stamp:
+        return None
+    digest = hashlib.sha256(repr(stamp).encode()).hexdigest()[:32]
+    return f"case-page:{pages_version}:{digest}"
+
+
+def _case_stamp_rows(slug: str):
+    """(part, row id, public revision) of the published case `slug` and of what its page shows, one UNION
+    query; no rows when it is not published."""
+
+    def part(queryset, number: int, row: str, revision: str):
+        kind = Value(number, output_field=IntegerField())
+        return queryset.order_by().annotate(stamp_part=kind).values_list("stamp_part", row, revision)
+
+    own = part(CaseStudy.objects.published().filter(slug=slug), 0, "id", "public_revision")
+    related = RelatedCase.objects.filter(published_q("case"), published_q("related"), case__slug=slug)
+    links = CaseLink.objects.filter(published_q("from_case"), published_q("to_case"))
+    return own.union(
+        part(related, 1, "id", "related__public_revision"),
+        part(links.filter(from_case__slug=slug), 2, "id", "to_case__public_revision"),
+        part(links.filter(to_case__slug=slug), 3, "id", "from_case__public_revision"),
+        all=True,
+    ).order_by()  # sorted by the caller; the model's default order names no column of the union
+
+
 def shared_vocabulary_version() -> int | None:
     """The vocabulary version to key shared cache entries by; None when this connection holds uncommitted
     writes to the vocabularies (a write to cases only changes no term), or none is known (database down)."""
@@ -174,27 +226,38 @@ def shared_vocabulary_version() -> int | None:
         return None
 
 
-def catalogue_changed(*, vocabularies: bool = False) -> None:
+def _moved(field: str, clock: int) -> Case:
+    """`field` moved on: to the clock, or one past its value if that is ahead (never a number used before)."""
+    return Case(When(**{f"{field}__gte": clock}, then=F(field) + 1), default=Value(clock))
+
+
+def catalogue_changed(*, vocabularies: bool = False, cases=None) -> None:
     """Make every cached read stale, in the current transaction: call for any write to cases or what hangs
     off them (cases/signals.py does for every ORM write), with `vocabularies` for a write to a vocabulary's
-    terms or an economy (which also makes the vocabulary snapshot stale). Fails with the write if the
-    database does."""
+    terms or an economy (which also makes the vocabulary snapshot stale). `cases`: the ids of the only
+    cases whose own pages the write changes (their public revisions move, and every other case's cached
+    page stays); None when it cannot tell, which makes every case page stale (the case pages version
+    moves), as does a write to the vocabularies. Fails with the write if the database does."""
     writer = _writer()
     # Never a number used before: a version rolled back, or one a restored database once had, may still
     # key entries in a shared cache.
     clock = time.time_ns() // 1000
     state = CatalogueState.objects.using(writer.alias).filter(id=CatalogueState.SINGLE_ROW)
-    bump = {
-        "version": Case(When(version__gte=clock, then=F("version") + 1), default=Value(clock)),
-        "changed_at": Now(),
-    }
+    bump = {"version": _moved("version", clock), "changed_at": Now()}
     if vocabularies:
-        bump["vocabulary_version"] = Case(
-            When(vocabulary_version__gte=clock, then=F("vocabulary_version") + 1), default=Value(clock)
-        )
+        bump["vocabulary_version"] = _moved("vocabulary_version", clock)
+    if vocabularies or cases is None:
+        bump["case_pages_version"] = _moved("case_pages_version", clock)
+    else:
+        ids = {pk for pk in cases if pk is not None}
+        if ids:
+            CaseStudy._base_manager.using(writer.alias).filter(pk__in=ids).update(
+                public_revision=_moved("public_revision", clock)
+            )
     if not state.update(**bump):
         _state, created = CatalogueState.objects.using(writer.alias).get_or_create(
-            id=CatalogueState.SINGLE_ROW, defaults={"version": clock, "vocabulary_version": clock}
+            id=CatalogueState.SINGLE_ROW,
+            defaults={"version": clock, "vocabulary_version": clock, "case_pages_version": clock},
         )
         if not created:  # another writer put the row back meanwhile
             state.update(**bump)

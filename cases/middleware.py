@@ -21,9 +21,10 @@ from django.core.cache import cache
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_cache_key, learn_cache_key
 
-from cases.caching import CACHE_SECONDS, _safe, shared_catalogue_version
+from cases.caching import CACHE_SECONDS, _safe, case_page_scope, shared_catalogue_version
 from cases.web.errors import (
     address_too_long_response,
     bad_address_response,
@@ -170,6 +171,8 @@ class RequestValidationMiddleware:
 # Addresses whose answers depend on who asks, change state, or are cached by their own rules; and fixed
 # text that never shows the catalogue (its own Cache-Control), for which not even the catalogue version is
 # read: it answers without the database.
+# The case page, cached under its case's stamp rather than the catalogue version.
+CASE_PAGE = "cases:casestudy_detail"
 PAGE_CACHE_EXCLUDED = (
     *("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/"),
     *("/privacy/", "/accessibility/", "/robots.txt", "/.well-known/"),
@@ -194,10 +197,9 @@ class CataloguePageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable_request(request):
             return self.get_response(request)
-        version = shared_catalogue_version()
-        if version is None:
+        prefix = self.key_prefix(request)
+        if prefix is None:
             return self.get_response(request)
-        prefix = f"page:{version}"
         key = _safe(lambda: get_cache_key(request, prefix, "GET", cache=cache))
         if key is not None:
             response = _safe(lambda: cache.get(key))
@@ -210,6 +212,23 @@ class CataloguePageCacheMiddleware:
             if key is not None:
                 _safe(lambda: cache.set(key, response, CACHE_SECONDS))
         return response
+
+    @staticmethod
+    def key_prefix(request) -> str | None:
+        """A published case's page: under its own stamp (cases.caching.case_page_scope), so a write to
+        another case leaves it cached. Every other page: under the catalogue version. None: not cached."""
+        version = shared_catalogue_version()
+        if version is None:
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        if match is not None and match.view_name == CASE_PAGE:
+            scope = case_page_scope(match.kwargs["slug"])
+            if scope is not None:
+                return scope
+        return f"page:{version}"
 
     @staticmethod
     def cacheable_request(request) -> bool:

@@ -111,10 +111,26 @@ def affects_public(instance) -> bool:
     return _any_published({instance.__dict__[owner], stored})
 
 
+def cases_shown_changed(instance) -> set[int] | None:
+    """The cases whose own pages writing `instance` can change (the case; the owner of a row, as stored and
+    as written; both ends of a link); None for a vocabulary term or an economy, which every case page may
+    name."""
+    model = instance._meta.concrete_model
+    if model is CaseStudy:
+        return {instance.pk}
+    owner = OWNER_FIELD.get(model)
+    if owner is None:
+        return None
+    ids = {instance.__dict__.get(owner), instance.__dict__.get(STORED)}
+    if model is CaseLink:
+        ids.add(instance.__dict__.get("to_case_id"))
+    return {pk for pk in ids if pk is not None}
+
+
 def _row_written(sender, instance, **kwargs):
     model = sender._meta.concrete_model
     if model in WATCHED and affects_public(instance):
-        catalogue_written(vocabularies=model in VOCABULARY_MODELS)
+        catalogue_written(vocabularies=model in VOCABULARY_MODELS, cases=cases_shown_changed(instance))
     if model is CaseStudy and kwargs["signal"] is post_save:
         related_written([instance.pk])  # a deleted case's rows go with it (on delete cascade)
     instance.__dict__.pop(STORED, None)  # the next write of this object reads the database again
@@ -127,7 +143,8 @@ def _relation_changed(sender, instance, action, reverse, pk_set, **kwargs):
     # names none: assume the worst).
     public = (pk_set is None or _any_published(pk_set)) if reverse else _any_published({instance.pk})
     if public:
-        catalogue_written()
+        # A reverse clear names no case: every case page is stale.
+        catalogue_written(cases=pk_set if reverse else {instance.pk})
     if sender in RELATED_SCORING:
         # A reverse clear (theme.cases.clear()) names no case: left to `refresh_related`.
         related_written((pk_set or ()) if reverse else [instance.pk])

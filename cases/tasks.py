@@ -67,13 +67,15 @@ def refresh_statistics_after_commit() -> None:
     refresh_search_postings.enqueue()
 
 
-def catalogue_written(*, vocabularies: bool = False) -> None:
+def catalogue_written(*, vocabularies: bool = False, cases=None) -> None:
     """Call for every write to the catalogue, inside its transaction (cases/signals.py does for every ORM
-    write), with `vocabularies` when it writes a vocabulary's terms or an economy: bumps the catalogue
-    version (and the vocabulary version) in that transaction, and once it commits refreshes the statistics'
+    write), with `vocabularies` when it writes a vocabulary's terms or an economy, and `cases` when it can
+    name the only cases whose own pages it changes: bumps the catalogue version (and the vocabulary version,
+    and the public revisions of those cases or, when it names none, the case pages version:
+    cases.caching.catalogue_changed) in that transaction, and once it commits refreshes the statistics'
     bitmaps for the new version and the search's word list, once per transaction however many rows it writes
     (at once when there is no transaction). Nothing happens after a rollback."""
-    catalogue_changed(vocabularies=vocabularies)
+    catalogue_changed(vocabularies=vocabularies, cases=cases)
     if not any(
         callback is refresh_statistics_after_commit for _ids, callback, _robust in connection.run_on_commit
     ):

@@ -10,12 +10,12 @@ public change anywhere changes every ETag: coarse, but never stale, and a matchi
 most that one query. The ETag also covers the path and the query string, so each filtered list has its
 own.
 
-Answers are cached too (`ResponseCache`): a successful read is stored, rendered, under the catalogue version
-and everything its bytes depend on (the validators above, which cover the address; the scheme and host its
-links are built with; the media type and language negotiated), and the next request for it is answered
-from the cache after authentication, throttling and the conditional check, so rate limits and 304s work as
-before and only the view's work is skipped. A write that moves the version makes every stored answer
-unreachable, as for the page cache (docs/caching.md).
+Answers are cached too (`ResponseCache`): a successful read is stored, rendered, under the catalogue
+version (a case's record: under its case's stamp, as its page) and everything its bytes depend on (the
+address and query string; the scheme and host its links are built with; the media type and language
+negotiated), and the next request for it is answered from the cache after authentication, throttling and
+the conditional check, so rate limits and 304s work as before and only the view's work is skipped. A write
+that moves the version makes every stored answer unreachable, as for the page cache (docs/caching.md).
 """
 
 import datetime
@@ -51,13 +51,23 @@ class ResponseCache:
     """One request's place in the cache of rendered answers: `key` is None when nothing may be read from
     or stored in it (no version known, or this connection holds uncommitted catalogue writes)."""
 
-    def __init__(self, request, etag: str):
+    def __init__(self, request, scope: str | None = None):
+        """`scope`: what the answer is cached under in place of the catalogue version (a case's record: its
+        stamp, cases.caching.case_page_scope)."""
         version = shared_catalogue_version()
         self.key = None
         if version is not None:
-            parts = (etag, request.scheme, request.get_host(), request.accepted_media_type, get_language())
+            parts = (
+                REPRESENTATION_VERSION,
+                request.path,
+                request.META.get("QUERY_STRING", ""),
+                request.scheme,
+                request.get_host(),
+                request.accepted_media_type,
+                get_language(),
+            )
             digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-            self.key = f"api-response:{version}:{digest}"
+            self.key = f"api-response:{scope or version}:{digest}"
 
     def answer(self) -> HttpResponse | None:
         stored = _safe(lambda: cache.get(self.key)) if self.key else None
@@ -100,11 +110,15 @@ class ConditionalMixin:
         if response is not None and response.status_code == 304:
             self._set_validators(response)
             raise NotModified(response)
-        self.response_cache = ResponseCache(request, self.etag)
+        self.response_cache = ResponseCache(request, self.response_cache_scope())
         cached_answer = self.response_cache.answer()
         if cached_answer is not None:
             self.response_cache = None  # nothing to store again
             raise CachedAnswer(cached_answer)
+
+    def response_cache_scope(self) -> str | None:
+        """What this view's answers are cached under in place of the catalogue version; None: the version."""
+        return None
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

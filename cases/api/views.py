@@ -23,6 +23,7 @@ from cases.api.cursors import CursorPagination, after_position, next_link
 from cases.api.exports import EXPORT_FORMATS
 from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
 from cases.api.schema import TEXT_PATTERN
+from cases.caching import case_page_scope
 from cases.filters import CaseStudyFilterSet
 from cases.insights.facet_counts import selection_facets
 from cases.insights.statistics import case_statistics
@@ -77,6 +78,10 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return api.CaseListSerializer if self.action == "list" else api.CaseDetailSerializer
+
+    def response_cache_scope(self):
+        # A case's record under its own stamp, as its page: a write to another case leaves it cached.
+        return case_page_scope(self.kwargs["slug"]) if self.action == "retrieve" else None
 
     def filter_queryset(self, queryset):
         if self.action == "retrieve":

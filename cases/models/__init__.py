@@ -358,6 +358,11 @@ class CaseStudy(TimestampedModel):
 
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(_("first published"), null=True, blank=True, db_index=True)
+    # Moves with every write that can change what this case's public page shows of the case itself (its
+    # row, outcomes, resources, links, terms), in the write's own transaction (cases/signals.py): the case
+    # page's cache key carries it (cases.caching.case_page_scope). Never reused: a bump takes at least the
+    # writer's clock in microseconds, so a save of an object holding an older value cannot bring one back.
+    public_revision = models.BigIntegerField(_("public revision"), default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -757,6 +762,11 @@ class CatalogueState(models.Model):
     # of the terms alone (cases.caching.vocabulary_snapshot) outlives every write to a case. Never reused,
     # like `version`.
     vocabulary_version = models.BigIntegerField(_("vocabulary version"), default=0)
+    # Moved by every write that cannot name the cases whose pages it changes (a vocabulary term or an economy,
+    # which case pages name; a bulk write): case pages are cached under it and their case's own stamp, so a
+    # write to one case leaves the cached pages of every other case (cases.caching.case_page_scope). Never
+    # reused, like `version`.
+    case_pages_version = models.BigIntegerField(_("case pages version"), default=0)
     changed_at = models.DateTimeField(_("last change"), db_default=Now())
 
     class Meta:

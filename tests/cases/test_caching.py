@@ -37,10 +37,12 @@ from cases.models import (
     Status,
     ThesaurusEntry,
 )
+from cases.search.related import refresh_related
+from cases.tasks import catalogue_written
 from tests.cases.interchange.test_importing import record
 from tests.cases.site.test_submission import valid_data
 from tests.cases.test_faults import UNREACHABLE_REDIS
-from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
+from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,13 +134,13 @@ def another_process_writes():
 
 def test_a_write_by_another_process_is_seen_once_the_version_ttl_has_passed(client, settings):
     settings.CATALOGUE_VERSION_TTL = 60
-    case = CaseStudyFactory(title="Read by many processes")
-    client.get(case.get_absolute_url())
+    CaseStudyFactory(title="Read by many processes")
+    client.get("/cases/")
     another_process_writes()
-    assert client.get(case.get_absolute_url())["X-Page-Cache"] == "hit"  # within the TTL: the version known
+    assert client.get("/cases/")["X-Page-Cache"] == "hit"  # within the TTL: the version known
 
     settings.CATALOGUE_VERSION_TTL = 0  # the TTL has passed
-    response = client.get(case.get_absolute_url())
+    response = client.get("/cases/")
 
     assert "X-Page-Cache" not in response
 
@@ -598,7 +600,11 @@ def stored_vocabulary_version() -> int:
 def another_process_renames_health(name: str):
     """What another process's rename of a sector commits: the row, and both versions moved."""
     Sector.objects.filter(slug="health").update(name=name)
-    CatalogueState.objects.update(version=F("version") + 1, vocabulary_version=F("vocabulary_version") + 1)
+    CatalogueState.objects.update(
+        version=F("version") + 1,
+        vocabulary_version=F("vocabulary_version") + 1,
+        case_pages_version=F("case_pages_version") + 1,
+    )
 
 
 def snapshot_reads(queries) -> list[str]:
@@ -729,3 +735,220 @@ def test_when_the_catalogue_last_changed_is_read_by_the_task_after_a_write_not_b
     assert caching.catalogue_last_modified() > before
     CaseStudyFactory(status="draft")  # a draft moves the version, never the time
     assert caching.catalogue_last_modified() == CaseStudy.objects.get(pk=case.pk).updated_at
+
+
+# --- Case pages: cached under their case's stamp, not the catalogue version (issue 15) ------------------
+
+
+def is_hit(client, url) -> bool:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get("X-Page-Cache") == "hit"
+
+
+def case_faces(case) -> list[str]:
+    """The case's page and its API record, both cached under its stamp."""
+    return [case.get_absolute_url(), f"/api/v1/cases/{case.slug}/"]
+
+
+def read_twice(client, case) -> None:
+    for url in case_faces(case):
+        client.get(url)
+        assert is_hit(client, url)
+
+
+def test_a_write_to_another_case_leaves_a_case_page_cached(client):
+    case, other = CaseStudyFactory(title="Left alone"), CaseStudyFactory(title="Edited")
+    read_twice(client, case)
+    client.get("/cases/")
+
+    other.title = "Edited again"
+    other.save()
+
+    assert all(is_hit(client, url) for url in case_faces(case))
+    assert not is_hit(client, "/cases/")  # lists and counts still follow the catalogue version
+
+
+def test_a_write_by_another_process_to_the_case_is_seen_at_once_whatever_the_ttl(client, settings):
+    settings.CATALOGUE_VERSION_TTL = 60
+    case = CaseStudyFactory(title="Before")
+    read_twice(client, case)
+
+    # What another process's edit commits: the row and its revision (the catalogue version unseen here).
+    CaseStudy.objects.filter(pk=case.pk).update(title="After", public_revision=F("public_revision") + 1)
+
+    response = client.get(case.get_absolute_url())
+    assert "X-Page-Cache" not in response
+    assert "After" in response.text
+    assert client.get(f"/api/v1/cases/{case.slug}/").json()["title"] == "After"
+
+
+def edit_title(case):
+    case.title = "A new title"
+    case.save()
+
+
+def add_outcome(case):
+    OutcomeFactory(case=case, indicator="Waiting time")
+
+
+def edit_outcome(case):
+    outcome = case.outcomes.get()
+    outcome.indicator = "Renamed indicator"
+    outcome.save()
+
+
+def delete_outcome(case):
+    case.outcomes.get().delete()
+
+
+def add_sector(case):
+    case.sectors.add(Sector.objects.get(slug="education"))
+
+
+def add_sector_from_its_side(case):
+    Sector.objects.get(slug="education").cases.add(case)
+
+
+def clear_a_sector_from_its_side(case):
+    Sector.objects.get(slug="health").cases.clear()
+
+
+def rename_its_sector(case):
+    Sector.objects.filter(slug="health").update(name="Health and care")
+    health = Sector.objects.get(slug="health")
+    health.save()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        edit_title,
+        add_outcome,
+        edit_outcome,
+        delete_outcome,
+        add_sector,
+        add_sector_from_its_side,
+        clear_a_sector_from_its_side,
+        rename_its_sector,
+    ],
+)
+def test_a_write_to_the_case_or_what_its_page_names_makes_its_page_fresh(client, write):
+    case = CaseStudyFactory(sectors=[Sector.objects.get(slug="health")])
+    OutcomeFactory(case=case, indicator="Visits")
+    read_twice(client, case)
+
+    write(case)
+
+    for url in case_faces(case):
+        assert not is_hit(client, url), url
+
+
+def test_a_bulk_write_that_names_no_case_makes_every_case_page_fresh(client):
+    case = CaseStudyFactory()
+    read_twice(client, case)
+
+    with transaction.atomic():
+        catalogue_written()
+
+    assert not any(is_hit(client, url) for url in case_faces(case))
+
+
+def test_a_linked_case_renamed_or_withdrawn_is_seen_on_the_pages_of_both_ends(client, superuser):
+    case, source, follower = CaseStudyFactory(), CaseStudyFactory(title="The source"), CaseStudyFactory()
+    CaseLinkFactory(from_case=case, to_case=source, relation="adapted_from")
+    CaseLinkFactory(from_case=follower, to_case=case, relation="adapted_from")
+    read_twice(client, case)
+
+    source.title = "The source, renamed"
+    source.save()
+    assert "The source, renamed" in client.get(case.get_absolute_url()).text
+    read_twice(client, case)
+
+    follower.title = "The follower, renamed"
+    follower.save()
+    assert "The follower, renamed" in client.get(case.get_absolute_url()).text
+    read_twice(client, case)
+
+    case_transition(case=source, name="unpublish", user=superuser)
+    assert "The source, renamed" not in client.get(case.get_absolute_url()).text
+    assert "The source, renamed" not in client.get(f"/api/v1/cases/{case.slug}/").text
+
+
+def test_a_link_made_to_the_case_from_another_is_seen_on_its_page(client):
+    case, other = CaseStudyFactory(), CaseStudyFactory(title="Replicated it")
+    read_twice(client, case)
+
+    CaseLinkFactory(from_case=other, to_case=case, relation="adapted_from")
+
+    assert "Replicated it" in client.get(case.get_absolute_url()).text
+
+
+def test_a_related_case_renamed_withdrawn_or_the_list_refreshed_is_seen_on_the_page(client, superuser):
+    health = Sector.objects.get(slug="health")
+    case = CaseStudyFactory(sectors=[health])
+    related = CaseStudyFactory(title="A related case", sectors=[health])
+    refresh_related([case.pk])
+    assert "A related case" in client.get(case.get_absolute_url()).text
+    assert is_hit(client, case.get_absolute_url())
+
+    related.title = "A related case, renamed"
+    related.save()
+    assert "A related case, renamed" in client.get(case.get_absolute_url()).text
+
+    newcomer = CaseStudyFactory(title="A newcomer", sectors=[health])
+    assert is_hit(client, case.get_absolute_url())  # its list not refreshed yet: the same page
+    refresh_related([case.pk])
+    assert "A newcomer" in client.get(case.get_absolute_url()).text
+
+    case_transition(case=newcomer, name="unpublish", user=superuser)
+    assert "A newcomer" not in client.get(case.get_absolute_url()).text
+
+
+def test_a_case_unpublished_is_gone_from_its_own_cached_page_at_once(client, superuser):
+    case = CaseStudyFactory()
+    read_twice(client, case)
+
+    case_transition(case=case, name="unpublish", user=superuser)
+
+    for url in case_faces(case):
+        assert client.get(url).status_code == 404
+
+
+def test_a_save_of_an_object_holding_an_old_revision_never_brings_it_back():
+    case = CaseStudyFactory()
+    loaded_earlier = CaseStudy.objects.get(pk=case.pk)
+    seen = {CaseStudy.objects.get(pk=case.pk).public_revision}
+
+    for obj in (case, loaded_earlier, case, loaded_earlier):
+        obj.summary = f"Saved from {id(obj)}"
+        obj.save()
+        revision = CaseStudy.objects.get(pk=case.pk).public_revision
+        assert revision not in seen
+        seen.add(revision)
+
+
+def test_a_draft_written_moves_no_case_page(client):
+    case = CaseStudyFactory()
+    revision = CaseStudy.objects.get(pk=case.pk).public_revision
+    read_twice(client, case)
+
+    draft = CaseStudyFactory(status="draft")
+    CaseLinkFactory(from_case=draft, to_case=case, relation="adapted_from")
+    OutcomeFactory(case=draft)
+
+    assert CaseStudy.objects.get(pk=case.pk).public_revision == revision
+    assert all(is_hit(client, url) for url in case_faces(case))
+
+
+def test_a_case_page_read_inside_an_uncommitted_write_is_its_own(client):
+    case = CaseStudyFactory(title="Committed")
+    read_twice(client, case)
+    with transaction.atomic():
+        edit_title(case)
+        inside = client.get(case.get_absolute_url())
+        assert "A new title" in inside.text
+        assert "X-Page-Cache" not in inside
+        transaction.set_rollback(True)
+
+    assert "Committed" in client.get(case.get_absolute_url()).text

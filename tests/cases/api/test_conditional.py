@@ -53,7 +53,8 @@ def test_a_read_asked_again_is_answered_from_the_cache_with_its_validators(clien
     assert again["Cache-Control"] == "public, no-cache"
     assert "Accept" in again["Vary"]
     assert first_queries > 0
-    assert again_queries == 0
+    # A case's record is cached under its case's stamp, read on every request (test_caching.py).
+    assert again_queries == (1 if url == "/cases/cached-case/" else 0)
     # The client's copy is current: still a 304, before the cache is even read.
     unchanged = client.get(API + url, headers={"if-none-match": first["ETag"]})
     assert unchanged.status_code == 304
@@ -89,12 +90,12 @@ def test_an_edit_is_seen_by_the_next_reader(client):
 def test_a_write_by_another_process_is_seen_once_the_version_ttl_has_passed(client, settings):
     settings.CATALOGUE_VERSION_TTL = 60
     CaseStudyFactory(slug="other-process")
-    client.get(f"{API}/cases/other-process/")
+    client.get(f"{API}/cases/")
     another_process_writes()
-    assert client.get(f"{API}/cases/other-process/")["X-Page-Cache"] == "hit"  # the version known
+    assert client.get(f"{API}/cases/")["X-Page-Cache"] == "hit"  # the version known
 
     settings.CATALOGUE_VERSION_TTL = 0
-    assert "X-Page-Cache" not in client.get(f"{API}/cases/other-process/")
+    assert "X-Page-Cache" not in client.get(f"{API}/cases/")
 
 
 def test_rate_limits_count_answers_from_the_cache(client, settings):
