@@ -77,6 +77,12 @@ VOCABULARIES_UNCOMMITTED = "vocabulary_changes_uncommitted"
 _known = None
 # The vocabulary snapshot this process used last.
 _snapshot = None
+# Case page scopes this process read last: {slug: (scope, time.monotonic() when read)}, the oldest first.
+_scopes: dict = {}
+SCOPES_KEPT = 10_000
+# time.monotonic() when a read of the catalogue's state or of a stamp last failed: for a time to live the
+# database is not asked for stamps again (a hung one would cost every case page a timeout).
+_failed_at = -math.inf
 
 
 def _safe(call, default=None):
@@ -112,6 +118,7 @@ def forget_catalogue_version() -> None:
     copy of the one there)."""
     global _snapshot
     _snapshot = None
+    _scopes.clear()
     if _known is not None:
         _remember(_known[0], read_at=-math.inf)
 
@@ -144,6 +151,8 @@ def _catalogue_state() -> State:
     try:
         return _remember(_read_state(), read_at=now)
     except DatabaseError as error:
+        global _failed_at
+        _failed_at = now
         if known is None:
             raise
         logger.warning("Database unavailable, keeping catalogue version %s: %s", known[0][0], error)
@@ -176,23 +185,44 @@ def shared_catalogue_version() -> int | None:
 
 def case_page_scope(slug: str) -> str | None:
     """What the page of the published case `slug` (and its API record) is cached under, in place of the
-    catalogue version: the case pages version and a digest of the case's *stamp*, read in one query on every
-    request: the public revision of the case and of every published case its page shows (its links, both
-    ways, and its related cases, whose rows a refresh replaces). A write to the case, or to a case it shows,
-    moves a revision; a link made or removed, a related list refreshed or a case shown leaving publication
-    changes the rows. None when nothing may be cached (this connection holds uncommitted catalogue writes,
-    or the database cannot be read) or no published case has this slug (a former slug's redirect, a 404)."""
+    catalogue version: the case pages version and a digest of the case's *stamp*, read in one query: the
+    public revision of the case and of every published case its page shows (its links, both ways, and its
+    related cases, whose rows a refresh replaces). A write to the case, or to a case it shows, moves a
+    revision; a link made or removed, a related list refreshed or a case shown leaving publication changes
+    the rows. Like the catalogue version, each process reads a case's stamp at most once per
+    CATALOGUE_VERSION_TTL, forgets them all when it writes, and keeps the last one read while the database
+    cannot be read (not asking it again meanwhile). None when nothing may be cached (this connection holds
+    uncommitted catalogue writes, or no stamp is known) or no published case has this slug (a former slug's
+    redirect, a 404)."""
+    global _failed_at
     if shared_catalogue_version() is None:
+        return None
+    now = time.monotonic()
+    ttl = getattr(settings, "CATALOGUE_VERSION_TTL", VERSION_TTL_SECONDS)
+    known = _scopes.get(slug)
+    if known is not None and (now - known[1] < ttl or now - _failed_at < ttl):
+        return known[0]
+    if now - _failed_at < ttl:
         return None
     try:
         pages_version = _catalogue_state()[2]
         stamp = sorted(_case_stamp_rows(slug))
-    except DatabaseError:
-        return None
-    if not stamp:
-        return None
-    digest = hashlib.sha256(repr(stamp).encode()).hexdigest()[:32]
-    return f"case-page:{pages_version}:{digest}"
+    except DatabaseError as error:
+        _failed_at = now
+        logger.warning("Database unavailable, keeping the case page stamps known: %s", error)
+        return known[0] if known is not None else None
+    scope = None
+    if stamp:
+        digest = hashlib.sha256(repr(stamp).encode()).hexdigest()[:32]
+        scope = f"case-page:{pages_version}:{digest}"
+    _scopes.pop(slug, None)
+    _scopes[slug] = (scope, now)
+    while len(_scopes) > SCOPES_KEPT:
+        try:
+            _scopes.pop(next(iter(_scopes)), None)
+        except (RuntimeError, StopIteration):  # another thread changed them meanwhile
+            break
+    return scope
 
 
 def _case_stamp_rows(slug: str):

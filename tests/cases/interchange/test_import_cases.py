@@ -539,6 +539,7 @@ def case_state():
                 "updated_by_id",
                 "published_by_id",
                 "economy_id",
+                "public_revision",  # the cache's, moved by every write (cases/caching.py)
             )
         }
         fields["economy"] = case.economy.iso2

@@ -265,9 +265,10 @@ def test_case_page_query_count_does_not_grow_with_its_links(client, theme, djang
     assert len(response.context["related"]) == 4
 
 
-def test_case_page_reads_everything_in_five_queries(client, theme, after_a_write, django_assert_num_queries):
+def test_case_page_reads_everything_in_six_queries(client, theme, after_a_write, django_assert_num_queries):
     """Issue 15: the page cache's read of the catalogue version (once a second in each process; here every
-    time), the case with its economy and its vocabularies' term ids, its outcomes and resources (one UNION
+    time), the case's stamp its cached page is keyed by (cases.caching.case_page_scope), the case with its
+    economy and its vocabularies' term ids, its outcomes and resources (one UNION
     ALL), its links (both directions), its related cases (with their rows, economies and the term ids of
     what their cards show)."""
     case = CaseStudyFactory(themes=[theme])
@@ -279,7 +280,7 @@ def test_case_page_reads_everything_in_five_queries(client, theme, after_a_write
         CaseStudyFactory(themes=[theme])
     refresh_related([case.pk])
     after_a_write()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(case.get_absolute_url())
     assert len(response.context["related"]) == 4
 
@@ -302,7 +303,7 @@ def test_case_without_a_computed_list_shows_no_related_cases_and_computes_none(
     CaseStudyFactory(title="Sibling with the same theme", themes=[theme])
     after_a_write()
     # As any case page: the empty list is one query, and nothing computes a list.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(case.get_absolute_url())
     assert response.context["related"] == []
     assert "Related cases" not in response.content.decode()
