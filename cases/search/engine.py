@@ -222,18 +222,41 @@ def did_you_mean(queryset, query, *, found: int | None = None, count=None) -> st
     return corrected if count(parse(corrected)) > found else None
 
 
+# Rows written or deleted per statement when the word list changes.
+WORD_BATCH = 5000
+
+
 def refresh_word_list() -> int:
-    """Rebuild the word list (SearchWord) from the published cases; returns how many words it has."""
+    """Bring the word list (SearchWord) up to date with the published cases; returns how many words it
+    has. Only the difference is written: after a write to one case a few counts change, if any (a
+    narrative edit changes none), where deleting and inserting every row again cost seconds at 100,000
+    cases (the ORM's delete loads every row first, to send the delete signals the catalogue listens to)."""
     counts = dict(backend().word_counts())
     lexicon = Lexicon.build()
     for key in (*lexicon.synonyms, *lexicon.tags):
         for word in key:
             counts.setdefault(word, 0)
-    rows = [SearchWord(word=word, documents=n) for word, n in counts.items() if 0 < len(word) <= 100]
+    wanted = {word: n for word, n in counts.items() if 0 < len(word) <= 100}
     with transaction.atomic():
-        SearchWord.objects.all().delete()
-        SearchWord.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
+        stored = dict(SearchWord.objects.values_list("word", "documents"))
+        gone = sorted(word for word in stored if word not in wanted)
+        for start in range(0, len(gone), WORD_BATCH):
+            # A plain DELETE, as for the related lists (cases/search/related.py): no row loaded for signals.
+            batch = gone[start : start + WORD_BATCH]
+            placeholders = ", ".join(["%s"] * len(batch))
+            statement = f"DELETE FROM {SearchWord._meta.db_table} WHERE word IN ({placeholders})"  # noqa: S608
+            with connection.cursor() as cursor:
+                cursor.execute(statement, batch)  # the words as parameters
+        # New words and changed counts in one statement per batch; a refresh running beside this one (two
+        # writes' tasks) writes the same rows, and the last one wins.
+        SearchWord.objects.bulk_create(
+            [SearchWord(word=word, documents=n) for word, n in wanted.items() if stored.get(word) != n],
+            batch_size=WORD_BATCH,
+            update_conflicts=True,
+            unique_fields=["word"],
+            update_fields=["documents"],
+        )
+    return len(wanted)
 
 
 def refresh_postings(*, rebuild: bool = False, progress=None) -> dict[str, int]:

@@ -2,6 +2,8 @@
 matched as written, prefixes only while typing, corrections, the thesaurus, vocabulary terms, excerpts."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.filters import CaseStudyFilterSet
 from cases.models import CaseStudy, SearchWord, Theme, ThesaurusEntry
@@ -526,3 +528,40 @@ def test_matches_with_tags_from_the_bitmaps_are_those_sql_finds(query):
     assert from_sql == set(search_cases(CaseStudy.objects.published(), query).values_list("pk", flat=True))
     if query != "zzz":
         assert from_sql
+
+
+def test_the_word_list_refresh_writes_only_what_changed():
+    """After a write to one case the word list changes by a few rows, if any: the refresh deletes the words
+    no longer used, adds the new ones and updates the counts that moved, and leaves the rest alone."""
+    renamed = CaseStudyFactory(title="Quokka permits", summary="Permits.")
+    CaseStudyFactory(title="Wombat permits", summary="Permits.")
+    refresh_word_list()
+    words = dict(SearchWord.objects.values_list("word", "documents"))
+    assert words["quokka"] == 1
+    assert words["permits"] == 2
+
+    renamed.title = "Numbat licences"
+    renamed.save()
+    refresh_word_list()
+
+    after = dict(SearchWord.objects.values_list("word", "documents"))
+    assert "quokka" not in after
+    assert after["numbat"] == after["licences"] == 1
+    assert after["permits"] == 2  # the summaries still say it twice
+    assert after["wombat"] == 1
+    assert {word: n for word, n in after.items() if word not in ("numbat", "licences")} == {
+        word: n for word, n in words.items() if word != "quokka"
+    }
+
+
+def test_a_word_list_refresh_that_changes_nothing_writes_nothing():
+    CaseStudyFactory(title="Quokka permits", summary="Permits.")
+    refresh_word_list()
+    with CaptureQueriesContext(connection) as captured:
+        refresh_word_list()
+    writes = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE"))
+    ]
+    assert writes == []
