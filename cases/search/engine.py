@@ -16,16 +16,20 @@ facet count agree. The models know nothing of this module (imports flow one way)
 """
 
 import difflib
+import hashlib
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import FloatField, Value
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from cases.models import SearchWord
+from cases.caching import _safe, vocabulary_version
+from cases.models import CaseStudy, SearchWord
+from cases.models.search_document import SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.backends import backend, is_full_text_database
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP, without_markers
 from cases.search.query import MAX_QUERY_LENGTH, Lexicon, ParsedQuery, parse, phrase_key, words_of
@@ -224,13 +228,33 @@ def did_you_mean(queryset, query, *, found: int | None = None, count=None) -> st
 
 # Rows written or deleted per statement when the word list changes.
 WORD_BATCH = 5000
+# How long the digest of what the word list was last counted from is kept (a day: the daily refresh).
+WORD_SOURCES_KEPT = 24 * 3600
+
+
+def word_sources_digest() -> str:
+    """A digest of everything the word list is counted from: the published cases' titles, summaries and
+    organisations (read as they are, about a tenth of the time counting their words takes), and the
+    vocabulary version (the thesaurus and the vocabularies' names add words)."""
+    sha = hashlib.sha256(str(vocabulary_version()).encode())
+    columns = TITLE_FIELDS + SUMMARY_FIELDS
+    rows = CaseStudy.objects.published().order_by("pk").values_list("pk", *columns)
+    for row in rows.iterator(chunk_size=10_000):
+        sha.update(repr(row).encode())
+    return sha.hexdigest()
 
 
 def refresh_word_list() -> int:
     """Bring the word list (SearchWord) up to date with the published cases; returns how many words it
-    has. Only the difference is written: after a write to one case a few counts change, if any (a
-    narrative edit changes none), where deleting and inserting every row again cost seconds at 100,000
-    cases (the ORM's delete loads every row first, to send the delete signals the catalogue listens to)."""
+    has. Nothing is counted when what the words come from has not changed since the last refresh (a
+    narrative edit, a case's outcomes: most writes); otherwise only the difference is written (a few
+    counts, after a write to one case), where deleting and inserting every row again cost seconds at
+    100,000 cases (the ORM's delete loads every row first, to send the delete signals the catalogue
+    listens to)."""
+    digest = word_sources_digest()
+    digest_key = f"search-words-sources:{connection.settings_dict['NAME']}"
+    if _safe(lambda: cache.get(digest_key)) == digest:
+        return SearchWord.objects.count()
     counts = dict(backend().word_counts())
     lexicon = Lexicon.build()
     for key in (*lexicon.synonyms, *lexicon.tags):
@@ -256,6 +280,7 @@ def refresh_word_list() -> int:
             unique_fields=["word"],
             update_fields=["documents"],
         )
+    transaction.on_commit(lambda: _safe(lambda: cache.set(digest_key, digest, WORD_SOURCES_KEPT)))
     return len(wanted)
 
 

@@ -565,3 +565,25 @@ def test_a_word_list_refresh_that_changes_nothing_writes_nothing():
         if q["sql"].lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE"))
     ]
     assert writes == []
+
+
+def test_a_write_that_changes_no_title_summary_or_organisation_counts_no_words(
+    django_capture_on_commit_callbacks,
+):
+    case = CaseStudyFactory(title="Quokka permits", summary="Permits.")
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_word_list()
+    SearchWord.objects.create(word="planted", documents=9)  # a row no count would keep
+
+    case.overview = "A narrative edit, which the word list is not counted from."
+    case.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_word_list()
+    assert SearchWord.objects.filter(word="planted").exists()  # not counted again
+
+    case.title = "Numbat permits"
+    case.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_word_list()
+    assert not SearchWord.objects.filter(word="planted").exists()
+    assert SearchWord.objects.get(word="numbat").documents == 1
