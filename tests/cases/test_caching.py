@@ -957,3 +957,18 @@ def test_a_case_page_read_inside_an_uncommitted_write_is_its_own(client):
         transaction.set_rollback(True)
 
     assert "Committed" in client.get(case.get_absolute_url()).text
+
+
+def test_the_stamp_read_through_the_compiled_statement_is_the_querysets():
+    health = Sector.objects.get(slug="health")
+    case = CaseStudyFactory(sectors=[health])
+    CaseStudyFactory(sectors=[health])
+    CaseLinkFactory(from_case=case, to_case=CaseStudyFactory(), relation="adapted_from")
+    CaseLinkFactory(from_case=CaseStudyFactory(), to_case=case, relation="adapted_from")
+    refresh_related([case.pk])
+
+    stamp = caching._read_stamp(case.slug)
+
+    assert stamp == sorted(caching._case_stamp_rows(case.slug))
+    assert {part for part, _id, _revision in stamp} == {0, 1, 2, 3}
+    assert caching._read_stamp("no-such-case") == []
