@@ -27,7 +27,7 @@ from django.db.models import FloatField, Value
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from cases.caching import _safe, vocabulary_version
+from cases.caching import _in_transaction, _safe, vocabulary_version
 from cases.models import CaseStudy, SearchWord
 from cases.models.search_document import SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.backends import backend, is_full_text_database
@@ -280,7 +280,8 @@ def refresh_word_list() -> int:
             unique_fields=["word"],
             update_fields=["documents"],
         )
-    transaction.on_commit(lambda: _safe(lambda: cache.set(digest_key, digest, WORD_SOURCES_KEPT)))
+    if not _in_transaction(connection):  # committed: what the next refresh may compare with
+        _safe(lambda: cache.set(digest_key, digest, WORD_SOURCES_KEPT))
     return len(wanted)
 
 
