@@ -23,9 +23,9 @@ vocabularies and economies: `vocabulary_snapshot` (cases/models/vocabularies.py)
 case, and a renamed term is seen as soon as any change to the catalogue is.
 
 A case's own page (and its API record) is cached under a narrower key (`case_page_scope`): the case's
-*stamp* (its public revision, and those of the cases its page shows, read on every request in one query)
-and the *case pages version*, which only writes that cannot name their cases move (a term, an economy, a
-bulk write). A write to one case then leaves every other case's cached page in place.
+*stamp* (its public revision, and those of the cases its page shows, read in one query at most once per
+time to live in each process) and the *case pages version*, which only writes that cannot name their cases
+move (a term, an economy, a bulk write). A write to one case then leaves every other case's cached page.
 
 `cached` is the one way to cache a read under the version; `SelectionPaginator` pages a selection of cases
 with its total and page ids cached that way, for the library page and the API alike. docs/caching.md lists
