@@ -5,6 +5,8 @@
   Cross-Origin-Opener-Policy; docs/security.md says which test proves what.
 - `DatabaseUnavailableMiddleware`: when the database cannot be reached, a calm 503 with Retry-After
   instead of a 500.
+- `AddressLocaleMiddleware`: the language of the answer, from the address's prefix (/ja/...), or negotiated
+  for the admin and the API (cases/web/languages.py).
 - `RequestValidationMiddleware`: over-long, control-character and non-UTF-8 requests refused with our own
   414 or 400 before anything reads them (the checks: cases/web/validation.py).
 - `CataloguePageCacheMiddleware`: anonymous readers' public pages from the cache until the catalogue
@@ -22,7 +24,8 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.urls import Resolver404, resolve
-from django.utils.cache import get_cache_key, learn_cache_key
+from django.utils import translation
+from django.utils.cache import get_cache_key, learn_cache_key, patch_vary_headers
 
 from cases.caching import CACHE_SECONDS, _safe, case_page_scope, shared_catalogue_version
 from cases.web.errors import (
@@ -31,6 +34,7 @@ from cases.web.errors import (
     bad_parameters_response,
     service_unavailable_response,
 )
+from cases.web.languages import NEGOTIATED_PREFIXES, address_without_language, request_language
 from cases.web.validation import (
     MAX_REQUEST_TARGET,
     path_problem,
@@ -134,6 +138,31 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable_response(request)
 
 
+# --- Language ------------------------------------------------------------------------------------------
+
+
+class AddressLocaleMiddleware:
+    """Activate the request's language (request_language) for everything below it.
+
+    Replaces Django's LocaleMiddleware, which with unprefixed English answers every unprefixed address in
+    English, the API included, and marks every page `Vary: Accept-Language` although its address alone
+    decides its language (which would split the page cache by each browser's language list).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if request.path_info.startswith(NEGOTIATED_PREFIXES):
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+
 # --- What no address on this site holds: 414, 400 -----------------------------------------------------
 
 
@@ -234,7 +263,7 @@ class CataloguePageCacheMiddleware:
     def cacheable_request(request) -> bool:
         return (
             request.method in ("GET", "HEAD")
-            and not request.path.startswith(PAGE_CACHE_EXCLUDED)
+            and not address_without_language(request.path).startswith(PAGE_CACHE_EXCLUDED)
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
         )
 

@@ -1,5 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from cases.site import pages as page_views
 from cases.site import stats as stats_views
@@ -24,9 +25,6 @@ urlpatterns = [
     path("stats/", stats_views.StatsPageView.as_view(), name="stats"),
     path("compare/", stats_views.CompareView.as_view(), name="compare"),
     path("feeds/cases/", NewCasesFeed(), name="feed"),
-    path("robots.txt", site_views.robots_txt, name="robots_txt"),
-    path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
-    path("healthz/", site_views.healthz, name="healthz"),
     path("privacy/", page_views.privacy_notice, name="privacy"),
     path("accessibility/", page_views.accessibility_statement, name="accessibility"),
 ]
@@ -36,9 +34,19 @@ urlpatterns += [
     path("submit/thanks/<str:reference>/", submission_views.case_submit_thanks_view, name="submit_thanks"),
 ]
 
-# The sitemap lives outside the namespace: Django's sitemap view reverses it by the name "sitemap".
+# The interface's strings for the JavaScript modules (gettext() in static/js), in the page's language.
+urlpatterns += [
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
+]
+
+# Addresses that are the same in every language, outside the namespace and any language prefix
+# (observatory/urls.py): the sitemap (Django's view reverses it by the name "sitemap"), machine-read files
+# and the health check. One sitemap lists every language version of every page (cases/site/sitemaps.py).
 # Cached like every anonymous page, under the catalogue version (cases/caching.py): never older than the
 # catalogue, where a fixed hour would list withdrawn cases and miss new ones.
 site_urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", site_views.robots_txt, name="robots_txt"),
+    path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
+    path("healthz/", site_views.healthz, name="healthz"),
 ]

@@ -92,7 +92,8 @@ MIDDLEWARE = [
     # Above everything that may query the database: an outage becomes a calm 503 with Retry-After.
     "cases.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The answer's language: the address's prefix (/ja/...), or negotiated for the admin and the API.
+    "cases.middleware.AddressLocaleMiddleware",
     # Over-long, control-character and non-UTF-8 requests: our own 414/400 before anything reads them.
     "cases.middleware.RequestValidationMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -251,12 +252,24 @@ STAFF_REQUIRE_TOTP = env_bool("STAFF_REQUIRE_TOTP", False)
 OTP_TOTP_ISSUER = env_str("SITE_NAME", "The Observatory")
 
 # --- Internationalisation -------------------------------------------------------------------------
+# The interface's languages: English, unprefixed, and the APO's main languages under /<code>/
+# (observatory/urls.py). Each has a complete catalogue in cases/locale/ (docs/translating.md);
+# tests/test_translations.py fails on a missing or fuzzy message. The switcher names each in its own language.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("ja", _("Japanese")),
+    ("zh-hant", _("Traditional Chinese")),
+    ("ko", _("Korean")),
+    ("id", _("Indonesian")),
+    ("th", _("Thai")),
+    ("vi", _("Vietnamese")),
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# One catalogue for the whole project (templates, observatory/ and cases/): `make messages` updates it.
+LOCALE_PATHS = [BASE_DIR / "cases" / "locale"]
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,0 +1,14 @@
+"""`{% load languages %}`, then `{% language_versions as versions %}`: this page in every shipped language
+(cases/web/languages.py), for the language switcher and the `hreflang` alternates of base.html."""
+
+from django import template
+
+from cases.web.languages import language_versions as versions_of
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    request = context.get("request")
+    return versions_of(request) if request is not None else []
