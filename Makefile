@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bi
 	p=$$(command -v $$c 2>/dev/null) || continue; \
 	$$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (3, 14)))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit
+.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or 3.13 found: install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'."; exit 1; fi
@@ -41,7 +41,27 @@ browser-deps:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "Browser tests need Debian's Chromium: run 'sudo apt-get install chromium'."; exit 1; fi; }
 
-run: venv node-deps
+# The interface's translations (cases/locale/<language>/LC_MESSAGES/*.po, docs/translating.md), compiled to
+# the .mo files Django reads. msgfmt --check refuses a translation whose placeholders differ from the English.
+MESSAGE_CATALOGUES := $(patsubst %.po,%.mo,$(wildcard cases/locale/*/LC_MESSAGES/*.po))
+
+gettext-tools:
+	@command -v msgfmt >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+		else echo "Translations need GNU gettext: run 'sudo apt-get install gettext'."; exit 1; fi; }
+
+%.mo: %.po | gettext-tools
+	msgfmt --check -o $@ $<
+
+translations: $(MESSAGE_CATALOGUES)
+
+# After changing an interface string: adds it to every language's catalogue, for the translators.
+MAKEMESSAGES_IGNORE := -i ".venv/*" -i "node_modules/*" -i "bench/*" -i "tests/*" -i "staticfiles/*" -i "docs/*"
+messages: venv gettext-tools
+	$(PY) manage.py makemessages --all --no-obsolete $(MAKEMESSAGES_IGNORE)
+	$(PY) manage.py makemessages --all --no-obsolete -d djangojs $(MAKEMESSAGES_IGNORE)
+
+run: venv node-deps translations
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	@$(PY) manage.py ensure_demo_admin
@@ -49,12 +69,12 @@ run: venv node-deps
 
 # The whole suite on PostgreSQL, then everything but the browser on SQLite (the embedded default), where the
 # search is FTS5 (cases/search/sqlite.py) and the same behaviour tests run.
-test: venv node-deps browser-deps
+test: venv node-deps browser-deps translations
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -n 2 -m "not browser" -q $(PYTEST_ARGS)
 
 # The suite without the browser, on SQLite: proves the embedded default still works.
-test-sqlite: venv node-deps
+test-sqlite: venv node-deps translations
 	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 # ruff, then the import layering (pyproject.toml, [tool.importlinter]): faces on top, the models at the bottom.
