@@ -55,7 +55,7 @@ def subregion_choices():
 def related_column_choices(facet: Facet):
     """The (value, label) pairs a RELATED_COLUMN facet can take, by value, from the related rows as the
     vocabulary snapshot holds them (no query)."""
-    return sorted(set(vocabulary_snapshot().values(facet.model, facet.value_field, facet.label_field)))
+    return sorted(set(vocabulary_snapshot().labels(facet.model, facet.value_field, facet.label_field)))
 
 
 class TermsField(django_filters_fields.ModelMultipleChoiceField):

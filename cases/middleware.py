@@ -34,7 +34,12 @@ from cases.web.errors import (
     bad_parameters_response,
     service_unavailable_response,
 )
-from cases.web.languages import NEGOTIATED_PREFIXES, address_without_language, request_language
+from cases.web.languages import (
+    NEGOTIATED_PREFIXES,
+    address_without_language,
+    language_parameter_problems,
+    request_language,
+)
 from cases.web.validation import (
     MAX_REQUEST_TARGET,
     path_problem,
@@ -189,7 +194,7 @@ class RequestValidationMiddleware:
             return address_too_long_response(request)
         if path_problem(request):
             return bad_address_response(request)
-        problems = request_query_problems(request)
+        problems = request_query_problems(request) or language_parameter_problems(request)
         if problems:
             return bad_parameters_response(request, problems)
         return None

@@ -27,6 +27,7 @@ from cases.admin.history import CaseHistoryAdminMixin
 from cases.admin.imports import CaseImportAdminMixin
 from cases.admin.revision_diff import describe_revisions, is_first_version
 from cases.admin.transitions import TransitionActionsMixin, TransitionAdminMixin, transition_action
+from cases.admin.translations import translations_fieldset, translations_form
 from cases.curation.moderation import (
     QUEUE_STATUSES,
     acceptance_checklist,
@@ -305,8 +306,10 @@ class EconomyAdmin(CatalogueModelAdmin):
             {"fields": [("region_code", "region_name"), ("subregion_code", "subregion_name")]},
         ),
         (_("APO"), {"fields": ["is_apo_member", "apo_joined_year", "profile"]}),
+        translations_fieldset(Economy),
         (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
+    form = translations_form(Economy)
 
 
 class VocabularyAdmin(CatalogueModelAdmin):
@@ -318,21 +321,30 @@ class VocabularyAdmin(CatalogueModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
 
+    def get_fieldsets(self, request, obj=None):
+        english = [name for name in self.form.base_fields if "__" not in name]
+        return [
+            (None, {"fields": english}),
+            translations_fieldset(self.model),
+            (_("Record"), {"classes": ["collapse"], "fields": self.readonly_fields}),
+        ]
+
 
 @admin.register(Sector)
 class SectorAdmin(VocabularyAdmin):
     list_display = ["name", "slug", "cofog_division", "position"]
     list_filter = ["cofog_division"]
+    form = translations_form(Sector)
 
 
 @admin.register(Theme)
 class ThemeAdmin(VocabularyAdmin):
-    pass
+    form = translations_form(Theme)
 
 
 @admin.register(InnovationFacet)
 class InnovationFacetAdmin(VocabularyAdmin):
-    pass
+    form = translations_form(InnovationFacet)
 
 
 @admin.register(SearchWord)
@@ -361,6 +373,12 @@ class SDGAdmin(CatalogueModelAdmin):
     # `number__exact`: Django skips the integer lookup for words that are not numbers.
     search_fields = ["number__exact", "name"]
     readonly_fields = ["created_at", "updated_at"]
+    form = translations_form(SDG)
+    fieldsets = [
+        (None, {"fields": ["number", "name"]}),
+        translations_fieldset(SDG),
+        (_("Record"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
+    ]
 
 
 # --- Case studies ---------------------------------------------------------------------------------

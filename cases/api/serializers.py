@@ -86,7 +86,12 @@ class TermRefSerializer(serializers.ModelSerializer):
     (tests/cases/api/test_serializers.py checks this gives what ModelSerializer gives)."""
 
     def to_representation(self, term):
-        return {name: getattr(term, name) for name in self.Meta.fields}
+        # Names in the request's language (?lang=, Accept-Language: cases/web/languages.py), else English.
+        translated = term.TRANSLATED_FIELDS
+        return {
+            name: term.translated(name) if name in translated else getattr(term, name)
+            for name in self.Meta.fields
+        }
 
 
 def ref_serializer(model) -> type[serializers.ModelSerializer]:
@@ -292,6 +297,14 @@ class VocabularyUrlsMixin(serializers.Serializer):
 
     def filter_value(self, term):
         return getattr(term, self.lookup)
+
+    def to_representation(self, term):
+        # Names, descriptions and profiles in the request's language, English where a term has no translation.
+        data = super().to_representation(term)
+        for name in term.TRANSLATED_FIELDS:
+            if name in data:
+                data[name] = term.translated(name)
+        return data
 
 
 class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):

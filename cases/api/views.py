@@ -386,7 +386,7 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
         rows = Economy.objects.having_published_cases().filter(by_name).order_by("name")
         return [
             {
-                "label": economy.name,
+                "label": economy.label,
                 "value": economy.iso2,
                 "url": self.absolute(economy.get_absolute_url()),
                 "api_url": reverse("api:economy-detail", kwargs={"iso2": economy.iso2}, request=self.request),
@@ -402,7 +402,7 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
         )
         return [
             {
-                "label": theme.name,
+                "label": theme.label,
                 "value": theme.slug,
                 "url": self.absolute(theme.get_absolute_url()),
                 "api_url": reverse("api:theme-detail", kwargs={"slug": theme.slug}, request=self.request),

@@ -106,7 +106,39 @@ def case_statistics(filterset):
         bitmaps = CatalogueBitmaps.current()
         return selection_statistics(bitmaps, bitmaps.select(filterset))
 
-    return cached("stats", filterset.cache_parts(), compute)
+    return in_active_language(cached("stats", filterset.cache_parts(), compute))
+
+
+def in_active_language(statistics: dict) -> dict:
+    """The statistics with every bucket's label in the active language. The cached figures are shared by
+    every language (and a choice's label was translated in whichever language computed them first): only
+    the labels differ, so they are put in afresh, from the vocabulary snapshot and the choices."""
+    labels = bucket_labels()
+    translated = dict(statistics)
+    for facet in FACETS:
+        key, names = f"by_{facet.parameter}", labels[facet.parameter]
+        translated[key] = [
+            {**bucket, "label": names.get(str(bucket["value"]), bucket["label"])}
+            for bucket in statistics[key]
+        ]
+    sectors = labels["sector"]
+    translated["by_year_sector"] = [
+        {**row, "label": sectors.get(str(row["value"]), row["label"])} for row in statistics["by_year_sector"]
+    ]
+    return translated
+
+
+def bucket_labels() -> dict[str, dict[str, str]]:
+    """{parameter: {value as text: label in the active language}} for every row of the facet table."""
+    snapshot = vocabulary_snapshot()
+    labels = {}
+    for facet in FACETS:
+        if facet.kind == CHOICE:
+            labels[facet.parameter] = {str(code): str(label) for code, label in facet.choices.choices}
+        else:
+            pairs = snapshot.labels(facet.model, facet.value_field, facet.label_field)
+            labels[facet.parameter] = {str(value): label for value, label in pairs}
+    return labels
 
 
 # --- The map ----------------------------------------------------------------------------------------
@@ -150,6 +182,7 @@ def economy_profile_charts(economy, here):
     total = len(here)
     apo = bitmaps.cases_with("economy", bitmaps.apo_economies)
     apo_total = len(apo)
+    labels = bucket_labels()  # in the reader's language
 
     def compare_terms(parameter):
         counts_here = bitmaps.counts(parameter, here)
@@ -161,7 +194,7 @@ def economy_profile_charts(economy, here):
         rows = [
             {
                 "value": term.value,
-                "label": term.label,
+                "label": labels[parameter].get(term.value, term.label),
                 "count": counts_here.get(term.pk, 0),
                 "share": share(counts_here.get(term.pk, 0), total),
                 "apo_count": counts_apo[term.pk],

@@ -19,6 +19,7 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # Re-exported (`X as X`): `from cases.models import ApiKey` works for every model of the catalogue.
@@ -114,7 +115,46 @@ def choices_constraint(field: str, choices: type[models.TextChoices], name: str)
 # --- Vocabularies ---------------------------------------------------------------------------------
 
 
-class Economy(TimestampedModel):
+class TranslatedTerm(models.Model):
+    """A vocabulary term's names in the interface's other languages, beside the English of its own fields.
+
+    `translations` holds {language code: {field: text}}, e.g. {"ja": {"name": "保健", "description": ...}},
+    seeded from cases/fixtures/reference/translations/ and edited in the admin. Pages, facets, charts and
+    the API show `label` (and `translated(field)`), in the active language, falling back to the English.
+    """
+
+    # The fields a translation may hold, for the admin's help and the checks of the reference files.
+    TRANSLATED_FIELDS = ("name",)
+
+    translations = models.JSONField(
+        _("translations"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The name in the interface's other languages, by language code, for example "
+            '{"ja": {"name": "…"}, "th": {"name": "…"}}. A language left out shows the English.'
+        ),
+    )
+
+    class Meta:
+        abstract = True
+
+    def translated(self, field: str, language: str | None = None) -> str:
+        """`field` in `language` (the active one by default), or its English when there is no translation."""
+        language = language or get_language() or settings.LANGUAGE_CODE
+        if language != settings.LANGUAGE_CODE and self.translations:
+            text = (self.translations.get(language) or {}).get(field)
+            if text:
+                return text
+        return getattr(self, field)
+
+    @property
+    def label(self) -> str:
+        """The name to show a reader, in the active language."""
+        return self.translated("name")
+
+
+class Economy(TranslatedTerm, TimestampedModel):
     """A member economy of the APO, or any other economy a case needs."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -128,6 +168,8 @@ class Economy(TimestampedModel):
     is_apo_member = models.BooleanField(_("APO member"), default=False, db_index=True)
     apo_joined_year = models.PositiveSmallIntegerField(_("year joined the APO"), null=True, blank=True)
     profile = models.TextField(_("profile"), blank=True)
+
+    TRANSLATED_FIELDS = ("name", "profile", "region_name", "subregion_name")
 
     objects = EconomyQuerySet.as_manager()
 
@@ -160,8 +202,10 @@ class Economy(TimestampedModel):
         return reverse("cases:economy_detail", kwargs={"slug": self.slug})
 
 
-class Vocabulary(TimestampedModel):
+class Vocabulary(TranslatedTerm, TimestampedModel):
     """A curated list of terms with stable slugs (sectors, themes, facets)."""
+
+    TRANSLATED_FIELDS = ("name", "description")
 
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=100)
@@ -229,7 +273,7 @@ class InnovationFacet(Vocabulary):
         return reverse("cases:casestudy_list") + "?" + urlencode({"facet": self.slug})
 
 
-class SDG(TimestampedModel):
+class SDG(TranslatedTerm, TimestampedModel):
     """One of the 17 Sustainable Development Goals."""
 
     number = models.PositiveSmallIntegerField(_("number"))
@@ -247,7 +291,7 @@ class SDG(TimestampedModel):
         ]
 
     def __str__(self):
-        return f"{self.number}. {self.name}"
+        return f"{self.number}. {self.label}"
 
     def get_absolute_url(self):
         return reverse("cases:casestudy_list") + "?" + urlencode({"sdg": self.number})

@@ -35,8 +35,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import batched
 
+from django.conf import settings
 from django.db import connections, router
 from django.db.models import F, Func, TextField, Value
+from django.utils.translation import get_language
 
 from cases.models.thesaurus import ThesaurusEntry
 from cases.models.unions import union_rows
@@ -139,6 +141,22 @@ class VocabularySnapshot:
         columns = self.columns[model._meta.label]
         positions = [columns.index(name) for name in attnames]
         return [tuple(row[i] for i in positions) for row in self.rows[model._meta.label].values()]
+
+    def labels(self, model, value_field: str, label_field: str = "name", language: str | None = None):
+        """(value, label) for every term of `model`, in its order, like values(model, value_field,
+        label_field), with each label in `language` (the active one by default) where the term has a
+        translation of it (TranslatedTerm), in English otherwise."""
+        language = language or get_language() or settings.LANGUAGE_CODE
+        columns = self.columns[model._meta.label]
+        value_at, label_at = columns.index(value_field), columns.index(label_field)
+        translations_at = columns.index("translations") if "translations" in columns else None
+        pairs = []
+        for row in self.rows[model._meta.label].values():
+            label = row[label_at]
+            if translations_at is not None and language != settings.LANGUAGE_CODE and row[translations_at]:
+                label = (row[translations_at].get(language) or {}).get(label_field) or label
+            pairs.append((row[value_at], label))
+        return pairs
 
     def find(self, model, attname: str, values, using: str | None = None) -> list:
         """The terms of `model` whose `attname` is one of `values` (compared as text, as a URL gives them),

@@ -54,4 +54,4 @@ class NewCasesFeed(Feed):
         return xml_text(case.lead_organisation)
 
     def item_categories(self, case):
-        return [xml_text(case.economy.name)]
+        return [xml_text(case.economy.label)]

@@ -143,7 +143,7 @@ class StatsPageView(TemplateView):
         """The page's filter form: a select per facet it shows, the rest of the selection as hidden fields."""
         # From the vocabulary snapshot (no query): economies by name (their order), sectors in theirs.
         snapshot = vocabulary_snapshot()
-        economies = snapshot.values(Economy, "iso2", "name")
+        economies = snapshot.labels(Economy, "iso2", "name")
         hidden = [
             (parameter, value)
             for parameter in SELECTION_PARAMETERS
@@ -156,7 +156,7 @@ class StatsPageView(TemplateView):
         return {
             "regions": subregion_choices(),
             "economies": economies,
-            "sectors": snapshot.values(Sector, "slug", "name"),
+            "sectors": snapshot.labels(Sector, "slug", "name"),
             "selected": {parameter: (query.getlist(parameter) or [""])[0] for parameter in FORM_PARAMETERS},
             "hidden": hidden,
         }

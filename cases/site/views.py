@@ -176,13 +176,13 @@ def facet_options():
         if facet.kind == TERMS:
             values = [
                 (str(value), f"{value}. {label}" if facet.numbered_labels else label)
-                for value, label in snapshot.values(facet.model, facet.value_field, facet.label_field)
+                for value, label in snapshot.labels(facet.model, facet.value_field, facet.label_field)
             ]
         elif facet.kind == FOREIGN_KEY:
-            values = snapshot.values(facet.model, facet.value_field, facet.label_field)
+            values = snapshot.labels(facet.model, facet.value_field, facet.label_field)
         elif facet.kind == RELATED_COLUMN:
             values = sorted(
-                set(snapshot.values(facet.model, facet.value_field, facet.label_field)),
+                set(snapshot.labels(facet.model, facet.value_field, facet.label_field)),
                 key=lambda item: item[1],
             )
         else:
@@ -474,7 +474,7 @@ def schema_org_json(case, url):
             "@type": "GovernmentOrganization" if case.organisation_type == "government" else "Organization",
             "name": case.lead_organisation,
         },
-        "spatialCoverage": {"@type": "Country", "name": case.economy.name},
+        "spatialCoverage": {"@type": "Country", "name": case.economy.label},
         "about": [sector.name for sector in case.sectors.all()] + [theme.name for theme in case.themes.all()],
         "license": case.licence,
     }

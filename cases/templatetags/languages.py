@@ -12,3 +12,10 @@ register = template.Library()
 def language_versions(context):
     request = context.get("request")
     return versions_of(request) if request is not None else []
+
+
+@register.filter
+def translated(term, field):
+    """`{{ theme|translated:"description" }}`: a vocabulary term's field in the active language
+    (TranslatedTerm.translated), its English when it has no translation."""
+    return term.translated(field) if term is not None else ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, gettext
 
 # Addresses outside the language prefixes, whose language is negotiated per request.
 NEGOTIATED_PREFIXES = ("/admin/", "/api/")
@@ -48,6 +48,19 @@ def supported_language(code: str | None) -> str | None:
         return translation.get_supported_language_variant(code.strip().lower())
     except LookupError:
         return None
+
+
+def language_parameter_problems(request) -> dict[str, list[str]]:
+    """The API's ?lang= naming a language the site does not ship: {"lang": [message]}, for a 400."""
+    if not request.path_info.startswith("/api/") or LANGUAGE_PARAMETER not in request.GET:
+        return {}
+    if supported_language(request.GET.get(LANGUAGE_PARAMETER)):
+        return {}
+    return {
+        LANGUAGE_PARAMETER: [
+            gettext("Unknown language: choose one of %(codes)s.") % {"codes": ", ".join(language_codes())}
+        ]
+    }
 
 
 def request_language(request) -> str:
