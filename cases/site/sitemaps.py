@@ -1,15 +1,58 @@
-"""/sitemap.xml: every published case and every profile page."""
+"""/sitemap.xml: every published case and every profile page, in every language of the interface, each
+entry with its alternates in the other languages (hreflang, as search engines read them)."""
+
+from collections.abc import Sequence
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from cases.models import CaseStudy, Economy, Sector, Theme
 
 
-class CaseSitemap(Sitemap):
+class LanguagePairs(Sequence):
+    """(item, language) for every item of a query and every language, cut page by page from the query
+    itself. Django's i18n sitemaps build that list in memory, every case of the catalogue for each page of
+    the sitemap; this reads only the cases of the page asked for."""
+
+    def __init__(self, items, languages):
+        self.items, self.languages = items, list(languages)
+
+    def count(self) -> int:
+        total = self.items.count() if isinstance(self.items, QuerySet) else len(self.items)
+        return total * len(self.languages)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        n = len(self.languages)
+        if isinstance(index, slice):
+            start, stop, _step = index.indices(self.count())
+            first = start // n
+            items = list(self.items[first : -(-stop // n)])
+            pairs = [(item, language) for item in items for language in self.languages]
+            return pairs[start - first * n : stop - first * n]
+        item = self.items[index // n]
+        return (item, self.languages[index % n])
+
+
+class EveryLanguage:
+    """A sitemap listing each page in every language, with its alternates and an x-default (English)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+    def _items(self):
+        return LanguagePairs(self.items(), self._languages())
+
+
+class CaseSitemap(EveryLanguage, Sitemap):
     changefreq = "monthly"
     priority = 0.8
-    limit = 10000
+    # Each entry carries its alternates (one link per language): 2,000 entries keep a page near 1 MB.
+    limit = 2000
 
     def items(self):
         return CaseStudy.objects.published().only("slug", "updated_at").order_by("id")
@@ -18,7 +61,7 @@ class CaseSitemap(Sitemap):
         return case.updated_at
 
 
-class ProfileSitemap(Sitemap):
+class ProfileSitemap(EveryLanguage, Sitemap):
     changefreq = "weekly"
     priority = 0.5
 
@@ -26,7 +69,7 @@ class ProfileSitemap(Sitemap):
         return [*Economy.objects.order_by("name"), *Sector.objects.all(), *Theme.objects.all()]
 
 
-class StaticPagesSitemap(Sitemap):
+class StaticPagesSitemap(EveryLanguage, Sitemap):
     priority = 0.6
 
     def items(self):

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.urls import include, path
+from django.urls import path
 
+from observatory import urls as site_urls
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,8 @@ def server_error(request):
 
 
 # The site's own URLs, plus one view that fails (Django's 500 handler renders templates/500.html).
-urlpatterns = [path("boom/", server_error), path("", include("observatory.urls"))]
+# (Spread in rather than included: the site's language prefixes, i18n_patterns, must be at the root.)
+urlpatterns = [path("boom/", server_error), *site_urls.urlpatterns]
 
 RESPONSES = {
     "page": ("/", 200),
