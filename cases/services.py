@@ -59,6 +59,7 @@ from cases.models import (
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
+from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation, text_digest
 from cases.records import SCALAR_FIELDS
 from cases.tasks import catalogue_written, send_publication_notice, send_submission_receipt
 
@@ -189,7 +190,8 @@ def case_create(
         case.save()
         if save_related is not None:
             save_related()
-        record_revision(case=case, user=user, action=RevisionAction.CREATED, message=message[:500])
+        revision = record_revision(case=case, user=user, action=RevisionAction.CREATED, message=message[:500])
+        pin_translation_sources(case=case, revision=revision)
     return case
 
 
@@ -228,8 +230,18 @@ def case_update(
         if save_related is not None:
             save_related()
         note = message or ", ".join(changed)
-        record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=note[:500])
+        revision = record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=note[:500])
+        pin_translation_sources(case=case, revision=revision)
     return case
+
+
+def pin_translation_sources(*, case: CaseStudy, revision: CaseRevision) -> int:
+    """The translations saved with this write as made from the original as it now is (the admin's inline
+    marks them: their digest of the original's text, no revision yet) are pinned to the revision just
+    recorded: the revision of the original they were made from. Returns how many."""
+    digest = text_digest({name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS})
+    unpinned = CaseTranslation.objects.filter(case=case, source_digest=digest, source_revision__isnull=True)
+    return unpinned.update(source_revision=revision)
 
 
 def case_rows_write(

@@ -32,6 +32,7 @@ from cases.models import (
     SDG,
     CaseLink,
     CaseStudy,
+    CaseTranslation,
     Economy,
     FormerSlug,
     InnovationFacet,
@@ -56,6 +57,7 @@ RELATED_SCORING = frozenset(
 WATCHED = frozenset(
     (
         CaseStudy,
+        CaseTranslation,
         Outcome,
         CaseLink,
         Resource,
@@ -75,7 +77,7 @@ WATCHED = frozenset(
 # The terms the vocabulary snapshot holds (cases/models/vocabularies.py): writing one moves the vocabulary
 # version too; writing anything else leaves the snapshot cached.
 VOCABULARY_MODELS = frozenset(vocabulary_models(CaseStudy))
-OWNER_FIELD = {CaseStudy: "status", Outcome: "case_id", Resource: "case_id"}
+OWNER_FIELD = {CaseStudy: "status", Outcome: "case_id", Resource: "case_id", CaseTranslation: "case_id"}
 OWNER_FIELD |= {FormerSlug: "case_id", CaseLink: "from_case_id"}
 STORED = "_catalogue_owner_as_stored"
 

@@ -27,7 +27,12 @@ from cases.admin.history import CaseHistoryAdminMixin
 from cases.admin.imports import CaseImportAdminMixin
 from cases.admin.revision_diff import describe_revisions, is_first_version
 from cases.admin.transitions import TransitionActionsMixin, TransitionAdminMixin, transition_action
-from cases.admin.translations import translations_fieldset, translations_form
+from cases.admin.translations import (
+    CaseTranslationForm,
+    CaseTranslationFormSet,
+    translations_fieldset,
+    translations_form,
+)
 from cases.curation.moderation import (
     QUEUE_STATUSES,
     acceptance_checklist,
@@ -52,6 +57,7 @@ from cases.models import (
     CaseLink,
     CaseRevision,
     CaseStudy,
+    CaseTranslation,
     CaseWithdrawal,
     CatalogueState,
     Economy,
@@ -69,6 +75,7 @@ from cases.models import (
     Theme,
     ThesaurusEntry,
 )
+from cases.models.translations import TRANSLATED_CASE_FIELDS
 from cases.services import (
     api_key_issue,
     api_key_revoke,
@@ -477,6 +484,36 @@ class ResourceInline(CaseInlineMixin, admin.TabularInline):
     fields = ["kind", "title", "url", "file", "alt_text", "position"]
 
 
+class CaseTranslationInline(CaseInlineMixin, admin.StackedInline):
+    """The case's text in other languages, beside the original (docs/translating.md, "Translating a case")."""
+
+    model = CaseTranslation
+    form = CaseTranslationForm
+    formset = CaseTranslationFormSet
+    extra = 0
+    classes = ["collapse"]
+    readonly_fields = ["made_from"]
+    fieldsets = [
+        (None, {"fields": [("language", "status"), ("translated_by", "reviewed_by"), "machine_translated"]}),
+        (None, {"fields": list(TRANSLATED_CASE_FIELDS)}),
+        (None, {"fields": ["made_from", "confirm_current"]}),
+    ]
+
+    @admin.display(description=_("made from"))
+    def made_from(self, translation):
+        if not translation.pk:
+            return "-"
+        if translation.is_outdated():
+            return _("The original has changed since: check this translation, then tick the box below.")
+        if translation.source_revision_id:
+            return _("The original as it is now (revision of %(when)s).") % {
+                "when": date_format(
+                    timezone.localtime(translation.source_revision.created_at), "DATETIME_FORMAT"
+                )
+            }
+        return _("The original as it is now.")
+
+
 def edit_note(form, formsets, change) -> str:
     """The revision's note for a save of the case form: "Edited: title, summary, outcomes"."""
     if not change:
@@ -560,7 +597,7 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
             },
         ),
     ]
-    inlines = [OutcomeInline, CaseLinkInline, ResourceInline]
+    inlines = [OutcomeInline, CaseLinkInline, ResourceInline, CaseTranslationInline]
     actions = [transition_action(name) for name in TRANSITIONS]
 
     def get_queryset(self, request):
@@ -677,6 +714,13 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
             and request.user.has_perm("cases.edit_all_economies")
             and super().has_delete_permission(request, obj)
         )
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, CaseTranslationInline):
+            # A translation's status follows the workflow's rules, which depend on who saves it.
+            kwargs["form_kwargs"] = {"user": request.user}
+        return kwargs
 
     def save_model(self, request, obj, form, change):
         # Nothing is written here: save_related (called next, in the same transaction) hands the case, its

@@ -1,5 +1,11 @@
-"""A vocabulary term's translations in the admin: a text box per language and field ("Name · 日本語"), beside
-the English, instead of the JSON the model keeps them in (TranslatedTerm.translations)."""
+"""Translations in the admin.
+
+- A vocabulary term's: a text box per language and field ("Name · 日本語"), beside the English, instead
+  of the JSON the model keeps them in (TranslatedTerm.translations).
+- A case's: an inline of the case's change form, one translation per language, beside the original, with
+  its status (the workflow's rules: publishing needs the permission to publish), who translated and
+  reviewed it, and a confirmation that it still matches the original.
+"""
 
 from django import forms
 from django.conf import settings
@@ -7,6 +13,10 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
+
+from cases.curation.permissions import status_change_refusal
+from cases.models import CaseTranslation, TranslationStatus
+from cases.models.translations import TRANSLATED_CASE_FIELDS, text_digest, text_direction
 
 
 def translated_languages() -> list[str]:
@@ -85,3 +95,84 @@ def translations_fieldset(model) -> tuple:
             "description": _("Left empty, a language shows the English. Reviewed translations only."),
         },
     )
+
+
+# --- A case's translations, inline on its change form -------------------------------------------------
+
+
+class CaseTranslationForm(forms.ModelForm):
+    """One translation of the case: its text, who translated and reviewed it, its status, and a box to
+    confirm it still matches the original after the original changed."""
+
+    confirm_current = forms.BooleanField(
+        label=_("Matches the current original"),
+        required=False,
+        help_text=_("Tick after checking it against the original's text as it is now."),
+    )
+
+    class Meta:
+        model = CaseTranslation
+        fields = [
+            "language",
+            "status",
+            "translated_by",
+            "reviewed_by",
+            "machine_translated",
+            *TRANSLATED_CASE_FIELDS,
+        ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # Each box is in the translation's language: screen readers, spell checkers and fonts follow it.
+        language = self.instance.language if self.instance.pk else None
+        if language:
+            for name in TRANSLATED_CASE_FIELDS:
+                self.fields[name].widget.attrs.update(lang=language, dir=text_direction(language))
+        for name in TRANSLATED_CASE_FIELDS:
+            if isinstance(self.fields[name].widget, forms.Textarea):
+                self.fields[name].widget.attrs["rows"] = 4
+
+    def clean(self):
+        cleaned = super().clean()
+        before = self.initial.get("status") if self.instance.pk else None
+        after = cleaned.get("status")
+        if after and after != before and self.user is not None:
+            refusal = status_change_refusal(self.user, before=before, after=after)
+            if refusal:
+                self.add_error("status", _("This status needs the permission to publish cases."))
+        if after == TranslationStatus.PUBLISHED and not (cleaned.get("reviewed_by") or "").strip():
+            self.add_error(
+                "reviewed_by", _("Say who reviewed it: a translation is published only once reviewed.")
+            )
+        case = self.instance.case if self.instance.case_id else None
+        if case is not None and cleaned.get("language") == case.original_language:
+            self.add_error("language", _("This is the case's original language: its text is above."))
+        return cleaned
+
+    def made_from_current_original(self) -> bool:
+        """Whether saving records the original as it is now as what this translation was made from: a new
+        translation, a changed text, or a curator's confirmation."""
+        changed_text = any(name in self.changed_data for name in (*TRANSLATED_CASE_FIELDS, "language"))
+        return not self.instance.pk or changed_text or self.cleaned_data.get("confirm_current")
+
+
+class CaseTranslationFormSet(forms.BaseInlineFormSet):
+    """Records, for each translation saved from the original as it now is, the original's text digest (a
+    ticked confirmation alone is a change of the form: the row is saved)."""
+
+    def save_new(self, form, commit=True):
+        self._mark_source(form)
+        return super().save_new(form, commit)
+
+    def save_existing(self, form, obj, commit=True):
+        self._mark_source(form)
+        return super().save_existing(form, obj, commit)
+
+    def _mark_source(self, form):
+        if form.made_from_current_original():
+            form.instance.source_digest = text_digest(
+                {name: getattr(self.instance, name) for name in TRANSLATED_CASE_FIELDS}
+            )
+            # Pinned to the revision the case's save records (cases.services.pin_translation_sources).
+            form.instance.source_revision = None

@@ -36,6 +36,9 @@ from cases.models.search_document import CaseSearchIndex as CaseSearchIndex
 from cases.models.search_document import CaseTitleWord as CaseTitleWord
 from cases.models.thesaurus import SearchWord as SearchWord
 from cases.models.thesaurus import ThesaurusEntry as ThesaurusEntry
+from cases.models.translations import CaseTranslation as CaseTranslation
+from cases.models.translations import TranslationStatus as TranslationStatus
+from cases.models.translations import content_language_choices
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
 from cases.models.withdrawals import WithdrawalReason as WithdrawalReason
 from cases.web.formatting import format_number
@@ -330,6 +333,7 @@ EDITABLE_CASE_FIELDS = [
     "last_verified",
     "external_id",
     "is_featured",
+    "original_language",
 ]
 
 
@@ -391,6 +395,13 @@ class CaseStudy(TimestampedModel):
     website = models.URLField(_("website"), max_length=500, blank=True)
     licence = models.CharField(_("licence"), max_length=100, default="CC BY 4.0")
     source = models.CharField(_("source / attribution"), max_length=500, blank=True)
+    original_language = models.CharField(
+        _("original language"),
+        max_length=10,
+        choices=content_language_choices,
+        default="en",
+        help_text=_("The language the text above is written in. Translations into others are added below."),
+    )
     last_verified = models.DateField(_("last verified"), null=True, blank=True, db_index=True)
     is_featured = models.BooleanField(_("featured"), default=False)
     external_id = models.CharField(

@@ -11,7 +11,8 @@ build on it (tests/cases/models/test_querysets.py checks nothing else spells it 
 from itertools import islice
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.db.models.query import ModelIterable
 
 from cases.models.search_document import NARRATIVE_FIELDS
@@ -147,6 +148,29 @@ class CaseStudyQuerySet(models.QuerySet):
         columns of the same query); its outcomes and resources (one query); its links to published cases,
         both directions (one query, cases/models/case_links.py)."""
         return self.select_related("economy").with_vocabularies().with_children().prefetch_related("links")
+
+    def with_text_in(self, language: str):
+        """Each case with what the reader of `language` is shown of its text, in the same query:
+        `shown_translation`, its published translation into `language` as a dict of the translated fields
+        and who made it (None when there is none: the original is shown), and `translation_languages`, the
+        codes of all its published translations, comma-separated in no set order ("" when none: SQLite
+        cannot order an aggregate). CaseText reads both."""
+        from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation
+
+        published = CaseTranslation.objects.filter(case=OuterRef("pk"), status=PUBLISHED_STATUS).order_by()
+        fields = (*TRANSLATED_CASE_FIELDS, "language", "translated_by", "reviewed_by", "machine_translated")
+        shown = published.filter(language=language).values(
+            data=JSONObject(**{name: F(name) for name in fields}, source_digest=F("source_digest"))
+        )
+        languages = published.values("case").annotate(codes=StringAgg("language", Value(","))).values("codes")
+        return self.annotate(
+            shown_translation=Subquery(shown[:1], output_field=models.JSONField()),
+            translation_languages=Coalesce(
+                Subquery(languages, output_field=models.TextField()),
+                Value(""),
+                output_field=models.TextField(),
+            ),
+        )
 
 
 class PublishedCountsQuerySet(models.QuerySet):

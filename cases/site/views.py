@@ -10,6 +10,7 @@ from django.utils.formats import localize
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 from pyroaring import FrozenBitMap
@@ -31,6 +32,7 @@ from cases.models.facets import (
     TERMS,
 )
 from cases.models.querysets import published_q
+from cases.models.translations import CaseText
 from cases.search.engine import add_snippets, did_you_mean, with_excerpts
 from cases.site.citation import citation_formats
 from cases.web.validation import parse_whole_number
@@ -290,7 +292,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     context_object_name = "case"
 
     def get_queryset(self):
-        return self.published_cases().for_detail()
+        return self.published_cases().for_detail().with_text_in(get_language())
 
     def get(self, request, *args, **kwargs):
         try:
@@ -318,7 +320,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         # is on, a session that passed the second factor.
         if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
             return None
-        case = CaseStudy.objects.for_detail().filter(slug=slug).first()
+        case = CaseStudy.objects.for_detail().with_text_in(get_language()).filter(slug=slug).first()
         if case is None or not can_edit_economy(user, case.economy_id):
             return None
         return case
@@ -337,6 +339,11 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         # terms their cards show), published only; each with why it is related, named from this case's
         # vocabularies (already read).
         context["related"] = [(row.related, row.reasons(case)) for row in RelatedCase.objects.shown_on(case)]
+        # The reader's language when a published translation exists, else the original; ?text=original
+        # asks for the original (the page says which it shows, and links to the other).
+        text = context["text"] = CaseText.of(case, original=self.request.GET.get("text") == "original")
+        # Text in another language than the page's is marked with its own (WCAG 3.1.2, language of parts).
+        context["text_lang"] = text.language if text.language != get_language() else ""
         context["citations"] = citation_formats(case, self.request)
         context["canonical_url"] = self.request.build_absolute_uri(case.get_absolute_url())
         context["json_ld"] = schema_org_json(case, context["canonical_url"])
