@@ -15,6 +15,7 @@
 import re
 
 import django_filters
+from django.conf import settings
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -24,6 +25,7 @@ from drf_spectacular.utils import OpenApiParameter
 from cases.api.permissions import HasScope
 from cases.models import TEXT_CONTROL_CHARACTERS
 from cases.web.errors import PROBLEM_CONTENT_TYPE
+from cases.web.languages import EVERY_LANGUAGE, LANGUAGE_PARAMETER
 from cases.web.validation import MAX_DIGITS
 
 
@@ -163,6 +165,20 @@ ERROR_DESCRIPTIONS = {
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
+# Every read takes ?lang= (cases/web/languages.py; docs/api.md, "Languages").
+LANGUAGE_PARAMETER_SCHEMA = {
+    "name": LANGUAGE_PARAMETER,
+    "in": "query",
+    "required": False,
+    "description": (
+        "The language of the vocabularies' names, the messages and the cases' text (a published "
+        "translation, else the original). Without it, Accept-Language decides, then English. `all`: also "
+        "every published translation of each case, in `translations`."
+    ),
+    "schema": {"type": "string", "enum": [*(code for code, _name in settings.LANGUAGES), EVERY_LANGUAGE]},
+}
+
+
 def _problem(description, headers=None):
     response = {
         "description": description,
@@ -195,6 +211,10 @@ def add_standard_responses(result, generator, request, public):
                         "sent is current."
                     },
                 )
+            if reads and not any(
+                p.get("name") == LANGUAGE_PARAMETER for p in operation.get("parameters", [])
+            ):
+                operation.setdefault("parameters", []).append(LANGUAGE_PARAMETER_SCHEMA)
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
                 if schema.get("type") == "integer" and "maximum" not in schema:

@@ -24,6 +24,7 @@ from cases.models import (
     Theme,
 )
 from cases.models.facets import FACETS, FACETS_BY_MODEL
+from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseText, text_digest
 from cases.records import CaseUrls, absolute_url
 
 
@@ -159,7 +160,75 @@ class CaseUrlsMixin(serializers.Serializer):
         return urls
 
 
-class CaseListSerializer(CaseUrlsMixin, vocabulary_fields(records.API_LIST), serializers.ModelSerializer):
+class TranslationSerializer(serializers.Serializer):
+    """A published translation of a case's text (?lang=all)."""
+
+    language = serializers.CharField(help_text="Its language code.")
+    translated_by = serializers.CharField()
+    reviewed_by = serializers.CharField()
+    machine_translated = serializers.BooleanField(help_text="First drafted by machine translation.")
+    outdated = serializers.BooleanField(help_text="The original changed after it was made or last confirmed.")
+    text = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text="title, summary, lead_organisation and each narrative section, in that language.",
+    )
+
+
+class CaseTextMixin(serializers.Serializer):
+    """The case's text in the request's language (docs/api.md, "Languages"): its published translation
+    when there is one, otherwise the original, and which of the two it is."""
+
+    language = serializers.SerializerMethodField(help_text="The language of the text fields of this record.")
+    original_language = serializers.SerializerMethodField(help_text="The language the case was written in.")
+    available_languages = serializers.SerializerMethodField(
+        help_text="Every language its text can be read in: the original and each published translation."
+    )
+
+    def get_language(self, case) -> str:
+        return self._text(case).language
+
+    def get_original_language(self, case) -> str:
+        return case.original_language
+
+    def get_available_languages(self, case) -> list[str]:
+        return list(self._text(case).available)
+
+    def _text(self, case) -> CaseText:
+        text = case.__dict__.get("_api_text")
+        if text is None:
+            text = case.__dict__["_api_text"] = CaseText.of(case)
+        return text
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        text = self._text(case)
+        if text.is_translation:
+            for name, value in text.values.items():
+                if name in data:
+                    data[name] = value
+        translations = getattr(case, "published_translations", None)
+        if translations is not None:  # ?lang=all: every published translation, for harvesters
+            own = {name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS}
+            data["translations"] = TranslationSerializer(
+                [
+                    {
+                        "language": translation.language,
+                        "translated_by": translation.translated_by,
+                        "reviewed_by": translation.reviewed_by,
+                        "machine_translated": translation.machine_translated,
+                        "outdated": translation.source_digest != text_digest(own),
+                        "text": translation.text(),
+                    }
+                    for translation in translations
+                ],
+                many=True,
+            ).data
+        return data
+
+
+class CaseListSerializer(
+    CaseTextMixin, CaseUrlsMixin, vocabulary_fields(records.API_LIST), serializers.ModelSerializer
+):
     """A case in a list: enough to show a result card and decide whether to fetch the rest."""
 
     level = LevelSerializer(help_text="Level of government.")
@@ -167,7 +236,8 @@ class CaseListSerializer(CaseUrlsMixin, vocabulary_fields(records.API_LIST), ser
 
     class Meta:
         model = CaseStudy
-        fields = records.API_LIST_FIELDS  # the case record's face in lists (cases/records.py)
+        # The case record's face in lists (cases/records.py), and the languages of its text.
+        fields = [*records.API_LIST_FIELDS, "language", "original_language", "available_languages"]
         read_only_fields = fields
 
 
@@ -234,7 +304,8 @@ class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
     resources = ResourceSerializer(many=True)
 
     class Meta(CaseListSerializer.Meta):
-        fields = records.API_FIELDS  # the case record's face in detail (cases/records.py)
+        # The case record's face in detail (cases/records.py), and the languages of its text.
+        fields = [*records.API_FIELDS, "language", "original_language", "available_languages"]
         read_only_fields = fields
 
     @extend_schema_field(CaseLinkSerializer(many=True))

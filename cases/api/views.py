@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -39,6 +40,7 @@ from cases.models import (
 )
 from cases.models.querysets import published_q
 from cases.search.engine import title_suggestions
+from cases.web.languages import wants_every_translation
 
 SUGGESTIONS_PER_GROUP = 8
 MAX_SUGGEST_LENGTH = 100
@@ -69,7 +71,10 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = api.CaseDetailSerializer
 
     def get_queryset(self):
-        published = CaseStudy.objects.published()
+        # The text in the request's language (a published translation, or the original), in the same query.
+        published = CaseStudy.objects.published().with_text_in(get_language())
+        if wants_every_translation(self.request):
+            published = published.with_published_translations()
         if self.action == "list":
             # Every vocabulary a case in a list shows (the case record's): for_listing() loads them all, in
             # one query.

@@ -172,6 +172,16 @@ class CaseStudyQuerySet(models.QuerySet):
             ),
         )
 
+    def with_published_translations(self):
+        """Each case with `published_translations`: its published translations, by language (one query for
+        the page of cases)."""
+        from cases.models.translations import CaseTranslation
+
+        translations = CaseTranslation.objects.filter(status=PUBLISHED_STATUS).order_by("language")
+        return self.prefetch_related(
+            models.Prefetch("translations", queryset=translations, to_attr="published_translations")
+        )
+
 
 class PublishedCountsQuerySet(models.QuerySet):
     """Terms cases are described by (sectors, themes, innovation facets, SDGs, economies)."""

@@ -16,6 +16,8 @@ from django.utils.translation import get_language_info, gettext
 NEGOTIATED_PREFIXES = ("/admin/", "/api/")
 # The API's parameter that chooses the language of content and labels (docs/api.md, "Languages").
 LANGUAGE_PARAMETER = "lang"
+# ?lang=all: labels as Accept-Language says, and every published translation of each case's text.
+EVERY_LANGUAGE = "all"
 
 
 def language_codes() -> list[str]:
@@ -54,13 +56,16 @@ def language_parameter_problems(request) -> dict[str, list[str]]:
     """The API's ?lang= naming a language the site does not ship: {"lang": [message]}, for a 400."""
     if not request.path_info.startswith("/api/") or LANGUAGE_PARAMETER not in request.GET:
         return {}
-    if supported_language(request.GET.get(LANGUAGE_PARAMETER)):
+    asked = request.GET.get(LANGUAGE_PARAMETER)
+    if supported_language(asked) or wants_every_translation(request):
         return {}
-    return {
-        LANGUAGE_PARAMETER: [
-            gettext("Unknown language: choose one of %(codes)s.") % {"codes": ", ".join(language_codes())}
-        ]
-    }
+    codes = ", ".join([*language_codes(), EVERY_LANGUAGE])
+    return {LANGUAGE_PARAMETER: [gettext("Unknown language: choose one of %(codes)s.") % {"codes": codes}]}
+
+
+def wants_every_translation(request) -> bool:
+    """?lang=all: every published translation of each case's text, beside the record."""
+    return (request.GET.get(LANGUAGE_PARAMETER) or "").strip().lower() == EVERY_LANGUAGE
 
 
 def request_language(request) -> str:
