@@ -759,3 +759,62 @@ def api_key_touch(*, key: ApiKey, now: datetime | None = None) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
     ).update(last_used_at=now)
     key.last_used_at = now
+
+
+# --- Translations of cases ------------------------------------------------------------------------
+
+
+class TranslationsRejected(Exception):
+    """Nothing was written: every problem, as (row number from 1, message)."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        super().__init__(f"{len(problems)} translations refused")
+        self.problems = problems
+
+
+def case_translations_import(*, records: Sequence[dict], defaults: dict | None = None) -> dict[str, int]:
+    """Create or update translations of cases from `records` (each: "case" (its slug), "language", the
+    translated fields of TRANSLATED_CASE_FIELDS, and optionally translated_by, reviewed_by,
+    machine_translated, status), all or nothing, idempotent: a record for a case and language already
+    translated replaces that translation's text. `defaults` fills what a record leaves out. Each is taken as
+    made from the original as it now is (its digest and latest revision). Raises TranslationsRejected
+    (nothing written) with every problem found. Returns {"created": n, "updated": n, "unchanged": n}."""
+    defaults = defaults or {}
+    slugs = {record.get("case") for record in records}
+    cases = {case.slug: case for case in CaseStudy.objects.filter(slug__in=slugs)}
+    problems, prepared = [], []
+    for number, record in enumerate(records, start=1):
+        case = cases.get(record.get("case"))
+        if case is None:
+            problems.append((number, f"no case has the slug {record.get('case')!r}"))
+            continue
+        values = {**defaults, **{k: v for k, v in record.items() if k not in ("case",)}}
+        if values.get("language") == case.original_language:
+            problems.append((number, f"{values['language']!r} is the case's original language"))
+            continue
+        translation = CaseTranslation.objects.filter(case=case, language=values.get("language")).first()
+        translation = translation or CaseTranslation(case=case)
+        before = {name: getattr(translation, name) for name in values} if translation.pk else None
+        for name, value in values.items():
+            setattr(translation, name, value)
+        translation.source_digest = text_digest(
+            {name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS}
+        )
+        try:
+            translation.full_clean(exclude=["source_revision"], validate_unique=False)
+        except ValidationError as error:
+            problems.append((number, "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())))
+            continue
+        prepared.append((translation, before == {name: getattr(translation, name) for name in values}))
+    if problems:
+        raise TranslationsRejected(problems)
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic():
+        for translation, unchanged in prepared:
+            if unchanged:
+                counts["unchanged"] += 1
+                continue
+            counts["created" if translation.pk is None else "updated"] += 1
+            translation.source_revision = translation.case.revisions.order_by("-created_at", "-id").first()
+            translation.save()
+    return counts

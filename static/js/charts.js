@@ -2,7 +2,9 @@
 // says anything its table does not. Chart.js draws the bars (canvas), d3-geo and topojson-client the map
 // (SVG, Natural Earth's countries from the world-atlas package). All three are served by this site
 // (STATICFILES_DIRS -> node_modules), loaded as classic deferred scripts before this module runs; if they
-// are missing the tables stay open and the page loses nothing.
+// are missing the tables stay open and the page loses nothing. Words and figures are in the page's
+// language (i18n.js); the labels of bars and rows come translated in the tables.
+import { formatNumber, formatPercent, formatRange, gettext, interpolate, language } from "./i18n.js";
 
 const INK = "#1b1f24";
 const BRAND = "#0b4f6c";
@@ -26,6 +28,12 @@ const POINTS = {
   "048": [50.56, 26.07], // Bahrain
 };
 const SVG = "http://www.w3.org/2000/svg";
+
+// What a shape of the map says when pointed at: "Japan: 4".
+function economyCount(row) {
+  // Translators: a map's tooltip: an economy's name and its number of cases ("Japan: 4").
+  return interpolate(gettext("%(economy)s: %(count)s"), { economy: row.label, count: formatNumber(row.count) }, true);
+}
 
 const charts = new WeakMap();
 
@@ -54,7 +62,7 @@ const valueLabels = {
   afterDatasetsDraw(chart, _args, options) {
     const { ctx } = chart;
     const horizontal = chart.options.indexAxis === "y";
-    const format = options.format || ((value) => String(value));
+    const format = options.format || formatNumber;
     ctx.save();
     ctx.fillStyle = INK;
     ctx.font = "600 12px system-ui, sans-serif";
@@ -104,6 +112,8 @@ function baseOptions({ horizontal, legend = false, format, totals, stacked = fal
     },
   };
   return {
+    // Chart.js formats the axis ticks and tooltips' figures in this language.
+    locale: language(),
     indexAxis: horizontal ? "y" : "x",
     responsive: true,
     maintainAspectRatio: false,
@@ -145,7 +155,7 @@ function drawBars(section) {
       type: "bar",
       data: {
         labels: rows.map((row) => row.label),
-        datasets: [{ label: "Cases", data: rows.map((row) => row.count), backgroundColor: BRAND }],
+        datasets: [{ label: gettext("Cases"), data: rows.map((row) => row.count), backgroundColor: BRAND }],
       },
       options: baseOptions({ horizontal: true }),
     },
@@ -164,11 +174,15 @@ function drawComparison(section) {
       data: {
         labels: rows.map((row) => row.label),
         datasets: [
-          { label: names[0] || "Share here", data: rows.map((row) => row.share), backgroundColor: BRAND },
-          { label: names[1] || "Share in all", data: rows.map((row) => row.apoShare), backgroundColor: ACCENT },
+          { label: names[0] || gettext("Share here"), data: rows.map((row) => row.share), backgroundColor: BRAND },
+          {
+            label: names[1] || gettext("Share in all"),
+            data: rows.map((row) => row.apoShare),
+            backgroundColor: ACCENT,
+          },
         ],
       },
-      options: baseOptions({ horizontal: true, legend: true, format: (value) => `${value}%` }),
+      options: baseOptions({ horizontal: true, legend: true, format: formatPercent }),
     },
     Math.max(120, rows.length * 46 + 80),
   );
@@ -200,7 +214,7 @@ function drawTimeline(section) {
     }));
     if (ranked.length > own.length) {
       datasets.push({
-        label: "Other sectors",
+        label: gettext("Other sectors"),
         data: rows.map((row) =>
           row.parts.filter((part) => !own.includes(part[0])).reduce((sum, part) => sum + part[2], 0),
         ),
@@ -210,7 +224,7 @@ function drawTimeline(section) {
       });
     }
   } else {
-    datasets = [{ label: "Cases", data: rows.map((row) => row.count), backgroundColor: BRAND }];
+    datasets = [{ label: gettext("Cases"), data: rows.map((row) => row.count), backgroundColor: BRAND }];
   }
   return place(
     section,
@@ -223,7 +237,7 @@ function drawTimeline(section) {
         stacked,
         totals: stacked ? rows.map((row) => row.count) : undefined,
         // A stack counts a case once per sector; the printed total is the year's number of cases.
-        valueTitle: stacked ? "Cases per sector (total cases above each bar)" : "Cases",
+        valueTitle: stacked ? gettext("Cases per sector (total cases above each bar)") : gettext("Cases"),
       }),
     },
     stacked ? 380 : 300,
@@ -327,7 +341,9 @@ export async function drawMap(section) {
     else if (isMember) fill = MAP_EMPTY_MEMBER;
     if (isMember || row) className += " map__country--member";
     const shape = svgElement("path", { d: path(feature) || "", fill, class: className, "data-economy-code": id });
-    shape.appendChild(svgElement("title", {}, row ? `${row.label}: ${row.count}` : feature.properties.name));
+    // Countries with no row are named in the atlas's English (Natural Earth); the economies with cases are
+    // named by the table, in the page's language.
+    shape.appendChild(svgElement("title", {}, row ? economyCount(row) : feature.properties.name));
     land.appendChild(shape);
   }
   svg.appendChild(land);
@@ -347,13 +363,13 @@ export async function drawMap(section) {
       class: `map__country map__country--member map__dot${id === highlight ? " map__country--highlight" : ""}`,
       "data-economy-code": id,
     });
-    dot.appendChild(svgElement("title", {}, row ? `${row.label}: ${row.count}` : id));
+    dot.appendChild(svgElement("title", {}, row ? economyCount(row) : id));
     svg.appendChild(dot);
   }
   // The figures themselves, printed on the map: the shading is never the only way to read it.
   const printed = highlight
     ? [[highlight, holder.dataset.highlightName || ""]]
-    : [...counts.entries()].filter(([, row]) => row.count).map(([id, row]) => [id, String(row.count)]);
+    : [...counts.entries()].filter(([, row]) => row.count).map(([id, row]) => [id, formatNumber(row.count)]);
   for (const [id, text] of printed) {
     const feature = byId.get(id);
     const point = feature ? path.centroid(feature) : POINTS[id] && projection(POINTS[id]);
@@ -381,9 +397,11 @@ function legend(bins) {
   const list = document.createElement("ul");
   list.className = "map-legend";
   const entries = [
-    ...bins.map((bin) => [bin.colour, bin.from === bin.to ? `${bin.from}` : `${bin.from}–${bin.to}`]),
-    [MAP_EMPTY_MEMBER, "0 (APO member)"],
-    [MAP_OTHER, "not an APO member"],
+    ...bins.map((bin) => [bin.colour, bin.from === bin.to ? formatNumber(bin.from) : formatRange(bin.from, bin.to)]),
+    // Translators: the map's legend: the shade of an APO member economy with no cases.
+    [MAP_EMPTY_MEMBER, gettext("0 (APO member)")],
+    // Translators: the map's legend: the shade of an economy outside the APO.
+    [MAP_OTHER, gettext("not an APO member")],
   ];
   for (const [colour, text] of entries) {
     const item = document.createElement("li");

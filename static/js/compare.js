@@ -1,9 +1,12 @@
 // The "Compare" buttons on case cards and case pages: a list of up to four cases kept in this browser
 // (localStorage, nothing sent anywhere) and a tray linking to /compare/?cases=a,b. Without JavaScript the
 // buttons stay hidden and /compare/ still works from its address.
+import { formatNumber, gettext, interpolate, ngettext, pagePath } from "./i18n.js";
+
 const KEY = "observatory:compare";
 const MAX = 4;
-const COMPARE_URL = "/compare/";
+// The compare page in this page's language (/ja/compare/); the list itself is the same in every language.
+const COMPARE_URL = pagePath("/compare/");
 
 function load() {
   try {
@@ -42,7 +45,7 @@ function buildTray() {
   const title = document.createElement("h2");
   title.id = "compare-tray-title";
   title.className = "compare-tray__title";
-  title.textContent = "Cases to compare";
+  title.textContent = gettext("Cases to compare");
   const items = document.createElement("ul");
   items.className = "compare-tray__list";
   const actions = document.createElement("p");
@@ -53,10 +56,10 @@ function buildTray() {
   const clear = document.createElement("button");
   clear.type = "button";
   clear.className = "button button--secondary";
-  clear.textContent = "Clear the list";
+  clear.textContent = gettext("Clear the list");
   clear.addEventListener("click", () => {
     list = [];
-    changed("The compare list is empty.");
+    changed(gettext("The compare list is empty."));
   });
   actions.append(go, " ", clear);
   message = document.createElement("p");
@@ -81,14 +84,15 @@ function render() {
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "compare-tray__remove";
-      remove.textContent = "Remove";
+      remove.textContent = gettext("Remove");
       const hidden = document.createElement("span");
       hidden.className = "visually-hidden";
-      hidden.textContent = `: ${item.title}`;
+      // Translators: read by screen readers after "Remove" on the button that takes a case off the list.
+      hidden.textContent = interpolate(gettext(": %(title)s"), { title: item.title }, true);
       remove.appendChild(hidden);
       remove.addEventListener("click", () => {
         list = list.filter((other) => other.slug !== item.slug);
-        changed(`${item.title} removed from the compare list.`);
+        changed(removedMessage(item.title));
       });
       entry.append(`${item.title} `, remove);
       return entry;
@@ -96,7 +100,19 @@ function render() {
   );
   const go = tray.querySelector("[data-compare-go]");
   go.href = compareLink(list);
-  go.textContent = list.length === 1 ? "Compare (add another case)" : `Compare these ${list.length} cases`;
+  go.textContent =
+    list.length === 1
+      ? gettext("Compare (add another case)")
+      : interpolate(
+          // Translators: the list holds two cases or more; the singular is there for languages that need it.
+          ngettext("Compare this %(count)s case", "Compare these %(count)s cases", list.length),
+          { count: formatNumber(list.length) },
+          true,
+        );
+}
+
+function removedMessage(title) {
+  return interpolate(gettext("%(title)s removed from the compare list."), { title }, true);
 }
 
 function changed(text) {
@@ -110,12 +126,29 @@ function toggle(button) {
   const title = button.dataset.compareTitle || slug;
   if (list.some((item) => item.slug === slug)) {
     list = list.filter((item) => item.slug !== slug);
-    changed(`${title} removed from the compare list.`);
+    changed(removedMessage(title));
   } else if (list.length >= MAX) {
-    if (message) message.textContent = `At most ${MAX} cases can be compared: remove one first.`;
+    if (message) {
+      message.textContent = interpolate(
+        ngettext(
+          "At most %(max)s case can be compared: remove it first.",
+          "At most %(max)s cases can be compared: remove one first.",
+          MAX,
+        ),
+        { max: formatNumber(MAX) },
+        true,
+      );
+    }
   } else {
     list = [...list, { slug, title }];
-    changed(`${title} added to the compare list (${list.length} of ${MAX}).`);
+    changed(
+      interpolate(
+        // Translators: "(2 of 4)": the cases now on the list, and the most it can hold.
+        gettext("%(title)s added to the compare list (%(count)s of %(max)s)."),
+        { title, count: formatNumber(list.length), max: formatNumber(MAX) },
+        true,
+      ),
+    );
   }
 }
 

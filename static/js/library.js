@@ -1,5 +1,6 @@
 // The case library, made nicer: live result counts while filtering and search suggestions.
 // Both come from the public API (/api/v1/), the same one partners use. Without this file the page works.
+import { apiUrl, formatNumber, interpolate, ngettext } from "./i18n.js";
 import { attachSuggestions } from "./suggest.js";
 
 const form = document.getElementById("library-form");
@@ -20,7 +21,7 @@ async function refreshCounts() {
   pending = new AbortController();
   let data;
   try {
-    const response = await fetch(`${FACET_COUNTS_URL}?${params}`, {
+    const response = await fetch(apiUrl(FACET_COUNTS_URL, params), {
       headers: { Accept: "application/json" },
       signal: pending.signal,
     });
@@ -33,12 +34,20 @@ async function refreshCounts() {
   for (const element of form.querySelectorAll("[data-facet-count]")) {
     const [parameter, value] = element.dataset.facetCount.split(":");
     const count = (facets[parameter] || {})[value] || 0;
-    element.textContent = `(${count})`;
+    element.textContent = `(${formatNumber(count)})`;
   }
   const status = document.getElementById("result-count");
   if (status && typeof data.count === "number") {
-    const noun = data.count === 1 ? "case study" : "case studies";
-    status.textContent = `${data.count.toLocaleString()} ${noun} match these filters. Choose “Apply filters” to see them.`;
+    status.textContent = interpolate(
+      ngettext(
+        // Translators: “Apply filters” is the label of the filter panel's button; use its translation.
+        "%(count)s case study matches these filters. Choose “Apply filters” to see them.",
+        "%(count)s case studies match these filters. Choose “Apply filters” to see them.",
+        data.count,
+      ),
+      { count: formatNumber(data.count) },
+      true,
+    );
   }
 }
 

@@ -3,10 +3,12 @@
 // tables, headline figures and library links, redraws the charts and puts the selection in the address.
 // Without this file the form still works (it submits) and every figure is in the tables.
 import { drawCharts, drawSection } from "./charts.js";
+import { apiUrl, formatNumber, formatPercent, gettext, interpolate, ngettext, pagePath } from "./i18n.js";
 
 const form = document.getElementById("stats-form");
 const status = document.getElementById("stats-status");
-const LIBRARY_URL = "/cases/";
+// The library in this page's language (/ja/cases/).
+const LIBRARY_URL = pagePath("/cases/");
 // What the page says of the facet table (cases/models/facets.py): each chart section's data-parameter is
 // the library parameter its rows narrow to (the API's bucket is by_<parameter>), data-numbered-labels
 // marks a chart whose labels start with their values, and the form's data-many-valued lists the
@@ -36,8 +38,13 @@ function narrowed(params, parameter, value) {
   return query;
 }
 
+// The same words as the server's (templates/includes/chart_library_link.html).
 function casesPhrase(count) {
-  return count === 1 ? "See this 1 case in the library" : `See these ${count.toLocaleString()} cases in the library`;
+  return interpolate(
+    ngettext("See this %(counter)s case in the library", "See these %(counter)s cases in the library", count),
+    { counter: formatNumber(count) },
+    true,
+  );
 }
 
 function rebuildTable(section, buckets, parameter, params, partsByYear) {
@@ -65,13 +72,13 @@ function rebuildTable(section, buckets, parameter, params, partsByYear) {
     }
     const count = document.createElement("td");
     count.className = "num";
-    count.textContent = String(bucket.count);
+    count.textContent = formatNumber(bucket.count);
     row.append(heading, count);
     if (withParts) {
       const parts = partsByYear.get(bucket.value) || [];
       row.dataset.parts = JSON.stringify(parts.map((part) => [part.value, part.label, part.count]));
       const cell = document.createElement("td");
-      cell.textContent = parts.map((part) => `${part.label} ${part.count}`).join(", ");
+      cell.textContent = parts.map((part) => `${part.label} ${formatNumber(part.count)}`).join(", ");
       row.appendChild(cell);
     }
     return row;
@@ -80,12 +87,18 @@ function rebuildTable(section, buckets, parameter, params, partsByYear) {
 }
 
 function showHeadline(data) {
+  const withOutcomes = interpolate(
+    // Translators: cases with measured outcomes, of all the cases counted ("3 of 12").
+    gettext("%(n)s of %(total)s"),
+    { n: formatNumber(data.with_outcomes), total: formatNumber(data.count) },
+    true,
+  );
   const figures = {
-    count: data.count.toLocaleString(),
-    economies: String(data.by_economy.length),
-    sectors: String(data.by_sector.length),
-    outcome_percent: `${Math.round(100 * data.outcome_share)}%`,
-    with_outcomes: `(${data.with_outcomes.toLocaleString()} of ${data.count.toLocaleString()})`,
+    count: formatNumber(data.count),
+    economies: formatNumber(data.by_economy.length),
+    sectors: formatNumber(data.by_sector.length),
+    outcome_percent: formatPercent(Math.round(100 * data.outcome_share)),
+    with_outcomes: `(${withOutcomes})`,
   };
   for (const [name, text] of Object.entries(figures)) {
     const element = document.querySelector(`[data-figure="${name}"]`);
@@ -101,9 +114,15 @@ function showUndated(data) {
   element.textContent =
     undated === 0
       ? ""
-      : undated === 1
-        ? "1 case has no year launched and is not on the timeline."
-        : `${undated.toLocaleString()} cases have no year launched and are not on the timeline.`;
+      : interpolate(
+          ngettext(
+            "%(counter)s case has no year launched and is not on the timeline.",
+            "%(counter)s cases have no year launched and are not on the timeline.",
+            undated,
+          ),
+          { counter: formatNumber(undated) },
+          true,
+        );
 }
 
 let pending;
@@ -115,17 +134,17 @@ async function update() {
   pending = new AbortController();
   let data;
   try {
-    const response = await fetch(`${form.dataset.statsUrl}?${params}`, {
+    const response = await fetch(apiUrl(form.dataset.statsUrl, params), {
       headers: { Accept: "application/json" },
       signal: pending.signal,
     });
     if (!response.ok) {
-      status.textContent = "Those filters could not be used: check the years (1900 to 2100).";
+      status.textContent = gettext("Those filters could not be used: check the years (1900 to 2100).");
       return;
     }
     data = await response.json();
   } catch (error) {
-    if (error.name !== "AbortError") status.textContent = "The figures could not be updated; try again.";
+    if (error.name !== "AbortError") status.textContent = gettext("The figures could not be updated; try again.");
     return;
   }
   showHeadline(data);
@@ -146,8 +165,15 @@ async function update() {
     }
     drawSection(section);
   }
-  const noun = data.count === 1 ? "case study" : "case studies";
-  status.textContent = `${data.count.toLocaleString()} ${noun} match. The charts and tables are updated.`;
+  status.textContent = interpolate(
+    ngettext(
+      "%(count)s case study matches. The charts and tables are updated.",
+      "%(count)s case studies match. The charts and tables are updated.",
+      data.count,
+    ),
+    { count: formatNumber(data.count) },
+    true,
+  );
 }
 
 if (form && document.querySelector("[data-stats-charts]")) {

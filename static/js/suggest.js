@@ -1,6 +1,16 @@
-// Search suggestions as an accessible combobox (WAI-ARIA 1.2 pattern), fed by /api/v1/suggest/?q=.
+// Search suggestions as an accessible combobox (WAI-ARIA 1.2 pattern), fed by /api/v1/suggest/?q=, asked
+// in the page's language so the suggestions' names and links are in it too.
+import { apiUrl, gettext, interpolate } from "./i18n.js";
+
+// Unless the input names its own (data-suggest-url).
 const SUGGEST_URL = "/api/v1/suggest/";
 let uid = 0;
+
+// A suggestion that is not a case, named with what it is: "Japan (economy)".
+function withKind(item) {
+  // Translators: a search suggestion's name and what it is: "Japan (economy)", "Digital government (theme)".
+  return interpolate(gettext("%(name)s (%(kind)s)"), { name: item.label, kind: item.kind }, true);
+}
 
 export function attachSuggestions(input) {
   uid += 1;
@@ -8,7 +18,7 @@ export function attachSuggestions(input) {
   const list = document.createElement("ul");
   list.id = listId;
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "Suggestions");
+  list.setAttribute("aria-label", gettext("Suggestions"));
   const box = document.createElement("div");
   box.className = "suggestions";
   box.hidden = true;
@@ -18,6 +28,7 @@ export function attachSuggestions(input) {
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-expanded", "false");
   input.setAttribute("aria-controls", listId);
+  const suggestUrl = input.dataset.suggestUrl || SUGGEST_URL;
 
   let options = [];
   let active = -1;
@@ -49,7 +60,7 @@ export function attachSuggestions(input) {
       option.id = `${listId}-${index}`;
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
-      option.textContent = item.kind ? `${item.label} (${item.kind})` : item.label;
+      option.textContent = item.kind ? withKind(item) : item.label;
       option.dataset.url = item.url;
       option.addEventListener("mousedown", (event) => {
         event.preventDefault();
@@ -72,14 +83,21 @@ export function attachSuggestions(input) {
     if (controller) controller.abort();
     controller = new AbortController();
     try {
-      const response = await fetch(`${SUGGEST_URL}?${new URLSearchParams({ q })}`, {
+      const response = await fetch(apiUrl(suggestUrl, { q }), {
         headers: { Accept: "application/json" },
         signal: controller.signal,
       });
       if (!response.ok) return close();
       const data = await response.json();
       const items = [];
-      for (const [group, kind] of [["cases", ""], ["economies", "economy"], ["themes", "theme"]]) {
+      const groups = [
+        ["cases", ""],
+        // Translators: what a search suggestion is, after its name: "Japan (economy)".
+        ["economies", gettext("economy")],
+        // Translators: what a search suggestion is, after its name: "Digital government (theme)".
+        ["themes", gettext("theme")],
+      ];
+      for (const [group, kind] of groups) {
         for (const item of data[group] || []) items.push({ label: item.label, url: item.url, kind });
       }
       render(items.slice(0, 10));

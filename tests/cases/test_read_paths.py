@@ -42,6 +42,7 @@ from cases.caching import forget_catalogue_version
 from cases.models import (
     SDG,
     CaseStudy,
+    CaseTranslation,
     Economy,
     FormerSlug,
     InnovationFacet,
@@ -49,6 +50,7 @@ from cases.models import (
     Status,
     SubmitterContact,
     Theme,
+    TranslationStatus,
 )
 from cases.search.related import refresh_related
 from cases.services import api_key_create
@@ -75,6 +77,9 @@ LIBRARY = (
     "economy={hidden_economy}",
     "year_from={hidden_year}&year_to={hidden_year}",
     "sort=newest&page_size=100",
+    # The API's languages: every published translation beside each case, and one language's text.
+    "lang=all",
+    "lang=ja&q={marker}",
 )
 ONE = ("",)
 
@@ -131,6 +136,7 @@ EXEMPT = {
     "api:schema": "the OpenAPI document describes the endpoints and holds no case data",
     "api:docs": "the readable docs' page only loads api:schema",
     "api/^.*$": "any other address under /api/: a fixed 404 that reads nothing",
+    "cases:javascript_catalog": "the interface's words for the JavaScript modules, no catalogue data",
 }
 
 # Answers that may change once the hidden cases exist, and why. Hidden content is still checked for.
@@ -293,6 +299,28 @@ def add_hidden_cases(world, django_capture_on_commit_callbacks):
                 SubmitterContact.objects.create(
                     case=case, reference=HIDDEN_REFERENCE, name=f"Ana {MARKER}", email=f"{MARKER}@example.org"
                 )
+            # A published translation of the hidden case: the case's status hides it too.
+            CaseTranslation.objects.create(
+                case=case,
+                language="ja",
+                title=f"{MARKER} 事例",
+                summary=hidden_summary(status),
+                overview=f"{MARKER} 概要",
+                translated_by=f"{MARKER} team",
+                reviewed_by="reviewer",
+                status=TranslationStatus.PUBLISHED,
+            )
+        # Translations of the published case that are not published themselves.
+        for language, status in (("ja", TranslationStatus.DRAFT), ("th", TranslationStatus.IN_REVIEW)):
+            CaseTranslation.objects.create(
+                case=published,
+                language=language,
+                title=f"{MARKER} {status} translation",
+                summary=f"{MARKER} summary",
+                overview=f"{MARKER} overview",
+                translated_by=f"{MARKER} translator",
+                status=status,
+            )
         FormerSlug.objects.create(slug=HIDDEN_FORMER_SLUG, case_id=world["hidden_pks"][0])
 
 

@@ -211,6 +211,12 @@ COMPUTED_PAGES = [
     "/stats/?sector=health",
     "/feeds/cases/",
     "/feeds/cases/?q=telemedicine",
+    # In another language: the vocabularies' names and the statistics' labels come from memory too.
+    "/ja/",
+    "/th/cases/?sector=health&facet=adaptive",
+    "/ko/economies/singapore/",
+    "/zh-hant/stats/?sector=health",
+    "/vi/sectors/",
 ]
 
 

@@ -1,0 +1,149 @@
+"""A case in several languages (cases/models/translations.py): what a reader is shown, and the rules."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from cases.models import CaseStudy, CaseTranslation, TranslationStatus
+from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseText, text_digest
+from cases.services import TranslationsRejected, case_translations_import
+from tests.factories import CaseStudyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def translate(case, language="th", status=TranslationStatus.PUBLISHED, **values):
+    original = {name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS}
+    fields = {
+        "title": "พร้อมเพย์",
+        "summary": "ระบบชำระเงินแบบทันที",
+        "overview": "ภาพรวมของโครงการ",
+        "translated_by": "ทีมแปล",
+        "reviewed_by": "ผู้ตรวจทาน",
+        "status": status,
+        "source_digest": text_digest(original),
+    }
+    return CaseTranslation.objects.create(case=case, language=language, **(fields | values))
+
+
+def read(case, language):
+    return CaseStudy.objects.published().with_text_in(language).get(pk=case.pk)
+
+
+def test_a_reader_is_shown_the_published_translation_into_their_language():
+    case = CaseStudyFactory()
+    translate(case, "th")
+    text = CaseText.of(read(case, "th"))
+    assert text.is_translation
+    assert text.title == "พร้อมเพย์"
+    assert text.language == "th"
+    assert text.original_language == "en"
+    assert text.available == ("en", "th")
+    assert text.translated_by == "ทีมแปล"
+    assert not text.outdated
+
+
+def test_without_a_translation_into_their_language_a_reader_is_shown_the_original():
+    case = CaseStudyFactory()
+    translate(case, "th")
+    text = CaseText.of(read(case, "ja"))
+    assert not text.is_translation
+    assert text.title == case.title
+    assert text.available == ("en", "th")
+
+
+@pytest.mark.parametrize("status", [TranslationStatus.DRAFT, TranslationStatus.IN_REVIEW])
+def test_an_unpublished_translation_is_never_shown_nor_counted(status):
+    case = CaseStudyFactory()
+    translate(case, "th", status=status)
+    text = CaseText.of(read(case, "th"))
+    assert text.title == case.title
+    assert text.available == ("en",)
+
+
+def test_the_original_can_be_asked_for():
+    case = CaseStudyFactory()
+    translate(case, "th")
+    text = CaseText.of(read(case, "th"), original=True)
+    assert text.title == case.title
+    assert text.has_translation
+
+
+def test_a_translation_is_marked_out_of_date_when_the_original_changes():
+    case = CaseStudyFactory()
+    translate(case, "th")
+    case.overview = "A rewritten overview."
+    case.save()
+    assert CaseText.of(read(case, "th")).outdated
+    # A change outside the text (the year) leaves it current.
+    other = CaseStudyFactory()
+    translate(other, "th")
+    other.year_launched = 2001
+    other.save()
+    assert not CaseText.of(read(other, "th")).outdated
+
+
+def test_a_translation_is_published_only_once_reviewed():
+    case = CaseStudyFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        translate(case, "th", reviewed_by="")
+    translate(case, "ja", reviewed_by="", status=TranslationStatus.DRAFT)  # a draft need not be
+
+
+def test_one_translation_per_language():
+    case = CaseStudyFactory()
+    translate(case, "th")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        translate(case, "th")
+
+
+def test_a_translation_written_moves_its_case_page_on(client):
+    """Its case's page is cached under the case's own stamp: a translation saved or deleted is seen."""
+    case = CaseStudyFactory()
+    client.get(f"/th/cases/{case.slug}/")
+    translation = translate(case, "th")
+    assert "พร้อมเพย์" in client.get(f"/th/cases/{case.slug}/").content.decode()
+    translation.delete()
+    assert "พร้อมเพย์" not in client.get(f"/th/cases/{case.slug}/").content.decode()
+
+
+# --- Importing translations -----------------------------------------------------------------------------
+
+
+def test_translations_import_all_or_nothing_and_idempotent():
+    case = CaseStudyFactory()
+    record = {
+        "case": case.slug,
+        "language": "ja",
+        "title": "事例",
+        "summary": "概要です。",
+        "overview": "本文です。",
+        "translated_by": "翻訳チーム",
+        "reviewed_by": "レビュー担当",
+        "status": "published",
+    }
+    with pytest.raises(TranslationsRejected) as rejected:
+        case_translations_import(records=[record, {**record, "case": "no-such-case"}])
+    assert (
+        rejected.value.problems == [(2, "no such case: 'no-such-case'")] or rejected.value.problems[0][0] == 2
+    )
+    assert not CaseTranslation.objects.exists()
+    assert case_translations_import(records=[record]) == {"created": 1, "updated": 0, "unchanged": 0}
+    assert case_translations_import(records=[record]) == {"created": 0, "updated": 0, "unchanged": 1}
+    assert case_translations_import(records=[{**record, "title": "新しい題"}])["updated"] == 1
+    assert CaseTranslation.objects.get().title == "新しい題"
+
+
+def test_translations_import_refuses_the_original_language_and_bad_values():
+    case = CaseStudyFactory()
+    base = {"case": case.slug, "title": "x", "summary": "y", "overview": "z", "translated_by": "t"}
+    with pytest.raises(TranslationsRejected) as rejected:
+        case_translations_import(
+            records=[
+                {**base, "language": "en"},
+                {**base, "language": "klingon"},
+                {**base, "language": "ja", "title": ""},
+                {**base, "language": "th", "status": "published"},  # published, no reviewer
+            ]
+        )
+    assert [row for row, _reason in rejected.value.problems] == [1, 2, 3, 4]
+    assert not CaseTranslation.objects.exists()
