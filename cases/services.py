@@ -142,7 +142,7 @@ def unique_case_slug(title: str) -> str:
     return slug
 
 
-def case_submit(*, data: dict, contact: dict, via: str = "the public form") -> SubmitterContact:
+def case_submit(*, data: dict, contact: dict, via: str = "") -> SubmitterContact:
     """Save a case proposed through the public form, and its submitter's private contact details.
 
     `data` holds the case's fields (sectors and themes as iterables of terms); `contact` holds `name`,
@@ -166,7 +166,10 @@ def case_submit(*, data: dict, contact: dict, via: str = "the public form") -> S
         submitter.full_clean()
         submitter.save()
         record_revision(
-            case=case, user=None, action=RevisionAction.CREATED, message=f"Submitted through {via}"
+            case=case,
+            user=None,
+            action=RevisionAction.CREATED,
+            message=str(_("Submitted through %(via)s") % {"via": via or _("the public form")}),
         )
         transaction.on_commit(partial(send_submission_receipt.enqueue, submitter.pk))
     return submitter
@@ -425,7 +428,9 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
             case=case,
             user=user,
             action=RevisionAction.RESTORED,
-            message=f"Restored the version of {revision.created_at:%Y-%m-%d %H:%M}"
+            message=str(
+                _("Restored the version of %(when)s") % {"when": f"{revision.created_at:%Y-%m-%d %H:%M}"}
+            )
             + (
                 ngettext(
                     "; %(count)d link to a case that no longer exists or that you may not see was left out",

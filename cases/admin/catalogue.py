@@ -211,7 +211,7 @@ class CaseOwnedAdminMixin(ScopedByCaseEconomyMixin):
             user=request.user,
             case_ids=set(queryset.values_list(f"{self.case_field}_id", flat=True)),
             write=lambda: super(CaseOwnedAdminMixin, self).delete_queryset(request, queryset),
-            message=f"{capfirst(queryset.model._meta.verbose_name_plural)} deleted",
+            message=str(_("Deleted: %(rows)s") % {"rows": queryset.model._meta.verbose_name_plural}),
             records_revisions=self.records_revisions,
         )
 
@@ -1077,4 +1077,5 @@ class ApiKeyAdmin(CatalogueModelAdmin):
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
         count = api_key_revoke(keys=queryset)
-        self.message_user(request, _("Revoked %(count)d key(s).") % {"count": count}, messages.SUCCESS)
+        revoked = ngettext("Revoked %(count)d key.", "Revoked %(count)d keys.", count) % {"count": count}
+        self.message_user(request, revoked, messages.SUCCESS)

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cases.curation.workflow import TRANSITIONS, available_transitions, case_transition
 
@@ -66,7 +67,8 @@ def apply_transition(modeladmin, request, cases, transition, note="") -> int:
     if done:
         modeladmin.message_user(
             request,
-            _("%(action)s: %(count)d case(s).") % {"action": transition.label, "count": done},
+            ngettext("%(action)s: %(count)d case.", "%(action)s: %(count)d cases.", done)
+            % {"action": transition.label, "count": done},
             messages.SUCCESS,
         )
     for message in refused:

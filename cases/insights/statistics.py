@@ -229,7 +229,7 @@ def economy_profile_charts(economy, here):
                 "title": _("Sectors, beside all APO economies"),
                 "column": _("Sector"),
                 "rows": compare_terms("sector"),
-                "several": True,
+                "several": _("A case can be in several sectors, so shares can add up to more than 100%."),
             },
             {
                 "key": "theme",
@@ -237,7 +237,7 @@ def economy_profile_charts(economy, here):
                 "title": _("Themes, beside all APO economies"),
                 "column": _("Theme"),
                 "rows": compare_terms("theme"),
-                "several": True,
+                "several": _("A case can have several themes, so shares can add up to more than 100%."),
             },
             {
                 "key": "stage",

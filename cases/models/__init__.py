@@ -232,6 +232,7 @@ class Sector(Vocabulary):
 
     class Meta(Vocabulary.Meta):
         verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="sector_slug_unique"),
             models.UniqueConstraint(fields=["name"], name="sector_name_unique"),
@@ -253,6 +254,7 @@ class Theme(Vocabulary):
 
     class Meta(Vocabulary.Meta):
         verbose_name = _("theme")
+        verbose_name_plural = _("themes")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="theme_slug_unique"),
             models.UniqueConstraint(fields=["name"], name="theme_name_unique"),
@@ -267,6 +269,7 @@ class InnovationFacet(Vocabulary):
 
     class Meta(Vocabulary.Meta):
         verbose_name = _("innovation facet")
+        verbose_name_plural = _("innovation facets")
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="innovationfacet_slug_unique"),
             models.UniqueConstraint(fields=["name"], name="innovationfacet_name_unique"),
@@ -539,7 +542,7 @@ class CaseStudy(TimestampedModel):
             }
         if self.year_ended is not None:
             if self.year_launched is None:
-                errors["year_ended"] = _("Give the year it was launched before the year it ended.")
+                errors["year_ended"] = _("Give the year it was launched as well as the year it ended.")
             elif self.year_ended < self.year_launched:
                 errors["year_ended"] = _("The year it ended cannot be before the year it was launched.")
         for field in self._meta.concrete_fields:
@@ -603,6 +606,7 @@ class FormerSlug(models.Model):
 
     class Meta:
         verbose_name = _("former slug")
+        verbose_name_plural = _("former slugs")
         constraints = [models.UniqueConstraint(fields=["slug"], name="formerslug_slug_unique")]
 
     def __str__(self):
@@ -624,6 +628,7 @@ class Outcome(models.Model):
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
 
     def __str__(self):
         # Grouped digits, no trailing zeros: "1,000,000,000" in the admin as on the case page.
@@ -681,6 +686,7 @@ class Resource(models.Model):
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("resource")
+        verbose_name_plural = _("resources")
         constraints = [
             choices_constraint("kind", ResourceKind, "resource_kind_valid"),
             models.CheckConstraint(
@@ -743,6 +749,7 @@ class EditorProfile(models.Model):
 
     class Meta:
         verbose_name = _("editor profile")
+        verbose_name_plural = _("editor profiles")
 
     def __str__(self):
         return str(self.user)
@@ -773,6 +780,7 @@ class CaseRevision(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         indexes = [models.Index(fields=["case", "-created_at"], name="caserevision_case_created")]
         constraints = [choices_constraint("action", RevisionAction, "caserevision_action_valid")]
 
@@ -792,6 +800,7 @@ class SubmitterContact(models.Model):
 
     class Meta:
         verbose_name = _("submitter contact")
+        verbose_name_plural = _("submitter contacts")
         constraints = [
             models.UniqueConstraint(fields=["reference"], name="submittercontact_reference_unique")
         ]
@@ -826,6 +835,7 @@ class CatalogueState(models.Model):
 
     class Meta:
         verbose_name = _("catalogue state")
+        verbose_name_plural = _("catalogue states")
         constraints = [models.CheckConstraint(condition=Q(id=1), name="cataloguestate_single_row")]
 
     def __str__(self):

@@ -60,7 +60,7 @@ class ApiKey(models.Model):
         null=True,
         blank=True,
         related_name="api_keys",
-        help_text=_("Optional: the account requests made with this key act as."),
+        help_text=_("Optional: the user account on whose behalf requests made with this key act."),
     )
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, editable=False)
     hashed_key = models.CharField(_("hashed key"), max_length=64, editable=False)

@@ -115,6 +115,7 @@ class CaseSearchIndex(models.Model):
     class Meta:
         db_table = "cases_casesearch"
         verbose_name = _("search index entry")
+        verbose_name_plural = _("search index entries")
 
     def __str__(self):
         return str(self.case_id)
@@ -145,6 +146,7 @@ class CaseTitleWord(models.Model):
     class Meta:
         db_table = "cases_casetitleword"
         verbose_name = _("title word")
+        verbose_name_plural = _("title words")
 
     def __str__(self):
         return self.word

@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# Terms are separated by commas or new lines; a term may be a phrase ("one-stop shop").
-TERM_SEPARATOR = re.compile(r"[,\n;]+")
+# Terms are separated by commas, semicolons or new lines; a term may be a phrase ("one-stop shop"). The
+# full-width and ideographic commas and semicolons a Chinese, Japanese or Korean keyboard types count too.
+TERM_SEPARATOR = re.compile(r"[,\n;，、；]+")
 MAX_TERM_LENGTH = 80
 # Synonyms, not a word list: every term of an entry is searched whenever one is typed.
 MAX_TERMS = 12
@@ -99,6 +100,7 @@ class SearchWord(models.Model):
 
     class Meta:
         verbose_name = _("search word")
+        verbose_name_plural = _("search words")
 
     def __str__(self):
         return self.word

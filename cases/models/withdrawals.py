@@ -36,6 +36,7 @@ class CaseWithdrawal(models.Model):
         app_label = "cases"
         ordering = ["withdrawn_at", "case_id"]
         verbose_name = _("case withdrawal")
+        verbose_name_plural = _("case withdrawals")
         indexes = [models.Index(fields=["withdrawn_at", "case_id"], name="casewithdrawal_withdrawn_id")]
         constraints = [
             models.CheckConstraint(

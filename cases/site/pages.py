@@ -4,6 +4,8 @@ Both are fixed text filled in from settings (how long contact details are kept, 
 never touch the database and stay readable during an outage.
 """
 
+import datetime
+
 from django.conf import settings
 from django.views.decorators.cache import cache_control
 from django.views.generic import TemplateView
@@ -33,6 +35,11 @@ class PrivacyNoticeView(SettingsPageView):
 
 class AccessibilityStatementView(SettingsPageView):
     template_name = "pages/accessibility.html"
+    # When the statement was last reviewed: written in each language's own date format.
+    reviewed_on = datetime.date(2026, 11, 29)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"reviewed_on": self.reviewed_on}
 
 
 privacy_notice = cache_control(max_age=3600, public=True)(PrivacyNoticeView.as_view())

@@ -160,9 +160,15 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
                 others = self.filterset.filter_queryset_without(
                     self.published_cases(), exclude=(), search=False
                 )
-                context["did_you_mean"] = did_you_mean(
+                suggestion = context["did_you_mean"] = did_you_mean(
                     others, understood, found=context["result_count"], count=self.filterset.search_counter()
                 )
+                if suggestion:
+                    # The same selection with the suggested words (one sentence to translate, link inside).
+                    query = self.request.GET.copy()
+                    query["q"] = suggestion
+                    query.pop("page", None)
+                    context["did_you_mean_query"] = query.urlencode()
         context["sort_choices"] = SORT_CHOICES
         context["current_sort"] = self.request.GET.get("sort") or ("relevance" if words else "newest")
         return context

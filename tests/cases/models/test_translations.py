@@ -147,3 +147,14 @@ def test_translations_import_refuses_the_original_language_and_bad_values():
         )
     assert [row for row, _reason in rejected.value.problems] == [1, 2, 3, 4]
     assert not CaseTranslation.objects.exists()
+
+
+def test_thesaurus_terms_may_be_separated_as_cjk_keyboards_type_them():
+    from cases.models.thesaurus import split_terms
+
+    assert split_terms("デジタル庁，デジタル・ガバメント、電子政府；e-government") == [
+        "デジタル庁",
+        "デジタル・ガバメント",
+        "電子政府",
+        "e-government",
+    ]
