@@ -243,7 +243,8 @@ class CaseText:
 
     @property
     def original_name(self) -> str:
-        return language_name(self.original_language)
+        """The original's language named in the reader's language (Thai, タイ語), for the page's sentences."""
+        return str(CONTENT_LANGUAGES.get(self.original_language, ("", self.original_language))[1])
 
     @property
     def direction(self) -> str:
