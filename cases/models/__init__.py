@@ -36,6 +36,7 @@ from cases.models.search_document import CaseSearchIndex as CaseSearchIndex
 from cases.models.search_document import CaseTitleWord as CaseTitleWord
 from cases.models.thesaurus import SearchWord as SearchWord
 from cases.models.thesaurus import ThesaurusEntry as ThesaurusEntry
+from cases.models.translations import NARRATIVE_SECTIONS as NARRATIVE_SECTIONS
 from cases.models.translations import CaseTranslation as CaseTranslation
 from cases.models.translations import TranslationStatus as TranslationStatus
 from cases.models.translations import content_language_choices
@@ -305,18 +306,6 @@ class SDG(TranslatedTerm, TimestampedModel):
 
 # --- Case studies ---------------------------------------------------------------------------------
 
-# The OPSI narrative, in the order the case page and the admin show it.
-NARRATIVE_SECTIONS = [
-    ("overview", _("Overview")),
-    ("what_is_innovative", _("What makes it innovative")),
-    ("collaborations", _("Collaborations and partners")),
-    ("users_beneficiaries", _("Users and beneficiaries")),
-    ("results_impact", _("Results and impact")),
-    ("challenges_failures", _("Challenges and failures")),
-    ("conditions_for_success", _("Conditions for success")),
-    ("replication", _("Replication")),
-    ("lessons_learned", _("Lessons learned")),
-]
 NARRATIVE_FIELDS = [name for name, _label in NARRATIVE_SECTIONS]
 # The case's own editable fields: what an import record sets and a revision's snapshot holds (besides the
 # slug, the status and the relations, which each handles itself).

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.db.models.query import ModelIterable
 
 from cases.models.search_document import NARRATIVE_FIELDS
+from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation
 from cases.models.unions import attach_children
 from cases.models.vocabularies import (
     VOCABULARY_RELATIONS,
@@ -155,8 +156,6 @@ class CaseStudyQuerySet(models.QuerySet):
         and who made it (None when there is none: the original is shown), and `translation_languages`, the
         codes of all its published translations, comma-separated in no set order ("" when none: SQLite
         cannot order an aggregate). CaseText reads both."""
-        from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation
-
         published = CaseTranslation.objects.filter(case=OuterRef("pk"), status=PUBLISHED_STATUS).order_by()
         fields = (*TRANSLATED_CASE_FIELDS, "language", "translated_by", "reviewed_by", "machine_translated")
         shown = published.filter(language=language).values(
@@ -175,8 +174,6 @@ class CaseStudyQuerySet(models.QuerySet):
     def with_published_translations(self):
         """Each case with `published_translations`: its published translations, by language (one query for
         the page of cases)."""
-        from cases.models.translations import CaseTranslation
-
         translations = CaseTranslation.objects.filter(status=PUBLISHED_STATUS).order_by("language")
         return self.prefetch_related(
             models.Prefetch("translations", queryset=translations, to_attr="published_translations")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Terms are separated by commas, semicolons or new lines; a term may be a phrase ("one-stop shop"). The
 # full-width and ideographic commas and semicolons a Chinese, Japanese or Korean keyboard types count too.
-TERM_SEPARATOR = re.compile(r"[,\n;，、；]+")
+TERM_SEPARATOR = re.compile("[,\n;\uff0c\u3001\uff1b]+")
 MAX_TERM_LENGTH = 80
 # Synonyms, not a word list: every term of an entry is searched whenever one is typed.
 MAX_TERMS = 12

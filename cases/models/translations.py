@@ -65,6 +65,19 @@ def text_direction(code: str) -> str:
     return "rtl" if code in RIGHT_TO_LEFT else "ltr"
 
 
+# The OPSI narrative, in the order the case page and the admin show it.
+NARRATIVE_SECTIONS = [
+    ("overview", _("Overview")),
+    ("what_is_innovative", _("What makes it innovative")),
+    ("collaborations", _("Collaborations and partners")),
+    ("users_beneficiaries", _("Users and beneficiaries")),
+    ("results_impact", _("Results and impact")),
+    ("challenges_failures", _("Challenges and failures")),
+    ("conditions_for_success", _("Conditions for success")),
+    ("replication", _("Replication")),
+    ("lessons_learned", _("Lessons learned")),
+]
+
 # The case's text a translation carries, in the order the case page shows it.
 TRANSLATED_CASE_FIELDS = (
     "title",
@@ -252,6 +265,4 @@ class CaseText:
 
     def narrative(self) -> list[tuple[str, str, str]]:
         """The filled narrative sections in OPSI order, as (field, heading, text), as CaseStudy.narrative."""
-        from cases.models import NARRATIVE_SECTIONS  # defined beside CaseStudy, which imports this module
-
         return [(name, label, self.values[name]) for name, label in NARRATIVE_SECTIONS if self.values[name]]

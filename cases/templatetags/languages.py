@@ -10,8 +10,12 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def language_versions(context):
+    """Only for an address that resolved to a page: an error page answering a malformed or unknown address
+    (or a host not allowed) offers no copy of it, which would echo what was sent."""
     request = context.get("request")
-    return versions_of(request) if request is not None else []
+    if request is None or getattr(request, "resolver_match", None) is None:
+        return []
+    return versions_of(request)
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """The interface's message catalogues (cases/locale/, docs/translating.md): in every shipped language, every
 message translated, none fuzzy, and none missing from what the code and templates mark for translation."""
 
+import shutil
 from pathlib import Path
 
 import polib
@@ -12,6 +13,9 @@ from django.utils import translation
 from django.utils.translation import to_locale
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
+ROOT = Path(settings.BASE_DIR)
+# The folders whose files hold the interface's strings (templates, Python, the JavaScript modules).
+SOURCE_FOLDERS = ["cases", "observatory", "templates", "static"]
 TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 DOMAINS = ["django", "djangojs"]
 # What `make messages` leaves out of the catalogues (the Makefile's MAKEMESSAGES_IGNORE).
@@ -36,12 +40,20 @@ def test_every_message_is_translated_and_reviewed(language, domain):
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
-def test_the_catalogues_hold_every_message_the_code_marks(tmp_path, domain):
+def test_the_catalogues_hold_every_message_the_code_marks(tmp_path, monkeypatch, domain):
     """What `make messages` would extract now is exactly what every catalogue holds: a string marked for
     translation but missing from the catalogues would show in English on a translated page."""
-    with override_settings(LOCALE_PATHS=[tmp_path]):
+    # Extracted from a copy of the sources without their locale folder: makemessages writes into any
+    # folder named "locale" it walks past, and must not touch the real catalogues.
+    sources = tmp_path / "sources"
+    for folder in SOURCE_FOLDERS:
+        shutil.copytree(
+            ROOT / folder, sources / folder, ignore=shutil.ignore_patterns("locale", "__pycache__")
+        )
+    monkeypatch.chdir(sources)
+    with override_settings(LOCALE_PATHS=[tmp_path / "extracted"]):
         call_command("makemessages", locale=["ja"], domain=domain, ignore_patterns=IGNORED, verbosity=0)
-    fresh = polib.pofile(str(tmp_path / "ja" / "LC_MESSAGES" / f"{domain}.po"))
+    fresh = polib.pofile(str(tmp_path / "extracted" / "ja" / "LC_MESSAGES" / f"{domain}.po"))
     extracted = {(entry.msgctxt, entry.msgid) for entry in fresh}
     assert extracted, "nothing extracted: is GNU gettext installed (make gettext-tools)?"
     for language in TRANSLATED:

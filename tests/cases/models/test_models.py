@@ -325,7 +325,7 @@ def test_full_clean_rejects_year_ended_without_year_launched():
     with pytest.raises(ValidationError) as caught:
         case.full_clean()
     assert caught.value.message_dict["year_ended"] == [
-        "Give the year it was launched before the year it ended."
+        "Give the year it was launched as well as the year it ended."
     ]
 
 

@@ -152,7 +152,7 @@ def test_translations_import_refuses_the_original_language_and_bad_values():
 def test_thesaurus_terms_may_be_separated_as_cjk_keyboards_type_them():
     from cases.models.thesaurus import split_terms
 
-    assert split_terms("デジタル庁，デジタル・ガバメント、電子政府；e-government") == [
+    assert split_terms("デジタル庁\uff0cデジタル・ガバメント\u3001電子政府\uff1be-government") == [
         "デジタル庁",
         "デジタル・ガバメント",
         "電子政府",
