@@ -59,7 +59,8 @@ from cases.models import (
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
-from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation, text_digest
+from cases.models.search_document import language_search_text
+from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation, TranslationStatus, text_digest
 from cases.records import SCALAR_FIELDS
 from cases.tasks import catalogue_written, send_publication_notice, send_submission_receipt
 
@@ -823,3 +824,33 @@ def case_translations_import(*, records: Sequence[dict], defaults: dict | None =
             translation.source_revision = translation.case.revisions.order_by("-created_at", "-id").first()
             translation.save()
     return counts
+
+
+def case_language_search_refresh(*, case_ids) -> int:
+    """Rewrite what the search reads of these cases' text in other languages (search_other_languages,
+    search_document.language_search_text): the original's text when it is not English, and the text of
+    each published translation. Called on every write of a translation or of a case's original text
+    (cases/signals.py). Returns how many cases changed."""
+    ids = {pk for pk in case_ids if pk is not None}
+    if not ids:
+        return 0
+    translated = {}
+    for values in (
+        CaseTranslation.objects.filter(case_id__in=ids, status=TranslationStatus.PUBLISHED)
+        .order_by("case_id", "language")
+        .values("case_id", *TRANSLATED_CASE_FIELDS)
+    ):
+        translated.setdefault(values.pop("case_id"), []).extend(values.values())
+    changed = 0
+    cases = CaseStudy.objects.filter(pk__in=ids).only(
+        "pk", "original_language", "search_other_languages", *TRANSLATED_CASE_FIELDS
+    )
+    for case in cases:
+        own = (
+            [getattr(case, name) for name in TRANSLATED_CASE_FIELDS] if case.original_language != "en" else []
+        )
+        text = language_search_text([*own, *translated.get(case.pk, [])])
+        if text != case.search_other_languages:
+            CaseStudy.objects.filter(pk=case.pk).update(search_other_languages=text)
+            changed += 1
+    return changed

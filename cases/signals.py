@@ -44,6 +44,7 @@ from cases.models import (
     ThesaurusEntry,
 )
 from cases.models.vocabularies import vocabulary_models
+from cases.services import case_language_search_refresh
 from cases.tasks import catalogue_written, related_written
 
 RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
@@ -152,11 +153,25 @@ def _relation_changed(sender, instance, action, reverse, pk_set, **kwargs):
         related_written((pk_set or ()) if reverse else [instance.pk])
 
 
+def _language_text_written(sender, instance, **kwargs):
+    """A translation written, or a case whose text in other languages the search reads (its original is
+    not English, or it has such text to drop): what the search reads of those languages, again."""
+    model = sender._meta.concrete_model
+    if model is CaseTranslation:
+        case_language_search_refresh(case_ids=[instance.case_id])
+    elif model is CaseStudy and kwargs["signal"] is post_save:
+        loaded = instance.__dict__
+        if loaded.get("original_language", "en") != "en" or loaded.get("search_other_languages"):
+            case_language_search_refresh(case_ids=[instance.pk])
+
+
 # Every sender (a proxy model sends its own class), filtered by the concrete model above.
 pre_save.connect(_remember_stored_owner, dispatch_uid="catalogue-owner-save")
 pre_delete.connect(_remember_stored_owner, dispatch_uid="catalogue-owner-delete")
 post_save.connect(_row_written, dispatch_uid="catalogue-save")
 post_delete.connect(_row_written, dispatch_uid="catalogue-delete")
+post_save.connect(_language_text_written, dispatch_uid="language-text-save")
+post_delete.connect(_language_text_written, dispatch_uid="language-text-delete")
 
 for relation in RELATIONS:
     m2m_changed.connect(

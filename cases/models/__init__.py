@@ -387,6 +387,9 @@ class CaseStudy(TimestampedModel):
     website = models.URLField(_("website"), max_length=500, blank=True)
     licence = models.CharField(_("licence"), max_length=100, default="CC BY 4.0")
     source = models.CharField(_("source / attribution"), max_length=500, blank=True)
+    # The case's text in its other languages, as the search reads it (search_document.language_search_text):
+    # kept by cases.services.case_language_search_refresh; read only by the database's search index.
+    search_other_languages = models.TextField(editable=False, blank=True, default="")
     original_language = models.CharField(
         _("original language"),
         max_length=10,
@@ -506,6 +509,15 @@ class CaseStudy(TimestampedModel):
     @property
     def is_published(self) -> bool:
         return self.status == Status.PUBLISHED
+
+    @property
+    def shown_text(self) -> dict:
+        """The title and summary a card shows, and their language: the published translation into the
+        reader's language when the case was read with it (for_cards(), with_text_in()), else the original."""
+        shown = self.__dict__.get("shown_translation")
+        if shown:
+            return {"title": shown["title"], "summary": shown["summary"], "language": shown["language"]}
+        return {"title": self.title, "summary": self.summary, "language": self.original_language}
 
     @property
     def lead_image(self):

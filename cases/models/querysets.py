@@ -14,8 +14,9 @@ from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 from django.db.models.query import ModelIterable
+from django.utils.translation import get_language
 
-from cases.models.search_document import NARRATIVE_FIELDS
+from cases.models.search_document import LANGUAGE_FIELDS, NARRATIVE_FIELDS
 from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation
 from cases.models.unions import attach_children
 from cases.models.vocabularies import (
@@ -135,20 +136,24 @@ class CaseStudyQuerySet(models.QuerySet):
         """What a case in the API's lists needs, in a fixed number of queries: the case without its
         narrative (a list shows none of the nine long sections, which are most of a row, read out of TOAST
         storage: see for_cards), its economy and every vocabulary's terms."""
-        return self.select_related("economy").with_vocabularies().defer(*NARRATIVE_FIELDS)
+        return self.select_related("economy").with_vocabularies().defer(*NARRATIVE_FIELDS, *LANGUAGE_FIELDS)
 
     def for_cards(self):
         """What a result card needs (includes/case_card.html), without the narrative: a case's nine long
         sections are most of its row (read out of TOAST storage), and a card shows none of them (at
         1,000,000 cases, reading 20 whole rows took 53 ms); of the vocabularies, the two a card shows."""
-        return self.select_related("economy").with_vocabularies(*CARD_VOCABULARIES).defer(*NARRATIVE_FIELDS)
+        cards = self.select_related("economy").with_vocabularies(*CARD_VOCABULARIES)
+        # The title and summary in the reader's language when a published translation has them.
+        return cards.defer(*NARRATIVE_FIELDS, *LANGUAGE_FIELDS).with_text_in(get_language())
 
     def for_detail(self):
         """Everything the case page shows, in a fixed number of queries: the case, its economy and its
         vocabularies' terms (the many-to-many fields: other economies, sectors, ...; their ids read as
         columns of the same query); its outcomes and resources (one query); its links to published cases,
         both directions (one query, cases/models/case_links.py)."""
-        return self.select_related("economy").with_vocabularies().with_children().prefetch_related("links")
+        # Not the text in other languages as the search reads it (tokens, read by the database only).
+        detail = self.select_related("economy").with_vocabularies().with_children().prefetch_related("links")
+        return detail.defer(*LANGUAGE_FIELDS)
 
     def with_text_in(self, language: str):
         """Each case with what the reader of `language` is shown of its text, in the same query:

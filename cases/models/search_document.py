@@ -14,6 +14,9 @@ cases_casesearch stays empty.
 path); `document_sql` and `ranking_sql` give the same expressions for the trigger.
 """
 
+import re
+import unicodedata
+
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Func
@@ -33,6 +36,46 @@ NARRATIVE_FIELDS = [
     "replication",
     "lessons_learned",
 ]
+
+
+# The case's text in its other languages (its original when not English, and its published translations),
+# searched with the rest of the document (weight C) and read nowhere else: CaseStudy.search_other_languages,
+# kept by cases.services.case_language_search_refresh.
+LANGUAGE_FIELDS = ["search_other_languages"]
+
+# Scripts written without spaces between words (Thai, Lao, Khmer, Myanmar, Chinese, Japanese kana), and
+# Korean, whose words carry their particles: a word inside a run is found through overlapping pairs of
+# characters (bigrams), as Lucene's CJK analyzer does. Each pair is written as one ASCII token, "x0" and its
+# UTF-8 bytes in hexadecimal: every parser and stemmer leaves it whole (PostgreSQL reads it as a word of
+# letters and digits, which the english configuration does not stem; FTS5's unicode61 as one token), so
+# the database's own phrase search finds the pairs of a typed word, in order, on either database.
+SPACELESS_RUN = re.compile(
+    "["
+    "\u0e00-\u0eff"  # Thai, Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul
+    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
+    "]+"
+)
+
+
+def spaceless_tokens(run: str) -> list[str]:
+    """The tokens of a run of spaceless text: each overlapping pair of characters (one character alone)."""
+    pairs = [run[i : i + 2] for i in range(len(run) - 1)] or [run]
+    return ["x0" + pair.encode().hex() for pair in pairs]
+
+
+def language_search_text(texts) -> str:
+    """`texts` as the search reads them: every run of spaceless script replaced by its tokens, other text
+    (Indonesian, Vietnamese, Turkish, Mongolian...) as written, which the database folds and reads as it
+    reads English."""
+    parts = []
+    for text in texts:
+        text = unicodedata.normalize("NFKC", text or "").casefold()
+        parts.append(SPACELESS_RUN.sub(lambda run: " " + " ".join(spaceless_tokens(run.group())) + " ", text))
+    return "\n".join(part for part in parts if part.strip())
 
 
 @deconstructible(path="cases.models.search_document.CaseSearchDocument")
@@ -75,14 +118,16 @@ def _weighted(columns: list[str], weight: str) -> str:
     return f"setweight(to_tsvector('english'::regconfig, observatory_unaccent({text})), '{weight}')"
 
 
-def document_sql(row: str) -> str:
-    """The search document of the case row `row` ("NEW", a table name): PostgreSQL SQL."""
+def document_sql(row: str, *, languages: bool = False) -> str:
+    """The search document of the case row `row` ("NEW", a table name): PostgreSQL SQL. With `languages`,
+    the text in the case's other languages too (migration 0031 on; the migrations before it ran without)."""
     columns = lambda names: [f"{row}.{name}" for name in names]  # noqa: E731
+    narrative = NARRATIVE_FIELDS + (LANGUAGE_FIELDS if languages else [])
     return " || ".join(
         [
             _weighted(columns(TITLE_FIELDS), "A"),
             _weighted(columns(SUMMARY_FIELDS), "B"),
-            _weighted(columns(NARRATIVE_FIELDS), "C"),
+            _weighted(columns(narrative), "C"),
         ]
     )
 

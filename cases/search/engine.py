@@ -29,7 +29,7 @@ from django.utils.safestring import mark_safe
 
 from cases.caching import _in_transaction, _safe, vocabulary_version
 from cases.models import CaseStudy, SearchWord
-from cases.models.search_document import SUMMARY_FIELDS, TITLE_FIELDS
+from cases.models.search_document import SPACELESS_RUN, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.backends import backend, is_full_text_database
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP, without_markers
 from cases.search.query import MAX_QUERY_LENGTH, Lexicon, ParsedQuery, parse, phrase_key, words_of
@@ -314,6 +314,12 @@ def add_snippets(cases, query) -> None:
     unread = [case.pk for case in cases if not hasattr(case, "search_excerpt")]
     excerpts = backend().highlighted_excerpts(unread, query) if unread else {}
     for case in cases:
+        shown = case.shown_text
+        case.snippet_language = shown["language"]
+        if shown["language"] != case.original_language:
+            # The card shows a translation: its summary, with what was typed marked in it.
+            case.snippet = highlight_words(shown["summary"], query.all_words)
+            continue
         excerpt = getattr(case, "search_excerpt", None) or excerpts.get(case.pk)
         case.snippet = marked_html(excerpt) if excerpt else highlight_words(case.summary, query.all_words)
 
@@ -330,6 +336,13 @@ def highlight_words(text: str, words) -> str:
     wanted = {part for word in words for part in phrase_key([word])}
     if not wanted:
         return escape(text)
+    # A word of Thai, Chinese, Japanese or Korean is marked wherever it is, inside a longer run too (in one
+    # pass, the longest first, so that a word inside another is not marked twice).
+    spaceless = sorted({word for word in words if SPACELESS_RUN.search(word)}, key=len, reverse=True)
+    if spaceless:
+        anywhere = re.compile("|".join(re.escape(word) for word in spaceless))
+        text = anywhere.sub(lambda match: f"{HIGHLIGHT_START}{match.group(0)}{HIGHLIGHT_STOP}", text)
+        wanted -= {part for word in spaceless for part in phrase_key([word])}
     marked = re.sub(
         r"\w+",
         lambda match: (

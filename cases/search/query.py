@@ -21,6 +21,7 @@ from django.db.models import Q
 from cases.caching import CACHE_SECONDS, shared_vocabulary_version, vocabulary_snapshot
 from cases.models import CaseStudy, ThesaurusEntry
 from cases.models.facets import CHOICE, FACETS, FACETS_BY_PARAMETER, TERMS
+from cases.models.search_document import SPACELESS_RUN, spaceless_tokens
 
 MAX_QUERY_LENGTH = 200
 MAX_CONCEPTS = 12
@@ -204,6 +205,14 @@ class Lexicon:
             if facet.kind != CHOICE
             for value, name in snapshot.values(facet.model, facet.value_field, facet.label_field)
         ]
+        # And their names in every other language of the interface ("保健医療" names the health sector).
+        names += [
+            (facet.parameter, fields.get(facet.label_field), value)
+            for facet in FACETS
+            if facet.kind != CHOICE and "translations" in snapshot.columns[facet.model._meta.label]
+            for value, translations in snapshot.values(facet.model, facet.value_field, "translations")
+            for fields in (translations or {}).values()
+        ]
         for parameter, name, value in names:
             if not name:
                 continue
@@ -268,6 +277,15 @@ def _concepts_of(text: str, lexicon: Lexicon) -> list[Concept]:
     return concepts
 
 
+def _spaceless_phrase(words) -> Phrase | None:
+    """The words as the character-pair tokens of their runs of spaceless script, in order; None when they
+    hold none. Text around a run (digits, Latin letters) is left to the typed words."""
+    tokens = [
+        token for word in words for run in SPACELESS_RUN.findall(word) for token in spaceless_tokens(run)
+    ]
+    return Phrase(tuple(tokens)) if tokens else None
+
+
 def _concept(words: tuple[str, ...], lexicon: Lexicon, *, quoted: bool = False) -> Concept:
     typed = Phrase(words)
     key = phrase_key(words)
@@ -276,6 +294,11 @@ def _concept(words: tuple[str, ...], lexicon: Lexicon, *, quoted: bool = False) 
     synonyms = sorted(lexicon.synonyms.get(key, ()), key=lambda phrase: phrase.words)
     # A synonym written differently only in its hyphens stays: "covid 19" also looks for "COVID-19".
     alternatives = (typed, *[phrase for phrase in synonyms if phrase != typed])[:MAX_ALTERNATIVES]
+    spaceless = _spaceless_phrase(words)
+    if spaceless is not None:
+        # Thai, Chinese, Japanese, Korean: also the pairs of characters the text in other languages is
+        # indexed by (search_document.language_search_text), which find the word inside a longer run.
+        alternatives = (*alternatives[: MAX_ALTERNATIVES - 1], spaceless)
     tags = set()
     for phrase in alternatives:
         tags |= lexicon.tags.get(phrase_key(phrase.words), set())

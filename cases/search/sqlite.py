@@ -35,9 +35,9 @@ The index (created by migration 0015 with `create_index`, kept by triggers):
   what this module writes (a database indexed when the index held every case is rebuilt so), and marks
   every related list stale (their text likeness was scored on the index replaced).
 
-Not done: a word inside a run of Chinese, Japanese or Thai text written without spaces is not found (the
-run is one token for unicode61, as it is one word for PostgreSQL's parser); FTS5's trigram tokenizer would
-find it, for an index about three times the size of the text.
+A word inside a run of Chinese, Japanese, Korean or Thai text is found through the case's other languages'
+column (search_document.LANGUAGE_FIELDS): its runs written as tokens of character pairs, which a typed word's
+pairs match as a phrase (query.py), as on PostgreSQL.
 
 Query text never reaches the FTS5 query syntax: every word is an FTS5 string ("..." with quotes doubled),
 and the expression around the strings (OR, AND, *, a column filter) is written here. Each concept of a
@@ -73,7 +73,7 @@ from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
 
 from cases.models import CaseStudy, RelatedCaseList, SearchWord, Status
-from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
+from cases.models.search_document import LANGUAGE_FIELDS, NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import WORD, phrase_key, tagged_condition, words_of
 from cases.search.request_memo import once_per_request, remember
@@ -85,7 +85,7 @@ UNPUBLISHED_TABLE = "cases_casestudy_fts_unpublished"
 SOURCE_TABLE = "cases_casestudy"
 STATUS_COLUMN = "status"
 PUBLISHED = Status.PUBLISHED.value
-COLUMNS = [*TITLE_FIELDS, *SUMMARY_FIELDS, *NARRATIVE_FIELDS]
+COLUMNS = [*TITLE_FIELDS, *SUMMARY_FIELDS, *NARRATIVE_FIELDS, *LANGUAGE_FIELDS]
 WORDS_COLUMNS = [*TITLE_FIELDS, *SUMMARY_FIELDS]
 # (table, its columns, whether it holds the published cases or the others). Only the published cases are in
 # the tables the public reads: bm25 weighs a word by the rows of its own table (how many say it, how long
@@ -122,6 +122,7 @@ WEIGHTS = {
     **dict.fromkeys(TITLE_FIELDS, 1.0),
     **dict.fromkeys(SUMMARY_FIELDS, 0.5),
     **dict.fromkeys(NARRATIVE_FIELDS, 0.2),
+    **dict.fromkeys(LANGUAGE_FIELDS, 0.2),
 }
 # The rank of a text match is divided by the best of the query (Bm25Rank: 1.0 for the best case; a bm25
 # score depends on how rare the words are, 1e-06 for a word in most cases and 6 for a rare one). A case
@@ -190,16 +191,25 @@ def _write_sql(table: str, columns, row: str, *, published: bool, delete: bool =
     return f"INSERT INTO {table}(rowid, {names}) SELECT {row}.id, {values} WHERE {when};"
 
 
-def _trigger_statements() -> dict[str, str]:
+def _indexes(columns) -> tuple:
+    """INDEXES with `columns` in place of COLUMNS (those of them the case table has yet: migration 0015
+    builds the index before later migrations add columns; ensure_index rebuilds it once they exist)."""
+    return tuple(
+        (table, columns if indexed is COLUMNS else indexed, published)
+        for table, indexed, published in INDEXES
+    )
+
+
+def _trigger_statements(columns=COLUMNS) -> dict[str, str]:
     def writes(row, *, delete=False):
         return " ".join(
-            _write_sql(table, columns, row, published=published, delete=delete)
-            for table, columns, published in INDEXES
+            _write_sql(table, indexed, row, published=published, delete=delete)
+            for table, indexed, published in _indexes(columns)
         )
 
     insert, delete = writes("new"), writes("old", delete=True)
     # The status too: a case that is published or unpublished moves from one index to the other.
-    watched_columns = ["id", STATUS_COLUMN, *COLUMNS]
+    watched_columns = ["id", STATUS_COLUMN, *columns]
     watched = ", ".join(_quoted(column) for column in watched_columns)
     changed = " OR ".join(f"old.{_quoted(column)} IS NOT new.{_quoted(column)}" for column in watched_columns)
     return {
@@ -216,7 +226,7 @@ def _trigger_statements() -> dict[str, str]:
     }
 
 
-def _table_statements() -> dict[str, str]:
+def _table_statements(columns=COLUMNS) -> dict[str, str]:
     def fts5(table, columns, tokenizer):
         names = ", ".join(_quoted(column) for column in columns)
         return (
@@ -225,19 +235,19 @@ def _table_statements() -> dict[str, str]:
         )
 
     return {
-        TABLE: fts5(TABLE, COLUMNS, TOKENIZER),
+        TABLE: fts5(TABLE, columns, TOKENIZER),
         WORDS_TABLE: fts5(WORDS_TABLE, WORDS_COLUMNS, WORDS_TOKENIZER),
         WORDS_VOCABULARY: f"CREATE VIRTUAL TABLE {WORDS_VOCABULARY} USING fts5vocab({WORDS_TABLE}, 'row')",
-        UNPUBLISHED_TABLE: fts5(UNPUBLISHED_TABLE, COLUMNS, TOKENIZER),
+        UNPUBLISHED_TABLE: fts5(UNPUBLISHED_TABLE, columns, TOKENIZER),
     }
 
 
-def _fill(cursor) -> None:
+def _fill(cursor, columns=COLUMNS) -> None:
     """Index every case from scratch, each in its index (the FTS5 'rebuild' command would read the text
     unfolded, and of every case)."""
-    for table, columns, published in INDEXES:
-        names = ", ".join(_quoted(column) for column in columns)
-        values = ", ".join(_folded_sql(f"coalesce({_quoted(column)}, '')") for column in columns)
+    for table, indexed, published in _indexes(columns):
+        names = ", ".join(_quoted(column) for column in indexed)
+        values = ", ".join(_folded_sql(f"coalesce({_quoted(column)}, '')") for column in indexed)
         when = f"{_quoted(STATUS_COLUMN)} {'=' if published else 'IS NOT'} '{PUBLISHED}'"
         cursor.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
         cursor.execute(
@@ -263,12 +273,17 @@ def drop_index(connection) -> None:
 
 
 def create_index(connection) -> None:
-    """Create the index and its triggers and fill it from the cases there are (migration 0015)."""
+    """Create the index and its triggers and fill it from the cases there are (migration 0015, and
+    ensure_index), on the columns of COLUMNS the case table has."""
     drop_index(connection)
     with connection.cursor() as cursor:
-        for statement in [*_table_statements().values(), *_trigger_statements().values()]:
+        present = {
+            column.name for column in connection.introspection.get_table_description(cursor, SOURCE_TABLE)
+        }
+        columns = [column for column in COLUMNS if column in present]
+        for statement in [*_table_statements(columns).values(), *_trigger_statements(columns).values()]:
             cursor.execute(statement)
-        _fill(cursor)
+        _fill(cursor, columns)
 
 
 def ensure_index(connection) -> bool:
