@@ -318,7 +318,9 @@ def add_snippets(cases, query) -> None:
         case.snippet_language = shown["language"]
         if shown["language"] != case.original_language:
             # The card shows a translation: its summary, with what was typed marked in it.
-            case.snippet = highlight_words(shown["summary"], query.all_words)
+            # The runs as typed too: folding writes some letters otherwise (Thai sara am, half-width kana).
+            typed_runs = SPACELESS_RUN.findall(query.text)
+            case.snippet = highlight_words(shown["summary"], [*query.all_words, *typed_runs])
             continue
         excerpt = getattr(case, "search_excerpt", None) or excerpts.get(case.pk)
         case.snippet = marked_html(excerpt) if excerpt else highlight_words(case.summary, query.all_words)

@@ -34,6 +34,7 @@ KINDS = (
     "rare",
     "hyphenated",
     "synonym",
+    "language",  # a query in another language or script, found in a case's translation (issue 16)
 )
 
 # The bar the judged set must clear on every database the suite runs on.
