@@ -62,6 +62,10 @@ OUTCOMES = "outcomes"  # the measured outcomes, in order
 RESOURCES = "resources"  # the link resources (files are not records), in order
 LINKS = "links"  # the typed links to other cases
 DECIMAL = "decimal"  # a decimal number, written with every digit (an outcome's value and baseline)
+SHOWN_LANGUAGE = (
+    "shown language"  # the language of the record's text: a published translation's, or the original's
+)
+LANGUAGES = "languages"  # the codes of the languages the case's text can be read in
 
 # The kinds a case holds in a column of its own (read and written with getattr/setattr).
 COLUMN_KINDS = (TEXT, CHOICE, YEAR, DATE, FLAG, MOMENT)
@@ -157,6 +161,25 @@ FIELDS: tuple[Field, ...] = (
     _field("outcomes", OUTCOMES, API, INTERCHANGE, SNAPSHOT, label="outcomes"),
     _field("resources", RESOURCES, API, INTERCHANGE, SNAPSHOT, label="resources"),
     _field("links", LINKS, API, INTERCHANGE, SNAPSHOT, label="links"),
+    # The languages of the case's text (docs/api.md, "Languages").
+    _field(
+        "language",
+        SHOWN_LANGUAGE,
+        API_LIST,
+        API,
+        label="language",
+        help_text="The language of this record's text: a published translation into the language asked for "
+        "(?lang=, Accept-Language), else the original's.",
+    ),
+    _field("original_language", TEXT, API_LIST, API, help_text="The language the case was written in."),
+    _field(
+        "available_languages",
+        LANGUAGES,
+        API_LIST,
+        API,
+        label="available languages",
+        help_text="Every language its text can be read in: the original's and each published translation's.",
+    ),
 )
 
 BY_NAME = {field.name: field for field in FIELDS}

@@ -11,6 +11,8 @@ def jsonl_lines(queryset, *, base_url: str, chunk_size: int = exporting.CHUNK_SI
     """One JSON object per line per case of `queryset`, in its order: what GET /api/v1/cases/<slug>/
     gives for it, with addresses under `base_url`."""
     serializer = CaseDetailSerializer(context={"base_url": base_url})
+    # For harvesters, each case with every published translation of its text (as ?lang=all gives).
+    queryset = queryset.with_published_translations()
     return exporting.jsonl_lines(queryset, represent=serializer.to_representation, chunk_size=chunk_size)
 
 

@@ -202,7 +202,7 @@ class CaseTextMixin(serializers.Serializer):
     def to_representation(self, case):
         data = super().to_representation(case)
         text = self._text(case)
-        if text.is_translation:
+        if text.shown:  # a translation: its text in place of the original's
             for name, value in text.values.items():
                 if name in data:
                     data[name] = value
@@ -236,8 +236,7 @@ class CaseListSerializer(
 
     class Meta:
         model = CaseStudy
-        # The case record's face in lists (cases/records.py), and the languages of its text.
-        fields = [*records.API_LIST_FIELDS, "language", "original_language", "available_languages"]
+        fields = records.API_LIST_FIELDS  # the case record's face in lists (cases/records.py)
         read_only_fields = fields
 
 
@@ -304,8 +303,7 @@ class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
     resources = ResourceSerializer(many=True)
 
     class Meta(CaseListSerializer.Meta):
-        # The case record's face in detail (cases/records.py), and the languages of its text.
-        fields = [*records.API_FIELDS, "language", "original_language", "available_languages"]
+        fields = records.API_FIELDS  # the case record's face in detail (cases/records.py)
         read_only_fields = fields
 
     @extend_schema_field(CaseLinkSerializer(many=True))

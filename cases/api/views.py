@@ -7,7 +7,6 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -39,6 +38,7 @@ from cases.models import (
     Theme,
 )
 from cases.models.querysets import published_q
+from cases.models.search_document import LANGUAGE_FIELDS
 from cases.search.engine import title_suggestions
 from cases.web.languages import wants_every_translation
 
@@ -71,14 +71,18 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = api.CaseDetailSerializer
 
     def get_queryset(self):
-        # The text in the request's language (a published translation, or the original), in the same query.
-        published = CaseStudy.objects.published().with_text_in(get_language())
-        if wants_every_translation(self.request):
+        # for_listing() and for_detail() read the text in the request's language (a published translation,
+        # or the original) in the same query.
+        published = CaseStudy.objects.published()
+        request = getattr(self, "request", None)  # a viewset made without one is asked for its queryset too
+        every_translation = request is not None and wants_every_translation(request)
+        if every_translation:
             published = published.with_published_translations()
         if self.action == "list":
             # Every vocabulary a case in a list shows (the case record's): for_listing() loads them all, in
-            # one query.
-            return published.for_listing()
+            # one query. With every translation, the original's whole text too (whether each is current).
+            listing = published.for_listing()
+            return listing.defer(None).defer(*LANGUAGE_FIELDS) if every_translation else listing
         return published.for_detail()
 
     def get_serializer_class(self):

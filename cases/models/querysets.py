@@ -136,7 +136,10 @@ class CaseStudyQuerySet(models.QuerySet):
         """What a case in the API's lists needs, in a fixed number of queries: the case without its
         narrative (a list shows none of the nine long sections, which are most of a row, read out of TOAST
         storage: see for_cards), its economy and every vocabulary's terms."""
-        return self.select_related("economy").with_vocabularies().defer(*NARRATIVE_FIELDS, *LANGUAGE_FIELDS)
+        listing = (
+            self.select_related("economy").with_vocabularies().defer(*NARRATIVE_FIELDS, *LANGUAGE_FIELDS)
+        )
+        return listing.with_text_in(get_language())  # the text in the reader's language, when translated
 
     def for_cards(self):
         """What a result card needs (includes/case_card.html), without the narrative: a case's nine long
@@ -153,7 +156,8 @@ class CaseStudyQuerySet(models.QuerySet):
         both directions (one query, cases/models/case_links.py)."""
         # Not the text in other languages as the search reads it (tokens, read by the database only).
         detail = self.select_related("economy").with_vocabularies().with_children().prefetch_related("links")
-        return detail.defer(*LANGUAGE_FIELDS)
+        # And the text in the reader's language, when translated (with_text_in).
+        return detail.defer(*LANGUAGE_FIELDS).with_text_in(get_language())
 
     def with_text_in(self, language: str):
         """Each case with what the reader of `language` is shown of its text, in the same query:

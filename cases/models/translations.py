@@ -14,7 +14,7 @@ without a person's review (a database constraint: a published translation names 
 
 import hashlib
 import json
-from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
@@ -192,63 +192,63 @@ class CaseTranslation(models.Model):
         return self.source_digest != text_digest({f: getattr(case, f) for f in TRANSLATED_CASE_FIELDS})
 
 
-@dataclass(frozen=True)
 class CaseText:
     """What a reader is shown of a case's text, and in which language: the published translation into the
     reader's language when there is one (and the original was not asked for), otherwise the original. Built
-    from a case read with CaseStudyQuerySet.with_text_in (no further query)."""
+    from a case read with CaseStudyQuerySet.with_text_in (no further query); the case's own text is read
+    only when needed, so that a list of cases with their long sections deferred reads none of them."""
 
-    values: dict
-    language: str
-    original_language: str
-    available: tuple[str, ...]  # every language it can be read in: the original's and each translation's
-    translated_by: str = ""
-    reviewed_by: str = ""
-    machine_translated: bool = False
-    outdated: bool = False
-    has_translation: bool = False  # a published translation into the reader's language exists
+    def __init__(self, case, *, original: bool = False):
+        self.case = case
+        shown = getattr(case, "shown_translation", None)
+        self.has_translation = bool(shown)  # a published translation into the reader's language exists
+        self.shown = shown if shown and not original else None
+        codes = {code for code in (getattr(case, "translation_languages", "") or "").split(",") if code}
+        self.original_language = case.original_language
+        self.available = tuple(sorted({case.original_language, *codes}))
+        self.language = self.shown["language"] if self.shown else case.original_language
+        self.translated_by = self.shown["translated_by"] if self.shown else ""
+        self.reviewed_by = self.shown["reviewed_by"] if self.shown else ""
+        self.machine_translated = bool(self.shown and self.shown["machine_translated"])
 
     @classmethod
     def of(cls, case, *, original: bool = False) -> "CaseText":
-        shown = getattr(case, "shown_translation", None)
-        codes = {code for code in (getattr(case, "translation_languages", "") or "").split(",") if code}
-        available = tuple(sorted({case.original_language, *codes}))
-        own = {name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS}
-        if shown and not original:
-            return cls(
-                values={name: shown[name] or "" for name in TRANSLATED_CASE_FIELDS},
-                language=shown["language"],
-                original_language=case.original_language,
-                available=available,
-                translated_by=shown["translated_by"],
-                reviewed_by=shown["reviewed_by"],
-                machine_translated=bool(shown["machine_translated"]),
-                outdated=shown["source_digest"] != text_digest(own),
-                has_translation=True,
-            )
-        return cls(
-            values=own,
-            language=case.original_language,
-            original_language=case.original_language,
-            available=available,
-            has_translation=bool(shown),
+        return cls(case, original=original)
+
+    @cached_property
+    def values(self) -> dict:
+        if self.shown:
+            return {name: self.shown[name] or "" for name in TRANSLATED_CASE_FIELDS}
+        return {name: getattr(self.case, name) for name in TRANSLATED_CASE_FIELDS}
+
+    @cached_property
+    def outdated(self) -> bool:
+        """The shown translation was made from an original that has changed since."""
+        if not self.shown:
+            return False
+        return self.shown["source_digest"] != text_digest(
+            {f: getattr(self.case, f) for f in TRANSLATED_CASE_FIELDS}
         )
 
     @property
     def is_translation(self) -> bool:
         return self.language != self.original_language
 
+    def field(self, name: str) -> str:
+        """One field of the text shown (reads only that field of the original)."""
+        return (self.shown[name] or "") if self.shown else getattr(self.case, name)
+
     @property
     def title(self) -> str:
-        return self.values["title"]
+        return self.field("title")
 
     @property
     def summary(self) -> str:
-        return self.values["summary"]
+        return self.field("summary")
 
     @property
     def lead_organisation(self) -> str:
-        return self.values["lead_organisation"]
+        return self.field("lead_organisation")
 
     @property
     def language_name(self) -> str:

@@ -77,8 +77,10 @@ def test_a_case_in_a_list_shows_a_subset_of_its_detail():
 
 
 def test_every_field_other_than_a_computed_one_is_a_field_of_the_case():
-    # Computed, or (links) gathered from both directions of the case link table.
+    # Computed, or (links) gathered from both directions of the case link table, or (languages) from the
+    # case's translations.
     computed = {records.ID, records.PAGE_URL, records.API_URL, records.ECONOMY_NAME, records.LINKS}
+    computed |= {records.SHOWN_LANGUAGE, records.LANGUAGES}
     model_fields = {field.name for field in CaseStudy._meta.get_fields()}
     for field in FIELDS:
         if field.kind not in computed:
@@ -122,7 +124,8 @@ def test_api_detail_and_list_give_the_records_api_fields_in_order(client, full_c
 def test_jsonl_export_gives_the_records_api_fields(client, full_case):
     response = client.get(f"{API}/cases/export.jsonl")
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert all(list(json.loads(line)) == records.API_FIELDS for line in lines)
+    # And each case's published translations, for harvesters (docs/api.md, "Languages").
+    assert all(list(json.loads(line)) == [*records.API_FIELDS, "translations"] for line in lines)
 
 
 def test_csv_export_header_is_the_records_csv_columns(client, full_case):

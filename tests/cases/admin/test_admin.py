@@ -21,6 +21,7 @@ from cases.models import (
     CaseSearchIndex,
     CaseStudy,
     CaseTitleWord,
+    CaseTranslation,
     CaseWithdrawal,
     CatalogueState,
     EditorProfile,
@@ -150,7 +151,8 @@ def test_every_model_of_the_catalogue_is_registered():
     # The search index and the titles' words are the database's own, written only by its triggers
     # (cases/models/search_document.py); the related cases are computed from the catalogue
     # (cases/search/related.py), never edited.
-    internal = {CaseSearchIndex, CaseTitleWord, RelatedCase, RelatedCaseList}
+    # A case's translations are edited on its own page, as an inline (cases/admin/translations.py).
+    internal = {CaseSearchIndex, CaseTitleWord, RelatedCase, RelatedCaseList, CaseTranslation}
     assert set(apps.get_app_config("cases").get_models()) - internal <= set(admin.site._registry)
 
 

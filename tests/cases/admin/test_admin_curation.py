@@ -142,6 +142,9 @@ def test_admin_save_records_a_revision_with_the_diff(admin_client, sg_case):
         "outcomes-INITIAL_FORMS": 0,
         "links_out-TOTAL_FORMS": 0,
         "links_out-INITIAL_FORMS": 0,
+        "translations-TOTAL_FORMS": 0,
+        "translations-INITIAL_FORMS": 0,
+        "original_language": "en",
         "resources-TOTAL_FORMS": 0,
         "resources-INITIAL_FORMS": 0,
     }

@@ -408,6 +408,9 @@ def case_form_data(case, **resource):
         "outcomes-INITIAL_FORMS": 0,
         "links_out-TOTAL_FORMS": 0,
         "links_out-INITIAL_FORMS": 0,
+        "translations-TOTAL_FORMS": 0,
+        "translations-INITIAL_FORMS": 0,
+        "original_language": "en",
         "resources-TOTAL_FORMS": 1,
         "resources-INITIAL_FORMS": 0,
     }
