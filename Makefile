@@ -35,11 +35,15 @@ node_modules/.installed: package.json package-lock.json
 
 node-deps: node_modules/.installed
 
-# Browser tests drive Debian's Chromium (a Playwright browser download does not work here).
+# Browser tests drive Debian's Chromium (a Playwright browser download does not work here), with fonts for
+# Chinese, Japanese, Korean (WenQuanYi Micro Hei) and Thai (Garuda): the pages in those languages are
+# checked for missing glyphs (tests/browser/test_languages_browser.py).
+BROWSER_PACKAGES := chromium fonts-wqy-microhei fonts-tlwg-garuda-ttf
 browser-deps:
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-		else echo "Browser tests need Debian's Chromium: run 'sudo apt-get install chromium'."; exit 1; fi; }
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+		else echo "Browser tests need Debian's $$missing: run 'sudo apt-get install $$missing'."; exit 1; fi; fi
 
 # The interface's translations (cases/locale/<language>/LC_MESSAGES/*.po, docs/translating.md), compiled to
 # the .mo files Django reads. msgfmt --check refuses a translation whose placeholders differ from the English.
