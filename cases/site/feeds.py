@@ -6,6 +6,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.filters import CaseStudyFilterSet
@@ -36,13 +37,15 @@ class NewCasesFeed(Feed):
         return reverse("cases:casestudy_list") + (f"?{self.query_string}" if self.query_string else "")
 
     def items(self, filterset):
-        return filterset.qs.select_related("economy").order_by("-published_at", "-id")[:FEED_LENGTH]
+        # Each case's title and summary in the feed's language when a published translation has them.
+        cases = filterset.qs.select_related("economy").with_text_in(get_language())
+        return cases.order_by("-published_at", "-id")[:FEED_LENGTH]
 
     def item_title(self, case):
-        return xml_text(case.title)
+        return xml_text(case.shown_text["title"])
 
     def item_description(self, case):
-        return xml_text(case.summary)
+        return xml_text(case.shown_text["summary"])
 
     def item_pubdate(self, case):
         return case.published_at
