@@ -80,10 +80,24 @@ def minimum_fill_seconds() -> float:
     return float(getattr(settings, "SUBMISSION_MIN_SECONDS", 3))
 
 
+class TermChoiceField(forms.ModelChoiceField):
+    """A vocabulary term or an economy, named in the reader's language (TranslatedTerm.label)."""
+
+    def label_from_instance(self, term):
+        return term.label
+
+
+class TermsChoiceField(forms.ModelMultipleChoiceField):
+    """Terms of a vocabulary, each named in the reader's language."""
+
+    def label_from_instance(self, term):
+        return term.label
+
+
 class CaseSubmissionForm(forms.ModelForm):
     """A proposed case and its submitter's contact details. Validation only: `case_submit` writes."""
 
-    economy = forms.ModelChoiceField(
+    economy = TermChoiceField(
         queryset=Economy.objects.order_by("name"),
         label=_("Economy"),
         empty_label=_("Select an economy"),
@@ -97,13 +111,13 @@ class CaseSubmissionForm(forms.ModelForm):
         choices=[("", _("Select a stage")), *Stage.choices],
         help_text=_("The furthest stage the innovation has reached so far."),
     )
-    sectors = forms.ModelMultipleChoiceField(
+    sectors = TermsChoiceField(
         queryset=Sector.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label=_("Sectors"),
         help_text=_("Select all that apply."),
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = TermsChoiceField(
         queryset=Theme.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

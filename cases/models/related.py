@@ -130,7 +130,7 @@ class RelatedCase(models.Model):
             (_("Innovation facets"), "facets", self.shared_facets),
         ):
             shared = set(ids)
-            names = [term.name for term in getattr(case, field).all() if term.pk in shared]
+            names = [term.label for term in getattr(case, field).all() if term.pk in shared]
             if names:
                 reasons.append(f"{label}: {', '.join(names)}")
         if self.same_economy:

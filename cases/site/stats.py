@@ -10,8 +10,8 @@ the page hands the script what it needs of it in data attributes.
 import json
 
 from django.http import QueryDict
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from cases.caching import vocabulary_snapshot
@@ -19,6 +19,7 @@ from cases.filters import CaseStudyFilterSet, subregion_choices
 from cases.insights.statistics import case_statistics, economy_map_codes
 from cases.models import NARRATIVE_SECTIONS, CaseStudy, Economy, Sector
 from cases.models.facets import FACETS, FACETS_BY_PARAMETER, TERMS
+from cases.models.translations import CaseText
 
 # Parameters the stats page's own form shows; the library's others ride along as hidden fields.
 FORM_PARAMETERS = ("region", "economy", "sector", "year_from", "year_to")
@@ -228,8 +229,16 @@ class CompareView(TemplateView):
         context["remove_queries"] = {
             case.slug: ",".join(slug for slug in slugs if slug != case.slug) for case in cases
         }
-        context["columns"] = [(case, context["remove_queries"][case.slug]) for case in cases]
+        # Each case's text in the reader's language when a published translation has it, else the original,
+        # marked with its language where it is not the page's (WCAG 3.1.2).
+        texts = [CaseText.of(case) for case in cases]
+        langs = [text.language if text.language != get_language() else "" for text in texts]
+        context["columns"] = [
+            (case, context["remove_queries"][case.slug], text, lang)
+            for case, text, lang in zip(cases, texts, langs, strict=True)
+        ]
         context["narrative_rows"] = [
-            (label, [getattr(case, field) for case in cases]) for field, label in NARRATIVE_SECTIONS
+            (label, [(text.values[field], lang) for text, lang in zip(texts, langs, strict=True)])
+            for field, label in NARRATIVE_SECTIONS
         ]
         return context
