@@ -32,6 +32,7 @@ from django.urls import reverse
 
 from cases.models import NARRATIVE_FIELDS, CaseLink, CaseStudy, Outcome, Resource, ResourceKind
 from cases.models.facets import FACETS_BY_MODEL
+from cases.models.translations import TRANSLATED_CASE_FIELDS
 from cases.models.vocabularies import linked_terms
 
 # --- Faces ------------------------------------------------------------------------------------------
@@ -66,6 +67,7 @@ SHOWN_LANGUAGE = (
     "shown language"  # the language of the record's text: a published translation's, or the original's
 )
 LANGUAGES = "languages"  # the codes of the languages the case's text can be read in
+TRANSLATIONS = "translations"  # the case's translations, each with its text, status and who made it
 
 # The kinds a case holds in a column of its own (read and written with getattr/setattr).
 COLUMN_KINDS = (TEXT, CHOICE, YEAR, DATE, FLAG, MOMENT)
@@ -161,6 +163,8 @@ FIELDS: tuple[Field, ...] = (
     _field("outcomes", OUTCOMES, API, INTERCHANGE, SNAPSHOT, label="outcomes"),
     _field("resources", RESOURCES, API, INTERCHANGE, SNAPSHOT, label="resources"),
     _field("links", LINKS, API, INTERCHANGE, SNAPSHOT, label="links"),
+    # A revision keeps the translations with the case, so that restoring a version restores them too.
+    _field("translations", TRANSLATIONS, SNAPSHOT, label="translations"),
     # The languages of the case's text (docs/api.md, "Languages").
     _field(
         "language",
@@ -469,6 +473,17 @@ def _plain(value):
     return value
 
 
+# What a revision keeps of each translation: enough to put it back as it was.
+TRANSLATION_SNAPSHOT_KEYS = (
+    "language",
+    "status",
+    "translated_by",
+    "reviewed_by",
+    "machine_translated",
+    *TRANSLATED_CASE_FIELDS,
+)
+
+
 def to_snapshot(case) -> dict:
     """The whole case as plain JSON, as a revision keeps it (SNAPSHOT_KEYS): fields, vocabularies,
     outcomes, links and link resources. Terms are sorted as text, links name the other case by id."""
@@ -499,6 +514,8 @@ def to_snapshot(case) -> dict:
                 {"title": r.title, "url": r.url}
                 for r in case.resources.filter(kind=ResourceKind.LINK).order_by("position", "id")
             ]
+        elif kind == TRANSLATIONS:
+            data[name] = list(case.translations.order_by("language").values(*TRANSLATION_SNAPSHOT_KEYS))
         else:
             raise ValueError(f"A snapshot cannot hold {name} (a {kind}).")
     return data

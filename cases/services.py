@@ -425,6 +425,14 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
                 for n, r in enumerate(data.get("resources", []))
             ]
         )
+        # The translations as they were, each made from the original as restored (a version from before
+        # revisions kept translations leaves today's in place).
+        if "translations" in data:
+            original = text_digest({name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS})
+            case.translations.all().delete()
+            for values in data["translations"]:
+                CaseTranslation.objects.create(case=case, source_digest=original, **values)
+            case_language_search_refresh(case_ids=[case.pk])
         record_revision(
             case=case,
             user=user,

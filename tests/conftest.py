@@ -34,6 +34,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _language_of_each_test():
+    """Each test starts in English: a request to /th/... activates Thai for the thread that served it (the
+    middleware, like Django's, leaves it active for a streamed answer), and a later test in that thread
+    would otherwise run in Thai."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 # Issue 15: every page and API call reads at most this many queries on the computed request.
 MAX_QUERIES = 6
 

@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from cases import records
 from cases.curation.workflow import visible_cases
-from cases.models import CaseStudy, LinkRelation, Outcome
+from cases.models import CaseStudy, CaseTranslation, LinkRelation, Outcome
 from cases.web.formatting import format_number
 
 # Snapshot keys holding codes of a vocabulary: the model and the code's field (the case record's).
@@ -36,7 +36,7 @@ VOCABULARY_KEYS = {
     field.name: (field.model, field.value_field) for field in records.vocabulary_fields(records.SNAPSHOT)
 }
 # Lists of rows: the key that says "the same row, changed" when it is on both sides.
-ROW_KEYS = {"outcomes": "indicator", "resources": "url"}
+ROW_KEYS = {"outcomes": "indicator", "resources": "url", "translations": "language"}
 # A text longer than this is shown as the passages that changed, not whole.
 SHORT_TEXT = 120
 CONTEXT_WORDS = 4
@@ -71,6 +71,7 @@ def label_for(key: str) -> str:
         "outcomes": Outcome._meta.verbose_name_plural,
         "links": _("links to other cases"),
         "resources": _("supporting links"),
+        "translations": CaseTranslation._meta.verbose_name_plural,
     }
     if key in special:
         return capfirst(str(special[key]))

@@ -158,3 +158,34 @@ def test_thesaurus_terms_may_be_separated_as_cjk_keyboards_type_them():
         "電子政府",
         "e-government",
     ]
+
+
+# --- History and restore ------------------------------------------------------------------------------
+
+
+def test_a_revision_keeps_the_translations_and_a_restore_brings_them_back(superuser):
+    from cases.admin.revision_diff import describe_revisions
+    from cases.curation.history import record_revision
+    from cases.models import RevisionAction
+    from cases.services import case_restore_revision
+
+    case = CaseStudyFactory()
+    translate(case, "th")
+    first = record_revision(case=case, user=superuser, action=RevisionAction.CREATED)
+    assert first.snapshot["translations"][0]["title"] == "พร้อมเพย์"
+
+    translation = CaseTranslation.objects.get(case=case)
+    translation.title = "ชื่อใหม่"
+    translation.save()
+    translate(case, "ja", title="新しい翻訳")
+    second = record_revision(case=case, user=superuser, action=RevisionAction.CHANGED)
+    assert "translations" in second.changes
+    [(_revision, differences, _first)] = describe_revisions([second], superuser)
+    assert "ชื่อใหม่" in " ".join(str(difference) for difference in differences)
+
+    case_restore_revision(revision=first, user=superuser)
+    assert list(CaseTranslation.objects.filter(case=case).values_list("language", "title")) == [
+        ("th", "พร้อมเพย์")
+    ]
+    assert CaseText.of(read(case, "th")).title == "พร้อมเพย์"
+    assert not CaseText.of(read(case, "th")).outdated
