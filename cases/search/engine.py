@@ -158,7 +158,7 @@ def correction(query) -> str | None:
     typed = [word for concept in query.concepts for word in concept.typed.words]
     if not typed:
         return None
-    lexicon_words = {part for key in (*Lexicon.current().synonyms, *Lexicon.current().tags) for part in key}
+    lexicon_words = {part for key in Lexicon.current().word_keys() for part in key}
 
     def checked(word) -> bool:
         return word not in lexicon_words and len(word) >= 3 and word.isalpha()
@@ -257,7 +257,7 @@ def refresh_word_list() -> int:
         return SearchWord.objects.count()
     counts = dict(backend().word_counts())
     lexicon = Lexicon.build()
-    for key in (*lexicon.synonyms, *lexicon.tags):
+    for key in lexicon.word_keys():
         for word in key:
             counts.setdefault(word, 0)
     wanted = {word: n for word, n in counts.items() if 0 < len(word) <= 100}

@@ -167,6 +167,9 @@ class Lexicon:
     built_at: float = 0.0
     synonyms: dict[tuple, set[Phrase]] = field(default_factory=dict)
     tags: dict[tuple, set[tuple[str, str]]] = field(default_factory=dict)
+    # Keys known only as a term's name in another language of the interface: read as tags, but not words
+    # of the catalogue's word list, which corrects and completes what is typed in the catalogue's English.
+    translated_only: set[tuple] = field(default_factory=set)
 
     _memo = None
 
@@ -205,6 +208,11 @@ class Lexicon:
             if facet.kind != CHOICE
             for value, name in snapshot.values(facet.model, facet.value_field, facet.label_field)
         ]
+        english_keys = set()
+        for parameter, name, _value in names:
+            if name:
+                whole = FACETS_BY_PARAMETER[parameter].whole_names
+                english_keys |= {phrase_key(words_of(name))} if whole else name_parts(name)
         # And their names in every other language of the interface ("保健医療" names the health sector).
         names += [
             (facet.parameter, fields.get(facet.label_field), value)
@@ -220,7 +228,13 @@ class Lexicon:
             keys = {phrase_key(words_of(name))} if whole else name_parts(name)
             for key in keys:
                 lexicon.tags.setdefault(key, set()).add((parameter, str(value)))
+        lexicon.translated_only = set(lexicon.tags) - english_keys - set(lexicon.synonyms)
         return lexicon
+
+    def word_keys(self) -> list[tuple]:
+        """The phrase keys whose words belong to the catalogue's word list: the thesaurus's, and the
+        vocabulary names in English."""
+        return [*self.synonyms, *(key for key in self.tags if key not in self.translated_only)]
 
     def knows(self, key: tuple) -> bool:
         return key in self.synonyms or key in self.tags
