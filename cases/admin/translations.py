@@ -145,9 +145,7 @@ class CaseTranslationForm(forms.ModelForm):
             self.add_error(
                 "reviewed_by", _("Say who reviewed it: a translation is published only once reviewed.")
             )
-        case = self.instance.case if self.instance.case_id else None
-        if case is not None and cleaned.get("language") == case.original_language:
-            self.add_error("language", _("This is the case's original language: its text is above."))
+        # Not the case's original language, no control characters: the model's clean() (CaseTranslation).
         return cleaned
 
     def made_from_current_original(self) -> bool:

@@ -9,8 +9,6 @@ X` works for every model: partner API keys (api_keys.py), the changes feed's wit
 from the rest of the app: it is the bottom layer (pyproject.toml, [tool.importlinter]).
 """
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -34,6 +32,9 @@ from cases.models.related import RelatedCase as RelatedCase
 from cases.models.related import RelatedCaseList as RelatedCaseList
 from cases.models.search_document import CaseSearchIndex as CaseSearchIndex
 from cases.models.search_document import CaseTitleWord as CaseTitleWord
+from cases.models.text import CONTROL_CHARACTERS as CONTROL_CHARACTERS
+from cases.models.text import control_character_errors
+from cases.models.text import refuse_control_characters as refuse_control_characters
 from cases.models.thesaurus import SearchWord as SearchWord
 from cases.models.thesaurus import ThesaurusEntry as ThesaurusEntry
 from cases.models.translations import NARRATIVE_SECTIONS as NARRATIVE_SECTIONS
@@ -43,7 +44,7 @@ from cases.models.translations import content_language_choices
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
 from cases.models.withdrawals import WithdrawalReason as WithdrawalReason
 from cases.web.formatting import format_number
-from cases.web.validation import TEXT_CONTROL_CHARACTERS
+from cases.web.validation import TEXT_CONTROL_CHARACTERS as TEXT_CONTROL_CHARACTERS
 
 EARLIEST_YEAR = 1900
 # Portable upper bound kept by the database on every engine; a migration adds the tighter
@@ -329,20 +330,6 @@ EDITABLE_CASE_FIELDS = [
 ]
 
 
-# Control characters other than tab, line feed and carriage return (defined once, in cases/web/validation.py).
-# NUL is left to Django's own validator here, which every form field already has (its own message).
-CONTROL_CHARACTERS = re.compile(f"[{TEXT_CONTROL_CHARACTERS}]".replace(r"\x00-", r"\x01-"))
-
-
-def refuse_control_characters(value) -> None:
-    """A validator: text with control characters (a bell, an escape sequence...) is refused with a message."""
-    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-        raise ValidationError(
-            _("Remove the invisible control characters from this text (they were probably pasted in)."),
-            code="control_characters",
-        )
-
-
 # Addresses beside /api/v1/cases/<slug>/ that a case's slug must not take (it would shadow them there).
 RESERVED_CASE_SLUGS = frozenset({"changes", "harvest", "facet-counts"})
 
@@ -546,12 +533,7 @@ class CaseStudy(TimestampedModel):
                 errors["year_ended"] = _("Give the year it was launched as well as the year it ended.")
             elif self.year_ended < self.year_launched:
                 errors["year_ended"] = _("The year it ended cannot be before the year it was launched.")
-        for field in self._meta.concrete_fields:
-            if isinstance(field, models.CharField | models.TextField) and field.name not in errors:
-                try:
-                    refuse_control_characters(getattr(self, field.attname))
-                except ValidationError as error:
-                    errors[field.name] = error.messages
+        errors |= control_character_errors(self, skip=errors)
         if self.slug in RESERVED_CASE_SLUGS:
             errors["slug"] = _("“%(slug)s” is the address of a list of cases; choose another slug.") % {
                 "slug": self.slug

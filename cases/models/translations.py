@@ -16,10 +16,13 @@ import hashlib
 import json
 from functools import cached_property
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
+
+from cases.models.text import control_character_errors
 
 # The languages a case's text may be written in: the APO's and its neighbours', each named in itself (as
 # a reader of that language looks for it) and, for curators, in English. Codes are Django's (BCP 47, lower
@@ -83,15 +86,7 @@ TRANSLATED_CASE_FIELDS = (
     "title",
     "summary",
     "lead_organisation",
-    "overview",
-    "what_is_innovative",
-    "collaborations",
-    "users_beneficiaries",
-    "results_impact",
-    "challenges_failures",
-    "conditions_for_success",
-    "replication",
-    "lessons_learned",
+    *(name for name, _label in NARRATIVE_SECTIONS),
 )
 
 
@@ -178,6 +173,17 @@ class CaseTranslation(models.Model):
 
     def __str__(self):
         return f"{self.case} · {language_name(self.language)}"
+
+    def clean(self):
+        super().clean()
+        # The text checks of the case's own (no control characters pasted in), and not its own language.
+        errors = control_character_errors(self)
+        if self.case_id and self.language and self.language == self.case.original_language:
+            errors.setdefault("language", []).append(
+                _("This is the case's original language: its text is above.")
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def language_name(self) -> str:

@@ -143,9 +143,11 @@ def test_translations_import_refuses_the_original_language_and_bad_values():
                 {**base, "language": "klingon"},
                 {**base, "language": "ja", "title": ""},
                 {**base, "language": "th", "status": "published"},  # published, no reviewer
+                {**base, "language": "ko", "summary": "pasted \x1b[31m in"},  # a control character
             ]
         )
-    assert [row for row, _reason in rejected.value.problems] == [1, 2, 3, 4]
+    assert [row for row, _reason in rejected.value.problems] == [1, 2, 3, 4, 5]
+    assert "control characters" in rejected.value.problems[4][1]
     assert not CaseTranslation.objects.exists()
 
 
@@ -189,3 +191,38 @@ def test_a_revision_keeps_the_translations_and_a_restore_brings_them_back(superu
     ]
     assert CaseText.of(read(case, "th")).title == "พร้อมเพย์"
     assert not CaseText.of(read(case, "th")).outdated
+
+
+# --- The admin inline ---------------------------------------------------------------------------------
+
+
+def test_the_admin_saves_a_translation_with_its_case_and_refuses_a_wrong_one(admin_client):
+    from django.urls import reverse
+
+    from tests.cases.admin.test_admin import form_data
+
+    case = CaseStudyFactory(status="draft")
+    url = reverse("admin:cases_casestudy_change", args=[case.pk])
+    data = form_data(admin_client.get(url))
+    new = {
+        "language": "ja",
+        "status": "draft",
+        "translated_by": "翻訳チーム",
+        "title": "事例",
+        "summary": "要約",
+    }
+    new |= {"overview": "本文"}
+    data |= {"translations-TOTAL_FORMS": "1"} | {f"translations-0-{k}": v for k, v in new.items()}
+
+    # The case's own language, or text with a control character pasted in: refused, nothing saved.
+    for wrong in ({"translations-0-language": "en"}, {"translations-0-summary": "bad \x07 bell"}):
+        response = admin_client.post(url, data | wrong)
+        assert response.status_code == 200
+        assert not CaseTranslation.objects.exists()
+
+    assert admin_client.post(url, data).status_code == 302
+    translation = CaseTranslation.objects.get(case=case)
+    assert translation.title == "事例"
+    # Made from the original as it is now, pinned to the revision the save recorded.
+    assert translation.source_revision == case.revisions.order_by("-created_at", "-id").first()
+    assert not translation.is_outdated()
