@@ -32,7 +32,7 @@ from django.urls import reverse
 
 from cases.models import NARRATIVE_FIELDS, CaseLink, CaseStudy, Outcome, Resource, ResourceKind
 from cases.models.facets import FACETS_BY_MODEL
-from cases.models.translations import TRANSLATED_CASE_FIELDS
+from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation, text_digest
 from cases.models.vocabularies import linked_terms
 
 # --- Faces ------------------------------------------------------------------------------------------
@@ -163,8 +163,9 @@ FIELDS: tuple[Field, ...] = (
     _field("outcomes", OUTCOMES, API, INTERCHANGE, SNAPSHOT, label="outcomes"),
     _field("resources", RESOURCES, API, INTERCHANGE, SNAPSHOT, label="resources"),
     _field("links", LINKS, API, INTERCHANGE, SNAPSHOT, label="links"),
-    # A revision keeps the translations with the case, so that restoring a version restores them too.
-    _field("translations", TRANSLATIONS, SNAPSHOT, label="translations"),
+    # A revision keeps the translations with the case, so that restoring a version restores them too; the
+    # interchange format carries them with the case (TRANSLATION_RECORD_KEYS).
+    _field("translations", TRANSLATIONS, INTERCHANGE, SNAPSHOT, label="translations"),
     # The languages of the case's text (docs/api.md, "Languages").
     _field(
         "language",
@@ -175,7 +176,16 @@ FIELDS: tuple[Field, ...] = (
         help_text="The language of this record's text: a published translation into the language asked for "
         "(?lang=, Accept-Language), else the original's.",
     ),
-    _field("original_language", TEXT, API_LIST, API, help_text="The language the case was written in."),
+    _field(
+        "original_language",
+        CHOICE,
+        API_LIST,
+        API,
+        INTERCHANGE,
+        SNAPSHOT,
+        editable=True,
+        help_text="The language the case was written in.",
+    ),
     _field(
         "available_languages",
         LANGUAGES,
@@ -211,7 +221,7 @@ LAYOUTS = {
         "slug", "external_id", "status", "published_at", "title", "summary", *NARRATIVE_FIELDS,
         "lead_organisation", "organisation_type", "economy", "other_economies", "level", "sectors", "themes",
         "facets", "sdgs", "stage", "year_launched", "year_ended", "website", "licence", "source",
-        "last_verified", "is_featured", "outcomes", "resources", "links",
+        "last_verified", "is_featured", "outcomes", "resources", "links", "original_language", "translations",
     ),
     SNAPSHOT: (
         "slug", "title", "summary", *NARRATIVE_FIELDS, "lead_organisation", "organisation_type", "level",
@@ -325,6 +335,28 @@ class CaseUrls:
         return self.api.replace(self.PLACEHOLDER, slug)
 
 
+# --- Translations ------------------------------------------------------------------------------------
+
+# A translation in an interchange record, in this order: who made it, its status, whether the original's
+# text changed since it was made (docs/curation.md, "Translations"), then its text.
+TRANSLATION_RECORD_KEYS = (
+    "language",
+    "status",
+    "translated_by",
+    "reviewed_by",
+    "machine_translated",
+    "outdated",
+    *TRANSLATED_CASE_FIELDS,
+)
+# The translation's own columns among them ("outdated" is worked out from its source_digest).
+TRANSLATION_COLUMNS = tuple(key for key in TRANSLATION_RECORD_KEYS if key != "outdated")
+
+
+def original_text_digest(case) -> str:
+    """The digest of the case's original text, which a translation records as what it was made from."""
+    return text_digest({name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS})
+
+
 # --- What hangs off the cases, read a chunk at a time ------------------------------------------------
 
 
@@ -377,6 +409,18 @@ class Related:
         ):
             resources[resource.case_id].append({"title": resource.title, "url": resource.url})
         return resources
+
+    @cached_property
+    def translations(self) -> dict[int, list[dict]]:
+        """{case id: [the translation's columns and its source_digest, ...]}, by language."""
+        translations = defaultdict(list)
+        for values in (
+            CaseTranslation.objects.filter(case_id__in=self.case_ids)
+            .order_by("case_id", "language")
+            .values("case_id", "source_digest", *TRANSLATION_COLUMNS)
+        ):
+            translations[values.pop("case_id")].append(values)
+        return translations
 
     @cached_property
     def links(self) -> dict[int, list[dict]]:
@@ -433,9 +477,23 @@ def to_record(case, related: Related | None = None) -> dict:
             record[name] = related.resources[case.pk]
         elif kind == LINKS:
             record[name] = related.links[case.pk]
+        elif kind == TRANSLATIONS:
+            record[name] = translation_records(case, related.translations[case.pk])
         else:
             record[name] = getattr(case, name)
     return record
+
+
+def translation_records(case, translations: list[dict]) -> list[dict]:
+    """The case's translations (Related.translations) as a record writes them (TRANSLATION_RECORD_KEYS)."""
+    original = original_text_digest(case)
+    return [
+        {
+            key: translation["source_digest"] != original if key == "outdated" else translation[key]
+            for key in TRANSLATION_RECORD_KEYS
+        }
+        for translation in translations
+    ]
 
 
 CSV_SEPARATOR = ";"  # between the several values of one cell

@@ -60,8 +60,14 @@ from cases.models import (
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
 from cases.models.search_document import language_search_text
-from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation, TranslationStatus, text_digest
-from cases.records import SCALAR_FIELDS
+from cases.models.translations import (
+    TRANSLATED_CASE_FIELDS,
+    UNKNOWN_SOURCE,
+    CaseTranslation,
+    TranslationStatus,
+    text_digest,
+)
+from cases.records import SCALAR_FIELDS, TRANSLATION_COLUMNS, original_text_digest, translation_records
 from cases.tasks import catalogue_written, send_publication_notice, send_submission_receipt
 
 
@@ -369,7 +375,8 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
         before = snapshot(case)
         old_slug = case.slug
         for name in SNAPSHOT_FIELDS:
-            if name in ("status", "slug"):
+            # A field a version from before it existed does not hold keeps its value.
+            if name in ("status", "slug") or name not in data:
                 continue
             value = data.get(name)
             setattr(case, name, value)
@@ -473,6 +480,8 @@ class CaseImport:
     outcomes: list[tuple] | None = None  # (indicator, value, unit, baseline, date, source_url); None: kept
     resources: list[tuple[str, str]] | None = None  # the link resources' (title, url); None: kept
     links: list[tuple[str, str, str]] | None = None  # (relation, target slug, note); None: kept
+    # Every translation the case is to have, each {key: value} of records.TRANSLATION_RECORD_KEYS; None: kept
+    translations: list[dict] | None = None
     sets_published_at: bool = False  # a first publication: at case.published_at, or now when that is None
     note: str = ""  # the start of the revision's message: "Imported from cases.csv (line 4)"
     outcome: str = ""  # "created", "updated" or "unchanged"
@@ -543,13 +552,14 @@ def case_import_many(
         _fail_if_any(rows)
         for row in rows:
             if row.outcome != "unchanged":
-                record_revision(
+                revision = record_revision(
                     case=row.case,
                     user=user,
                     action=RevisionAction.IMPORTED,
                     message=f"{row.note}: {row.outcome}",
                     previous=row.before or {},
                 )
+                pin_translation_sources(case=row.case, revision=revision)
         catalogue_written()  # bulk_create and update() send no signals
 
 
@@ -619,6 +629,10 @@ def _import_case(row: CaseImport, *, stored: CaseStudy | None, user, now: dateti
     resources_differ = row.resources is not None and (
         created or [(r.title, r.url) for r in case.resources.filter(kind=ResourceKind.LINK)] != row.resources
     )
+    stored_translations = {} if created else _translations_as_records(stored)
+    translations_differ = row.translations is not None and (
+        created or _by_language(row.translations) != stored_translations
+    )
     columns = [
         name for name in IMPORTED_COLUMNS if not created and _column(case, name) != _column(stored, name)
     ]
@@ -632,11 +646,14 @@ def _import_case(row: CaseImport, *, stored: CaseStudy | None, user, now: dateti
         *terms,
         *(["outcomes"] if outcomes_differ else []),
         *(["resources"] if resources_differ else []),
+        *(["translations"] if translations_differ else []),
     ]
     if not created and not changed:
         row.outcome = "unchanged"
         return
     _check_import(row, stored=stored, user=user)
+    if translations_differ:
+        _check_translation_statuses(row.translations, stored_translations, user=user)
     if created:
         case.created_by = user
     else:
@@ -670,8 +687,67 @@ def _import_case(row: CaseImport, *, stored: CaseStudy | None, user, now: dateti
                 for n, (t, u) in enumerate(row.resources)
             ]
         )
+    if translations_differ:
+        _import_translations(case, row.translations, stored_translations)
     row.outcome = "created" if created else "updated"
     row.changed = [] if created else changed
+
+
+def _by_language(translations: Sequence[dict]) -> dict[str, dict]:
+    return {translation["language"]: translation for translation in translations}
+
+
+def _translations_as_records(case: CaseStudy) -> dict[str, dict]:
+    """The case's stored translations as an import's row states them (records.TRANSLATION_RECORD_KEYS),
+    "outdated" against its stored text, by language."""
+    stored = (
+        CaseTranslation.objects.filter(case=case)
+        .order_by("language")
+        .values("source_digest", *TRANSLATION_COLUMNS)
+    )
+    return _by_language(translation_records(case, list(stored)))
+
+
+def _check_translation_statuses(wanted: Sequence[dict], stored: dict[str, dict], *, user) -> None:
+    """Raise PermissionDenied unless `user` may give the translations these statuses: the workflow's rules
+    for a case's status (status_change_refusal); removing a published translation is unpublishing it."""
+    if user is None:
+        return
+    moves = [(stored.get(t["language"], {}).get("status"), t["status"]) for t in wanted]
+    wanted_languages = {t["language"] for t in wanted}
+    moves += [
+        (t["status"], TranslationStatus.DRAFT)
+        for language, t in stored.items()
+        if language not in wanted_languages
+    ]
+    for before, after in moves:
+        if refusal := status_change_refusal(user, before=before, after=after):
+            raise PermissionDenied(f"translation: {refusal}")
+
+
+def _import_translations(case: CaseStudy, wanted: Sequence[dict], stored: dict[str, dict]) -> None:
+    """Give `case` the translations `wanted`, as the admin's inline saves them: one whose text or state the
+    row leaves as stored is not touched (so an original changed by the same row leaves it possibly out of
+    date, as an edit in the admin does); a new or changed one is made from the original as the row leaves
+    it, unless the row says it is out of date (then it keeps the digest it has, or an unknown source).
+    Saved one by one, so the search's text in other languages follows (cases/signals.py)."""
+    current = original_text_digest(case)
+    existing = {t.language: t for t in CaseTranslation.objects.filter(case=case)}
+    for language, translation in existing.items():
+        if language not in _by_language(wanted):
+            translation.delete()
+    for values in wanted:
+        language = values["language"]
+        if stored.get(language) == values:
+            continue
+        translation = existing.get(language) or CaseTranslation(case=case)
+        for key in TRANSLATION_COLUMNS:
+            setattr(translation, key, values[key])
+        if not values["outdated"]:
+            translation.source_digest, translation.source_revision = current, None  # pinned once recorded
+        elif not translation.pk or translation.source_digest == current:
+            translation.source_digest, translation.source_revision = UNKNOWN_SOURCE, None
+        translation.save()
 
 
 def _import_links(

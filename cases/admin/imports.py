@@ -45,7 +45,9 @@ def _megabytes(size: int) -> str:
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("A .csv or .json file in the import format of the curators' guide, at most %(limit)s.")
+        help_text=_(
+            "A .csv, .json or .jsonl file in the import format of the curators' guide, at most %(limit)s."
+        )
         % {"limit": _megabytes(MAX_UPLOAD_BYTES)},
     )
 
@@ -59,7 +61,8 @@ class ImportUploadForm(forms.Form):
         try:
             format_for(upload.name)
         except InterchangeError:
-            raise forms.ValidationError(_("Choose a file whose name ends in .csv or .json.")) from None
+            message = _("Choose a file whose name ends in .csv, .json or .jsonl.")
+            raise forms.ValidationError(message) from None
         return upload
 
 

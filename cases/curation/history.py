@@ -21,11 +21,13 @@ def snapshot(case: CaseStudy) -> dict:
 
 
 def diff(before: dict, after: dict) -> dict:
-    """{field: [before, after]} for every field whose value differs."""
+    """{field: [before, after]} for every field whose value differs. A key a stored snapshot lacks is a
+    field the snapshot gained since it was taken, not a change: it is left out (unless `before` is empty,
+    the case's first version)."""
     return {
         key: [before.get(key), after.get(key)]
         for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key)
+        if before.get(key) != after.get(key) and (key in before or not before)
     }
 
 

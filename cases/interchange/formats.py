@@ -2,11 +2,12 @@
 written by `export_cases`. docs/curation.md ("Bulk import and export") describes it for people.
 
 - JSON: an array of case objects with the keys of cases.records.RECORD_KEYS (the demo fixtures' shape).
+- JSON Lines: the same objects, one per line (what harvesters stream, and `jq -c` or pandas read).
 - CSV: a header of those names, then one row per case. Several vocabulary terms in one cell are separated
-  by ";" (as in the API's CSV export). Outcomes, resources and links are JSON arrays in their cells (empty
-  cell: none). A cell starting with a character a spreadsheet would run as a formula gets a leading
-  apostrophe on export, which import takes off again, so that export then import gives back exactly the
-  same text.
+  by ";" (as in the API's CSV export). Outcomes, resources, links and translations are JSON arrays in
+  their cells (empty cell: none). A cell starting with a character a spreadsheet would run as a formula
+  gets a leading apostrophe on export, which import takes off again, so that export then import gives back
+  exactly the same text.
 
 Exports are ordered by slug and written chunk by chunk, so the same catalogue always gives the same bytes.
 """
@@ -19,20 +20,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import batched
 from pathlib import PurePath
-from textwrap import indent
 
 from cases import records
 from cases.interchange.exporting import FORMULA_TRIGGERS
 from cases.interchange.importing import close_match, unstorable_text_problems
 from cases.records import MANY_TO_MANY, RECORD_KEYS, REQUIRED_KEYS
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "jsonl")
 SEPARATOR = records.CSV_SEPARATOR
-# Outcomes, resources and links: JSON arrays in their cells.
+# Outcomes, resources, links and translations: JSON arrays in their cells.
 JSON_CELLS = [
     name
     for name in RECORD_KEYS
-    if records.BY_NAME[name].kind in (records.OUTCOMES, records.RESOURCES, records.LINKS)
+    if records.BY_NAME[name].kind
+    in (records.OUTCOMES, records.RESOURCES, records.LINKS, records.TRANSLATIONS)
 ]
 CHUNK_SIZE = 500
 ESCAPE = "'"
@@ -57,7 +58,8 @@ def format_for(name: str, explicit: str | None = None) -> str:
     fmt = explicit or PurePath(name).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise InterchangeError(
-            f"Cannot tell the format of {name!r}: name the file .csv or .json (or give --format csv|json)."
+            f"Cannot tell the format of {name!r}: name the file .csv, .json or .jsonl "
+            "(or give --format csv|json|jsonl)."
         )
     return fmt
 
@@ -78,7 +80,8 @@ def read_cases(data: bytes, fmt: str) -> ParsedFile:
         raise InterchangeError("The file holds NUL characters: it is not a text file.")
     if not text.strip():
         raise InterchangeError("The file is empty.")
-    return _read_json(text) if fmt == "json" else _read_csv(text)
+    readers = {"json": _read_json, "jsonl": _read_json_lines, "csv": _read_csv}
+    return readers[fmt](text)
 
 
 def _unknown_keys(keys, kind="field") -> list[str]:
@@ -103,12 +106,46 @@ def _read_json(text: str) -> ParsedFile:
         )
     parsed = ParsedFile(records=data, row_numbers=list(range(1, len(data) + 1)), row_label="item")
     for position, item in enumerate(data):
-        if unstorable := unstorable_text_problems(item):
-            # Checked first, and the record set aside: no later message may repeat the text.
-            parsed.records[position] = None
-            parsed.errors[position] = unstorable
-        elif isinstance(item, dict) and (unknown := _unknown_keys(item)):
-            parsed.errors[position] = unknown
+        _check_object(parsed, position, item)
+    return parsed
+
+
+def _check_object(parsed: ParsedFile, position: int, item) -> None:
+    """Note what is wrong with the JSON value read as record `position` before it is imported."""
+    if unstorable := unstorable_text_problems(item):
+        # Checked first, and the record set aside: no later message may repeat the text.
+        parsed.records[position] = None
+        parsed.errors[position] = unstorable
+    elif isinstance(item, dict) and (unknown := _unknown_keys(item)):
+        parsed.errors[position] = unknown
+
+
+def _read_json_lines(text: str) -> ParsedFile:
+    """One JSON object per line; blank lines are skipped. A line that is not JSON is that row's error (the
+    others are still checked), so a long file is corrected in one pass."""
+    parsed = ParsedFile(row_label="line")
+    # Split at line feeds only: a record's text may hold U+2028 or U+0085 unescaped, which splitlines()
+    # would take for line ends.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if not line.strip():
+            continue
+        position = len(parsed.records)
+        parsed.row_numbers.append(number)
+        try:
+            item = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            parsed.records.append(None)
+            parsed.errors[position] = [f"not valid JSON: {error.msg} (column {error.colno})"]
+            continue
+        except RecursionError:
+            parsed.records.append(None)
+            parsed.errors[position] = ["the JSON is nested far too deeply"]
+            continue
+        parsed.records.append(item)
+        _check_object(parsed, position, item)
+    if not parsed.records:
+        raise InterchangeError("The file is empty.")
     return parsed
 
 
@@ -246,11 +283,20 @@ def write_cases(queryset, out, fmt: str, *, progress=None) -> int:
             if progress:
                 progress(count)
         return count
+    if fmt == "jsonl":
+        for record in case_records(queryset):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+            if progress:
+                progress(count)
+        return count
     out.write("[")
     for record in case_records(queryset):
         out.write(",\n" if count else "\n")
-        # The same bytes as json.dumps(all_records, indent=2), one record at a time.
-        out.write(indent(json.dumps(record, indent=2, ensure_ascii=False), "  "))
+        # The same bytes as json.dumps(all_records, indent=2), one record at a time. Indented at line feeds
+        # only: the JSON's own (a line feed in a text is written \n), never at a U+2028 or U+0085 a text
+        # holds as it is, where textwrap.indent (str.splitlines) would insert spaces into the text.
+        out.write("  " + json.dumps(record, indent=2, ensure_ascii=False).replace("\n", "\n  "))
         count += 1
         if progress:
             progress(count)

@@ -57,11 +57,15 @@ from cases.models import (
     Status,
 )
 from cases.models.facets import FACETS_BY_MODEL
+from cases.models.translations import CONTENT_LANGUAGES, CaseTranslation, TranslationStatus, language_name
 from cases.records import (
     ECONOMY,
     REQUIRED_KEYS,
+    TRANSLATION_COLUMNS,
+    TRANSLATION_RECORD_KEYS,
     VOCABULARY_FIELDS,
     from_record,
+    read_flag,
 )
 from cases.records import read_date as _as_date
 from cases.records import read_text as _as_text
@@ -454,6 +458,20 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
     if hidden:
         problems.append(hidden)
         existing = None  # checked as the new case the row would have to be, and refused for the clash
+    original_language = values.get("original_language") or (existing.original_language if existing else "en")
+    translations = None
+    if "translations" in record:
+        given = attempt(_as_list, record["translations"], "translations") or []
+        translations = _read_translations(given, original_language, problems)
+    elif (
+        existing
+        and original_language != existing.original_language
+        and existing.translations.filter(language=original_language).exists()
+    ):
+        problems.append(
+            f"the case has a translation into {language_name(original_language)} ({original_language}), "
+            "the original language this row gives: give the case's translations without it"
+        )
     target_status = status or (existing.status if existing else context.default_status)
     if economy is not None:
         refusals = context.permission_problems(
@@ -490,9 +508,76 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
             outcomes=outcomes,
             resources=resources,
             links=links,
+            translations=translations,
             sets_published_at=sets_published_at,
         ),
     )
+
+
+def _read_translations(items: list, original_language: str, problems: list[str]) -> list[dict]:
+    """A record's translations (records.TRANSLATION_RECORD_KEYS), each checked as the admin checks one
+    (none in the case's original language); what is wrong goes to `problems`. A key a translation leaves
+    out takes the model's default (a draft, not machine translated, empty text, not out of date)."""
+    translations, seen = [], {}
+    for number, item in enumerate(items, start=1):
+        label = f"translation {number}"
+        if not isinstance(item, dict):
+            problems.append(f"{label}: must be an object with a language, its text and who translated it")
+            continue
+        if unknown := [key for key in item if key not in TRANSLATION_RECORD_KEYS]:
+            problems.extend(
+                f"{label}: unknown field '{key}'{close_match(str(key), TRANSLATION_RECORD_KEYS)}"
+                for key in unknown
+            )
+            continue
+        language = item.get("language")
+        if language not in CONTENT_LANGUAGES:
+            problems.append(
+                f"{label}: unknown language {json.dumps(language, ensure_ascii=False, default=str)} "
+                f"(one of {', '.join(CONTENT_LANGUAGES)})"
+            )
+            continue
+        if language == original_language:
+            problems.append(
+                f"{label}: {language_name(language)} ({language}) is the case's original language: its text "
+                "belongs in the case's own fields"
+            )
+            continue
+        if language in seen:
+            problems.append(
+                f"{label}: repeats the {language_name(language)} ({language}) of translation {seen[language]}"
+            )
+            continue
+        seen[language] = number
+        try:
+            values = {
+                key: read_flag(item.get(key), f"{label}: {key}")
+                if key in ("machine_translated", "outdated")
+                else _as_text(item.get(key), f"{label}: {key}")
+                for key in TRANSLATION_RECORD_KEYS
+            }
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        values["status"] = values["status"] or TranslationStatus.DRAFT
+        translation = CaseTranslation(**{key: values[key] for key in TRANSLATION_COLUMNS})
+        try:
+            # The model's own checks: lengths, choices, no control characters (CaseTranslation.clean).
+            translation.full_clean(
+                exclude=["case", "source_digest", "source_revision"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as error:
+            problems.append(f"{label} ({language}): {_validation_message(error)}")
+            continue
+        if translation.status == TranslationStatus.PUBLISHED and not translation.reviewed_by.strip():
+            problems.append(
+                f"{label} ({language}): a published translation names who reviewed it (reviewed_by)"
+            )
+            continue
+        translations.append(values)
+    return translations
 
 
 def _missing(label):

@@ -96,6 +96,11 @@ def text_digest(values: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# The source_digest of a translation imported as out of date (docs/curation.md, "Translations"): made from
+# a version of the original this catalogue never held, so it stays out of date until a curator confirms it.
+UNKNOWN_SOURCE = "unknown"
+
+
 class TranslationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")

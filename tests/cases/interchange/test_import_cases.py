@@ -27,6 +27,7 @@ from cases.models import (
     RevisionAction,
     Status,
 )
+from cases.records import TRANSLATION_COLUMNS
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -340,7 +341,7 @@ FULL_HEADER = b"slug,title,summary,overview,lead_organisation,economy,level,stag
         ),
         ("cases.csv", b"slug,title,sector\r\n", "unknown column 'sector' (did you mean 'sectors'?)"),
         ("cases.csv", b"", "The file is empty."),
-        ("cases.txt", b"slug", "name the file .csv or .json"),
+        ("cases.txt", b"slug", "name the file .csv, .json or .jsonl"),
     ],
 )
 def test_unreadable_file_gets_a_clear_error(tmp_path, name, content, expected):
@@ -500,6 +501,27 @@ def rich_catalogue(tmp_path):
                         },
                         {"indicator": "Small", "value": "0.0001", "baseline": "-5"},
                     ],
+                    translations=[
+                        {
+                            "language": "ja",
+                            "status": "published",
+                            "translated_by": "Tanaka Yui",
+                            "reviewed_by": "Sato Ken",
+                            "title": "移動診療所",
+                            "summary": "病院のない村に診療所が出向きます。",
+                            "overview": "診療所として整備したバスが、決まった時刻表で村を回ります。",
+                        },
+                        {
+                            "language": "th",
+                            "status": "draft",
+                            "translated_by": "Somchai",
+                            "machine_translated": True,
+                            "outdated": True,
+                            "title": "=คลินิกเคลื่อนที่",
+                            "summary": "คลินิกเคลื่อนที่\u2028ถึงหมู่บ้าน",
+                            "overview": "-รถโดยสาร;\r\nที่ดัดแปลงเป็นคลินิก",
+                        },
+                    ],
                 ),
                 record(
                     "copy",
@@ -511,6 +533,19 @@ def rich_catalogue(tmp_path):
                     outcomes=[],
                     resources=[],
                     summary="''=already escaped looking",
+                    original_language="th",
+                    # Unicode's line and paragraph separators: kept as they are, never taken for line ends.
+                    overview="One\u2028line separator and\u2029a paragraph separator.",
+                    translations=[
+                        {
+                            "language": "en",
+                            "status": "in_review",
+                            "translated_by": "A. Translator",
+                            "title": "Copy, in English",
+                            "summary": "Its summary.",
+                            "overview": "Its overview.",
+                        }
+                    ],
                     links=[
                         {"relation": "adapted_from", "target": "original", "note": "Adapted."},
                         {"relation": "related_to", "target": "original"},
@@ -558,14 +593,19 @@ def case_state():
         )
         fields["resources"] = list(case.resources.values_list("kind", "title", "url", "position"))
         fields["links"] = sorted(case.links_out.values_list("relation", "to_case__slug", "note"))
+        fields["translations"] = [
+            (translation.is_outdated(case), *(getattr(translation, key) for key in TRANSLATION_COLUMNS))
+            for translation in case.translations.order_by("language")
+        ]
         state[case.slug] = fields
     return state
 
 
-@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 def test_export_then_import_into_an_empty_database_round_trips_exactly(tmp_path, fmt):
     rich_catalogue(tmp_path)
     before = case_state()
+    assert [t[:2] for t in before["original"]["translations"]] == [(False, "ja"), (True, "th")]
     first, second = tmp_path / f"first.{fmt}", tmp_path / f"second.{fmt}"
     run("export_cases", first)
 
@@ -799,7 +839,7 @@ def test_file_of_another_kind_is_refused(curator_client):
     response = curator_client.post(IMPORT_URL, {"file": _named("slug", "cases.xlsx")})
 
     assert response.status_code == 400
-    assert "ends in .csv or .json" in response.content.decode()
+    assert "ends in .csv, .json or .jsonl" in response.content.decode()
 
 
 def test_unreadable_file_is_refused_on_the_form(curator_client):
