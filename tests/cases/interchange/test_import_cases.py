@@ -705,7 +705,9 @@ def test_export_reads_a_fixed_number_of_queries_per_chunk(tmp_path, django_asser
 # --- The documented example files -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["cases-import-example.csv", "cases-import-example.json"])
+@pytest.mark.parametrize(
+    "name", ["cases-import-example.csv", "cases-import-example.json", "cases-import-example.jsonl"]
+)
 def test_documented_example_file_imports(name):
     stdout, _err = run("import_cases", EXAMPLES / name)
 
@@ -720,6 +722,16 @@ def test_both_example_files_import_together_and_again_unchanged():
 
     assert CaseStudy.objects.count() == 6
     assert "0 created, 0 updated, 3 unchanged" in stdout
+
+
+def test_the_json_lines_example_holds_the_json_examples_cases_with_their_translations():
+    run("import_cases", EXAMPLES / "cases-import-example.json")
+
+    stdout, _err = run("import_cases", EXAMPLES / "cases-import-example.jsonl")
+
+    assert "0 created, 0 updated, 3 unchanged" in stdout
+    translation = CaseStudy.objects.get(slug="example-mobile-clinics").translations.get()
+    assert (translation.language, translation.status) == ("th", "draft")
 
 
 # --- The admin import ------------------------------------------------------------------------------
