@@ -19,6 +19,7 @@ from cases.models import (
     NARRATIVE_SECTIONS,
     CaseLink,
     CaseStudy,
+    CaseTranslation,
     Outcome,
     RelatedCase,
     RelatedCaseList,
@@ -231,3 +232,24 @@ def test_every_published_demo_case_has_its_related_cases(loaded):
 
     assert RelatedCaseList.objects.filter(case__in=published).count() == published.count()
     assert RelatedCase.objects.filter(case__in=published).count() == 8 * published.count()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_the_demo_with_its_translations_round_trips_through_the_import_format(loaded, tmp_path, fmt):
+    """Exported, imported into an empty catalogue and exported again: the same bytes, every translation
+    with its state (docs/curation.md, "Bulk import and export")."""
+    first, second = tmp_path / f"first.{fmt}", tmp_path / f"second.{fmt}"
+    quiet = {"stdout": StringIO(), "stderr": StringIO()}
+    translations = sorted(CaseTranslation.objects.values_list("case__slug", "language", "status", "title"))
+    assert len(translations) >= 15
+
+    call_command("export_cases", str(first), **quiet)
+    CaseStudy.objects.all().delete()
+    call_command("import_cases", str(first), **quiet)
+    call_command("export_cases", str(second), **quiet)
+
+    assert second.read_bytes() == first.read_bytes()
+    assert (
+        sorted(CaseTranslation.objects.values_list("case__slug", "language", "status", "title"))
+        == translations
+    )
