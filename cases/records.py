@@ -32,7 +32,7 @@ from django.urls import reverse
 
 from cases.models import NARRATIVE_FIELDS, CaseLink, CaseStudy, Outcome, Resource, ResourceKind
 from cases.models.facets import FACETS_BY_MODEL
-from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation, text_digest
+from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseText, CaseTranslation, text_digest
 from cases.models.vocabularies import linked_terms
 
 # --- Faces ------------------------------------------------------------------------------------------
@@ -172,6 +172,7 @@ FIELDS: tuple[Field, ...] = (
         SHOWN_LANGUAGE,
         API_LIST,
         API,
+        CSV,
         label="language",
         help_text="The language of this record's text: a published translation into the language asked for "
         "(?lang=, Accept-Language), else the original's.",
@@ -181,6 +182,7 @@ FIELDS: tuple[Field, ...] = (
         CHOICE,
         API_LIST,
         API,
+        CSV,
         INTERCHANGE,
         SNAPSHOT,
         editable=True,
@@ -500,13 +502,22 @@ CSV_SEPARATOR = ";"  # between the several values of one cell
 
 
 def to_csv_values(case, related: Related, urls: CaseUrls) -> list:
-    """The case's values in CSV_COLUMNS order, before they are written as text (dates as they are)."""
+    """The case's values in CSV_COLUMNS order, before they are written as text (dates as they are).
+
+    Its text, and its primary economy's name, in the reader's language when the case was read with
+    CaseStudyQuerySet.with_text_in and has a published translation into it (the `language` column says
+    which); otherwise the original's."""
     page_url, api_url = urls(case.slug)
+    text = CaseText(case)
     values = []
     for name in CSV_COLUMNS:
         field = BY_NAME[name]
         kind = field.kind
-        if kind == ID:
+        if name in TRANSLATED_CASE_FIELDS:
+            values.append(text.field(name))
+        elif kind == SHOWN_LANGUAGE:
+            values.append(text.language)
+        elif kind == ID:
             values.append(case.pk)
         elif kind == PAGE_URL:
             values.append(page_url)
@@ -515,7 +526,7 @@ def to_csv_values(case, related: Related, urls: CaseUrls) -> list:
         elif kind == ECONOMY:
             values.append(getattr(case.economy, field.value_field))
         elif kind == ECONOMY_NAME:
-            values.append(case.economy.name)
+            values.append(case.economy.label)
         elif kind == TERMS:
             values.append(CSV_SEPARATOR.join(str(value) for value in related.terms[name].get(case.pk, ())))
         else:

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -219,6 +220,13 @@ class JSONLinesRenderer(CSVRenderer):
     format = "jsonl"
 
 
+def _in_language(language: str, lines):
+    """The lines of a streamed export, made in `language` (names of terms, the text shown): they are made
+    as the server sends them, after the view has returned and the request's language may be gone."""
+    with translation.override(language):
+        yield from lines
+
+
 class CaseExportView(ConditionalMixin, generics.GenericAPIView):
     """Every matching case (not one page), streamed."""
 
@@ -233,10 +241,12 @@ class CaseExportView(ConditionalMixin, generics.GenericAPIView):
         return [CSVRenderer() if self.export_format == "csv" else JSONLinesRenderer()]
 
     def get(self, request):
-        matching = self.filter_queryset(CaseStudy.objects.published())
+        language = get_language()  # the request's (?lang=, Accept-Language): docs/api.md, "Languages"
+        matching = self.filter_queryset(CaseStudy.objects.published()).with_text_in(language)
         content_type, lines = EXPORT_FORMATS[self.export_format]
         response = StreamingHttpResponse(
-            lines(matching, base_url=request.build_absolute_uri("/")), content_type=content_type
+            _in_language(language, lines(matching, base_url=request.build_absolute_uri("/"))),
+            content_type=content_type,
         )
         stamp = timezone.now().strftime("%Y%m%d")
         response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{self.export_format}"'

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The file to write, or - for standard output.")
-        parser.add_argument("--format", choices=FORMATS, help="csv, json or jsonl (default: from the extension).")
+        parser.add_argument(
+            "--format", choices=FORMATS, help="csv, json or jsonl (default: from the extension)."
+        )
         parser.add_argument(
             "--status",
             action="append",

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The file to import.")
-        parser.add_argument("--format", choices=FORMATS, help="csv, json or jsonl (default: from the extension).")
+        parser.add_argument(
+            "--format", choices=FORMATS, help="csv, json or jsonl (default: from the extension)."
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.apps import apps as django_apps
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.api import exports
 from cases.api.cursors import CURSOR_PATTERN
@@ -20,7 +20,7 @@ from cases.curation.workflow import case_transition
 from cases.interchange import exporting
 from cases.interchange.formats import case_records
 from cases.interchange.importing import import_case_records
-from cases.models import CaseStudy, CaseWithdrawal, Economy
+from cases.models import CaseStudy, CaseTranslation, CaseWithdrawal, Economy
 from cases.services import case_delete, case_update
 from tests.factories import CaseStudyFactory, OutcomeFactory, UserFactory
 
@@ -591,3 +591,73 @@ def test_exports_have_a_lower_rate_of_their_own(client, low_rates):
     assert client.get(f"{API}/cases/export.csv").status_code == 200
     assert client.get(f"{API}/cases/export.jsonl").status_code == 429
     assert client.get(f"{API}/cases/").status_code == 200
+
+
+def _translate(case, status="published", title="移動診療所"):
+    CaseTranslation.objects.create(
+        case=case,
+        language="ja",
+        title=title,
+        summary="病院のない村に診療所が出向きます。",
+        overview="診療所として整備したバスが村を回ります。",
+        translated_by="Tanaka Yui",
+        reviewed_by="Sato Ken" if status == "published" else "",
+        status=status,
+    )
+
+
+@pytest.fixture
+def translated_cases():
+    """A case translated into Japanese (published), one with a Japanese draft, one untranslated."""
+    _translate(
+        CaseStudyFactory(slug="translated", title="Mobile clinics", economy=Economy.objects.get(iso2="TH"))
+    )
+    _translate(CaseStudyFactory(slug="draft-translation", title="Draft only"), status="draft", title="下書き")
+    CaseStudyFactory(slug="untranslated", title="English only")
+
+
+@pytest.mark.parametrize(
+    ("parameters", "headers"), [({"lang": "ja"}, {}), ({}, {"HTTP_ACCEPT_LANGUAGE": "ja"})]
+)
+def test_csv_export_gives_the_text_in_the_language_asked_for_and_says_which(
+    client, translated_cases, parameters, headers
+):
+    response = client.get(f"{API}/cases/export.csv", parameters, **headers)
+
+    rows = {row["slug"]: row for row in csv.DictReader(io.StringIO(body_of(response)))}
+    assert response["Content-Language"] == "ja"
+    assert (rows["translated"]["title"], rows["translated"]["language"]) == ("移動診療所", "ja")
+    assert rows["translated"]["original_language"] == "en"
+    assert rows["translated"]["overview"] == "診療所として整備したバスが村を回ります。"
+    with translation.override("ja"):
+        assert rows["translated"]["economy_name"] == Economy.objects.get(iso2="TH").label
+    # A draft translation is never exported; the original is, and says its language.
+    assert (rows["draft-translation"]["title"], rows["draft-translation"]["language"]) == ("Draft only", "en")
+    assert "下書き" not in body_of(client.get(f"{API}/cases/export.csv", parameters, **headers))
+    assert (rows["untranslated"]["title"], rows["untranslated"]["language"]) == ("English only", "en")
+
+
+def test_csv_export_without_a_language_gives_the_originals(client, translated_cases):
+    rows = {
+        row["slug"]: row
+        for row in csv.DictReader(io.StringIO(body_of(client.get(f"{API}/cases/export.csv"))))
+    }
+
+    assert (rows["translated"]["title"], rows["translated"]["language"]) == ("Mobile clinics", "en")
+
+
+def test_jsonl_export_gives_the_text_in_the_language_asked_for(client, translated_cases):
+    response = client.get(f"{API}/cases/export.jsonl", {"lang": "ja"})
+
+    records = {record["slug"]: record for record in map(json.loads, body_of(response).splitlines())}
+    assert (records["translated"]["title"], records["translated"]["language"]) == ("移動診療所", "ja")
+    assert records["draft-translation"]["title"] == "Draft only"
+    assert [t["language"] for t in records["translated"]["translations"]] == ["ja"]
+    assert records["draft-translation"]["translations"] == []
+
+
+def test_the_librarys_export_links_ask_for_the_pages_language(client, translated_cases):
+    page = client.get("/ja/cases/", {"sector": "health"}).content.decode()
+
+    assert re.search(r'href="/api/v1/cases/export\.csv\?[^"]*lang=ja', page)
+    assert re.search(r'href="/api/v1/cases/\?[^"]*lang=ja', page)
