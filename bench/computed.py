@@ -3,6 +3,7 @@ repeated, over HTTP, at one and at eight connections.
 
     .venv/bin/python bench/computed.py [--database observatory_bench] [--requests 40] [--seconds 20]
                                        [--rows case,library,...] [--connections 1,8] [--redis-url URL]
+                                       [--language ja]
 
 Measures an existing PostgreSQL database (default `observatory_bench`, filled by bench/generate.py) at
 whatever size it has, through a production-like gunicorn on loopback (bench/server.py: prod settings,
@@ -10,7 +11,10 @@ whatever size it has, through a production-like gunicorn on loopback (bench/serv
 computed": a case page, the library (unfiltered, a page past the first, a facet, a rare word, a word in
 about 5% of the cases), a profile page, the statistics, the home page, the API's list and a case's detail.
 Each row rotates through many addresses of its kind (slugs, pages, facet values, words) taken from the
-database.
+database. With --language, the pages are asked for in that language (/ja/cases/...) and the API with
+?lang=; two more rows need published translations into it (bench/translations.py): `translated`, the
+pages of cases translated into it, and `native`, the library searched for words of those translations
+(three-character runs of Thai, Chinese or Japanese text).
 
 - **computed, 1 connection**: before every request the catalogue changes as a curator's write changes it:
   the catalogue version moves (cases.caching.catalogue_changed, in a transaction) and the write's own
@@ -62,6 +66,8 @@ ROWS = [
     "home",
     "api-list",
     "api-detail",
+    "translated",
+    "native",
 ]
 # The issue's aims (ms, p95 of computed requests at one connection), to print beside the figures.
 AIMS = {
@@ -76,13 +82,45 @@ AIMS = {
     "home": 50,
     "api-list": 25,
     "api-detail": 25,
+    "translated": 25,
+    "native": 100,
 }
+# Rows that need published translations into --language (bench/translations.py).
+TRANSLATION_ROWS = ("translated", "native")
+# Written without spaces between words: searched by runs of characters, not words (docs/search.md).
+SPACELESS = {"ja", "zh-hant", "zh-hans", "th"}
 VERSION_TTL = 0.1
 
 
-def addresses(rows: list[str], seed: int = 7) -> dict[str, list[str]]:
-    """For each row, the addresses it rotates through, shuffled: real slugs, words and facet values."""
-    from cases.models import CaseStudy, Economy, SearchWord, Sector, Theme
+def native_words(language: str, rng: random.Random, count: int = 200) -> list[str]:
+    """Words of the published translations into `language`, as a reader of it would type them: runs of
+    three characters of a spaceless script, or whole words of four letters or more."""
+    from cases.models import CaseTranslation, TranslationStatus
+
+    titles = CaseTranslation.objects.filter(
+        language=language, status=TranslationStatus.PUBLISHED
+    ).values_list("title", flat=True)
+    found = set()
+    for title in titles[:5000]:
+        text = title.rsplit(" ", 1)[0] if title.rsplit(" ", 1)[-1].isdigit() else title
+        if language in SPACELESS:
+            letters = [c for c in text if c.isalpha()]
+            if len(letters) >= 3:
+                start = rng.randrange(len(letters) - 2)
+                found.add("".join(letters[start : start + 3]))
+        else:
+            found.update(word for word in text.split() if len(word) >= 4 and word.isalpha())
+    words = sorted(found)
+    rng.shuffle(words)
+    return words[:count]
+
+
+def addresses(rows: list[str], seed: int = 7, language: str = "en") -> dict[str, list[str]]:
+    """For each row, the addresses it rotates through, shuffled: real slugs, words and facet values; the
+    pages in `language` (under its prefix) and the API's answers in it (?lang=)."""
+    from urllib.parse import quote
+
+    from cases.models import CaseStudy, CaseTranslation, Economy, SearchWord, Sector, Theme, TranslationStatus
 
     rng = random.Random(seed)
     published = CaseStudy.objects.published()
@@ -116,8 +154,26 @@ def addresses(rows: list[str], seed: int = 7) -> dict[str, list[str]]:
         "home": ["/"],
         "api-list": [f"/api/v1/cases/?page={page}" for page in range(2, pages + 1)],
         "api-detail": [f"/api/v1/cases/{slug}/" for slug in slugs],
+        "translated": [
+            f"/cases/{slug}/"
+            for slug in CaseTranslation.objects.filter(
+                language=language, status=TranslationStatus.PUBLISHED, case__in=published
+            ).values_list("case__slug", flat=True)[:3000]
+        ],
+        "native": [f"/cases/?q={quote(word)}" for word in native_words(language, rng)],
     }
+    prefix = "" if language == "en" else f"/{language}"
     for row in rows:
+        if not made[row]:
+            raise SystemExit(
+                f"No addresses for the row {row} in {language}: run bench/translations.py first."
+            )
+        made[row] = [
+            f"{path}{'&' if '?' in path else '?'}lang={language}"
+            if path.startswith("/api/")
+            else prefix + path
+            for path in made[row]
+        ]
         rng.shuffle(made[row])
     return {row: made[row] for row in rows}
 
@@ -221,8 +277,18 @@ def main():
     parser.add_argument("--database", default="observatory_bench", help="PostgreSQL database to measure")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per row at one connection")
     parser.add_argument("--seconds", type=float, default=20, help="longest run per row at eight connections")
-    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated, of: {', '.join(ROWS)}")
+    parser.add_argument(
+        "--rows",
+        default=",".join(row for row in ROWS if row not in TRANSLATION_ROWS),
+        help=f"comma-separated, of: {', '.join(ROWS)} (default: all but {', '.join(TRANSLATION_ROWS)})",
+    )
     parser.add_argument("--connections", default="1,8", help="1, 8 or both (default 1,8)")
+    parser.add_argument(
+        "--language",
+        default="en",
+        help="the pages' and API's language (default en); the rows translated and native need translations "
+        "into it (bench/translations.py)",
+    )
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
@@ -251,11 +317,14 @@ def main():
 
     redis.Redis.from_url(args.redis_url).flushdb()
     published = CaseStudy.objects.published().count()
-    plan = addresses(rows)
-    print(f"{published:,} published cases in {args.database}; rows: {', '.join(rows)}", flush=True)
+    plan = addresses(rows, language=args.language)
+    print(
+        f"{published:,} published cases in {args.database}, in {args.language}; rows: {', '.join(rows)}",
+        flush=True,
+    )
     for row in rows:
         print(f"  {row:10} {len(plan[row]):5} addresses, e.g. {plan[row][0]}", flush=True)
-    if {"rare", "some"} & set(rows):
+    if {"rare", "some", "native"} & set(rows):
         # The search's postings of common words are an index a write's refresh tasks keep up to date
         # (cases/tasks.py), as bench/search.py builds them first: without them every search of a word whose
         # stem is common ("trained" is 'train', in 97% of the cases) would be measured unindexed.
@@ -302,7 +371,10 @@ def main():
                 )
 
     print()
-    print(f"Every page computed and repeated over HTTP, {published:,} cases (ms; req/s at 8 connections)")
+    print(
+        f"Every page computed and repeated over HTTP, {published:,} cases, in {args.language} "
+        "(ms; req/s at 8 connections)"
+    )
     print(
         f"{'row':11}{'computed p50':>13}{'p95':>8}{'aim':>6}{'repeated p50':>14}{'p95':>8}"
         f"{'8 conn. p50':>13}{'p95':>8}{'req/s':>8}{'errors':>8}"

@@ -59,7 +59,7 @@ from cases.models import (
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
-from cases.models.search_document import language_search_text
+from cases.models.search_document import language_search_text, word_count
 from cases.models.translations import (
     TRANSLATED_CASE_FIELDS,
     UNKNOWN_SOURCE,
@@ -930,10 +930,9 @@ def case_language_search_refresh(*, case_ids) -> int:
         "pk", "original_language", "search_other_languages", *TRANSLATED_CASE_FIELDS
     )
     for case in cases:
-        own = (
-            [getattr(case, name) for name in TRANSLATED_CASE_FIELDS] if case.original_language != "en" else []
-        )
-        text = language_search_text([*own, *translated.get(case.pk, [])])
+        original = [getattr(case, name) for name in TRANSLATED_CASE_FIELDS]
+        own = original if case.original_language != "en" else []
+        text = language_search_text([*own, *translated.get(case.pk, [])], words_before=word_count(original))
         if text != case.search_other_languages:
             CaseStudy.objects.filter(pk=case.pk).update(search_other_languages=text)
             changed += 1

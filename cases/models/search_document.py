@@ -67,15 +67,33 @@ def spaceless_tokens(run: str) -> list[str]:
     return ["x0" + pair.encode().hex() for pair in pairs]
 
 
-def language_search_text(texts) -> str:
+# PostgreSQL keeps a word's position in a document up to 16,383 and gives every later word that position,
+# so that a phrase past it (a run's character pairs, which must follow each other) is never found. A
+# document whose words may reach it carries LONG_DOCUMENT, and the search also finds a run's pairs in such a
+# document in any order (cases/search/postgresql.py, _phrase_sql): fewer exact, never missed.
+MOST_POSITIONS = 16_383
+LONG_DOCUMENT = "x0long"
+_WORD = re.compile(r"\w+")
+
+
+def language_search_text(texts, *, words_before: int = 0) -> str:
     """`texts` as the search reads them: every run of spaceless script replaced by its tokens, other text
     (Indonesian, Vietnamese, Turkish, Mongolian...) as written, which the database folds and reads as it
-    reads English."""
+    reads English. `words_before`: the words the case's document holds before this text (its own text);
+    when the two may pass MOST_POSITIONS, the text ends with LONG_DOCUMENT."""
     parts = []
     for text in texts:
         text = unicodedata.normalize("NFKC", text or "").casefold()
         parts.append(SPACELESS_RUN.sub(lambda run: " " + " ".join(spaceless_tokens(run.group())) + " ", text))
-    return "\n".join(part for part in parts if part.strip())
+    text = "\n".join(part for part in parts if part.strip())
+    if text and words_before + len(_WORD.findall(text)) >= MOST_POSITIONS:
+        text += f"\n{LONG_DOCUMENT}"
+    return text
+
+
+def word_count(texts) -> int:
+    """About how many positions `texts` take in a search document (each word one)."""
+    return sum(len(_WORD.findall(text or "")) for text in texts)
 
 
 @deconstructible(path="cases.models.search_document.CaseSearchDocument")

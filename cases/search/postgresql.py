@@ -10,6 +10,7 @@ or into tsquery syntax. The functions are described in cases/search/backends.py.
 """
 
 import itertools
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
@@ -28,13 +29,15 @@ from django.db.models.functions import Coalesce, Concat, Replace
 from pyroaring import BitMap
 
 from cases.models import CaseSearchIndex, CaseStudy, CaseTitleWord, SearchWord
-from cases.models.search_document import NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
+from cases.models.search_document import LONG_DOCUMENT, NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
 from cases.search import postings
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import Concept, Phrase, fold, phrase_key, tagged_condition
 from cases.search.request_memo import once_per_request, remember
 
 CONFIG = "english"
+# A token of a run of spaceless script, as the document holds it (search_document.spaceless_tokens).
+SPACELESS_TOKEN = re.compile(r"x0[0-9a-f]+")
 # The case's search documents, through its row of cases_casesearch.
 DOCUMENT = "search_index__document"
 RANKING = "search_index__ranking"
@@ -77,6 +80,12 @@ def _phrase_sql(words) -> tuple[str, list]:
     needs the first and the term written with a space ("COVID 19") the second."""
     single = f"phraseto_tsquery('{CONFIG}'::regconfig, observatory_unaccent(%s))"
     text = " ".join(words)
+    if len(words) > 1 and all(SPACELESS_TOKEN.fullmatch(word) for word in words):
+        # A run's character pairs (search_document.spaceless_tokens) in order, or in any order in a
+        # document too long for PostgreSQL to keep their positions (search_document.LONG_DOCUMENT).
+        long_document = f"to_tsquery('simple'::regconfig, '{LONG_DOCUMENT}')"
+        anywhere = f"({long_document} && plainto_tsquery('simple'::regconfig, %s))"
+        return f"({single} || {anywhere})", [text, text]
     parts = " ".join(phrase_key(words))
     if parts == text:
         return single, [text]
@@ -224,6 +233,10 @@ def _by_word_pairs(concept, index: int) -> bool:
     """Whether alternative `index` of `concept` is a phrase the pairs of adjacent words can find: several
     words, none hyphenated (a hyphenated term is also read as its parts, _phrase_sql), not a prefix."""
     words = concept.alternatives[index].words
+    if all(SPACELESS_TOKEN.fullmatch(word) for word in words):
+        # A run's character pairs: read from the document, which finds them in a long one (_phrase_sql),
+        # where their positions, and so the index of word pairs, stop at PostgreSQL's last position.
+        return False
     return len(words) > 1 and phrase_key(words) == tuple(words) and not (index == 0 and concept.prefix)
 
 

@@ -4,8 +4,9 @@ when not English, on PostgreSQL and on SQLite alike; only what is published is e
 import pytest
 
 from cases.models import CaseStudy, CaseTranslation, Status, TranslationStatus
-from cases.models.search_document import language_search_text, spaceless_tokens
+from cases.models.search_document import LONG_DOCUMENT, language_search_text, spaceless_tokens
 from cases.search.engine import as_query, highlight_words, search_cases
+from cases.services import case_language_search_refresh
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -159,3 +160,25 @@ def test_a_spaceless_query_is_read_as_its_pairs_in_order():
 def test_highlighting_marks_a_word_inside_a_run_once():
     words = as_query("マイナンバー").all_words
     assert str(highlight_words("日本のマイナンバーカード", words)) == "日本の<mark>マイナンバー</mark>カード"
+
+
+def test_a_word_past_the_positions_postgresql_keeps_is_still_found(on_postgresql):
+    """PostgreSQL gives every word after position 16,383 of a document that position, so that character
+    pairs there no longer follow each other; such a document is marked long, and a run's pairs are found
+    in it in any order (search_document.LONG_DOCUMENT). SQLite's FTS5 keeps every position."""
+    case = translated_case("ja")
+    long_overview = "行政手続のオンライン化を進める。" * 1500 + "電子申請窓口"  # 22,500 characters before it
+    CaseTranslation.objects.filter(case=case).update(overview=long_overview)
+    case_language_search_refresh(case_ids=[case.pk])
+    case.refresh_from_db()
+
+    assert case.search_other_languages.endswith(LONG_DOCUMENT)
+    assert found("電子申請窓口") == [case.slug]
+    assert found("ードカ") == []  # a short run's pairs are still in order: not in this document at all
+
+
+def test_a_short_document_is_not_marked_long():
+    case = translated_case("ja")
+
+    assert LONG_DOCUMENT not in case.search_other_languages.split()
+    assert language_search_text(["あ" * 10], words_before=16_380).endswith(LONG_DOCUMENT)
