@@ -165,7 +165,8 @@ def test_highlighting_marks_a_word_inside_a_run_once():
 def test_a_word_past_the_positions_postgresql_keeps_is_still_found():
     """PostgreSQL gives every word after position 16,383 of a document that position, so that character
     pairs there no longer follow each other; such a document is marked long, and a run's pairs are found
-    in it in any order (search_document.LONG_DOCUMENT). SQLite's FTS5 keeps every position: found there too."""
+    in it in any order (search_document.LONG_DOCUMENT). SQLite's FTS5 keeps every position: found there
+    too."""
     case = translated_case("ja")
     long_overview = "行政手続のオンライン化を進める。" * 1500 + "電子申請窓口"  # 22,500 characters before it
     CaseTranslation.objects.filter(case=case).update(overview=long_overview)
