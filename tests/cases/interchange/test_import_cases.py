@@ -820,6 +820,36 @@ def test_confirm_imports_the_previewed_file(curator_client):
     assert CaseRevision.objects.get().action == RevisionAction.IMPORTED
 
 
+def test_the_admin_imports_json_lines_with_translations_through_its_preview(curator_client):
+    translation = {
+        "language": "ja",
+        "status": "in_review",
+        "translated_by": "Tanaka Yui",
+        "title": "移動診療所",
+        "summary": "病院のない村に診療所が出向きます。",
+        "overview": "診療所として整備したバスが村を回ります。",
+    }
+    lines = "\n".join(json.dumps(item, ensure_ascii=False) for item in [record(translations=[translation])])
+    preview = curator_client.post(IMPORT_URL, {"file": _named(lines + "\n", "cases.jsonl")})
+    assert preview.status_code == 200
+    assert "1 new, 0 updated, 0 unchanged" in preview.content.decode()
+    assert not CaseStudy.objects.exists()
+
+    curator_client.post(CONFIRM_URL, {"token": preview.context["token"]}, follow=True)
+
+    assert CaseStudy.objects.get().translations.get().title == "移動診療所"
+
+
+def test_the_admin_preview_names_a_bad_translation_by_its_line(curator_client):
+    lines = json.dumps(record(translations=[{"language": "xx"}])) + "\n"
+
+    response = curator_client.post(IMPORT_URL, {"file": _named(lines, "cases.jsonl")})
+
+    assert response.status_code == 400
+    assert "line 1: translation 1: unknown language" in response.content.decode()
+    assert not CaseStudy.objects.exists()
+
+
 def test_confirm_with_a_forged_token_writes_nothing(curator_client):
     response = curator_client.post(CONFIRM_URL, {"token": "forged"}, follow=True)
 
