@@ -270,6 +270,8 @@ USE_I18N = True
 USE_TZ = True
 # One catalogue for the whole project (templates, observatory/ and cases/): `make messages` updates it.
 LOCALE_PATHS = [BASE_DIR / "cases" / "locale"]
+# Number formats of ours where Django's locale data falls short (observatory/formats).
+FORMAT_MODULE_PATH = ["observatory.formats"]
 
 # --- Static and uploaded files --------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -410,8 +412,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Observatory API",
-    "DESCRIPTION": (
+    # Lazy: drf-spectacular makes the document, and the docs page its title, in the request's language.
+    "TITLE": _("Observatory API"),
+    # Translators: Retry-After, ETag and Last-Modified are HTTP headers' names, application/problem+json a
+    # media type and docs/api.md a file: keep them as they are.
+    "DESCRIPTION": _(
         "Public-sector innovation case studies: read, filter and harvest the catalogue. Published cases "
         "only. Anonymous reads are rate-limited (429 with Retry-After). Every read answers conditional "
         "requests (ETag / Last-Modified, 304). Errors are problem details (application/problem+json). "

@@ -287,3 +287,28 @@ def test_curators_edit_translations_beside_the_english(admin_client):
     }
     with translation.override("ja"):
         assert theme.label == "デジタル・ガバメント"
+
+
+@pytest.mark.parametrize(
+    ("language", "grouped"),
+    [
+        ("en", "12,345"),
+        ("id", "12.345"),
+        ("vi", "12.345"),
+        ("ja", "12,345"),
+        ("th", "12,345"),
+        ("zh-hant", "12,345"),
+    ],
+)
+def test_counts_in_running_text_are_grouped_as_the_language_writes_them(language, grouped):
+    from django.template.loader import render_to_string
+
+    with translation.override(language):
+        link = render_to_string("includes/chart_library_link.html", {"count": 12345, "library_query": ""})
+        timeline = render_to_string(
+            "includes/chart_timeline.html", {"undated_count": 12345, "count": 1, "library_query": ""}
+        )
+
+    assert grouped in link
+    assert grouped in timeline
+    assert "12345" not in link + timeline
