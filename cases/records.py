@@ -29,6 +29,7 @@ from functools import cached_property
 
 from django.db import router
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import NARRATIVE_FIELDS, CaseLink, CaseStudy, Outcome, Resource, ResourceKind
 from cases.models.facets import FACETS_BY_MODEL
@@ -138,7 +139,7 @@ FIELDS: tuple[Field, ...] = (
     _field("lead_organisation", TEXT, *_EVERY_FACE, editable=True, required=True),
     _field("organisation_type", CHOICE, *_FULL, editable=True),
     _field(
-        "economy", ECONOMY, *_EVERY_FACE, required=True, help_text="The primary economy.", **_ECONOMY_CODES
+        "economy", ECONOMY, *_EVERY_FACE, required=True, help_text=_("The primary economy."), **_ECONOMY_CODES
     ),
     _field("economy_name", ECONOMY_NAME, CSV, label="economy name"),
     _field("other_economies", TERMS, *_FULL, **_ECONOMY_CODES, besides="economy", cell_order=("name",)),
@@ -146,8 +147,10 @@ FIELDS: tuple[Field, ...] = (
     _field("stage", CHOICE, *_EVERY_FACE, editable=True, required=True),
     _field("sectors", TERMS, *_EVERY_FACE, required=True, cell_order=("position", "name")),
     _field("themes", TERMS, *_EVERY_FACE, cell_order=("position", "name")),
-    _field("facets", TERMS, *_EVERY_FACE, cell_order=("position", "name"), help_text="Innovation facets."),
-    _field("sdgs", TERMS, *_EVERY_FACE, cell_order=("number",), help_text="Sustainable Development Goals."),
+    _field("facets", TERMS, *_EVERY_FACE, cell_order=("position", "name"), help_text=_("Innovation facets.")),
+    _field(
+        "sdgs", TERMS, *_EVERY_FACE, cell_order=("number",), help_text=_("Sustainable Development Goals.")
+    ),
     _field("year_launched", YEAR, *_EVERY_FACE, editable=True),
     _field("year_ended", YEAR, *_FULL, editable=True),
     _field("website", TEXT, *_FULL, editable=True),
@@ -174,8 +177,11 @@ FIELDS: tuple[Field, ...] = (
         API,
         CSV,
         label="language",
-        help_text="The language of this record's text: a published translation into the language asked for "
-        "(?lang=, Accept-Language), else the original's.",
+        help_text=_(
+            # Translators: ?lang= (a parameter) and Accept-Language (an HTTP header) stay as they are.
+            "The language of this record's text: a published translation into the language asked for "
+            "(?lang=, Accept-Language), else the original's."
+        ),
     ),
     _field(
         "original_language",
@@ -186,7 +192,7 @@ FIELDS: tuple[Field, ...] = (
         INTERCHANGE,
         SNAPSHOT,
         editable=True,
-        help_text="The language the case was written in.",
+        help_text=_("The language the case was written in."),
     ),
     _field(
         "available_languages",
@@ -194,7 +200,9 @@ FIELDS: tuple[Field, ...] = (
         API_LIST,
         API,
         label="available languages",
-        help_text="Every language its text can be read in: the original's and each published translation's.",
+        help_text=_(
+            "Every language its text can be read in: the original's and each published translation's."
+        ),
     ),
 )
 
@@ -293,8 +301,8 @@ OUTCOME: tuple[OutcomeValue, ...] = (
     OutcomeValue("value", DECIMAL),
     OutcomeValue("unit", TEXT),
     OutcomeValue("baseline", DECIMAL),
-    OutcomeValue("date", DATE, help_text="When it was measured."),
-    OutcomeValue("source_url", TEXT, help_text="Where the figure comes from; may be empty."),
+    OutcomeValue("date", DATE, help_text=_("When it was measured.")),
+    OutcomeValue("source_url", TEXT, help_text=_("Where the figure comes from; may be empty.")),
 )
 OUTCOME_KEYS = [value.name for value in OUTCOME]
 OUTCOME_NUMBERS = [value.name for value in OUTCOME if value.kind == DECIMAL]

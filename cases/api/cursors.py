@@ -19,6 +19,7 @@ import datetime
 import re
 
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
@@ -142,7 +143,7 @@ def keyset_page_schema(results_schema):
                 "type": "string",
                 "nullable": True,
                 "format": "uri",
-                "description": "The next page, or null on the last page.",
+                "description": _("The next page, or null on the last page."),
             },
             "results": results_schema,
         },
@@ -156,7 +157,8 @@ def keyset_parameters(paginator) -> list[dict]:
             "required": False,
             "in": "query",
             "allowEmptyValue": True,
-            "description": (
+            "description": _(
+                # Translators: `next` is a field's name and 1735689600000000-42 an example value: keep both.
                 "Where to go on from: copy it from the `next` link of the previous page. Its form: "
                 "microseconds since 1970 UTC, a hyphen, an id (`1735689600000000-42`); empty means the "
                 "first page."
@@ -168,9 +170,9 @@ def keyset_parameters(paginator) -> list[dict]:
             "required": False,
             "in": "query",
             "allowEmptyValue": True,
-            "description": (
-                f"Results per page: {paginator.page_size} by default, at most {paginator.max_page_size}."
-            ),
+            # Made as the document is, in the request's language (the list pages' words, pagination.py).
+            "description": gettext("Results per page: %(default)s by default, at most %(max)s.")
+            % {"default": paginator.page_size, "max": paginator.max_page_size},
             "schema": {
                 "type": "integer",
                 "minimum": 1,

@@ -8,6 +8,8 @@ view's FilterSet, so the API and the library page share them for the same select
 
 import functools
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 
@@ -43,10 +45,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
     page_size_query_param = "page_size"
     page_query_description = _("Page number, from 1.")
-    page_size_query_description = _("Results per page: %(default)s by default, at most %(max)s.") % {
-        "default": DEFAULT_PAGE_SIZE,
-        "max": MAX_PAGE_SIZE,
-    }
+    # Lazy, filled in when the document is made: `_(...) % {...}` would be made once, at import, in the
+    # language active then.
+    page_size_query_description = lazy(
+        lambda: (
+            gettext("Results per page: %(default)s by default, at most %(max)s.")
+            % {"default": DEFAULT_PAGE_SIZE, "max": MAX_PAGE_SIZE}
+        ),
+        str,
+    )()
 
     def paginate_queryset(self, queryset, request, view=None):
         selection = self.selection(queryset, view)

@@ -16,6 +16,7 @@ import re
 
 import django_filters
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -46,7 +47,9 @@ class ApiKeySecurityScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": (
+            "description": _(
+                # Translators: `Api-Key <key>` is how the header is written, and `read` and `submit` are the
+                # scopes' names: keep them as they are.
                 "A partner key, as `Api-Key <key>`: the key's own rate limit instead of the anonymous "
                 "one, and the scopes it was given (`read`, `submit`). A key in the URL is ignored."
             ),
@@ -133,34 +136,42 @@ def refine_parameter_schema(schema: dict, declared) -> None:
 
 PROBLEM_SCHEMA = {
     "type": "object",
-    "description": "An error, as problem details (RFC 9457).",
+    "description": _("An error, as problem details (RFC 9457)."),
     "required": ["type", "title", "status", "detail"],
     "properties": {
         "type": {
             "type": "string",
-            "description": "What kind of problem, e.g. urn:observatory:problem:invalid-parameters.",
+            # Translators: urn:observatory:problem:invalid-parameters is a value: keep it as it is.
+            "description": _("What kind of problem, e.g. urn:observatory:problem:invalid-parameters."),
         },
-        "title": {"type": "string", "description": "A short summary of the kind of problem."},
-        "status": {"type": "integer", "description": "The HTTP status code."},
-        "detail": {"type": "string", "description": "What went wrong this time, in words."},
+        "title": {"type": "string", "description": _("A short summary of the kind of problem.")},
+        "status": {"type": "integer", "description": _("The HTTP status code.")},
+        "detail": {"type": "string", "description": _("What went wrong this time, in words.")},
         "errors": {
             "type": "object",
-            "description": "For invalid parameters: each parameter's name with its messages.",
+            "description": _("For invalid parameters: each parameter's name with its messages."),
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
 }
 
 ERROR_DESCRIPTIONS = {
-    "400": "A parameter has a value that is not allowed (`errors` names each one with a message), or the "
-    "address holds control characters or bytes that are not UTF-8 text.",
-    "414": "The address (path and query string) is too long.",
-    "401": "The Api-Key in the Authorization header is unknown, revoked or expired (or was needed).",
-    "403": "The key is valid but lacks the scope this operation needs.",
-    "404": "Nothing here: no such case or term (or a page past the last one).",
-    "406": "The Accept header asks for a format this endpoint does not give.",
-    "415": "The body is not JSON (send Content-Type: application/json).",
-    "429": "Too many requests: wait the number of seconds in Retry-After.",
+    "400": _(
+        # Translators: `errors` is the name of a member of the answer: keep it as it is.
+        "A parameter has a value that is not allowed (`errors` names each one with a message), or the "
+        "address holds control characters or bytes that are not UTF-8 text."
+    ),
+    "414": _("The address (path and query string) is too long."),
+    # Translators: Api-Key (a scheme) and Authorization (an HTTP header) stay as they are.
+    "401": _("The Api-Key in the Authorization header is unknown, revoked or expired (or was needed)."),
+    "403": _("The key is valid but lacks the scope this operation needs."),
+    "404": _("Nothing here: no such case or term (or a page past the last one)."),
+    # Translators: Accept is an HTTP header's name: keep it in English.
+    "406": _("The Accept header asks for a format this endpoint does not give."),
+    # Translators: Content-Type: application/json is an HTTP header with its value: keep it as it is.
+    "415": _("The body is not JSON (send Content-Type: application/json)."),
+    # Translators: Retry-After is an HTTP header's name: keep it in English.
+    "429": _("Too many requests: wait the number of seconds in Retry-After."),
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -170,7 +181,9 @@ LANGUAGE_PARAMETER_SCHEMA = {
     "name": LANGUAGE_PARAMETER,
     "in": "query",
     "required": False,
-    "description": (
+    "description": _(
+        # Translators: Accept-Language (an HTTP header), `all` (a value) and `translations` (a field's name)
+        # stay as they are.
         "The language of the vocabularies' names, the messages and the cases' text (a published "
         "translation, else the original). Without it, Accept-Language decides, then English. `all`: also "
         "every published translation of each case, in `translations`."
@@ -189,9 +202,30 @@ def _problem(description, headers=None):
     return response
 
 
+# What the document says of its components, in the reader's language: drf-spectacular would take each
+# serializer's docstring, which is written for this code's maintainers and cannot be translated.
+TERM_REFERENCE = _(
+    "A reference to a vocabulary term: its code or slug and its name, in the language asked for."
+)
+COMPONENT_DESCRIPTIONS = {
+    "CaseDetail": _(
+        "Everything public about a case: the narrative, vocabularies, outcomes, links and resources."
+    ),
+    "CaseList": _("A case in a list: enough to show a result card and decide whether to fetch the rest."),
+    "Change": _("One entry of the changes feed."),
+    "SubmissionRequest": _("The body of a submission: the public form's fields, vocabularies by code."),
+}
+
+
 def add_standard_responses(result, generator, request, public):
     """Post-processing hook: the responses and error format every operation shares."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for name, component in components.items():
+        if name in COMPONENT_DESCRIPTIONS:
+            component["description"] = COMPONENT_DESCRIPTIONS[name]
+        elif name.endswith("Ref") and "description" in component:
+            component["description"] = TERM_REFERENCE
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in ("get", "head", "post"):
@@ -207,8 +241,12 @@ def add_standard_responses(result, generator, request, public):
                 responses.setdefault(
                     "304",
                     {
-                        "description": "Not modified: the ETag (If-None-Match) or date (If-Modified-Since) "
-                        "sent is current."
+                        "description": _(
+                            # Translators: ETag, If-None-Match and If-Modified-Since are HTTP headers' names:
+                            # keep them in English.
+                            "Not modified: the ETag (If-None-Match) or date (If-Modified-Since) sent is "
+                            "current."
+                        )
                     },
                 )
             if reads and not any(
@@ -251,7 +289,7 @@ def add_standard_responses(result, generator, request, public):
                 _problem(
                     ERROR_DESCRIPTIONS["429"],
                     headers={
-                        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+                        "Retry-After": {"schema": {"type": "integer"}, "description": _("Seconds to wait.")}
                     },
                 ),
             )

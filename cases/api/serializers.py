@@ -6,6 +6,7 @@ the exports and a management command produce the same records as the API)."""
 
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -141,8 +142,8 @@ def vocabulary_fields(face: str) -> type[serializers.Serializer]:
 
 
 class CaseUrlsMixin(serializers.Serializer):
-    url = serializers.SerializerMethodField(help_text="The case's page (its canonical address).")
-    api_url = serializers.SerializerMethodField(help_text="This representation in the API.")
+    url = serializers.SerializerMethodField(help_text=_("The case's page (its canonical address)."))
+    api_url = serializers.SerializerMethodField(help_text=_("This representation in the API."))
 
     def get_url(self, case) -> str:
         return self._case_urls().page_of(case.slug)
@@ -163,14 +164,17 @@ class CaseUrlsMixin(serializers.Serializer):
 class TranslationSerializer(serializers.Serializer):
     """A published translation of a case's text (?lang=all)."""
 
-    language = serializers.CharField(help_text="Its language code.")
+    language = serializers.CharField(help_text=_("Its language code."))
     translated_by = serializers.CharField()
     reviewed_by = serializers.CharField()
-    machine_translated = serializers.BooleanField(help_text="First drafted by machine translation.")
-    outdated = serializers.BooleanField(help_text="The original changed after it was made or last confirmed.")
+    machine_translated = serializers.BooleanField(help_text=_("First drafted by machine translation."))
+    outdated = serializers.BooleanField(
+        help_text=_("The original changed after it was made or last confirmed.")
+    )
     text = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
-        help_text="title, summary, lead_organisation and each narrative section, in that language.",
+        # Translators: title, summary and lead_organisation are field names: keep them as they are.
+        help_text=_("title, summary, lead_organisation and each narrative section, in that language."),
     )
 
 
@@ -178,10 +182,14 @@ class CaseTextMixin(serializers.Serializer):
     """The case's text in the request's language (docs/api.md, "Languages"): its published translation
     when there is one, otherwise the original, and which of the two it is."""
 
-    language = serializers.SerializerMethodField(help_text="The language of the text fields of this record.")
-    original_language = serializers.SerializerMethodField(help_text="The language the case was written in.")
+    language = serializers.SerializerMethodField(
+        help_text=_("The language of the text fields of this record.")
+    )
+    original_language = serializers.SerializerMethodField(
+        help_text=_("The language the case was written in.")
+    )
     available_languages = serializers.SerializerMethodField(
-        help_text="Every language its text can be read in: the original and each published translation."
+        help_text=_("Every language its text can be read in: the original and each published translation.")
     )
 
     def get_language(self, case) -> str:
@@ -231,8 +239,8 @@ class CaseListSerializer(
 ):
     """A case in a list: enough to show a result card and decide whether to fetch the rest."""
 
-    level = LevelSerializer(help_text="Level of government.")
-    stage = StageSerializer(help_text="Innovation stage.")
+    level = LevelSerializer(help_text=_("Level of government."))
+    stage = StageSerializer(help_text=_("Innovation stage."))
 
     class Meta:
         model = CaseStudy
@@ -268,8 +276,8 @@ OutcomeSerializer = type(
 class ResourceSerializer(serializers.Serializer):
     kind = ResourceKindSerializer()
     title = serializers.CharField()
-    url = serializers.SerializerMethodField(help_text="Absolute address of the link or file.")
-    alt_text = serializers.CharField(help_text="Alternative text of an image; may be empty.")
+    url = serializers.SerializerMethodField(help_text=_("Absolute address of the link or file."))
+    alt_text = serializers.CharField(help_text=_("Alternative text of an image; may be empty."))
 
     def get_url(self, resource) -> str:
         target = resource.url if resource.kind == ResourceKind.LINK else resource.file.url
@@ -287,7 +295,7 @@ class LinkedCaseSerializer(CaseUrlsMixin, serializers.ModelSerializer):
 
 class CaseLinkSerializer(serializers.Serializer):
     relation = LinkRelationSerializer(
-        help_text="How the linked case relates to this one, seen from this case."
+        help_text=_("How the linked case relates to this one, seen from this case.")
     )
     note = serializers.CharField()
     case = LinkedCaseSerializer()
@@ -297,9 +305,9 @@ class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
     """Everything public about a case: the narrative, vocabularies, outcomes, links and resources."""
 
     organisation_type = OrganisationTypeSerializer()
-    website = serializers.CharField(help_text="The programme's own site; may be empty.")
+    website = serializers.CharField(help_text=_("The programme's own site; may be empty."))
     outcomes = OutcomeSerializer(many=True)
-    links = serializers.SerializerMethodField(help_text="Links to other published cases.")
+    links = serializers.SerializerMethodField(help_text=_("Links to other published cases."))
     resources = ResourceSerializer(many=True)
 
     class Meta(CaseListSerializer.Meta):
@@ -317,31 +325,39 @@ class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
 class ChangeSerializer(serializers.Serializer):
     """One entry of the changes feed."""
 
-    id = serializers.IntegerField(help_text="The case's id: stable across slug changes; key your copy on it.")
+    id = serializers.IntegerField(
+        help_text=_("The case's id: stable across slug changes; key your copy on it.")
+    )
     slug = serializers.CharField()
     action = serializers.ChoiceField(
         choices=[("upsert", "upsert"), ("withdraw", "withdraw")],
-        help_text="upsert: store `case`, replacing any copy with this id; withdraw: remove your copy.",
+        # Translators: upsert, withdraw (values), `case` and id (field names) stay as they are.
+        help_text=_("upsert: store `case`, replacing any copy with this id; withdraw: remove your copy."),
     )
     reason = serializers.ChoiceField(
         choices=[("unpublished", "unpublished"), ("archived", "archived"), ("deleted", "deleted")],
         allow_null=True,
-        help_text="Why a case was withdrawn; null for an upsert.",
+        # Translators: null (JSON's) and upsert (a value of `action`) stay as they are.
+        help_text=_("Why a case was withdrawn; null for an upsert."),
     )
     changed_at = serializers.DateTimeField(
-        help_text="When it changed; the feed is ordered by it, then by id."
+        help_text=_("When it changed; the feed is ordered by it, then by id.")
     )
-    case = CaseDetailSerializer(allow_null=True, help_text="The case as now published; null when withdrawn.")
+    case = CaseDetailSerializer(
+        allow_null=True,
+        # Translators: null is JSON's: keep it as it is.
+        help_text=_("The case as now published; null when withdrawn."),
+    )
 
 
 # --- Vocabularies ---------------------------------------------------------------------------------
 
 
 class VocabularyUrlsMixin(serializers.Serializer):
-    url = serializers.SerializerMethodField(help_text="The term's page.")
-    api_url = serializers.SerializerMethodField(help_text="This representation in the API.")
-    cases_url = serializers.SerializerMethodField(help_text="Its published cases in the API.")
-    case_count = serializers.IntegerField(read_only=True, help_text="Published cases with this term.")
+    url = serializers.SerializerMethodField(help_text=_("The term's page."))
+    api_url = serializers.SerializerMethodField(help_text=_("This representation in the API."))
+    cases_url = serializers.SerializerMethodField(help_text=_("Its published cases in the API."))
+    case_count = serializers.IntegerField(read_only=True, help_text=_("Published cases with this term."))
 
     detail_route = ""
 
@@ -403,7 +419,8 @@ class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
     detail_route = "sector-detail"
-    cofog_code = serializers.CharField(read_only=True, help_text="COFOG division as two digits, e.g. 07.")
+    # Translators: COFOG is the UN's Classification of the Functions of Government: keep the name.
+    cofog_code = serializers.CharField(read_only=True, help_text=_("COFOG division as two digits, e.g. 07."))
 
     class Meta:
         model = Sector
@@ -464,45 +481,55 @@ FacetCountsByParameterSerializer = type(
 
 
 class FacetCountsSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Cases matching every current parameter.")
+    count = serializers.IntegerField(help_text=_("Cases matching every current parameter."))
     facets = FacetCountsByParameterSerializer(
-        help_text="For each parameter and value, the cases matching every *other* parameter and that value; "
-        "values without cases are left out."
+        help_text=_(
+            "For each parameter and value, the cases matching every *other* parameter and that value; "
+            "values without cases are left out."
+        )
     )
 
 
 class SuggestionSerializer(serializers.Serializer):
     label = serializers.CharField()
     value = serializers.CharField(
-        help_text="The case slug, or the filter value (ISO alpha-2 code, theme slug)."
+        help_text=_("The case slug, or the filter value (ISO alpha-2 code, theme slug).")
     )
-    url = serializers.CharField(help_text="The page to go to.")
+    url = serializers.CharField(help_text=_("The page to go to."))
     api_url = serializers.CharField()
 
 
 class SuggestionsSerializer(serializers.Serializer):
     q = serializers.CharField()
-    cases = SuggestionSerializer(many=True, help_text="Published cases whose title has a word starting so.")
-    economies = SuggestionSerializer(many=True, help_text="Economies with published cases, by name or code.")
-    themes = SuggestionSerializer(many=True, help_text="Themes with published cases.")
+    cases = SuggestionSerializer(
+        many=True, help_text=_("Published cases whose title has a word starting so.")
+    )
+    economies = SuggestionSerializer(
+        many=True, help_text=_("Economies with published cases, by name or code.")
+    )
+    themes = SuggestionSerializer(many=True, help_text=_("Themes with published cases."))
 
 
 class BucketSerializer(serializers.Serializer):
-    value = serializers.CharField(help_text="The value as the filter parameter takes it.")
+    value = serializers.CharField(help_text=_("The value as the filter parameter takes it."))
     label = serializers.CharField()
     count = serializers.IntegerField()
 
 
 class YearSectorBucketSerializer(BucketSerializer):
-    year = serializers.CharField(help_text="The year launched.")
-    value = serializers.CharField(help_text="The sector's slug, as the `sector` parameter takes it.")
+    year = serializers.CharField(help_text=_("The year launched."))
+    # Translators: `sector` is a parameter's name: keep it as it is.
+    value = serializers.CharField(help_text=_("The sector's slug, as the `sector` parameter takes it."))
 
 
 class _StatsTotalsSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Cases matching the parameters.")
-    with_outcomes = serializers.IntegerField(help_text="Of those, cases with at least one measured outcome.")
+    count = serializers.IntegerField(help_text=_("Cases matching the parameters."))
+    with_outcomes = serializers.IntegerField(
+        help_text=_("Of those, cases with at least one measured outcome.")
+    )
     outcome_share = serializers.FloatField(
-        help_text="with_outcomes / count, from 0 to 1 (0 when count is 0)."
+        # Translators: with_outcomes and count are field names: keep them as they are.
+        help_text=_("with_outcomes / count, from 0 to 1 (0 when count is 0).")
     )
 
 
@@ -517,9 +544,12 @@ _StatsByFacetSerializer = type(
 # The totals, the buckets of every facet, then the years. (No docstring: it would show in the API's
 # documentation of the response.)
 class StatsSerializer(_StatsByFacetSerializer):
-    by_year = BucketSerializer(many=True, help_text="By year launched; cases without one are left out.")
+    by_year = BucketSerializer(many=True, help_text=_("By year launched; cases without one are left out."))
     by_year_sector = YearSectorBucketSerializer(
         many=True,
-        help_text="Cases launched each year, by sector (the stacked timeline). A case in two sectors counts "
-        "in both, so a year can add up to more than its by_year count.",
+        help_text=_(
+            # Translators: by_year is a field's name: keep it as it is.
+            "Cases launched each year, by sector (the stacked timeline). A case in two sectors counts "
+            "in both, so a year can add up to more than its by_year count."
+        ),
     )

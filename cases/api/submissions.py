@@ -39,20 +39,21 @@ class ApiCaseSubmissionForm(CaseSubmissionForm):
         queryset=Economy.objects.all(),
         to_field_name="iso2",
         label=_("Economy"),
-        help_text="The ISO 3166-1 alpha-2 code of an economy in /api/v1/economies/, e.g. SG.",
+        # Translators: /api/v1/economies/ is an address and SG a code: keep them as they are.
+        help_text=gettext_lazy("The ISO 3166-1 alpha-2 code of an economy in /api/v1/economies/, e.g. SG."),
     )
     sectors = forms.ModelMultipleChoiceField(
         queryset=Sector.objects.all(),
         to_field_name="slug",
         label=_("Sectors"),
-        help_text="One or more sector slugs from /api/v1/sectors/.",
+        help_text=gettext_lazy("One or more sector slugs from /api/v1/sectors/."),
     )
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.all(),
         to_field_name="slug",
         required=False,
         label=_("Themes"),
-        help_text="Theme slugs from /api/v1/themes/.",
+        help_text=gettext_lazy("Theme slugs from /api/v1/themes/."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -264,9 +265,14 @@ class SubmissionRequestSerializer(serializers.Serializer):
 
 
 class SubmissionReceiptSerializer(serializers.Serializer):
-    reference = serializers.CharField(help_text="The submission's reference number, e.g. OBS-K7QX2M9P.")
+    reference = serializers.CharField(
+        # Translators: OBS-K7QX2M9P is an example of a reference number: keep it as it is.
+        help_text=gettext_lazy("The submission's reference number, e.g. OBS-K7QX2M9P.")
+    )
     status = serializers.ChoiceField(
-        choices=["submitted"], help_text="Always `submitted`: a curator decides."
+        choices=["submitted"],
+        # Translators: `submitted` is a value of the field: keep it in English.
+        help_text=gettext_lazy("Always `submitted`: a curator decides."),
     )
     title = serializers.CharField()
     received_at = serializers.DateTimeField()
@@ -279,20 +285,28 @@ class SubmissionView(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="submissions_create",
-        summary="Propose a case",
-        description="Creates a case in status `submitted`, with the same validation as the public form "
-        "(/submit/), for a curator to review; it is never published by this call. Needs a key with the "
-        "`submit` scope. The submitter's name and e-mail are kept private; they receive a receipt by "
-        "e-mail with the reference number.",
+        summary=gettext_lazy("Propose a case"),
+        description=gettext_lazy(
+            # Translators: `submitted` (a status) and `submit` (a key's scope) are values, and /submit/ an
+            # address: keep them as they are.
+            "Creates a case in status `submitted`, with the same validation as the public form "
+            "(/submit/), for a curator to review; it is never published by this call. Needs a key with the "
+            "`submit` scope. The submitter's name and e-mail are kept private; they receive a receipt by "
+            "e-mail with the reference number."
+        ),
         request=SubmissionRequestSerializer,
         responses={
             201: SubmissionReceiptSerializer,
             400: OpenApiResponse(
-                description="The case is incomplete or invalid (`errors` names each field), or the body is "
-                "not JSON the portal can store: invalid, nested too deeply, or holding a NUL character or an "
-                "unpaired UTF-16 surrogate (`detail` says which and where)."
+                description=gettext_lazy(
+                    # Translators: `errors` and `detail` are names of members of the answer: keep them as they
+                    # are.
+                    "The case is incomplete or invalid (`errors` names each field), or the body is not JSON "
+                    "the portal can store: invalid, nested too deeply, or holding a NUL character or an "
+                    "unpaired UTF-16 surrogate (`detail` says which and where)."
+                )
             ),
-            415: OpenApiResponse(description="The body is not JSON."),
+            415: OpenApiResponse(description=gettext_lazy("The body is not JSON.")),
         },
     )
     def post(self, request):

@@ -21,6 +21,15 @@ router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("innovation-facets", views.InnovationFacetViewSet, basename="innovation-facet")
 router.register("sdgs", views.SDGViewSet, basename="sdg")
 
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document, saved under one plain file name in every language: drf-spectacular names it
+    after the title, which is translated (a Content-Disposition of a non-ASCII name reads as garbage)."""
+
+    def _get_filename(self, request, version):
+        return f"observatory-api.{self.perform_content_negotiation(request, force=True)[0].format}"
+
+
 # The readable docs (Swagger UI, from our own template with no inline style or script) show data: images.
 docs_csp = {**settings.SECURE_CSP, "img-src": [CSP.SELF, "data:"]}
 
@@ -38,7 +47,7 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",
         csp_override(docs_csp)(

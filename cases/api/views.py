@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
@@ -52,16 +53,21 @@ MAX_SUGGEST_LENGTH = 100
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List published cases",
-        description="The case library's parameters, with the same meaning, plus `updated_since` and "
-        "`ordering`. Page-numbered: 20 cases a page by default, at most 100 (`page_size`).",
+        summary=_("List published cases"),
+        description=_(
+            # Translators: `updated_since`, `ordering` and `page_size` are parameter names: keep them as they
+            # are.
+            "The case library's parameters, with the same meaning, plus `updated_since` and "
+            "`ordering`. Page-numbered: 20 cases a page by default, at most 100 (`page_size`)."
+        ),
     ),
     retrieve=extend_schema(
-        summary="One published case",
-        description="Everything public about a case. A former slug answers 301 with the current address.",
+        summary=_("One published case"),
+        description=_("Everything public about a case. A former slug answers 301 with the current address."),
         responses={
             200: api.CaseDetailSerializer,
-            301: OpenApiResponse(description="The case has a new slug: Location gives its address."),
+            # Translators: Location is an HTTP header's name: keep it in English.
+            301: OpenApiResponse(description=_("The case has a new slug: Location gives its address.")),
         },
     ),
 )
@@ -112,11 +118,14 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         operation_id="cases_harvest",
-        summary="Harvest every matching case",
-        description="For complete copies: full case records ordered by (`updated_at`, `id`), moving on "
-        "with the `next` link (an opaque cursor). A case changed while you harvest is delivered again, "
-        "newer, behind the cursor; none is skipped. 100 cases a page by default, at most 500. Takes the "
-        "library's parameters and `updated_since`; `sort` and `ordering` are ignored.",
+        summary=_("Harvest every matching case"),
+        description=_(
+            # Translators: the words in backticks are field and parameter names: keep them as they are.
+            "For complete copies: full case records ordered by (`updated_at`, `id`), moving on "
+            "with the `next` link (an opaque cursor). A case changed while you harvest is delivered again, "
+            "newer, behind the cursor; none is skipped. 100 cases a page by default, at most 500. Takes the "
+            "library's parameters and `updated_since`; `sort` and `ordering` are ignored."
+        ),
         responses=api.CaseDetailSerializer(many=True),
     )
     @action(detail=False, pagination_class=CursorPagination)
@@ -153,12 +162,16 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
 
     @extend_schema(
         operation_id="cases_changes",
-        summary="What changed since a moment",
-        description="Every case published, edited or withdrawn (unpublished, archived, deleted) at or after "
-        "`since`, oldest change first, ordered by (`changed_at`, `id`) and paged with the `next` link. Apply "
-        "the entries in order: `upsert` stores the case, `withdraw` removes it. Both are idempotent, so "
-        "starting a little before your last `changed_at` is safe. 100 entries a page by default, at most "
-        "500. Cases that were never published never appear.",
+        summary=_("What changed since a moment"),
+        description=_(
+            # Translators: the words in backticks are parameter names, field names and values (`upsert`,
+            # `withdraw`): keep them as they are.
+            "Every case published, edited or withdrawn (unpublished, archived, deleted) at or after "
+            "`since`, oldest change first, ordered by (`changed_at`, `id`) and paged with the `next` link. "
+            "Apply the entries in order: `upsert` stores the case, `withdraw` removes it. Both are "
+            "idempotent, so starting a little before your last `changed_at` is safe. 100 entries a page by "
+            "default, at most 500. Cases that were never published never appear."
+        ),
         responses=api.ChangeSerializer(many=True),
     )
     def get(self, request):
@@ -253,23 +266,23 @@ class CaseExportView(ConditionalMixin, generics.GenericAPIView):
         return response
 
 
-EXPORT_DESCRIPTION = (
-    "Every published case matching the parameters (the library's, plus `updated_since` and `ordering`), "
-    "streamed in one response, not paged. Lower rate limit than the other endpoints."
-)
-
-
 class CaseCSVExportView(CaseExportView):
     export_format = "csv"
 
     @extend_schema(
         operation_id="cases_export_csv",
-        summary="Export matching cases as CSV",
-        description=EXPORT_DESCRIPTION + " One row per case; several values in a cell are separated by ';'; "
-        "cells that would start a spreadsheet formula begin with an apostrophe.",
+        summary=_("Export matching cases as CSV"),
+        description=_(
+            # Translators: `updated_since` and `ordering` are parameter names: keep them as they are. ';' is
+            # the character that separates the values in a cell.
+            "Every published case matching the parameters (the library's, plus `updated_since` and "
+            "`ordering`), streamed in one response, not paged. Lower rate limit than the other endpoints. "
+            "One row per case; several values in a cell are separated by ';'; cells that would start a "
+            "spreadsheet formula begin with an apostrophe."
+        ),
         responses={
             (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR, description="A header row, then one row per case."
+                OpenApiTypes.STR, description=_("A header row, then one row per case.")
             )
         },
     )
@@ -282,11 +295,16 @@ class CaseJSONLinesExportView(CaseExportView):
 
     @extend_schema(
         operation_id="cases_export_jsonl",
-        summary="Export matching cases as JSON Lines",
-        description=EXPORT_DESCRIPTION
-        + " One JSON object per line: the representation of GET cases/{slug}/.",
+        summary=_("Export matching cases as JSON Lines"),
+        description=_(
+            # Translators: `updated_since` and `ordering` are parameter names, and GET cases/{slug}/ an
+            # address: keep them as they are.
+            "Every published case matching the parameters (the library's, plus `updated_since` and "
+            "`ordering`), streamed in one response, not paged. Lower rate limit than the other endpoints. "
+            "One JSON object per line: the representation of GET cases/{slug}/."
+        ),
         responses={
-            (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description="One case per line.")
+            (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description=_("One case per line."))
         },
     )
     def get(self, request):
@@ -313,10 +331,12 @@ class FacetCountsView(ConditionalMixin, generics.GenericAPIView):
 
     @extend_schema(
         operation_id="cases_facet_counts",
-        summary="Counts for each filter value",
-        description="How many published cases each value of each filter parameter would give under the other "
-        "current parameters (OR within a parameter, AND across them), and how many match now. Takes the "
-        "library's parameters. The library page's live counts come from here.",
+        summary=_("Counts for each filter value"),
+        description=_(
+            "How many published cases each value of each filter parameter would give under the other "
+            "current parameters (OR within a parameter, AND across them), and how many match now. Takes the "
+            "library's parameters. The library page's live counts come from here."
+        ),
         responses=api.FacetCountsSerializer,
     )
     def get(self, request):
@@ -331,11 +351,13 @@ class StatsView(ConditionalMixin, generics.GenericAPIView):
 
     @extend_schema(
         operation_id="stats",
-        summary="Aggregates for charts",
-        description="Counts of the published cases matching the library's parameters by economy, region, "
-        "sector, theme, innovation facet, SDG, level, stage and year launched, with the share that have a "
-        "measured outcome, and by year and sector together for a stacked timeline. The statistics page's "
-        "charts come from here.",
+        summary=_("Aggregates for charts"),
+        description=_(
+            "Counts of the published cases matching the library's parameters by economy, region, sector, "
+            "theme, innovation facet, SDG, level, stage and year launched, with the share that have a "
+            "measured outcome, and by year and sector together for a stacked timeline. The statistics "
+            "page's charts come from here."
+        ),
         responses=api.StatsSerializer,
     )
     def get(self, request):
@@ -351,16 +373,25 @@ class SuggestView(ConditionalMixin, generics.GenericAPIView):
 
     @extend_schema(
         operation_id="suggest",
-        summary="Search suggestions",
-        description="Published case titles, economies and themes matching what has been typed so far (a word "
-        f"prefix), at most {SUGGESTIONS_PER_GROUP} of each. The search boxes' suggestions come from here.",
+        summary=_("Search suggestions"),
+        description=format_lazy(
+            _(
+                # Translators: {limit} is a number (how many suggestions of each kind).
+                "Published case titles, economies and themes matching what has been typed so far (a word "
+                "prefix), at most {limit} of each. The search boxes' suggestions come from here."
+            ),
+            limit=SUGGESTIONS_PER_GROUP,
+        ),
         parameters=[
             OpenApiParameter(
                 "q",
                 {"type": "string", "maxLength": MAX_SUGGEST_LENGTH, "pattern": TEXT_PATTERN},
                 required=True,
-                description=f"What has been typed, at most {MAX_SUGGEST_LENGTH} "
-                "characters. Blank gives no suggestions.",
+                description=format_lazy(
+                    # Translators: {limit} is a number of characters.
+                    _("What has been typed, at most {limit} characters. Blank gives no suggestions."),
+                    limit=MAX_SUGGEST_LENGTH,
+                ),
             ),
         ],
         responses=api.SuggestionsSerializer,
@@ -442,11 +473,18 @@ class VocabularyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
 
 
+# VocabularyViewSet's docstring, which the document showed as the description of every vocabulary operation
+# without one of its own: the same words, translatable.
+VOCABULARY_DESCRIPTION = _("A short reference list: not paged (it is bounded and small), not filtered.")
+
+
 @extend_schema_view(
     list=extend_schema(
-        summary="Economies", description="Every economy, with its published cases (as primary economy)."
+        summary=_("Economies"), description=_("Every economy, with its published cases (as primary economy).")
     ),
-    retrieve=extend_schema(summary="One economy, by ISO 3166 alpha-2 code"),
+    retrieve=extend_schema(
+        summary=_("One economy, by ISO 3166 alpha-2 code"), description=VOCABULARY_DESCRIPTION
+    ),
 )
 class EconomyViewSet(VocabularyViewSet):
     serializer_class = api.EconomySerializer
@@ -459,14 +497,20 @@ class EconomyViewSet(VocabularyViewSet):
         return super().get_object()
 
 
-@extend_schema_view(list=extend_schema(summary="Sectors"), retrieve=extend_schema(summary="One sector"))
+@extend_schema_view(
+    list=extend_schema(summary=_("Sectors"), description=VOCABULARY_DESCRIPTION),
+    retrieve=extend_schema(summary=_("One sector"), description=VOCABULARY_DESCRIPTION),
+)
 class SectorViewSet(VocabularyViewSet):
     serializer_class = api.SectorSerializer
     lookup_field = "slug"
     queryset = Sector.objects.with_published_counts().order_by("position", "name")
 
 
-@extend_schema_view(list=extend_schema(summary="Themes"), retrieve=extend_schema(summary="One theme"))
+@extend_schema_view(
+    list=extend_schema(summary=_("Themes"), description=VOCABULARY_DESCRIPTION),
+    retrieve=extend_schema(summary=_("One theme"), description=VOCABULARY_DESCRIPTION),
+)
 class ThemeViewSet(VocabularyViewSet):
     serializer_class = api.ThemeSerializer
     lookup_field = "slug"
@@ -474,7 +518,8 @@ class ThemeViewSet(VocabularyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Innovation facets"), retrieve=extend_schema(summary="One innovation facet")
+    list=extend_schema(summary=_("Innovation facets"), description=VOCABULARY_DESCRIPTION),
+    retrieve=extend_schema(summary=_("One innovation facet"), description=VOCABULARY_DESCRIPTION),
 )
 class InnovationFacetViewSet(VocabularyViewSet):
     serializer_class = api.InnovationFacetSerializer
@@ -483,8 +528,8 @@ class InnovationFacetViewSet(VocabularyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Sustainable Development Goals"),
-    retrieve=extend_schema(summary="One SDG, by number"),
+    list=extend_schema(summary=_("Sustainable Development Goals"), description=VOCABULARY_DESCRIPTION),
+    retrieve=extend_schema(summary=_("One SDG, by number"), description=VOCABULARY_DESCRIPTION),
 )
 class SDGViewSet(VocabularyViewSet):
     serializer_class = api.SDGSerializer

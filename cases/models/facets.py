@@ -85,7 +85,7 @@ FACETS: tuple[Facet, ...] = (
         relation="economy",
         value_field="iso2",
         help_text=_("ISO 3166 alpha-2 code of the primary economy, e.g. SG. Repeatable."),
-        counts_help="ISO alpha-2 code -> cases.",
+        counts_help=_("ISO alpha-2 code -> cases."),
     ),
     Facet(
         parameter="region",
@@ -98,7 +98,7 @@ FACETS: tuple[Facet, ...] = (
         counted_through="economy",
         whole_names=True,
         help_text=_("UN M49 sub-region code of the primary economy, e.g. 035. Repeatable."),
-        counts_help="UN M49 sub-region code -> cases.",
+        counts_help=_("UN M49 sub-region code -> cases."),
     ),
     Facet(
         parameter="sector",
@@ -109,7 +109,7 @@ FACETS: tuple[Facet, ...] = (
         value_field="slug",
         chart_title=_("Cases by sector"),
         help_text=_("Sector slug, e.g. health. Repeatable."),
-        counts_help="Sector slug -> cases.",
+        counts_help=_("Sector slug -> cases."),
     ),
     Facet(
         parameter="theme",
@@ -120,7 +120,7 @@ FACETS: tuple[Facet, ...] = (
         value_field="slug",
         chart_title=_("Cases by theme"),
         help_text=_("Theme slug, e.g. digital-government. Repeatable."),
-        counts_help="Theme slug -> cases.",
+        counts_help=_("Theme slug -> cases."),
     ),
     Facet(
         parameter="facet",
@@ -131,7 +131,7 @@ FACETS: tuple[Facet, ...] = (
         value_field="slug",
         chart_title=_("Cases by innovation facet"),
         help_text=_("Innovation facet slug, e.g. anticipatory. Repeatable."),
-        counts_help="Innovation facet slug -> cases.",
+        counts_help=_("Innovation facet slug -> cases."),
     ),
     Facet(
         parameter="sdg",
@@ -145,7 +145,7 @@ FACETS: tuple[Facet, ...] = (
         position_field="number",
         chart_title=_("Cases by Sustainable Development Goal"),
         help_text=_("Sustainable Development Goal number, 1 to 17. Repeatable."),
-        counts_help="SDG number -> cases.",
+        counts_help=_("SDG number -> cases."),
     ),
     Facet(
         parameter="level",
@@ -155,7 +155,7 @@ FACETS: tuple[Facet, ...] = (
         relation="level",
         choices=Level,
         help_text=_("Repeatable."),
-        counts_help="Level of government code -> cases.",
+        counts_help=_("Level of government code -> cases."),
     ),
     Facet(
         parameter="stage",
@@ -166,7 +166,7 @@ FACETS: tuple[Facet, ...] = (
         choices=Stage,
         chart_title=_("Cases by innovation stage"),
         help_text=_("Repeatable."),
-        counts_help="Innovation stage code -> cases.",
+        counts_help=_("Innovation stage code -> cases."),
     ),
 )
 

@@ -414,9 +414,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     # Lazy: drf-spectacular makes the document, and the docs page its title, in the request's language.
     "TITLE": _("Observatory API"),
-    # Translators: Retry-After, ETag and Last-Modified are HTTP headers' names, application/problem+json a
-    # media type and docs/api.md a file: keep them as they are.
     "DESCRIPTION": _(
+        # Translators: Retry-After, ETag and Last-Modified are HTTP headers' names, application/problem+json a
+        # media type and docs/api.md a file: keep them as they are.
         "Public-sector innovation case studies: read, filter and harvest the catalogue. Published cases "
         "only. Anonymous reads are rate-limited (429 with Retry-After). Every read answers conditional "
         "requests (ETag / Last-Modified, 304). Errors are problem details (application/problem+json). "
