@@ -200,9 +200,7 @@ FIELDS: tuple[Field, ...] = (
         API_LIST,
         API,
         label="available languages",
-        help_text=_(
-            "Every language its text can be read in: the original's and each published translation's."
-        ),
+        help_text=_("Every language its text can be read in: the original and each published translation."),
     ),
 )
 

@@ -163,7 +163,10 @@ ERROR_DESCRIPTIONS = {
     ),
     "414": _("The address (path and query string) is too long."),
     # Translators: Api-Key (a scheme) and Authorization (an HTTP header) stay as they are.
-    "401": _("The Api-Key in the Authorization header is unknown, revoked or expired (or was needed)."),
+    "401": _(
+        "The Api-Key in the Authorization header is unknown, revoked or expired, or none was sent where one "
+        "is required."
+    ),
     "403": _("The key is valid but lacks the scope this operation needs."),
     "404": _("Nothing here: no such case or term (or a page past the last one)."),
     # Translators: Accept is an HTTP header's name: keep it in English.
@@ -213,7 +216,9 @@ COMPONENT_DESCRIPTIONS = {
     ),
     "CaseList": _("A case in a list: enough to show a result card and decide whether to fetch the rest."),
     "Change": _("One entry of the changes feed."),
-    "SubmissionRequest": _("The body of a submission: the public form's fields, vocabularies by code."),
+    "SubmissionRequest": _(
+        "The body of a submission: the public form's fields, vocabularies by code or slug."
+    ),
 }
 
 

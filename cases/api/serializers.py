@@ -143,7 +143,7 @@ def vocabulary_fields(face: str) -> type[serializers.Serializer]:
 
 class CaseUrlsMixin(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text=_("The case's page (its canonical address)."))
-    api_url = serializers.SerializerMethodField(help_text=_("This representation in the API."))
+    api_url = serializers.SerializerMethodField(help_text=_("This record's address in the API."))
 
     def get_url(self, case) -> str:
         return self._case_urls().page_of(case.slug)
@@ -169,7 +169,7 @@ class TranslationSerializer(serializers.Serializer):
     reviewed_by = serializers.CharField()
     machine_translated = serializers.BooleanField(help_text=_("First drafted by machine translation."))
     outdated = serializers.BooleanField(
-        help_text=_("The original changed after it was made or last confirmed.")
+        help_text=_("The original changed after the translation was made or last confirmed.")
     )
     text = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
@@ -355,9 +355,13 @@ class ChangeSerializer(serializers.Serializer):
 
 class VocabularyUrlsMixin(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text=_("The term's page."))
-    api_url = serializers.SerializerMethodField(help_text=_("This representation in the API."))
-    cases_url = serializers.SerializerMethodField(help_text=_("Its published cases in the API."))
-    case_count = serializers.IntegerField(read_only=True, help_text=_("Published cases with this term."))
+    api_url = serializers.SerializerMethodField(help_text=_("This record's address in the API."))
+    cases_url = serializers.SerializerMethodField(
+        help_text=_("The address of its published cases in the API.")
+    )
+    case_count = serializers.IntegerField(
+        read_only=True, help_text=_("The number of published cases with this term.")
+    )
 
     detail_route = ""
 
@@ -481,7 +485,7 @@ FacetCountsByParameterSerializer = type(
 
 
 class FacetCountsSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text=_("Cases matching every current parameter."))
+    count = serializers.IntegerField(help_text=_("The number of cases matching every current parameter."))
     facets = FacetCountsByParameterSerializer(
         help_text=_(
             "For each parameter and value, the cases matching every *other* parameter and that value; "
@@ -502,7 +506,7 @@ class SuggestionSerializer(serializers.Serializer):
 class SuggestionsSerializer(serializers.Serializer):
     q = serializers.CharField()
     cases = SuggestionSerializer(
-        many=True, help_text=_("Published cases whose title has a word starting so.")
+        many=True, help_text=_("Published cases whose title has a word starting with what was typed.")
     )
     economies = SuggestionSerializer(
         many=True, help_text=_("Economies with published cases, by name or code.")
@@ -523,9 +527,9 @@ class YearSectorBucketSerializer(BucketSerializer):
 
 
 class _StatsTotalsSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text=_("Cases matching the parameters."))
+    count = serializers.IntegerField(help_text=_("The number of cases matching the parameters."))
     with_outcomes = serializers.IntegerField(
-        help_text=_("Of those, cases with at least one measured outcome.")
+        help_text=_("Of those, the number of cases with at least one measured outcome.")
     )
     outcome_share = serializers.FloatField(
         # Translators: with_outcomes and count are field names: keep them as they are.

@@ -162,7 +162,7 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
 
     @extend_schema(
         operation_id="cases_changes",
-        summary=_("What changed since a moment"),
+        summary=_("Changes since a given time"),
         description=_(
             # Translators: the words in backticks are parameter names, field names and values (`upsert`,
             # `withdraw`): keep them as they are.
