@@ -96,6 +96,7 @@ def native_words(language: str, rng: random.Random, count: int = 200) -> list[st
     """Words of the published translations into `language`, as a reader of it would type them: runs of
     three characters of a spaceless script, or whole words of four letters or more."""
     from cases.models import CaseTranslation, TranslationStatus
+    from cases.models.search_document import SPACELESS_RUN
 
     titles = CaseTranslation.objects.filter(
         language=language, status=TranslationStatus.PUBLISHED
@@ -104,10 +105,11 @@ def native_words(language: str, rng: random.Random, count: int = 200) -> list[st
     for title in titles[:5000]:
         text = title.rsplit(" ", 1)[0] if title.rsplit(" ", 1)[-1].isdigit() else title
         if language in SPACELESS:
-            letters = [c for c in text if c.isalpha()]
-            if len(letters) >= 3:
-                start = rng.randrange(len(letters) - 2)
-                found.add("".join(letters[start : start + 3]))
+            runs = [run for run in SPACELESS_RUN.findall(text) if len(run) >= 3]
+            if runs:
+                run = rng.choice(runs)
+                start = rng.randrange(len(run) - 2)
+                found.add(run[start : start + 3])
         else:
             found.update(word for word in text.split() if len(word) >= 4 and word.isalpha())
     words = sorted(found)

@@ -76,6 +76,7 @@ def main():
     from cases.models import CaseStudy, CaseTranslation, TranslationStatus
     from cases.models.translations import TRANSLATED_CASE_FIELDS, text_digest
     from cases.services import case_language_search_refresh
+    from observatory.postgresql.base import long_running
 
     started = time.perf_counter()
     bench = CaseTranslation.objects.filter(translated_by=BENCH_TRANSLATOR)
@@ -121,8 +122,8 @@ def main():
         print(
             f"  {written:,}/{len(chosen):,} translations, {time.perf_counter() - started:.1f} s", flush=True
         )
-    with connection.cursor() as cursor:
-        for table in (CaseTranslation._meta.db_table, CaseStudy._meta.db_table):
+    with long_running(), connection.cursor() as cursor:  # past the statement timeout of requests
+        for table in (CaseTranslation._meta.db_table, CaseStudy._meta.db_table, "cases_casesearch"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
     print(f"vacuumed, {time.perf_counter() - started:.1f} s", flush=True)
     counts = dict(
