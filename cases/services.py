@@ -629,7 +629,8 @@ def _import_case(row: CaseImport, *, stored: CaseStudy | None, user, now: dateti
     resources_differ = row.resources is not None and (
         created or [(r.title, r.url) for r in case.resources.filter(kind=ResourceKind.LINK)] != row.resources
     )
-    stored_translations = {} if created else _translations_as_records(stored)
+    # Read only for a row that gives translations: a file without them costs no query for them.
+    stored_translations = {} if created or row.translations is None else _translations_as_records(stored)
     translations_differ = row.translations is not None and (
         created or _by_language(row.translations) != stored_translations
     )
@@ -733,8 +734,9 @@ def _import_translations(case: CaseStudy, wanted: Sequence[dict], stored: dict[s
     Saved one by one, so the search's text in other languages follows (cases/signals.py)."""
     current = original_text_digest(case)
     existing = {t.language: t for t in CaseTranslation.objects.filter(case=case)}
+    wanted_languages = {values["language"] for values in wanted}
     for language, translation in existing.items():
-        if language not in _by_language(wanted):
+        if language not in wanted_languages:
             translation.delete()
     for values in wanted:
         language = values["language"]
