@@ -345,19 +345,19 @@ class CaseUrls:
 
 # --- Translations ------------------------------------------------------------------------------------
 
-# A translation in an interchange record, in this order: who made it, its status, whether the original's
-# text changed since it was made (docs/curation.md, "Translations"), then its text.
+# A translation in an interchange record, in this order: who made it, its status, the original it was made
+# from (the digest of the original's text then: docs/curation.md, "Translations in the file"), its text.
 TRANSLATION_RECORD_KEYS = (
     "language",
     "status",
     "translated_by",
     "reviewed_by",
     "machine_translated",
-    "outdated",
+    "made_from",
     *TRANSLATED_CASE_FIELDS,
 )
-# The translation's own columns among them ("outdated" is worked out from its source_digest).
-TRANSLATION_COLUMNS = tuple(key for key in TRANSLATION_RECORD_KEYS if key != "outdated")
+# The translation's own columns among them ("made_from" is its source_digest).
+TRANSLATION_COLUMNS = tuple(key for key in TRANSLATION_RECORD_KEYS if key != "made_from")
 
 
 def original_text_digest(case) -> str:
@@ -486,20 +486,16 @@ def to_record(case, related: Related | None = None) -> dict:
         elif kind == LINKS:
             record[name] = related.links[case.pk]
         elif kind == TRANSLATIONS:
-            record[name] = translation_records(case, related.translations[case.pk])
+            record[name] = translation_records(related.translations[case.pk])
         else:
             record[name] = getattr(case, name)
     return record
 
 
-def translation_records(case, translations: list[dict]) -> list[dict]:
+def translation_records(translations: list[dict]) -> list[dict]:
     """The case's translations (Related.translations) as a record writes them (TRANSLATION_RECORD_KEYS)."""
-    original = original_text_digest(case)
     return [
-        {
-            key: translation["source_digest"] != original if key == "outdated" else translation[key]
-            for key in TRANSLATION_RECORD_KEYS
-        }
+        {key: translation["source_digest" if key == "made_from" else key] for key in TRANSLATION_RECORD_KEYS}
         for translation in translations
     ]
 

@@ -62,7 +62,6 @@ from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
 from cases.models.search_document import language_search_text, word_count
 from cases.models.translations import (
     TRANSLATED_CASE_FIELDS,
-    UNKNOWN_SOURCE,
     CaseTranslation,
     TranslationStatus,
     text_digest,
@@ -631,6 +630,8 @@ def _import_case(row: CaseImport, *, stored: CaseStudy | None, user, now: dateti
     )
     # Read only for a row that gives translations: a file without them costs no query for them.
     stored_translations = {} if created or row.translations is None else _translations_as_records(stored)
+    if row.translations is not None:
+        row.translations = _with_sources(row.translations, stored_translations, original_text_digest(case))
     translations_differ = row.translations is not None and (
         created or _by_language(row.translations) != stored_translations
     )
@@ -700,13 +701,29 @@ def _by_language(translations: Sequence[dict]) -> dict[str, dict]:
 
 def _translations_as_records(case: CaseStudy) -> dict[str, dict]:
     """The case's stored translations as an import's row states them (records.TRANSLATION_RECORD_KEYS),
-    "outdated" against its stored text, by language."""
+    by language."""
     stored = (
         CaseTranslation.objects.filter(case=case)
         .order_by("language")
         .values("source_digest", *TRANSLATION_COLUMNS)
     )
-    return _by_language(translation_records(case, list(stored)))
+    return _by_language(translation_records(list(stored)))
+
+
+def _with_sources(wanted: Sequence[dict], stored: dict[str, dict], current: str) -> list[dict]:
+    """Each translation of a row with the original it was made from (`made_from`): the one the row gives
+    (an export writes it), else, as the admin's inline decides, the stored one when the row leaves the
+    translation's text as stored, else the original as the row leaves it (`current`). So a file imported
+    again never confirms a translation that a change of the original has made out of date since."""
+    resolved = []
+    for values in wanted:
+        made_from = values["made_from"]
+        if not made_from:
+            before = stored.get(values["language"])
+            unchanged = before and all(before[name] == values[name] for name in TRANSLATED_CASE_FIELDS)
+            made_from = before["made_from"] if unchanged else current
+        resolved.append({**values, "made_from": made_from})
+    return resolved
 
 
 def _check_translation_statuses(wanted: Sequence[dict], stored: dict[str, dict], *, user) -> None:
@@ -727,12 +744,10 @@ def _check_translation_statuses(wanted: Sequence[dict], stored: dict[str, dict],
 
 
 def _import_translations(case: CaseStudy, wanted: Sequence[dict], stored: dict[str, dict]) -> None:
-    """Give `case` the translations `wanted`, as the admin's inline saves them: one whose text or state the
-    row leaves as stored is not touched (so an original changed by the same row leaves it possibly out of
-    date, as an edit in the admin does); a new or changed one is made from the original as the row leaves
-    it, unless the row says it is out of date (then it keeps the digest it has, or an unknown source).
-    Saved one by one, so the search's text in other languages follows (cases/signals.py)."""
-    current = original_text_digest(case)
+    """Give `case` the translations `wanted` (each with its made_from: _with_sources): one the row gives as
+    stored is not touched; the others are written with the source the row gives them, pinned to the
+    import's revision when that is the original as the row leaves it (pin_translation_sources). Saved one
+    by one, so the search's text in other languages follows (cases/signals.py)."""
     existing = {t.language: t for t in CaseTranslation.objects.filter(case=case)}
     wanted_languages = {values["language"] for values in wanted}
     for language, translation in existing.items():
@@ -745,10 +760,8 @@ def _import_translations(case: CaseStudy, wanted: Sequence[dict], stored: dict[s
         translation = existing.get(language) or CaseTranslation(case=case)
         for key in TRANSLATION_COLUMNS:
             setattr(translation, key, values[key])
-        if not values["outdated"]:
-            translation.source_digest, translation.source_revision = current, None  # pinned once recorded
-        elif not translation.pk or translation.source_digest == current:
-            translation.source_digest, translation.source_revision = UNKNOWN_SOURCE, None
+        if translation.source_digest != values["made_from"]:
+            translation.source_digest, translation.source_revision = values["made_from"], None
         translation.save()
 
 

@@ -42,7 +42,8 @@ UNSTORED_HEADERS = {"etag", "last-modified", "cache-control"}
 def validators(request, last_modified: datetime.datetime) -> tuple[str, int]:
     """(ETag, Last-Modified as a Unix time) for this request's representation."""
     query = request.META.get("QUERY_STRING", "")
-    key = f"{REPRESENTATION_VERSION}|{last_modified.isoformat()}|{request.path}|{query}"
+    # The language too: an answer chosen by Accept-Language has the same address in every language.
+    key = f"{REPRESENTATION_VERSION}|{last_modified.isoformat()}|{request.path}|{query}|{get_language()}"
     etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     return etag, int(last_modified.timestamp())
 

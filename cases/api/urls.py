@@ -4,6 +4,7 @@ no CDN). Fixed addresses under cases/ come before the router's cases/<slug>/."""
 from django.conf import settings
 from django.urls import include, path, re_path
 from django.utils.csp import CSP
+from django.utils.translation import get_language
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -25,6 +26,15 @@ router.register("sdgs", views.SDGViewSet, basename="sdg")
 class SchemaView(SpectacularAPIView):
     """The OpenAPI document, saved under one plain file name in every language: drf-spectacular names it
     after the title, which is translated (a Content-Disposition of a non-ASCII name reads as garbage)."""
+
+    def get(self, request, *args, **kwargs):
+        # drf-spectacular switches to ?lang= as given; the language the middleware made of it (zh-TW and
+        # zh-Hant are zh-hant) is the one the document is in.
+        if "lang" in request.query_params:
+            query = request._request.GET.copy()
+            query["lang"] = get_language()
+            request._request.GET = query
+        return super().get(request, *args, **kwargs)
 
     def _get_filename(self, request, version):
         return f"observatory-api.{self.perform_content_negotiation(request, force=True)[0].format}"

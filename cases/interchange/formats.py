@@ -100,6 +100,8 @@ def _read_json(text: str) -> ParsedFile:
         ) from None
     except RecursionError:
         raise InterchangeError("Not valid case records: the JSON is nested far too deeply.") from None
+    except ValueError as error:  # a number too long to read (Python's limit on integer digits)
+        raise InterchangeError(f"Not valid case records: {error}.") from None
     if not isinstance(data, list):
         raise InterchangeError(
             f"The file must hold a JSON array of case objects ([{{...}}, ...]), not a {type(data).__name__}."
@@ -141,6 +143,10 @@ def _read_json_lines(text: str) -> ParsedFile:
         except RecursionError:
             parsed.records.append(None)
             parsed.errors[position] = ["the JSON is nested far too deeply"]
+            continue
+        except ValueError as error:  # a number too long to read (Python's limit on integer digits)
+            parsed.records.append(None)
+            parsed.errors[position] = [f"not readable: {error}"]
             continue
         parsed.records.append(item)
         _check_object(parsed, position, item)
@@ -233,6 +239,8 @@ def _csv_record(cells: dict[str, str]) -> tuple[dict, list[str]]:
                 errors.append(f"{name}: not a JSON array ({error.msg} at character {error.pos + 1})")
             except RecursionError:
                 errors.append(f"{name}: the JSON is nested far too deeply")
+            except ValueError as error:  # a number too long to read (Python's limit on integer digits)
+                errors.append(f"{name}: not readable: {error}")
         elif records.BY_NAME[name].kind == records.FLAG:
             word = cell.strip().lower()
             if word in TRUE_WORDS | FALSE_WORDS:

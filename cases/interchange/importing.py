@@ -57,7 +57,13 @@ from cases.models import (
     Status,
 )
 from cases.models.facets import FACETS_BY_MODEL
-from cases.models.translations import CONTENT_LANGUAGES, CaseTranslation, TranslationStatus, language_name
+from cases.models.translations import (
+    CONTENT_LANGUAGES,
+    UNKNOWN_SOURCE,
+    CaseTranslation,
+    TranslationStatus,
+    language_name,
+)
 from cases.records import (
     ECONOMY,
     REQUIRED_KEYS,
@@ -374,6 +380,8 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
 
     values, unreadable = from_record(record)  # the case's own fields (cases/records.py)
     problems.extend(unreadable)
+    if not values.get("original_language", "x"):
+        del values["original_language"]  # an empty cell keeps the case's (a new case's: English)
     published_at = attempt(_as_datetime, record.get("published_at"), "published_at")
     external_id = (values.get("external_id") or "").strip()
     if "external_id" in values:
@@ -514,10 +522,15 @@ def _prepare(row: int, record: dict, context: _Context) -> _Prepared:
     )
 
 
+# What a translation's made_from may say: an original's digest (records.original_text_digest), or unknown.
+MADE_FROM = re.compile(rf"[0-9a-f]{{64}}|{UNKNOWN_SOURCE}")
+
+
 def _read_translations(items: list, original_language: str, problems: list[str]) -> list[dict]:
     """A record's translations (records.TRANSLATION_RECORD_KEYS), each checked as the admin checks one
     (none in the case's original language); what is wrong goes to `problems`. A key a translation leaves
-    out takes the model's default (a draft, not machine translated, empty text, not out of date)."""
+    out takes the model's default (a draft, not machine translated, empty text); without made_from, see
+    cases.services._import_translations."""
     translations, seen = [], {}
     for number, item in enumerate(items, start=1):
         label = f"translation {number}"
@@ -531,7 +544,7 @@ def _read_translations(items: list, original_language: str, problems: list[str])
             )
             continue
         language = item.get("language")
-        if language not in CONTENT_LANGUAGES:
+        if not isinstance(language, str) or language not in CONTENT_LANGUAGES:
             problems.append(
                 f"{label}: unknown language {json.dumps(language, ensure_ascii=False, default=str)} "
                 f"(one of {', '.join(CONTENT_LANGUAGES)})"
@@ -552,12 +565,18 @@ def _read_translations(items: list, original_language: str, problems: list[str])
         try:
             values = {
                 key: read_flag(item.get(key), f"{label}: {key}")
-                if key in ("machine_translated", "outdated")
+                if key == "machine_translated"
                 else _as_text(item.get(key), f"{label}: {key}")
                 for key in TRANSLATION_RECORD_KEYS
             }
         except ValueError as error:
             problems.append(str(error))
+            continue
+        if values["made_from"] and not MADE_FROM.fullmatch(values["made_from"]):
+            problems.append(
+                f"{label}: made_from must be the digest an export wrote (64 hexadecimal digits), "
+                f"'{UNKNOWN_SOURCE}', or empty"
+            )
             continue
         values["status"] = values["status"] or TranslationStatus.DRAFT
         translation = CaseTranslation(**{key: values[key] for key in TRANSLATION_COLUMNS})

@@ -109,3 +109,8 @@ def test_components_are_described_for_readers_in_their_language(client):
         )
     assert components["SectorRef"]["description"] == reference
     assert "DRF" not in str(schema(client)["components"]["schemas"]["SectorRef"]["description"])
+
+
+def test_the_document_takes_the_language_as_the_site_reads_its_code(client):
+    """zh-TW and zh-Hant are zh-hant, as everywhere else in the API (docs/api.md, "Languages")."""
+    assert documented(schema(client, "zh-TW"))[TITLE] == expected("zh-hant")[TITLE]

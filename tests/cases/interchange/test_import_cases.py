@@ -516,7 +516,7 @@ def rich_catalogue(tmp_path):
                             "status": "draft",
                             "translated_by": "Somchai",
                             "machine_translated": True,
-                            "outdated": True,
+                            "made_from": "unknown",
                             "title": "=คลินิกเคลื่อนที่",
                             "summary": "คลินิกเคลื่อนที่\u2028ถึงหมู่บ้าน",
                             "overview": "-รถโดยสาร;\r\nที่ดัดแปลงเป็นคลินิก",

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from cases.admin.revision_diff import Names, describe_changes
 from cases.curation.history import diff
-from cases.interchange.formats import read_cases, write_cases
+from cases.interchange.formats import InterchangeError, read_cases, write_cases
 from cases.interchange.importing import ImportRejected, import_case_file, import_case_records
 from cases.models import CaseRevision, CaseStudy, CaseTranslation, RevisionAction, Status
 from cases.models.translations import UNKNOWN_SOURCE, TranslationStatus
@@ -85,12 +85,8 @@ def test_export_writes_each_translation_after_the_case_with_its_state():
     assert exported_record["original_language"] == "en"
     assert [list(t) for t in exported_record["translations"]] == [list(TRANSLATION_RECORD_KEYS)] * 2
     ja, th = exported_record["translations"]
-    assert (ja["language"], ja["status"], ja["reviewed_by"], ja["outdated"]) == (
-        "ja",
-        "published",
-        "Sato Ken",
-        False,
-    )
+    assert (ja["language"], ja["status"], ja["reviewed_by"]) == ("ja", "published", "Sato Ken")
+    assert ja["made_from"] == original_text_digest(CaseStudy.objects.get())
     assert (th["language"], th["machine_translated"], th["what_is_innovative"]) == ("th", True, "")
 
 
@@ -109,7 +105,7 @@ def test_a_translation_made_before_the_original_changed_is_exported_as_out_of_da
 
     (exported_record,) = json.loads(exported())
 
-    assert exported_record["translations"][0]["outdated"] is True
+    assert exported_record["translations"][0]["made_from"] != original_text_digest(CaseStudy.objects.get())
 
 
 def test_export_reads_the_translations_of_any_number_of_cases_in_a_fixed_number_of_queries(
@@ -162,7 +158,7 @@ def test_importing_the_same_translations_again_changes_nothing():
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 def test_an_exported_file_imported_again_changes_nothing(fmt):
-    imported(record(translations=[japanese(), thai(outdated=True)]))
+    imported(record(translations=[japanese(), thai(made_from=UNKNOWN_SOURCE)]))
     data = exported(fmt).encode()
 
     report = import_case_file(read_cases(data, fmt))
@@ -181,8 +177,21 @@ def test_a_row_changing_the_original_leaves_its_unchanged_translations_out_of_da
 
     assert report.updated == 1
     assert translations()["ja"].is_outdated()
-    (again,) = json.loads(exported())
-    assert again["translations"][0]["outdated"] is True
+
+    # The same file again (as a curator re-imports it) changes nothing, and confirms nothing.
+    report = imported(exported_record)
+    assert (report.unchanged, report.updated) == (1, 0)
+    assert translations()["ja"].is_outdated()
+
+
+def test_a_row_without_made_from_keeps_the_source_of_an_unchanged_translation():
+    imported(record(translations=[japanese()]))
+    CaseStudy.objects.filter(slug="mobile-clinics").update(summary="A new summary.")
+
+    report = imported(record(summary="A new summary.", translations=[japanese()]))  # as hand-written
+
+    assert report.unchanged == 1
+    assert translations()["ja"].is_outdated()
 
 
 def test_a_row_may_confirm_an_out_of_date_translation_or_mark_one_out_of_date():
@@ -192,7 +201,7 @@ def test_a_row_may_confirm_an_out_of_date_translation_or_mark_one_out_of_date():
     assert all(t.is_outdated(case) for t in translations().values())
 
     exported_record = json.loads(exported())[0]
-    exported_record["translations"][0]["outdated"] = False  # ja: checked against the new text
+    exported_record["translations"][0]["made_from"] = original_text_digest(case)  # ja: checked
     report = imported(exported_record)
 
     assert report.updated == 1
@@ -201,13 +210,13 @@ def test_a_row_may_confirm_an_out_of_date_translation_or_mark_one_out_of_date():
     assert stored["th"].is_outdated(case)
     assert stored["ja"].source_revision == case.revisions.order_by("-created_at", "-id").first()
 
-    exported_record["translations"][0]["outdated"] = True  # and back
+    exported_record["translations"][0]["made_from"] = UNKNOWN_SOURCE  # and back
     imported(exported_record)
     assert translations()["ja"].is_outdated(case)
 
 
 def test_a_new_translation_imported_as_out_of_date_stays_so_until_confirmed():
-    imported(record(translations=[thai(outdated=True)]))
+    imported(record(translations=[thai(made_from=UNKNOWN_SOURCE)]))
 
     translation = translations()["th"]
     assert translation.source_digest == UNKNOWN_SOURCE
@@ -237,7 +246,7 @@ def test_a_changed_translation_keeps_its_row_and_the_state_the_file_gives():
     exported_record = json.loads(exported())[0]
     second_edition = "\u79fb\u52d5\u8a3a\u7642\u6240\uff08\u7b2c2\u7248\uff09"  # 移動診療所 (第2版)
 
-    exported_record["translations"][0]["title"] = second_edition  # still marked out of date
+    exported_record["translations"][0]["title"] = second_edition  # made from the earlier original
     imported(exported_record)
 
     after = translations()["ja"]
@@ -245,7 +254,8 @@ def test_a_changed_translation_keeps_its_row_and_the_state_the_file_gives():
     assert after.title == second_edition
     assert after.is_outdated()
 
-    exported_record["translations"][0]["outdated"] = False  # made from the original as it now is
+    exported_record["translations"][0]["title"] = "\u79fb\u52d5\u8a3a\u7642\u6240 2"
+    exported_record["translations"][0]["made_from"] = ""  # changed, no source given: the original now
     imported(exported_record)
     assert not translations()["ja"].is_outdated()
 
@@ -279,6 +289,7 @@ def test_the_original_language_is_imported_and_exported():
     [
         (japanese(language="xx"), 'translation 1: unknown language "xx"'),
         (japanese(language=None), "translation 1: unknown language null"),
+        (japanese(language=["ja"]), 'translation 1: unknown language ["ja"]'),
         (japanese(language="en"), "translation 1: English (en) is the case's original language"),
         (japanese(status="published", reviewed_by=""), "names who reviewed it (reviewed_by)"),
         (japanese(status="live"), "translation 1 (ja): status: Value 'live' is not a valid choice."),
@@ -288,7 +299,8 @@ def test_the_original_language_is_imported_and_exported():
         (japanese(title="x" * 201), "title: Ensure this value has at most 200 characters"),
         (japanese(summary="pasted\x07bell"), "translation 1 (ja): summary:"),
         (japanese(machine_translated="maybe"), "translation 1: machine_translated must be true or false"),
-        (japanese(outdated="no"), "translation 1: outdated must be true or false"),
+        (japanese(made_from="abc"), "translation 1: made_from must be the digest an export wrote"),
+        (japanese(made_from=True), "translation 1: made_from must be text"),
         (japanese(title=["a", "list"]), "translation 1: title must be text"),
         ({**japanese(), "titel": "x"}, "translation 1: unknown field 'titel' (did you mean 'title'?)"),
         ("ja", "translation 1: must be an object"),
@@ -454,3 +466,31 @@ def test_restoring_a_version_from_before_the_original_language_was_kept_leaves_i
     case.refresh_from_db()
     assert case.original_language == "th"
     assert case.revisions.filter(action=RevisionAction.RESTORED).exists()
+
+
+def test_an_empty_original_language_keeps_the_cases():
+    imported(record(original_language="th"))
+
+    imported(record(original_language=""))
+    assert CaseStudy.objects.get().original_language == "th"
+    imported(record("new-case", original_language=None))
+    assert CaseStudy.objects.get(slug="new-case").original_language == "en"
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_a_number_too_long_to_read_is_a_clear_error_not_a_crash(fmt):
+    huge = "9" * 5000
+    if fmt == "json":
+        data = f'[{{"slug": "a", "year_launched": {huge}}}]'.encode()
+        with pytest.raises(InterchangeError, match="Not valid case records"):
+            read_cases(data, fmt)
+        return
+    if fmt == "jsonl":
+        parsed = read_cases(f'{{"slug": "a", "year_launched": {huge}}}\n'.encode(), fmt)
+    else:
+        header = ",".join(["slug", "title", "summary", "overview", "lead_organisation", "economy", "level"])
+        header += ",sectors,stage,outcomes"
+        parsed = read_cases(
+            f'{header}\r\na,t,s,o,l,TH,national,health,implementation,"[{huge}]"\r\n'.encode(), fmt
+        )
+    assert "not readable" in " ".join(parsed.errors[0])

@@ -312,3 +312,16 @@ def test_counts_in_running_text_are_grouped_as_the_language_writes_them(language
     assert grouped in link
     assert grouped in timeline
     assert "12345" not in link + timeline
+
+
+def test_an_api_answer_in_another_language_has_another_etag(client, health_in_japanese):
+    """The same address chosen by Accept-Language in two languages: a client (or a cache) holding the
+    English answer's ETag gets the Japanese answer, not a 304."""
+    english = client.get("/api/v1/sectors/", headers={"accept-language": "en"})
+    japanese = client.get(
+        "/api/v1/sectors/", headers={"accept-language": "ja", "if-none-match": english["ETag"]}
+    )
+
+    assert japanese.status_code == 200
+    assert japanese["ETag"] != english["ETag"]
+    assert japanese["Content-Language"] == "ja"
