@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from django.utils.translation import get_language
 from django.views.decorators.csp import csp_override
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -27,6 +28,7 @@ class SchemaView(SpectacularAPIView):
     """The OpenAPI document, saved under one plain file name in every language: drf-spectacular names it
     after the title, which is translated (a Content-Disposition of a non-ASCII name reads as garbage)."""
 
+    @extend_schema(exclude=True)  # as drf-spectacular's own view: the document does not list itself
     def get(self, request, *args, **kwargs):
         # drf-spectacular switches to ?lang= as given; the language the middleware made of it (zh-TW and
         # zh-Hant are zh-hant) is the one the document is in.
