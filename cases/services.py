@@ -59,7 +59,7 @@ from cases.models import (
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
-from cases.models.search_document import language_search_text, word_count
+from cases.models.search_document import other_languages_search_text
 from cases.models.translations import (
     TRANSLATED_CASE_FIELDS,
     CaseTranslation,
@@ -946,8 +946,7 @@ def case_language_search_refresh(*, case_ids) -> int:
     )
     for case in cases:
         original = [getattr(case, name) for name in TRANSLATED_CASE_FIELDS]
-        own = original if case.original_language != "en" else []
-        text = language_search_text([*own, *translated.get(case.pk, [])], words_before=word_count(original))
+        text = other_languages_search_text(original, case.original_language, translated.get(case.pk, []))
         if text != case.search_other_languages:
             CaseStudy.objects.filter(pk=case.pk).update(search_other_languages=text)
             changed += 1

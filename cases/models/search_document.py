@@ -93,6 +93,14 @@ def language_search_text(texts, *, words_before: int = 0) -> str:
     return text
 
 
+def other_languages_search_text(original: list[str], original_language: str, translated: list[str]) -> str:
+    """What the search reads of a case's text in languages other than English (its column
+    search_other_languages): its `original` text when that is not English, then the text of its published
+    translations (`translated`), after the case's own text in the document."""
+    own = original if original_language != "en" else []
+    return language_search_text([*own, *translated], words_before=word_count(original))
+
+
 def word_count(texts) -> int:
     """About how many positions `texts` take in a search document (each word one)."""
     return sum(len(_WORD.findall(text or "")) for text in texts)

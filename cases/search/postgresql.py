@@ -80,16 +80,27 @@ def _phrase_sql(words) -> tuple[str, list]:
     needs the first and the term written with a space ("COVID 19") the second."""
     single = f"phraseto_tsquery('{CONFIG}'::regconfig, observatory_unaccent(%s))"
     text = " ".join(words)
-    if len(words) > 1 and all(SPACELESS_TOKEN.fullmatch(word) for word in words):
+    if _spaceless(words):
         # A run's character pairs (search_document.spaceless_tokens) in order, or in any order in a
         # document too long for PostgreSQL to keep their positions (search_document.LONG_DOCUMENT).
-        long_document = f"to_tsquery('simple'::regconfig, '{LONG_DOCUMENT}')"
-        anywhere = f"({long_document} && plainto_tsquery('simple'::regconfig, %s))"
-        return f"({single} || {anywhere})", [text, text]
+        anywhere_sql, anywhere_params = _anywhere_in_long_sql(words)
+        return f"({single} || {anywhere_sql})", [text, *anywhere_params]
     parts = " ".join(phrase_key(words))
     if parts == text:
         return single, [text]
     return f"({single} || {single})", [text, parts]
+
+
+def _spaceless(words) -> bool:
+    """Whether `words` are the character pairs of a run of spaceless script, several of them."""
+    return len(words) > 1 and all(SPACELESS_TOKEN.fullmatch(word) for word in words)
+
+
+def _anywhere_in_long_sql(words) -> tuple[str, list]:
+    """A tsquery of a run's character pairs in any order, in a document marked too long for PostgreSQL to
+    keep their positions (search_document.LONG_DOCUMENT). No phrase: the index answers it alone."""
+    long_document = f"to_tsquery('simple'::regconfig, '{LONG_DOCUMENT}')"
+    return f"({long_document} && plainto_tsquery('simple'::regconfig, %s))", [" ".join(words)]
 
 
 def _start_sql(word: str) -> tuple[str, list]:
@@ -206,14 +217,36 @@ class ConceptMatch(Func):
                 continue
             if self.part == "document":
                 continue
-            query_sql, query_params = _phrase_sql(phrase.words)
             text = [" ".join(phrase.words)]
+            if _spaceless(phrase.words):
+                # Its pairs are where the document keeps positions; in a long one, the run's pairs anywhere.
+                query_sql, query_params = (
+                    f"phraseto_tsquery('{CONFIG}'::regconfig, observatory_unaccent(%s))",
+                    text,
+                )
+                long_sql, long_params = _anywhere_in_long_sql(phrase.words)
+                anywhere_sql, anywhere_params = (
+                    f" OR {document_sql} @@ {long_sql}",
+                    [*document_params, *long_params],
+                )
+            else:
+                query_sql, query_params = _phrase_sql(phrase.words)
+                anywhere_sql, anywhere_params = "", []
             parts.append(
                 f"((observatory_phrase_is_pair({words}) OR {document_sql} @@ {query_sql})"
                 f" AND (observatory_phrase_pairs({words}) IS NULL"
-                f" OR observatory_word_pairs({document_sql}) @@ observatory_phrase_pairs({words})))"
+                f" OR observatory_word_pairs({document_sql}) @@ observatory_phrase_pairs({words}))"
+                f"{anywhere_sql})"
             )
-            params += [*text, *document_params, *query_params, *text, *document_params, *text]
+            params += [
+                *text,
+                *document_params,
+                *query_params,
+                *text,
+                *document_params,
+                *text,
+                *anywhere_params,
+            ]
         # The document's own match first: a row its index (a phrase) found is checked again as the statement
         # reads it (a recheck), against the whole condition, and OR stops at the first true part. Made the
         # other way round, each of those rows had its word pairs made (observatory_word_pairs, its whole
@@ -233,10 +266,6 @@ def _by_word_pairs(concept, index: int) -> bool:
     """Whether alternative `index` of `concept` is a phrase the pairs of adjacent words can find: several
     words, none hyphenated (a hyphenated term is also read as its parts, _phrase_sql), not a prefix."""
     words = concept.alternatives[index].words
-    if all(SPACELESS_TOKEN.fullmatch(word) for word in words):
-        # A run's character pairs: read from the document, which finds them in a long one (_phrase_sql),
-        # where their positions, and so the index of word pairs, stop at PostgreSQL's last position.
-        return False
     return len(words) > 1 and phrase_key(words) == tuple(words) and not (index == 0 and concept.prefix)
 
 
@@ -507,7 +536,12 @@ def _posting_plan(query) -> list[list[str | None]] | None:
     if not common:
         return None
     alternatives = [(c, i) for c in query.concepts for i in range(len(c.alternatives))]
-    posted = [(c, i) for c, i in alternatives if not (i == 0 and c.prefix)]
+    # A run of spaceless script has no posting: a long document lacks the pairs of its end (_phrase_sql).
+    posted = [
+        (c, i)
+        for c, i in alternatives
+        if not (i == 0 and c.prefix) and not _spaceless(c.alternatives[i].words)
+    ]
     phrases = [c.alternatives[i].text for c, i in posted if _by_word_pairs(c, i)]
     words = [c.alternatives[i].text for c, i in posted if not _by_word_pairs(c, i)]
     words_lexemes, phrases_pairs = postings.lexemes_and_pairs(words, phrases)
@@ -516,7 +550,7 @@ def _posting_plan(query) -> list[list[str | None]] | None:
     for concept in query.concepts:
         found = []
         for index in range(len(concept.alternatives)):
-            if index == 0 and concept.prefix:
+            if (index == 0 and concept.prefix) or _spaceless(concept.alternatives[index].words):
                 found.append(None)
                 continue
             each = ([next(pairs)] if _by_word_pairs(concept, index) else next(lexemes)) or []

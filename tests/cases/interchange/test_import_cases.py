@@ -28,6 +28,7 @@ from cases.models import (
     Status,
 )
 from cases.records import TRANSLATION_COLUMNS
+from tests.cases.interchange.test_translations_interchange import japanese
 from tests.factories import CaseStudyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -502,15 +503,7 @@ def rich_catalogue(tmp_path):
                         {"indicator": "Small", "value": "0.0001", "baseline": "-5"},
                     ],
                     translations=[
-                        {
-                            "language": "ja",
-                            "status": "published",
-                            "translated_by": "Tanaka Yui",
-                            "reviewed_by": "Sato Ken",
-                            "title": "移動診療所",
-                            "summary": "病院のない村に診療所が出向きます。",
-                            "overview": "診療所として整備したバスが、決まった時刻表で村を回ります。",
-                        },
+                        japanese(),
                         {
                             "language": "th",
                             "status": "draft",

@@ -175,6 +175,7 @@ def test_a_word_past_the_positions_postgresql_keeps_is_still_found():
 
     assert case.search_other_languages.endswith(LONG_DOCUMENT)
     assert found("電子申請窓口") == [case.slug]
+    assert found("請窓口") == [case.slug]  # two pairs: one pair of pairs, which that index no longer holds
     assert found("ードカ") == []  # a short run's pairs are still in order: not in this document at all
 
 
