@@ -20,6 +20,8 @@ import, never by hand.
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -531,15 +533,16 @@ def case_import_many(
             .filter(pk__in=[row.stored.pk for row in rows if row.stored is not None])
             .order_by("pk")
         }
-        for done, row in enumerate(rows, start=1):
-            try:
-                # A savepoint per row: a row refused is reported, and the others still tried.
-                with transaction.atomic():
-                    _import_case(row, stored=_stored(row, locked), user=user, now=now)
-            except (PermissionDenied, ValidationError, IntegrityError) as error:
-                row.errors.append(error)
-            if progress:
-                progress(done, len(rows))
+        with language_search_refresh_deferred():
+            for done, row in enumerate(rows, start=1):
+                try:
+                    # A savepoint per row: a row refused is reported, and the others still tried.
+                    with transaction.atomic():
+                        _import_case(row, stored=_stored(row, locked), user=user, now=now)
+                except (PermissionDenied, ValidationError, IntegrityError) as error:
+                    row.errors.append(error)
+                if progress:
+                    progress(done, len(rows))
         _fail_if_any(rows)
         targets = {slug for row in rows for _relation, slug, _note in row.links or ()}
         case_ids = dict(CaseStudy.objects.filter(slug__in=targets).values_list("slug", "pk"))
@@ -914,7 +917,7 @@ def case_translations_import(*, records: Sequence[dict], defaults: dict | None =
     if problems:
         raise TranslationsRejected(problems)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    with transaction.atomic():
+    with transaction.atomic(), language_search_refresh_deferred():
         for translation, unchanged in prepared:
             if unchanged:
                 counts["unchanged"] += 1
@@ -925,11 +928,46 @@ def case_translations_import(*, records: Sequence[dict], defaults: dict | None =
     return counts
 
 
+# The cases whose text in other languages was written inside language_search_refresh_deferred: None outside.
+_deferred_language_cases: ContextVar[set[int] | None] = ContextVar("deferred_language_cases", default=None)
+# A deferred refresh reads this many cases at a time (SQLite's limit on a statement's parameters).
+LANGUAGE_REFRESH_BATCH = 1000
+
+
+def language_text_written(*, case_ids) -> None:
+    """A translation or a case's original text was written (cases/signals.py): what the search reads of these
+    cases' other languages is rewritten now, or at the end of the bulk write under way."""
+    deferred = _deferred_language_cases.get()
+    if deferred is None:
+        case_language_search_refresh(case_ids=case_ids)
+    else:
+        deferred.update(pk for pk in case_ids if pk is not None)
+
+
+@contextmanager
+def language_search_refresh_deferred():
+    """Within it, a write of a translation or an original notes its case, and the cases noted are refreshed
+    together as it ends (an import: a few queries for all its cases rather than a few per translation
+    saved). Nothing is refreshed when it ends by an exception: the transaction around it is rolled back."""
+    if _deferred_language_cases.get() is not None:
+        yield  # inside another: that one refreshes
+        return
+    cases: set[int] = set()
+    token = _deferred_language_cases.set(cases)
+    try:
+        yield
+    finally:
+        _deferred_language_cases.reset(token)
+    ordered = sorted(cases)
+    for start in range(0, len(ordered), LANGUAGE_REFRESH_BATCH):
+        case_language_search_refresh(case_ids=ordered[start : start + LANGUAGE_REFRESH_BATCH])
+
+
 def case_language_search_refresh(*, case_ids) -> int:
     """Rewrite what the search reads of these cases' text in other languages (search_other_languages,
     search_document.language_search_text): the original's text when it is not English, and the text of
     each published translation. Called on every write of a translation or of a case's original text
-    (cases/signals.py). Returns how many cases changed."""
+    (cases/signals.py, through language_text_written). Returns how many cases changed."""
     ids = {pk for pk in case_ids if pk is not None}
     if not ids:
         return 0

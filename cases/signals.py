@@ -44,7 +44,7 @@ from cases.models import (
     ThesaurusEntry,
 )
 from cases.models.vocabularies import vocabulary_models
-from cases.services import case_language_search_refresh
+from cases.services import language_text_written
 from cases.tasks import catalogue_written, related_written
 
 RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
@@ -158,11 +158,11 @@ def _language_text_written(sender, instance, **kwargs):
     not English, or it has such text to drop): what the search reads of those languages, again."""
     model = sender._meta.concrete_model
     if model is CaseTranslation:
-        case_language_search_refresh(case_ids=[instance.case_id])
+        language_text_written(case_ids=[instance.case_id])
     elif model is CaseStudy and kwargs["signal"] is post_save:
         loaded = instance.__dict__
         if loaded.get("original_language", "en") != "en" or loaded.get("search_other_languages"):
-            case_language_search_refresh(case_ids=[instance.pk])
+            language_text_written(case_ids=[instance.pk])
 
 
 # Every sender (a proxy model sends its own class), filtered by the concrete model above.

@@ -1,7 +1,8 @@
 """A case in several languages (cases/models/translations.py): what a reader is shown, and the rules."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import CaseStudy, CaseTranslation, TranslationStatus
 from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseText, text_digest
@@ -226,3 +227,41 @@ def test_the_admin_saves_a_translation_with_its_case_and_refuses_a_wrong_one(adm
     # Made from the original as it is now, pinned to the revision the save recorded.
     assert translation.source_revision == case.revisions.order_by("-created_at", "-id").first()
     assert not translation.is_outdated()
+
+
+def test_an_import_rewrites_the_search_text_of_its_cases_together():
+    """Each translation saved used to read its case's translations and text again for the search (a few
+    queries per translation); an import reads them once for all its cases, at its end."""
+    cases = CaseStudyFactory.create_batch(6)
+    records = [
+        {
+            "case": case.slug,
+            "language": "ja",
+            "title": f"電子申請{number}",
+            "summary": "オンラインで申請できる窓口",
+            "overview": "本文です。",
+            "translated_by": "翻訳チーム",
+            "reviewed_by": "レビュー担当",
+            "status": "published",
+        }
+        for number, case in enumerate(cases)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert case_translations_import(records=records)["created"] == 6
+
+    reads_of_their_translations = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and '"cases_casetranslation"."case_id" IN' in query["sql"]
+    ]
+    assert len(reads_of_their_translations) == 1
+    assert all("x0" in text for text in CaseStudy.objects.values_list("search_other_languages", flat=True))
+
+
+def test_a_refused_import_leaves_the_search_text_as_it_was():
+    case = CaseStudyFactory()
+    good = {"case": case.slug, "language": "ja", "title": "事例", "summary": "概要", "translated_by": "t"}
+    with pytest.raises(TranslationsRejected):
+        case_translations_import(records=[good, {**good, "case": "no-such-case"}])
+
+    assert CaseStudy.objects.get(pk=case.pk).search_other_languages == ""
