@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The task queue in the database, and its results in the admin (TASKS_BACKEND, observatory/worker.py).
+    "django_tasks_db",
     "cases",
 ]
 
@@ -465,8 +467,17 @@ LOGGING = {
 # --- Background tasks (cases/tasks.py) --------------------------------------------------------------
 # Django's own task framework. The immediate backend runs a task at once, in the process that enqueued
 # it: the statistics refresh after a write runs at the end of the writer's request, after the commit.
-# Point this at a queue backend (with its worker) to take that work out of the request entirely.
+# A deployment sets TASKS_BACKEND=django_tasks_db.DatabaseBackend: tasks are then queued in the database
+# once the write commits, and run by `manage.py run_worker` (observatory/worker.py), out of the request
+# entirely, with retries and a record of failures in the admin (docs/deployment.md).
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
+# The worker (observatory/worker.py): a task is run at most TASK_MAX_ATTEMPTS times, waiting the delays
+# (seconds; the last repeats) between attempts; a task marked running longer than the grace whose worker
+# holds no lock on it any more is queued again, looked for every TASK_ORPHAN_CHECK_SECONDS.
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+TASK_RETRY_DELAYS = [int(delay) for delay in env_list("TASK_RETRY_DELAYS", "30,300")]
+TASK_ORPHAN_GRACE_SECONDS = env_int("TASK_ORPHAN_GRACE_SECONDS", 30)
+TASK_ORPHAN_CHECK_SECONDS = env_int("TASK_ORPHAN_CHECK_SECONDS", 15)
 AXES_VERBOSE = False
 
 # --- The Observatory's own settings ---------------------------------------------------------------

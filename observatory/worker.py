@@ -1,0 +1,152 @@
+"""The task worker of a deployment (`manage.py run_worker`): django-tasks-db's worker, which takes the tasks
+the catalogue enqueues (cases/tasks.py) from their table, with what that worker leaves out (issue 17):
+
+- **Retries.** A task that fails is tried again after a delay, up to TASK_MAX_ATTEMPTS runs in all
+  (settings: TASK_RETRY_DELAYS); after the last it stays failed, with its traceback, in the admin's list of
+  task results.
+- **A worker that dies loses nothing.** django-tasks-db marks a task running when a worker claims it and
+  never looks at it again: a worker killed mid-task would leave it running for ever. Here a worker holds a
+  PostgreSQL advisory lock on the task it runs, on a connection of its own, which PostgreSQL releases when
+  the process dies, however it dies. Every worker looks now and then (TASK_ORPHAN_CHECK_SECONDS) for tasks
+  marked running whose lock nobody holds, and puts them back in the queue as another attempt (or fails
+  them after the last). So a task may run twice (a worker killed after the task's work committed but
+  before its result was recorded): every task in cases/tasks.py is written to do no harm then.
+
+On PostgreSQL only: advisory locks are PostgreSQL's. The worker refuses to start on another database; the
+embedded default (`make run`, SQLite) keeps the immediate backend and needs no worker at all.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
+
+logger = logging.getLogger("observatory.worker")
+
+# What a task whose worker died is recorded as having raised.
+WORKER_LOST = "observatory.worker.WorkerLost"
+
+
+def lock_key(task_id) -> int:
+    """The advisory lock of a task: the top 63 bits of its UUID, a positive bigint."""
+    return int(str(task_id).replace("-", ""), 16) >> 65
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait before the attempt after `attempts` runs (settings.TASK_RETRY_DELAYS)."""
+    delays = settings.TASK_RETRY_DELAYS or [0]
+    return timedelta(seconds=delays[min(attempts, len(delays)) - 1])
+
+
+def requeue_failed(task_id, *, now=None) -> bool:
+    """Put a task that has just failed back in the queue for another attempt, when it has any left; its last
+    error stays on it. Returns whether it was queued again."""
+    now = now or timezone.now()
+    task = DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.FAILED).first()
+    if task is None or len(task.worker_ids) >= settings.TASK_MAX_ATTEMPTS:
+        return False
+    return bool(
+        DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.FAILED).update(
+            status=TaskResultStatus.READY,
+            run_after=now + retry_delay(len(task.worker_ids)),
+            finished_at=None,
+        )
+    )
+
+
+def recover_orphaned_tasks(*, now=None) -> dict[str, int]:
+    """Find the tasks marked running whose worker has died (nobody holds their lock) and queue each again
+    as another attempt, or fail it after its last. Returns {"requeued": n, "failed": n}."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    candidates = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.TASK_ORPHAN_GRACE_SECONDS),
+    ).values_list("pk", "worker_ids")
+    connection = connections[DEFAULT_DB_ALIAS]
+    for task_id, worker_ids in candidates:
+        key = lock_key(task_id)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            (free,) = cursor.fetchone()
+            if not free:
+                continue  # its worker is alive and holds it
+            try:
+                running = DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING)
+                if len(worker_ids) < settings.TASK_MAX_ATTEMPTS:
+                    changed = running.update(status=TaskResultStatus.READY, run_after=now, finished_at=None)
+                    counts["requeued"] += changed
+                else:
+                    changed = running.update(
+                        status=TaskResultStatus.FAILED,
+                        finished_at=now,
+                        exception_class_path=WORKER_LOST,
+                        traceback=(
+                            "The worker running this task stopped before the task finished, on its last attempt "
+                            f"({len(worker_ids)} of {settings.TASK_MAX_ATTEMPTS}): it is not tried again."
+                        ),
+                    )
+                    counts["failed"] += changed
+                if changed:
+                    logger.warning("Task %s lost its worker after %d attempt(s)", task_id, len(worker_ids))
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    return counts
+
+
+class Worker(db_worker.Worker):
+    """django-tasks-db's worker, holding each task's advisory lock while it runs, retrying what fails, and
+    recovering the tasks of dead workers in a thread of its own."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        # The lock's own connection: the task's code may close or replace the default one (Django closes a
+        # connection it finds broken), which would release the lock while the task still runs.
+        self.locks = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+            raise RuntimeError(
+                "The task worker needs PostgreSQL (its advisory locks); see docs/deployment.md."
+            )
+        watcher = threading.Thread(target=self.watch_for_orphans, name="orphan-watcher", daemon=True)
+        watcher.start()
+        try:
+            super().run()
+        finally:
+            self.stopped.set()
+
+    def watch_for_orphans(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                recover_orphaned_tasks()
+            except Exception:  # a database that is down now may be up at the next look
+                logger.exception("Looking for the tasks of dead workers failed")
+            finally:
+                close_old_connections()
+            self.stopped.wait(settings.TASK_ORPHAN_CHECK_SECONDS)
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        key = lock_key(db_task_result.pk)
+        with self.locks.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        try:
+            super().run_task(db_task_result)
+        finally:
+            with self.locks.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        if db_task_result.status == TaskResultStatus.FAILED and requeue_failed(db_task_result.pk):
+            logger.warning(
+                "Task %s (%s) failed, attempt %d of %d: tried again later",
+                db_task_result.pk,
+                db_task_result.task_path,
+                len(db_task_result.worker_ids),
+                settings.TASK_MAX_ATTEMPTS,
+            )
