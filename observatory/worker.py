@@ -88,8 +88,8 @@ def recover_orphaned_tasks(*, now=None) -> dict[str, int]:
                         finished_at=now,
                         exception_class_path=WORKER_LOST,
                         traceback=(
-                            "The worker running this task stopped before the task finished, on its last attempt "
-                            f"({len(worker_ids)} of {settings.TASK_MAX_ATTEMPTS}): it is not tried again."
+                            "The worker running this task stopped before the task finished, on its last "
+                            f"attempt ({len(worker_ids)} of {settings.TASK_MAX_ATTEMPTS}): not tried again."
                         ),
                     )
                     counts["failed"] += changed

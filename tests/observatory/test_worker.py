@@ -176,7 +176,7 @@ def test_a_task_that_kills_every_worker_fails_after_the_last_attempt(queue, runs
     failed = result(queued)
     assert failed.status == TaskResultStatus.FAILED
     assert failed.exception_class_path == WORKER_LOST
-    assert "last attempt (3 of 3)" in failed.traceback
+    assert "last attempt (3 of 3): not tried again" in failed.traceback
 
 
 @pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="advisory locks are PostgreSQL's")
