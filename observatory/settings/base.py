@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     # The task queue in the database, and its results in the admin (TASKS_BACKEND, observatory/worker.py).
-    "django_tasks_db",
+    "observatory.apps.TasksConfig",
     "cases",
 ]
 
@@ -319,9 +319,16 @@ def default_storage_from_env() -> dict:
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
+# The open-data dumps (cases/interchange/dumps.py, docs/open-data.md): a folder on this disk by default.
+OPEN_DATA_ROOT = Path(env_str("OPEN_DATA_ROOT", str(BASE_DIR / "var" / "open-data")))
+
 STORAGES = {
     "default": default_storage_from_env(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "opendata": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": OPEN_DATA_ROOT},
+    },
 }
 # Upload limits (cases/curation/uploads.py): an image, then any other file (PDF, Office, text).
 UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
@@ -481,6 +488,18 @@ TASK_ORPHAN_CHECK_SECONDS = env_int("TASK_ORPHAN_CHECK_SECONDS", 15)
 AXES_VERBOSE = False
 
 # --- The Observatory's own settings ---------------------------------------------------------------
+# Open data (docs/open-data.md): what the Data Package says of the dataset, and which dumps are kept (the
+# newest OPEN_DATA_KEEP_DAILY, and the newest of each of the last OPEN_DATA_KEEP_MONTHLY months).
+OPEN_DATA_TITLE = env_str("OPEN_DATA_TITLE", "Public-sector innovation case studies of the APO Observatory")
+OPEN_DATA_DESCRIPTION = env_str(
+    "OPEN_DATA_DESCRIPTION",
+    "Case studies of innovation in the public sector of the Asian Productivity Organization's member "
+    "economies and beyond, curated by the Observatory: what was done, by whom, where, with what results, "
+    "tagged by sector, theme, innovation facet and Sustainable Development Goal.",
+)
+OPEN_DATA_PUBLISHER = env_str("OPEN_DATA_PUBLISHER", "Asian Productivity Organization")
+OPEN_DATA_KEEP_DAILY = env_int("OPEN_DATA_KEEP_DAILY", 7)
+OPEN_DATA_KEEP_MONTHLY = env_int("OPEN_DATA_KEEP_MONTHLY", 12)
 # Search on PostgreSQL keeps a posting list (a bitmap of cases) for each word in at least this many cases,
 # so that counting a common word does not read every case that has it (cases/search/postings.py). Ranking
 # the cases of a word without one costs about 8 ms a thousand cases (a word in 4,827 of 100,000: 70 ms of

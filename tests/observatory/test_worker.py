@@ -233,6 +233,8 @@ def test_curators_see_failed_tasks_and_their_errors_in_the_admin(queue, runs, ad
 
     assert listing.status_code == 200
     assert "fail_first_runs" in listing.text
+    assert '<td class="field-attempts">3</td>' in listing.text
+    assert '<td class="field-last_error">RuntimeError</td>' in listing.text
     assert detail.status_code == 200
     assert "run 3 fails on purpose" in detail.text
 
