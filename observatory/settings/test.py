@@ -11,6 +11,7 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "opendata": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 
 # Serve static files straight from the finders (no collectstatic needed outside production).

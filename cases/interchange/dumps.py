@@ -1,0 +1,498 @@
+"""Open data (issue 17): the published catalogue written as dated, immutable files, with a Frictionless
+Data Package that describes them and checksums that prove them (docs/open-data.md).
+
+One dump is a folder `<YYYY-MM-DD>/` of the open-data storage (STORAGES["opendata"]: a folder on disk by
+default, object storage when configured), copied to `latest/`:
+
+- `cases.csv.gz`: one row per published case, the columns of the library's CSV export (cases/records.py,
+  the CSV face: its codebook is the same); `cases.jsonl.gz`: the same records as JSON objects, several
+  values as arrays;
+- one CSV per vocabulary (economies, sectors, themes, facets, SDGs) and per link table (a case's
+  sectors, themes, facets, SDGs, other economies, outcomes, and its links to other published cases);
+- `datapackage.json` (Data Package v2: each table's schema with types, primary and foreign keys, and each
+  file's bytes and SHA-256) and `SHA256SUMS`.
+
+Only published cases, and of them only what their public pages show: no draft, no unpublished
+translation, no link to an unpublished case. The case text is the original's (its `language` column).
+Written in constant memory: cases are read in chunks (a server-side cursor) and compressed as they come.
+TABLES says what each file holds; the data page and its codebook read it too.
+"""
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import batched
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import override
+from rest_framework.utils.encoders import JSONEncoder
+
+from cases import records
+from cases.interchange.exporting import CHUNK_SIZE, csv_lines
+from cases.models import (
+    SDG,
+    CaseLink,
+    CaseStudy,
+    Economy,
+    InnovationFacet,
+    Level,
+    LinkRelation,
+    OrganisationType,
+    Outcome,
+    Sector,
+    Stage,
+    Theme,
+)
+from cases.models.translations import CONTENT_LANGUAGES
+from observatory.postgresql.base import long_running
+
+STORAGE = "opendata"
+LATEST = "latest"
+DATAPACKAGE = "datapackage.json"
+CHECKSUMS = "SHA256SUMS"
+DATASET_NAME = "apo-public-sector-innovation-cases"
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International",
+}
+
+# Table Schema types of the case record's kinds (cases/records.py).
+_TYPES = {
+    records.ID: {"type": "integer"},
+    records.TEXT: {"type": "string"},
+    records.CHOICE: {"type": "string"},
+    records.YEAR: {"type": "integer"},
+    records.DATE: {"type": "date"},
+    records.FLAG: {"type": "boolean"},
+    records.MOMENT: {"type": "datetime", "format": "any"},
+    records.ECONOMY: {"type": "string"},
+    records.ECONOMY_NAME: {"type": "string"},
+    records.TERMS: {"type": "list", "delimiter": records.CSV_SEPARATOR, "itemType": "string"},
+    records.PAGE_URL: {"type": "string", "format": "uri"},
+    records.API_URL: {"type": "string", "format": "uri"},
+    records.SHOWN_LANGUAGE: {"type": "string"},
+}
+_CHOICES = {
+    "organisation_type": OrganisationType,
+    "level": Level,
+    "stage": Stage,
+    "original_language": None,  # the content languages (CONTENT_LANGUAGES)
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One file of a dump: its name, what it holds, its columns (Table Schema fields) and keys, and where
+    its rows come from."""
+
+    name: str
+    title: str
+    fields: list[dict]
+    rows: Callable[[], Iterator[list]] | None = None  # None: the cases, written by _write_cases
+    primary_key: list[str] = field(default_factory=list)
+    foreign_keys: list[dict] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        return [each["name"] for each in self.fields]
+
+    def schema(self) -> dict:
+        schema = {"fields": self.fields}
+        if self.primary_key:
+            schema["primaryKey"] = self.primary_key
+        if self.foreign_keys:
+            schema["foreignKeys"] = self.foreign_keys
+        return schema
+
+
+def _case_fields() -> list[dict]:
+    fields = []
+    for name in records.CSV_COLUMNS:
+        record_field = records.BY_NAME[name]
+        described = {"name": name, **_TYPES[record_field.kind]}
+        described["title"] = str(record_field.verbose_name)
+        if record_field.help_text:
+            described["description"] = str(record_field.help_text)
+        choices = _CHOICES.get(name, False)
+        if choices is None:
+            described["constraints"] = {"enum": list(CONTENT_LANGUAGES)}
+        elif choices:
+            described["constraints"] = {"enum": list(choices.values)}
+        if record_field.required:
+            described.setdefault("constraints", {})["required"] = True
+        fields.append(described)
+    return fields
+
+
+def _published():
+    return CaseStudy.objects.published()
+
+
+def _published_ids():
+    return _published().values("pk")
+
+
+def _term_rows(relation: str, value: str) -> Callable[[], Iterator[list]]:
+    through = getattr(CaseStudy, relation).through
+    case_column = "casestudy_id"
+    term = getattr(CaseStudy, relation).field.related_model._meta.model_name
+
+    def rows():
+        links = (
+            through.objects.filter(**{f"{case_column}__in": _published_ids()})
+            .order_by(case_column, f"{term}__{value}")
+            .values_list(case_column, f"{term}__{value}")
+        )
+        yield from links.iterator(chunk_size=5000)
+
+    return rows
+
+
+def _vocabulary_rows(model, columns: list[str], order: str) -> Callable[[], Iterator[list]]:
+    def rows():
+        yield from model.objects.order_by(order).values_list(*columns).iterator()
+
+    return rows
+
+
+def _outcome_rows():
+    outcomes = (
+        Outcome.objects.filter(case__in=_published_ids())
+        .order_by("case_id", "position", "id")
+        .values_list("case_id", "position", "indicator", "value", "unit", "baseline", "date", "source_url")
+    )
+    decimal = records.decimal_text
+    for case_id, position, indicator, value, unit, baseline, day, url in outcomes.iterator(chunk_size=5000):
+        yield [case_id, position, indicator, decimal(value), unit, decimal(baseline), day, url]
+
+
+def _link_rows():
+    links = (
+        CaseLink.objects.filter(from_case__in=_published_ids(), to_case__in=_published_ids())
+        .order_by("from_case_id", "relation", "to_case_id")
+        .values_list("from_case_id", "relation", "to_case_id", "note")
+    )
+    yield from links.iterator(chunk_size=5000)
+
+
+def _case_key(name="case_id") -> dict:
+    return {"name": name, "type": "integer", "constraints": {"required": True}}
+
+
+def _to_cases(column="case_id") -> dict:
+    return {"fields": [column], "reference": {"resource": "cases", "fields": ["id"]}}
+
+
+def _term_table(relation: str, column: str, vocabulary: str, key: str, kind: str = "string") -> Table:
+    return Table(
+        name=f"case_{relation}",
+        title=f"The {vocabulary} of each case",
+        fields=[_case_key(), {"name": column, "type": kind, "constraints": {"required": True}}],
+        rows=_term_rows(relation, key),
+        primary_key=["case_id", column],
+        foreign_keys=[
+            _to_cases(),
+            {"fields": [column], "reference": {"resource": vocabulary, "fields": [key]}},
+        ],
+    )
+
+
+def tables() -> list[Table]:
+    """Every table of a dump, the cases first."""
+    text = {"type": "string"}
+    return [
+        Table("cases", "Published case studies", _case_fields(), primary_key=["id"],
+              foreign_keys=[{"fields": ["economy"], "reference": {"resource": "economies",
+                                                                  "fields": ["iso2"]}}]),
+        Table("economies", "Economies", [
+            {"name": "iso2", **text, "title": "ISO 3166-1 alpha-2 code"},
+            {"name": "iso3", **text, "title": "ISO 3166-1 alpha-3 code"},
+            {"name": "slug", **text},
+            {"name": "name", **text},
+            {"name": "region_code", **text, "title": "UN M49 region code"},
+            {"name": "region_name", **text, "title": "UN M49 region"},
+            {"name": "subregion_code", **text, "title": "UN M49 sub-region code"},
+            {"name": "subregion_name", **text, "title": "UN M49 sub-region"},
+            {"name": "is_apo_member", "type": "boolean", "title": "Member of the APO"},
+            {"name": "apo_joined_year", "type": "integer", "title": "Year it joined the APO"},
+        ], _vocabulary_rows(Economy, ["iso2", "iso3", "slug", "name", "region_code", "region_name",
+                                      "subregion_code", "subregion_name", "is_apo_member", "apo_joined_year"],
+                            "iso2"), primary_key=["iso2"]),
+        Table("sectors", "Sectors of government (with their COFOG division)", [
+            {"name": "slug", **text}, {"name": "name", **text}, {"name": "description", **text},
+            {"name": "cofog_division", "type": "integer", "title": "UN COFOG division"},
+        ], _vocabulary_rows(Sector, ["slug", "name", "description", "cofog_division"], "slug"),
+            primary_key=["slug"]),
+        Table("themes", "Innovation themes", [
+            {"name": "slug", **text}, {"name": "name", **text}, {"name": "description", **text},
+        ], _vocabulary_rows(Theme, ["slug", "name", "description"], "slug"), primary_key=["slug"]),
+        Table("facets", "Innovation facets", [
+            {"name": "slug", **text}, {"name": "name", **text}, {"name": "description", **text},
+        ], _vocabulary_rows(InnovationFacet, ["slug", "name", "description"], "slug"), primary_key=["slug"]),
+        Table("sdgs", "The 17 Sustainable Development Goals", [
+            {"name": "number", "type": "integer"}, {"name": "name", **text},
+        ], _vocabulary_rows(SDG, ["number", "name"], "number"), primary_key=["number"]),
+        _term_table("sectors", "sector", "sectors", "slug"),
+        _term_table("themes", "theme", "themes", "slug"),
+        _term_table("facets", "facet", "facets", "slug"),
+        _term_table("sdgs", "sdg", "sdgs", "number", kind="integer"),
+        _term_table("other_economies", "economy", "economies", "iso2"),
+        Table("outcomes", "Measured outcomes of each case", [
+            _case_key(), {"name": "position", "type": "integer"}, {"name": "indicator", **text},
+            {"name": "value", "type": "number"}, {"name": "unit", **text},
+            {"name": "baseline", "type": "number"},
+            {"name": "date", "type": "date"}, {"name": "source_url", **text, "format": "uri"},
+        ], _outcome_rows, foreign_keys=[_to_cases()]),
+        Table("case_links", "Typed links between published cases", [
+            _case_key(),
+            {"name": "relation", **text, "constraints": {"enum": list(LinkRelation.values)}},
+            _case_key("other_case_id"), {"name": "note", **text},
+        ], _link_rows, primary_key=["case_id", "relation", "other_case_id"],
+            foreign_keys=[_to_cases(), _to_cases("other_case_id")]),
+    ]  # fmt: skip
+
+
+# --- Writing ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    name: str
+    path: Path
+    bytes: int
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class Dump:
+    day: date
+    files: list[WrittenFile]
+    cases: int
+    skipped: bool = False  # a dump of that day existed: nothing was written
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _finished(path: Path, name: str, rows: int) -> WrittenFile:
+    return WrittenFile(name, path, path.stat().st_size, _digest(path), rows)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _write_table(folder: Path, table: Table) -> WrittenFile:
+    path = folder / f"{table.name}.csv"
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(table.columns)
+        for row in table.rows():
+            writer.writerow([_cell(value) for value in row])
+            rows += 1
+    return _finished(path, path.name, rows)
+
+
+def _write_cases(folder: Path, progress=None) -> tuple[WrittenFile, WrittenFile]:
+    """cases.csv.gz through the library's own CSV export, cases.jsonl.gz beside it, in one pass each."""
+    cases = _published().order_by("pk")
+    total = cases.count()
+    csv_path, jsonl_path = folder / "cases.csv.gz", folder / "cases.jsonl.gz"
+    base_url = settings.SITE_URL
+    # mtime=0: the same catalogue gives the same bytes, so the same checksum.
+    with csv_path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+        text = io.TextIOWrapper(packed, encoding="utf-8", newline="")
+        for piece in csv_lines(cases, base_url=base_url):
+            text.write(piece)
+        text.flush()
+        text.detach()
+    urls = records.CaseUrls(base_url)
+    done = 0
+    with jsonl_path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+        for chunk in batched(cases.select_related("economy").iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+            related = records.Related([case.pk for case in chunk])
+            for case in chunk:
+                values = dict(
+                    zip(records.CSV_COLUMNS, records.to_csv_values(case, related, urls), strict=True)
+                )
+                for name in records.CSV_COLUMNS:
+                    if records.BY_NAME[name].kind == records.TERMS:
+                        values[name] = list(related.terms[name].get(case.pk, ()))
+                line = json.dumps(values, cls=JSONEncoder, ensure_ascii=False) + "\n"
+                packed.write(line.encode())
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return _finished(csv_path, csv_path.name, total), _finished(jsonl_path, jsonl_path.name, total)
+
+
+def datapackage(day: date, files: dict[str, WrittenFile]) -> dict:
+    """The Data Package (v2) describing a dump's files."""
+    resources = []
+    for table in tables():
+        names = ["cases.csv.gz", "cases.jsonl.gz"] if table.name == "cases" else [f"{table.name}.csv"]
+        for name in names:
+            written = files[name]
+            jsonl = name.endswith(".jsonl.gz")
+            resource = {
+                "name": f"{table.name}-jsonl" if jsonl else table.name,
+                "type": "table",
+                "path": name,
+                "title": table.title + (" (JSON Lines)" if jsonl else ""),
+                "format": "jsonl" if jsonl else "csv",
+                "mediatype": "application/jsonl" if jsonl else "text/csv",
+                "encoding": "utf-8",
+                "bytes": written.bytes,
+                "hash": f"sha256:{written.sha256}",
+                "schema": table.schema() if not jsonl else {"fields": _jsonl_fields(table)},
+            }
+            if name.endswith(".gz"):
+                resource["compression"] = "gz"
+            resources.append(resource)
+    return {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": DATASET_NAME,
+        "title": settings.OPEN_DATA_TITLE,
+        "description": settings.OPEN_DATA_DESCRIPTION,
+        "version": day.isoformat(),
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "homepage": f"{settings.SITE_URL}/data/",
+        "licenses": [LICENCE],
+        "contributors": [{"title": settings.OPEN_DATA_PUBLISHER, "roles": ["publisher"]}],
+        "keywords": ["public sector innovation", "case studies", "government", "Asia-Pacific"],
+        "resources": resources,
+    }
+
+
+def _jsonl_fields(table: Table) -> list[dict]:
+    """The cases' fields in JSON Lines: several values are arrays there, not cells with a delimiter."""
+    fields = []
+    for each in table.fields:
+        if each["type"] == "list":
+            each = {key: value for key, value in each.items() if key not in ("delimiter", "itemType")}
+            each["type"] = "array"
+        fields.append(each)
+    return fields
+
+
+def write_dump(*, day: date | None = None, force: bool = False, progress=None, say=None) -> Dump:
+    """Write the dump of `day` (today by default) and make it the latest; skipped when that day's exists,
+    unless `force` (a dump is immutable: forcing replaces it whole, for a takedown). `progress(done,
+    total)` follows the cases; `say(text)` each file written."""
+    day = day or timezone.localdate()
+    storage = storages[STORAGE]
+    folder_name = day.isoformat()
+    if storage.exists(f"{folder_name}/{DATAPACKAGE}") and not force:
+        return Dump(day, [], 0, skipped=True)
+    with tempfile.TemporaryDirectory(prefix="observatory-dump-") as work:
+        folder = Path(work)
+        with override(settings.LANGUAGE_CODE):  # labels and names in the catalogue's own language
+            cases_csv, cases_jsonl = _write_cases(folder, progress)
+            files = [cases_csv, cases_jsonl]
+            if say:
+                say(f"cases: {cases_csv.rows:,} rows")
+            for table in tables()[1:]:
+                written = _write_table(folder, table)
+                files.append(written)
+                if say:
+                    say(f"{table.name}: {written.rows:,} rows")
+            by_name = {each.name: each for each in files}
+            package = folder / DATAPACKAGE
+            package.write_text(json.dumps(datapackage(day, by_name), indent=2, ensure_ascii=False) + "\n")
+            files.append(_finished(package, DATAPACKAGE, 0))
+        sums = folder / CHECKSUMS
+        sums.write_text("".join(f"{each.sha256}  {each.name}\n" for each in files))
+        files.append(_finished(sums, CHECKSUMS, 0))
+        # The day's folder first, its package last (its presence marks the dump complete); then latest/.
+        ordered = sorted(files, key=lambda each: each.name == DATAPACKAGE)
+        for target in (folder_name, LATEST):
+            for each in ordered:
+                name = f"{target}/{each.name}"
+                if storage.exists(name):
+                    storage.delete(name)
+                with each.path.open("rb") as stream:
+                    storage.save(name, File(stream, name=each.name))
+    return Dump(day, files, cases_csv.rows)
+
+
+# --- Keeping ------------------------------------------------------------------------------------------
+
+
+def dump_days() -> list[date]:
+    """The days of the complete dumps kept, newest first."""
+    storage = storages[STORAGE]
+    if not storage.exists(""):
+        return []
+    folders, _files = storage.listdir("")
+    days = []
+    for folder in folders:
+        try:
+            day = date.fromisoformat(folder)
+        except ValueError:
+            continue
+        if storage.exists(f"{folder}/{DATAPACKAGE}"):
+            days.append(day)
+    return sorted(days, reverse=True)
+
+
+def days_to_keep(days: list[date], *, daily: int, monthly: int) -> set[date]:
+    """The rule of docs/open-data.md: the `daily` newest dumps, and the newest of each of the `monthly`
+    newest months that have one."""
+    ordered = sorted(days, reverse=True)
+    keep = set(ordered[:daily])
+    months = []
+    for day in ordered:
+        month = (day.year, day.month)
+        if month not in months:
+            months.append(month)
+            if len(months) <= monthly:
+                keep.add(day)
+    return keep
+
+
+def prune_dumps() -> list[date]:
+    """Delete the dumps the rule does not keep; returns their days."""
+    storage = storages[STORAGE]
+    days = dump_days()
+    keep = days_to_keep(days, daily=settings.OPEN_DATA_KEEP_DAILY, monthly=settings.OPEN_DATA_KEEP_MONTHLY)
+    removed = []
+    for day in days:
+        if day in keep:
+            continue
+        _folders, names = storage.listdir(day.isoformat())
+        for name in names:
+            storage.delete(f"{day.isoformat()}/{name}")
+        removed.append(day)
+    return removed
+
+
+@task
+def write_open_data() -> dict:
+    """The nightly dump (docs/open-data.md), as a task for the worker: today's dump, then the keeping rule."""
+    with long_running():
+        dump = write_dump()
+        removed = prune_dumps()
+    return {"day": dump.day.isoformat(), "cases": dump.cases, "skipped": dump.skipped, "pruned": len(removed)}

@@ -1,0 +1,203 @@
+"""The open-data dump (cases/interchange/dumps.py): its files, validated as a Frictionless Data Package with
+the frictionless library, hold the published catalogue and nothing else."""
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from frictionless import validate
+
+from cases.interchange.dumps import (
+    CHECKSUMS,
+    DATAPACKAGE,
+    LATEST,
+    days_to_keep,
+    dump_days,
+    prune_dumps,
+    write_dump,
+    write_open_data,
+)
+from cases.models import CaseLink, CaseStudy, CaseTranslation, Outcome, Sector, Status, TranslationStatus
+from tests.factories import CaseStudyFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 12, 7)
+
+
+@pytest.fixture
+def folder(settings, tmp_path):
+    """The open-data storage: a folder of this test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "opendata": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def catalogue():
+    """Published cases beside a draft, one in review and one archived, with what hangs off each: the draft's
+    and an unpublished translation's text must appear nowhere."""
+    health = Sector.objects.get(slug="health")
+    published = CaseStudyFactory(
+        title="Mobile clinics on schedule", slug="mobile-clinics", status=Status.PUBLISHED
+    )
+    other = CaseStudyFactory(
+        title="Open budget portal", slug="open-budget", status=Status.PUBLISHED, licence="CC0 1.0"
+    )
+    hidden = [
+        CaseStudyFactory(title=f"Secret {status} case", slug=f"secret-{status}", status=status)
+        for status in (Status.DRAFT, Status.IN_REVIEW, Status.ARCHIVED)
+    ]
+    published.sectors.add(health)
+    hidden[0].sectors.add(health)
+    Outcome.objects.create(case=published, indicator="Villages reached", value="42.5", unit="villages")
+    Outcome.objects.create(case=hidden[0], indicator="Secret outcome", value="1")
+    CaseLink.objects.create(from_case=published, to_case=other, relation="related_to")
+    CaseLink.objects.create(from_case=published, to_case=hidden[0], relation="related_to", note="Secret link")
+    CaseTranslation.objects.create(
+        case=published, language="ja", title="秘密の下書き翻訳", summary="下書き", overview="下書き",
+        translated_by="t", status=TranslationStatus.DRAFT,
+    )  # fmt: skip
+    return published, other, hidden
+
+
+def unpacked(path) -> str:
+    data = path.read_bytes()
+    return gzip.decompress(data).decode() if path.name.endswith(".gz") else data.decode()
+
+
+def test_the_dump_is_a_valid_data_package_of_the_published_catalogue(folder, catalogue):
+    published, other, _hidden = catalogue
+
+    dump = write_dump(day=DAY)
+
+    report = validate(folder / DAY.isoformat() / DATAPACKAGE)
+    assert report.valid, report.flatten(["type", "note"])
+    assert dump.cases == 2
+    rows = list(csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / "cases.csv.gz"))))
+    assert [row["slug"] for row in rows] == [published.slug, other.slug]
+    assert {row["slug"]: row["licence"] for row in rows}["open-budget"] == "CC0 1.0"  # its own terms, flagged
+    lines = unpacked(folder / DAY.isoformat() / "cases.jsonl.gz").splitlines()
+    first = json.loads(lines[0])
+    assert first["slug"] == published.slug
+    assert first["sectors"] == ["health"]
+    links = list(csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / "case_links.csv"))))
+    assert links == [
+        {"case_id": str(published.pk), "relation": "related_to", "other_case_id": str(other.pk), "note": ""}
+    ]
+
+
+def test_nothing_unpublished_is_in_any_file(folder, catalogue):
+    _published, _other, hidden = catalogue
+
+    write_dump(day=DAY)
+
+    for path in (folder / DAY.isoformat()).iterdir():
+        text = unpacked(path)
+        for case in hidden:
+            assert case.slug not in text, path.name
+            assert f"/cases/{case.pk}/" not in text, path.name
+        assert "Secret" not in text, path.name
+        assert "秘密" not in text, path.name
+    ids = {
+        row["case_id"]
+        for name in ("case_sectors.csv", "outcomes.csv", "case_links.csv")
+        for row in csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / name)))
+    }
+    assert not ids & {str(case.pk) for case in hidden}
+
+
+def test_checksums_and_sizes_prove_each_file(folder, catalogue):
+    write_dump(day=DAY)
+    day = folder / DAY.isoformat()
+
+    for line in (day / CHECKSUMS).read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((day / name).read_bytes()).hexdigest() == digest
+    package = json.loads((day / DATAPACKAGE).read_text())
+    for resource in package["resources"]:
+        assert resource["bytes"] == (day / resource["path"]).stat().st_size
+    # A file changed after the dump no longer matches what the package says of it.
+    (day / "sectors.csv").write_text((day / "sectors.csv").read_text() + "\n")
+    assert not validate(day / DATAPACKAGE).valid
+
+
+def test_a_day_is_written_once_and_latest_is_the_newest(folder, catalogue):
+    first = write_dump(day=DAY)
+    again = write_dump(day=DAY)
+    CaseStudy.objects.filter(slug="open-budget").update(status=Status.ARCHIVED)  # taken down the same day
+    forced = write_dump(day=DAY, force=True)
+
+    assert not first.skipped
+    assert again.skipped
+    assert forced.cases == 1
+    assert "open-budget" not in unpacked(folder / DAY.isoformat() / "cases.csv.gz")
+    for path in (folder / DAY.isoformat()).iterdir():
+        assert (folder / LATEST / path.name).read_bytes() == path.read_bytes()
+
+
+def test_the_same_catalogue_gives_the_same_bytes(folder, catalogue):
+    write_dump(day=DAY)
+    before = (folder / DAY.isoformat() / "cases.csv.gz").read_bytes()
+
+    write_dump(day=DAY, force=True)
+
+    assert (folder / DAY.isoformat() / "cases.csv.gz").read_bytes() == before
+
+
+def test_the_keeping_rule_keeps_a_week_and_a_year_of_months():
+    days = [date(2026, 12, 7 - n) for n in range(7)] + [
+        date(2026, 11, 30),
+        date(2026, 11, 2),
+        date(2025, 11, 30),
+    ]
+    days += [date(2026, month, 15) for month in range(1, 11)] + [date(2025, 12, 31), date(2025, 12, 1)]
+
+    kept = days_to_keep(days, daily=7, monthly=12)
+
+    assert {date(2026, 12, 7 - n) for n in range(7)} <= kept  # the week
+    assert date(2026, 11, 30) in kept  # November's newest
+    assert date(2026, 11, 2) not in kept  # and only that
+    assert date(2026, 1, 15) in kept  # the twelfth month with a dump
+    assert date(2025, 12, 31) not in kept  # the thirteenth
+    assert len(kept) == 7 + 11  # December's newest is one of the week
+
+
+def test_pruning_deletes_whole_dumps_the_rule_drops(folder, catalogue, settings):
+    settings.OPEN_DATA_KEEP_DAILY, settings.OPEN_DATA_KEEP_MONTHLY = 2, 1
+    for day in (date(2026, 12, 1), date(2026, 12, 5), date(2026, 12, 7)):
+        write_dump(day=day)
+
+    assert prune_dumps() == [date(2026, 12, 1)]
+    assert dump_days() == [date(2026, 12, 7), date(2026, 12, 5)]
+    assert not (folder / "2026-12-01").exists() or not any((folder / "2026-12-01").iterdir())
+
+
+def test_the_command_says_what_it_wrote_and_refuses_a_bad_day(folder, catalogue, capsys):
+    call_command("write_open_data", "--day", "2026-12-07")
+    said = capsys.readouterr().out
+    assert "2/2 cases" in said
+    assert "Wrote the dump of 2026-12-07: 2 cases in 16 files" in said
+
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        call_command("write_open_data", "--day", "7 December")
+
+
+def test_the_nightly_task_writes_todays_dump_and_prunes(folder, catalogue):
+
+    result = write_open_data.enqueue()
+
+    assert result.return_value["cases"] == 2
+    assert result.return_value["skipped"] is False
+    assert dump_days() == [date.fromisoformat(result.return_value["day"])]
+    assert write_open_data.enqueue().return_value["skipped"] is True
