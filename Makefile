@@ -68,6 +68,7 @@ messages: venv gettext-tools
 run: venv node-deps translations
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
+	$(PY) manage.py write_open_data --force
 	@$(PY) manage.py ensure_demo_admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

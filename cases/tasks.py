@@ -26,7 +26,7 @@ from cases.caching import (
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
 from cases.search.engine import refresh_postings, refresh_word_list
-from cases.search.related import refresh_after_write
+from cases.search.related import refresh_after_write, refresh_related, stale_case_ids
 from observatory.postgresql.base import long_running
 
 
@@ -140,6 +140,15 @@ def related_written(case_ids) -> None:
 def absolute_url(path: str) -> str:
     """`path` on the public site (SITE_URL): for links in e-mails, which have no request to go by."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+@task
+def refresh_stale_related() -> dict:
+    """The related lists that writes marked stale, and the missing ones (`refresh_related --stale`), on the
+    worker's schedule (settings.TASK_SCHEDULE) instead of cron."""
+    with long_running():
+        refreshed = refresh_related(stale_case_ids())
+    return {"lists": refreshed.lists, "rows": refreshed.rows}
 
 
 @task

@@ -12,6 +12,10 @@ the catalogue enqueues (cases/tasks.py) from their table, with what that worker 
   them after the last). So a task may run twice (a worker killed after the task's work committed but
   before its result was recorded): every task in cases/tasks.py is written to do no harm then.
 
+- **A schedule.** Every worker also enqueues the tasks of settings.TASK_SCHEDULE ({task path: seconds})
+  whose last run was enqueued longer ago than their interval and none of which is waiting or running: the
+  open-data dump, the stale related lists. One worker at a time does it (an advisory lock).
+
 On PostgreSQL only: advisory locks are PostgreSQL's. The worker refuses to start on another database; the
 embedded default (`make run`, SQLite) keeps the immediate backend and needs no worker at all.
 """
@@ -22,13 +26,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db.models import Q
 from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("observatory.worker")
 
+# The advisory lock the worker that enqueues the scheduled tasks holds while it does (any bigint of ours).
+SCHEDULE_LOCK = 0x0B5E_5C4E_D01E
 # What a task whose worker died is recorded as having raised.
 WORKER_LOST = "observatory.worker.WorkerLost"
 
@@ -100,6 +108,29 @@ def recover_orphaned_tasks(*, now=None) -> dict[str, int]:
     return counts
 
 
+def enqueue_due_tasks(*, now=None) -> list[str]:
+    """Enqueue the scheduled tasks that are due (settings.TASK_SCHEDULE); returns their paths. Nothing when
+    another worker is doing it at the same moment."""
+    now = now or timezone.now()
+    due = []
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SCHEDULE_LOCK])
+        (locked,) = cursor.fetchone()
+        if not locked:
+            return due
+        try:
+            for path, seconds in settings.TASK_SCHEDULE.items():
+                pending = Q(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+                recent = Q(enqueued_at__gt=now - timedelta(seconds=seconds))
+                if DBTaskResult.objects.filter(pending | recent, task_path=path).exists():
+                    continue
+                import_string(path).enqueue()
+                due.append(path)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SCHEDULE_LOCK])
+    return due
+
+
 class Worker(db_worker.Worker):
     """django-tasks-db's worker, holding each task's advisory lock while it runs, retrying what fails, and
     recovering the tasks of dead workers in a thread of its own."""
@@ -127,8 +158,9 @@ class Worker(db_worker.Worker):
         while not self.stopped.is_set():
             try:
                 recover_orphaned_tasks()
+                enqueue_due_tasks()
             except Exception:  # a database that is down now may be up at the next look
-                logger.exception("Looking for the tasks of dead workers failed")
+                logger.exception("Looking for the tasks of dead workers, or for scheduled ones, failed")
             finally:
                 close_old_connections()
             self.stopped.wait(settings.TASK_ORPHAN_CHECK_SECONDS)

@@ -35,11 +35,12 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from rest_framework.utils.encoders import JSONEncoder
 
 from cases import records
-from cases.interchange.exporting import CHUNK_SIZE, csv_lines
+from cases.interchange.exporting import CHUNK_SIZE, csv_record
 from cases.models import (
     SDG,
     CaseLink,
@@ -109,7 +110,7 @@ class Table:
         return [each["name"] for each in self.fields]
 
     def schema(self) -> dict:
-        schema = {"fields": self.fields}
+        schema = {"fields": [_plain(each) for each in self.fields]}
         if self.primary_key:
             schema["primaryKey"] = self.primary_key
         if self.foreign_keys:
@@ -117,14 +118,19 @@ class Table:
         return schema
 
 
+def _plain(column: dict) -> dict:
+    """A column as JSON holds it: its translatable texts as text (in the language active)."""
+    return {key: str(value) if key in ("title", "description") else value for key, value in column.items()}
+
+
 def _case_fields() -> list[dict]:
     fields = []
     for name in records.CSV_COLUMNS:
         record_field = records.BY_NAME[name]
         described = {"name": name, **_TYPES[record_field.kind]}
-        described["title"] = str(record_field.verbose_name)
+        described["title"] = record_field.label or CaseStudy._meta.get_field(name).verbose_name
         if record_field.help_text:
-            described["description"] = str(record_field.help_text)
+            described["description"] = record_field.help_text
         choices = _CHOICES.get(name, False)
         if choices is None:
             described["constraints"] = {"enum": list(CONTENT_LANGUAGES)}
@@ -195,10 +201,10 @@ def _to_cases(column="case_id") -> dict:
     return {"fields": [column], "reference": {"resource": "cases", "fields": ["id"]}}
 
 
-def _term_table(relation: str, column: str, vocabulary: str, key: str, kind: str = "string") -> Table:
+def _term_table(relation: str, column: str, vocabulary: str, key: str, title, kind: str = "string") -> Table:
     return Table(
         name=f"case_{relation}",
-        title=f"The {vocabulary} of each case",
+        title=title,
         fields=[_case_key(), {"name": column, "type": kind, "constraints": {"required": True}}],
         rows=_term_rows(relation, key),
         primary_key=["case_id", column],
@@ -213,49 +219,49 @@ def tables() -> list[Table]:
     """Every table of a dump, the cases first."""
     text = {"type": "string"}
     return [
-        Table("cases", "Published case studies", _case_fields(), primary_key=["id"],
+        Table("cases", _("Published case studies"), _case_fields(), primary_key=["id"],
               foreign_keys=[{"fields": ["economy"], "reference": {"resource": "economies",
                                                                   "fields": ["iso2"]}}]),
-        Table("economies", "Economies", [
-            {"name": "iso2", **text, "title": "ISO 3166-1 alpha-2 code"},
-            {"name": "iso3", **text, "title": "ISO 3166-1 alpha-3 code"},
+        Table("economies", _("Economies"), [
+            {"name": "iso2", **text, "title": _("ISO 3166-1 alpha-2 code")},
+            {"name": "iso3", **text, "title": _("ISO 3166-1 alpha-3 code")},
             {"name": "slug", **text},
             {"name": "name", **text},
-            {"name": "region_code", **text, "title": "UN M49 region code"},
-            {"name": "region_name", **text, "title": "UN M49 region"},
-            {"name": "subregion_code", **text, "title": "UN M49 sub-region code"},
-            {"name": "subregion_name", **text, "title": "UN M49 sub-region"},
-            {"name": "is_apo_member", "type": "boolean", "title": "Member of the APO"},
-            {"name": "apo_joined_year", "type": "integer", "title": "Year it joined the APO"},
+            {"name": "region_code", **text, "title": _("UN M49 region code")},
+            {"name": "region_name", **text, "title": _("UN M49 region")},
+            {"name": "subregion_code", **text, "title": _("UN M49 sub-region code")},
+            {"name": "subregion_name", **text, "title": _("UN M49 sub-region")},
+            {"name": "is_apo_member", "type": "boolean", "title": _("Member of the APO")},
+            {"name": "apo_joined_year", "type": "integer", "title": _("Year it joined the APO")},
         ], _vocabulary_rows(Economy, ["iso2", "iso3", "slug", "name", "region_code", "region_name",
                                       "subregion_code", "subregion_name", "is_apo_member", "apo_joined_year"],
                             "iso2"), primary_key=["iso2"]),
-        Table("sectors", "Sectors of government (with their COFOG division)", [
+        Table("sectors", _("Sectors of government (with their COFOG division)"), [
             {"name": "slug", **text}, {"name": "name", **text}, {"name": "description", **text},
-            {"name": "cofog_division", "type": "integer", "title": "UN COFOG division"},
+            {"name": "cofog_division", "type": "integer", "title": _("UN COFOG division")},
         ], _vocabulary_rows(Sector, ["slug", "name", "description", "cofog_division"], "slug"),
             primary_key=["slug"]),
-        Table("themes", "Innovation themes", [
+        Table("themes", _("Innovation themes"), [
             {"name": "slug", **text}, {"name": "name", **text}, {"name": "description", **text},
         ], _vocabulary_rows(Theme, ["slug", "name", "description"], "slug"), primary_key=["slug"]),
-        Table("facets", "Innovation facets", [
+        Table("facets", _("Innovation facets"), [
             {"name": "slug", **text}, {"name": "name", **text}, {"name": "description", **text},
         ], _vocabulary_rows(InnovationFacet, ["slug", "name", "description"], "slug"), primary_key=["slug"]),
-        Table("sdgs", "The 17 Sustainable Development Goals", [
+        Table("sdgs", _("The 17 Sustainable Development Goals"), [
             {"name": "number", "type": "integer"}, {"name": "name", **text},
         ], _vocabulary_rows(SDG, ["number", "name"], "number"), primary_key=["number"]),
-        _term_table("sectors", "sector", "sectors", "slug"),
-        _term_table("themes", "theme", "themes", "slug"),
-        _term_table("facets", "facet", "facets", "slug"),
-        _term_table("sdgs", "sdg", "sdgs", "number", kind="integer"),
-        _term_table("other_economies", "economy", "economies", "iso2"),
-        Table("outcomes", "Measured outcomes of each case", [
+        _term_table("sectors", "sector", "sectors", "slug", _("The sectors of each case")),
+        _term_table("themes", "theme", "themes", "slug", _("The themes of each case")),
+        _term_table("facets", "facet", "facets", "slug", _("The innovation facets of each case")),
+        _term_table("sdgs", "sdg", "sdgs", "number", _("The goals each case serves"), kind="integer"),
+        _term_table("other_economies", "economy", "economies", "iso2", _("The other economies of each case")),
+        Table("outcomes", _("Measured outcomes of each case"), [
             _case_key(), {"name": "position", "type": "integer"}, {"name": "indicator", **text},
             {"name": "value", "type": "number"}, {"name": "unit", **text},
             {"name": "baseline", "type": "number"},
             {"name": "date", "type": "date"}, {"name": "source_url", **text, "format": "uri"},
         ], _outcome_rows, foreign_keys=[_to_cases()]),
-        Table("case_links", "Typed links between published cases", [
+        Table("case_links", _("Typed links between published cases"), [
             _case_key(),
             {"name": "relation", **text, "constraints": {"enum": list(LinkRelation.values)}},
             _case_key("other_case_id"), {"name": "note", **text},
@@ -317,32 +323,33 @@ def _write_table(folder: Path, table: Table) -> WrittenFile:
 
 
 def _write_cases(folder: Path, progress=None) -> tuple[WrittenFile, WrittenFile]:
-    """cases.csv.gz through the library's own CSV export, cases.jsonl.gz beside it, in one pass each."""
+    """cases.csv.gz (the rows of the library's CSV export) and cases.jsonl.gz, in one pass over the cases."""
     cases = _published().order_by("pk")
     total = cases.count()
     csv_path, jsonl_path = folder / "cases.csv.gz", folder / "cases.jsonl.gz"
-    base_url = settings.SITE_URL
-    # mtime=0: the same catalogue gives the same bytes, so the same checksum.
-    with csv_path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
-        text = io.TextIOWrapper(packed, encoding="utf-8", newline="")
-        for piece in csv_lines(cases, base_url=base_url):
-            text.write(piece)
-        text.flush()
-        text.detach()
-    urls = records.CaseUrls(base_url)
+    urls = records.CaseUrls(settings.SITE_URL)
+    terms = [name for name in records.CSV_COLUMNS if records.BY_NAME[name].kind == records.TERMS]
     done = 0
-    with jsonl_path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+    # mtime=0: the same catalogue gives the same bytes, so the same checksum.
+    with (
+        csv_path.open("wb") as csv_raw,
+        gzip.GzipFile(fileobj=csv_raw, mode="wb", mtime=0) as csv_packed,
+        io.TextIOWrapper(csv_packed, encoding="utf-8", newline="") as csv_text,
+        jsonl_path.open("wb") as jsonl_raw,
+        gzip.GzipFile(fileobj=jsonl_raw, mode="wb", mtime=0) as jsonl_packed,
+    ):
+        writer = csv.writer(csv_text)
+        writer.writerow(records.CSV_COLUMNS)
         for chunk in batched(cases.select_related("economy").iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
             related = records.Related([case.pk for case in chunk])
             for case in chunk:
+                writer.writerow(csv_record(case, related, urls))
                 values = dict(
                     zip(records.CSV_COLUMNS, records.to_csv_values(case, related, urls), strict=True)
                 )
-                for name in records.CSV_COLUMNS:
-                    if records.BY_NAME[name].kind == records.TERMS:
-                        values[name] = list(related.terms[name].get(case.pk, ()))
-                line = json.dumps(values, cls=JSONEncoder, ensure_ascii=False) + "\n"
-                packed.write(line.encode())
+                for name in terms:
+                    values[name] = list(related.terms[name].get(case.pk, ()))
+                jsonl_packed.write((json.dumps(values, cls=JSONEncoder, ensure_ascii=False) + "\n").encode())
             done += len(chunk)
             if progress:
                 progress(done, total)
@@ -361,13 +368,15 @@ def datapackage(day: date, files: dict[str, WrittenFile]) -> dict:
                 "name": f"{table.name}-jsonl" if jsonl else table.name,
                 "type": "table",
                 "path": name,
-                "title": table.title + (" (JSON Lines)" if jsonl else ""),
+                "title": str(table.title) + (" (JSON Lines)" if jsonl else ""),
                 "format": "jsonl" if jsonl else "csv",
                 "mediatype": "application/jsonl" if jsonl else "text/csv",
                 "encoding": "utf-8",
                 "bytes": written.bytes,
                 "hash": f"sha256:{written.sha256}",
-                "schema": table.schema() if not jsonl else {"fields": _jsonl_fields(table)},
+                "schema": table.schema()
+                if not jsonl
+                else {"fields": [_plain(each) for each in _jsonl_fields(table)]},
             }
             if name.endswith(".gz"):
                 resource["compression"] = "gz"

@@ -2,11 +2,11 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
+from cases.site import opendata, views
 from cases.site import pages as page_views
 from cases.site import stats as stats_views
 from cases.site import submission as submission_views
 from cases.site import system as site_views
-from cases.site import views
 from cases.site.feeds import NewCasesFeed
 from cases.site.sitemaps import SITEMAPS
 
@@ -27,6 +27,7 @@ urlpatterns = [
     path("feeds/cases/", NewCasesFeed(), name="feed"),
     path("privacy/", page_views.privacy_notice, name="privacy"),
     path("accessibility/", page_views.accessibility_statement, name="accessibility"),
+    path("data/", opendata.open_data_page, name="open_data"),
 ]
 
 urlpatterns += [
@@ -49,4 +50,6 @@ site_urlpatterns = [
     path("robots.txt", site_views.robots_txt, name="robots_txt"),
     path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
     path("healthz/", site_views.healthz, name="healthz"),
+    # The open-data files (cases/site/opendata.py): one address in every language.
+    path("data/<str:folder>/<str:name>", opendata.dump_file, name="open_data_file"),
 ]

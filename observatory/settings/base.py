@@ -485,6 +485,12 @@ TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
 TASK_RETRY_DELAYS = [int(delay) for delay in env_list("TASK_RETRY_DELAYS", "30,300")]
 TASK_ORPHAN_GRACE_SECONDS = env_int("TASK_ORPHAN_GRACE_SECONDS", 30)
 TASK_ORPHAN_CHECK_SECONDS = env_int("TASK_ORPHAN_CHECK_SECONDS", 15)
+# What the workers run by the clock: {task path: seconds between runs}. The open-data dump is looked at
+# hourly and written once a day (a day's dump exists: nothing to do), so each day's comes in its first hour.
+TASK_SCHEDULE = {
+    "cases.interchange.dumps.write_open_data": 3600,
+    "cases.tasks.refresh_stale_related": 300,
+}
 AXES_VERBOSE = False
 
 # --- The Observatory's own settings ---------------------------------------------------------------

@@ -74,6 +74,7 @@ PAGE_TYPES = [
     "/api/docs/",
     "/privacy/",
     "/accessibility/",
+    "/data/",
 ]
 
 
@@ -84,6 +85,17 @@ def test_page_type_passes_axe_with_no_violations(page, catalogue, check_accessib
     page.wait_for_load_state("networkidle")  # pages drawn by scripts (charts, API docs) are complete
     check_accessibility(page)
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("path", ["/data/", "/ja/data/", "/th/data/"])
+def test_open_data_page_with_a_release_passes_axe(page, catalogue, check_accessibility, path):
+    from cases.interchange.dumps import write_dump
+
+    write_dump()  # the test settings' open-data storage is in memory, shared with the live server's thread
+    response = page.goto(path)
+    assert response.status == 200
+    assert page.locator("table.data-table").count() > 5  # the files, then a codebook table per file
+    check_accessibility(page)
 
 
 def test_not_found_page_passes_axe(page, catalogue, check_accessibility):

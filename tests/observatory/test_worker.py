@@ -243,3 +243,26 @@ def test_curators_see_failed_tasks_and_their_errors_in_the_admin(queue, runs, ad
 def test_the_worker_refuses_to_start_on_a_database_without_advisory_locks(queue):
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("run_worker", "--batch")
+
+
+@pytest.mark.skipif(connections["default"].vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+def test_scheduled_tasks_are_enqueued_when_due_and_once(queue, settings):
+    from observatory.worker import SCHEDULE_LOCK, enqueue_due_tasks
+
+    settings.TASK_SCHEDULE = {"cases.tasks.refresh_stale_related": 300}
+    path = "cases.tasks.refresh_stale_related"
+
+    assert enqueue_due_tasks() == [path]
+    assert enqueue_due_tasks() == []  # waiting to run
+    DBTaskResult.objects.filter(task_path=path).update(status=TaskResultStatus.SUCCESSFUL)
+    assert enqueue_due_tasks() == []  # ran less than 300 s ago
+    DBTaskResult.objects.filter(task_path=path).update(enqueued_at=timezone.now() - timedelta(seconds=301))
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [SCHEDULE_LOCK])
+        assert enqueue_due_tasks() == []  # another worker is enqueueing them
+    finally:
+        other.close()
+    assert enqueue_due_tasks() == [path]
+    assert DBTaskResult.objects.filter(task_path=path, status=TaskResultStatus.READY).count() == 1

@@ -8,7 +8,10 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.interchange.dumps import prune_dumps, write_dump
+from cases.interchange.exporting import CHUNK_SIZE
 from observatory.postgresql.base import long_running
+
+PROGRESS_EVERY = 5000  # cases
 
 
 class Command(BaseCommand):
@@ -34,7 +37,8 @@ class Command(BaseCommand):
         started = time.monotonic()
 
         def progress(done, total):
-            self.stdout.write(f"  {done:,}/{total:,} cases")
+            if done % PROGRESS_EVERY < CHUNK_SIZE or done == total:
+                self.stdout.write(f"  {done:,}/{total:,} cases, {time.monotonic() - started:.1f} s")
 
         dump = write_dump(
             day=day, force=force, progress=progress, say=lambda text: self.stdout.write(f"  {text}")

@@ -186,7 +186,7 @@ def test_pruning_deletes_whole_dumps_the_rule_drops(folder, catalogue, settings)
 def test_the_command_says_what_it_wrote_and_refuses_a_bad_day(folder, catalogue, capsys):
     call_command("write_open_data", "--day", "2026-12-07")
     said = capsys.readouterr().out
-    assert "2/2 cases" in said
+    assert "2/2 cases," in said
     assert "Wrote the dump of 2026-12-07: 2 cases in 16 files" in said
 
     with pytest.raises(Exception, match="YYYY-MM-DD"):
