@@ -35,6 +35,25 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _empty_open_data_storage():
+    """Each test starts with no open-data release: the test settings keep releases in memory, in one
+    storage object for the whole process, which a test's dump would otherwise leave to the next."""
+    from django.core.files.storage import storages
+
+    storage = storages["opendata"]
+
+    def empty(folder: str) -> None:
+        folders, files = storage.listdir(folder)
+        for name in files:
+            storage.delete(f"{folder}/{name}" if folder else name)
+        for name in folders:
+            empty(f"{folder}/{name}" if folder else name)
+
+    empty("")
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _language_of_each_test():
     """Each test starts in English: a request to /th/... activates Thai for the thread that served it (the
     middleware, like Django's, leaves it active for a streamed answer), and a later test in that thread

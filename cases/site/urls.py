@@ -52,4 +52,5 @@ site_urlpatterns = [
     path("healthz/", site_views.healthz, name="healthz"),
     # The open-data files (cases/site/opendata.py): one address in every language.
     path("data/<str:folder>/<str:name>", opendata.dump_file, name="open_data_file"),
+    path("catalog.jsonld", opendata.catalog_jsonld, name="dcat_catalog"),
 ]

@@ -87,3 +87,63 @@ def test_nothing_but_a_dumps_own_files_can_be_reached(client, release, address):
 
 def test_files_are_read_only(client, release):
     assert client.post("/data/latest/cases.csv.gz").status_code == 405
+
+
+def test_the_dcat_catalogue_holds_what_dcat_ap_requires(client, release):
+    from rdflib import RDF, Graph, Literal, Namespace, URIRef
+
+    dcat = Namespace("http://www.w3.org/ns/dcat#")
+    dct = Namespace("http://purl.org/dc/terms/")
+    foaf = Namespace("http://xmlns.com/foaf/0.1/")
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+
+    response = client.get("/catalog.jsonld")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/ld+json")
+    graph = Graph().parse(data=response.content, format="json-ld")
+    (catalog,) = graph.subjects(RDF.type, dcat.Catalog)
+    (dataset,) = graph.subjects(RDF.type, dcat.Dataset)
+    (service,) = graph.subjects(RDF.type, dcat.DataService)
+    for subject in (catalog, dataset):  # mandatory in DCAT-AP 3
+        assert graph.value(subject, dct.title)
+        assert graph.value(subject, dct.description)
+    publisher = graph.value(catalog, dct.publisher)
+    assert graph.value(publisher, foaf.name) == Literal("Asian Productivity Organization")
+    assert graph.value(catalog, dcat.dataset) == dataset
+    assert graph.value(catalog, dcat.service) == service
+    # Each file of the release, with where to get it and how to check it.
+    by_name = {
+        each.name: each for each in release.files if each.name not in ("datapackage.json", "SHA256SUMS")
+    }
+    distributions = list(graph.objects(dataset, dcat.distribution))
+    assert len(distributions) == len(by_name)
+    for distribution in distributions:
+        url = str(graph.value(distribution, dcat.downloadURL))
+        written = by_name[url.rsplit("/", 1)[1]]
+        assert graph.value(distribution, dcat.accessURL)
+        assert graph.value(distribution, dcat.mediaType)
+        assert graph.value(distribution, dct.license) == URIRef(
+            "https://creativecommons.org/licenses/by/4.0/"
+        )
+        assert int(graph.value(distribution, dcat.byteSize)) == written.bytes
+        checksum = graph.value(distribution, spdx.checksum)
+        assert str(graph.value(checksum, spdx.checksumValue)) == written.sha256
+        assert str(graph.value(distribution, dct.modified)) == release.day.isoformat()
+    # The API, as the service that serves the dataset, described by its OpenAPI schema.
+    assert str(graph.value(service, dcat.endpointDescription)).endswith("/api/schema/")
+    assert graph.value(service, dcat.servesDataset) == dataset
+    spatial = {str(place).rsplit("/", 1)[1] for place in graph.objects(dataset, dct.spatial)}
+    assert {"JPN", "SGP", "THA"} <= spatial
+    assert "secret-draft" not in response.text
+
+
+def test_the_dcat_catalogue_without_a_release_still_describes_the_dataset_and_api(client):
+    from rdflib import RDF, Graph, Namespace
+
+    dcat = Namespace("http://www.w3.org/ns/dcat#")
+    graph = Graph().parse(data=client.get("/catalog.jsonld").content, format="json-ld")
+
+    (dataset,) = graph.subjects(RDF.type, dcat.Dataset)
+    assert list(graph.objects(dataset, dcat.distribution)) == []
+    assert list(graph.subjects(RDF.type, dcat.DataService))
