@@ -79,6 +79,7 @@ class StaticPagesSitemap(EveryLanguage, Sitemap):
             "cases:economy_list",
             "cases:theme_list",
             "cases:sector_list",
+            "cases:open_data",
         ]
 
     def location(self, name):
