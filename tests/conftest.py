@@ -50,7 +50,6 @@ def _empty_open_data_storage():
             empty(f"{folder}/{name}" if folder else name)
 
     empty("")
-    yield
 
 
 @pytest.fixture(autouse=True)

@@ -499,9 +499,10 @@ def prune_dumps() -> list[date]:
 
 
 @task
-def write_open_data() -> dict:
-    """The nightly dump (docs/open-data.md), as a task for the worker: today's dump, then the keeping rule."""
+def write_open_data(force: bool = False) -> dict:
+    """The daily dump (docs/open-data.md), as a task for the worker: today's dump (written again when
+    `force`: a curator's request from the admin), then the keeping rule."""
     with long_running():
-        dump = write_dump()
+        dump = write_dump(force=force)
         removed = prune_dumps()
     return {"day": dump.day.isoformat(), "cases": dump.cases, "skipped": dump.skipped, "pruned": len(removed)}
