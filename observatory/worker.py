@@ -25,7 +25,14 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 from django.db.models import Q
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -37,6 +44,8 @@ logger = logging.getLogger("observatory.worker")
 
 # The advisory lock the worker that enqueues the scheduled tasks holds while it does (any bigint of ours).
 SCHEDULE_LOCK = 0x0B5E_5C4E_D01E
+# The longest wait between two looks at a database that is down.
+MAX_RECONNECT_SECONDS = 30
 # What a task whose worker died is recorded as having raised.
 WORKER_LOST = "observatory.worker.WorkerLost"
 
@@ -76,9 +85,9 @@ def recover_orphaned_tasks(*, now=None) -> dict[str, int]:
     candidates = DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING,
         started_at__lt=now - timedelta(seconds=settings.TASK_ORPHAN_GRACE_SECONDS),
-    ).values_list("pk", "worker_ids")
+    ).values_list("pk", "worker_ids", "started_at")
     connection = connections[DEFAULT_DB_ALIAS]
-    for task_id, worker_ids in candidates:
+    for task_id, worker_ids, started_at in candidates:
         key = lock_key(task_id)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
@@ -86,7 +95,11 @@ def recover_orphaned_tasks(*, now=None) -> dict[str, int]:
             if not free:
                 continue  # its worker is alive and holds it
             try:
-                running = DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING)
+                # Still the run seen above: a task queued again and claimed since (its new worker not yet
+                # holding the lock) has another start and another worker, and is left alone.
+                running = DBTaskResult.objects.filter(
+                    pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at, worker_ids=worker_ids
+                )
                 if len(worker_ids) < settings.TASK_MAX_ATTEMPTS:
                     changed = running.update(status=TaskResultStatus.READY, run_after=now, finished_at=None)
                     counts["requeued"] += changed
@@ -149,8 +162,20 @@ class Worker(db_worker.Worker):
             )
         watcher = threading.Thread(target=self.watch_for_orphans, name="orphan-watcher", daemon=True)
         watcher.start()
+        delay = 1
         try:
-            super().run()
+            while self.running:
+                try:
+                    super().run()
+                    return
+                except (OperationalError, InterfaceError):
+                    # The database is unreachable: wait and look again, rather than exit and leave the
+                    # queue to a supervisor's restart limits.
+                    logger.exception("The database is unreachable; trying again in %d s", delay)
+                    close_old_connections()
+                    self.locks.close()
+                    self.stopped.wait(delay)
+                    delay = min(delay * 2, MAX_RECONNECT_SECONDS)
         finally:
             self.stopped.set()
 
@@ -166,14 +191,32 @@ class Worker(db_worker.Worker):
             self.stopped.wait(settings.TASK_ORPHAN_CHECK_SECONDS)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
+        # A SIGTERM while the lock is taken or given back, or the task queued again, waits for it (the
+        # library's handler exits at once only while no task runs).
+        self.running_task = True
         key = lock_key(db_task_result.pk)
+        if self.locks.connection is not None and not self.locks.is_usable():
+            self.locks.close()  # the lock's connection was lost (a restart): a new one for this task
         with self.locks.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [key])
         try:
             super().run_task(db_task_result)
         finally:
-            with self.locks.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            try:
+                with self.locks.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                # Lost with its connection, which released it: the task may have been queued again meanwhile
+                # and run twice, which every task allows. This worker goes on.
+                logger.warning("Task %s: the lock's connection was lost while it ran", db_task_result.pk)
+                self.locks.close()
+            self.running_task = True
+        try:
+            self._after(db_task_result)
+        finally:
+            self.running_task = False
+
+    def _after(self, db_task_result: DBTaskResult) -> None:
         if db_task_result.status == TaskResultStatus.FAILED and requeue_failed(db_task_result.pk):
             logger.warning(
                 "Task %s (%s) failed, attempt %d of %d: tried again later",

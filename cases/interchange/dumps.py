@@ -25,6 +25,7 @@ import io
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import batched
@@ -33,6 +34,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
+from django.db import connection, transaction
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,7 +61,7 @@ from cases.models.translations import CONTENT_LANGUAGES
 from observatory.postgresql.base import long_running
 
 STORAGE = "opendata"
-LATEST = "latest"
+LATEST = "latest"  # in addresses: the newest complete dump (latest_day)
 DATAPACKAGE = "datapackage.json"
 CHECKSUMS = "SHA256SUMS"
 DATASET_NAME = "apo-public-sector-innovation-cases"
@@ -407,18 +409,41 @@ def _jsonl_fields(table: Table) -> list[dict]:
     return fields
 
 
+class DumpRefused(ValueError):
+    """A dump that cannot be written as asked (a day still to come)."""
+
+
+# The advisory lock a writer of dumps holds (PostgreSQL): the command, the task and the admin's button never
+# write at the same time.
+WRITER_LOCK = 0x0B5_D0A7A
+
+
 def write_dump(*, day: date | None = None, force: bool = False, progress=None, say=None) -> Dump:
-    """Write the dump of `day` (today by default) and make it the latest; skipped when that day's exists,
-    unless `force` (a dump is immutable: forcing replaces it whole, for a takedown). `progress(done,
-    total)` follows the cases; `say(text)` each file written."""
-    day = day or timezone.localdate()
+    """Write the dump of `day` (today by default); skipped when that day's exists, unless `force` (after a
+    take-down: the day's dump is replaced whole), and when another writer is at work. `progress(done,
+    total)` follows the cases; `say(text)` each file written.
+
+    A dump is complete once its datapackage.json is stored, which is written last (and, when replacing,
+    removed first): a reader never takes a half-written folder for a dump, and `latest` is the newest
+    complete one (latest_day). Every table is read in one transaction (REPEATABLE READ on PostgreSQL), so
+    the files agree with each other however the catalogue changes meanwhile."""
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise DumpRefused(f"{day} is still to come: a dump holds the catalogue as it is, on its day at most.")
     storage = storages[STORAGE]
     folder_name = day.isoformat()
     if storage.exists(f"{folder_name}/{DATAPACKAGE}") and not force:
         return Dump(day, [], 0, skipped=True)
-    with tempfile.TemporaryDirectory(prefix="observatory-dump-") as work:
+    with tempfile.TemporaryDirectory(prefix="observatory-dump-") as work, _one_writer() as alone:
+        if not alone:
+            return Dump(day, [], 0, skipped=True)
         folder = Path(work)
-        with override(settings.LANGUAGE_CODE):  # labels and names in the catalogue's own language
+        snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+        with transaction.atomic(), override(settings.LANGUAGE_CODE):  # labels in the catalogue's language
+            if snapshot:  # (inside a caller's transaction, that transaction's view is the snapshot)
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cases_csv, cases_jsonl = _write_cases(folder, progress)
             files = [cases_csv, cases_jsonl]
             if say:
@@ -435,16 +460,41 @@ def write_dump(*, day: date | None = None, force: bool = False, progress=None, s
         sums = folder / CHECKSUMS
         sums.write_text("".join(f"{each.sha256}  {each.name}\n" for each in files))
         files.append(_finished(sums, CHECKSUMS, 0))
-        # The day's folder first, its package last (its presence marks the dump complete); then latest/.
-        ordered = sorted(files, key=lambda each: each.name == DATAPACKAGE)
-        for target in (folder_name, LATEST):
-            for each in ordered:
-                name = f"{target}/{each.name}"
-                if storage.exists(name):
-                    storage.delete(name)
-                with each.path.open("rb") as stream:
-                    storage.save(name, File(stream, name=each.name))
+        marker = f"{folder_name}/{DATAPACKAGE}"
+        if storage.exists(marker):
+            storage.delete(marker)  # incomplete from here until the new one is stored
+        for each in sorted(files, key=lambda each: each.name == DATAPACKAGE):
+            name = f"{folder_name}/{each.name}"
+            if storage.exists(name):
+                storage.delete(name)
+            with each.path.open("rb") as stream:
+                stored = storage.save(name, File(stream, name=each.name))
+            if stored != name:
+                raise RuntimeError(f"The open-data storage kept {name} as {stored}: another writer?")
     return Dump(day, files, cases_csv.rows)
+
+
+@contextmanager
+def _one_writer():
+    """Whether this writer is the only one (PostgreSQL's advisory lock; elsewhere, always)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [WRITER_LOCK])
+        (alone,) = cursor.fetchone()
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [WRITER_LOCK])
+
+
+def latest_day() -> date | None:
+    """The day of the newest complete dump: what /data/latest/ serves."""
+    days = dump_days()
+    return days[0] if days else None
 
 
 # --- Keeping ------------------------------------------------------------------------------------------
@@ -492,7 +542,7 @@ def prune_dumps() -> list[date]:
         if day in keep:
             continue
         _folders, names = storage.listdir(day.isoformat())
-        for name in names:
+        for name in sorted(names, key=lambda name: name != DATAPACKAGE):  # no longer complete, first
             storage.delete(f"{day.isoformat()}/{name}")
         removed.append(day)
     return removed

@@ -11,7 +11,8 @@ from datetime import date
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -20,6 +21,7 @@ from django.views.generic import TemplateView
 from cases.interchange import dumps
 from cases.models import Economy
 
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 DUMP_FOLDER = re.compile(r"^(latest|\d{4}-\d{2}-\d{2})$")
 MEDIA_TYPES = {".csv.gz": "application/gzip", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
 
@@ -31,27 +33,53 @@ def _file_names() -> set[str]:
 
 @require_safe
 def dump_file(request, folder: str, name: str):
-    """One file of a dump. A dated dump never changes: cached for a year; latest/ for an hour."""
+    """One file of a dump; `latest` is the newest complete one. Cached for a year when its day is past (a
+    dump of a past day never changes), for ten minutes when it is today's or `latest` (a take-down may
+    write today's again). Its ETag is its SHA-256, as the dump's package gives it."""
     if not DUMP_FOLDER.match(folder) or name not in _file_names():
         raise Http404(_("No such open-data file."))
-    storage = storages[dumps.STORAGE]
-    path = f"{folder}/{name}"
-    if not storage.exists(path) or not storage.exists(f"{folder}/{dumps.DATAPACKAGE}"):
+    day = dumps.latest_day() if folder == dumps.LATEST else _day(folder)
+    package = _package(day) if day else None
+    if package is None:
         raise Http404(_("No such open-data file."))
-    media_type = next(
-        (kind for ending, kind in MEDIA_TYPES.items() if name.endswith(ending)), "text/plain; charset=utf-8"
+    storage = storages[dumps.STORAGE]
+    path = f"{day.isoformat()}/{name}"
+    digest = next(
+        (each["hash"].removeprefix("sha256:") for each in package["resources"] if each["path"] == name), ""
     )
-    if name.endswith(".jsonl.gz"):
-        media_type = "application/gzip"
-    response = FileResponse(
-        storage.open(path, "rb"), content_type=media_type, as_attachment=name.endswith(".gz")
-    )
-    response["Content-Length"] = storage.size(path)
-    if folder == dumps.LATEST:
-        response["Cache-Control"] = "public, max-age=3600"
+    etag = f'"{digest}"' if digest else None
+    if etag and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        try:
+            stream = storage.open(path, "rb")
+            size = storage.size(path)
+        except (FileNotFoundError, OSError):
+            raise Http404(_("No such open-data file.")) from None
+        response = FileResponse(stream, content_type=_media_type(name), as_attachment=name.endswith(".gz"))
+        response["Content-Length"] = size
+    if etag:
+        response["ETag"] = etag
+    if folder == dumps.LATEST or day >= timezone.localdate():
+        response["Cache-Control"] = "public, max-age=600"
     else:
         response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def _day(folder: str) -> date | None:
+    try:
+        return date.fromisoformat(folder)
+    except ValueError:
+        return None
+
+
+def _media_type(name: str) -> str:
+    if name.endswith(".gz"):
+        return "application/gzip"
+    return next(
+        (kind for ending, kind in MEDIA_TYPES.items() if name.endswith(ending)), "text/plain; charset=utf-8"
+    )
 
 
 class OpenDataPageView(TemplateView):
@@ -60,12 +88,13 @@ class OpenDataPageView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         package = _latest_package()
-        base = f"{settings.SITE_URL}/data/latest/"
+        base = f"{settings.SITE_URL}/data/{package['version']}/" if package else ""
         context |= {
             "package": package,
             "base": base,
             "tables": dumps.tables(),
-            "days": dumps.dump_days()[:30],
+            "earlier_days": dumps.dump_days()[1:30],
+            "site": settings.SITE_URL,
             "licence": dumps.LICENCE,
             "title": settings.OPEN_DATA_TITLE,
             "publisher": settings.OPEN_DATA_PUBLISHER,
@@ -76,13 +105,19 @@ class OpenDataPageView(TemplateView):
         return context
 
 
-def _latest_package() -> dict | None:
+def _package(day: date) -> dict | None:
+    """The Data Package of the complete dump of `day`, or None."""
     storage = storages[dumps.STORAGE]
-    path = f"{dumps.LATEST}/{dumps.DATAPACKAGE}"
-    if not storage.exists(path):
+    try:
+        with storage.open(f"{day.isoformat()}/{dumps.DATAPACKAGE}", "rb") as stream:
+            return json.loads(stream.read())
+    except (FileNotFoundError, OSError, ValueError):
         return None
-    with storage.open(path, "rb") as stream:
-        return json.loads(stream.read())
+
+
+def _latest_package() -> dict | None:
+    day = dumps.latest_day()
+    return _package(day) if day else None
 
 
 def _json_ld(package: dict, base: str) -> str:
@@ -105,14 +140,16 @@ def _json_ld(package: dict, base: str) -> str:
                 "@type": "DataDownload",
                 "name": resource["title"],
                 "contentUrl": base + resource["path"],
-                "encodingFormat": resource["mediatype"],
+                "encodingFormat": "application/gzip"
+                if resource.get("compression")
+                else resource["mediatype"],
                 "contentSize": f"{resource['bytes']} B",
             }
             for resource in package["resources"]
         ],
     }
-    # Inside a <script> element: "</" must not end it early.
-    return json.dumps(dataset, ensure_ascii=False).replace("</", "<\\/")
+    # Inside a <script> element: escaped as Django's json_script does, so no text can end it or open one.
+    return json.dumps(dataset, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
 
 
 open_data_page = cache_control(max_age=600, public=True)(OpenDataPageView.as_view())
@@ -130,6 +167,12 @@ DCAT_CONTEXT = {
 }
 # Countries as DCAT-AP names them: the EU Publications Office's authority table, by ISO 3166-1 alpha-3.
 COUNTRY_AUTHORITY = "http://publications.europa.eu/resource/authority/country/"
+# File types as DCAT-AP names them (the EU Publications Office's authority table).
+FILE_TYPES = {
+    "csv": "http://publications.europa.eu/resource/authority/file-type/CSV",
+    "jsonl": "http://publications.europa.eu/resource/authority/file-type/JSON",
+}
+ENGLISH = "http://publications.europa.eu/resource/authority/language/ENG"
 FREQUENCY_DAILY = "http://publications.europa.eu/resource/authority/frequency/DAILY"
 SHA256 = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256"
 
@@ -138,7 +181,7 @@ def _literal(value, datatype: str) -> dict:
     return {"@value": value, "@type": datatype}
 
 
-def catalogue(package: dict | None, site: str, economies: list[str]) -> dict:
+def catalogue(package: dict | None, site: str, economies: list[str], first_day: date | None = None) -> dict:
     """The catalogue as DCAT-AP 3 JSON-LD (its context inline: nothing to fetch): the dataset with a
     distribution per file of the latest release, and the API as a data service."""
     dataset_id = f"{site}/data/#dataset"
@@ -150,7 +193,8 @@ def catalogue(package: dict | None, site: str, economies: list[str]) -> dict:
     }
     distributions = []
     for resource in (package or {}).get("resources", []):
-        url = f"{site}/data/latest/{resource['path']}"
+        # The file of that release: its size and checksum hold for it, where latest/ moves on each day.
+        url = f"{site}/data/{package['version']}/{resource['path']}"
         distributions.append(
             {
                 "@id": url,
@@ -159,7 +203,7 @@ def catalogue(package: dict | None, site: str, economies: list[str]) -> dict:
                 "dcat:accessURL": {"@id": f"{site}/data/"},
                 "dcat:downloadURL": {"@id": url},
                 "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{resource['mediatype']}"},
-                "dct:format": resource["format"],
+                "dct:format": {"@id": FILE_TYPES[resource["format"]]},
                 "dcat:byteSize": _literal(str(resource["bytes"]), "xsd:nonNegativeInteger"),
                 "spdx:checksum": {
                     "@type": "spdx:Checksum",
@@ -183,9 +227,16 @@ def catalogue(package: dict | None, site: str, economies: list[str]) -> dict:
         "dct:accrualPeriodicity": {"@id": FREQUENCY_DAILY},
         "dcat:keyword": ["public sector innovation", "case studies", "government"],
         "dct:spatial": [{"@id": f"{COUNTRY_AUTHORITY}{code}"} for code in economies],
+        "dct:language": {"@id": ENGLISH},
+        "dcat:contactPoint": {
+            "@type": "vcard:Organization",
+            "vcard:fn": settings.OPEN_DATA_PUBLISHER,
+            "vcard:hasEmail": {"@id": f"mailto:{settings.CONTACT_EMAIL}"},
+        },
         "dcat:distribution": distributions,
     }
     if package:
+        dataset["dct:issued"] = _literal(first_day.isoformat(), "xsd:date")
         dataset["dct:modified"] = _literal(package["version"], "xsd:date")
         dataset["dcat:version"] = package["version"]
     service = {
@@ -210,6 +261,7 @@ def catalogue(package: dict | None, site: str, economies: list[str]) -> dict:
                 "dct:publisher": {"@id": publisher["@id"]},
                 "foaf:homepage": {"@id": f"{site}/"},
                 "dct:license": licence,
+                "dct:language": {"@id": ENGLISH},
                 "dcat:dataset": {"@id": dataset_id},
                 "dcat:service": {"@id": service["@id"]},
             },
@@ -226,7 +278,10 @@ def catalog_jsonld(request):
     economies = list(
         Economy.objects.filter(is_apo_member=True).order_by("iso3").values_list("iso3", flat=True)
     )
-    document = catalogue(_latest_package(), settings.SITE_URL, economies)
+    days = dumps.dump_days()
+    document = catalogue(
+        _latest_package(), settings.SITE_URL, economies, first_day=days[-1] if days else None
+    )
     return HttpResponse(
         json.dumps(document, ensure_ascii=False, indent=2), content_type="application/ld+json; charset=utf-8"
     )

@@ -48,14 +48,17 @@ def noted(runs: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def worker(name: str, *arguments: str):
+def worker(name: str, *arguments: str, database: str | None = None):
     """A worker process on the test database (tests/worker_settings.py), stopped however the test ends."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}
     }
-    environment |= {"DJANGO_SETTINGS_MODULE": "tests.worker_settings", "DATABASE_URL": database_url()}
+    environment |= {
+        "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+        "DATABASE_URL": database or database_url(),
+    }
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "run_worker", "--interval=0.1", f"--worker-id={name}", *arguments],
@@ -193,8 +196,10 @@ def test_a_running_task_whose_lock_is_held_is_not_an_orphan(queue, runs, setting
 
         assert recover_orphaned_tasks() == {"requeued": 0, "failed": 0}
         assert result(queued).status == TaskResultStatus.RUNNING
+        with holder.cursor() as cursor:  # as a dead worker's session would (closing it frees it only later)
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_key(queued.id)])
     finally:
-        holder.close()  # the holder's session ends: its lock goes with it, as with a dead worker
+        holder.close()
 
     assert recover_orphaned_tasks() == {"requeued": 1, "failed": 0}
     assert result(queued).status == TaskResultStatus.READY
@@ -262,7 +267,29 @@ def test_scheduled_tasks_are_enqueued_when_due_and_once(queue, settings):
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [SCHEDULE_LOCK])
         assert enqueue_due_tasks() == []  # another worker is enqueueing them
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SCHEDULE_LOCK])
     finally:
         other.close()
     assert enqueue_due_tasks() == [path]
     assert DBTaskResult.objects.filter(task_path=path, status=TaskResultStatus.READY).count() == 1
+
+
+@requires_postgresql
+def test_a_worker_waits_for_a_database_that_is_down_instead_of_exiting(queue, runs):
+    from tests.forwarders import Forwarder
+
+    settings_dict = connections["default"].settings_dict
+    forwarder = Forwarder((settings_dict["HOST"] or "127.0.0.1", int(settings_dict["PORT"] or 5432)))
+    forwarder.start()
+    try:
+        url = database_url(host="127.0.0.1", port=forwarder.port)
+        forwarder.kill()  # the database is down when the worker starts
+        with worker("patient", database=url) as process:
+            time.sleep(3)
+            assert process.poll() is None, output(process)  # still there, waiting
+            forwarder.start()  # and back, at the same address
+            queued = worker_tasks.fail_first_runs.enqueue(str(runs), 0)
+            wait_until(lambda: result(queued).status == TaskResultStatus.SUCCESSFUL, "the task", process)
+    finally:
+        forwarder.close()

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from cases.admin.catalogue import LIST_PER_PAGE
 from cases.curation.history import record_revision
@@ -61,6 +62,7 @@ READ_ONLY = {
     AccessAttempt,
     AccessLog,
     AccessFailureLog,
+    DBTaskResult,
     SearchWord,
 }
 CHANGELIST = reverse("admin:cases_casestudy_changelist")
@@ -102,6 +104,17 @@ def make_one(model):
             username="guesser", ip_address="203.0.113.9", user_agent="curl", locked_out=False
         ),
         TOTPDevice: lambda: TOTPDevice.objects.create(user=UserFactory(username="totp-user"), name="Phone"),
+        # The task queue's results (django-tasks-db): a task that failed, as the worker records it.
+        DBTaskResult: lambda: DBTaskResult.objects.create(
+            task_path="cases.tasks.refresh_statistics",
+            args_kwargs={"args": [], "kwargs": {}},
+            backend_name="default",
+            run_after=get_date_max(),
+            status="FAILED",
+            worker_ids=["worker-1"],
+            exception_class_path="builtins.RuntimeError",
+            traceback="RuntimeError: <script>alert(1)</script>",
+        ),
     }
     if model._meta.proxy:  # the moderation queue: another list of cases, those waiting for a reviewer
         return CaseStudyFactory(status="submitted")

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.storage import storages
 
 from cases.curation.roles import ECONOMY_EDITOR
-from cases.interchange.dumps import dump_days
+from cases.interchange.dumps import dump_days, latest_day
 from cases.models import Status
 from tests.cases.admin.test_admin_curator import staff
 from tests.factories import CaseStudyFactory
@@ -31,7 +31,7 @@ def test_a_superuser_writes_todays_release_again_after_a_take_down(admin_client)
     assert response.redirect_chain[-1][0] == LIST
     assert "has been written again" in response.text
     assert len(dump_days()) == 1
-    with storages["opendata"].open("latest/cases.csv.gz", "rb") as stream:
+    with storages["opendata"].open(f"{latest_day().isoformat()}/cases.csv.gz", "rb") as stream:
         assert b"taken-down" not in gzip.decompress(stream.read())
 
 

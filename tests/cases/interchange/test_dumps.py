@@ -6,22 +6,26 @@ import gzip
 import hashlib
 import io
 import json
-from datetime import date
+import threading
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from frictionless import validate
 
 from cases.interchange.dumps import (
     CHECKSUMS,
     DATAPACKAGE,
-    LATEST,
+    DumpRefused,
     days_to_keep,
     dump_days,
+    latest_day,
     prune_dumps,
     write_dump,
     write_open_data,
 )
+from cases.interchange.reference_data import load_reference_data
 from cases.models import CaseLink, CaseStudy, CaseTranslation, Outcome, Sector, Status, TranslationStatus
 from tests.factories import CaseStudyFactory
 
@@ -142,8 +146,56 @@ def test_a_day_is_written_once_and_latest_is_the_newest(folder, catalogue):
     assert again.skipped
     assert forced.cases == 1
     assert "open-budget" not in unpacked(folder / DAY.isoformat() / "cases.csv.gz")
-    for path in (folder / DAY.isoformat()).iterdir():
-        assert (folder / LATEST / path.name).read_bytes() == path.read_bytes()
+    assert validate(folder / DAY.isoformat() / DATAPACKAGE).valid
+    assert latest_day() == DAY
+    write_dump(day=date(2026, 12, 1))  # an earlier day, written later, is not the latest
+    assert latest_day() == DAY
+
+
+def test_a_day_still_to_come_is_refused(folder, catalogue):
+    with pytest.raises(DumpRefused):
+        write_dump(day=date.today() + timedelta(days=2))
+    assert dump_days() == []
+
+
+def test_a_folder_without_its_package_is_no_dump(folder, catalogue):
+    """The package is stored last: a writer stopped half-way leaves a folder that is not listed, served or
+    kept as the latest."""
+    write_dump(day=DAY)
+    (folder / DAY.isoformat() / DATAPACKAGE).unlink()
+
+    assert dump_days() == []
+    assert latest_day() is None
+    assert write_dump(day=DAY).skipped is False  # and the next run writes it whole
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="REPEATABLE READ, and another connection")
+@pytest.mark.django_db(transaction=True)
+def test_the_files_agree_with_each_other_however_the_catalogue_changes_meanwhile(folder):
+    """One transaction for every table: a case published while the dump is being written (here, once the
+    cases' file is done) is in none of the files, where the link tables read after it would hold it."""
+    load_reference_data()
+    CaseStudyFactory(slug="before", status=Status.PUBLISHED).sectors.add(Sector.objects.get(slug="health"))
+
+    def publish_another(done, total):
+        def write():
+            try:
+                late = CaseStudyFactory(slug="during", status=Status.PUBLISHED)
+                late.sectors.add(Sector.objects.get(slug="health"))
+            finally:
+                connection.close()  # this thread's own
+
+        writer = threading.Thread(target=write)  # its own connection, committing at once
+        writer.start()
+        writer.join()
+
+    write_dump(day=DAY, progress=publish_another)
+
+    assert CaseStudy.objects.filter(slug="during").exists()
+    report = validate(folder / DAY.isoformat() / DATAPACKAGE)
+    assert report.valid, report.flatten(["type", "note"])
+    sectors = list(csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / "case_sectors.csv"))))
+    assert len(sectors) == 1
 
 
 def test_the_same_catalogue_gives_the_same_bytes(folder, catalogue):

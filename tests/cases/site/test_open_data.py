@@ -4,6 +4,7 @@ they should not."""
 import gzip
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -34,8 +35,9 @@ def test_the_page_lists_the_files_with_sizes_and_checksums_and_marks_up_the_data
 
     assert response.status_code == 200
     by_name = {each.name: each for each in release.files}
-    for name in ("cases.csv.gz", "cases.jsonl.gz", "economies.csv", "case_links.csv", "datapackage.json"):
-        assert f'href="/data/latest/{name}"' in response.text
+    assert 'href="/data/latest/datapackage.json"' in response.text
+    for name in ("cases.csv.gz", "cases.jsonl.gz", "economies.csv", "case_links.csv"):
+        assert f'href="/data/{release.day.isoformat()}/{name}"' in response.text
     assert by_name["cases.csv.gz"].sha256 in response.text
     (markup,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.text, re.S)
     dataset = json.loads(markup)
@@ -56,7 +58,8 @@ def test_the_page_speaks_the_readers_language(client, release):
 
 def test_a_file_is_served_whole_with_its_type_and_caching(client, release):
     csv_file = client.get("/data/latest/cases.csv.gz")
-    dated = client.get(f"/data/{release.day.isoformat()}/SHA256SUMS")
+    yesterday = write_dump(day=release.day - timedelta(days=1)).day
+    dated = client.get(f"/data/{yesterday.isoformat()}/SHA256SUMS")
 
     assert csv_file.status_code == 200
     assert csv_file["Content-Type"] == "application/gzip"
@@ -64,7 +67,7 @@ def test_a_file_is_served_whole_with_its_type_and_caching(client, release):
     text = gzip.decompress(b"".join(csv_file.streaming_content)).decode()
     assert "mobile-clinics" in text
     assert "secret-draft" not in text
-    assert csv_file["Cache-Control"] == "public, max-age=3600"
+    assert csv_file["Cache-Control"] == "public, max-age=600"  # today's may be written again (a take-down)
     assert dated.status_code == 200
     assert "immutable" in dated["Cache-Control"]
     assert b"cases.csv.gz" in b"".join(dated.streaming_content)
@@ -147,3 +150,34 @@ def test_the_dcat_catalogue_without_a_release_still_describes_the_dataset_and_ap
     (dataset,) = graph.subjects(RDF.type, dcat.Dataset)
     assert list(graph.objects(dataset, dcat.distribution)) == []
     assert list(graph.subjects(RDF.type, dcat.DataService))
+
+
+def test_a_file_is_not_sent_again_to_a_client_that_has_it(client, release):
+    first = client.get("/data/latest/cases.csv.gz")
+    digest = next(each.sha256 for each in release.files if each.name == "cases.csv.gz")
+
+    again = client.get("/data/latest/cases.csv.gz", headers={"If-None-Match": first["ETag"]})
+
+    assert first["ETag"] == f'"{digest}"'
+    assert again.status_code == 304
+
+
+def test_a_half_written_release_is_not_served(client, release):
+    from django.core.files.storage import storages
+
+    storages["opendata"].delete(f"{release.day.isoformat()}/datapackage.json")  # as a writer stopped midway
+
+    assert client.get("/data/latest/cases.csv.gz").status_code == 404
+    assert client.get(f"/data/{release.day.isoformat()}/cases.csv.gz").status_code == 404
+    assert "No open-data release has been written yet." in client.get("/data/").text
+
+
+def test_settings_text_cannot_break_out_of_the_dataset_markup(client, settings):
+    settings.OPEN_DATA_TITLE = "Cases </script><script>alert(1)</script> <!--"
+    write_dump()
+
+    response = client.get("/data/")
+
+    (markup,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.text, re.S)
+    assert "<" not in markup
+    assert json.loads(markup)["name"] == settings.OPEN_DATA_TITLE
