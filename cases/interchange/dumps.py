@@ -42,7 +42,7 @@ from django.utils.translation import override
 from rest_framework.utils.encoders import JSONEncoder
 
 from cases import records
-from cases.interchange.exporting import CHUNK_SIZE, csv_record
+from cases.interchange.exporting import CHUNK_SIZE, csv_record, neutralise
 from cases.models import (
     SDG,
     CaseLink,
@@ -315,11 +315,15 @@ def _cell(value) -> str:
 def _write_table(folder: Path, table: Table) -> WrittenFile:
     path = folder / f"{table.name}.csv"
     rows = 0
+    # Text a spreadsheet would run as a formula gets an apostrophe, as in cases.csv.gz; numbers never do.
+    text = [each["type"] == "string" for each in table.fields]
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(table.columns)
         for row in table.rows():
-            writer.writerow([_cell(value) for value in row])
+            writer.writerow(
+                [neutralise(v) if is_text else _cell(v) for v, is_text in zip(row, text, strict=True)]
+            )
             rows += 1
     return _finished(path, path.name, rows)
 

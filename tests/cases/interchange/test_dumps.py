@@ -64,7 +64,7 @@ def catalogue():
     ]
     published.sectors.add(health)
     hidden[0].sectors.add(health)
-    Outcome.objects.create(case=published, indicator="Villages reached", value="42.5", unit="villages")
+    Outcome.objects.create(case=published, indicator="=HYPERLINK(1)", value="-42.5", unit="villages")
     Outcome.objects.create(case=hidden[0], indicator="Secret outcome", value="1")
     CaseLink.objects.create(from_case=published, to_case=other, relation="related_to")
     CaseLink.objects.create(from_case=published, to_case=hidden[0], relation="related_to", note="Secret link")
@@ -95,6 +95,9 @@ def test_the_dump_is_a_valid_data_package_of_the_published_catalogue(folder, cat
     first = json.loads(lines[0])
     assert first["slug"] == published.slug
     assert first["sectors"] == ["health"]
+    (outcome,) = csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / "outcomes.csv")))
+    assert outcome["indicator"] == "'=HYPERLINK(1)"  # text a spreadsheet would run, made inert
+    assert outcome["value"] == "-42.5"  # a number stays a number
     links = list(csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / "case_links.csv"))))
     assert links == [
         {"case_id": str(published.pk), "relation": "related_to", "other_case_id": str(other.pk), "note": ""}
