@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from itertools import batched
 from pathlib import Path
 
@@ -272,6 +272,12 @@ def tables() -> list[Table]:
     ]  # fmt: skip
 
 
+def file_names() -> list[str]:
+    """The names of every file a dump writes, in the order of its package (then the two of its own)."""
+    tabular = ["cases.csv.gz", "cases.jsonl.gz", *(f"{table.name}.csv" for table in tables()[1:])]
+    return [*tabular, DATAPACKAGE, CHECKSUMS]
+
+
 # --- Writing ------------------------------------------------------------------------------------------
 
 
@@ -392,8 +398,9 @@ def datapackage(day: date, files: dict[str, WrittenFile]) -> dict:
         "name": DATASET_NAME,
         "title": settings.OPEN_DATA_TITLE,
         "description": settings.OPEN_DATA_DESCRIPTION,
+        # No `created`: the version (the day) says when, and the same catalogue on the same day gives the
+        # same package, byte for byte, so SHA256SUMS is the same too.
         "version": day.isoformat(),
-        "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "homepage": f"{settings.SITE_URL}/data/",
         "licenses": [LICENCE],
         "contributors": [{"title": settings.OPEN_DATA_PUBLISHER, "roles": ["publisher"]}],

@@ -26,17 +26,12 @@ DUMP_FOLDER = re.compile(r"^(latest|\d{4}-\d{2}-\d{2})$")
 MEDIA_TYPES = {".csv.gz": "application/gzip", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
 
 
-def _file_names() -> set[str]:
-    names = {dumps.DATAPACKAGE, dumps.CHECKSUMS, "cases.csv.gz", "cases.jsonl.gz"}
-    return names | {f"{table.name}.csv" for table in dumps.tables()[1:]}
-
-
 @require_safe
 def dump_file(request, folder: str, name: str):
     """One file of a dump; `latest` is the newest complete one. Cached for a year when its day is past (a
     dump of a past day never changes), for ten minutes when it is today's or `latest` (a take-down may
     write today's again). Its ETag is its SHA-256, as the dump's package gives it."""
-    if not DUMP_FOLDER.match(folder) or name not in _file_names():
+    if not DUMP_FOLDER.match(folder) or name not in dumps.file_names():
         raise Http404(_("No such open-data file."))
     day = dumps.latest_day() if folder == dumps.LATEST else _day(folder)
     package = _package(day) if day else None

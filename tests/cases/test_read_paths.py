@@ -28,6 +28,7 @@ A route that takes no case data is listed in EXEMPT with the reason; CHANGED_BY_
 that may change when hidden cases are added (still checked for hidden content).
 """
 
+import gzip
 import json
 import re
 from itertools import product
@@ -37,8 +38,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
+from django.utils import timezone
 
 from cases.caching import forget_catalogue_version
+from cases.interchange.dumps import LATEST, file_names, write_dump
 from cases.models import (
     SDG,
     CaseStudy,
@@ -106,6 +109,10 @@ READ_PATHS = {
     "cases:accessibility": ONE,
     "cases:submit": ONE,
     "cases:submit_thanks": ONE,
+    # Open data: the release is written before the hidden cases exist and again after (write_open_data).
+    "cases:open_data": ONE,
+    "open_data_file": ONE,
+    "dcat_catalog": ONE,
     # API
     "api:api-root": ONE,
     "api:case-list": LIBRARY,
@@ -242,6 +249,7 @@ def world():
     # Every related-cases list computed, as the scheduled refresh leaves them: a list first computed after
     # the hidden cases arrive is not something they moved.
     refresh_related(CaseStudy.objects.values_list("pk", flat=True))
+    write_dump()  # today's open-data release
     return {
         "published": published,
         "shared": {**shared, "sdg": sdg},
@@ -322,6 +330,7 @@ def add_hidden_cases(world, django_capture_on_commit_callbacks):
                 status=status,
             )
         FormerSlug.objects.create(slug=HIDDEN_FORMER_SLUG, case_id=world["hidden_pks"][0])
+    write_dump(force=True)  # today's release written again, as a take-down or the next day's would be
 
 
 def forbidden(world) -> list[str]:
@@ -346,6 +355,10 @@ def parameter_values(key: str, parameter: str, world) -> list[str]:
         return ["json"]
     if parameter == "reference":
         return [HIDDEN_REFERENCE]
+    if parameter == "folder":
+        return [LATEST, timezone.localdate().isoformat()]
+    if parameter == "name":
+        return file_names()
     if parameter == "iso2":
         return [shared["economy"].iso2, hidden_only["economy"].iso2]
     if parameter == "number":
@@ -392,6 +405,8 @@ def answer(client, url) -> tuple[int, str]:
     forget_catalogue_version()
     response = client.get(url)
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type") == "application/gzip":  # an open-data file: what it holds
+        body = gzip.decompress(body)
     text = EMPTY_FEED_UPDATED.sub(r"\1…\2", TOKENS.sub(r"\1…\2", body.decode()))
     return response.status_code, text
 

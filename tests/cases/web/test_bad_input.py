@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet
 from cases.forms import HONEYPOT_FIELD, CaseSubmissionForm
+from cases.interchange.dumps import write_dump
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
 from cases.services import api_key_create, case_submit
 from cases.web.validation import MAX_REQUEST_TARGET
@@ -138,6 +139,7 @@ def published_world():
         },
         contact={"name": "Ana", "email": "ana@example.org", "organisation": ""},
     )
+    write_dump()  # today's open-data release, so that its files are real addresses too
     return {"case": case, "reference": submitter.reference}
 
 
@@ -166,6 +168,10 @@ def _real_value(url_name: str, parameter: str, world) -> str:
         return case.economy.iso2
     if parameter == "number":
         return "3"
+    if parameter == "folder":
+        return "latest"
+    if parameter == "name":
+        return "cases.csv.gz"
     if parameter == "slug":
         for word, value in (
             ("economy", case.economy.slug),
