@@ -42,7 +42,8 @@ def test_a_long_document_written_before_the_marker_gets_it_and_is_found():
     without_marker = case.search_other_languages.removesuffix(f"\n{LONG_DOCUMENT}")
     assert without_marker != case.search_other_languages
     CaseStudy.objects.filter(pk=case.pk).update(search_other_languages=without_marker)  # as stored before
-    assert not search_cases(CaseStudy.objects.all(), "請窓口").exists()
+    if connection.vendor == "postgresql":  # SQLite's FTS5 keeps every position: found there without it
+        assert not search_cases(CaseStudy.objects.all(), "請窓口").exists()
 
     migration.write_again(apps, SchemaEditor())
 
