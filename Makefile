@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bi
 	p=$$(command -v $$c 2>/dev/null) || continue; \
 	$$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (3, 14)))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools
+.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools scale-deps pgbouncer
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or 3.13 found: install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'."; exit 1; fi
@@ -72,9 +72,22 @@ run: venv node-deps translations
 	@$(PY) manage.py ensure_demo_admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The scale-out parts the tests drive as real processes (docs/deployment.md): PgBouncer, from Debian.
+SCALE_PACKAGES := pgbouncer
+scale-deps:
+	@missing=$$(for p in $(SCALE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+		else echo "The scale-out tests need Debian's $$missing: run 'sudo apt-get install $$missing'."; exit 1; fi; fi
+
+# PgBouncer in transaction mode on 127.0.0.1:6432 in front of the local PostgreSQL, in the foreground
+# (observatory/pgbouncer.py; app servers then use DATABASE_TRANSACTION_POOLING=1).
+pgbouncer: venv scale-deps
+	$(PY) -m observatory.pgbouncer --port 6432
+
 # The whole suite on PostgreSQL, then everything but the browser on SQLite (the embedded default), where the
 # search is FTS5 (cases/search/sqlite.py) and the same behaviour tests run.
-test: venv node-deps browser-deps translations
+test: venv node-deps browser-deps scale-deps translations
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -n 2 -m "not browser" -q $(PYTEST_ARGS)
 

@@ -160,6 +160,14 @@ class Worker(db_worker.Worker):
             raise RuntimeError(
                 "The task worker needs PostgreSQL (its advisory locks); see docs/deployment.md."
             )
+        if connections[DEFAULT_DB_ALIAS].settings_dict.get("TRANSACTION_POOLING"):
+            # A session's advisory lock, taken through a pooler in transaction mode, would stay with a
+            # server session other clients are handed, and its unlock might reach another one.
+            raise RuntimeError(
+                "The task worker needs a connection to PostgreSQL itself, not through PgBouncer: start it "
+                "with DATABASE_URL naming the database server and without DATABASE_TRANSACTION_POOLING "
+                "(docs/deployment.md)."
+            )
         watcher = threading.Thread(target=self.watch_for_orphans, name="orphan-watcher", daemon=True)
         watcher.start()
         delay = 1

@@ -1,10 +1,10 @@
 """Exports of cases as CSV or JSON Lines, row by row, in constant memory.
 
 Give it any queryset of cases (already filtered to published ones, e.g. a CaseStudyFilterSet's `qs`) and
-a base URL for absolute links; it reads the database in chunks (a server-side cursor on PostgreSQL,
-`iterator(chunk_size=...)`, plus a fixed number of queries per chunk for what hangs off the cases) and
-yields text, so a web response (StreamingHttpResponse) or a management command can write millions of rows
-holding one chunk at a time.
+a base URL for absolute links; it reads the database in chunks (`CaseStudyQuerySet.in_chunks()`: a
+server-side cursor on PostgreSQL, or the ids first behind a pooler in transaction mode; plus a fixed number
+of queries per chunk for what hangs off the cases) and yields text, so a web response
+(StreamingHttpResponse) or a management command can write millions of rows holding one chunk at a time.
 
 - CSV: one row per case, flat columns (CSV_COLUMNS); several values in one cell are separated by ";".
   Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
@@ -16,7 +16,6 @@ holding one chunk at a time.
 import csv
 import json
 from collections.abc import Iterator
-from itertools import batched
 
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -77,8 +76,7 @@ def csv_lines(queryset, *, base_url: str, chunk_size: int = CHUNK_SIZE) -> Itera
 
     def lines():
         yield writer.writerow(CSV_COLUMNS)
-        cases = queryset.select_related("economy").iterator(chunk_size=chunk_size)
-        for chunk in batched(cases, chunk_size):
+        for chunk in queryset.select_related("economy").in_chunks(chunk_size):
             related = records.Related([case.pk for case in chunk])
             for case in chunk:
                 yield writer.writerow(csv_record(case, related, urls))
@@ -91,7 +89,8 @@ def jsonl_lines(queryset, *, represent, chunk_size: int = CHUNK_SIZE) -> Iterato
     `represent(case)`, which the API gives as its own case representation (cases/api/exports.py)."""
 
     def lines():
-        for case in jsonl_queryset(queryset).iterator(chunk_size=chunk_size):
-            yield json.dumps(represent(case), cls=JSONEncoder, ensure_ascii=False) + "\n"
+        for chunk in jsonl_queryset(queryset).in_chunks(chunk_size):
+            for case in chunk:
+                yield json.dumps(represent(case), cls=JSONEncoder, ensure_ascii=False) + "\n"
 
     return _chunked(lines())

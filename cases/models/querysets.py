@@ -8,9 +8,9 @@ counts, the links a case page shows, former slugs and the admin's notion of what
 build on it (tests/cases/models/test_querysets.py checks nothing else spells it out).
 """
 
-from itertools import islice
+from itertools import batched, islice
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Coalesce, JSONObject
 from django.db.models.query import ModelIterable
@@ -126,6 +126,22 @@ class CaseStudyQuerySet(models.QuerySet):
         while chunk := list(islice(rows, chunk_size or 2000)):
             self._load_relations(chunk, columns=annotated is not None)
             yield from chunk
+
+    def in_chunks(self, chunk_size: int):
+        """The cases in this queryset's order, `chunk_size` at a time (lists), holding one chunk in memory:
+        for exports of any size. Through a server-side cursor (`iterator()`) where the database keeps one;
+        behind a pooler in transaction mode it cannot (the cursor would outlive the transaction that made
+        it, on a server session other clients are handed), so there the ids come first, in order (a few
+        bytes a case), then each chunk's cases by their ids, with what this queryset loads with them."""
+        if not connections[self.db].settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+            yield from batched(self.iterator(chunk_size=chunk_size), chunk_size)
+            return
+        ids = list(self.values_list("pk", flat=True))
+        for chunk_ids in batched(ids, chunk_size):
+            # Each chunk is read again through this queryset's filters: a case unpublished meanwhile is
+            # left out, never shown.
+            found = {case.pk: case for case in self.filter(pk__in=chunk_ids).order_by()}
+            yield [found[pk] for pk in chunk_ids if pk in found]
 
     def published(self):
         """Only cases visible outside admin: status `published`. Every public read path starts here."""

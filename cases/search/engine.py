@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import FloatField, Value
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -393,13 +393,17 @@ def full_text_index_preferred():
     if not is_full_text_database():
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-    try:
+    # SET LOCAL, in a transaction of its own: the setting ends with the block whatever happens in it, and
+    # stays on the one server session the block runs on (behind a pooler in transaction mode, a plain SET
+    # would change the planning of whichever client is handed that session next).
+    # Inside a caller's transaction the block is a savepoint, which SET LOCAL outlives: the setting before
+    # is put back at the end (an error rolls the savepoint back, and the setting with it).
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+            )
+            before, _ = cursor.fetchone()
         yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET enable_seqscan")
-        except DatabaseError:
-            pass  # the transaction failed: rolling it back undoes the SET too
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])

@@ -55,6 +55,10 @@ BULK_TIMEOUT_OPTION = "bulk_timeout"
 HEALTH_CHECK_TIMEOUT = 1.0
 
 
+class TransactionPoolingRefused(RuntimeError):
+    """Work that keeps state in a database session, asked for through a pooler in transaction mode."""
+
+
 class DatabaseReadTimeout(psycopg.OperationalError):
     """The database did not answer one round trip in time; the connection was closed."""
 
@@ -255,6 +259,14 @@ def long_running(seconds: float | None = None, *, using=DEFAULT_DB_ALIAS):
     if not isinstance(using, DatabaseWrapper):
         yield
         return
+    if using.settings_dict.get("TRANSACTION_POOLING"):
+        # Behind a pooler in transaction mode (DATABASE_TRANSACTION_POOLING), the timeout set here would
+        # stay on whichever server session ran the statement, for the clients handed it next.
+        raise TransactionPoolingRefused(
+            "Bulk work needs a connection to PostgreSQL itself, not through PgBouncer: run management "
+            "commands and the task worker with DATABASE_URL naming the database server and without "
+            "DATABASE_TRANSACTION_POOLING (docs/deployment.md)."
+        )
     seconds = using.bulk_timeout if seconds is None else seconds
     using.ensure_connection()
     with using.connection.bounded(seconds):

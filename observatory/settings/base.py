@@ -148,6 +148,28 @@ DATABASE_READ_TIMEOUT = env_int(
 )
 # Streamed reads (server-side cursors: exports) and bulk work (migrations, long_running()) get this long.
 DATABASE_BULK_TIMEOUT = env_int("DATABASE_BULK_TIMEOUT", 600)
+# DATABASE_URL names a pooler in transaction mode (PgBouncer, docs/deployment.md), where consecutive
+# transactions of one connection may run on different server sessions: nothing may rely on session state.
+# So no server-side prepared statements, no cursor kept past a transaction, and the server-side limits are
+# set by the pooler on each server connection (`connect_query`: database_session_options()) instead of as
+# connection options, which PgBouncer refuses. Bulk work (management commands, the task worker) connects to
+# PostgreSQL itself.
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+
+
+def database_session_options() -> str:
+    """The server-side settings of every connection, as libpq's `options` (`-c name=value ...`)."""
+    # JIT compiling costs more than it saves on our queries: it added about 0.2 s to the statistics' SQL
+    # over 100,000 cases (1.19 s against 0.98 s), for queries that otherwise take milliseconds.
+    planner = env_str("DATABASE_PLANNER_OPTIONS", "-c jit=off")
+    # Server-side limits: a slow statement or lock wait ends with a clean error (a 503 in a request); a
+    # transaction left open by a stuck client gives its locks back after a minute.
+    statement_ms = DATABASE_STATEMENT_TIMEOUT * 1000
+    limits = (
+        f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms} "
+        "-c idle_in_transaction_session_timeout=60000"
+    )
+    return f"{planner} {limits}".strip()
 
 
 def database_from_url(url: str) -> dict:
@@ -167,17 +189,17 @@ def database_from_url(url: str) -> dict:
         options.update(keepalives=1, keepalives_idle=10, keepalives_interval=3, keepalives_count=3)
         if DATABASE_READ_TIMEOUT:
             options["tcp_user_timeout"] = DATABASE_READ_TIMEOUT * 1000
-        # JIT compiling costs more than it saves on our queries: it added about 0.2 s to the statistics' SQL
-        # over 100,000 cases (1.19 s against 0.98 s), for queries that otherwise take milliseconds.
-        planner = env_str("DATABASE_PLANNER_OPTIONS", "-c jit=off")
-        # Server-side limits: a slow statement or lock wait ends with a clean error (a 503 in a request);
-        # a transaction left open by a stuck client gives its locks back after a minute.
-        statement_ms = DATABASE_STATEMENT_TIMEOUT * 1000
-        limits = (
-            f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms} "
-            "-c idle_in_transaction_session_timeout=60000"
-        )
-        options["options"] = f"{options.get('options', '')} {planner} {limits}".strip()
+        if DATABASE_TRANSACTION_POOLING:
+            if options.get("options"):
+                raise ImproperlyConfigured(
+                    "PgBouncer refuses server settings in DATABASE_URL (options=...): with "
+                    "DATABASE_TRANSACTION_POOLING, set them in its connect_query (docs/deployment.md)."
+                )
+            options["prepare_threshold"] = None  # Django's default, kept whatever the URL says
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True  # a WITH HOLD cursor outlives its transaction
+            config["TRANSACTION_POOLING"] = True  # read by long_running() and the worker, which refuse it
+        else:
+            options["options"] = f"{options.get('options', '')} {database_session_options()}".strip()
         if DATABASE_POOL:
             # Django's built-in psycopg_pool support; the pool's wait must be short too (its default is 30 s).
             options["pool"] = {
@@ -480,6 +502,14 @@ LOGGING = {
 # once the write commits, and run by `manage.py run_worker` (observatory/worker.py), out of the request
 # entirely, with retries and a record of failures in the admin (docs/deployment.md).
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")}}
+if DATABASE_TRANSACTION_POOLING and TASKS["default"]["BACKEND"].endswith("ImmediateBackend"):
+    # Tasks do bulk work (long_running()), which needs a session of its own: the worker's, connected to
+    # PostgreSQL itself, never a request's borrowed one.
+    raise ImproperlyConfigured(
+        "DATABASE_TRANSACTION_POOLING needs the task worker: set "
+        "TASKS_BACKEND=django_tasks_db.DatabaseBackend and run `manage.py run_worker` connected to "
+        "PostgreSQL itself (docs/deployment.md)."
+    )
 # The worker (observatory/worker.py): a task is run at most TASK_MAX_ATTEMPTS times, waiting the delays
 # (seconds; the last repeats) between attempts; a task marked running longer than the grace whose worker
 # holds no lock on it any more is queued again, looked for every TASK_ORPHAN_CHECK_SECONDS.
