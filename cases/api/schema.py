@@ -2,9 +2,19 @@
 
 - `ApiAutoSchema` documents the FilterSet's parameters on every view that reads through it (lists,
   exports, facet counts, statistics), not only on DRF's list actions.
-- `FilterSetExtension` states each filter parameter's allowed values as the FilterSet knows them: the
-  vocabularies' codes and slugs as enums (read from the database when the document is made), lengths
-  and ranges.
+- `FilterSetExtension` states each filter parameter's allowed values as the FilterSet knows them: lengths,
+  ranges, fixed choices, and for a facet, its vocabulary's one schema component (below).
+- The vocabularies, one component each, never read from the database (docs/api.md, "The OpenAPI
+  document and generated clients"): a curated vocabulary (sectors, themes, innovation facets: curators add
+  terms in the admin) is a slug string (`ThemeSlug`: pattern, example, and where its terms are listed), so
+  that a new term changes neither the document nor the clients generated from it; a fixed one is a named
+  enum of the values its standard or the code fixes (`EconomyEnum`: ISO 3166-1 alpha-2; `RegionEnum`: UN
+  M49 sub-regions; `SdgEnum`; `LevelEnum`; `StageEnum`). Parameters, responses and request bodies all
+  refer to them.
+- `share_definitions`, a post-processing hook, adds those components, points the request bodies' vocabulary
+  properties at them, names every enum a parameter holds, and makes each query parameter one shared
+  definition (components/parameters) that every operation taking it refers to: one class per parameter in a
+  generated client, not one per operation.
 - `add_standard_responses`, a post-processing hook, adds the responses every operation can give: 304 to
   conditional reads, 400 (problem details) where there are query parameters, 401 where a key may be
   sent, 404, 406 and 429 (with Retry-After), and serves every error as application/problem+json.
@@ -12,19 +22,26 @@
   anyone may use, required where a view asks for a scope (`HasScope`).
 """
 
+import json
 import re
 
 import django_filters
+import yaml
 from django.conf import settings
+from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.plumbing import build_choice_description_list, build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
+from inflection import camelize
 
+from cases import records
 from cases.api.permissions import HasScope
-from cases.models import TEXT_CONTROL_CHARACTERS
+from cases.models import TEXT_CONTROL_CHARACTERS, InnovationFacet, Sector, Theme, Vocabulary
+from cases.models.facets import CHOICE, FACETS, FACETS_BY_MODEL, FACETS_BY_PARAMETER, TERMS, Facet
 from cases.web.errors import PROBLEM_CONTENT_TYPE
 from cases.web.languages import EVERY_LANGUAGE, LANGUAGE_PARAMETER
 from cases.web.validation import MAX_DIGITS
@@ -68,17 +85,16 @@ class FilterSetExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        if isinstance(filter_field, django_filters.ModelMultipleChoiceFilter):
-            values = vocabulary_values(filter_field)
-            item = {"type": "integer" if all(isinstance(value, int) for value in values) else "string"}
-            item["enum"] = values
+        if field_name in FACETS_BY_PARAMETER:
+            # A facet: repeatable, each value a term of its vocabulary, as the vocabulary's one component
+            # states it (the same in every operation and in the responses).
             return [
                 build_parameter_type(
                     name=field_name,
                     required=filter_field.extra["required"],
                     location=OpenApiParameter.QUERY,
-                    description=self._get_field_description(filter_field, None),
-                    schema={"type": "array", "items": item},
+                    description=filter_field.extra.get("help_text") or filter_field.label,
+                    schema={"type": "array", "items": vocabulary_ref(field_name)},
                     explode=True,
                     style="form",
                 )
@@ -108,14 +124,6 @@ NOT_BLANK_TEXT_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 FORBIDDEN_IN_TEXT = re.compile(f"[{_CONTROL}]")
 
 
-def vocabulary_values(declared) -> list:
-    """The values a vocabulary filter accepts, as they appear in URLs (read from the database)."""
-    field = declared.extra.get("to_field_name") or "pk"
-    queryset = declared.extra["queryset"]
-    queryset = queryset() if callable(queryset) else queryset
-    return list(queryset.order_by(field).values_list(field, flat=True).distinct())
-
-
 def refine_parameter_schema(schema: dict, declared) -> None:
     """Allowed values, lengths and ranges of one filter, from its own definition."""
     extra = declared.extra
@@ -132,6 +140,136 @@ def refine_parameter_schema(schema: dict, declared) -> None:
         schema["minimum"] = extra["min_value"]
     if extra.get("max_value") is not None:
         schema["maximum"] = extra["max_value"]
+
+
+# --- The vocabularies: one component each -----------------------------------------------------------
+#
+# Nothing here is read from the database: the document is the contract partners generate clients from, and a
+# curator's new theme must change neither. Curated vocabularies are slug strings; fixed ones are enums of
+# the values their standard (or this code) fixes, which no edit in the admin can extend.
+
+# Django's validate_slug, as the vocabularies' own addresses take it (VocabularyViewSet.lookup_value_regex).
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
+
+# ISO 3166-1 alpha-2, every officially assigned code (the IANA time zone database's iso3166.tab, 2025b):
+# an economy is named by its code, and a curator adding one (DESIGN.md: "any other economy a case needs")
+# adds a code of this list.
+_ISO_3166_ALPHA_2_CODES = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS "
+    "BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE "
+    "EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM "
+    "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC "
+    "LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA "
+    "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW "
+    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO "
+    "TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+)
+ISO_3166_ALPHA_2 = _ISO_3166_ALPHA_2_CODES.split()
+
+# The 17 sub-regions of the UN M49 standard (https://unstats.un.org/unsd/methodology/m49/), by code, with
+# their names as the standard gives them: the region facet's values.
+UN_M49_SUBREGIONS = {
+    "015": "Northern Africa",
+    "202": "Sub-Saharan Africa",
+    "419": "Latin America and the Caribbean",
+    "021": "Northern America",
+    "143": "Central Asia",
+    "030": "Eastern Asia",
+    "035": "South-eastern Asia",
+    "034": "Southern Asia",
+    "145": "Western Asia",
+    "151": "Eastern Europe",
+    "154": "Northern Europe",
+    "039": "Southern Europe",
+    "155": "Western Europe",
+    "053": "Australia and New Zealand",
+    "054": "Melanesia",
+    "057": "Micronesia",
+    "061": "Polynesia",
+}
+
+# Each curated vocabulary's list in the API (the router's basenames, cases/api/urls.py): the description of
+# its slugs links it.
+CURATED_LISTS = {
+    Sector: "api:sector-list",
+    Theme: "api:theme-list",
+    InnovationFacet: "api:innovation-facet-list",
+}
+# A slug each curated vocabulary is sure to keep (DESIGN.md: slugs stable; the facet table's help texts
+# give the same ones).
+CURATED_EXAMPLES = {Sector: "health", Theme: "digital-government", InnovationFacet: "anticipatory"}
+
+
+def is_curated(facet: Facet) -> bool:
+    """Whether curators extend the facet's vocabulary in the admin (cases.models.Vocabulary: sectors,
+    themes, innovation facets), so that its values are slugs a client takes as they come."""
+    return facet.kind == TERMS and issubclass(facet.model, Vocabulary)
+
+
+def vocabulary_component_name(facet: Facet) -> str:
+    """ThemeSlug for a curated vocabulary; EconomyEnum, RegionEnum, SdgEnum, LevelEnum, StageEnum for the
+    fixed ones (LevelEnum and StageEnum: the names ENUM_NAME_OVERRIDES gives their choices elsewhere)."""
+    if is_curated(facet):
+        return f"{facet.model.__name__}Slug"
+    if facet.kind == CHOICE:
+        return f"{facet.choices.__name__}Enum"
+    return f"{camelize(facet.parameter)}Enum"
+
+
+def vocabulary_ref(parameter: str) -> dict:
+    """A reference to the component of the vocabulary the facet `parameter` takes values of."""
+    return {"$ref": f"#/components/schemas/{vocabulary_component_name(FACETS_BY_PARAMETER[parameter])}"}
+
+
+def vocabulary_component(facet: Facet) -> dict:
+    """The schema of one facet's values, in the language of the document being made."""
+    if is_curated(facet):
+        model = facet.model
+        return {
+            "type": "string",
+            "pattern": SLUG_PATTERN,
+            "maxLength": model._meta.get_field(facet.value_field).max_length,
+            "example": CURATED_EXAMPLES[model],
+            "description": format_lazy(
+                _(
+                    # Translators: {listing} is an address of the API (/api/v1/themes/): it stays as it is.
+                    "The slug of a term of a curated vocabulary, which curators extend: {listing} lists "
+                    "the current terms with their names. A slug, not an enum: a new term needs no new "
+                    "client."
+                ),
+                listing=reverse(CURATED_LISTS[model]),
+            ),
+        }
+    if facet.kind == CHOICE:
+        choices = facet.choices
+        return {
+            "enum": list(choices.values),
+            "type": "string",
+            "description": build_choice_description_list(choices.choices),
+        }
+    if facet.parameter == "economy":
+        return {
+            "enum": ISO_3166_ALPHA_2,
+            "type": "string",
+            "example": "SG",
+            # The submission body's words for it (cases/api/submissions.py), already in every language.
+            "description": _("The ISO 3166-1 alpha-2 code of an economy in /api/v1/economies/, e.g. SG."),
+        }
+    if facet.parameter == "region":
+        return {
+            "enum": list(UN_M49_SUBREGIONS),
+            "type": "string",
+            "example": "035",
+            "description": build_choice_description_list(UN_M49_SUBREGIONS.items()),
+        }
+    if facet.parameter == "sdg":
+        lowest, highest = facet.value_range
+        return {
+            "enum": list(range(lowest, highest + 1)),
+            "type": "integer",
+            "description": facet.title,
+        }
+    raise NotImplementedError(f"The {facet.parameter} facet's values have no schema: add one here.")
 
 
 PROBLEM_SCHEMA = {
@@ -299,3 +437,147 @@ def add_standard_responses(result, generator, request, public):
                 ),
             )
     return result
+
+
+# --- One definition of each vocabulary and each parameter -------------------------------------------
+
+# The case record's fields naming terms (economy, other_economies, sectors, themes, facets, sdgs) -> the
+# facet whose vocabulary they name: a request body's property of that name takes that vocabulary's values.
+VOCABULARY_PROPERTIES = {
+    field.name: FACETS_BY_MODEL[field.model]
+    for field in records.FIELDS
+    if field.kind in records.VOCABULARY_KINDS
+}
+REF_PREFIX = "#/components/schemas/"
+
+
+def _named_by_ref(schema: dict, ref: dict) -> dict:
+    """A property (or a list of them) naming terms, pointed at their vocabulary's component: what it says
+    of itself (description, lengths of a list) kept, its own enum and type dropped."""
+    kept = {
+        key: value for key, value in schema.items() if key not in ("$ref", "allOf", "oneOf", "enum", "type")
+    }
+    if "description" in kept:
+        # drf-spectacular appends the choices it was given (read from the database) to the description.
+        kept["description"] = str(kept["description"]).partition("\n\n* `")[0]
+    if schema.get("type") == "array":
+        return {**kept, "type": "array", "items": dict(ref)}
+    return {"allOf": [dict(ref)], **kept} if kept else dict(ref)
+
+
+def _enum_component(schemas: dict, name: str, schema: dict) -> dict | None:
+    """A reference to the component `name` holding the enum `schema`, added if missing; None when a
+    component of that name says something else (the enum then stays where it is)."""
+    enum = {key: schema[key] for key in ("type", "enum") if key in schema}
+    existing = schemas.setdefault(name, enum)
+    if {key: existing[key] for key in ("type", "enum") if key in existing} != enum:
+        return None
+    return {"$ref": REF_PREFIX + name}
+
+
+def _name_parameter_enum(schemas: dict, parameter: dict) -> dict:
+    """The parameter, its enum (or its items') moved into a component named after it (SortEnum): a
+    generator makes one class of it for every operation, not one per operation."""
+    schema = parameter.get("schema", {})
+    holder = schema.get("items", {}) if schema.get("type") == "array" else schema
+    if "enum" not in holder:
+        return parameter
+    ref = _enum_component(schemas, f"{camelize(parameter['name'])}Enum", holder)
+    if ref is None:
+        return parameter
+    remaining = {key: value for key, value in holder.items() if key not in ("type", "enum", "title")}
+    named = {"allOf": [ref], **remaining} if remaining else ref
+    if schema.get("type") == "array":
+        return {**parameter, "schema": {**schema, "items": named}}
+    return {**parameter, "schema": named}
+
+
+def share_definitions(result, generator, request, public):
+    """Post-processing hook (after add_standard_responses): one definition of each vocabulary and of each
+    query parameter, referred to wherever it is used.
+
+    - Each facet's vocabulary component (`vocabulary_component`), which the filter parameters and the
+      responses' terms refer to; a request body's property named after a vocabulary field of the case
+      record (SubmissionRequest's `economy`, `sectors`, `themes`) refers to it too, in place of the enum its
+      form field read from the database.
+    - Every enum a parameter holds, named (`SortEnum`, `LangEnum`, ...).
+    - Every query parameter in components/parameters, by its name, and a `$ref` to it in each operation: a
+      parameter two operations define differently (`q` of the search suggestions, `page_size` of the cursor
+      pages) is a second definition, named after the first operation that takes it.
+    - Enum components nothing refers to any more (the request body's former ones) are dropped.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for facet in FACETS:
+        schemas[vocabulary_component_name(facet)] = vocabulary_component(facet)
+
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            reference = body.get("schema", {}).get("$ref", "")
+            if not reference.startswith(REF_PREFIX):
+                continue
+            properties = schemas[reference.removeprefix(REF_PREFIX)].get("properties", {})
+            for name, facet in VOCABULARY_PROPERTIES.items():
+                if name in properties:
+                    properties[name] = _named_by_ref(properties[name], vocabulary_ref(facet.parameter))
+
+    shared: dict[str, dict] = {}  # component name -> parameter
+    names: dict[tuple[str, str], str] = {}  # (parameter name, its definition as JSON) -> component name
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            parameters = []
+            for parameter in operation.get("parameters", []):
+                if "$ref" in parameter or parameter.get("in") != "query":
+                    parameters.append(parameter)
+                    continue
+                parameter = _name_parameter_enum(schemas, parameter)
+                key = (parameter["name"], json.dumps(parameter, sort_keys=True, default=str))
+                if key not in names:
+                    name = parameter["name"]
+                    if name in shared:
+                        name = f"{name}_{operation.get('operationId', len(shared))}"
+                    names[key] = name
+                    shared[name] = parameter
+                parameters.append({"$ref": f"#/components/parameters/{names[key]}"})
+            if parameters:
+                operation["parameters"] = parameters
+    if shared:
+        result["components"]["parameters"] = dict(sorted(shared.items()))
+
+    referred = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(result, default=str)))
+    for name in [name for name, schema in schemas.items() if "enum" in schema and name not in referred]:
+        del schemas[name]
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+    return result
+
+
+# Scalars a YAML 1.2 reader resolves to something other than a string (its core schema), written plainly.
+YAML_NOT_A_STRING = re.compile(
+    r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$"
+)
+
+
+class QuotedString(str):
+    """A string written in quotes in YAML."""
+
+
+def _represent_quoted(dumper, text):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(text), style="'")
+
+
+# drf-spectacular's renderer writes with the C dumper when PyYAML has it, else the Python one.
+for _dumper in {yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)}:
+    _dumper.add_representer(QuotedString, _represent_quoted)
+
+
+def quote_ambiguous(value):
+    """`value` (the document) with every string a YAML 1.2 reader would not read as a string marked for
+    quoting (cases/api/urls.py, UnambiguousYamlRenderer)."""
+    if isinstance(value, dict):
+        return {quote_ambiguous(key): quote_ambiguous(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [quote_ambiguous(item) for item in value]
+    if isinstance(value, str) and YAML_NOT_A_STRING.match(value):
+        return QuotedString(value)
+    return value

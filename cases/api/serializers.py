@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases import records
+from cases.api.schema import vocabulary_ref
 from cases.models import (
     SDG,
     CaseStudy,
@@ -24,7 +25,7 @@ from cases.models import (
     Stage,
     Theme,
 )
-from cases.models.facets import FACETS, FACETS_BY_MODEL
+from cases.models.facets import FACETS, FACETS_BY_MODEL, FACETS_BY_PARAMETER
 from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseText, text_digest
 from cases.records import CaseUrls, absolute_url
 
@@ -96,6 +97,21 @@ class TermRefSerializer(serializers.ModelSerializer):
         }
 
 
+def term_value_field(parameter: str, **options) -> serializers.Field:
+    """A read-only field holding the value a term is named by in URLs and records (its slug or code),
+    documented as the one component of the vocabulary the facet `parameter` takes (cases/api/schema.py):
+    a slug string for a curated vocabulary, the named enum of a fixed one. What a response gives, the
+    parameter takes, in the same type of a generated client."""
+    facet = FACETS_BY_PARAMETER[parameter]
+    base = serializers.IntegerField if facet.value_range else serializers.CharField
+    name = f"{facet.parameter.title()}ValueField"
+    # A class, not an annotated instance: a serializer deep-copies its fields, which keeps only their class.
+    field_class = extend_schema_field(vocabulary_ref(parameter))(
+        type(name, (base,), {"__module__": __name__, "__qualname__": name})
+    )
+    return field_class(read_only=True, **options)
+
+
 def ref_serializer(model) -> type[serializers.ModelSerializer]:
     """The serializer of a reference to a term of `model` (a vocabulary, or the economies)."""
     facet = FACETS_BY_MODEL[model]
@@ -112,7 +128,14 @@ def ref_serializer(model) -> type[serializers.ModelSerializer]:
     return type(
         name,
         (TermRefSerializer,),
-        {"Meta": meta, "__module__": __name__, "__qualname__": name},
+        {
+            # The value it is named by, documented as its vocabulary's component (to_representation reads
+            # the term itself).
+            facet.value_field: term_value_field(facet.parameter),
+            "Meta": meta,
+            "__module__": __name__,
+            "__qualname__": name,
+        },
     )
 
 
@@ -398,6 +421,8 @@ class VocabularyUrlsMixin(serializers.Serializer):
 
 class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
     detail_route = "economy-detail"
+    iso2 = term_value_field("economy")
+    subregion_code = term_value_field("region")
 
     class Meta:
         model = Economy
@@ -423,6 +448,7 @@ class EconomySerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
     detail_route = "sector-detail"
+    slug = term_value_field("sector")
     # Translators: COFOG is the UN's Classification of the Functions of Government: keep the name.
     cofog_code = serializers.CharField(read_only=True, help_text=_("COFOG division as two digits, e.g. 07."))
 
@@ -444,6 +470,7 @@ class SectorSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 class ThemeSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
     detail_route = "theme-detail"
+    slug = term_value_field("theme")
 
     class Meta:
         model = Theme
@@ -453,6 +480,7 @@ class ThemeSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
 
 class InnovationFacetSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
     detail_route = "innovation-facet-detail"
+    slug = term_value_field("facet")
 
     class Meta:
         model = InnovationFacet
@@ -462,6 +490,7 @@ class InnovationFacetSerializer(VocabularyUrlsMixin, serializers.ModelSerializer
 
 class SDGSerializer(VocabularyUrlsMixin, serializers.ModelSerializer):
     detail_route = "sdg-detail"
+    number = term_value_field("sdg")
 
     class Meta:
         model = SDG

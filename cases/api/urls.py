@@ -6,12 +6,19 @@ from django.urls import include, path, re_path
 from django.utils.csp import CSP
 from django.utils.translation import get_language
 from django.views.decorators.csp import csp_override
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from cases.api import submissions, views
 from cases.api.errors import not_found
+from cases.api.schema import quote_ambiguous
 
 app_name = "api"
 
@@ -24,9 +31,29 @@ router.register("innovation-facets", views.InnovationFacetViewSet, basename="inn
 router.register("sdgs", views.SDGViewSet, basename="sdg")
 
 
+class UnambiguousYamlRenderer(OpenApiYamlRenderer):
+    """drf-spectacular's YAML, with every string that a YAML 1.2 reader would take for a number, a boolean
+    or null quoted: PyYAML writes YAML 1.1, where the UN region code "039" is a plain string, but YAML 1.2
+    readers (ruamel.yaml, so openapi-python-client) read it as the number 39 and lose the enum's type."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return super().render(quote_ambiguous(data), accepted_media_type, renderer_context)
+
+
+class UnambiguousYamlRenderer2(UnambiguousYamlRenderer, OpenApiYamlRenderer2):
+    pass
+
+
 class SchemaView(SpectacularAPIView):
     """The OpenAPI document, saved under one plain file name in every language: drf-spectacular names it
     after the title, which is translated (a Content-Disposition of a non-ASCII name reads as garbage)."""
+
+    renderer_classes = [
+        UnambiguousYamlRenderer,
+        UnambiguousYamlRenderer2,
+        OpenApiJsonRenderer,
+        OpenApiJsonRenderer2,
+    ]
 
     @extend_schema(exclude=True)  # as drf-spectacular's own view: the document does not list itself
     def get(self, request, *args, **kwargs):

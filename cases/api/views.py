@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -210,13 +211,16 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):
-    """A download is what its address says (.csv, .jsonl), whatever the client's Accept header."""
+    """A download is what its address says (.csv, .jsonl), whatever the client's Accept header: of the
+    names its format goes by (the view's renderers), the one the client prefers, else the first."""
 
     def select_parser(self, request, parsers):
         return parsers[0] if parsers else None
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+        preferred = request.get_preferred_type([renderer.media_type for renderer in renderers])
+        chosen = next((renderer for renderer in renderers if renderer.media_type == preferred), renderers[0])
+        return chosen, chosen.media_type
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -231,6 +235,17 @@ class CSVRenderer(renderers.BaseRenderer):
 class JSONLinesRenderer(CSVRenderer):
     media_type = "application/jsonl"
     format = "jsonl"
+
+
+# The JSON Lines export under the one media type every HTTP client and API client generator knows for a
+# download (openapi-python-client knows only JSON, text/* and this one: docs/api.md, "JSON Lines"): the
+# same bytes, for a client that asks for it by name. `application/jsonl` stays the type served otherwise.
+DOWNLOAD_MEDIA_TYPE = "application/octet-stream"
+
+
+class JSONLinesDownloadRenderer(JSONLinesRenderer):
+    media_type = DOWNLOAD_MEDIA_TYPE
+    charset = None
 
 
 def _in_language(language: str, lines):
@@ -251,16 +266,22 @@ class CaseExportView(ConditionalMixin, generics.GenericAPIView):
     queryset = CaseStudy.objects.none()  # for the schema; rows come from get()
 
     def get_renderers(self):
-        return [CSVRenderer() if self.export_format == "csv" else JSONLinesRenderer()]
+        if self.export_format == "csv":
+            return [CSVRenderer()]
+        return [JSONLinesRenderer(), JSONLinesDownloadRenderer()]
 
     def get(self, request):
         language = get_language()  # the request's (?lang=, Accept-Language): docs/api.md, "Languages"
         matching = self.filter_queryset(CaseStudy.objects.published()).with_text_in(language)
         content_type, lines = EXPORT_FORMATS[self.export_format]
+        if request.accepted_media_type == DOWNLOAD_MEDIA_TYPE:
+            content_type = DOWNLOAD_MEDIA_TYPE
         response = StreamingHttpResponse(
             _in_language(language, lines(matching, base_url=request.build_absolute_uri("/"))),
             content_type=content_type,
         )
+        if len(self.get_renderers()) > 1:
+            patch_vary_headers(response, ["Accept"])  # the same address, under either of its media types
         stamp = timezone.now().strftime("%Y%m%d")
         response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.{self.export_format}"'
         return response
@@ -304,7 +325,13 @@ class CaseJSONLinesExportView(CaseExportView):
             "One JSON object per line: the representation of GET cases/{slug}/."
         ),
         responses={
-            (200, "application/jsonl"): OpenApiResponse(OpenApiTypes.STR, description=_("One case per line."))
+            (200, JSONLinesRenderer.media_type): OpenApiResponse(
+                OpenApiTypes.STR, description=_("One case per line.")
+            ),
+            # The same bytes, under the media type client generators know for a download (docs/api.md).
+            (200, DOWNLOAD_MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description=_("One case per line.")
+            ),
         },
     )
     def get(self, request):

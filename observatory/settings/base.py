@@ -467,6 +467,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cases.api.schema.add_standard_responses",
+        # After the two above: one component per vocabulary and per query parameter (issue 17).
+        "cases.api.schema.share_definitions",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "cases.models.Level",

@@ -37,6 +37,15 @@ def schema(client, language=None):
     return response.json()
 
 
+def parameters(document, operation) -> list[dict]:
+    """The operation's parameters, each shared one (components/parameters) as defined there."""
+    shared = document["components"]["parameters"]
+    return [
+        shared[parameter["$ref"].rsplit("/", 1)[1]] if "$ref" in parameter else parameter
+        for parameter in operation["parameters"]
+    ]
+
+
 def documented(document) -> dict[str, str]:
     """The texts of the representative msgids, as the document gives them."""
     suggest = document["paths"]["/api/v1/suggest/"]["get"]
@@ -46,7 +55,7 @@ def documented(document) -> dict[str, str]:
         CHANGE_ID_HELP: document["components"]["schemas"]["Change"]["properties"]["id"]["description"],
         OUTCOME_DATE_HELP: document["components"]["schemas"]["Outcome"]["properties"]["date"]["description"],
         TOO_MANY_REQUESTS: document["paths"]["/api/v1/cases/"]["get"]["responses"]["429"]["description"],
-        SUGGEST_Q: next(p for p in suggest["parameters"] if p["name"] == "q")["description"],
+        SUGGEST_Q: next(p for p in parameters(document, suggest) if p["name"] == "q")["description"],
     }
 
 

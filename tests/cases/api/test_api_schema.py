@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis import GenerationMode
 
-from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Theme
+from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
 from cases.services import api_key_create
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
 
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 # Hypothesis keeps caches in ./.hypothesis by default: keep them out of the work tree.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "observatory-hypothesis")
 
+OPENAPI_JSON = {"accept": "application/vnd.oai.openapi+json"}
 # Every operation of the API; a test below proves the document has exactly these.
 OPERATIONS = [
     "/api/v1/cases/",
@@ -98,11 +99,36 @@ def wsgi_application():
     signals.request_finished.connect(close_old_connections)
 
 
+# The vocabularies the document states as every value there may be (issue 17: a slug of a curated
+# vocabulary, any ISO 3166 code, any UN M49 sub-region), by component -> where the catalogue holds their
+# terms. The server refuses a term it does not hold (a 400, as it should), which no schema can state; so the
+# requests are drawn from the terms this catalogue holds, as a partner's client reads them from the
+# vocabulary lists. The SDGs, levels and stages are all held: their enums stay as they are.
+HELD_TERMS = {
+    "EconomyEnum": (Economy, "iso2"),
+    "RegionEnum": (Economy, "subregion_code"),
+    "SectorSlug": (Sector, "slug"),
+    "ThemeSlug": (Theme, "slug"),
+    "InnovationFacetSlug": (InnovationFacet, "slug"),
+}
+
+
 @pytest.fixture
 def api_schema(sample_catalogue, wsgi_application):
     # schemathesis.pytest.from_fixture would be the usual way in, but its lazy loader sets a pytest
     # internal (Node._nodeid) that pytest 9.2 no longer has; as_strategy() with @given needs no plugin.
-    return schemathesis.openapi.from_wsgi("/api/schema/", wsgi_application)
+    # Read through the WSGI application, not Django's test client: its requests connect again the signal
+    # handlers wsgi_application disconnects, and the next request would close the test's connection.
+    document = schemathesis.openapi.from_wsgi(
+        "/api/schema/", wsgi_application, headers=OPENAPI_JSON
+    ).raw_schema
+    for component, (model, field) in HELD_TERMS.items():
+        held = sorted(set(model.objects.values_list(field, flat=True)))
+        document["components"]["schemas"][component]["enum"] = held
+    loaded = schemathesis.openapi.from_dict(document)
+    loaded.app = wsgi_application
+    loaded.location = "/api/schema/"
+    return loaded
 
 
 def run_generated_requests(operation, mode, examples, headers=None):
@@ -160,21 +186,37 @@ def test_generated_submissions_get_documented_answers(api_schema, mode):
 
 
 def schema_json(client):
-    response = client.get("/api/schema/", headers={"accept": "application/vnd.oai.openapi+json"})
+    response = client.get("/api/schema/", headers=OPENAPI_JSON)
     assert response.status_code == 200
     return response.json()
 
 
 def query_parameters(document, path):
-    return {parameter["name"]: parameter for parameter in document["paths"][path]["get"]["parameters"]}
+    """The operation's parameters by name, each shared one (components/parameters) as defined there."""
+    shared = document["components"].get("parameters", {})
+    parameters = [
+        shared[parameter["$ref"].rsplit("/", 1)[1]] if "$ref" in parameter else parameter
+        for parameter in document["paths"][path]["get"]["parameters"]
+    ]
+    return {parameter["name"]: parameter for parameter in parameters}
+
+
+def component(document, schema):
+    return document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
 
 
 def test_schema_gives_each_filter_its_type_and_allowed_values(client):
-    parameters = query_parameters(schema_json(client), "/api/v1/cases/")
-    assert "SG" in parameters["economy"]["schema"]["items"]["enum"]
-    assert parameters["sdg"]["schema"]["items"] == {"type": "integer", "enum": list(range(1, 18))}
-    assert "health" in parameters["sector"]["schema"]["items"]["enum"]
-    assert "035" in parameters["region"]["schema"]["items"]["enum"]
+    document = schema_json(client)
+    parameters = query_parameters(document, "/api/v1/cases/")
+    # Each vocabulary as one component (issue 17; tests/cases/api/test_generated_client.py): the fixed ones
+    # enums of their standard's values, the curated ones slugs.
+    assert "SG" in component(document, parameters["economy"]["schema"]["items"])["enum"]
+    sdg = component(document, parameters["sdg"]["schema"]["items"])
+    assert (sdg["type"], sdg["enum"]) == ("integer", list(range(1, 18)))
+    sector = component(document, parameters["sector"]["schema"]["items"])
+    assert "enum" not in sector
+    assert re.search(sector["pattern"], "health")
+    assert "035" in component(document, parameters["region"]["schema"]["items"])["enum"]
     assert parameters["q"]["schema"] == {
         "type": "string",
         "maxLength": 200,
@@ -184,7 +226,17 @@ def test_schema_gives_each_filter_its_type_and_allowed_values(client):
     assert parameters["updated_since"]["schema"] == {"type": "string", "format": "date-time"}
     assert parameters["page_size"]["schema"]["maximum"] == 100
     assert parameters["page"]["schema"]["maximum"] == 10**30 - 1  # the most digits any number may have
-    assert "-updated" in parameters["ordering"]["schema"]["enum"]
+    assert "-updated" in component(document, parameters["ordering"]["schema"])["enum"]
+
+
+def test_the_yaml_document_reads_the_same_in_yaml_1_2(client):
+    """PyYAML writes YAML 1.1, where the region code 039 is a plain string; ruamel.yaml (as
+    openapi-python-client) reads YAML 1.2, where it is the number 39 unless quoted."""
+    from ruamel.yaml import YAML
+
+    text = client.get("/api/schema/").content.decode()
+    assert "- '039'" in text
+    assert YAML(typ="safe").load(text) == schema_json(client)
 
 
 def test_a_filter_added_to_the_filterset_appears_on_every_face_of_the_schema(client):
