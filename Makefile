@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bi
 	p=$$(command -v $$c 2>/dev/null) || continue; \
 	$$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (3, 14)))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools scale-deps pgbouncer
+.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools scale-deps pgbouncer replica
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or 3.13 found: install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'."; exit 1; fi
@@ -84,6 +84,12 @@ scale-deps:
 # (observatory/pgbouncer.py; app servers then use DATABASE_TRANSACTION_POOLING=1).
 pgbouncer: venv scale-deps
 	$(PY) -m observatory.pgbouncer --port 6432
+
+# A PostgreSQL primary and a streaming replica of it (pg_basebackup), on free ports, in the foreground until
+# Ctrl-C, then deleted (tests/observatory/replication.py); prints the DATABASE_URL and DATABASE_REPLICA_URLS
+# to try the read replicas with (docs/deployment.md, "Read replicas").
+replica: venv
+	$(PY) -m tests.observatory.replication $(or $(REPLICA_DATABASE),observatory)
 
 # The whole suite on PostgreSQL, then everything but the browser on SQLite (the embedded default), where the
 # search is FTS5 (cases/search/sqlite.py) and the same behaviour tests run.

@@ -217,6 +217,50 @@ def database_from_url(url: str) -> dict:
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Read replicas (observatory/replicas.py, docs/deployment.md "Read replicas"): PostgreSQL streaming replicas
+# of DATABASE_URL, comma-separated. Anonymous readers' requests read from one; writes, staff, the worker and
+# a reader's requests for DATABASE_REPLICA_STICKY_SECONDS after a write of theirs use the primary, and so
+# does every read while a replica lags more than DATABASE_REPLICA_MAX_LAG seconds or cannot be reached
+# (tried again after DATABASE_REPLICA_RETRY_SECONDS). Each process measures a replica's lag at most every
+# DATABASE_REPLICA_CHECK_SECONDS. None configured: no router, no middleware, nothing changes.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+DATABASE_REPLICA_MAX_LAG = float(env_str("DATABASE_REPLICA_MAX_LAG", "5"))
+DATABASE_REPLICA_CHECK_SECONDS = float(env_str("DATABASE_REPLICA_CHECK_SECONDS", "1"))
+DATABASE_REPLICA_RETRY_SECONDS = float(env_str("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 15)
+
+
+def replica_databases(urls: list[str], primary: dict) -> dict:
+    """DATABASES entries `replica_1`, `replica_2`, ... for the replicas' URLs, tuned as the primary is."""
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        config = database_from_url(url)
+        if config["ENGINE"] != "observatory.postgresql" or primary["ENGINE"] != "observatory.postgresql":
+            raise ImproperlyConfigured(
+                "DATABASE_REPLICA_URLS: read replicas are PostgreSQL streaming replicas of a PostgreSQL "
+                "DATABASE_URL (postgres://...)."
+            )
+        # Under tests the alias is the test database itself (a replica is read-only: no test database can
+        # be created on it); the tests that need a real replica start one (tests/observatory/replication.py).
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = config
+    return replicas
+
+
+if DATABASE_REPLICA_STICKY_SECONDS <= DATABASE_REPLICA_MAX_LAG:
+    # A reader back on a replica after the window must find their write there: the replica then lags less.
+    raise ImproperlyConfigured(
+        "DATABASE_REPLICA_STICKY_SECONDS must be longer than DATABASE_REPLICA_MAX_LAG."
+    )
+DATABASES.update(replica_databases(DATABASE_REPLICA_URLS, DATABASES["default"]))
+DATABASE_ROUTERS = ["observatory.replicas.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+if DATABASE_REPLICA_URLS:
+    # Above the 503 middleware, so that a replica lost while answering is answered again from the primary.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("cases.middleware.DatabaseUnavailableMiddleware"),
+        "observatory.replicas.ReplicaRoutingMiddleware",
+    )
+
 # --- Cache ----------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
