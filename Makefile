@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bi
 	p=$$(command -v $$c 2>/dev/null) || continue; \
 	$$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (3, 14)))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools scale-deps pgbouncer replica
+.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools scale-deps pgbouncer replica ensemble
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or 3.13 found: install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'."; exit 1; fi
@@ -90,6 +90,15 @@ pgbouncer: venv scale-deps
 # to try the read replicas with (docs/deployment.md, "Read replicas").
 replica: venv
 	$(PY) -m tests.observatory.replication $(or $(REPLICA_DATABASE),observatory)
+
+# The deployment on this machine (observatory/ensemble.py): ENSEMBLE_PROCESSES app processes on port 8000
+# (SO_REUSEPORT), PgBouncer, the task worker; DATABASE_URL (PostgreSQL) and REDIS_URL from the environment.
+ENSEMBLE_PROCESSES ?= 2
+ensemble: venv node-deps translations scale-deps
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make ensemble: set DATABASE_URL to PostgreSQL (postgres://...)"; exit 1;; esac
+	@[ -n "$$REDIS_URL" ] || { echo "make ensemble: set REDIS_URL (redis://...)"; exit 1; }
+	$(PY) manage.py migrate --no-input
+	$(PY) -m observatory.ensemble --processes $(ENSEMBLE_PROCESSES) --pgbouncer --port 8000
 
 # The whole suite on PostgreSQL, then everything but the browser on SQLite (the embedded default), where the
 # search is FTS5 (cases/search/sqlite.py) and the same behaviour tests run.
