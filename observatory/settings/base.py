@@ -3,6 +3,7 @@
 dev.py, test.py and prod.py only change defaults or tighten; nothing is defined twice.
 """
 
+import hashlib
 import os
 import sys
 from datetime import timedelta
@@ -263,6 +264,24 @@ if DATABASE_REPLICA_URLS:
 
 # --- Cache ----------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+RELEASE_FILES = (".py", ".html", ".txt", ".mo", ".js", ".css", ".svg", ".xml")
+
+
+def release_digest(root: Path = BASE_DIR) -> str:
+    """A digest of what the answers are made from (code, templates, compiled translations, static files):
+    the cache's key version. A new release then never serves what an old one cached (a page of the old
+    templates), and while both run during a rolling upgrade each reads only its own entries."""
+    digest = hashlib.sha256()
+    for folder in ("cases", "observatory", "templates", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in RELEASE_FILES and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# CACHE_VERSION names the release instead, where every process of it is known to be the same build.
+CACHE_VERSION = env_str("CACHE_VERSION") or release_digest()
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -271,6 +290,7 @@ if REDIS_URL:
             "BACKEND": "observatory.cache.CircuitBreakerRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "observatory"),
+            "VERSION": CACHE_VERSION,
             "OPTIONS": {
                 "socket_connect_timeout": 1,
                 "socket_timeout": 1,
@@ -279,7 +299,9 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "VERSION": CACHE_VERSION}
+    }
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -328,3 +328,32 @@ def test_production_cookies_are_secure_host_only_and_http_only():
         "31536000",
         "True",
     ], process.stderr
+
+
+# --- The cache's key version: the release -----------------------------------------------------------
+
+
+def test_the_cache_keys_change_with_the_release(tmp_path):
+    for folder in ("cases", "observatory", "templates", "static"):
+        (tmp_path / folder).mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<h1>{{ title }}</h1>")
+    (tmp_path / "cases" / "notes.md").write_text("not part of any answer")
+    before = base.release_digest(tmp_path)
+
+    (tmp_path / "cases" / "notes.md").write_text("edited")
+    assert base.release_digest(tmp_path) == before  # only what answers are made from counts
+    page.write_text("<h1 class='title'>{{ title }}</h1>")
+    assert base.release_digest(tmp_path) != before
+    assert settings.CACHES["default"]["VERSION"] == base.CACHE_VERSION
+
+
+def test_a_named_release_is_the_cache_version(monkeypatch):
+    import importlib
+
+    monkeypatch.setenv("CACHE_VERSION", "2026.12.07")
+    try:
+        assert importlib.reload(base).CACHES["default"]["VERSION"] == "2026.12.07"
+    finally:
+        monkeypatch.delenv("CACHE_VERSION")
+        importlib.reload(base)
