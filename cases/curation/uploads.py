@@ -36,6 +36,17 @@ DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 # Extension -> the Pillow format its content must have.
 IMAGE_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
 DOCUMENT_EXTENSIONS = {"pdf", "txt", "csv", "docx", "xlsx", "pptx"}
+# The type a document is stored and served with, from what its checks established, never from what the
+# browser claimed: on object storage the object keeps the type it was saved with, and a PDF sent as
+# text/html would be rendered as a page on the bucket's domain.
+DOCUMENT_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 # The main part an Office Open XML file of each kind declares (macro-enabled variants declare others).
 OFFICE_MAIN_CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
@@ -250,12 +261,13 @@ def check_document(upload) -> None:
     check_size(upload, max_file_bytes())
     if extension in OFFICE_MAIN_CONTENT_TYPES:
         _check_office(upload, extension)
-        return
-    data = _read_all(upload)
-    if extension == "pdf":
-        _check_pdf(data)
     else:
-        _check_text(data, extension)
+        data = _read_all(upload)
+        if extension == "pdf":
+            _check_pdf(data)
+        else:
+            _check_text(data, extension)
+    upload.content_type = DOCUMENT_CONTENT_TYPES[extension]
 
 
 # --- Storing --------------------------------------------------------------------------------------

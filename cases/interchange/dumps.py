@@ -2,7 +2,8 @@
 Data Package that describes them and checksums that prove them (docs/open-data.md).
 
 One dump is a folder `<YYYY-MM-DD>/` of the open-data storage (STORAGES["opendata"]: a folder on disk by
-default, object storage when configured), copied to `latest/`:
+default, a key prefix in an S3 bucket with OPEN_DATA_STORAGE_BACKEND=s3), served as `latest/` too while it
+is the newest complete one (nothing is copied):
 
 - `cases.csv.gz`: one row per published case, the columns of the library's CSV export (cases/records.py,
   the CSV face: its codebook is the same); `cases.jsonl.gz`: the same records as JSON objects, several
@@ -514,9 +515,12 @@ def latest_day() -> date | None:
 def dump_days() -> list[date]:
     """The days of the complete dumps kept, newest first."""
     storage = storages[STORAGE]
-    if not storage.exists(""):
+    # Not `exists("")`: object storage has no folders, only key prefixes, so there the root never "exists"
+    # (and an empty key is refused), whereas listing a prefix that holds nothing just lists nothing.
+    try:
+        folders, _files = storage.listdir("")
+    except FileNotFoundError:  # on disk: no dump written yet, so not even the folder
         return []
-    folders, _files = storage.listdir("")
     days = []
     for folder in folders:
         try:

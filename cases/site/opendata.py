@@ -5,7 +5,9 @@ schema.org Dataset markup for dataset search engines).
 The files are the open-data storage's, written by cases/interchange/dumps.py; only names a dump writes are
 served, so nothing else in that storage can be reached through the address."""
 
+import functools
 import json
+import logging
 import re
 from datetime import date
 
@@ -20,13 +22,40 @@ from django.views.generic import TemplateView
 
 from cases.interchange import dumps
 from cases.models import Economy
+from cases.web.errors import service_unavailable_response
+
+logger = logging.getLogger(__name__)
 
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 DUMP_FOLDER = re.compile(r"^(latest|\d{4}-\d{2}-\d{2})$")
+# Object storage that cannot be reached (refused, timed out: botocore's own errors, not OSError) is an
+# outage like the database's: a calm 503 with Retry-After, not a 500.
+try:
+    from botocore.exceptions import BotoCoreError
+
+    STORAGE_OUTAGES: tuple[type[BaseException], ...] = (BotoCoreError,)
+except ImportError:  # the `s3` extra is not installed: the files are on the local disk
+    STORAGE_OUTAGES = ()
+STORAGE_RETRY_AFTER = 30
+
+
+def storage_outage_is_503(view):
+    @functools.wraps(view)
+    def answering(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except STORAGE_OUTAGES as error:
+            logger.error("Open-data storage unavailable, answering 503 to %s: %s", request.path, error)
+            return service_unavailable_response(request, STORAGE_RETRY_AFTER)
+
+    return answering
+
+
 MEDIA_TYPES = {".csv.gz": "application/gzip", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
 
 
 @require_safe
+@storage_outage_is_503
 def dump_file(request, folder: str, name: str):
     """One file of a dump; `latest` is the newest complete one. Cached for a year when its day is past (a
     dump of a past day never changes), for ten minutes when it is today's or `latest` (a take-down may
@@ -147,7 +176,7 @@ def _json_ld(package: dict, base: str) -> str:
     return json.dumps(dataset, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
 
 
-open_data_page = cache_control(max_age=600, public=True)(OpenDataPageView.as_view())
+open_data_page = cache_control(max_age=600, public=True)(storage_outage_is_503(OpenDataPageView.as_view()))
 
 
 # --- The DCAT-AP catalogue -------------------------------------------------------------------------
@@ -269,6 +298,7 @@ def catalogue(package: dict | None, site: str, economies: list[str], first_day: 
 
 @require_safe
 @cache_control(max_age=600, public=True)
+@storage_outage_is_503
 def catalog_jsonld(request):
     economies = list(
         Economy.objects.filter(is_apo_member=True).order_by("iso3").values_list("iso3", flat=True)

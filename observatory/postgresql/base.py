@@ -37,6 +37,7 @@ import time
 import types
 
 import psycopg
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.postgresql import base as postgresql
 from django.db.backends.postgresql import schema as postgresql_schema
@@ -55,8 +56,9 @@ BULK_TIMEOUT_OPTION = "bulk_timeout"
 HEALTH_CHECK_TIMEOUT = 1.0
 
 
-class TransactionPoolingRefused(RuntimeError):
-    """Work that keeps state in a database session, asked for through a pooler in transaction mode."""
+class TransactionPoolingRefused(CommandError):
+    """Work that keeps state in a database session, asked for through a pooler in transaction mode (a
+    CommandError: management commands say it in one line)."""
 
 
 class DatabaseReadTimeout(psycopg.OperationalError):

@@ -380,6 +380,20 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 
+_S3_BACKEND = "storages.backends.s3.S3Storage"  # not a setting
+
+
+def _s3_options(bucket: str) -> dict:
+    """Where a bucket is and with which keys: one set of AWS_* variables for every S3 storage."""
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("AWS_S3_REGION_NAME") or None,
+        "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+    }
+
+
 def default_storage_from_env() -> dict:
     """Uploads on the local disk (MEDIA_ROOT), or on S3-compatible object storage with STORAGE_BACKEND=s3
     (needs the `s3` extra: pip install .[s3]). Keys may be left unset where the platform provides them."""
@@ -394,30 +408,89 @@ def default_storage_from_env() -> dict:
             "STORAGE_BACKEND=s3: set AWS_STORAGE_BUCKET_NAME to the bucket for uploads."
         )
     options = {
-        "bucket_name": bucket,
-        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-        "region_name": env_str("AWS_S3_REGION_NAME") or None,
-        "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
-        "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+        **_s3_options(bucket),
         # django-storages overwrites a file of the same name by default; an upload must never replace another.
         "file_overwrite": False,
         "default_acl": None,  # the bucket's policy decides, not a per-object ACL
         "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", True),
     }
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    return {"BACKEND": _S3_BACKEND, "OPTIONS": options}
 
 
 # The open-data dumps (cases/interchange/dumps.py, docs/open-data.md): a folder on this disk by default.
 OPEN_DATA_ROOT = Path(env_str("OPEN_DATA_ROOT", str(BASE_DIR / "var" / "open-data")))
 
+
+def open_data_storage_from_env() -> dict:
+    """The open-data dumps in OPEN_DATA_ROOT, or with OPEN_DATA_STORAGE_BACKEND=s3 under a prefix of a bucket
+    (OPEN_DATA_BUCKET, by default the uploads' bucket), reached with the same AWS_* variables as uploads: on
+    a platform whose disk is not kept, or is not shared by the web processes and the worker that writes."""
+    backend = env_str("OPEN_DATA_STORAGE_BACKEND", "filesystem").lower()
+    if backend in ("filesystem", "local"):
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": OPEN_DATA_ROOT},
+        }
+    if backend != "s3":
+        raise ImproperlyConfigured(
+            f"OPEN_DATA_STORAGE_BACKEND must be 'filesystem' or 's3', not {backend!r}."
+        )
+    bucket = env_str("OPEN_DATA_BUCKET") or env_str("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        raise ImproperlyConfigured(
+            "OPEN_DATA_STORAGE_BACKEND=s3: set OPEN_DATA_BUCKET (or AWS_STORAGE_BUCKET_NAME) to the bucket."
+        )
+    options = {
+        **_s3_options(bucket),
+        # A prefix of their own: in the uploads' bucket the dumps' day folders never mix with cases/<id>/.
+        "location": env_str("OPEN_DATA_LOCATION", "open-data").strip("/"),
+        # Never replace in place: a writer deletes a dump's file before storing it again, so a name taken
+        # meanwhile is another writer's, which write_dump then reports instead of overwriting.
+        "file_overwrite": False,
+        "default_acl": None,
+        # /data/ reads each file whole through django-storages before sending it: past 8 MiB it waits on
+        # disk, not in the web process's memory (a release's cases file is tens of megabytes at scale).
+        "max_memory_size": 8 * 1024 * 1024,
+    }
+    return {"BACKEND": _S3_BACKEND, "OPTIONS": options}
+
+
+def s3_client_config_from_env():
+    """Bounded waits for every S3 storage (django-storages' AWS_S3_CLIENT_CONFIG). botocore's own defaults
+    wait 60 s to connect and 60 s for each read, over up to 5 attempts: an endpoint that stops answering
+    would hold a page, an upload or the dump task for minutes, past gunicorn's 30 s worker timeout. With
+    these, a dead one is an error naming its address (botocore's EndpointConnectionError, ConnectTimeoutError
+    or ReadTimeoutError): at once when refused, within about 7 s when unreachable, 21 s when it hangs."""
+    try:
+        from botocore.config import Config
+    except ImportError as error:
+        raise ImproperlyConfigured("S3 storage needs the `s3` extra: pip install .[s3]") from error
+    addressing = env_str("AWS_S3_ADDRESSING_STYLE", "auto").lower()
+    if addressing not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured(
+            f"AWS_S3_ADDRESSING_STYLE must be 'auto', 'path' or 'virtual', not {addressing!r}."
+        )
+    return Config(
+        connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 3),
+        read_timeout=env_int("AWS_S3_READ_TIMEOUT", 10),
+        # Standard mode: attempts counted with the first (botocore's `max_attempts` would count the retries
+        # only), a backoff of up to 1 s before the second. Two: a throttled or dropped request is tried again.
+        retries={"total_max_attempts": env_int("AWS_S3_MAX_ATTEMPTS", 2), "mode": "standard"},
+        # `path` for servers that do not answer at <bucket>.<host> (MinIO and others on a plain host name).
+        s3={"addressing_style": addressing},
+        # Left unset, botocore signs an upload's address with Signature Version 2 in us-east-1 (and with a
+        # custom endpoint), which AWS refuses for buckets made since 2020 and other services do not speak.
+        signature_version="s3v4",
+    )
+
+
 STORAGES = {
     "default": default_storage_from_env(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "opendata": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": OPEN_DATA_ROOT},
-    },
+    "opendata": open_data_storage_from_env(),
 }
+if any(each["BACKEND"] == _S3_BACKEND for each in STORAGES.values()):
+    AWS_S3_CLIENT_CONFIG = s3_client_config_from_env()
 # Upload limits (cases/curation/uploads.py): an image, then any other file (PDF, Office, text).
 UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 20 * 1024 * 1024)
