@@ -11,6 +11,7 @@ import logging
 import re
 from datetime import date
 
+import rdflib
 from django.conf import settings
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
@@ -51,6 +52,13 @@ def storage_outage_is_503(view):
     return answering
 
 
+TURTLE_PREFIXES = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+}
 MEDIA_TYPES = {".csv.gz": "application/gzip", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
 
 
@@ -300,13 +308,27 @@ def catalogue(package: dict | None, site: str, economies: list[str], first_day: 
 @cache_control(max_age=600, public=True)
 @storage_outage_is_503
 def catalog_jsonld(request):
+    return HttpResponse(
+        json.dumps(_dcat_catalogue(), ensure_ascii=False, indent=2),
+        content_type="application/ld+json; charset=utf-8",
+    )
+
+
+@require_safe
+@cache_control(max_age=600, public=True)
+@storage_outage_is_503
+def catalog_turtle(request):
+    """The same DCAT-AP catalogue as Turtle, for harvesters that read no JSON-LD (rdflib: the JSON-LD's
+    context is inline, so nothing is fetched)."""
+    graph = rdflib.Graph().parse(data=json.dumps(_dcat_catalogue()), format="json-ld")
+    for prefix, namespace in TURTLE_PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return HttpResponse(graph.serialize(format="turtle"), content_type="text/turtle; charset=utf-8")
+
+
+def _dcat_catalogue() -> dict:
     economies = list(
         Economy.objects.filter(is_apo_member=True).order_by("iso3").values_list("iso3", flat=True)
     )
     days = dumps.dump_days()
-    document = catalogue(
-        _latest_package(), settings.SITE_URL, economies, first_day=days[-1] if days else None
-    )
-    return HttpResponse(
-        json.dumps(document, ensure_ascii=False, indent=2), content_type="application/ld+json; charset=utf-8"
-    )
+    return catalogue(_latest_package(), settings.SITE_URL, economies, first_day=days[-1] if days else None)

@@ -53,4 +53,5 @@ site_urlpatterns = [
     # The open-data files (cases/site/opendata.py): one address in every language.
     path("data/<str:folder>/<str:name>", opendata.dump_file, name="open_data_file"),
     path("catalog.jsonld", opendata.catalog_jsonld, name="dcat_catalog"),
+    path("catalog.ttl", opendata.catalog_turtle, name="dcat_catalog_turtle"),
 ]

@@ -113,6 +113,7 @@ READ_PATHS = {
     "cases:open_data": ONE,
     "open_data_file": ONE,
     "dcat_catalog": ONE,
+    "dcat_catalog_turtle": ONE,
     # API
     "api:api-root": ONE,
     "api:case-list": LIBRARY,

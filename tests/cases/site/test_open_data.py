@@ -141,6 +141,21 @@ def test_the_dcat_catalogue_holds_what_dcat_ap_requires(client, release):
     assert "secret-draft" not in response.text
 
 
+def test_the_dcat_catalogue_in_turtle_is_the_same_graph(client, release):
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    response = client.get("/catalog.ttl")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/turtle; charset=utf-8"
+    assert "@prefix dcat: <http://www.w3.org/ns/dcat#>" in response.text
+    turtle = Graph().parse(data=response.content, format="turtle")
+    assert isomorphic(turtle, Graph().parse(data=client.get("/catalog.jsonld").content, format="json-ld"))
+    assert len(turtle) > 50
+    assert "secret-draft" not in response.text
+
+
 def test_the_dcat_catalogue_without_a_release_still_describes_the_dataset_and_api(client):
     from rdflib import RDF, Graph, Namespace
 
