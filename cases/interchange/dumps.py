@@ -7,7 +7,8 @@ is the newest complete one (nothing is copied):
 
 - `cases.csv.gz`: one row per published case, the columns of the library's CSV export (cases/records.py,
   the CSV face: its codebook is the same); `cases.jsonl.gz`: the same records as JSON objects, several
-  values as arrays;
+  values as arrays; `cases.parquet`: the same records as typed Parquet columns (integers, dates, times,
+  text), several values as lists of text, one row group per chunk of cases;
 - one CSV per vocabulary (economies, sectors, themes, facets, SDGs) and per link table (a case's
   sectors, themes, facets, SDGs, other economies, outcomes, and its links to other published cases);
 - `datapackage.json` (Data Package v2: each table's schema with types, primary and foreign keys, and each
@@ -145,6 +146,30 @@ def _case_fields() -> list[dict]:
     return fields
 
 
+# Arrow types of the Table Schema types the cases use (_TYPES above), for cases.parquet.
+def _arrow_type(column: dict):
+    import pyarrow as pa
+
+    return {
+        "integer": pa.int64(),
+        "string": pa.string(),
+        "date": pa.date32(),
+        "boolean": pa.bool_(),
+        "datetime": pa.timestamp("us", tz="UTC"),
+        "list": pa.list_(pa.string()),
+    }[column["type"]]
+
+
+def _arrow_schema(table: Table):
+    """The Parquet schema of a table: its columns, typed, nullable unless the table requires them."""
+    import pyarrow as pa
+
+    return pa.schema(
+        pa.field(each["name"], _arrow_type(each), nullable=not each.get("constraints", {}).get("required"))
+        for each in table.fields
+    )
+
+
 def _published():
     return CaseStudy.objects.published()
 
@@ -273,9 +298,13 @@ def tables() -> list[Table]:
     ]  # fmt: skip
 
 
+CASE_FILES = ["cases.csv.gz", "cases.jsonl.gz", "cases.parquet"]
+PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
+
+
 def file_names() -> list[str]:
     """The names of every file a dump writes, in the order of its package (then the two of its own)."""
-    tabular = ["cases.csv.gz", "cases.jsonl.gz", *(f"{table.name}.csv" for table in tables()[1:])]
+    tabular = [*CASE_FILES, *(f"{table.name}.csv" for table in tables()[1:])]
     return [*tabular, DATAPACKAGE, CHECKSUMS]
 
 
@@ -335,13 +364,20 @@ def _write_table(folder: Path, table: Table) -> WrittenFile:
     return _finished(path, path.name, rows)
 
 
-def _write_cases(folder: Path, progress=None) -> tuple[WrittenFile, WrittenFile]:
-    """cases.csv.gz (the rows of the library's CSV export) and cases.jsonl.gz, in one pass over the cases."""
+def _write_cases(folder: Path, progress=None) -> list[WrittenFile]:
+    """cases.csv.gz (the rows of the library's CSV export), cases.jsonl.gz and cases.parquet, in one pass
+    over the cases."""
+    # Imported here, not at the top: every web process imports this module (the data page reads tables()),
+    # and only the writer needs pyarrow's sizeable libraries.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     cases = _published().order_by("pk")
     total = cases.count()
-    csv_path, jsonl_path = folder / "cases.csv.gz", folder / "cases.jsonl.gz"
+    csv_path, jsonl_path, parquet_path = (folder / name for name in CASE_FILES)
     urls = records.CaseUrls(settings.SITE_URL)
     terms = [name for name in records.CSV_COLUMNS if records.BY_NAME[name].kind == records.TERMS]
+    parquet_schema = _arrow_schema(tables()[0])
     done = 0
     # mtime=0: the same catalogue gives the same bytes, so the same checksum.
     with (
@@ -350,11 +386,15 @@ def _write_cases(folder: Path, progress=None) -> tuple[WrittenFile, WrittenFile]
         io.TextIOWrapper(csv_packed, encoding="utf-8", newline="") as csv_text,
         jsonl_path.open("wb") as jsonl_raw,
         gzip.GzipFile(fileobj=jsonl_raw, mode="wb", mtime=0) as jsonl_packed,
+        # Its bytes depend only on the rows and pyarrow's version (its `created_by`): no time is written.
+        # Text as it is, not neutralised as in the CSV: no spreadsheet opens a Parquet file.
+        pq.ParquetWriter(parquet_path, parquet_schema, compression="zstd") as parquet,
     ):
         writer = csv.writer(csv_text)
         writer.writerow(records.CSV_COLUMNS)
         for chunk in batched(cases.select_related("economy").iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
             related = records.Related([case.pk for case in chunk])
+            columns = {name: [] for name in records.CSV_COLUMNS}
             for case in chunk:
                 writer.writerow(csv_record(case, related, urls))
                 values = dict(
@@ -363,19 +403,27 @@ def _write_cases(folder: Path, progress=None) -> tuple[WrittenFile, WrittenFile]
                 for name in terms:
                     values[name] = list(related.terms[name].get(case.pk, ()))
                 jsonl_packed.write((json.dumps(values, cls=JSONEncoder, ensure_ascii=False) + "\n").encode())
+                for name, value in values.items():
+                    # A list's items as text, as the schema says (itemType) and the CSV writes them.
+                    columns[name].append([str(each) for each in value] if name in terms else value)
+            # One row group per chunk: only a chunk's rows are ever held, whatever the catalogue's size.
+            parquet.write_table(pa.table(columns, schema=parquet_schema), row_group_size=CHUNK_SIZE)
             done += len(chunk)
             if progress:
                 progress(done, total)
-    return _finished(csv_path, csv_path.name, total), _finished(jsonl_path, jsonl_path.name, total)
+    return [_finished(path, path.name, total) for path in (csv_path, jsonl_path, parquet_path)]
 
 
 def datapackage(day: date, files: dict[str, WrittenFile]) -> dict:
     """The Data Package (v2) describing a dump's files."""
     resources = []
     for table in tables():
-        names = ["cases.csv.gz", "cases.jsonl.gz"] if table.name == "cases" else [f"{table.name}.csv"]
+        names = CASE_FILES if table.name == "cases" else [f"{table.name}.csv"]
         for name in names:
             written = files[name]
+            if name.endswith(".parquet"):
+                resources.append(_parquet_resource(table, name, written))
+                continue
             jsonl = name.endswith(".jsonl.gz")
             resource = {
                 "name": f"{table.name}-jsonl" if jsonl else table.name,
@@ -407,6 +455,21 @@ def datapackage(day: date, files: dict[str, WrittenFile]) -> dict:
         "contributors": [{"title": settings.OPEN_DATA_PUBLISHER, "roles": ["publisher"]}],
         "keywords": ["public sector innovation", "case studies", "government", "Asia-Pacific"],
         "resources": resources,
+    }
+
+
+def _parquet_resource(table: Table, name: str, written: WrittenFile) -> dict:
+    """The Parquet file's resource: binary, so no encoding; its several values are lists, as in JSON Lines."""
+    return {
+        "name": f"{table.name}-parquet",
+        "type": "table",
+        "path": name,
+        "title": f"{table.title} (Parquet)",
+        "format": "parquet",
+        "mediatype": PARQUET_MEDIA_TYPE,
+        "bytes": written.bytes,
+        "hash": f"sha256:{written.sha256}",
+        "schema": {"fields": [_plain(each) for each in _jsonl_fields(table)]},
     }
 
 
@@ -456,8 +519,8 @@ def write_dump(*, day: date | None = None, force: bool = False, progress=None, s
             if snapshot:  # (inside a caller's transaction, that transaction's view is the snapshot)
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            cases_csv, cases_jsonl = _write_cases(folder, progress)
-            files = [cases_csv, cases_jsonl]
+            files = _write_cases(folder, progress)
+            cases_csv = files[0]
             if say:
                 say(f"cases: {cases_csv.rows:,} rows")
             for table in tables()[1:]:

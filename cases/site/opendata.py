@@ -59,7 +59,12 @@ TURTLE_PREFIXES = {
     "spdx": "http://spdx.org/rdf/terms#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
 }
-MEDIA_TYPES = {".csv.gz": "application/gzip", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
+MEDIA_TYPES = {
+    ".csv.gz": "application/gzip",
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".parquet": dumps.PARQUET_MEDIA_TYPE,
+}
 
 
 @require_safe
@@ -203,6 +208,7 @@ COUNTRY_AUTHORITY = "http://publications.europa.eu/resource/authority/country/"
 FILE_TYPES = {
     "csv": "http://publications.europa.eu/resource/authority/file-type/CSV",
     "jsonl": "http://publications.europa.eu/resource/authority/file-type/JSON",
+    "parquet": "http://publications.europa.eu/resource/authority/file-type/PARQUET",
 }
 ENGLISH = "http://publications.europa.eu/resource/authority/language/ENG"
 FREQUENCY_DAILY = "http://publications.europa.eu/resource/authority/frequency/DAILY"

@@ -34,6 +34,8 @@ import re
 from itertools import product
 from urllib.parse import quote, unquote
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -408,6 +410,9 @@ def answer(client, url) -> tuple[int, str]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
     if response.get("Content-Type") == "application/gzip":  # an open-data file: what it holds
         body = gzip.decompress(body)
+    elif response.get("Content-Type") == "application/vnd.apache.parquet":  # its values, as text
+        rows = pq.read_table(pa.BufferReader(body)).to_pylist()
+        body = json.dumps(rows, default=str, ensure_ascii=False).encode()
     text = EMPTY_FEED_UPDATED.sub(r"\1…\2", TOKENS.sub(r"\1…\2", body.decode()))
     return response.status_code, text
 

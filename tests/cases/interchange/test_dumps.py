@@ -9,11 +9,15 @@ import json
 import threading
 from datetime import date, timedelta
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from frictionless import validate
+from frictionless import Package
 
+from cases import records
+from cases.interchange import dumps
 from cases.interchange.dumps import (
     CHECKSUMS,
     DATAPACKAGE,
@@ -25,6 +29,7 @@ from cases.interchange.dumps import (
     write_dump,
     write_open_data,
 )
+from cases.interchange.exporting import neutralise
 from cases.interchange.reference_data import load_reference_data
 from cases.models import CaseLink, CaseStudy, CaseTranslation, Outcome, Sector, Status, TranslationStatus
 from tests.factories import CaseStudyFactory
@@ -76,8 +81,20 @@ def catalogue():
 
 
 def unpacked(path) -> str:
+    if path.name.endswith(".parquet"):  # its values, as text to search
+        return json.dumps(pq.read_table(path).to_pylist(), default=str, ensure_ascii=False)
     data = path.read_bytes()
     return gzip.decompress(data).decode() if path.name.endswith(".gz") else data.decode()
+
+
+def validate(package_path):
+    """The package validated by frictionless, but for the Parquet file: frictionless reads Parquet only with
+    its `parquet` extra (fastparquet and pandas), which the tests do without. That file's bytes and checksum
+    are checked below (test_the_parquet_file_is_in_the_package_and_the_checksums), its rows against the
+    CSV's."""
+    descriptor = json.loads(package_path.read_text())
+    descriptor["resources"] = [each for each in descriptor["resources"] if each["format"] != "parquet"]
+    return Package(descriptor, basepath=str(package_path.parent)).validate()
 
 
 def test_the_dump_is_a_valid_data_package_of_the_published_catalogue(folder, catalogue):
@@ -202,12 +219,67 @@ def test_the_files_agree_with_each_other_however_the_catalogue_changes_meanwhile
 
 
 def test_the_same_catalogue_gives_the_same_bytes(folder, catalogue):
+    names = ("cases.csv.gz", "cases.parquet", DATAPACKAGE, CHECKSUMS)
     write_dump(day=DAY)
-    before = (folder / DAY.isoformat() / "cases.csv.gz").read_bytes()
+    before = {name: (folder / DAY.isoformat() / name).read_bytes() for name in names}
 
     write_dump(day=DAY, force=True)
 
-    assert (folder / DAY.isoformat() / "cases.csv.gz").read_bytes() == before
+    assert {name: (folder / DAY.isoformat() / name).read_bytes() for name in names} == before
+
+
+def test_the_parquet_file_holds_the_csv_rows_with_types(folder, catalogue):
+    published, other, _hidden = catalogue
+
+    write_dump(day=DAY)
+
+    table = pq.read_table(folder / DAY.isoformat() / "cases.parquet")
+    assert table.column_names == records.CSV_COLUMNS
+    assert table.schema.field("id").type == pa.int64()
+    assert table.schema.field("sectors").type == pa.list_(pa.string())
+    types = {table.schema.field(each["name"]).type for each in dumps.tables()[0].fields}
+    assert {pa.int64(), pa.date32(), pa.timestamp("us", tz="UTC")} <= types  # typed, not all text
+    rows = table.to_pylist()
+    assert [row["id"] for row in rows] == [published.pk, other.pk]  # published only
+    assert rows[0]["sectors"] == ["health"]
+    # The same values as the CSV's cells, once written as the CSV writes them.
+    as_csv = [
+        {
+            name: neutralise(records.CSV_SEPARATOR.join(v) if isinstance(v, list) else v)
+            for name, v in row.items()
+        }
+        for row in rows
+    ]
+    assert as_csv == list(csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / "cases.csv.gz"))))
+
+
+def test_the_parquet_file_is_written_a_row_group_per_chunk(folder, monkeypatch):
+    monkeypatch.setattr(dumps, "CHUNK_SIZE", 2)
+    cases = [CaseStudyFactory(slug=f"case-{n}", status=Status.PUBLISHED) for n in range(5)]
+    CaseStudyFactory(slug="a-draft", status=Status.DRAFT)
+
+    write_dump(day=DAY)
+
+    parquet = pq.ParquetFile(folder / DAY.isoformat() / "cases.parquet")
+    sizes = [parquet.metadata.row_group(n).num_rows for n in range(parquet.num_row_groups)]
+    assert sizes == [2, 2, 1]
+    assert parquet.read().column("slug").to_pylist() == [case.slug for case in cases]
+
+
+def test_the_parquet_file_is_in_the_package_and_the_checksums(folder, catalogue):
+    write_dump(day=DAY)
+    day = folder / DAY.isoformat()
+    digest = hashlib.sha256((day / "cases.parquet").read_bytes()).hexdigest()
+
+    (resource,) = [each for each in json.loads((day / DATAPACKAGE).read_text())["resources"]
+                   if each["path"] == "cases.parquet"]  # fmt: skip
+    assert resource["format"] == "parquet"
+    assert resource["mediatype"] == "application/vnd.apache.parquet"
+    assert resource["bytes"] == (day / "cases.parquet").stat().st_size
+    assert resource["hash"] == f"sha256:{digest}"
+    sectors = next(each for each in resource["schema"]["fields"] if each["name"] == "sectors")
+    assert sectors["type"] == "array"  # a list in the file, as in JSON Lines
+    assert f"{digest}  cases.parquet" in (day / CHECKSUMS).read_text().splitlines()
 
 
 def test_the_keeping_rule_keeps_a_week_and_a_year_of_months():
@@ -242,7 +314,7 @@ def test_the_command_says_what_it_wrote_and_refuses_a_bad_day(folder, catalogue,
     call_command("write_open_data", "--day", "2026-12-07")
     said = capsys.readouterr().out
     assert "2/2 cases," in said
-    assert "Wrote the dump of 2026-12-07: 2 cases in 16 files" in said
+    assert "Wrote the dump of 2026-12-07: 2 cases in 17 files" in said
 
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         call_command("write_open_data", "--day", "7 December")

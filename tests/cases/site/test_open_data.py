@@ -73,6 +73,33 @@ def test_a_file_is_served_whole_with_its_type_and_caching(client, release):
     assert b"cases.csv.gz" in b"".join(dated.streaming_content)
 
 
+def test_the_parquet_file_is_served_and_catalogued_with_its_type(client, release):
+    from rdflib import Graph, Namespace, URIRef
+
+    dcat = Namespace("http://www.w3.org/ns/dcat#")
+    dct = Namespace("http://purl.org/dc/terms/")
+
+    served = client.get("/data/latest/cases.parquet")
+    page = client.get("/data/")
+    graph = Graph().parse(data=client.get("/catalog.jsonld").content, format="json-ld")
+
+    assert served.status_code == 200
+    assert served["Content-Type"] == "application/vnd.apache.parquet"
+    assert b"".join(served.streaming_content).startswith(b"PAR1")
+    assert f'href="/data/{release.day.isoformat()}/cases.parquet"' in page.text
+    assert "Published case studies (Parquet)" in page.text
+    (distribution,) = [
+        each for each in graph.subjects(dcat.downloadURL, None) if str(each).endswith("/cases.parquet")
+    ]
+    assert graph.value(distribution, dcat.mediaType) == URIRef(
+        "https://www.iana.org/assignments/media-types/application/vnd.apache.parquet"
+    )
+    assert graph.value(distribution, dct["format"]) == URIRef(
+        "http://publications.europa.eu/resource/authority/file-type/PARQUET"
+    )
+    assert graph.value(distribution, dcat.compressFormat) is None  # compressed inside, not a gzip file
+
+
 @pytest.mark.parametrize(
     "address",
     [
