@@ -43,7 +43,7 @@ from cases.management.commands.backup import (
     postgresql_tool,
     run_tool,
 )
-from cases.models import CaseStudy, Status
+from cases.models import CaseStudy
 from observatory.postgresql.base import long_running
 
 DATABASE_FILES = {"postgresql": POSTGRESQL_DUMP, "sqlite": SQLITE_COPY}
@@ -324,7 +324,7 @@ class Command(BaseCommand):
         counts = manifest["counts"]
         restored = {
             "cases": CaseStudy._base_manager.count(),
-            "published_cases": CaseStudy._base_manager.filter(status=Status.PUBLISHED).count(),
+            "published_cases": CaseStudy.objects.published().count(),
         }
         for key, value in restored.items():
             if value != counts[key]:
