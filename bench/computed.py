@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pages import percentile  # noqa: E402
+from pages import percentile, prewarm  # noqa: E402
 from server import gunicorn  # noqa: E402
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -296,6 +296,8 @@ def main():
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         help="the cache the server and this script share (flushed first)",
     )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
     args = parser.parse_args()
     rows = [row.strip() for row in args.rows.split(",") if row.strip()]
     if unknown := set(rows) - set(ROWS):
@@ -318,6 +320,7 @@ def main():
     from cases.models import CaseStudy
 
     redis.Redis.from_url(args.redis_url).flushdb()
+    prewarm(database_url)
     published = CaseStudy.objects.published().count()
     plan = addresses(rows, language=args.language)
     print(
@@ -345,7 +348,9 @@ def main():
 
     writer = Writer()
     results = {}
-    with gunicorn(database_url, args.redis_url, wrk=False) as base:
+    with gunicorn(
+        database_url, args.redis_url, workers=args.workers, threads=args.threads, wrk=False
+    ) as base:
         # The server's first requests warm what every process loads once (templates, the lexicon).
         warm = Client(base)
         for path in ["/", "/cases/", "/api/v1/cases/", "/stats/"]:

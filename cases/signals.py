@@ -43,11 +43,13 @@ from cases.models import (
     Theme,
     ThesaurusEntry,
 )
+from cases.models.search_document import NARRATIVE_FIELDS
 from cases.models.vocabularies import vocabulary_models
 from cases.services import language_text_written
-from cases.tasks import catalogue_written, related_written
+from cases.tasks import catalogue_written, narrative_written, related_written
 
 RELATIONS = ("other_economies", "sectors", "themes", "facets", "sdgs")
+NARRATIVE = frozenset(NARRATIVE_FIELDS)
 # The relations related cases are scored by (cases/search/related.py), besides the case's own row.
 RELATED_SCORING = frozenset(
     getattr(CaseStudy, relation).through for relation in ("sectors", "themes", "facets")
@@ -136,6 +138,12 @@ def _row_written(sender, instance, **kwargs):
         catalogue_written(vocabularies=model in VOCABULARY_MODELS, cases=cases_shown_changed(instance))
     if model is CaseStudy and kwargs["signal"] is post_save:
         related_written([instance.pk])  # a deleted case's rows go with it (on delete cascade)
+        update_fields = kwargs.get("update_fields")
+        saved = (
+            set(update_fields) if update_fields is not None else NARRATIVE - instance.get_deferred_fields()
+        )
+        if saved & NARRATIVE:
+            narrative_written([instance.pk])  # its narrative's HTML, made again if the text changed
     instance.__dict__.pop(STORED, None)  # the next write of this object reads the database again
 
 
@@ -159,6 +167,7 @@ def _language_text_written(sender, instance, **kwargs):
     model = sender._meta.concrete_model
     if model is CaseTranslation:
         language_text_written(case_ids=[instance.case_id])
+        narrative_written([instance.case_id])  # the translation's narrative as HTML, made or dropped
     elif model is CaseStudy and kwargs["signal"] is post_save:
         loaded = instance.__dict__
         if loaded.get("original_language", "en") != "en" or loaded.get("search_other_languages"):

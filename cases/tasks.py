@@ -25,6 +25,7 @@ from cases.caching import (
 )
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.models import SubmitterContact
+from cases.models.rendered import refresh_rendered_narratives
 from cases.search.engine import refresh_postings, refresh_word_list
 from cases.search.related import refresh_after_write, refresh_related, stale_case_ids
 from observatory.postgresql.base import long_running
@@ -99,42 +100,66 @@ def refresh_related_lists(case_ids: list[int]) -> dict:
         return refresh_after_write(case_ids)
 
 
-# Set on a database connection: the cases written in its open transaction whose related lists are to be
-# refreshed once it commits.
-RELATED_PENDING = "related_lists_pending"
+@task
+def render_narratives(case_ids: list[int]) -> dict:
+    """After a committed write to these cases or their translations: the HTML of their narratives, made
+    again where the text changed (cases/models/rendered.py). Until it has run, their pages render it live."""
+    return refresh_rendered_narratives(case_ids)
 
 
-def _refresh_related_after_commit() -> None:
-    pending = getattr(connection, RELATED_PENDING, None) or set()
-    setattr(connection, RELATED_PENDING, None)
-    if pending:
-        refresh_related_lists.enqueue(sorted(pending))
+class CasesAfterCommit:
+    """The cases written in a connection's open transaction for which `task` is to run once it commits: one
+    task for every case the transaction wrote, however many writes it made to each (an admin save writes
+    the row and then each relation). Nothing runs after a rollback."""
+
+    def __init__(self, name: str, task_function):
+        self.attribute = f"{name}_pending"  # set on the database connection
+        self.task = task_function
+
+    def _run(self) -> None:
+        pending = getattr(connection, self.attribute, None) or set()
+        setattr(connection, self.attribute, None)
+        if pending:
+            self.task.enqueue(sorted(pending))
+
+    def written(self, case_ids) -> None:
+        ids = {pk for pk in case_ids if pk is not None}
+        if not ids:
+            return
+        if not connection.in_atomic_block:
+            self.task.enqueue(sorted(ids))  # autocommit: the write has committed already
+            return
+        pending = getattr(connection, self.attribute, None)
+        if pending is None or not any(
+            getattr(callback, "__self__", None) is self
+            for _ids, callback, _robust in connection.run_on_commit
+        ):
+            # None pending yet in this transaction (a set left by one that rolled back, its callbacks
+            # discarded with it, is started afresh).
+            pending = set()
+            setattr(connection, self.attribute, pending)
+        pending.update(ids)
+        # A callback per write, the first to run taking every pending case (the others find none): one per
+        # transaction would be lost with the savepoint it was registered in, and tests that capture the
+        # callbacks of a block see the writes made in it.
+        transaction.on_commit(self._run)
+
+
+_related_after_commit = CasesAfterCommit("related_lists", refresh_related_lists)
+_narratives_after_commit = CasesAfterCommit("narratives", render_narratives)
 
 
 def related_written(case_ids) -> None:
     """Call for a write that may change the related lists of `case_ids` (a case's row, its themes, sectors
     or facets: cases/signals.py does), inside its transaction: once it commits, one task refreshes the
-    lists of every case the transaction wrote, however many writes it made to each (an admin save writes
-    the row and then each relation). Nothing happens after a rollback."""
-    ids = {pk for pk in case_ids if pk is not None}
-    if not ids:
-        return
-    if not connection.in_atomic_block:
-        refresh_related_lists.enqueue(sorted(ids))  # autocommit: the write has committed already
-        return
-    pending = getattr(connection, RELATED_PENDING, None)
-    if pending is None or not any(
-        callback is _refresh_related_after_commit for _ids, callback, _robust in connection.run_on_commit
-    ):
-        # None pending yet in this transaction (a set left by one that rolled back, its callbacks discarded
-        # with it, is started afresh).
-        pending = set()
-        setattr(connection, RELATED_PENDING, pending)
-    pending.update(ids)
-    # A callback per write, the first to run taking every pending case (the others find none): one per
-    # transaction would be lost with the savepoint it was registered in, and tests that capture the
-    # callbacks of a block see the writes made in it.
-    transaction.on_commit(_refresh_related_after_commit)
+    lists of every case the transaction wrote."""
+    _related_after_commit.written(case_ids)
+
+
+def narrative_written(case_ids) -> None:
+    """Call for a write that may change the text of `case_ids` or of their translations (cases/signals.py
+    does), inside its transaction: once it commits, one task makes the HTML of their narratives again."""
+    _narratives_after_commit.written(case_ids)
 
 
 def absolute_url(path: str) -> str:

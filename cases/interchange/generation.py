@@ -32,6 +32,7 @@ from cases.models import (
     Status,
     Theme,
 )
+from cases.models.rendered import RenderedNarrative, original_rows
 from cases.models.search_document import NARRATIVE_FIELDS
 
 FIRST_YEAR = 1995
@@ -547,6 +548,8 @@ def insert_batch(generated: list[GeneratedCase]) -> BatchResult:
                 outcome.case_id = item.case.pk
                 outcomes.append(outcome)
         Outcome.objects.bulk_create(outcomes)
+        # bulk_create sends no signals, so no task makes their narratives' HTML (cases/models/rendered.py).
+        RenderedNarrative.objects.bulk_create(original_rows(item.case for item in new))
     result.created = len(new)
     result.outcomes = len(outcomes)
     return result

@@ -30,6 +30,7 @@ from cases.models.moderation_queue import moderation_queue
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
 from cases.models.related import RelatedCase as RelatedCase
 from cases.models.related import RelatedCaseList as RelatedCaseList
+from cases.models.rendered import RenderedNarrative as RenderedNarrative
 from cases.models.search_document import CaseSearchIndex as CaseSearchIndex
 from cases.models.search_document import CaseTitleWord as CaseTitleWord
 from cases.models.text import CONTROL_CHARACTERS as CONTROL_CHARACTERS

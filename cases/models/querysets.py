@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.db.models.query import ModelIterable
 from django.utils.translation import get_language
 
+from cases.models.rendered import ORIGINAL, RenderedNarrative
 from cases.models.search_document import LANGUAGE_FIELDS, NARRATIVE_FIELDS
 from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseTranslation
 from cases.models.unions import attach_children
@@ -193,6 +194,21 @@ class CaseStudyQuerySet(models.QuerySet):
                 Subquery(languages, output_field=models.TextField()),
                 Value(""),
                 output_field=models.TextField(),
+            ),
+        )
+
+    def with_rendered_narrative(self, language: str):
+        """Each case with the HTML stored for its narrative (cases/models/rendered.py), in the same query:
+        `rendered_original`, its original's, and `rendered_translation`, its translation into `language`'s
+        (None where there is none). CaseText.narrative_html shows them only if they were made from the text
+        it shows."""
+        rendered = RenderedNarrative.objects.filter(case=OuterRef("pk")).order_by().values("html")
+        return self.annotate(
+            rendered_original=Subquery(
+                rendered.filter(language=ORIGINAL)[:1], output_field=models.JSONField()
+            ),
+            rendered_translation=Subquery(
+                rendered.filter(language=language)[:1], output_field=models.JSONField()
             ),
         )
 

@@ -23,6 +23,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.text import control_character_errors
+from cases.web.rendering import sections_html
 
 # The languages a case's text may be written in: the APO's and its neighbours', each named in itself (as
 # a reader of that language looks for it) and, for curators, in English. Codes are Django's (BCP 47, lower
@@ -277,3 +278,13 @@ class CaseText:
     def narrative(self) -> list[tuple[str, str, str]]:
         """The filled narrative sections in OPSI order, as (field, heading, text), as CaseStudy.narrative."""
         return [(name, label, self.values[name]) for name, label in NARRATIVE_SECTIONS if self.values[name]]
+
+    @cached_property
+    def narrative_html(self) -> list[tuple[str, str, str]]:
+        """The filled narrative sections in OPSI order, as (field, heading, HTML): the HTML stored for this
+        text when the case was read with CaseStudyQuerySet.with_rendered_narrative and it was made from this
+        very text (cases/models/rendered.py), else rendered now."""
+        sections = {name: self.values[name] or "" for name, _label in NARRATIVE_SECTIONS}
+        stored = getattr(self.case, "rendered_translation" if self.shown else "rendered_original", None)
+        html = sections_html(sections, stored)
+        return [(name, label, html[name]) for name, label in NARRATIVE_SECTIONS if name in html]

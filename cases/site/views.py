@@ -298,7 +298,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     context_object_name = "case"
 
     def get_queryset(self):
-        return self.published_cases().for_detail()
+        return self.published_cases().for_detail().with_rendered_narrative(get_language())
 
     def get(self, request, *args, **kwargs):
         try:
@@ -326,7 +326,9 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         # is on, a session that passed the second factor.
         if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
             return None
-        case = CaseStudy.objects.for_detail().filter(slug=slug).first()
+        case = (
+            CaseStudy.objects.for_detail().with_rendered_narrative(get_language()).filter(slug=slug).first()
+        )
         if case is None or not can_edit_economy(user, case.economy_id):
             return None
         return case

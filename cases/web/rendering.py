@@ -7,6 +7,8 @@ small allow-list of tags and attributes, and links only to http, https and mailt
 case Markdown itself ever lets something through.
 """
 
+import hashlib
+import json
 import threading
 from functools import lru_cache
 
@@ -39,6 +41,10 @@ LINK_REL = "nofollow noopener"
 FIRST_HEADING_LEVEL = 3
 # Distinct narrative texts kept rendered; a case page renders up to nine of them.
 RENDER_CACHE_SIZE = 2048
+# Part of the digest stored with rendered HTML (sections_digest): change it whenever what render_markdown
+# makes of a text changes (an extension, the allow-list, the sanitiser's options), so that HTML made by the
+# old rules is never shown again; pages render live until the HTML is made again.
+RENDERING_VERSION = 1
 
 
 class TextOnlyHtml(Extension):
@@ -88,3 +94,32 @@ def render_markdown(text: str) -> SafeString:
     if not text:
         return mark_safe("")
     return mark_safe(sanitise_html(_converter().convert(text)))  # noqa: S308 - sanitised by nh3 just above
+
+
+def sections_digest(sections: dict[str, str]) -> str:
+    """A digest of narrative `sections` ({field: Markdown}) and of the rules they are rendered by: what HTML
+    stored beside a text (cases.models.RenderedNarrative) must have been made from to be shown."""
+    text = json.dumps([RENDERING_VERSION, sorted((name, text or "") for name, text in sections.items())])
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def rendered_sections(sections: dict[str, str]) -> dict:
+    """What to store beside a text: its filled sections as sanitised HTML, and the digest of what they were
+    made from (sections_digest)."""
+    return {
+        "digest": sections_digest(sections),
+        "sections": {name: str(render_markdown(text)) for name, text in sections.items() if text},
+    }
+
+
+def sections_html(sections: dict[str, str], stored: dict | None) -> dict[str, SafeString]:
+    """Each filled section of `sections` as HTML: the `stored` HTML (rendered_sections) when it was made from
+    exactly this text by these rules, otherwise rendered now. A page shown for the first time after a write
+    then renders no Markdown (2.4 ms a case at 100,000 generated cases), and stored HTML that does not
+    match the text (written by a path that left it behind, or by older rules) is never shown."""
+    if stored and stored.get("digest") == sections_digest(sections):
+        html = stored.get("sections") or {}
+        if all(name in html for name, text in sections.items() if text):
+            # Made by rendered_sections: sanitised by nh3 before it was stored.
+            return {name: mark_safe(html[name]) for name, text in sections.items() if text}  # noqa: S308
+    return {name: render_markdown(text) for name, text in sections.items() if text}
