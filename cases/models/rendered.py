@@ -51,11 +51,25 @@ def _texts(case_ids) -> dict[tuple[int, str], dict[str, str]]:
     return texts
 
 
-def refresh_rendered_narratives(case_ids) -> dict:
+# Cases whose texts are read, rendered and written at a time: an import of many cases in one transaction
+# registers them all for one task, which must not hold every narrative in memory at once.
+BATCH_SIZE = 500
+
+
+def refresh_rendered_narratives(case_ids, *, batch_size: int = BATCH_SIZE) -> dict:
     """Make the HTML of these cases' texts whose stored HTML is missing or was made from another text (or by
-    other rules), and drop the rows of texts they no longer have (a translation unpublished or deleted).
-    Reads the texts when it runs: a case deleted meanwhile is skipped. Returns the counts."""
+    other rules), and drop the rows of texts they no longer have (a translation unpublished or deleted),
+    `batch_size` cases at a time. Reads the texts when it runs: a case deleted meanwhile is skipped. Returns
+    the counts."""
     case_ids = sorted({pk for pk in case_ids if pk is not None})
+    done = {"cases": len(case_ids), "texts": 0, "rendered": 0, "dropped": 0}
+    for start in range(0, len(case_ids), batch_size):
+        for key, count in _refresh_batch(case_ids[start : start + batch_size]).items():
+            done[key] += count
+    return done
+
+
+def _refresh_batch(case_ids) -> dict:
     texts = _texts(case_ids)
     stored = {
         (pk, language): (row_id, digest)
@@ -76,7 +90,7 @@ def refresh_rendered_narratives(case_ids) -> dict:
     gone = [row_id for key, (row_id, _digest) in stored.items() if key not in texts]
     if gone:
         RenderedNarrative.objects.filter(pk__in=gone).delete()
-    return {"cases": len(case_ids), "texts": len(texts), "rendered": len(made), "dropped": len(gone)}
+    return {"texts": len(texts), "rendered": len(made), "dropped": len(gone)}
 
 
 def original_rows(cases) -> list[RenderedNarrative]:

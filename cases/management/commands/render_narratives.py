@@ -14,10 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cases.models import CaseStudy
-from cases.models.rendered import refresh_rendered_narratives
+from cases.models.rendered import BATCH_SIZE, refresh_rendered_narratives
 from observatory.postgresql.base import long_running
 
-BATCH_SIZE = 500
 # A progress line every this many cases or so.
 PROGRESS_EVERY = 5000
 

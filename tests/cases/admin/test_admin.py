@@ -31,6 +31,7 @@ from cases.models import (
     Outcome,
     RelatedCase,
     RelatedCaseList,
+    RenderedNarrative,
     Resource,
     RevisionAction,
     SearchWord,
@@ -163,9 +164,16 @@ def shown(response):
 def test_every_model_of_the_catalogue_is_registered():
     # The search index and the titles' words are the database's own, written only by its triggers
     # (cases/models/search_document.py); the related cases are computed from the catalogue
-    # (cases/search/related.py), never edited.
+    # (cases/search/related.py), never edited; so is the narrative's HTML (cases/models/rendered.py).
     # A case's translations are edited on its own page, as an inline (cases/admin/translations.py).
-    internal = {CaseSearchIndex, CaseTitleWord, RelatedCase, RelatedCaseList, CaseTranslation}
+    internal = {
+        CaseSearchIndex,
+        CaseTitleWord,
+        RelatedCase,
+        RelatedCaseList,
+        RenderedNarrative,
+        CaseTranslation,
+    }
     assert set(apps.get_app_config("cases").get_models()) - internal <= set(admin.site._registry)
 
 

@@ -170,3 +170,16 @@ def test_the_command_renders_what_is_missing_or_stale_with_progress_and_a_summar
 def test_the_command_refuses_a_batch_size_below_one():
     with pytest.raises(CommandError, match="--batch-size must be at least 1"):
         call_command("render_narratives", batch_size=0)
+
+
+def test_many_cases_are_rendered_a_batch_at_a_time_with_the_same_result():
+    cases = [CaseStudyFactory(overview=f"Case **{n}**.") for n in range(5)]
+    RenderedNarrative.objects.all().delete()
+    assert refresh_rendered_narratives([case.pk for case in cases], batch_size=2) == {
+        "cases": 5,
+        "texts": 5,
+        "rendered": 5,
+        "dropped": 0,
+    }
+    for n, case in enumerate(cases):
+        assert stored(case).html["sections"]["overview"] == f"<p>Case <strong>{n}</strong>.</p>"
