@@ -41,4 +41,7 @@ def collect_between_requests(warm_up_requests: int = WARM_UP_REQUESTS) -> None:
         if served == warm_up_requests:
             gc.freeze()
 
+    # Called again (a test, after the WSGI module was imported), it starts counting afresh: a receiver under
+    # the same dispatch_uid would otherwise be kept and this one ignored, freezing at its own count.
+    request_finished.disconnect(dispatch_uid=DISPATCH_UID)
     request_finished.connect(collect, weak=False, dispatch_uid=DISPATCH_UID)

@@ -39,11 +39,10 @@ class RenderedNarrative(models.Model):
 
 def _texts(case_ids) -> dict[tuple[int, str], dict[str, str]]:
     """{(case id, language): sections} of the cases' originals and their published translations."""
-    from cases.models import CaseStudy
-
+    cases = RenderedNarrative._meta.get_field("case").related_model.objects  # CaseStudy's, without the import
     texts = {
         (pk, ORIGINAL): dict(zip(NARRATIVE_FIELDS, sections, strict=True))
-        for pk, *sections in CaseStudy.objects.filter(pk__in=case_ids).values_list("pk", *NARRATIVE_FIELDS)
+        for pk, *sections in cases.filter(pk__in=case_ids).values_list("pk", *NARRATIVE_FIELDS)
     }
     translations = CaseTranslation.objects.filter(case__in=case_ids, status=TranslationStatus.PUBLISHED)
     for pk, language, *sections in translations.values_list("case_id", "language", *NARRATIVE_FIELDS):

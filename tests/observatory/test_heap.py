@@ -74,3 +74,15 @@ def test_without_it_a_request_s_cycles_outlive_the_request(client, cycle_in_each
         assert cycle_in_each_request[-1]() is not None  # what the test above proves is not a given
     finally:
         gc.enable()
+
+
+@pytest.mark.django_db
+def test_setting_it_up_again_counts_the_warm_up_afresh(unfrozen, client):
+    # As when the WSGI module, imported earlier in the process, set it up with its own count.
+    collect_between_requests(warm_up_requests=2)
+    client.get("/themes/")
+    collect_between_requests(warm_up_requests=2)
+    client.get("/themes/")
+    assert gc.get_freeze_count() == 0  # the first request of the new count: not frozen yet
+    client.get("/themes/")
+    assert gc.get_freeze_count() > 10_000
