@@ -61,6 +61,24 @@ def test_an_unpublished_translation_is_never_shown_nor_counted(status):
     assert text.available == ("en",)
 
 
+
+def test_the_shared_text_annotations_are_not_changed_by_the_queries_that_use_them():
+    """with_text_in() annotates with expressions built once per language (text_annotations): every query
+    resolves its own copy, so cases read in turn, in several languages, each get their own text."""
+    first, second = CaseStudyFactory(), CaseStudyFactory()
+    translate(first, "th", title="กรณีแรก")
+    translate(second, "th", title="กรณีที่สอง")
+    translate(second, "ja", title="二番目の事例")
+    sql = str(CaseStudy.objects.with_text_in("th").query)
+    for _round in range(2):
+        assert CaseText.of(read(first, "th")).title == "กรณีแรก"
+        assert CaseText.of(read(second, "th")).title == "กรณีที่สอง"
+        assert CaseText.of(read(second, "ja")).title == "二番目の事例"
+        assert CaseText.of(read(first, "ja")).title == first.title
+        both = CaseStudy.objects.with_text_in("th").filter(pk__in=[first.pk, second.pk]).order_by("pk")
+        assert [CaseText.of(case).title for case in both] == ["กรณีแรก", "กรณีที่สอง"]
+    assert str(CaseStudy.objects.with_text_in("th").query) == sql
+
 def test_the_original_can_be_asked_for():
     case = CaseStudyFactory()
     translate(case, "th")
