@@ -15,6 +15,7 @@ from cases.caching import cached, vocabulary_snapshot
 from cases.insights.bitmaps import CatalogueBitmaps, choice_buckets, term_buckets
 from cases.models import Economy, Stage
 from cases.models.facets import CHOICE, FACETS, RELATED_COLUMN, Facet
+from cases.web.formatting import format_year
 
 # ISO 3166-1 alpha-2 -> numeric, as Natural Earth's TopoJSON (the world-atlas package) names countries.
 # From Debian's iso-codes (iso_3166-1.json); the Economy model keeps only the letter codes.
@@ -121,6 +122,10 @@ def in_active_language(statistics: dict) -> dict:
             {**bucket, "label": names.get(str(bucket["value"]), bucket["label"])}
             for bucket in statistics[key]
         ]
+    # A year's value stays Gregorian (the library's ?year= takes it); its label counts in the reader's era.
+    translated["by_year"] = [
+        {**bucket, "label": format_year(bucket["value"])} for bucket in statistics["by_year"]
+    ]
     sectors = labels["sector"]
     translated["by_year_sector"] = [
         {**row, "label": sectors.get(str(row["value"]), row["label"])} for row in statistics["by_year_sector"]
@@ -250,6 +255,7 @@ def economy_profile_charts(economy, here):
         "timeline_rows": [
             dict(
                 year,
+                label=format_year(year["value"]),  # in the reader's era (a Thai reader's Buddhist Era)
                 query=f"{library_query}&year_from={year['value']}&year_to={year['value']}",
                 parts_json="[]",
             )

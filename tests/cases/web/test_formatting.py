@@ -1,12 +1,15 @@
 """Numbers for reading (cases/web/formatting.py): one function, the `readable_number` filter on the public
-pages and the admin's columns, so `1000000000.0000` reads `1,000,000,000` everywhere."""
+pages and the admin's columns, so `1000000000.0000` reads `1,000,000,000` everywhere; dates and years in the
+era the reader counts in."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
+from django.utils import translation
 
-from cases.web.formatting import format_number
+from cases.web.formatting import _EraDateFormat, format_date, format_number, format_year
 from tests.factories import CaseStudyFactory, OutcomeFactory
 
 
@@ -64,3 +67,72 @@ def test_the_compare_page_shows_outcomes_for_reading(client):
     assert "Transactions: 1,000,000,000 people" in text
     assert "from 2,500 people" in text
     assert "1E+9" not in text
+
+
+# --- Dates and years in the reader's era ----------------------------------------------------------------
+
+EN_DASH = "\u2013"  # between the years a case ran
+
+
+@pytest.mark.parametrize(
+    ("language", "expected_date", "expected_month", "expected_year"),
+    [
+        ("en", "Dec. 7, 2026", "December 2026", "2015"),
+        ("th", "7 ธันวาคม 2569", "ธันวาคม 2569", "2558"),
+        ("ja", "2026年12月7日", "2026年12月", "2015"),
+        ("vi", "Ngày 07 tháng 12 năm 2026", "Tháng 12 2026", "2015"),
+    ],
+)
+def test_dates_and_years_are_written_in_the_era_the_reader_counts_in(
+    language, expected_date, expected_month, expected_year
+):
+    with translation.override(language):
+        assert format_date(datetime.date(2026, 12, 7)) == expected_date
+        assert format_date(datetime.date(2026, 12, 7), "YEAR_MONTH_FORMAT") == expected_month
+        assert format_year(2015) == expected_year
+        assert format_year("2015") == expected_year
+
+
+def test_every_format_character_of_a_year_moves_to_the_era_and_nothing_else_does():
+    with translation.override("th"):
+        assert format_date(datetime.date(2026, 12, 7), "SHORT_DATE_FORMAT") == "7 ธ.ค. 2569"
+        # A Thai reader's short year is the Buddhist Era's too (69, not 26); the ISO week's year as well.
+        assert _EraDateFormat(datetime.date(2026, 12, 7), 543).format("y o d m") == "69 2569 07 12"
+    assert format_year(None) == format_year("") == ""
+    assert format_year("not a year") == "not a year"
+
+
+def test_the_template_filters_are_the_same_functions():
+    template = Template(
+        "{% load readable_numbers %}{{ day|readable_date:'DATE_FORMAT' }} / {{ year|readable_year }} / "
+        "{{ day|date:'Y-m-d' }}"
+    )
+    with translation.override("th"):
+        rendered = template.render(Context({"day": datetime.date(2026, 12, 7), "year": 2015}))
+    # Django's own `date` filter stays Gregorian: what a <time datetime> or an address needs.
+    assert rendered == "7 ธันวาคม 2569 / 2558 / 2026-12-07"
+
+
+@pytest.mark.django_db
+def test_a_thai_reader_reads_buddhist_era_years_and_machines_read_gregorian_ones(client):
+    case = CaseStudyFactory(
+        slug="era", year_launched=2015, year_ended=2020, last_verified=datetime.date(2026, 12, 7)
+    )
+    OutcomeFactory(case=case, indicator="Permits", value=Decimal("10"), date=datetime.date(2024, 3, 1))
+    CaseStudyFactory(slug="other", year_launched=2015)
+    page = client.get("/th/cases/era/").content.decode()
+    assert f"2558{EN_DASH}2563" in page
+    assert '<time datetime="2026-12-07">7 ธันวาคม 2569</time>' in page
+    assert '<time datetime="2024-03-01">มีนาคม 2567</time>' in page
+    english = client.get("/cases/era/").content.decode()
+    assert f"2015{EN_DASH}2020" in english
+    assert "2558" not in english
+    # The cards (a related case, the library) and the comparison.
+    library = client.get("/th/cases/").content.decode()
+    assert "ตั้งแต่ปี 2558" in library
+    compare = client.get("/th/compare/", {"cases": "era,other"}).content.decode()
+    assert f"2558{EN_DASH}2563" in compare
+    # The statistics: a year's label in the era, its value (the library's parameter) Gregorian.
+    stats = client.get("/api/v1/stats/", {"lang": "th"}).json()
+    assert {"value": "2015", "label": "2558", "count": 2} in stats["by_year"]
+    assert "year_from=2015" in client.get("/th/stats/").content.decode()
