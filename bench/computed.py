@@ -122,12 +122,32 @@ def addresses(rows: list[str], seed: int = 7, language: str = "en") -> dict[str,
     pages in `language` (under its prefix) and the API's answers in it (?lang=)."""
     from urllib.parse import quote
 
-    from cases.models import CaseStudy, CaseTranslation, Economy, SearchWord, Sector, Theme, TranslationStatus
+    from django.db.models import Exists, OuterRef
+
+    from cases.models import (
+        CaseStudy,
+        CaseTranslation,
+        Economy,
+        RelatedCase,
+        SearchWord,
+        Sector,
+        Theme,
+        TranslationStatus,
+    )
 
     rng = random.Random(seed)
     published = CaseStudy.objects.published()
     total = published.count()
-    slugs = list(published.order_by("?").values_list("slug", flat=True)[:3000])
+    # Case pages of cases with their related lists, as every page has in a running deployment: a catalogue
+    # generated with --skip-related (the million) has lists for only some, and a page without one renders
+    # no related cards, which would flatter the figure.
+    with_list = published.filter(Exists(RelatedCase.objects.filter(case=OuterRef("pk"))))
+    slugs = list(with_list.order_by("?").values_list("slug", flat=True)[:3000])
+    if len(slugs) < 3000:
+        slugs += list(published.order_by("?").values_list("slug", flat=True)[: 3000 - len(slugs)])
+    print(
+        f"Case pages: {len(slugs):,} addresses, of cases with a related list: {with_list.count():,} of {total:,}"
+    )
     sectors = list(Sector.objects.values_list("slug", flat=True))
     economies = list(Economy.objects.having_published_cases().values_list("slug", "iso2"))
     themes = list(Theme.objects.values_list("slug", flat=True))
