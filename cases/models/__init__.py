@@ -41,7 +41,7 @@ from cases.models.thesaurus import ThesaurusEntry as ThesaurusEntry
 from cases.models.translations import NARRATIVE_SECTIONS as NARRATIVE_SECTIONS
 from cases.models.translations import CaseTranslation as CaseTranslation
 from cases.models.translations import TranslationStatus as TranslationStatus
-from cases.models.translations import content_language_choices
+from cases.models.translations import content_language_choices, narrative_fields
 from cases.models.withdrawals import CaseWithdrawal as CaseWithdrawal
 from cases.models.withdrawals import WithdrawalReason as WithdrawalReason
 from cases.web.formatting import format_number
@@ -341,15 +341,17 @@ class CaseStudy(TimestampedModel):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, help_text=_("Part of the case's web address."))
     summary = models.CharField(_("summary"), max_length=300, help_text=_("One sentence."))
-    overview = models.TextField(_("overview"))
-    what_is_innovative = models.TextField(_("what makes it innovative"), blank=True)
-    collaborations = models.TextField(_("collaborations and partners"), blank=True)
-    users_beneficiaries = models.TextField(_("users and beneficiaries"), blank=True)
-    results_impact = models.TextField(_("results and impact"), blank=True)
-    challenges_failures = models.TextField(_("challenges and failures"), blank=True)
-    conditions_for_success = models.TextField(_("conditions for success"), blank=True)
-    replication = models.TextField(_("replication"), blank=True)
-    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    (
+        overview,
+        what_is_innovative,
+        collaborations,
+        users_beneficiaries,
+        results_impact,
+        challenges_failures,
+        conditions_for_success,
+        replication,
+        lessons_learned,
+    ) = narrative_fields()
 
     lead_organisation = models.CharField(_("lead organisation"), max_length=200)
     organisation_type = models.CharField(

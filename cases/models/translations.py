@@ -82,6 +82,31 @@ NARRATIVE_SECTIONS = [
     ("lessons_learned", _("Lessons learned")),
 ]
 
+# Each narrative section's field label (lower case, as Django shows a field's name) and whether it may be
+# empty: the overview is the one every case must tell.
+_NARRATIVE_FIELD_LABELS = {
+    "overview": _("overview"),
+    "what_is_innovative": _("what makes it innovative"),
+    "collaborations": _("collaborations and partners"),
+    "users_beneficiaries": _("users and beneficiaries"),
+    "results_impact": _("results and impact"),
+    "challenges_failures": _("challenges and failures"),
+    "conditions_for_success": _("conditions for success"),
+    "replication": _("replication"),
+    "lessons_learned": _("lessons learned"),
+}
+
+
+def narrative_fields() -> tuple[models.TextField, ...]:
+    """New fields for the nine narrative sections, in NARRATIVE_SECTIONS' order: declared once for the case
+    and for its translations, which unpack them in their class bodies (`overview, ..., lessons_learned =
+    narrative_fields()`), so each model gets its own fields, in that place among its own."""
+    return tuple(
+        models.TextField(_NARRATIVE_FIELD_LABELS[name], blank=name != "overview")
+        for name, _label in NARRATIVE_SECTIONS
+    )
+
+
 # The case's text a translation carries, in the order the case page shows it.
 TRANSLATED_CASE_FIELDS = (
     "title",
@@ -116,15 +141,17 @@ class CaseTranslation(models.Model):
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=300)
     lead_organisation = models.CharField(_("lead organisation"), max_length=200, blank=True)
-    overview = models.TextField(_("overview"))
-    what_is_innovative = models.TextField(_("what makes it innovative"), blank=True)
-    collaborations = models.TextField(_("collaborations and partners"), blank=True)
-    users_beneficiaries = models.TextField(_("users and beneficiaries"), blank=True)
-    results_impact = models.TextField(_("results and impact"), blank=True)
-    challenges_failures = models.TextField(_("challenges and failures"), blank=True)
-    conditions_for_success = models.TextField(_("conditions for success"), blank=True)
-    replication = models.TextField(_("replication"), blank=True)
-    lessons_learned = models.TextField(_("lessons learned"), blank=True)
+    (
+        overview,
+        what_is_innovative,
+        collaborations,
+        users_beneficiaries,
+        results_impact,
+        challenges_failures,
+        conditions_for_success,
+        replication,
+        lessons_learned,
+    ) = narrative_fields()
 
     translated_by = models.CharField(
         _("translated by"), max_length=200, help_text=_("The person or team credited with the translation.")

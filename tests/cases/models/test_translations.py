@@ -5,7 +5,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import CaseStudy, CaseTranslation, TranslationStatus
-from cases.models.translations import TRANSLATED_CASE_FIELDS, CaseText, text_digest
+from cases.models.translations import NARRATIVE_SECTIONS, TRANSLATED_CASE_FIELDS, CaseText, text_digest
 from cases.services import TranslationsRejected, case_translations_import
 from tests.factories import CaseStudyFactory
 
@@ -61,7 +61,6 @@ def test_an_unpublished_translation_is_never_shown_nor_counted(status):
     assert text.available == ("en",)
 
 
-
 def test_the_shared_text_annotations_are_not_changed_by_the_queries_that_use_them():
     """with_text_in() annotates with expressions built once per language (text_annotations): every query
     resolves its own copy, so cases read in turn, in several languages, each get their own text."""
@@ -78,6 +77,7 @@ def test_the_shared_text_annotations_are_not_changed_by_the_queries_that_use_the
         both = CaseStudy.objects.with_text_in("th").filter(pk__in=[first.pk, second.pk]).order_by("pk")
         assert [CaseText.of(case).title for case in both] == ["กรณีแรก", "กรณีที่สอง"]
     assert str(CaseStudy.objects.with_text_in("th").query) == sql
+
 
 def test_the_original_can_be_asked_for():
     case = CaseStudyFactory()
@@ -283,3 +283,13 @@ def test_a_refused_import_leaves_the_search_text_as_it_was():
         case_translations_import(records=[good, {**good, "case": "no-such-case"}])
 
     assert CaseStudy.objects.get(pk=case.pk).search_other_languages == ""
+
+
+def test_a_translation_declares_the_narrative_as_its_case_does():
+    """One declaration (narrative_fields) for both: a section's label, type and whether it may be empty."""
+    for name in (name for name, _label in NARRATIVE_SECTIONS):
+        on_case = CaseStudy._meta.get_field(name).deconstruct()[1:]
+        on_translation = CaseTranslation._meta.get_field(name).deconstruct()[1:]
+        assert on_case == on_translation
+    assert not CaseStudy._meta.get_field("overview").blank
+    assert CaseTranslation._meta.get_field("lessons_learned").blank
