@@ -145,9 +145,8 @@ def addresses(rows: list[str], seed: int = 7, language: str = "en") -> dict[str,
     slugs = list(with_list.order_by("?").values_list("slug", flat=True)[:3000])
     if len(slugs) < 3000:
         slugs += list(published.order_by("?").values_list("slug", flat=True)[: 3000 - len(slugs)])
-    print(
-        f"Case pages: {len(slugs):,} addresses, of cases with a related list: {with_list.count():,} of {total:,}"
-    )
+    listed = with_list.count()
+    print(f"Case pages: {len(slugs):,} addresses, of cases with a related list: {listed:,} of {total:,}")
     sectors = list(Sector.objects.values_list("slug", flat=True))
     economies = list(Economy.objects.having_published_cases().values_list("slug", "iso2"))
     themes = list(Theme.objects.values_list("slug", flat=True))
