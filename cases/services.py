@@ -61,7 +61,7 @@ from cases.models import (
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
-from cases.models.search_document import other_languages_search_text
+from cases.models.search_document import LANGUAGE_FIELDS, other_languages_search_texts
 from cases.models.translations import (
     TRANSLATED_CASE_FIELDS,
     CaseTranslation,
@@ -964,10 +964,14 @@ def language_search_refresh_deferred():
 
 
 def case_language_search_refresh(*, case_ids) -> int:
-    """Rewrite what the search reads of these cases' text in other languages (search_other_languages,
-    search_document.language_search_text): the original's text when it is not English, and the text of
-    each published translation. Called on every write of a translation or of a case's original text
-    (cases/signals.py, through language_text_written). Returns how many cases changed."""
+    """Rewrite what the search reads of these cases' text in other languages (search_document.LANGUAGE_FIELDS,
+    other_languages_search_texts): the original's text when it is not English, and the text of each
+    published translation, their titles, summaries and organisations, and narratives each in its column, so
+    that the search weighs them as the English title, summary and narrative (docs/search.md, "Other
+    languages"). Called on every write of a translation or of a case's original text (cases/signals.py,
+    through language_text_written). The database's trigger then rebuilds the case's search documents
+    (PostgreSQL: a changed row of cases_casesearch, which the postings apply as any write's; SQLite: its
+    FTS5 rows). Returns how many cases changed."""
     ids = {pk for pk in case_ids if pk is not None}
     if not ids:
         return 0
@@ -977,15 +981,15 @@ def case_language_search_refresh(*, case_ids) -> int:
         .order_by("case_id", "language")
         .values("case_id", *TRANSLATED_CASE_FIELDS)
     ):
-        translated.setdefault(values.pop("case_id"), []).extend(values.values())
+        translated.setdefault(values.pop("case_id"), []).append(values)
     changed = 0
     cases = CaseStudy.objects.filter(pk__in=ids).only(
-        "pk", "original_language", "search_other_languages", *TRANSLATED_CASE_FIELDS
+        "pk", "original_language", *LANGUAGE_FIELDS, *TRANSLATED_CASE_FIELDS
     )
     for case in cases:
-        original = [getattr(case, name) for name in TRANSLATED_CASE_FIELDS]
-        text = other_languages_search_text(original, case.original_language, translated.get(case.pk, []))
-        if text != case.search_other_languages:
-            CaseStudy.objects.filter(pk=case.pk).update(search_other_languages=text)
+        original = {name: getattr(case, name) for name in TRANSLATED_CASE_FIELDS}
+        texts = other_languages_search_texts(original, case.original_language, translated.get(case.pk, []))
+        if any(texts[name] != getattr(case, name) for name in LANGUAGE_FIELDS):
+            CaseStudy.objects.filter(pk=case.pk).update(**texts)
             changed += 1
     return changed

@@ -43,7 +43,7 @@ from cases.models import (
     Theme,
     ThesaurusEntry,
 )
-from cases.models.search_document import NARRATIVE_FIELDS
+from cases.models.search_document import LANGUAGE_FIELDS, NARRATIVE_FIELDS
 from cases.models.vocabularies import vocabulary_models
 from cases.services import language_text_written
 from cases.tasks import catalogue_written, narrative_written, related_written
@@ -170,7 +170,7 @@ def _language_text_written(sender, instance, **kwargs):
         narrative_written([instance.case_id])  # the translation's narrative as HTML, made or dropped
     elif model is CaseStudy and kwargs["signal"] is post_save:
         loaded = instance.__dict__
-        if loaded.get("original_language", "en") != "en" or loaded.get("search_other_languages"):
+        if loaded.get("original_language", "en") != "en" or any(loaded.get(name) for name in LANGUAGE_FIELDS):
             language_text_written(case_ids=[instance.pk])
 
 

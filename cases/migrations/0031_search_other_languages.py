@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 from cases.migrations._postgresql import run_on_postgresql
 from cases.models.search_document import (
-    LANGUAGE_FIELDS,
     NARRATIVE_FIELDS,
     SUMMARY_FIELDS,
     TITLE_FIELDS,
@@ -18,9 +17,13 @@ from cases.models.search_document import (
     ranking_sql,
 )
 
+# The one column this migration added, searched as narrative (migration 0034 split it in three).
+LANGUAGE_FIELDS = ["search_other_languages"]
+
 
 def sync_function(*, languages: bool) -> str:
     columns = TITLE_FIELDS + SUMMARY_FIELDS + NARRATIVE_FIELDS + (LANGUAGE_FIELDS if languages else [])
+    document = document_sql("NEW", narratives=LANGUAGE_FIELDS if languages else [])
     return f"""CREATE OR REPLACE FUNCTION cases_casesearch_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND ({", ".join(f"NEW.{c}" for c in columns)})
@@ -31,7 +34,7 @@ BEGIN
         RETURN NULL;
     END IF;
     INSERT INTO cases_casesearch (case_id, published, published_at, document, ranking, changed_xid)
-    VALUES (NEW.id, NEW.status = 'published', NEW.published_at, {document_sql("NEW", languages=languages)},
+    VALUES (NEW.id, NEW.status = 'published', NEW.published_at, {document},
             {ranking_sql("NEW")}, pg_current_xact_id())
     ON CONFLICT (case_id) DO UPDATE
         SET published = EXCLUDED.published, published_at = EXCLUDED.published_at,

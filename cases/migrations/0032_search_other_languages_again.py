@@ -11,7 +11,7 @@ published translation, and leaves the others (an English case without translatio
 from django.db import migrations
 from django.db.models import Q
 
-from cases.models.search_document import other_languages_search_text
+from cases.models.search_document import language_search_text, word_count
 
 # The case's text a translation carries (cases.models.translations.TRANSLATED_CASE_FIELDS, at this
 # migration): written out, so that a later change of that list does not change what this migration did.
@@ -32,6 +32,13 @@ TEXT_FIELDS = (
 BATCH = 500
 
 
+def other_languages_search_text(original: list[str], original_language: str, translated: list[str]) -> str:
+    """The one column's text as this migration wrote it (all the other languages' text, searched as
+    narrative): kept here since migration 0034 split it into titles, summaries and narratives."""
+    own = original if original_language != "en" else []
+    return language_search_text([*own, *translated], words_before=word_count(original))
+
+
 def write_again(apps, schema_editor):
     database = schema_editor.connection.alias
     CaseStudy = apps.get_model("cases", "CaseStudy")
@@ -40,7 +47,9 @@ def write_again(apps, schema_editor):
     translations = CaseTranslation.objects.using(database).filter(status="published")
     ids = sorted(
         cases.filter(
-            ~Q(original_language="en") | ~Q(search_other_languages="") | Q(pk__in=translations.values("case_id"))
+            ~Q(original_language="en")
+            | ~Q(search_other_languages="")
+            | Q(pk__in=translations.values("case_id"))
         ).values_list("pk", flat=True)
     )
     for start in range(0, len(ids), BATCH):

@@ -377,9 +377,13 @@ class CaseStudy(TimestampedModel):
     website = models.URLField(_("website"), max_length=500, blank=True)
     licence = models.CharField(_("licence"), max_length=100, default="CC BY 4.0")
     source = models.CharField(_("source / attribution"), max_length=500, blank=True)
-    # The case's text in its other languages, as the search reads it (search_document.language_search_text):
-    # kept by cases.services.case_language_search_refresh; read only by the database's search index.
-    search_other_languages = models.TextField(editable=False, blank=True, default="")
+    # The case's text in its other languages, as the search reads it (search_document.LANGUAGE_FIELDS,
+    # other_languages_search_texts): its titles (weighted as the title), its summaries and organisations (as
+    # the summary) and its narratives; kept by cases.services.case_language_search_refresh; read only by the
+    # database's search index.
+    search_other_titles = models.TextField(editable=False, blank=True, default="")
+    search_other_summaries = models.TextField(editable=False, blank=True, default="")
+    search_other_languages = models.TextField(editable=False, blank=True, default="")  # the narratives
     original_language = models.CharField(
         _("original language"),
         max_length=10,

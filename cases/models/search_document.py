@@ -1,11 +1,13 @@
 """The search documents the database keeps for each case, whatever writes the row.
 
 On PostgreSQL, `CaseSearchIndex` (table cases_casesearch), one narrow row per case kept by a trigger on the
-case table (migration 0016): whether the case is published, its search document (the english
-configuration's tsvector of the accent-folded text: title weighted A, summary and organisation B, the
-narrative C; GIN index) and a small ranking vector of the title and summary alone (GIN index). Apart from
-the wide case table, reading which cases match a word and ranking them never reads the cases' own pages:
-at 100,000 cases counting a word in 92% of them went from 0.8 s to 30 ms (docs/benchmarks.md).
+case table (migration 0016; the trigger as it is now: migration 0034): whether the case is published, its
+search document (the english configuration's tsvector of the accent-folded text: the titles weighted A, the
+summaries and organisations B, the narratives C, each in English and in the case's other languages; GIN
+index) and a small ranking vector of the titles and summaries alone (the start of the document; GIN
+index). Apart from the wide case table, reading which cases match a word and ranking them never reads the
+cases' own pages: at 100,000 cases counting a word in 92% of them went from 0.8 s to 30 ms
+(docs/benchmarks.md).
 
 On SQLite the FTS5 table cases_casestudy_fts plays that part (migration 0015, cases/search/sqlite.py) and
 cases_casesearch stays empty.
@@ -39,9 +41,16 @@ NARRATIVE_FIELDS = [
 
 
 # The case's text in its other languages (its original when not English, and its published translations),
-# searched with the rest of the document (weight C) and read nowhere else: CaseStudy.search_other_languages,
-# kept by cases.services.case_language_search_refresh.
-LANGUAGE_FIELDS = ["search_other_languages"]
+# read nowhere but the search (issue 16), in three columns of the case kept by
+# cases.services.case_language_search_refresh, each weighted as its English counterpart: the titles (A,
+# as the title), the summaries and organisations (B) and the narratives (C). So a case whose Thai title says
+# a word ranks as a case whose English title says it, above those that mention it in a narrative (migration
+# 0034; before it, one column searched with the narrative).
+OTHER_TITLE_FIELDS = ["search_other_titles"]
+OTHER_SUMMARY_FIELDS = ["search_other_summaries"]
+OTHER_NARRATIVE_FIELDS = ["search_other_languages"]
+LANGUAGE_FIELDS = [*OTHER_TITLE_FIELDS, *OTHER_SUMMARY_FIELDS, *OTHER_NARRATIVE_FIELDS]
+
 
 # Scripts written without spaces between words (Thai, Lao, Khmer, Myanmar, Chinese, Japanese kana), and
 # Korean, whose words carry their particles: a word inside a run is found through overlapping pairs of
@@ -77,28 +86,50 @@ POSITION_MARGIN = 2000
 _WORD = re.compile(r"\w+")
 
 
-def language_search_text(texts, *, words_before: int = 0) -> str:
-    """`texts` as the search reads them: every run of spaceless script replaced by its tokens, other text
-    (Indonesian, Vietnamese, Turkish, Mongolian...) as written, which the database folds and reads as it
-    reads English. `words_before`: the words the case's document holds before this text (its own text);
-    when the two may pass MOST_POSITIONS, the text ends with LONG_DOCUMENT."""
+def _tokenised(texts) -> str:
     parts = []
     for text in texts:
         text = unicodedata.normalize("NFKC", text or "").casefold()
         parts.append(SPACELESS_RUN.sub(lambda run: " " + " ".join(spaceless_tokens(run.group())) + " ", text))
-    text = "\n".join(part for part in parts if part.strip())
+    return "\n".join(part for part in parts if part.strip())
+
+
+def _may_pass_last_position(words_before: int, text: str) -> bool:
     # A margin: PostgreSQL's parser gives some words more positions than \w+ counts (e-government: 3).
-    if text and words_before + len(_WORD.findall(text)) >= MOST_POSITIONS - POSITION_MARGIN:
+    return words_before + len(_WORD.findall(text)) >= MOST_POSITIONS - POSITION_MARGIN
+
+
+def language_search_text(texts, *, words_before: int = 0) -> str:
+    """`texts` as the search reads them: every run of spaceless script replaced by its tokens, other text
+    (Indonesian, Vietnamese, Turkish, Mongolian...) as written, which the database folds and reads as it
+    reads English. `words_before`: the words the case's document holds besides this text (its own text);
+    when the two may pass MOST_POSITIONS, the text ends with LONG_DOCUMENT."""
+    text = _tokenised(texts)
+    if text and _may_pass_last_position(words_before, text):
         text += f"\n{LONG_DOCUMENT}"
     return text
 
 
-def other_languages_search_text(original: list[str], original_language: str, translated: list[str]) -> str:
-    """What the search reads of a case's text in languages other than English (its column
-    search_other_languages): its `original` text when that is not English, then the text of its published
-    translations (`translated`), after the case's own text in the document."""
-    own = original if original_language != "en" else []
-    return language_search_text([*own, *translated], words_before=word_count(original))
+def other_languages_search_texts(original: dict, original_language: str, translated: list[dict]) -> dict:
+    """What the search reads of a case's text in languages other than English, as {column: text} for the
+    columns of LANGUAGE_FIELDS: its `original` text ({field: text}, TRANSLATED_CASE_FIELDS) when that is not
+    English, then the text of each of its published translations (`translated`, one {field: text} each), the
+    titles in OTHER_TITLE_FIELDS, the summaries and organisations in OTHER_SUMMARY_FIELDS, the narratives in
+    OTHER_NARRATIVE_FIELDS. The narratives end with LONG_DOCUMENT when the case's document (its own text and
+    all of these) may pass PostgreSQL's last position."""
+    sources = [*([original] if original_language != "en" else []), *translated]
+    texts = {}
+    for column, fields in (
+        (OTHER_TITLE_FIELDS[0], TITLE_FIELDS),
+        (OTHER_SUMMARY_FIELDS[0], SUMMARY_FIELDS),
+        (OTHER_NARRATIVE_FIELDS[0], NARRATIVE_FIELDS),
+    ):
+        texts[column] = _tokenised(source.get(name) for source in sources for name in fields)
+    every = "\n".join(text for text in texts.values() if text)
+    if every and _may_pass_last_position(word_count(original.values()), every):
+        narratives = OTHER_NARRATIVE_FIELDS[0]
+        texts[narratives] = "\n".join(filter(None, [texts[narratives], LONG_DOCUMENT]))
+    return texts
 
 
 def word_count(texts) -> int:
@@ -146,24 +177,32 @@ def _weighted(columns: list[str], weight: str) -> str:
     return f"setweight(to_tsvector('english'::regconfig, observatory_unaccent({text})), '{weight}')"
 
 
-def document_sql(row: str, *, languages: bool = False) -> str:
-    """The search document of the case row `row` ("NEW", a table name): PostgreSQL SQL. With `languages`,
-    the text in the case's other languages too (migration 0031 on; the migrations before it ran without)."""
+def document_sql(row: str, *, titles=(), summaries=(), narratives=()) -> str:
+    """The search document of the case row `row` ("NEW", a table name): PostgreSQL SQL. `titles`,
+    `summaries` and `narratives`: the columns of the case's other languages read after its own title (A),
+    summary and organisation (B) and narrative (C). The migrations before 0031 read none; 0031 read
+    search_other_languages as narrative; 0034 on, each of LANGUAGE_FIELDS with its weight."""
     columns = lambda names: [f"{row}.{name}" for name in names]  # noqa: E731
-    narrative = NARRATIVE_FIELDS + (LANGUAGE_FIELDS if languages else [])
     return " || ".join(
         [
-            _weighted(columns(TITLE_FIELDS), "A"),
-            _weighted(columns(SUMMARY_FIELDS), "B"),
-            _weighted(columns(narrative), "C"),
+            _weighted(columns([*TITLE_FIELDS, *titles]), "A"),
+            _weighted(columns([*SUMMARY_FIELDS, *summaries]), "B"),
+            _weighted(columns([*NARRATIVE_FIELDS, *narratives]), "C"),
         ]
     )
 
 
-def ranking_sql(row: str) -> str:
-    """The small ranking vector of the case row `row`: title (A) and summary and organisation (B)."""
+def ranking_sql(row: str, *, titles=(), summaries=()) -> str:
+    """The small ranking vector of the case row `row`: its titles (A) and its summaries and organisations (B),
+    with the other languages' columns `titles` and `summaries` (as document_sql): the start of its
+    document, lexemes and positions alike, so a case whose ranking vector matches a word matches it."""
     columns = lambda names: [f"{row}.{name}" for name in names]  # noqa: E731
-    return " || ".join([_weighted(columns(TITLE_FIELDS), "A"), _weighted(columns(SUMMARY_FIELDS), "B")])
+    return " || ".join(
+        [
+            _weighted(columns([*TITLE_FIELDS, *titles]), "A"),
+            _weighted(columns([*SUMMARY_FIELDS, *summaries]), "B"),
+        ]
+    )
 
 
 class CaseSearchIndex(models.Model):
@@ -183,7 +222,7 @@ class CaseSearchIndex(models.Model):
     published = models.BooleanField()
     published_at = models.DateTimeField(null=True)  # the library's order after the rank
     document = SearchVectorField()
-    ranking = SearchVectorField()
+    ranking = SearchVectorField()  # the titles and summaries, in every language the search reads
 
     class Meta:
         db_table = "cases_casesearch"

@@ -1,8 +1,10 @@
 """Search on PostgreSQL: full-text search over the stored, weighted search document, with a GIN index.
 
 The documents are the narrow table cases_casesearch's (cases/models/search_document.py): `document`, the
-english configuration's tsvector of the accent-folded text (title weighted A, summary and organisation B,
-the narrative C), which matching reads; `ranking`, the title and summary alone, which ranking reads. Each
+english configuration's tsvector of the accent-folded text (titles weighted A, summaries and organisations
+B, narratives C, each in English and in the case's other languages: search_document.LANGUAGE_FIELDS), which
+matching reads; `ranking`, the titles and summaries alone (the start of `document`), which ranking reads,
+so a translation's title ranks as the English title does. Each
 concept of a query becomes a tsquery: its alternatives as phrases (`phraseto_tsquery`, so a hyphenated term
 matches as written and a quoted phrase in order), joined by OR; the concepts joined by AND. The query text
 is always a bound parameter handed to PostgreSQL's own parser: nothing a reader types is spliced into SQL
@@ -306,10 +308,11 @@ class SharesLexemes(Func):
 
 
 class Rank(Func):
-    """How well a case matches a tsquery, read from its small ranking vector (title and summary): the
-    weighted rank, plus the rank of the title alone (TITLE_RANK), so that a case whose title says it comes
-    first. A case that says it only in its narrative ranks 0 and follows, newest first: ranking never reads
-    the whole document, which at 100,000 cases cost a second for a common word (docs/benchmarks.md)."""
+    """How well a case matches a tsquery, read from its small ranking vector (titles and summaries, in English
+    and in the case's other languages: a Thai title ranks as the English title does): the weighted rank, plus
+    the rank of the titles alone (TITLE_RANK), so that a case whose title says it comes first. A case that
+    says it only in its narrative ranks 0 and follows, newest first: ranking never reads the whole document,
+    which at 100,000 cases cost a second for a common word (docs/benchmarks.md)."""
 
     output_field = FloatField()
 
@@ -729,10 +732,10 @@ def _rankable_query(query) -> TsQuery:
 # a first step among the candidates alone would save little and, on a last page or with few candidates,
 # cost a second query.
 RANK_ALL_UP_TO = 1000
-# When every match must be ranked (none in the first step ranks above 0: a word found only in narratives or
-# in translations, which the ranking vector lacks), up to this many are read through the primary key; more,
-# and every row of the table is read, each looked up among the matches. At 100,000 cases, 2,457 matches (a
-# Thai word in every Thai translation): 22.8 ms by the table, 4,584 buffers read.
+# When every match must be ranked (none in the first step ranks above 0: a word found only in narratives, in
+# English or in translations, which the ranking vector lacks), up to this many are read through the primary
+# key; more, and every row of the table is read, each looked up among the matches. At 100,000 cases, 2,457
+# matches (a Thai word in every Thai translation): 22.8 ms by the table, 4,584 buffers read.
 RANK_BY_PRIMARY_KEY_UP_TO = 20_000
 
 
@@ -741,12 +744,12 @@ def ranked_ids(query, offset: int, limit: int, *, tagged_cases=None, matches=Non
     order (rank, then newest), read from cases_casesearch alone: for a word in most cases, ranking them
     this way skips reading the wide case table for each match (0.18 s at 100,000 cases otherwise).
 
-    In two steps. A case ranks above 0 only if its ranking vector (title and summary) has a word of the
-    query or it is tagged with a term the query names; every other match ranks 0 and follows, newest
-    first. So the page is first sought among those candidates alone, which the ranking vector's own index
-    finds (at 100,000 cases, 4,655 of the 91,250 cases that say "contracts" say it in their title or
-    summary): when the page is full and its last case ranks above 0 (RANK_FLOOR), no other match can come
-    before it.
+    In two steps. A case ranks above 0 only if its ranking vector (titles and summaries, translations' too)
+    has a word of the query or it is tagged with a term the query names; every other match ranks 0 and
+    follows, newest first. So the page is first sought among those candidates alone, which the ranking
+    vector's own index finds (at 100,000 cases, 4,655 of the 91,250 cases that say "contracts" say it in their
+    title or summary): when the page is full and its last case ranks above 0 (RANK_FLOOR), no other match can
+    come before it.
     Otherwise (a page past the candidates) every match is ranked; and at once when there are at most
     RANK_ALL_UP_TO `matches`.
 

@@ -12,9 +12,11 @@ Kept exact: every row of cases_casesearch records the transaction that last wrot
 its trigger, migration 0018). A posting records the horizon it is complete up to (the oldest transaction
 still running when it was read: every change by an older transaction is in it). Whoever reads a posting
 first reads the rows changed since its horizon (an index scan, a handful of rows after a write) and
-applies them, so a posting is never older than the statement that reads it. Rows deleted (a case deleted
-outright) are not seen that way: a posting may keep their ids, so callers intersect with the published
-cases they hold (the catalogue's bitmaps), as cases.search.engine.matching_case_ids requires.
+applies them, so a posting is never older than the statement that reads it (a translation written is such
+a change too: it rewrites the case's other-language columns, and the trigger its row, whose ranking vector
+holds the translations' titles and summaries). Rows deleted (a case deleted outright) are not seen that way:
+a posting may keep their ids, so callers intersect with the published cases they hold (the catalogue's
+bitmaps), as cases.search.engine.matching_case_ids requires.
 
 Pairs of adjacent words have postings too: a lexeme "first second" (with a space, which no word's lexeme
 holds) of the index of word pairs (migration 0021), common as its own statistics say, so that a quoted

@@ -36,8 +36,10 @@ The index (created by migration 0015 with `create_index`, kept by triggers):
   every related list stale (their text likeness was scored on the index replaced).
 
 A word inside a run of Chinese, Japanese, Korean or Thai text is found through the case's other languages'
-column (search_document.LANGUAGE_FIELDS): its runs written as tokens of character pairs, which a typed word's
-pairs match as a phrase (query.py), as on PostgreSQL.
+columns (search_document.LANGUAGE_FIELDS): its runs written as tokens of character pairs, which a typed word's
+pairs match as a phrase (query.py), as on PostgreSQL. Their titles, summaries and narratives are three
+columns of the index, weighted as the English title, summary and narrative (WEIGHTS, and the title's own
+rank: Bm25Rank), so a case whose Thai title says a word ranks as if its English title said it.
 
 Query text never reaches the FTS5 query syntax: every word is an FTS5 string ("..." with quotes doubled),
 and the expression around the strings (OR, AND, *, a column filter) is written here. Each concept of a
@@ -73,7 +75,15 @@ from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
 
 from cases.models import CaseStudy, RelatedCaseList, SearchWord, Status
-from cases.models.search_document import LANGUAGE_FIELDS, NARRATIVE_FIELDS, SUMMARY_FIELDS, TITLE_FIELDS
+from cases.models.search_document import (
+    LANGUAGE_FIELDS,
+    NARRATIVE_FIELDS,
+    OTHER_NARRATIVE_FIELDS,
+    OTHER_SUMMARY_FIELDS,
+    OTHER_TITLE_FIELDS,
+    SUMMARY_FIELDS,
+    TITLE_FIELDS,
+)
 from cases.search.markers import HIGHLIGHT_START, HIGHLIGHT_STOP
 from cases.search.query import WORD, phrase_key, tagged_condition, words_of
 from cases.search.request_memo import once_per_request, remember
@@ -114,16 +124,21 @@ FOLDS = (
     ("\u2082", "2"),  # subscript two
 )
 # bm25 weight of a match in each column: title 1.0 over summary and organisation 0.5 over the narrative
-# 0.2, as PostgreSQL weighs A, B and C (cases/search/postgresql.py). Small weights on purpose: bm25
-# saturates with the weighted count of matches (k1 = 1.2), and with weights of 10, 5 and 2 one word in
-# the title scores 1.96, in the summary 1.77 and three times in the narrative 1.83, so the narrative
-# outranks the summary; with 1.0, 0.5 and 0.2 they score 1.0, 0.65 and 0.73, and once in the narrative 0.31.
+# 0.2, as PostgreSQL weighs A, B and C (cases/search/postgresql.py), in English and in the other languages.
+# Small weights on purpose: bm25 saturates with the weighted count of matches (k1 = 1.2), and with weights
+# of 10, 5 and 2 one word in the title scores 1.96, in the summary 1.77 and three times in the narrative
+# 1.83, so the narrative outranks the summary; with 1.0, 0.5 and 0.2 they score 1.0, 0.65 and 0.73, and
+# once in the narrative 0.31.
 WEIGHTS = {
     **dict.fromkeys(TITLE_FIELDS, 1.0),
     **dict.fromkeys(SUMMARY_FIELDS, 0.5),
     **dict.fromkeys(NARRATIVE_FIELDS, 0.2),
-    **dict.fromkeys(LANGUAGE_FIELDS, 0.2),
+    **dict.fromkeys(OTHER_TITLE_FIELDS, 1.0),
+    **dict.fromkeys(OTHER_SUMMARY_FIELDS, 0.5),
+    **dict.fromkeys(OTHER_NARRATIVE_FIELDS, 0.2),
 }
+# The columns whose match is the title's (TITLE_RANK): the title in every language.
+RANKED_AS_TITLE = frozenset([*TITLE_FIELDS, *OTHER_TITLE_FIELDS])
 # The rank of a text match is divided by the best of the query (Bm25Rank: 1.0 for the best case; a bm25
 # score depends on how rare the words are, 1e-06 for a word in most cases and 6 for a rare one). A case
 # tagged with a vocabulary term the query names gets this much more (shared between the concepts of the
@@ -272,15 +287,16 @@ def drop_index(connection) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def create_index(connection) -> None:
+def create_index(connection, *, without=()) -> None:
     """Create the index and its triggers and fill it from the cases there are (migration 0015, and
-    ensure_index), on the columns of COLUMNS the case table has."""
+    ensure_index), on the columns of COLUMNS the case table has, but `without` (columns a migration is
+    about to drop: SQLite refuses to drop a column a trigger reads)."""
     drop_index(connection)
     with connection.cursor() as cursor:
         present = {
             column.name for column in connection.introspection.get_table_description(cursor, SOURCE_TABLE)
         }
-        columns = [column for column in COLUMNS if column in present]
+        columns = [column for column in COLUMNS if column in present and column not in without]
         for statement in [*_table_statements(columns).values(), *_trigger_statements(columns).values()]:
             cursor.execute(statement)
         _fill(cursor, columns)
@@ -434,8 +450,8 @@ def _matching(expression: str, table: str = TABLE) -> RawSQL:
 
 class Bm25Rank(Func):
     """How well a case matches an FTS5 expression: its bm25 score plus TITLE_RANK times its bm25 score for
-    the title alone, divided by the best such score of any case (so 1.0 for the best; 0 when the case does
-    not match).
+    its titles alone (RANKED_AS_TITLE: in English and in its other languages), divided by the best such
+    score of any case (so 1.0 for the best; 0 when the case does not match).
 
     With `as_typed` (the expression of the words as typed, without their synonyms), the score for it is
     added and the score for `expression` counts SYNONYM_RANK, as on PostgreSQL. A bm25 score sums over the
@@ -455,7 +471,7 @@ class Bm25Rank(Func):
     def as_sql(self, compiler, connection, **extra_context):
         pk_sql, pk_params = compiler.compile(self.get_source_expressions()[0])
         weights = ", ".join(repr(WEIGHTS[column]) for column in COLUMNS)
-        title_weights = ", ".join("1.0" if column in TITLE_FIELDS else "0.0" for column in COLUMNS)
+        title_weights = ", ".join("1.0" if column in RANKED_AS_TITLE else "0.0" for column in COLUMNS)
         scores = (
             f"AS MATERIALIZED (SELECT rowid AS case_id, -bm25({TABLE}, {weights}) + {TITLE_RANK!r} * "
             f"-bm25({TABLE}, {title_weights}) AS score FROM {TABLE} WHERE {TABLE} MATCH %s)"

@@ -541,3 +541,37 @@ def test_a_word_cut_short_stands_for_each_known_word_once(on_postgresql):
     assert [phrase.text for phrase in concept.alternatives] == ["public", "publishing"]
     (concept,) = completed(parse("commun").last_word_as_prefix()).concepts
     assert len(concept.alternatives) == 1  # community or communities, not both
+
+
+def test_a_translation_written_moves_its_case_in_a_words_top_list_as_a_case_write_does(with_postings):
+    """A translation's title ranks as the case's title (issue 16): its write rewrites the case's search row
+    (case_language_search_refresh, the trigger), which readers apply to the word's top list as any changed
+    row, before anyone refreshed the postings; unpublished again, the case drops back among the narratives."""
+    from cases.models import CaseTranslation, TranslationStatus
+    from cases.search.postgresql import _ranked_ids_from_posting
+
+    cases, _refresh = with_postings
+    engine.refresh_postings(rebuild=True)
+    ferry, *other_ferries = cases["ferry"]  # say "harbour" in their narratives only
+    narratives = lambda order: [order.index(case.pk) for case in other_ferries]  # noqa: E731
+    assert expected_order("harbour").index(ferry.pk) > max(narratives(expected_order("harbour")))
+
+    translation = CaseTranslation.objects.create(
+        case=ferry,
+        language="id",
+        title="Harbour feri",  # the word as the translation writes it, in its title
+        summary="Jadwal feri",
+        lead_organisation="",
+        overview="",
+        translated_by="team",
+        reviewed_by="reviewer",
+        status=TranslationStatus.PUBLISHED,
+    )
+    expected = assert_every_page_in_order("harbour")
+    assert expected.index(ferry.pk) < min(narratives(expected))  # ranked with the titles now
+    assert ferry.pk in _ranked_ids_from_posting(parse("harbour"), 0, len(cases["harbour"]) + 1)
+
+    translation.status = TranslationStatus.DRAFT
+    translation.save()
+    expected = assert_every_page_in_order("harbour")
+    assert expected.index(ferry.pk) > max(narratives(expected))  # the oldest narrative again
