@@ -415,6 +415,13 @@ def filterset_selection(filterset) -> tuple:
     return (base.model._meta.label, str(base.query.where), filterset.cache_parts())
 
 
+# Cases a page, wherever a selection is paged (the library page's `page_size`, the API's): the default, the
+# most, and the sizes the library offers its readers.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+PAGE_SIZE_CHOICES = (20, 50, 100)
+
+
 class SelectionPaginator(Paginator):
     """Django's paginator, with the total and each page's ids cached per selection and catalogue version.
 

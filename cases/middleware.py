@@ -209,7 +209,7 @@ class RequestValidationMiddleware:
 CASE_PAGE = "cases:casestudy_detail"
 PAGE_CACHE_EXCLUDED = (
     *("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/"),
-    *("/privacy/", "/accessibility/", "/robots.txt", "/.well-known/"),
+    *("/privacy/", "/accessibility/", "/about/", "/robots.txt", "/.well-known/", "/favicon.ico"),
 )
 
 

@@ -13,12 +13,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
 
-from cases.caching import SelectionPaginator, filterset_selection
+from cases.caching import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SelectionPaginator, filterset_selection
 from cases.insights.facet_counts import selection_facets
 from cases.web.validation import parse_whole_number, whole_number_message
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 def whole_number_parameter(request, name: str, *, default: int, minimum: int = 1, maximum: int | None = None):

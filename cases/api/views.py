@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import Http404, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict, StreamingHttpResponse
+from django.urls import reverse as reverse_path
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.text import format_lazy
@@ -23,6 +24,7 @@ from rest_framework.reverse import reverse
 from cases.api import serializers as api
 from cases.api.conditional import ConditionalMixin
 from cases.api.cursors import CursorPagination, after_position, next_link
+from cases.api.errors import Answered
 from cases.api.exports import EXPORT_FORMATS
 from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet, check_query
 from cases.api.schema import TEXT_PATTERN
@@ -43,7 +45,9 @@ from cases.models import (
 from cases.models.querysets import published_q
 from cases.models.search_document import LANGUAGE_FIELDS
 from cases.search.engine import title_suggestions
+from cases.web.errors import download_limit_response, prefers_html
 from cases.web.languages import wants_every_translation
+from cases.web.rate_limits import configured_rate, rate_sentence
 
 SUGGESTIONS_PER_GROUP = 8
 MAX_SUGGEST_LENGTH = 100
@@ -264,6 +268,32 @@ class CaseExportView(ConditionalMixin, generics.GenericAPIView):
     throttle_scope = "export"
     content_negotiation_class = FirstRendererNegotiation
     queryset = CaseStudy.objects.none()  # for the schema; rows come from get()
+
+    def throttled(self, request, wait):
+        """Over the limit: a person's browser, which followed the library's download link, gets our page
+        saying what the limit is and when to try again (issue 19); programs get the problem details as for
+        any other limit."""
+        if prefers_html(request._request):
+            rate = configured_rate(self.throttle_scope)
+            raise Answered(
+                download_limit_response(
+                    request._request,
+                    retry_after=wait or 1,
+                    limit=rate_sentence(*rate) if rate else None,
+                    back_url=self.library_url(request),
+                )
+            )
+        super().throttled(request, wait)
+
+    @staticmethod
+    def library_url(request) -> str:
+        """The library page of the same selection: where a person's download link was."""
+        query = QueryDict(mutable=True)
+        for name, values in request.query_params.lists():
+            if name not in ("lang", "format"):
+                query.setlist(name, values)
+        encoded = query.urlencode()
+        return reverse_path("cases:casestudy_list") + (f"?{encoded}" if encoded else "")
 
     def get_renderers(self):
         if self.export_format == "csv":

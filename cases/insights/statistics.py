@@ -83,6 +83,20 @@ def year_buckets(year_counts: dict) -> list[dict]:
     return [{"value": str(year), "label": str(year), "count": n} for year, n in sorted(year_counts.items())]
 
 
+def with_empty_years(buckets: list[dict]) -> list[dict]:
+    """`by_year`'s buckets (years with cases, in order) with a bucket of 0 for every year between the first
+    and the last that has none, as the pages' timelines show them: a gap is a year, not a missing bar
+    (issue 19). The API's `by_year` keeps only the years with cases (docs/api.md); static/js/stats.js fills
+    the same gaps when it redraws from it."""
+    if not buckets:
+        return []
+    counts = {int(bucket["value"]): bucket for bucket in buckets}
+    return [
+        counts.get(year) or {"value": str(year), "label": format_year(year), "count": 0}
+        for year in range(min(counts), max(counts) + 1)
+    ]
+
+
 def year_sector_buckets(bitmaps: CatalogueBitmaps, selection, years) -> list[dict]:
     """Cases launched each year, by sector: the stacked timeline's data, years in order, sectors in their
     curated order. A case in two sectors counts once in each, so a year's stack can add up to more than
@@ -159,12 +173,19 @@ def economy_map_codes():
             if is_member:
                 members.append(numeric)
     members.sort()
+    # The members' names in the reader's language, for the shapes of those without cases, which the atlas
+    # would otherwise name in its own English ("Vietnam" where the APO writes Viet Nam: issue 19).
+    labels = dict(vocabulary_snapshot().labels(Economy, "iso2", "name"))
+    names = {
+        numeric: labels[iso2] for iso2, numeric in codes.items() if numeric in members and iso2 in labels
+    }
     # Also as JSON, for the map element's data-* attributes (no inline script under the CSP).
     return {
         "codes": codes,
         "apo_members": members,
         "codes_json": json.dumps(codes, sort_keys=True),
         "apo_members_json": json.dumps(members),
+        "names_json": json.dumps(names, sort_keys=True, ensure_ascii=False),
     }
 
 
@@ -223,7 +244,9 @@ def economy_profile_charts(economy, here):
         for stage in Stage
         if stages_here.get(stage.value) or stages_apo.get(stage.value)
     ]
-    years = year_buckets({year: n for year, n in bitmaps.counts("year", here).items() if year is not None})
+    years = with_empty_years(
+        year_buckets({year: n for year, n in bitmaps.counts("year", here).items() if year is not None})
+    )
     library_query = f"economy={economy.iso2}"
     return {
         "apo_total": apo_total,
@@ -256,7 +279,10 @@ def economy_profile_charts(economy, here):
             dict(
                 year,
                 label=format_year(year["value"]),  # in the reader's era (a Thai reader's Buddhist Era)
-                query=f"{library_query}&year_from={year['value']}&year_to={year['value']}",
+                # A year with no case gets no link: the library would only say so.
+                query=f"{library_query}&year_from={year['value']}&year_to={year['value']}"
+                if year["count"]
+                else None,
                 parts_json="[]",
             )
             for year in years

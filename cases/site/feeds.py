@@ -6,11 +6,12 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.filters import CaseStudyFilterSet
 from cases.models import CaseStudy
+from cases.site.titles import selection_title
 
 FEED_LENGTH = 50
 # Characters XML 1.0 cannot carry at all: one of them in one case would make the whole feed unreadable.
@@ -23,7 +24,7 @@ def xml_text(text: str) -> str:
 
 class NewCasesFeed(Feed):
     feed_type = Atom1Feed
-    title = _("The Observatory: newly published case studies")
+    default_title = _("The Observatory: newly published case studies")
     subtitle = _("Public-sector innovation case studies, newest first.")
 
     def get_object(self, request):
@@ -32,6 +33,14 @@ class NewCasesFeed(Feed):
             raise Http404("Unknown filter values in the feed address.")
         self.query_string = request.GET.urlencode()
         return filterset
+
+    def title(self, filterset):
+        """What the selection is ("The Observatory: Health cases in South-eastern Asia since 2015"), from the
+        same FilterSet as the library page's heading; the catalogue's title when the feed selects nothing."""
+        selected = selection_title(filterset)
+        if not selected:
+            return xml_text(str(self.default_title))
+        return xml_text(gettext("The Observatory: %(selection)s") % {"selection": selected})
 
     def link(self, filterset):
         return reverse("cases:casestudy_list") + (f"?{self.query_string}" if self.query_string else "")

@@ -1,7 +1,8 @@
-"""Pages a public site owes its visitors: the privacy notice and the accessibility statement.
+"""Pages a public site owes its visitors: what the Observatory is (about), the privacy notice and the
+accessibility statement.
 
-Both are fixed text filled in from settings (how long contact details are kept, where to write), so they
-never touch the database and stay readable during an outage.
+Each is fixed text filled in from settings (who publishes the catalogue, how long contact details are kept,
+where to write), so they never touch the database and stay readable during an outage.
 """
 
 import datetime
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.views.decorators.cache import cache_control
 from django.views.generic import TemplateView
 
+from cases.interchange.dumps import LICENCE
 from cases.site.submission import SUBMISSION_WINDOW_SECONDS
 
 
@@ -42,5 +44,21 @@ class AccessibilityStatementView(SettingsPageView):
         return super().get_context_data(**kwargs) | {"reviewed_on": self.reviewed_on}
 
 
+class AboutPageView(SettingsPageView):
+    """What the Observatory is, who publishes it and for whom, how cases are chosen and kept current, how
+    to cite and reuse it, and where to write. The publisher and the licence are the ones the open data
+    names (/data/, docs/open-data.md), so the two pages cannot disagree."""
+
+    template_name = "pages/about.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "publisher": settings.OPEN_DATA_PUBLISHER,
+            "site_name": settings.OBSERVATORY_SITE_NAME,
+            "licence": LICENCE,
+        }
+
+
+about_page = cache_control(max_age=3600, public=True)(AboutPageView.as_view())
 privacy_notice = cache_control(max_age=3600, public=True)(PrivacyNoticeView.as_view())
 accessibility_statement = cache_control(max_age=3600, public=True)(AccessibilityStatementView.as_view())

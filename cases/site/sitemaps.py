@@ -80,6 +80,7 @@ class StaticPagesSitemap(EveryLanguage, Sitemap):
             "cases:theme_list",
             "cases:sector_list",
             "cases:open_data",
+            "cases:about",
         ]
 
     def location(self, name):

@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 
 from cases.caching import vocabulary_snapshot
 from cases.filters import CaseStudyFilterSet, subregion_choices
-from cases.insights.statistics import case_statistics, economy_map_codes
+from cases.insights.statistics import case_statistics, economy_map_codes, with_empty_years
 from cases.models import NARRATIVE_SECTIONS, CaseStudy, Economy, Sector
 from cases.models.facets import FACETS, FACETS_BY_PARAMETER, TERMS
 from cases.models.translations import CaseText
@@ -84,12 +84,13 @@ def timeline_rows(statistics, query):
     for row in statistics.get("by_year_sector", []):
         parts.setdefault(row["year"], []).append(row)
     rows = []
-    for bucket in statistics["by_year"]:
+    # Every year from the first to the last, those without cases as 0 (and without a link to an empty page).
+    for bucket in with_empty_years(statistics["by_year"]):
         year_parts = parts.get(bucket["value"], [])
         rows.append(
             dict(
                 bucket,
-                query=with_value(query, "year", bucket["value"]),
+                query=with_value(query, "year", bucket["value"]) if bucket["count"] else None,
                 parts=year_parts,
                 parts_json=json.dumps([[part["value"], part["label"], part["count"]] for part in year_parts]),
             )
@@ -237,8 +238,27 @@ class CompareView(TemplateView):
             (case, context["remove_queries"][case.slug], text, lang)
             for case, text, lang in zip(cases, texts, langs, strict=True)
         ]
+        # Each section's text, its language, its case's title and whether it is long: a long one can be folded
+        # away (a <details> per cell, which compare.js folds row by row), so that a long comparison can be
+        # read section by section (issue 19).
         context["narrative_rows"] = [
-            (label, [(text.values[field], lang) for text, lang in zip(texts, langs, strict=True)])
+            (
+                label,
+                [
+                    (
+                        text.values[field],
+                        lang,
+                        text.values["title"],
+                        len(text.values[field] or "") > LONG_SECTION,
+                    )
+                    for text, lang in zip(texts, langs, strict=True)
+                ],
+            )
             for field, label in NARRATIVE_SECTIONS
         ]
         return context
+
+
+# A section longer than this (in characters, which spaceless scripts count as fairly as others) can be
+# folded away on /compare/: about a screen at 320 px.
+LONG_SECTION = 500

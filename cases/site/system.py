@@ -1,7 +1,8 @@
-"""The small things a public site owes: robots.txt, security.txt, a health check."""
+"""The small things a public site owes: robots.txt, security.txt, /favicon.ico, a health check."""
 
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -32,6 +33,15 @@ def security_txt(request):
         f"Canonical: {request.build_absolute_uri(request.path)}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon_ico(request):
+    """/favicon.ico, where browsers, feed readers and bookmarking tools look when a page names no icon: the
+    static file (static/img/favicon.ico, drawn by docs/img/draw_site_images.py), under its versioned name
+    and long cache when the manifest storage of production serves it."""
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))
 
 
 @require_GET

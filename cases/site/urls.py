@@ -27,6 +27,7 @@ urlpatterns = [
     path("feeds/cases/", NewCasesFeed(), name="feed"),
     path("privacy/", page_views.privacy_notice, name="privacy"),
     path("accessibility/", page_views.accessibility_statement, name="accessibility"),
+    path("about/", page_views.about_page, name="about"),
     path("data/", opendata.open_data_page, name="open_data"),
 ]
 
@@ -50,6 +51,8 @@ site_urlpatterns = [
     path("robots.txt", site_views.robots_txt, name="robots_txt"),
     path(".well-known/security.txt", site_views.security_txt, name="security_txt"),
     path("healthz/", site_views.healthz, name="healthz"),
+    # Browsers and tools that ask the site's root for its icon (base.html links the SVG and PNG ones).
+    path("favicon.ico", site_views.favicon_ico, name="favicon_ico"),
     # The open-data files (cases/site/opendata.py): one address in every language.
     path("data/<str:folder>/<str:name>", opendata.dump_file, name="open_data_file"),
     path("catalog.jsonld", opendata.catalog_jsonld, name="dcat_catalog"),

@@ -10,12 +10,19 @@ from django.utils.formats import localize
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 from pyroaring import FrozenBitMap
 
-from cases.caching import SelectionPaginator, filterset_selection, vocabulary_snapshot
+from cases.caching import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE_CHOICES,
+    SelectionPaginator,
+    filterset_selection,
+    vocabulary_snapshot,
+)
 from cases.curation.workflow import can_edit_economy
 from cases.filters import SORT_CHOICES, CaseStudyFilterSet
 from cases.insights.bitmaps import CatalogueBitmaps
@@ -35,9 +42,18 @@ from cases.models.querysets import published_q
 from cases.models.translations import CaseText
 from cases.search.engine import add_snippets, did_you_mean, with_excerpts
 from cases.site.citation import citation_formats
-from cases.web.validation import parse_whole_number
+from cases.site.titles import selection_title
+from cases.web.formatting import format_year
+from cases.web.rate_limits import configured_rate, rate_sentence
+from cases.web.validation import parse_whole_number, whole_number_message
 
-RESULTS_PER_PAGE = 20
+RESULTS_PER_PAGE = DEFAULT_PAGE_SIZE
+# The filter groups shown open, with their most frequent values (issue 19): the ones officials start from.
+OPEN_FACETS = ("economy", "sector", "theme")
+# How many values an open group shows before "Show n more" (ticked values are always shown, first).
+TOP_VALUES = 5
+# The API's scope (REST_FRAMEWORK's throttle rates) whose limit the library states beside its CSV link.
+EXPORT_RATE_SCOPE = "export"
 
 
 def page_number(raw: str | None) -> int | None:
@@ -46,6 +62,20 @@ def page_number(raw: str | None) -> int | None:
         return parse_whole_number(raw or "")
     except ValueError:
         return None
+
+
+def read_page_size(query) -> tuple[int, dict[str, list[str]]]:
+    """The `page_size` asked for (cases a page; the API's parameter, read by the same rule: a whole number
+    from 1 to MAX_PAGE_SIZE, given once) and {"page_size": [messages]} when it is not one."""
+    values = query.getlist("page_size")
+    if len(values) > 1:
+        return RESULTS_PER_PAGE, {"page_size": [_("Give this parameter once.")]}
+    if not values or values[0] == "":
+        return RESULTS_PER_PAGE, {}
+    try:
+        return parse_whole_number(values[0], minimum=1, maximum=MAX_PAGE_SIZE), {}
+    except ValueError:
+        return RESULTS_PER_PAGE, {"page_size": [whole_number_message(minimum=1, maximum=MAX_PAGE_SIZE)]}
 
 
 class PublishedCasesMixin:
@@ -98,11 +128,16 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
     paginate_by = RESULTS_PER_PAGE
     context_object_name = "cases"
 
+    refused = False
+
     def get(self, request, *args, **kwargs):
+        self.page_size, page_size_errors = read_page_size(request.GET)
         self.filterset = CaseStudyFilterSet(request.GET, queryset=self.published_cases(), request=request)
-        if not self.filterset.is_valid():
+        if page_size_errors or not self.filterset.is_valid():
+            self.refused = True
             self.object_list = self.published_cases().none()
-            context = self.get_context_data(filter_errors=self.filterset.errors)
+            errors = {**self.filterset.errors, **page_size_errors}
+            context = self.get_context_data(filter_errors=errors)
             return self.render_to_response(context, status=400)
         if self.filterset.search_words:
             # The facet counts first, before the words are understood: counted on the bitmaps, they decide
@@ -114,7 +149,13 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
     def get_queryset(self):
         return self.filterset.qs.for_cards()
 
+    def get_paginate_by(self, queryset):
+        return self.page_size
+
     def paginate_queryset(self, queryset, page_size):
+        if self.refused:
+            # Nothing to show, and nothing of the selection's cached total or pages either.
+            return super().paginate_queryset(queryset, page_size)
         # The total and the page's ids are cached per selection, shared with the API (cases/caching.py).
         paginator = SelectionPaginator(
             queryset,
@@ -147,11 +188,20 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
             add_snippets(page.object_list, understood.query)
         context["filterset"] = self.filterset
         context["words"] = words
-        context["result_count"] = page.paginator.count if page is not None else 0
+        context["result_count"] = page.paginator.count if page is not None and not self.refused else 0
+        context["page_size"] = self.page_size
+        context["page_size_choices"] = sorted({*PAGE_SIZE_CHOICES, self.page_size})
+        context["selection_title"] = selection_title(self.filterset) if not self.refused else None
+        context["export_limit"] = export_limit_sentence()
         if self.filterset.is_valid():
             options = facet_options()
-            context["facets"] = build_facet_panel(self.request.GET, facet_counts(self.filterset), options)
+            facets = context["facets"] = build_facet_panel(
+                self.request.GET, facet_counts(self.filterset), options
+            )
             context["chips"] = active_filter_chips(self.filterset, options)
+            context["filter_count"] = sum(facet["selected_count"] for facet in facets) + sum(
+                1 for name in ("year_from", "year_to") if self.request.GET.get(name)
+            )
             if understood is not None and understood.corrected:
                 # Nothing matched what was typed: the results are for the corrected words; the page says so.
                 context["corrected_query"] = understood.text
@@ -172,6 +222,12 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
         context["sort_choices"] = SORT_CHOICES
         context["current_sort"] = self.request.GET.get("sort") or ("relevance" if words else "newest")
         return context
+
+
+def export_limit_sentence() -> str | None:
+    """How often the CSV download may be used (the API's export rate), in words; None without a limit."""
+    rate = configured_rate(EXPORT_RATE_SCOPE)
+    return rate_sentence(*rate) if rate else None
 
 
 def facet_options():
@@ -235,8 +291,28 @@ def facet_option_html(parameter: str, value, label, count: int, selected: bool) 
     return mark_safe(f"{before}{checked}{between}{escape(localize(count))})</span></label></div>")  # noqa: S308
 
 
+def selection_summary(title: str, labels: list[str]) -> str:
+    """A filter group's summary line: its title and what is ticked in it ("Innovation stage:
+    Implementation"), the first two named and the rest counted."""
+    if not labels:
+        return str(title)
+    named = ", ".join(str(label) for label in labels[:2])
+    if len(labels) > 2:
+        more = len(labels) - 2
+        named = ngettext("%(values)s and %(count)s more", "%(values)s and %(count)s more", more) % {
+            "values": named,
+            "count": more,
+        }
+    # Translators: a filter group's name, then the values ticked in it, e.g. "Innovation stage: Evaluation".
+    return _("%(group)s: %(values)s") % {"group": title, "values": named}
+
+
 def build_facet_panel(query, counts, every_option=None):
-    """The filter panel: for each facet, its options with counts; selected ones first, empty ones hidden.
+    """The filter panel: for each facet, its options with counts; ticked ones first, empty ones hidden.
+
+    The groups in OPEN_FACETS are shown open with their TOP_VALUES most frequent values (after the ticked
+    ones) and the rest, in the vocabulary's order, behind "Show n more" (`more_options`); the others are
+    folded, their summary line saying what is ticked in them (`summary`).
     `every_option`: facet_options(), when the page has them already."""
     panel = []
     for parameter, options in every_option or facet_options():
@@ -255,11 +331,25 @@ def build_facet_panel(query, counts, every_option=None):
                         "html": facet_option_html(parameter, value, label, count, value in selected),
                     }
                 )
+        ticked = [value for value in values if value["selected"]]
+        others = [value for value in values if not value["selected"]]
+        more = []
+        is_open = parameter in OPEN_FACETS
+        if is_open:
+            # The most frequent first (ties in the vocabulary's order: the sort is stable); the rest, in the
+            # vocabulary's order, behind "Show n more" unless they are only one or two.
+            top = sorted(others, key=lambda value: -value["count"])[: max(TOP_VALUES - len(ticked), 0)]
+            rest = [value for value in others if value not in top]
+            others, more = (top, rest) if len(rest) > 2 else (top + rest, [])
+        title = FACETS_BY_PARAMETER[parameter].title
         panel.append(
             {
                 "parameter": parameter,
-                "title": FACETS_BY_PARAMETER[parameter].title,
-                "options": values,
+                "title": title,
+                "summary": selection_summary(title, [value["label"] for value in ticked]),
+                "open": is_open,
+                "options": ticked + others,
+                "more_options": more,
                 "selected_count": len(selected),
             }
         )
@@ -285,6 +375,8 @@ def active_filter_chips(filterset, every_option=None):
             )
     for parameter, label in (("year_from", _("From")), ("year_to", _("Until")), ("q", _("Search"))):
         value = query.get(parameter)
+        if value and parameter != "q":
+            value = format_year(value)  # in the reader's era (a Thai reader's Buddhist Era)
         if value:
             remaining = query.copy()
             remaining.pop(parameter)

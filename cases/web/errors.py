@@ -29,6 +29,7 @@ from django.template import loader
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.utils.encoders import JSONEncoder
 
 from cases.web.validation import MAX_REQUEST_TARGET
@@ -41,6 +42,7 @@ PROBLEM_TYPE_PREFIX = "urn:observatory:problem:"
 API_PATH_PREFIX = "/api/"
 HTML_TYPE = "text/html"
 JSON_TYPES = ("application/json", "application/problem+json")
+DOWNLOAD_TYPES = ("text/csv", "application/jsonl")
 
 # Sent when even the 500 template cannot be rendered (a broken template, settings or URLconf).
 FALLBACK_SERVER_ERROR_PAGE = """<!doctype html>
@@ -85,6 +87,18 @@ def wants_json(request) -> bool:
     except ValueError:  # an Accept header too mangled to read: people are the likelier sender
         return False
     return preferred in JSON_TYPES
+
+
+def prefers_html(request) -> bool:
+    """True for a browser asking for a page: its Accept header names text/html and prefers it to JSON and to
+    the API's downloads (CSV, JSON Lines). A program sending */*, or no Accept header, is not a browser."""
+    if not any(kind.main_type == "text" and kind.sub_type == "html" for kind in request.accepted_types):
+        return False
+    try:
+        preferred = request.get_preferred_type([HTML_TYPE, *JSON_TYPES, *DOWNLOAD_TYPES])
+    except ValueError:
+        return False
+    return preferred == HTML_TYPE
 
 
 def _negotiated(request, response):
@@ -191,6 +205,30 @@ def too_many_requests_response(request, retry_after: int):
         % {"seconds": retry_after},
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def download_limit_response(request, *, retry_after: int, limit: str | None, back_url: str | None = None):
+    """429 as our page, always HTML, for a person whose browser followed a download link more often than the
+    limit allows (issue 19: never the API's JSON): what the limit is and when to download again, with
+    Retry-After. `limit`: the limit as a sentence (cases.web.rate_limits.rate_sentence); `back_url`: where
+    the download was offered."""
+    retry_after = max(int(retry_after), 1)
+    wait = ngettext(
+        "You can download again in %(seconds)s second.",
+        "You can download again in %(seconds)s seconds.",
+        retry_after,
+    ) % {"seconds": retry_after}
+    context = {
+        "status_code": 429,
+        "title": _("Too many downloads"),
+        "detail": f"{limit} {wait}" if limit else wait,
+        "download_limit": True,
+        "back_url": back_url,
+    }
+    response = render(request, "429.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
+    add_never_cache_headers(response)
+    return _negotiated(request, response)
 
 
 def _context_free_page(template_name: str, context: dict, fallback: str) -> str:

@@ -23,8 +23,36 @@ import threading
 import time
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils.translation import ngettext_lazy
+
+# A rate's period as DRF reads it (its first letter) -> seconds.
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# How a limit of downloads in each period is said to the people it limits (the library, the 429 page).
+DOWNLOAD_LIMIT_SENTENCES = {
+    1: ngettext_lazy(
+        "At most %(count)s download a second from one connection.",
+        "At most %(count)s downloads a second from one connection.",
+        "count",
+    ),
+    60: ngettext_lazy(
+        "At most %(count)s download a minute from one connection.",
+        "At most %(count)s downloads a minute from one connection.",
+        "count",
+    ),
+    3600: ngettext_lazy(
+        "At most %(count)s download an hour from one connection.",
+        "At most %(count)s downloads an hour from one connection.",
+        "count",
+    ),
+    86400: ngettext_lazy(
+        "At most %(count)s download a day from one connection.",
+        "At most %(count)s downloads a day from one connection.",
+        "count",
+    ),
+}
 
 # KEYS[1]: the client's sorted set; ARGV: window (seconds), limit, a unique member for this request.
 # Returns {1, 0} when counted and allowed, {0, "seconds until a slot frees"} when refused.
@@ -94,3 +122,19 @@ def release_request(key: str, member: str, duration: float) -> None:
         return
     redis_key = backend.make_and_validate_key(key)
     _redis_client(backend, redis_key).zrem(redis_key, member)
+
+
+def configured_rate(scope: str) -> tuple[int, int] | None:
+    """The rate REST_FRAMEWORK's DEFAULT_THROTTLE_RATES gives `scope` ("10/minute"), read as DRF reads it, as
+    (requests, seconds); None when the scope has no limit. Read on every call, as the throttles read it
+    (cases/api/throttling.py), so a deployment's setting is what the pages state."""
+    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope)
+    if not rate:
+        return None
+    count, period = rate.split("/")
+    return int(count), RATE_PERIODS[period[0]]
+
+
+def rate_sentence(count: int, seconds: int) -> str:
+    """A limit of `count` downloads every `seconds` (one of RATE_PERIODS'), as a sentence for readers."""
+    return DOWNLOAD_LIMIT_SENTENCES[seconds] % {"count": count}

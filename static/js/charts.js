@@ -14,7 +14,11 @@ const GRID = "#c9d1d8";
 // legend and listed in the table, so no reading depends on telling two colours apart.
 const SERIES_COLOURS = ["#0b4f6c", "#b3541e", "#2e7d32", "#6a3d9a", "#a4262c", "#005f73"];
 const OTHER_COLOUR = "#6b6b6b";
-const MAX_LABEL = 30;
+// A bar's label is wrapped into lines of at most LABEL_LINE characters, at most LABEL_LINES of them; what is
+// still too long ends in "…". The tooltip and the data table give the whole name.
+const LABEL_LINE = 24;
+const LABEL_LINES = 3;
+const LABEL_LINE_HEIGHT = 15;
 // Sequential blues for the map, light to dark; the count is also printed on each economy.
 const MAP_SHADES = ["#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b"];
 const MAP_EMPTY_MEMBER = "#f7f9fa";
@@ -52,11 +56,40 @@ export function rowsOf(section) {
   }));
 }
 
-function shortLabel(label) {
-  return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
+function cut(line) {
+  return line.length > LABEL_LINE ? `${line.slice(0, LABEL_LINE - 1).trimEnd()}…` : line;
 }
 
-// Prints each bar's value beside it (or a stack's total above it): the figures never hide in a tooltip.
+// A label as the lines an axis shows (Chart.js draws an array as lines), broken between words: the
+// browser's word segmenter finds them in scripts written without spaces (Thai, Japanese, Chinese) too.
+export function labelLines(label) {
+  if (label.length <= LABEL_LINE) return [label];
+  const pieces =
+    typeof Intl.Segmenter === "function"
+      ? [...new Intl.Segmenter(language(), { granularity: "word" }).segment(label)].map((piece) => piece.segment)
+      : label.split(/(\s+)/);
+  const lines = [""];
+  for (const piece of pieces) {
+    const line = lines[lines.length - 1];
+    if (line.trim() && (line + piece).trimEnd().length > LABEL_LINE) lines.push(piece.trimStart());
+    else lines[lines.length - 1] = line + piece;
+  }
+  const words = lines.map((line) => line.trim()).filter(Boolean);
+  const shown = words.slice(0, LABEL_LINES).map(cut);
+  if (words.length > LABEL_LINES) shown[LABEL_LINES - 1] = `${words[LABEL_LINES - 1].slice(0, LABEL_LINE - 1).trimEnd()}…`;
+  return shown;
+}
+
+// A horizontal chart's height: each row tall enough for its label's lines.
+function rowsHeight(rows, rowHeight) {
+  const lines = Math.max(1, ...rows.map((row) => labelLines(row.label).length));
+  return rows.length * Math.max(rowHeight, lines * LABEL_LINE_HEIGHT + 8);
+}
+
+// The least height of a stack's segment its figure is printed in (12px type and a margin).
+const SEGMENT_LABEL_HEIGHT = 16;
+// Prints each bar's value beside it (or a stack's total above it, and each segment's inside it where it fits):
+// the figures never hide in a tooltip.
 const valueLabels = {
   id: "valueLabels",
   afterDatasetsDraw(chart, _args, options) {
@@ -76,8 +109,23 @@ const valueLabels = {
           const bar = chart.getDatasetMeta(d).data[index];
           if (bar && chart.data.datasets[d].data[index]) y = Math.min(y, bar.y);
         }
+        // A year without cases: its 0 on the axis, so the gap reads as a year with none.
+        if (!Number.isFinite(y)) y = chart.scales[horizontal ? "x" : "y"].getPixelForValue(0);
         const bar = top[index];
-        if (bar && Number.isFinite(y)) ctx.fillText(format(total), bar.x, y - 3);
+        if (bar) ctx.fillText(format(total), bar.x, y - 3);
+      });
+      // Each segment's own figure inside it, in white, where it fits (the table has them all).
+      ctx.fillStyle = "#ffffff";
+      ctx.textBaseline = "middle";
+      chart.data.datasets.forEach((dataset, d) => {
+        chart.getDatasetMeta(d).data.forEach((bar, index) => {
+          const value = dataset.data[index];
+          if (!value) return;
+          const text = format(value);
+          const { x, y: end, base, width } = bar.getProps(["x", "y", "base", "width"], true);
+          if (Math.abs(base - end) < SEGMENT_LABEL_HEIGHT || ctx.measureText(text).width + 4 > width) return;
+          ctx.fillText(text, x, (base + end) / 2);
+        });
       });
     } else {
       chart.data.datasets.forEach((dataset, d) => {
@@ -107,7 +155,7 @@ function baseOptions({ horizontal, legend = false, format, totals, stacked = fal
       color: INK,
       autoSkip: !horizontal,
       callback(value) {
-        return shortLabel(String(this.getLabelForValue(value)));
+        return labelLines(String(this.getLabelForValue(value)));
       },
     },
   };
@@ -122,11 +170,120 @@ function baseOptions({ horizontal, legend = false, format, totals, stacked = fal
     scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
     plugins: {
       legend: { display: legend, position: "bottom", labels: { color: INK, boxWidth: 14 } },
-      tooltip: { enabled: true },
+      // Chart.js's own tooltip is painted on the canvas, over the bar and its printed value, and nothing
+      // dismisses it: this one is HTML (see showTooltip below).
+      tooltip: {
+        enabled: false,
+        external: showTooltip,
+        callbacks: {
+          label: (item) => `${item.dataset.label}: ${(format || formatNumber)(item.raw)}`,
+        },
+      },
       valueLabels: { format, totals },
     },
   };
 }
+
+// --- Tooltips (WCAG 1.4.13, content on hover or focus) ----------------------------------------------
+// Shown beside the bar pointed at, never on it or on its printed value; it stays while the pointer moves
+// from the bar onto it (HIDE_DELAY gives the pointer time to cross the gap) and while the pointer is on it;
+// Escape hides it without moving the focus or the pointer, until the pointer moves to another bar.
+
+const HIDE_DELAY = 300;
+const GAP = 6;
+const VALUE_LABEL_HEIGHT = 16; // the figure printed above a vertical bar (valueLabels, 12px type)
+const hideTimers = new WeakMap();
+
+function tooltipOf(figure) {
+  let tip = figure.querySelector(".chart__tooltip");
+  if (!tip) {
+    tip = document.createElement("div");
+    tip.className = "chart__tooltip";
+    // What it says is the bar's label and value, which the data table gives every reader.
+    tip.setAttribute("aria-hidden", "true");
+    tip.hidden = true;
+    tip.addEventListener("pointerleave", () => hideSoon(tip));
+    figure.appendChild(tip);
+  }
+  return tip;
+}
+
+function hideSoon(tip) {
+  clearTimeout(hideTimers.get(tip));
+  hideTimers.set(
+    tip,
+    setTimeout(() => {
+      if (!tip.matches(":hover")) tip.hidden = true;
+    }, HIDE_DELAY),
+  );
+}
+
+function showTooltip({ chart, tooltip }) {
+  const figure = chart.canvas.parentElement;
+  if (!figure) return;
+  const tip = tooltipOf(figure);
+  const point = tooltip.dataPoints && tooltip.dataPoints[0];
+  if (tooltip.opacity === 0 || !point) {
+    delete tip.dataset.dismissed; // the pointer left the bar: the next bar may show its tooltip again
+    hideSoon(tip);
+    return;
+  }
+  const key = `${point.datasetIndex}:${point.dataIndex}`;
+  if (tip.dataset.dismissed === key) return; // hidden with Escape while the pointer is still on this bar
+  delete tip.dataset.dismissed;
+  clearTimeout(hideTimers.get(tip));
+  const title = document.createElement("strong");
+  title.textContent = tooltip.title.join(" ");
+  const lines = tooltip.body.flatMap((part) => part.lines).map((line) => {
+    const element = document.createElement("span");
+    element.textContent = line;
+    return element;
+  });
+  tip.replaceChildren(title, ...lines);
+  tip.dataset.key = key;
+  tip.hidden = false;
+  placeTooltip(tip, chart, point.element);
+}
+
+// Beside the bar: above or below a horizontal bar's row (its value is printed at its end, in the row), to
+// the right or left of a vertical bar's column (its value is printed above it), or above that value when
+// the column has neither side free (a narrow screen). Kept within the figure's width.
+function placeTooltip(tip, chart, bar) {
+  const { x, y, base, width, height } = bar.getProps(["x", "y", "base", "width", "height"], true);
+  const figureWidth = chart.canvas.parentElement.clientWidth;
+  const offsetLeft = chart.canvas.offsetLeft;
+  const offsetTop = chart.canvas.offsetTop;
+  const tipWidth = tip.offsetWidth;
+  const tipHeight = tip.offsetHeight;
+  let left;
+  let top;
+  if (chart.options.indexAxis === "y") {
+    left = Math.min(x, base);
+    top = y - height / 2 - GAP - tipHeight;
+    if (top + offsetTop < 0) top = y + height / 2 + GAP;
+  } else {
+    left = x + width / 2 + GAP;
+    top = Math.min(y, base);
+    if (left + offsetLeft + tipWidth > figureWidth) left = x - width / 2 - GAP - tipWidth;
+    if (left + offsetLeft < 0) {
+      left = x - tipWidth / 2;
+      top = Math.min(y, base) - VALUE_LABEL_HEIGHT - GAP - tipHeight;
+    }
+  }
+  left = Math.max(0, Math.min(left + offsetLeft, figureWidth - tipWidth));
+  top += offsetTop;
+  // Set through the CSSOM, which a style-src 'self' policy allows (unlike a style attribute in HTML).
+  tip.style.left = `${left}px`;
+  tip.style.top = `${top}px`;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const tip of document.querySelectorAll(".chart__tooltip:not([hidden])")) {
+    tip.hidden = true;
+    tip.dataset.dismissed = tip.dataset.key;
+  }
+});
 
 function place(section, config, height) {
   const figure = section.querySelector(".chart__figure");
@@ -141,6 +298,8 @@ function place(section, config, height) {
   if (empty) return null;
   // Set through the CSSOM, which a style-src 'self' policy allows (unlike a style attribute in HTML).
   if (height) figure.style.height = `${height}px`;
+  const tip = figure.querySelector(".chart__tooltip");
+  if (tip) tip.hidden = true; // it spoke of the chart being replaced
   const chart = new window.Chart(canvas, { ...config, plugins: [valueLabels] });
   charts.set(canvas, chart);
   canvas.dataset.bars = String(config.data.labels.length);
@@ -159,7 +318,7 @@ function drawBars(section) {
       },
       options: baseOptions({ horizontal: true }),
     },
-    Math.max(90, rows.length * 28 + 50),
+    Math.max(90, rowsHeight(rows, 28) + 50),
   );
 }
 
@@ -184,7 +343,7 @@ function drawComparison(section) {
       },
       options: baseOptions({ horizontal: true, legend: true, format: formatPercent }),
     },
-    Math.max(120, rows.length * 46 + 80),
+    Math.max(120, rowsHeight(rows, 46) + 80),
   );
 }
 
@@ -290,6 +449,7 @@ export async function drawMap(section) {
   }
   const codes = JSON.parse(holder.dataset.economyCodes || "{}");
   const members = new Set(JSON.parse(holder.dataset.apoMembers || "[]"));
+  const memberNames = JSON.parse(holder.dataset.economyNames || "{}");
   const highlight = holder.dataset.highlight ? codes[holder.dataset.highlight] : null;
   const counts = new Map();
   for (const row of rowsOf(section)) {
@@ -341,9 +501,10 @@ export async function drawMap(section) {
     else if (isMember) fill = MAP_EMPTY_MEMBER;
     if (isMember || row) className += " map__country--member";
     const shape = svgElement("path", { d: path(feature) || "", fill, class: className, "data-economy-code": id });
-    // Countries with no row are named in the atlas's English (Natural Earth); the economies with cases are
-    // named by the table, in the page's language.
-    shape.appendChild(svgElement("title", {}, row ? economyCount(row) : feature.properties.name));
+    // The economies with cases are named by the table, the members without by the page (both in the page's
+    // language and the catalogue's spelling), other countries in the atlas's English (Natural Earth).
+    const name = row ? economyCount(row) : memberNames[id] || feature.properties.name;
+    shape.appendChild(svgElement("title", {}, name));
     land.appendChild(shape);
   }
   svg.appendChild(land);

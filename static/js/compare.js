@@ -67,6 +67,15 @@ function buildTray() {
   message.setAttribute("role", "status");
   tray.append(title, items, actions);
   main.append(tray, message);
+  // The tray sticks to the bottom of the window: the page keeps that much room below whatever has the focus
+  // (scroll-padding-bottom on html, charts.css), so nothing focused is hidden under it (WCAG 2.4.11).
+  if (typeof ResizeObserver === "function") new ResizeObserver(keepFocusClear).observe(tray);
+}
+
+function keepFocusClear() {
+  const height = tray && !tray.hidden ? tray.getBoundingClientRect().height : 0;
+  // Set through the CSSOM, which a style-src 'self' policy allows (unlike a style attribute in HTML).
+  document.documentElement.style.setProperty("--compare-tray-height", `${Math.ceil(height)}px`);
 }
 
 function render() {
@@ -109,6 +118,7 @@ function render() {
           { count: formatNumber(list.length) },
           true,
         );
+  keepFocusClear(); // at once, not only when the observer next reports
 }
 
 function removedMessage(title) {
@@ -168,3 +178,30 @@ window.addEventListener("storage", (event) => {
     render();
   }
 });
+
+// /compare/: the header row of case titles sticks to the top while the comparison scrolls (charts.css); the
+// page keeps that much room above whatever has the focus (scroll-padding-top), so nothing focused is hidden
+// under it (WCAG 2.4.11). A long section folds away in one case's column (<details>, without JavaScript too);
+// here folding or unfolding it does the same to that section of every case, so the row stays aligned.
+const compareTable = document.querySelector(".compare-table");
+if (compareTable && compareTable.tHead) {
+  const head = compareTable.tHead;
+  const keepHeadClear = () => {
+    const height = Math.ceil(head.getBoundingClientRect().height);
+    document.documentElement.style.setProperty("--compare-head-height", `${height}px`);
+  };
+  keepHeadClear();
+  if (typeof ResizeObserver === "function") new ResizeObserver(keepHeadClear).observe(head);
+  // "toggle" does not bubble: listened for on its way down.
+  compareTable.addEventListener(
+    "toggle",
+    (event) => {
+      const section = event.target;
+      if (!(section instanceof HTMLDetailsElement) || !section.matches(".compare-section")) return;
+      for (const other of section.closest("tr").querySelectorAll("details.compare-section")) {
+        if (other.open !== section.open) other.open = section.open;
+      }
+    },
+    true,
+  );
+}

@@ -57,6 +57,20 @@ if (form) {
   });
 }
 
+// The filters' disclosure (a <details>, templates/cases/casestudy_list.html), which works without this
+// file. On narrow screens, Escape inside the open panel folds it and puts the focus back on its button. On
+// wide screens the CSS keeps it open and hides the button; a browser that cannot is asked to open it here.
+const filters = document.getElementById("filters");
+if (filters) {
+  const wide = window.matchMedia("(min-width: 52rem)");
+  if (wide.matches && !CSS.supports("selector(::details-content)")) filters.open = true;
+  filters.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || wide.matches || !filters.open) return;
+    filters.open = false;
+    filters.querySelector("summary").focus();
+  });
+}
+
 for (const input of document.querySelectorAll("input[type=search][name=q]")) {
   attachSuggestions(input);
 }

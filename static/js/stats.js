@@ -47,6 +47,21 @@ function casesPhrase(count) {
   );
 }
 
+// The API's by_year lists the years with cases; the timeline shows every year from the first to the last,
+// a year without cases as 0 (with_empty_years in cases/insights/statistics.py). Its label counts in the
+// reader's era as the others do (a Thai reader's 2558 for 2015): the API's labels give the offset.
+function withEmptyYears(buckets) {
+  if (!buckets.length) return buckets;
+  const byYear = new Map(buckets.map((bucket) => [Number(bucket.value), bucket]));
+  const offset = Number(buckets[0].label) - Number(buckets[0].value) || 0;
+  const years = [...byYear.keys()];
+  const filled = [];
+  for (let year = Math.min(...years); year <= Math.max(...years); year++) {
+    filled.push(byYear.get(year) || { value: String(year), label: String(year + offset), count: 0 });
+  }
+  return filled;
+}
+
 function rebuildTable(section, buckets, parameter, params, partsByYear) {
   const body = section.querySelector("tbody");
   if (!body) return;
@@ -61,7 +76,8 @@ function rebuildTable(section, buckets, parameter, params, partsByYear) {
     row.dataset.count = String(bucket.count);
     const heading = document.createElement("th");
     heading.scope = "row";
-    const query = narrowed(params, parameter, bucket.value);
+    // A year without cases gets no link, as on the server: the library would only say so.
+    const query = parameter === "year" && bucket.count === 0 ? null : narrowed(params, parameter, bucket.value);
     if (query) {
       const link = document.createElement("a");
       link.href = `${LIBRARY_URL}?${query}`;
@@ -125,11 +141,17 @@ function showUndated(data) {
         );
 }
 
+// The selection the page shows, as its query string. A history entry that differs only in its fragment (the
+// skip link's #main, a link to a chart) is the same selection: following such a link fires popstate too, and
+// must not redraw the page (WCAG 2.4.1: the skip link would reload it and lose the focus).
+let shownSearch = location.search;
+
 let pending;
 async function update() {
   const params = formQuery(form);
   const address = `${location.pathname}${params.size ? `?${params}` : ""}`;
   if (address !== `${location.pathname}${location.search}`) history.pushState(null, "", address);
+  shownSearch = location.search;
   if (pending) pending.abort();
   pending = new AbortController();
   let data;
@@ -157,7 +179,8 @@ async function update() {
   for (const section of document.querySelectorAll("section[data-chart]")) {
     const parameter = section.dataset.parameter;
     if (!parameter) continue;
-    rebuildTable(section, data[`by_${parameter}`] || [], parameter, params, partsByYear);
+    const buckets = data[`by_${parameter}`] || [];
+    rebuildTable(section, parameter === "year" ? withEmptyYears(buckets) : buckets, parameter, params, partsByYear);
     const link = section.querySelector("[data-library-link]");
     if (link) {
       link.href = `${LIBRARY_URL}${params.size ? `?${params}` : ""}`;
@@ -183,6 +206,9 @@ if (form && document.querySelector("[data-stats-charts]")) {
     event.preventDefault();
     update();
   });
-  // Back and forward move between selections: the server renders each address afresh.
-  window.addEventListener("popstate", () => location.reload());
+  // Back and forward move between selections: the server renders each address afresh. A move within the
+  // same selection (only the fragment differs) is left to the browser.
+  window.addEventListener("popstate", () => {
+    if (location.search !== shownSearch) location.reload();
+  });
 }

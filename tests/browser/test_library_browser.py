@@ -73,15 +73,15 @@ def test_page_type_is_usable_at_320_pixels(page, catalogue, check_accessibility,
 
 def test_filters_work_with_the_keyboard_only(page, catalogue):
     page.goto("/cases/")
-    # Open the Economy facet and tick Singapore, then apply, all by keyboard.
-    tab_to(page, "details.facet summary")
-    page.keyboard.press("Enter")
+    # The Economy group is open with its top values: tick Singapore, then apply, all by keyboard.
     tab_to(page, "input[name=economy][value=SG]")
     page.keyboard.press("Space")
     tab_to(page, ".facet-panel button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"economy=SG"))
     assert "6 case studies" in page.locator("#result-count").inner_text()
+    # The group's summary line says what is ticked in it.
+    expect(page.locator("details.facet[data-facet=economy] > summary")).to_have_text("Economy: Singapore")
     # The active filter shows as a chip that removes it.
     tab_to(page, "a.chip:not(.chip--clear)")
     page.keyboard.press("Enter")
@@ -110,7 +110,6 @@ def test_ticking_a_filter_updates_counts_live_from_the_public_api(page, catalogu
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto("/cases/")
-    page.locator("details.facet summary", has_text="Economy").click()
     with page.expect_response(lambda r: "/api/v1/cases/facet-counts/" in r.url):
         page.locator("input[name=economy][value=SG]").check()
     # An expect() polls from Playwright's side; wait_for_function with a string evals in the page,
@@ -139,3 +138,87 @@ def test_pages_make_no_third_party_requests(page, catalogue, live_server):
     for path in ["/", "/cases/?q=telemedicine", "/cases/telemedicine-pilot-0/"]:
         page.goto(path)
     assert hosts == {live_server.url.split("/")[2]}
+
+
+# --- Narrow screens: results first, the filters behind a button (issue 19) -----------------------------
+
+
+def test_at_390_pixels_the_first_result_comes_before_the_filters(page, catalogue, check_accessibility):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/cases/?economy=SG")
+    toggle = page.locator("#filters > summary")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_text("Filters (1 selected)")
+    expect(page.locator("#facet-panel")).to_be_hidden()
+    # The first result's title is on the first screen, under the button (it was ~1,100 px down).
+    first_result = page.locator(".result-list > li").first.bounding_box()
+    title = page.locator(".result-list .case-card__title").first.bounding_box()
+    assert title["y"] + title["height"] < 844, f"the first result starts {first_result['y']} px down"
+    assert toggle.bounding_box()["y"] < first_result["y"]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    check_accessibility(page)
+
+
+def test_on_a_narrow_screen_the_filters_open_and_apply_by_keyboard(page, catalogue, check_accessibility):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/cases/")
+    tab_to(page, "#filters > summary")
+    page.keyboard.press("Enter")
+    expect(page.locator("#facet-panel")).to_be_visible()
+    assert page.evaluate("document.getElementById('filters').open")
+    check_accessibility(page)
+    tab_to(page, "input[name=economy][value=SG]")
+    page.keyboard.press("Space")
+    tab_to(page, ".facet-panel button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"economy=SG"))
+    assert "6 case studies" in page.locator("#result-count").inner_text()
+
+
+def test_escape_in_the_open_filters_folds_them_and_returns_focus_to_their_button(page, catalogue):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/cases/")
+    page.locator("#filters > summary").click()
+    page.locator("input[name=economy][value=SG]").focus()
+    page.keyboard.press("Escape")
+    expect(page.locator("#facet-panel")).to_be_hidden()
+    assert page.evaluate("document.activeElement.matches('#filters > summary')")
+    assert page.js_errors == []
+
+
+def test_the_filter_button_works_without_javascript(browser, live_server, catalogue):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto("/cases/")
+        expect(page.locator("#facet-panel")).to_be_hidden()
+        page.locator("#filters > summary").click()
+        expect(page.locator("#facet-panel")).to_be_visible()
+        page.locator("input[name=economy][value=SG]").check()
+        page.locator(".facet-panel button[type=submit]").click()
+        page.wait_for_url(re.compile(r"economy=SG"))
+    finally:
+        context.close()
+
+
+def test_on_a_wide_screen_the_filters_stand_beside_the_results_without_a_button(
+    page, catalogue, check_accessibility
+):
+    page.goto("/cases/")
+    expect(page.locator("#filters > summary")).to_be_hidden()
+    expect(page.locator("input[name=economy][value=SG]")).to_be_visible()
+    panel, results = page.locator("#facet-panel").bounding_box(), page.locator("#results").bounding_box()
+    assert panel["x"] + panel["width"] <= results["x"]
+    check_accessibility(page)
+
+
+def test_the_reader_chooses_how_many_cases_a_page_and_pages_keep_it(page, catalogue):
+    page.goto("/cases/")
+    page.locator("#id_page_size").select_option("50")
+    page.locator(".results-bar__tools button[type=submit]").click()
+    page.wait_for_url(re.compile(r"page_size=50"))
+    expect(page.locator("#id_page_size")).to_have_value("50")
+    assert page.locator(".result-list > li").count() == 12

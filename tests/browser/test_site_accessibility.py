@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import OperationalError, connection
+from playwright.sync_api import expect
 
 from cases.interchange.reference_data import load_reference_data
 from cases.models import Economy, Sector, SubmitterContact, Theme
@@ -74,6 +75,8 @@ PAGE_TYPES = [
     "/api/docs/",
     "/privacy/",
     "/accessibility/",
+    "/about/",
+    "/ja/about/",
     "/data/",
 ]
 
@@ -208,9 +211,7 @@ def test_keyboard_journey_from_home_to_a_filtered_library_to_a_citation(page, ca
     tab_visibly_to(page, ".site-nav a[href='/cases/']")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/cases/$"))
-    # Filter by economy: open the facet, tick Singapore, apply.
-    tab_visibly_to(page, "details.facet summary")
-    page.keyboard.press("Enter")
+    # Filter by economy (its group is open, with its top values): tick Singapore, apply.
     tab_visibly_to(page, "input[name=economy][value=SG]")
     page.keyboard.press("Space")
     tab_visibly_to(page, ".facet-panel button[type=submit]")
@@ -238,6 +239,7 @@ THIRD_PARTY_CHECKED_PAGES = [
     "/submit/",
     "/api/docs/",
     "/privacy/",
+    "/about/",
     "/no-such-page/",
 ]
 
@@ -253,3 +255,256 @@ def test_pages_request_nothing_from_any_other_host(page, catalogue, live_server)
     foreign = [url for url in requested if not url.startswith("data:") and urlsplit(url).netloc != own_host]
     assert foreign == []
     assert len(requested) > len(THIRD_PARTY_CHECKED_PAGES)  # the pages' own styles and scripts were seen
+
+
+# --- Focus not obscured by the compare tray (WCAG 2.4.11) -------------------------------------------
+
+# The focused element's box overlaps the sticky compare tray (when the focus is not inside the tray itself).
+FOCUS_UNDER_TRAY = """() => {
+  const element = document.activeElement;
+  const tray = document.querySelector('.compare-tray');
+  if (!element || element === document.body || !tray || tray.hidden || tray.contains(element)) return null;
+  const box = element.getBoundingClientRect();
+  const bar = tray.getBoundingClientRect();
+  const overlaps = box.bottom > bar.top + 0.5 && box.top < bar.bottom - 0.5
+    && box.right > bar.left + 0.5 && box.left < bar.right - 0.5;
+  return overlaps ? element.outerHTML.slice(0, 120) : null;
+}"""
+
+
+def focus_under_the_tray(page, *, max_presses: int = 400):
+    """Press Tab from the top of the page until the focus comes round again; return the number of tab stops
+    and those whose element was (partly) under the compare tray when it had the focus."""
+    first = None
+    hidden = []
+    for stops in range(max_presses):
+        page.keyboard.press("Tab")
+        here = page.evaluate("document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
+        if stops and (here == first or page.evaluate("document.activeElement === document.body")):
+            return stops, hidden
+        first = first or here
+        covered = page.evaluate(FOCUS_UNDER_TRAY)
+        if covered:
+            hidden.append(covered)
+    raise AssertionError(f"The focus never came round again on {page.url}")
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+@pytest.mark.parametrize("path", ["/cases/", "/cases/telemedicine-pilot-0/", "/themes/digital-government/"])
+def test_no_tab_stop_is_hidden_under_the_compare_tray(page, catalogue, path, width):
+    page.set_viewport_size({"width": width, "height": 900 if width > 320 else 640})
+    page.goto("/cases/")
+    page.locator("[data-compare-slug]").first.click()
+    page.goto(path)  # the list is kept in this browser: the tray is there from the start
+    assert page.locator(".compare-tray").is_visible()
+    stops, hidden = focus_under_the_tray(page)
+    assert stops > 10
+    assert hidden == [], f"{len(hidden)} of {stops} tab stops on {path} at {width} px are under the tray"
+
+
+def test_the_tray_keeps_the_focus_clear_as_it_grows(page, catalogue):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/cases/")
+    for button in page.locator("[data-compare-slug]").all()[:4]:
+        button.click()
+    tray = page.locator(".compare-tray").bounding_box()["height"]
+    padding = page.evaluate("parseFloat(getComputedStyle(document.documentElement).scrollPaddingBottom)")
+    assert padding >= tray
+    page.reload()  # the tray is there from the start, and the focus at the top
+    _, hidden = focus_under_the_tray(page)
+    assert hidden == []
+
+
+# --- The skip link (WCAG 2.4.1) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/stats/", "/stats/?economy=SG", "/cases/", "/", "/economies/singapore/", "/compare/"]
+)
+def test_skip_link_moves_the_focus_to_the_main_content_without_reloading(page, catalogue, path):
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.__sameDocument = true")
+    loads = []
+    page.on("load", lambda _: loads.append(page.url))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('.skip-link')")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)  # time enough for a reload to start
+    page.wait_for_load_state("networkidle")
+    assert loads == []
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_back_after_the_skip_link_and_a_filter_still_shows_the_earlier_selection(page, catalogue):
+    page.goto("/stats/")
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # /stats/#main
+    with page.expect_response(lambda r: "/api/v1/stats/" in r.url):
+        page.locator("#stats-form select[name=economy]").select_option("SG")
+    page.wait_for_url(re.compile(r"economy=SG"))
+    # Back to the unfiltered selection: a genuine change of the page's filters, shown afresh.
+    with page.expect_navigation():
+        page.go_back()
+    assert "economy=SG" not in page.url
+    assert page.locator("#stats-form select[name=economy]").input_value() == ""
+
+
+# --- Reflow at 320 px (WCAG 1.4.10) -----------------------------------------------------------------
+
+REFLOW_PAGES = [
+    "/",
+    "/cases/",
+    "/cases/?economy=SG&economy=JP&sector=health",
+    "/cases/telemedicine-pilot-0/",
+    "/cases/telemedicine-pilot-1/",
+    "/economies/",
+    "/economies/singapore/",
+    "/themes/",
+    "/themes/digital-government/",
+    "/sectors/",
+    "/sectors/health/",
+    "/stats/",
+    "/compare/?cases=telemedicine-pilot-0,telemedicine-pilot-1",
+    "/submit/",
+    "/submit/thanks/OBS-ACCESS22/",
+    "/privacy/",
+    "/accessibility/",
+    "/about/",
+    "/data/",
+    "/no-such-page/",
+]
+
+
+@pytest.mark.parametrize("path", REFLOW_PAGES)
+def test_page_type_does_not_scroll_sideways_at_320_px(page, catalogue, path):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    # Tables and other wide regions scroll inside themselves, which does not widen the page.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{path} scrolls sideways at 320 px ({width} px wide)"
+
+
+def test_open_data_page_with_a_release_does_not_scroll_sideways_at_320_px(page, catalogue):
+    from cases.interchange.dumps import write_dump
+
+    write_dump()
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/data/")
+    assert page.locator("table.data-table").count() > 5
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"/data/ scrolls sideways at 320 px ({width} px wide)"
+
+
+# --- Chart tooltips (WCAG 1.4.13) -------------------------------------------------------------------
+
+# The first bar of a chart's first dataset, in page coordinates.
+FIRST_BAR = """canvas => {
+  const chart = Chart.getChart(canvas);
+  const bar = chart.getDatasetMeta(0).data[0];
+  const {x, y, base, width, height} = bar.getProps(['x', 'y', 'base', 'width', 'height'], true);
+  const box = canvas.getBoundingClientRect();
+  const horizontal = chart.options.indexAxis === 'y';
+  const left = horizontal ? Math.min(x, base) : x - width / 2;
+  const right = horizontal ? Math.max(x, base) : x + width / 2;
+  const top = horizontal ? y - height / 2 : Math.min(y, base);
+  const bottom = horizontal ? y + height / 2 : Math.max(y, base);
+  return {left: box.left + left, right: box.left + right, top: box.top + top, bottom: box.top + bottom};
+}"""
+
+
+def hover_first_bar(page, chart_selector):
+    canvas = page.locator(f"{chart_selector} canvas")
+    canvas.scroll_into_view_if_needed()
+    bar = page.evaluate(FIRST_BAR, canvas.element_handle())
+    page.mouse.move((bar["left"] + bar["right"]) / 2, (bar["top"] + bar["bottom"]) / 2)
+    return bar
+
+
+@pytest.mark.parametrize(
+    ("path", "chart"),
+    [
+        ("/stats/", "#chart-economy"),
+        ("/stats/", "#chart-year"),
+        ("/economies/singapore/", "#chart-year"),
+        ("/economies/singapore/", "section[data-chart-kind=comparison]"),
+    ],
+)
+def test_chart_tooltip_is_dismissed_with_escape(page, catalogue, path, chart):
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    section = page.locator(chart).first
+    hover_first_bar(page, f"#{section.get_attribute('id')}")
+    tooltip = section.locator(".chart__tooltip")
+    expect(tooltip).to_be_visible()
+    page.evaluate("window.__focused = document.activeElement")
+    page.keyboard.press("Escape")
+    expect(tooltip).to_be_hidden()
+    assert page.evaluate("document.activeElement === window.__focused")  # the focus did not move
+    # The pointer has not moved: the tooltip stays hidden until it points at another bar.
+    page.wait_for_timeout(300)
+    expect(tooltip).to_be_hidden()
+
+
+def test_chart_tooltip_does_not_cover_its_bar_and_stays_while_pointed_at(page, catalogue):
+    page.goto("/stats/")
+    page.wait_for_load_state("networkidle")
+    for chart in ("#chart-economy", "#chart-year"):
+        bar = hover_first_bar(page, chart)
+        tooltip = page.locator(f"{chart} .chart__tooltip")
+        expect(tooltip).to_be_visible()
+        box = tooltip.bounding_box()
+        overlaps = (
+            box["x"] < bar["right"]
+            and box["x"] + box["width"] > bar["left"]
+            and box["y"] < bar["bottom"]
+            and box["y"] + box["height"] > bar["top"]
+        )
+        assert not overlaps, f"The tooltip of {chart} covers its bar"
+        # The pointer moves onto the tooltip, through the space between: it stays.
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=8)
+        page.wait_for_timeout(400)
+        expect(tooltip).to_be_visible()
+        # ...and goes once the pointer leaves the chart and the tooltip.
+        page.mouse.move(2, 2)
+        expect(tooltip).to_be_hidden()
+
+
+# --- The filter panel's headings -------------------------------------------------------------------
+
+# Pairs of text pieces inside a filter group's heading (or the filters' button) that the markup separates
+# with a space but that are drawn touching: a flex container drops a space at the edge of its items, which
+# showed as "Economy(2 selected)".
+SPACES_DROPPED = """() => {
+  const dropped = [];
+  for (const summary of document.querySelectorAll('#facet-panel summary, #filters > summary')) {
+    const pieces = [];
+    const walker = document.createTreeWalker(summary, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (node.parentElement.closest('.visually-hidden')) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const boxes = [...range.getClientRects()].filter((box) => box.width > 0);
+      if (boxes.length) pieces.push({text: node.textContent, first: boxes[0], last: boxes.at(-1)});
+    }
+    for (let i = 1; i < pieces.length; i++) {
+      const [before, after] = [pieces[i - 1], pieces[i]];
+      const spaced = /\\s$/.test(before.text) || /^\\s/.test(after.text);
+      const sameLine = Math.abs(before.last.top - after.first.top) < 2;
+      const touching = after.first.left - before.last.right < 2;
+      if (spaced && sameLine && touching) dropped.push(summary.textContent.trim());
+    }
+  }
+  return dropped;
+}"""
+
+
+@pytest.mark.parametrize("language", ["", "/ja", "/th", "/vi"])
+def test_filter_headings_keep_the_space_between_their_words(page, catalogue, language):
+    page.goto(f"{language}/cases/?economy=SG&economy=JP&sector=health")
+    assert page.locator("#facet-panel summary").count() > 3
+    assert page.evaluate(SPACES_DROPPED) == []

@@ -187,7 +187,7 @@ def test_economy_profile_draws_its_charts_and_marks_the_map(
         "() => Chart.getChart(document.querySelector('#chart-sector canvas')).data.datasets.map(d => d.data)"
     )
     assert datasets == [[60, 40, 0], [50, 16.7, 33.3]]
-    assert bars(page, "year") == 5
+    assert bars(page, "year") == 6  # 2012 to 2017: 2015, without cases, is a bar of 0
     check_accessibility(page)
     assert page.js_errors == []
     assert csp_violations == []
@@ -228,3 +228,112 @@ def test_charts_pages_are_usable_at_320_pixels(page, catalogue, check_accessibil
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"{path} scrolls sideways at 320 px ({width} px wide)"
     check_accessibility(page)
+
+
+# --- The timeline's empty years, its figures and long names (issue 19) ---------------------------
+
+LONG_SECTOR = "Public order, safety, justice and human rights"
+
+
+@pytest.fixture
+def gapped_catalogue(transactional_db):
+    """Cases launched in 2012, 2015 and 2016 only: 2013 and 2014 have none."""
+    load_reference_data()
+    health, education, public_order = (
+        Sector.objects.get(slug=slug) for slug in ("health", "education", "public-order-safety-justice")
+    )
+    sg, jp, th = (Economy.objects.get(iso2=code) for code in ("SG", "JP", "TH"))
+    plan = [(sg, health, 2012)] * 3 + [(sg, public_order, 2012), (jp, health, 2015), (jp, health, 2015)]
+    plan += [(th, education, 2016)]
+    for n, (economy, sector, year) in enumerate(plan):
+        CaseStudyFactory(slug=f"case-{n}", economy=economy, sectors=[sector], year_launched=year)
+
+
+# The texts the chart draws on its canvas, with the colour each is drawn in.
+DRAWN_TEXTS = """canvas => {
+  const chart = Chart.getChart(canvas);
+  const drawn = [];
+  const fillText = chart.ctx.fillText;
+  chart.ctx.fillText = function (text, ...rest) {
+    drawn.push([String(text), this.fillStyle]);
+    return fillText.call(this, text, ...rest);
+  };
+  chart.draw();
+  chart.ctx.fillText = fillText;
+  return drawn;
+}"""
+
+
+def timeline(page):
+    canvas = page.locator("#chart-year canvas")
+    canvas.wait_for()
+    return page.evaluate(
+        "c => { const chart = Chart.getChart(c); return [chart.data.labels,"
+        " chart.options.plugins.valueLabels.totals]; }",
+        canvas.element_handle(),
+    )
+
+
+def test_years_without_cases_are_zero_bars_on_the_timeline_and_rows_of_its_table(page, gapped_catalogue):
+    page.goto("/stats/")
+    labels, totals = timeline(page)
+    assert labels == ["2012", "2013", "2014", "2015", "2016"]
+    assert totals == [4, 0, 0, 2, 1]
+    rows = page.locator("#chart-year tbody tr")
+    assert rows.count() == 5
+    assert rows.nth(1).locator("td").first.text_content() == "0"
+    assert rows.nth(1).locator("th a").count() == 0  # no link to an empty page of results
+    assert page.js_errors == []
+
+
+def test_the_timeline_prints_each_total_and_the_segments_that_fit(page, gapped_catalogue):
+    page.goto("/stats/")
+    timeline(page)
+    drawn = page.evaluate(DRAWN_TEXTS, page.locator("#chart-year canvas").element_handle())
+    inside = [text for text, colour in drawn if colour == "#ffffff"]
+    above = [text for text, colour in drawn if colour != "#ffffff"]
+    assert "3" in inside  # 2012's three health cases, printed in their segment
+    assert "4" in above  # 2012's total
+    assert above.count("0") >= 3  # the axis's 0, and 2013's and 2014's totals
+
+
+def test_a_redrawn_timeline_keeps_its_years_without_cases(page, gapped_catalogue):
+    page.goto("/stats/")
+    timeline(page)
+    with page.expect_response(lambda response: "/api/v1/stats/?sector=health" in response.url):
+        page.locator("#stats-sector").select_option("health")
+    expect(page.locator("[data-figure=count]")).to_have_text("5")
+    labels, totals = timeline(page)
+    assert labels == ["2012", "2013", "2014", "2015"]
+    assert totals == [3, 0, 0, 2]
+    assert page.locator("#chart-year tbody tr").nth(2).locator("th a").count() == 0
+    assert page.js_errors == []
+
+
+def test_a_long_name_is_wrapped_on_the_axis_and_whole_in_the_tooltip_and_table(page, gapped_catalogue):
+    page.goto("/stats/")
+    canvas = page.locator("#chart-sector canvas")
+    canvas.wait_for()
+    ticks = page.evaluate("c => Chart.getChart(c).scales.y.ticks.map(t => t.label)", canvas.element_handle())
+    (wrapped,) = [lines for lines in ticks if len(lines) > 1]
+    assert " ".join(wrapped) == LONG_SECTOR
+    # Pointing at its bar shows the whole name.
+    index = page.evaluate(
+        "([c, name]) => Chart.getChart(c).data.labels.indexOf(name)", [canvas.element_handle(), LONG_SECTOR]
+    )
+    x, y = page.evaluate(
+        "([c, i]) => { const bar = Chart.getChart(c).getDatasetMeta(0).data[i]; return [bar.x - 4, bar.y]; }",
+        [canvas.element_handle(), index],
+    )
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    expect(page.locator("#chart-sector .chart__tooltip strong")).to_have_text(LONG_SECTOR)
+    assert page.locator("#chart-sector tbody th", has_text=LONG_SECTOR).count() == 1
+
+
+def test_the_map_names_a_member_without_cases_as_the_catalogue_does(page, catalogue):
+    page.goto("/stats/")
+    page.locator("svg.map").wait_for()
+    # Viet Nam has no case here: named by the page, not by the atlas's English ("Vietnam").
+    assert page.locator('svg.map path[data-economy-code="704"] title').text_content() == "Viet Nam"

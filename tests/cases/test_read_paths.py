@@ -109,6 +109,8 @@ READ_PATHS = {
     "healthz": ONE,
     "cases:privacy": ONE,
     "cases:accessibility": ONE,
+    "cases:about": ONE,
+    "favicon_ico": ONE,
     "cases:submit": ONE,
     "cases:submit_thanks": ONE,
     # Open data: the release is written before the hidden cases exist and again after (write_open_data).

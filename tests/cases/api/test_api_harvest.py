@@ -593,6 +593,49 @@ def test_exports_have_a_lower_rate_of_their_own(client, low_rates):
     assert client.get(f"{API}/cases/").status_code == 200
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_over_the_export_limit_gets_a_page_saying_the_limit_and_when_to_retry(client, low_rates):
+    CaseStudyFactory()
+    url = f"{API}/cases/export.csv?sector=health&lang=en"
+    assert client.get(url, headers={"accept": BROWSER_ACCEPT}).status_code == 200
+    response = client.get(url, headers={"accept": BROWSER_ACCEPT})
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("text/html")
+    assert int(response["Retry-After"]) > 0
+    assert "Accept" in response["Vary"]
+    text = response.text
+    assert '<h1 id="error-heading">Too many downloads</h1>' in text
+    assert "At most 1 download a minute from one connection." in text
+    assert "You can download again in" in text
+    assert 'href="/cases/?sector=health"' in text  # back to the same selection
+
+
+def test_the_export_limit_page_is_in_the_language_of_the_download_link(client, low_rates):
+    client.get(f"{API}/cases/export.csv?lang=ja", headers={"accept": BROWSER_ACCEPT})
+    response = client.get(f"{API}/cases/export.csv?lang=ja", headers={"accept": BROWSER_ACCEPT})
+    assert response.status_code == 429
+    assert '<html lang="ja"' in response.text
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/csv", "*/*", ""])
+def test_a_program_over_the_export_limit_keeps_the_problem_details(client, low_rates, accept):
+    headers = {"accept": accept} if accept else {}
+    client.get(f"{API}/cases/export.csv", headers=headers)
+    response = client.get(f"{API}/cases/export.csv", headers=headers)
+    assert response.status_code == 429
+    assert response.json()["type"] == "urn:observatory:problem:throttled"
+
+
+def test_a_browser_over_another_endpoints_limit_keeps_the_problem_details(client, low_rates):
+    for _ in range(3):
+        client.get(f"{API}/sdgs/", headers={"accept": BROWSER_ACCEPT})
+    response = client.get(f"{API}/sdgs/", headers={"accept": BROWSER_ACCEPT})
+    assert response.status_code == 429
+    assert response.json()["type"] == "urn:observatory:problem:throttled"
+
+
 def _translate(case, status="published", title="移動診療所"):
     CaseTranslation.objects.create(
         case=case,

@@ -189,6 +189,16 @@ def test_unpublished_demo_cases_keep_their_status_and_stay_unpublished(loaded, u
     assert not CaseStudy.objects.published().filter(slug__in=expected).exists()
 
 
+def test_demo_features_the_published_cases_its_files_mark(loaded, published_records):
+    # The home page's "Featured" row shows what curators chose; the demo chooses a few (docs/curation.md).
+    marked = {record["slug"] for record in published_records if record.get("is_featured")}
+
+    featured = CaseStudy.objects.published().filter(is_featured=True).values_list("slug", flat=True)
+
+    assert len(marked) >= 3
+    assert set(featured) == marked
+
+
 def test_demo_links_resolve_to_published_cases(loaded, published_records):
     expected = {
         (record["slug"], link["relation"], link["target"])

@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
+from django.utils import translation
 
 from cases.filters import CaseStudyFilterSet
 from cases.insights.bitmaps import CatalogueBitmaps
-from cases.insights.statistics import ISO_NUMERIC, selection_statistics
+from cases.insights.statistics import ISO_NUMERIC, selection_statistics, with_empty_years
 from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Stage, Status, Theme
 from tests.factories import CaseStudyFactory, OutcomeFactory
 
@@ -176,6 +177,49 @@ def test_timeline_by_sector_leaves_out_cases_without_a_year(catalogue):
     assert statistics["by_year_sector"] == []
 
 
+# Thailand's published cases in the catalogue were launched in 2011 and 2017 only.
+THAI_YEARS = [("2011", 2), ("2012", 0), ("2013", 0), ("2014", 0), ("2015", 0), ("2016", 0), ("2017", 2)]
+
+
+def test_timeline_shows_years_without_cases_as_zero(client, catalogue):
+    rows = client.get("/stats/?economy=TH").context["timeline_rows"]
+    assert [(row["value"], row["count"]) for row in rows] == THAI_YEARS
+
+
+def test_a_timeline_year_without_cases_has_no_link_and_a_zero_in_its_table(client, catalogue):
+    response = client.get("/stats/?economy=TH")
+    (empty,) = [row for row in response.context["timeline_rows"] if row["value"] == "2012"]
+    assert (empty["query"], empty["parts"]) == (None, [])
+    html = response.content.decode()
+    assert (
+        '<tr data-value="2012" data-label="2012" data-count="0" data-parts="[]"><th scope="row">2012</th>'
+        in html
+    )
+
+
+def test_the_api_lists_only_years_with_cases_as_documented(client, catalogue):
+    by_year = client.get("/api/v1/stats/?economy=TH").json()["by_year"]
+    assert [(bucket["value"], bucket["count"]) for bucket in by_year] == [("2011", 2), ("2017", 2)]
+
+
+def test_economy_profile_timeline_shows_years_without_cases_as_zero(client, catalogue):
+    rows = client.get("/economies/thailand/").context["timeline_rows"]
+    assert [(row["value"], row["count"]) for row in rows] == THAI_YEARS
+    assert [row["value"] for row in rows if row["query"] is None] == ["2012", "2013", "2014", "2015", "2016"]
+
+
+def test_empty_years_are_labelled_in_the_readers_era():
+    with translation.override("th"):
+        filled = with_empty_years(
+            [{"value": "2011", "label": "2554", "count": 1}, {"value": "2013", "label": "2556", "count": 3}]
+        )
+    assert filled[1] == {"value": "2012", "label": "2555", "count": 0}
+
+
+def test_no_years_stay_no_years():
+    assert with_empty_years([]) == []
+
+
 def test_stats_page_renders_every_chart_as_a_table_without_javascript(client, catalogue):
     html = client.get("/stats/").content.decode()
     for chart in ("economy", "year", "sector", "theme", "facet", "stage", "sdg"):
@@ -256,6 +300,12 @@ def test_stats_page_is_in_the_navigation(client, catalogue):
     assert 'href="/stats/" aria-current="page"' in client.get("/stats/").content.decode()
 
 
+def test_the_map_names_member_economies_as_the_catalogue_does(client):
+    names = json.loads(client.get("/stats/").context["map"]["names_json"])
+    assert names[ISO_NUMERIC["VN"]] == "Viet Nam"  # not the atlas's "Vietnam"
+    assert json.loads(client.get("/ja/stats/").context["map"]["names_json"])[ISO_NUMERIC["VN"]] == "ベトナム"
+
+
 def test_every_apo_economy_can_be_placed_on_the_map(client):
     assert all(iso2 in ISO_NUMERIC for iso2 in Economy.objects.values_list("iso2", flat=True))
     assert (ISO_NUMERIC["SG"], ISO_NUMERIC["TW"], ISO_NUMERIC["FJ"], ISO_NUMERIC["TR"]) == (
@@ -291,7 +341,8 @@ def test_economy_profile_counts_equal_the_library_counts(client, catalogue, hidd
             query = urlencode({"economy": "TH", chart["parameter"]: row["value"]})
             assert library_count(client, query) == row["count"], row
     for row in context["timeline_rows"]:
-        assert library_count(client, row["query"]) == row["count"], row
+        if row["query"] is not None:  # a year without cases has no link
+            assert library_count(client, row["query"]) == row["count"], row
 
 
 def test_economy_profile_shows_its_charts_tables_and_map(client, catalogue):

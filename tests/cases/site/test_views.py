@@ -491,3 +491,194 @@ def test_profile_count_equals_the_library_count_it_links_to(client, hidden_cases
     library = client.get(f"/cases/?{library_query}")
     assert profile.context["case_count"] == library.context["result_count"]
     assert profile.context["case_count"] > 0
+
+
+# --- The library's filter panel, page size, range, cards and links (issue 19) -----------------------------
+
+
+EN_DASH = "\u2013"  # between the first and the last result of a page
+
+
+def panel_of(response):
+    return {facet["parameter"]: facet for facet in response.context["facets"]}
+
+
+def test_library_opens_economy_sector_and_theme_and_folds_the_other_groups(client, theme):
+    make_described_cases(2, theme)
+    panel = panel_of(client.get("/cases/"))
+    assert [parameter for parameter, facet in panel.items() if facet["open"]] == [
+        "economy",
+        "sector",
+        "theme",
+    ]
+
+
+def test_an_open_group_shows_its_most_frequent_values_and_the_rest_behind_show_more(client, theme):
+    economies = list(Economy.objects.filter(iso2__in=["JP", "KR", "MY", "TH", "VN", "ID", "PH", "IN"]))
+    for n, economy in enumerate(economies):
+        for _ in range(n + 1):
+            CaseStudyFactory(economy=economy, themes=[theme])
+    response = client.get("/cases/")
+    economy = panel_of(response)["economy"]
+    shown = [option["count"] for option in economy["options"]]
+    assert shown == sorted(shown, reverse=True)
+    assert len(shown) == 5
+    assert min(shown) >= max(option["count"] for option in economy["more_options"])
+    assert "Show 3 more" in response.text
+
+
+def test_a_ticked_value_is_listed_first_in_its_group(client, theme):
+    make_described_cases(2, theme)
+    CaseStudyFactory(economy=Economy.objects.get(iso2="JP"), themes=[theme])
+    economy = panel_of(client.get("/cases/?economy=JP"))["economy"]
+    assert economy["options"][0]["value"] == "JP"
+    assert economy["options"][0]["selected"]
+
+
+def test_a_folded_group_says_what_is_ticked_in_its_summary_line(client, theme):
+    CaseStudyFactory(themes=[theme], stage="implementation")
+    response = client.get("/cases/?stage=implementation")
+    stage = panel_of(response)["stage"]
+    assert not stage["open"]
+    assert stage["summary"] == "Innovation stage: Implementation"
+    assert "<summary><span>Innovation stage: Implementation</span></summary>" in response.text
+
+
+def test_a_summary_line_names_two_ticked_values_and_counts_the_rest(client, theme):
+    make_described_cases(1, theme)
+    query = "economy=SG&economy=JP&economy=MY&economy=TH"
+    assert panel_of(client.get(f"/cases/?{query}"))["economy"]["summary"].endswith("and 2 more")
+
+
+def test_library_shows_the_range_of_results_on_the_page(client, theme):
+    make_cases(25, theme)
+    text = client.get("/cases/?page=2").text
+    assert f"21{EN_DASH}25 of 25 case studies" in text
+
+
+def test_library_with_one_page_of_results_shows_only_the_count(client, theme):
+    make_cases(3, theme)
+    text = client.get("/cases/").text
+    assert "3 case studies" in text
+    assert f"{EN_DASH}3 of" not in text
+
+
+@pytest.mark.parametrize("size", [50, 100])
+def test_library_shows_the_number_of_cases_a_page_the_reader_chose(client, theme, size):
+    make_cases(size + 1, theme)
+    response = client.get(f"/cases/?page_size={size}")
+    assert len(response.context["cases"]) == size
+    assert f"1{EN_DASH}{size} of {size + 1} case studies" in response.text
+    assert f'<option value="{size}" selected>' in response.text
+
+
+def test_pagination_links_carry_the_page_size_and_every_filter(client, theme):
+    make_cases(60, theme)
+    text = client.get("/cases/?theme=digital-government&page_size=50&sort=title").text
+    assert 'href="?theme=digital-government&amp;page_size=50&amp;sort=title&amp;page=2"' in text
+
+
+@pytest.mark.parametrize(
+    "query", ["page_size=0", "page_size=101", "page_size=abc", "page_size=٣", "page_size=20&page_size=50"]
+)
+def test_a_bad_page_size_is_a_400_naming_it(client, theme, query):
+    make_cases(2, theme)
+    response = client.get(f"/cases/?{query}")
+    assert response.status_code == 400
+    assert "Some filters could not be used" in response.text
+    assert "Results per page (page_size)" in response.text
+    assert "Visible telemedicine case" not in response.text  # nothing shown on a refused page
+
+
+def test_downloads_and_feed_links_leave_the_page_size_out_and_the_api_link_keeps_it(client, theme):
+    make_cases(2, theme)
+    text = client.get("/cases/?theme=digital-government&page_size=50").text
+    assert "/api/v1/cases/export.csv?theme=digital-government&amp;lang=en" in text
+    assert (
+        "/feeds/cases/?theme=digital-government&quot;" in text
+        or '/feeds/cases/?theme=digital-government"' in text
+    )
+    assert "/api/v1/cases/?theme=digital-government&amp;page_size=50&amp;lang=en" in text
+
+
+def test_library_states_the_download_limit_beside_the_csv_link(client, theme, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"export": "10/minute"}}
+    text = client.get("/cases/").text
+    assert 'aria-describedby="export-limit"' in text
+    assert "At most 10 downloads a minute from one connection." in text
+
+
+def test_case_cards_name_their_sectors_and_themes(client, theme):
+    CaseStudyFactory(title="Labelled", sectors=[Sector.objects.get(slug="health")], themes=[theme])
+    text = client.get("/cases/").text
+    assert "<dt>Sector</dt>" in text
+    assert "<dt>Theme</dt>" in text
+    assert '<li class="tag tag--theme">Digital government</li>' in text
+
+
+def test_the_filters_are_a_disclosure_above_the_results(client, theme):
+    make_cases(1, theme)
+    text = client.get("/cases/?theme=digital-government").text
+    assert '<details class="library__filters filters-disclosure" id="filters">' in text
+    assert "Filters (1 selected)" in text
+    assert text.index('id="filters"') < text.index('id="results"')
+
+
+def test_library_heading_and_title_say_what_the_selection_is(client, theme):
+    make_cases(1, theme)
+    text = client.get("/cases/?theme=digital-government&economy=SG&year_from=2015").text
+    assert "<h1>Digital government cases in Singapore since 2015</h1>" in text
+    assert "<title>Digital government cases in Singapore since 2015" in text
+
+
+def test_library_heading_without_a_selection_is_the_library(client, theme):
+    assert "<h1>Case library</h1>" in client.get("/cases/").text
+
+
+def test_library_title_names_the_page_after_the_first(client, theme):
+    make_cases(25, theme)
+    assert (
+        "<title>Digital government cases, page 2"
+        in client.get("/cases/?theme=digital-government&page=2").text
+    )
+
+
+def test_library_title_and_counts_leave_unpublished_cases_out(client, theme, hidden_cases):
+    make_cases(1, theme)
+    response = client.get("/cases/?theme=digital-government&q=telemedicine")
+    assert_no_hidden(response.content)
+    assert response.context["result_count"] == 1
+    assert panel_of(response)["theme"]["options"][0]["count"] == 1
+
+
+@pytest.mark.parametrize("url", ["/cases/?page_size=100", "/cases/?page_size=50&page=2&stage=implementation"])
+def test_the_page_size_leaves_the_number_of_queries_unchanged(
+    client, theme, after_a_write, django_assert_max_num_queries, url
+):
+    make_described_cases(3, theme)
+    after_a_write()
+    with django_assert_max_num_queries(MAX_QUERIES) as few:
+        assert client.get(url).status_code == 200
+    make_described_cases(60, theme)
+    after_a_write()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_feed_title_says_what_the_selection_is(client, theme):
+    CaseStudyFactory(
+        title="Clinic", sectors=[Sector.objects.get(slug="health")], economy=Economy.objects.get(iso2="SG")
+    )
+    text = client.get("/feeds/cases/?sector=health&region=035&year_from=2015").text
+    assert "<title>The Observatory: Health cases in South-eastern Asia since 2015</title>" in text
+
+
+def test_feed_title_without_a_selection_is_the_catalogues(client):
+    text = client.get("/feeds/cases/").text
+    assert "<title>The Observatory: newly published case studies</title>" in text
+
+
+def test_feed_title_is_in_the_readers_language(client, theme):
+    text = client.get("/ja/feeds/cases/?sector=health").text
+    assert "<title>オブザーバトリー\uff1a" in text  # a fullwidth colon
+    assert "の事例</title>" in text

@@ -419,6 +419,7 @@ CONTROL_OR_NOT_UTF8 = ["%00", "a%00b", "%01", "%1B%5B31m", "%7F", "%ED%A0%80", "
 # Numeric parameters and where each is read: every one of them refuses the odd digits with a 400 naming it.
 NUMERIC_PARAMETERS = [
     ("/cases/", "sdg"),
+    ("/cases/", "page_size"),
     ("/cases/", "year_from"),
     ("/cases/", "year_to"),
     ("/stats/", "sdg"),

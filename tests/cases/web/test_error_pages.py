@@ -14,6 +14,8 @@ from cases.caching import catalogue_version
 from cases.web.errors import (
     FALLBACK_SERVER_ERROR_PAGE,
     _context_free_page,
+    download_limit_response,
+    prefers_html,
     service_unavailable_response,
     too_many_requests_response,
     wants_json,
@@ -251,6 +253,38 @@ def test_too_many_requests_page_says_how_long_to_wait():
 
     assert response["Retry-After"] == "90"
     assert_our_page(response, 429, "Too many requests", "Too many requests", "wait 90 seconds")
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (BROWSER_ACCEPT, True),
+        ("text/html", True),
+        ("*/*", False),
+        ("", False),
+        ("application/json", False),
+        ("text/csv", False),
+        ("text/csv,text/html;q=0.5", False),
+    ],
+)
+def test_only_a_client_naming_html_first_prefers_a_page(accept, expected):
+    headers = {"accept": accept} if accept else {}
+    assert prefers_html(RequestFactory().get("/api/v1/cases/export.csv", headers=headers)) is expected
+
+
+def test_the_download_limit_page_is_html_even_under_the_api():
+    request = RequestFactory().get("/api/v1/cases/export.csv", headers={"accept": BROWSER_ACCEPT})
+
+    response = download_limit_response(
+        request, retry_after=42, limit="At most 10 downloads a minute.", back_url="/cases/?sector=health"
+    )
+
+    assert response["Retry-After"] == "42"
+    assert_our_page(
+        response, 429, "Too many downloads", "Too many downloads", "You can download again in 42 seconds."
+    )
+    assert "At most 10 downloads a minute." in response.text
+    assert 'href="/cases/?sector=health"' in response.text
 
 
 def test_too_many_requests_as_json_has_retry_after():

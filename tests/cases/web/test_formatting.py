@@ -136,3 +136,18 @@ def test_a_thai_reader_reads_buddhist_era_years_and_machines_read_gregorian_ones
     stats = client.get("/api/v1/stats/", {"lang": "th"}).json()
     assert {"value": "2015", "label": "2558", "count": 2} in stats["by_year"]
     assert "year_from=2015" in client.get("/th/stats/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_library_names_its_years_in_the_readers_era(client):
+    CaseStudyFactory(year_launched=2016)
+    page = client.get("/th/cases/", {"year_from": "2015", "year_to": "2020"}).content.decode()
+    # The selection's title and the chips that remove a filter; the form's fields keep what was typed.
+    assert "2558" in page.split("</title>")[0]
+    assert "2563" in page.split("</title>")[0]
+    assert 'value="2015"' in page
+    body = page.split("</title>")[1]
+    assert body.count("2558") >= 2  # the heading and the chip removing "from"
+    feed = client.get("/th/feeds/cases/", {"year_from": "2015"})
+    assert feed.status_code == 200
+    assert "2558" in feed.content.decode()
