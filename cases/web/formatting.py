@@ -84,6 +84,9 @@ def format_date(value, format_name: str = "DATE_FORMAT") -> str:
     if value is None or value == "":
         return ""
     offset = era_offset()
-    if not offset:
-        return formats.date_format(value, format_name)
-    return _EraDateFormat(value, offset).format(formats.get_format(format_name))
+    try:
+        if not offset:
+            return formats.date_format(value, format_name)
+        return _EraDateFormat(value, offset).format(formats.get_format(format_name))
+    except AttributeError:  # not a date: nothing, as Django's `date` filter gives
+        return ""

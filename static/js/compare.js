@@ -204,4 +204,14 @@ if (compareTable && compareTable.tHead) {
     },
     true,
   );
+  // On paper nothing can be unfolded: every section is printed whole, and folded again afterwards.
+  let foldedForPrint = [];
+  window.addEventListener("beforeprint", () => {
+    foldedForPrint = [...compareTable.querySelectorAll("details.compare-section:not([open])")];
+    for (const section of foldedForPrint) section.open = true;
+  });
+  window.addEventListener("afterprint", () => {
+    for (const section of foldedForPrint) section.open = false;
+    foldedForPrint = [];
+  });
 }

@@ -125,6 +125,20 @@ def test_a_long_section_folds_away_for_every_case_at_once(page, catalogue, check
     check_accessibility(page)
 
 
+def test_a_folded_section_is_printed_whole_and_folded_again_afterwards(page, catalogue):
+    page.goto(COMPARE)
+    row = page.locator(".compare-table tbody tr", has=page.get_by_role("rowheader", name="Overview"))
+    row.get_by_role("group").first.locator("summary").click()
+    folded = "() => document.querySelectorAll('details.compare-section:not([open])').length === 3"
+    page.wait_for_function(folded)
+    # What the browser fires around printing (Ctrl+P, or "Save as PDF").
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator("details.compare-section:not([open])").count() == 0
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert row.locator("details.compare-section:not([open])").count() == 3
+    assert page.locator("details.compare-section[open]").count() == 6
+
+
 def test_without_javascript_each_long_section_folds_on_its_own(browser, live_server, catalogue):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()

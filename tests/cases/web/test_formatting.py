@@ -9,6 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
+from cases.site.pages import AccessibilityStatementView
 from cases.web.formatting import _EraDateFormat, format_date, format_number, format_year
 from tests.factories import CaseStudyFactory, OutcomeFactory
 
@@ -100,6 +101,17 @@ def test_every_format_character_of_a_year_moves_to_the_era_and_nothing_else_does
         assert _EraDateFormat(datetime.date(2026, 12, 7), 543).format("y o d m") == "69 2569 07 12"
     assert format_year(None) == format_year("") == ""
     assert format_year("not a year") == "not a year"
+    assert format_date("not a date") == format_date(None) == ""
+
+
+@pytest.mark.django_db
+def test_the_fixed_pages_date_themselves_in_the_readers_era(client):
+    # The accessibility statement's review date (and the open-data page's releases, the same filter).
+    with translation.override("th"):
+        reviewed = format_date(AccessibilityStatementView.reviewed_on)
+    assert reviewed.endswith(str(AccessibilityStatementView.reviewed_on.year + 543))
+    assert reviewed in client.get("/th/accessibility/").content.decode()
+    assert str(AccessibilityStatementView.reviewed_on.year) in client.get("/accessibility/").content.decode()
 
 
 def test_the_template_filters_are_the_same_functions():
