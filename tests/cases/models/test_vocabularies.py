@@ -187,7 +187,13 @@ def test_the_number_of_queries_does_not_grow_with_the_cases(described_cases):
         cases = list(CaseStudy.objects.with_vocabularies())
         [terms_of(case) for case in cases]
     assert len(cases) == len(described_cases) + 20
-    assert len(many.captured_queries) == len(few.captured_queries) == 1
+    # Only the reads of cases and their links count: the process reads the catalogue's versions again
+    # whenever their time to live has passed, which on a loaded machine can fall inside either block.
+    assert len(case_reads(many)) == len(case_reads(few)) == 1
+
+
+def case_reads(queries) -> list[dict]:
+    return [query for query in queries.captured_queries if "cases_cataloguestate" not in query["sql"]]
 
 
 def test_a_term_added_after_the_snapshot_was_read_is_still_shown(described_cases):
