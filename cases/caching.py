@@ -22,6 +22,13 @@ same query and with the same time to live as the catalogue version but moved onl
 vocabularies and economies: `vocabulary_snapshot` (cases/models/vocabularies.py) outlives every write to a
 case, and a renamed term is seen as soon as any change to the catalogue is.
 
+What no narrative section can change (the library's pages without a search, the profiles, the statistics,
+their counts and pages of ids) is cached under the *listing version*, read with the others and moved by
+every write except one that changes only the narrative sections of published cases or of their
+translations (cases/signals.py tells): a curator's edit of a case's lessons leaves every listing cached,
+while a search, which reads the narratives, and everything else keyed by the catalogue version is computed
+afresh.
+
 A case's own page (and its API record) is cached under a narrower key (`case_page_scope`): the case's
 *stamp* (its public revision, and those of the cases its page shows, read in one query at most once per
 time to live in each process) and the *case pages version*, which only writes that cannot name their cases
@@ -72,8 +79,8 @@ UNCOMMITTED = "catalogue_changes_uncommitted"
 # Set as well when that transaction has bumped the vocabulary version.
 VOCABULARIES_UNCOMMITTED = "vocabulary_changes_uncommitted"
 
-# ((version, vocabulary version, case pages version), time.monotonic() when read) in this process; shared by
-# its threads.
+# ((version, vocabulary version, case pages version, listing version), time.monotonic() when read) in this
+# process; shared by its threads.
 _known = None
 # The vocabulary snapshot this process used last.
 _snapshot = None
@@ -103,7 +110,7 @@ def _in_transaction(connection) -> bool:
     return any(not block._from_testcase for block in connection.atomic_blocks)
 
 
-State = tuple[int, int, int]  # (catalogue version, vocabulary version, case pages version)
+State = tuple[int, int, int, int]  # (catalogue, vocabulary, case pages and listing versions)
 
 
 def _remember(state: State, *, read_at: float) -> State:
@@ -125,14 +132,14 @@ def forget_catalogue_version() -> None:
 
 def _read_state() -> State:
     row = CatalogueState.objects.filter(id=CatalogueState.SINGLE_ROW).values_list(
-        "version", "vocabulary_version", "case_pages_version"
+        "version", "vocabulary_version", "case_pages_version", "listing_version"
     )
     # No row: a database whose tables were emptied (as between transactional tests), nothing written since.
-    return next(iter(row), (0, 0, 0))
+    return next(iter(row), (0, 0, 0, 0))
 
 
 def _catalogue_state() -> State:
-    """(catalogue version, vocabulary version, case pages version), as this connection sees them: read
+    """(catalogue, vocabulary, case pages and listing versions), as this connection sees them: read
     from the database together at most once per CATALOGUE_VERSION_TTL in each process; during a database
     outage, the last ones read (DatabaseError if there are none)."""
     writer = _writer()
@@ -179,6 +186,17 @@ def shared_catalogue_version() -> int | None:
         return None
     try:
         return catalogue_version()
+    except DatabaseError:
+        return None
+
+
+def shared_listing_version() -> int | None:
+    """The listing version to key shared cache entries by (what no narrative section can change); None
+    when nothing should be read from or stored in the cache, as for shared_catalogue_version()."""
+    if shared_catalogue_version() is None:
+        return None
+    try:
+        return _catalogue_state()[3]
     except DatabaseError:
         return None
 
@@ -281,19 +299,23 @@ def _moved(field: str, clock: int) -> Case:
     return Case(When(**{f"{field}__gte": clock}, then=F(field) + 1), default=Value(clock))
 
 
-def catalogue_changed(*, vocabularies: bool = False, cases=None) -> None:
+def catalogue_changed(*, vocabularies: bool = False, cases=None, narrative_only: bool = False) -> None:
     """Make every cached read stale, in the current transaction: call for any write to cases or what hangs
     off them (cases/signals.py does for every ORM write), with `vocabularies` for a write to a vocabulary's
     terms or an economy (which also makes the vocabulary snapshot stale). `cases`: the ids of the only
     cases whose own pages the write changes (their public revisions move, and every other case's cached
     page stays); None when it cannot tell, which makes every case page stale (the case pages version
-    moves), as does a write to the vocabularies. Fails with the write if the database does."""
+    moves), as does a write to the vocabularies. `narrative_only`: the write changes nothing but the
+    narrative sections of the `cases` named (or of their translations), which no listing shows: the
+    listing version stays. Fails with the write if the database does."""
     writer = _writer()
     # Never a number used before: a version rolled back, or one a restored database once had, may still
     # key entries in a shared cache.
     clock = time.time_ns() // 1000
     state = CatalogueState.objects.using(writer.alias).filter(id=CatalogueState.SINGLE_ROW)
     bump = {"version": _moved("version", clock), "changed_at": Now()}
+    if not (narrative_only and cases is not None and not vocabularies):
+        bump["listing_version"] = _moved("listing_version", clock)
     if vocabularies:
         bump["vocabulary_version"] = _moved("vocabulary_version", clock)
     if vocabularies or cases is None:
@@ -307,7 +329,12 @@ def catalogue_changed(*, vocabularies: bool = False, cases=None) -> None:
     if not state.update(**bump):
         _state, created = CatalogueState.objects.using(writer.alias).get_or_create(
             id=CatalogueState.SINGLE_ROW,
-            defaults={"version": clock, "vocabulary_version": clock, "case_pages_version": clock},
+            defaults={
+                "version": clock,
+                "vocabulary_version": clock,
+                "case_pages_version": clock,
+                "listing_version": clock,
+            },
         )
         if not created:  # another writer put the row back meanwhile
             state.update(**bump)
@@ -351,13 +378,15 @@ def vocabulary_snapshot() -> VocabularySnapshot:
     return snapshot
 
 
-def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS):
-    """compute(), cached under `name` and `parts` for the current catalogue version."""
-    version = shared_catalogue_version()
+def cached(name: str, parts, compute, *, timeout: int = CACHE_SECONDS, listing: bool = False):
+    """compute(), cached under `name` and `parts` for the current catalogue version; with `listing`, for
+    the current listing version: for a value no narrative section can change (a selection without a
+    search: CaseStudyFilterSet.selects_by_listing_only)."""
+    version = shared_listing_version() if listing else shared_catalogue_version()
     if version is None:
         return compute()
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"{name}:{version}:{digest}"
+    key = f"{name}:{'listing-' if listing else ''}{version}:{digest}"
     value = _safe(lambda: cache.get(key))
     if value is None:
         value = compute()
@@ -446,10 +475,14 @@ class SelectionPaginator(Paginator):
         counter=None,
         ids_reader=None,
         rows=None,
+        listing: bool = False,
         **kwargs,
     ):
         super().__init__(object_list, per_page, **kwargs)
         self.selection = selection
+        # The selection and its order read nothing a narrative section holds (no search, no date of the
+        # last change): its total and pages are cached under the listing version (`cached`).
+        self.listing = listing
         # Where a page's rows are read once its ids are known: the same cases without the selection's
         # conditions, which chose the ids already (a search's would test every row's stored document
         # again: 60 ms for 20 rows at 1,000,000 cases). Only ever published cases. Default: object_list.
@@ -465,7 +498,7 @@ class SelectionPaginator(Paginator):
     def count(self):
         if self.selection is None:
             return super().count
-        return cached("selection-count", self.selection, self.counter)
+        return cached("selection-count", self.selection, self.counter, listing=self.listing)
 
     def order(self) -> tuple:
         """The order of `object_list` as the database is asked for it (model's default order: empty)."""
@@ -486,6 +519,7 @@ class SelectionPaginator(Paginator):
             "selection-page",
             (self.selection, self.order(), self.per_page, self.orphans, page.number),
             read_ids,
+            listing=self.listing,
         )
         by_id = self.rows.in_bulk(ids)
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]

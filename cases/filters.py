@@ -384,3 +384,16 @@ class CaseStudyFilterSet(FacetFilterSet):
     @property
     def search_words(self) -> str:
         return (self.form.cleaned_data.get("q") or "").strip() if self.is_bound and self.is_valid() else ""
+
+    def selects_by_listing_only(self) -> bool:
+        """Whether this selection, its order and its counts read nothing a narrative-only write changes
+        (cases.caching.shared_listing_version): every parameter given is one of the library's own, and none
+        is a search (which reads the narratives). The API's extra parameters (`updated_since`, `ordering`)
+        read what every write moves, and an invalid one is never cached as a listing."""
+        given = {name for name, _value in self.cache_parts()}
+        return given <= LISTING_PARAMETERS
+
+
+# The library's own parameters but its search: a selection made of these alone (or none) is cached under
+# the listing version (CaseStudyFilterSet.selects_by_listing_only).
+LISTING_PARAMETERS = frozenset(CaseStudyFilterSet.base_filters) - {"q"}

@@ -27,7 +27,14 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import get_cache_key, learn_cache_key, patch_vary_headers
 
-from cases.caching import CACHE_SECONDS, _safe, case_page_scope, shared_catalogue_version
+from cases.caching import (
+    CACHE_SECONDS,
+    _safe,
+    case_page_scope,
+    shared_catalogue_version,
+    shared_listing_version,
+)
+from cases.filters import LISTING_PARAMETERS
 from cases.web.errors import (
     address_too_long_response,
     bad_address_response,
@@ -207,6 +214,25 @@ class RequestValidationMiddleware:
 # read: it answers without the database.
 # The case page, cached under its case's stamp rather than the catalogue version.
 CASE_PAGE = "cases:casestudy_detail"
+# Pages that show no narrative section of any case: asked for without a search (with the library's own
+# parameters and paging alone), they are cached under the listing version, which a write changing only
+# narratives leaves (cases.caching): a curator's edit of one case's lessons leaves them all cached.
+# tests/cases/test_listing_version.py renders each before and after such a write and compares.
+LISTING_PAGES = frozenset(
+    f"cases:{name}"
+    for name in (
+        "home",
+        "casestudy_list",
+        "economy_list",
+        "economy_detail",
+        "theme_list",
+        "theme_detail",
+        "sector_list",
+        "sector_detail",
+        "stats",
+    )
+)
+LISTING_PAGE_PARAMETERS = LISTING_PARAMETERS | {"page", "page_size"}
 PAGE_CACHE_EXCLUDED = (
     *("/admin/", "/api/", "/submit/", "/healthz/", "/static/", "/media/"),
     *("/privacy/", "/accessibility/", "/about/", "/robots.txt", "/.well-known/", "/favicon.ico"),
@@ -250,7 +276,8 @@ class CataloguePageCacheMiddleware:
     @staticmethod
     def key_prefix(request) -> str | None:
         """A published case's page: under its own stamp (cases.caching.case_page_scope), so a write to
-        another case leaves it cached. Every other page: under the catalogue version. None: not cached."""
+        another case leaves it cached. A listing page (LISTING_PAGES) without a search: under the listing
+        version. Every other page: under the catalogue version. None: not cached."""
         version = shared_catalogue_version()
         if version is None:
             return None
@@ -262,6 +289,11 @@ class CataloguePageCacheMiddleware:
             scope = case_page_scope(match.kwargs["slug"])
             if scope is not None:
                 return scope
+        if match is not None and match.view_name in LISTING_PAGES:
+            given = {name for name, values in request.GET.lists() if any(values)}
+            listing = shared_listing_version() if given <= LISTING_PAGE_PARAMETERS else None
+            if listing is not None:
+                return f"listing-page:{listing}"
         return f"page:{version}"
 
     @staticmethod

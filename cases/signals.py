@@ -83,6 +83,22 @@ VOCABULARY_MODELS = frozenset(vocabulary_models(CaseStudy))
 OWNER_FIELD = {CaseStudy: "status", Outcome: "case_id", Resource: "case_id", CaseTranslation: "case_id"}
 OWNER_FIELD |= {FormerSlug: "case_id", CaseLink: "from_case_id"}
 STORED = "_catalogue_owner_as_stored"
+# Rows with narrative sections, which no listing shows (cases.caching, the listing version): a save that
+# changes those alone (and what every save moves) is a narrative-only write. Their other fields are read as
+# stored before the save, to tell.
+NARRATIVE_MODELS = frozenset((CaseStudy, CaseTranslation))
+BOOKKEEPING = frozenset(("updated_at", "updated_by", "public_revision"))
+STORED_ROW = "_catalogue_row_as_stored"
+
+
+def listed_columns(model) -> list[str]:
+    """The attributes of `model`'s fields a listing may show or select by: all but the narrative sections,
+    the bookkeeping every save moves, and the primary key."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in NARRATIVE and field.name not in BOOKKEEPING
+    ]
 
 
 def _remember_stored_owner(sender, instance, **kwargs):
@@ -91,10 +107,16 @@ def _remember_stored_owner(sender, instance, **kwargs):
     owner = OWNER_FIELD.get(model)
     if owner is None:
         return
-    stored = None
+    stored = row = None
     if instance.pk is not None and not instance._state.adding:
-        stored = model._base_manager.filter(pk=instance.pk).values_list(owner, flat=True).first()
+        rows = model._base_manager.filter(pk=instance.pk)
+        if model in NARRATIVE_MODELS and kwargs["signal"] is pre_save:
+            row = rows.values(*{owner, *listed_columns(model)}).first()
+            stored = row[owner] if row is not None else None
+        else:
+            stored = rows.values_list(owner, flat=True).first()
     instance.__dict__[STORED] = stored
+    instance.__dict__[STORED_ROW] = row
 
 
 def _any_published(case_ids) -> bool:
@@ -116,6 +138,22 @@ def affects_public(instance) -> bool:
     return _any_published({instance.__dict__[owner], stored})
 
 
+def changes_only_narrative(instance, update_fields) -> bool:
+    """Whether saving `instance` changed nothing but narrative sections: what it saves (`update_fields`)
+    is only those, or every other field holds what was stored before the save. Any doubt (a new row, a
+    field deferred, a value of another type) says no, which moves the listing version too."""
+    model = instance._meta.concrete_model
+    if model not in NARRATIVE_MODELS:
+        return False
+    if update_fields is not None and set(update_fields) <= NARRATIVE | BOOKKEEPING:
+        return True
+    stored = instance.__dict__.get(STORED_ROW)
+    if stored is None:
+        return False
+    loaded = instance.__dict__
+    return all(name in loaded and loaded[name] == value for name, value in stored.items())
+
+
 def cases_shown_changed(instance) -> set[int] | None:
     """The cases whose own pages writing `instance` can change (the case; the owner of a row, as stored and
     as written; both ends of a link); None for a vocabulary term or an economy, which every case page may
@@ -135,7 +173,14 @@ def cases_shown_changed(instance) -> set[int] | None:
 def _row_written(sender, instance, **kwargs):
     model = sender._meta.concrete_model
     if model in WATCHED and affects_public(instance):
-        catalogue_written(vocabularies=model in VOCABULARY_MODELS, cases=cases_shown_changed(instance))
+        narrative_only = kwargs["signal"] is post_save and changes_only_narrative(
+            instance, kwargs.get("update_fields")
+        )
+        catalogue_written(
+            vocabularies=model in VOCABULARY_MODELS,
+            cases=cases_shown_changed(instance),
+            narrative_only=narrative_only,
+        )
     if model is CaseStudy and kwargs["signal"] is post_save:
         related_written([instance.pk])  # a deleted case's rows go with it (on delete cascade)
         update_fields = kwargs.get("update_fields")
@@ -145,10 +190,13 @@ def _row_written(sender, instance, **kwargs):
         if saved & NARRATIVE:
             narrative_written([instance.pk])  # its narrative's HTML, made again if the text changed
     instance.__dict__.pop(STORED, None)  # the next write of this object reads the database again
+    instance.__dict__.pop(STORED_ROW, None)
 
 
 def _relation_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not action.startswith("post_"):  # pre_add, pre_remove and pre_clear have not changed anything yet
+        return
+    if pk_set is not None and not pk_set:  # an add or remove of nothing (a form saving what it was)
         return
     # case.sectors.add(...) concerns that case, as stored; sector.cases.add(...) the cases named (a clear
     # names none: assume the worst).

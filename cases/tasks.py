@@ -68,19 +68,31 @@ def refresh_statistics_after_commit() -> None:
     refresh_search_postings.enqueue()
 
 
-def catalogue_written(*, vocabularies: bool = False, cases=None) -> None:
+def refresh_after_narrative_commit() -> None:
+    """After a transaction that changed only narratives: the word list "did you mean" draws on holds titles
+    and summaries alone (a read of every published one), so it stays as it is."""
+    refresh_statistics.enqueue()
+    refresh_search_postings.enqueue()
+
+
+def catalogue_written(*, vocabularies: bool = False, cases=None, narrative_only: bool = False) -> None:
     """Call for every write to the catalogue, inside its transaction (cases/signals.py does for every ORM
     write), with `vocabularies` when it writes a vocabulary's terms or an economy, and `cases` when it can
     name the only cases whose own pages it changes: bumps the catalogue version (and the vocabulary version,
     and the public revisions of those cases or, when it names none, the case pages version:
     cases.caching.catalogue_changed) in that transaction, and once it commits refreshes the statistics'
     bitmaps for the new version and the search's word list, once per transaction however many rows it writes
-    (at once when there is no transaction). Nothing happens after a rollback."""
-    catalogue_changed(vocabularies=vocabularies, cases=cases)
-    if not any(
-        callback is refresh_statistics_after_commit for _ids, callback, _robust in connection.run_on_commit
-    ):
+    (at once when there is no transaction). Nothing happens after a rollback. `narrative_only`: the write
+    changes nothing but the narrative sections of `cases` (or of their translations): the listing version
+    stays (cases.caching.catalogue_changed), and so does the word list."""
+    catalogue_changed(vocabularies=vocabularies, cases=cases, narrative_only=narrative_only)
+    registered = {callback for _ids, callback, _robust in connection.run_on_commit}
+    if refresh_statistics_after_commit in registered:
+        return
+    if not narrative_only:
         transaction.on_commit(refresh_statistics_after_commit)
+    elif refresh_after_narrative_commit not in registered:
+        transaction.on_commit(refresh_after_narrative_commit)
 
 
 def catalogue_committed(*, vocabularies: bool = False) -> None:

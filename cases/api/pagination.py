@@ -59,6 +59,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.django_paginator_class = functools.partial(
             SelectionPaginator,
             selection=selection,
+            listing=selection is not None and filterset.selects_by_listing_only(),
             # The total from the facet counts' bitmaps (the library page's too): no query for facets and
             # years, and counting a search's matches in SQL would read every one of them.
             counter=(lambda: selection_facets(filterset)["count"]) if selection is not None else None,

@@ -21,7 +21,12 @@ def selection_facets(filterset: CaseStudyFilterSet) -> dict:
     the catalogue's bitmaps (cases/insights/bitmaps.py): the selection with every filter is read once, however
     costly its search, and each selected facet's wider selection (every other filter) once more.
     """
-    return cached("facet-counts", filterset.cache_parts(), lambda: _count_facets(filterset))
+    return cached(
+        "facet-counts",
+        filterset.cache_parts(),
+        lambda: _count_facets(filterset),
+        listing=filterset.selects_by_listing_only(),
+    )
 
 
 def _count_facets(filterset):

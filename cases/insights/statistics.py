@@ -121,7 +121,8 @@ def case_statistics(filterset):
         bitmaps = CatalogueBitmaps.current()
         return selection_statistics(bitmaps, bitmaps.select(filterset))
 
-    return in_active_language(cached("stats", filterset.cache_parts(), compute))
+    listing = filterset.selects_by_listing_only()
+    return in_active_language(cached("stats", filterset.cache_parts(), compute, listing=listing))
 
 
 def in_active_language(statistics: dict) -> dict:

@@ -821,6 +821,12 @@ class CatalogueState(models.Model):
     # write to one case leaves the cached pages of every other case (cases.caching.case_page_scope). Never
     # reused, like `version`.
     case_pages_version = models.BigIntegerField(_("case pages version"), default=0)
+    # Moved by every write except one that changes only the narrative sections of cases (or of their
+    # translations), which no listing shows: the library's pages without a search, the profiles, the
+    # statistics and their counts are cached under it (cases.caching.shared_listing_version), so a curator's
+    # edit of a case's lessons leaves them. Every write moves `version` as well. Never reused, like
+    # `version`; a data migration that moves `version` by hand moves this one too.
+    listing_version = models.BigIntegerField(_("listing version"), default=0)
     changed_at = models.DateTimeField(_("last change"), db_default=Now())
 
     class Meta:

@@ -161,6 +161,7 @@ class CaseStudyListView(PublishedCasesMixin, ListView):
             queryset,
             page_size,
             selection=filterset_selection(self.filterset),
+            listing=self.filterset.selects_by_listing_only(),
             # The total from the facet counts' bitmaps, which the page needs anyway (no query).
             counter=lambda: selection_facets(self.filterset)["count"],
             # A search's page in the library's order, read by the search module alone.
