@@ -17,6 +17,8 @@ who harvest the changes feed would keep the case: delete or unpublish through th
 import, never by hand.
 """
 
+import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -26,14 +28,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.tasks import task
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 
 from cases.curation.history import M2M, SNAPSHOT_FIELDS, record_revision, snapshot
 from cases.curation.permissions import (
@@ -44,8 +51,11 @@ from cases.curation.permissions import (
     status_change_refusal,
     visible_cases,
 )
+from cases.filters import CaseStudyFilterSet
 from cases.models import (
     RESERVED_CASE_SLUGS,
+    AlertFrequency,
+    AlertSubscription,
     CaseLink,
     CaseRevision,
     CaseStudy,
@@ -61,6 +71,7 @@ from cases.models import (
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
+from cases.models.facets import FACETS_BY_PARAMETER
 from cases.models.search_document import LANGUAGE_FIELDS, other_languages_search_texts
 from cases.models.translations import (
     TRANSLATED_CASE_FIELDS,
@@ -69,7 +80,16 @@ from cases.models.translations import (
     text_digest,
 )
 from cases.records import SCALAR_FIELDS, TRANSLATION_COLUMNS, original_text_digest, translation_records
-from cases.tasks import catalogue_written, send_publication_notice, send_submission_receipt
+from cases.tasks import (
+    DIGEST_MAX_CASES,
+    alert_digest_message,
+    alert_new_cases,
+    catalogue_written,
+    send_alert_confirmation,
+    send_publication_notice,
+    send_submission_receipt,
+)
+from cases.web.rate_limits import count_request
 
 
 def case_change_slug(*, case: CaseStudy, new_slug: str) -> FormerSlug | None:
@@ -993,3 +1013,193 @@ def case_language_search_refresh(*, case_ids) -> int:
             CaseStudy.objects.filter(pk=case.pk).update(**texts)
             changed += 1
     return changed
+
+
+# --- E-mail alerts for library selections (issue 19) ----------------------------------------------
+# Anyone may follow a selection of the library by e-mail (cases/models/alerts.py): double opt-in, a daily or
+# weekly digest of the published cases newly matching it (`send_alert_digests`, on the worker's schedule),
+# unsubscribing in one click from every message. The address is kept only while the subscription lives.
+
+# Parameters of the library that choose no cases: left out of a followed selection.
+ALERT_IGNORED_PARAMETERS = frozenset({"sort", "page", "page_size", "lang"})
+ALERT_QUERY_MAX_LENGTH = 2000
+ALERT_CONFIRMATION_WINDOW_SECONDS = 24 * 60 * 60
+
+alert_logger = logging.getLogger("cases.alerts")
+
+
+def alert_selection(data) -> str:
+    """The selection of the library that `data` (a QueryDict of the library's parameters) makes, as the
+    normalised query string a subscription stores ("economy=TH&sector=health": parameters and values
+    sorted, repeated values once, sort and paging left out). Checked by the library's own FilterSet:
+    ValidationError, with its messages, when the library would refuse it (400)."""
+    filterset = CaseStudyFilterSet(data, queryset=CaseStudy.objects.published())
+    if not filterset.is_valid():
+        raise ValidationError(
+            [f"{name}: {message}" for name, messages in filterset.errors.items() for message in messages]
+        )
+    pairs = []
+    for name, value in sorted(filterset.form.cleaned_data.items()):
+        if name in ALERT_IGNORED_PARAMETERS or value in (None, "", []):
+            continue
+        if isinstance(value, str):
+            values = [value.strip()] if value.strip() else []
+        elif hasattr(value, "__iter__"):
+            field = FACETS_BY_PARAMETER[name].value_field if name in FACETS_BY_PARAMETER else ""
+            values = sorted({str(getattr(item, field, item)) if field else str(item) for item in value})
+        else:
+            values = [str(value)]
+        pairs.extend((name, each) for each in values)
+    query = urlencode(pairs)
+    if len(query) > ALERT_QUERY_MAX_LENGTH:
+        raise ValidationError(_("This selection is too long to follow. Remove some filters or words."))
+    return query
+
+
+def _alert_confirmation_allowed(email: str) -> bool:
+    """Count one confirmation e-mail to `email` against its daily allowance (ALERT_CONFIRMATIONS_PER_DAY),
+    so the form cannot be used to flood someone's inbox. Keyed by a digest: no address in the cache. When
+    the cache cannot be reached nothing is counted (the per-client limit and the cap on subscriptions
+    stay)."""
+    key = "alert-confirmation:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    try:
+        allowed, _wait = count_request(
+            key, settings.ALERT_CONFIRMATIONS_PER_DAY, ALERT_CONFIRMATION_WINDOW_SECONDS
+        )
+    except Exception as error:  # a cache outage must not stop the form
+        alert_logger.warning("Alert confirmations not counted, cache unavailable: %s", error)
+        return True
+    return allowed
+
+
+def alert_subscribe(
+    *, email: str, query: str, frequency: str, language: str, title: str = ""
+) -> AlertSubscription | None:
+    """Ask for `email` to follow the selection `query` (normalised again by alert_selection): a new,
+    unconfirmed subscription, or the unconfirmed one already asked for (its frequency and language
+    updated), and a confirmation e-mail once the transaction commits. Nothing happens (None) when the
+    address already follows the selection (confirmed), follows ALERTS_PER_ADDRESS selections already, or
+    was sent ALERT_CONFIRMATIONS_PER_DAY confirmations in the last 24 hours. Callers answer the same way
+    whatever happened, so nobody learns whether an address is subscribed."""
+    email = email.strip()
+    validate_email(email)
+    if len(email) > AlertSubscription._meta.get_field("email").max_length:
+        raise ValidationError(_("Enter an e-mail address of 254 characters or fewer."))
+    query = alert_selection(QueryDict(query))
+    if frequency not in AlertFrequency.values:
+        raise ValidationError(_("Choose how often to receive the e-mails."))
+    with transaction.atomic():
+        existing = AlertSubscription.objects.for_address(email).filter(query=query).first()
+        if existing is not None and existing.is_confirmed:
+            return None
+        if existing is None and AlertSubscription.objects.for_address(email).count() >= (
+            settings.ALERTS_PER_ADDRESS
+        ):
+            alert_logger.info("Alert refused: an address already follows the most selections allowed")
+            return None
+        subscription = existing or AlertSubscription(email=email, query=query)
+        subscription.frequency = frequency
+        subscription.language = language
+        subscription.title = title[: AlertSubscription._meta.get_field("title").max_length]
+        subscription.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                subscription.save()
+        except IntegrityError:
+            return None  # the same request at the same moment: the other one sends the e-mail
+        if not _alert_confirmation_allowed(email):
+            alert_logger.info("Alert confirmation not sent: the address's daily allowance is used up")
+            return subscription
+        transaction.on_commit(partial(send_alert_confirmation.enqueue, subscription.pk))
+    return subscription
+
+
+def alert_confirm(*, subscription: AlertSubscription, now: datetime | None = None) -> AlertSubscription:
+    """Confirm the address (the link in the confirmation e-mail was followed): digests start, covering the
+    cases published from now on. Confirming twice changes nothing."""
+    if subscription.is_confirmed:
+        return subscription
+    now = now or timezone.now()
+    subscription.confirmed_at = now
+    subscription.covered_until = now
+    subscription.save(update_fields=["confirmed_at", "covered_until"])
+    return subscription
+
+
+def alert_set_frequency(*, subscription: AlertSubscription, frequency: str) -> AlertSubscription:
+    """Receive the digest daily or weekly from now on."""
+    if frequency not in AlertFrequency.values:
+        raise ValidationError(_("Choose how often to receive the e-mails."))
+    subscription.frequency = frequency
+    subscription.save(update_fields=["frequency"])
+    return subscription
+
+
+def alert_unsubscribe(*, subscription: AlertSubscription) -> None:
+    """End the subscription: the row, and with it the address, is deleted."""
+    AlertSubscription.objects.filter(pk=subscription.pk).delete()
+
+
+def alerts_purge_unconfirmed(*, now: datetime | None = None) -> int:
+    """Delete the subscriptions never confirmed within ALERT_CONFIRMATION_DAYS; returns how many."""
+    deleted, _by_model = AlertSubscription.objects.expired_unconfirmed(now=now or timezone.now()).delete()
+    return deleted
+
+
+def alert_digest_send(*, subscription_id: int, now: datetime) -> int | None:
+    """Send one subscriber their digest if it is due: the published cases matching their selection
+    published since their last digest, in their language. Returns how many cases it listed (0: nothing
+    new, so nothing sent), or None when it was not due (already sent, unsubscribed, or being sent by a
+    concurrent run, whose row lock it skips). The digest's period is recorded in the same transaction the
+    e-mail is sent in: a run that fails before it commits sends again next time, a run after it finds
+    nothing due, so running twice sends once."""
+    with transaction.atomic():
+        subscription = (
+            AlertSubscription.objects.due(now=now)
+            .filter(pk=subscription_id)
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if subscription is None:
+            return None
+        with override(subscription.language):
+            cases = alert_new_cases(subscription, since=subscription.covered_until, until=now)
+            if cases:
+                alert_digest_message(subscription, cases).send()
+        subscription.covered_until = now
+        fields = ["covered_until"]
+        if cases:
+            subscription.last_sent_at = now
+            fields.append("last_sent_at")
+        subscription.save(update_fields=fields)
+    return min(len(cases), DIGEST_MAX_CASES) if cases else 0
+
+
+def alert_digests_send(*, now: datetime | None = None, progress: Callable | None = None) -> dict:
+    """Every digest due now (alert_digest_send), after deleting the subscriptions never confirmed.
+    `progress(done, total)` is called after each subscriber. Returns the counts: due, sent, nothing_new,
+    skipped (sent meanwhile by another run), failed (logged; tried again next run) and purged."""
+    now = now or timezone.now()
+    counts = {"due": 0, "sent": 0, "nothing_new": 0, "skipped": 0, "failed": 0}
+    counts["purged"] = alerts_purge_unconfirmed(now=now)
+    due = list(AlertSubscription.objects.due(now=now).values_list("pk", flat=True))
+    counts["due"] = len(due)
+    for done, pk in enumerate(due, start=1):
+        try:
+            listed = alert_digest_send(subscription_id=pk, now=now)
+        except Exception:  # one unreachable mailbox must not stop the others
+            alert_logger.exception("Alert digest %s not sent", pk)
+            counts["failed"] += 1
+        else:
+            outcome = "skipped" if listed is None else "sent" if listed else "nothing_new"
+            counts[outcome] += 1
+        if progress is not None:
+            progress(done, len(due))
+    return counts
+
+
+@task
+def send_alert_digests() -> dict:
+    """The digests that are due, on the worker's schedule (settings.TASK_SCHEDULE, hourly): each
+    subscriber's comes when its day or week is over."""
+    return alert_digests_send()

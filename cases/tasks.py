@@ -12,9 +12,15 @@ runs: whatever happened in between (a contact purged, a case unpublished) is res
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from cases.caching import (
@@ -23,9 +29,11 @@ from cases.caching import (
     shared_catalogue_version,
     vocabulary_snapshot,
 )
+from cases.filters import CaseStudyFilterSet
 from cases.insights.bitmaps import CatalogueBitmaps
-from cases.models import SubmitterContact
+from cases.models import NARRATIVE_FIELDS, AlertSubscription, CaseStudy, SubmitterContact
 from cases.models.rendered import refresh_rendered_narratives
+from cases.models.search_document import LANGUAGE_FIELDS
 from cases.search.engine import refresh_postings, refresh_word_list
 from cases.search.related import refresh_after_write, refresh_related, stale_case_ids
 from observatory.postgresql.base import long_running
@@ -250,4 +258,113 @@ def send_changes_requested_notice(case_id: int, note: str) -> bool:
         from_email=None,
         recipient_list=[contact.email],
     )
+    return True
+
+
+# --- E-mail alerts for library selections (issue 19): what the e-mails say --------------------------
+# The writes (subscribing, confirming, the digests' bookkeeping) are cases/services.py's; these read and
+# compose, in the subscriber's language (the caller activates it: translation.override).
+
+# Cases listed in one digest; a link to the library shows them all.
+DIGEST_MAX_CASES = 50
+
+
+def alert_new_cases(subscription: AlertSubscription, *, since, until) -> list[CaseStudy]:
+    """The published cases matching the subscription's selection, through the library's FilterSet over
+    the published cases only, published after `since` and up to `until`: newest first, at most
+    DIGEST_MAX_CASES + 1 (the one more says there are more), each with its title and summary in the
+    active language where a published translation has them. A fixed number of queries, however many match."""
+    published = CaseStudy.objects.published().filter(published_at__gt=since, published_at__lte=until)
+    filterset = CaseStudyFilterSet(QueryDict(subscription.query), queryset=published)
+    if not filterset.is_valid():
+        return []  # a term removed from its vocabulary since: nothing can match it any more
+    cases = (
+        filterset.qs.select_related("economy")
+        .defer(*NARRATIVE_FIELDS, *LANGUAGE_FIELDS)
+        .with_text_in(get_language())
+        .order_by("-published_at", "-id")
+    )
+    return list(cases[: DIGEST_MAX_CASES + 1])
+
+
+def one_line(text: str, limit: int = 150) -> str:
+    """A subject line: one line, not too long."""
+    return Truncator(" ".join(str(text).split())).chars(limit)
+
+
+def alert_email(subscription: AlertSubscription, *, subject: str, template: str, context: dict):
+    """An alert e-mail in plain text and HTML (templates/alerts/email/<template>.txt and .html) with a
+    one-click unsubscribe link in its headers (RFC 8058) and in its text, in the active language."""
+    unsubscribe = absolute_url(subscription.unsubscribe_url())
+    context = {
+        "subscription": subscription,
+        "selection": subscription.title or _("All case studies"),
+        "site_name": settings.OBSERVATORY_SITE_NAME,
+        "site_url": absolute_url("/"),
+        "unsubscribe_url": unsubscribe,
+        "manage_url": absolute_url(subscription.manage_url()),
+        "library_url": absolute_url(subscription.library_url()),
+        "privacy_url": absolute_url(reverse("cases:privacy")),
+        **context,
+    }
+    message = EmailMultiAlternatives(
+        subject=one_line(subject),
+        body=render_to_string(f"alerts/email/{template}.txt", context),
+        from_email=settings.ALERT_FROM_EMAIL,
+        to=[subscription.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string(f"alerts/email/{template}.html", context), "text/html")
+    return message
+
+
+def alert_digest_message(subscription: AlertSubscription, cases: list[CaseStudy]):
+    """The digest of `cases` (alert_new_cases' list), with an absolute link to each."""
+    listed = [
+        {
+            "title": case.shown_text["title"],
+            "summary": case.shown_text["summary"],
+            "economy": case.economy.label,
+            "url": absolute_url(case.get_absolute_url()),
+        }
+        for case in cases[:DIGEST_MAX_CASES]
+    ]
+    selection = subscription.title or _("All case studies")
+    subject = ngettext(
+        "%(count)s new case study: %(selection)s",
+        "%(count)s new case studies: %(selection)s",
+        len(listed),
+    ) % {"count": len(listed), "selection": selection}
+    return alert_email(
+        subscription,
+        subject=subject,
+        template="digest",
+        context={"cases": listed, "more": len(cases) > DIGEST_MAX_CASES},
+    )
+
+
+@task
+def send_alert_confirmation(subscription_id: int) -> bool:
+    """E-mail the link that confirms a subscription (double opt-in), in the language it was asked for in.
+    False when there is nothing to confirm any more (confirmed, unsubscribed or purged)."""
+    subscription = AlertSubscription.objects.filter(pk=subscription_id).first()
+    if subscription is None or subscription.is_confirmed:
+        return False
+    with translation.override(subscription.language):
+        subject = _("Confirm your e-mail alert: %(selection)s") % {
+            "selection": subscription.title or _("All case studies")
+        }
+        alert_email(
+            subscription,
+            subject=subject,
+            template="confirm",
+            context={
+                "confirm_url": absolute_url(subscription.confirm_url()),
+                "days": settings.ALERT_CONFIRMATION_DAYS,
+            },
+        ).send()
     return True

@@ -5,8 +5,9 @@ that stand on their own are in modules beside this one and re-exported here, so 
 X` works for every model: partner API keys (api_keys.py), the changes feed's withdrawal records
 (withdrawals.py), the precomputed related cases (related.py), a case's links in both directions
 (case_links.py), the search document's expression (search_document.py), the thesaurus and word list
-(thesaurus.py), upload names (files.py) and the reads (querysets.py). Nothing under cases/models imports
-from the rest of the app: it is the bottom layer (pyproject.toml, [tool.importlinter]).
+(thesaurus.py), upload names (files.py), the e-mail alerts' subscriptions (alerts.py) and the reads
+(querysets.py). Nothing under cases/models imports from the rest of the app: it is the bottom layer
+(pyproject.toml, [tool.importlinter]).
 """
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # Re-exported (`X as X`): `from cases.models import ApiKey` works for every model of the catalogue.
+from cases.models.alerts import AlertFrequency as AlertFrequency
+from cases.models.alerts import AlertSubscription as AlertSubscription
 from cases.models.api_keys import ApiKey as ApiKey
 from cases.models.api_keys import ApiKeyScope as ApiKeyScope
 from cases.models.case_links import CaseLinks
