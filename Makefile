@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bi
 	p=$$(command -v $$c 2>/dev/null) || continue; \
 	$$p -c 'import sys; sys.exit(not ((3, 12) <= sys.version_info[:2] < (3, 14)))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools scale-deps pgbouncer replica ensemble
+.PHONY: run test test-fast lint format venv clean browser-deps node-deps audit translations messages gettext-tools scale-deps pdf-deps pgbouncer replica ensemble
 
 $(VENV)/.python-ok:
 	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or 3.13 found: install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'."; exit 1; fi
@@ -45,6 +45,16 @@ browser-deps:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 		else echo "Browser tests need Debian's $$missing: run 'sudo apt-get install $$missing'."; exit 1; fi; fi
 
+# A case's PDF (cases/site/pdf.py) is laid out by WeasyPrint through Pango, with the system's fonts: DejaVu
+# for Latin scripts, Garuda for Thai, WenQuanYi Micro Hei for Chinese, Japanese and Korean (no tofu in a
+# Thai or Japanese case: tests/cases/site/test_case_pdf.py). docs/deployment.md lists them for servers.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core fonts-tlwg-garuda-ttf fonts-wqy-microhei
+pdf-deps:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+		else echo "PDFs of cases need Debian's $$missing: run 'sudo apt-get install $$missing'."; exit 1; fi; fi
+
 # The interface's translations (cases/locale/<language>/LC_MESSAGES/*.po, docs/translating.md), compiled to
 # the .mo files Django reads. msgfmt --check refuses a translation whose placeholders differ from the English.
 MESSAGE_CATALOGUES := $(patsubst %.po,%.mo,$(wildcard cases/locale/*/LC_MESSAGES/*.po))
@@ -65,12 +75,14 @@ messages: venv gettext-tools
 	$(PY) manage.py makemessages --all --no-obsolete $(MAKEMESSAGES_IGNORE)
 	$(PY) manage.py makemessages --all --no-obsolete -d djangojs $(MAKEMESSAGES_IGNORE)
 
-run: venv node-deps translations
+# `PORT=8100 make run` (or `make run PORT=8100`, and HOST likewise) serves on another address: the admin's
+# address printed and the links in the e-mails it prints (SITE_URL, unless set) name the one served.
+run: venv node-deps pdf-deps translations
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	$(PY) manage.py write_open_data --force
-	@$(PY) manage.py ensure_demo_admin
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py ensure_demo_admin --address $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The scale-out parts the tests drive as real processes (docs/deployment.md): PgBouncer, from Debian.
 SCALE_PACKAGES := pgbouncer
@@ -102,12 +114,12 @@ ensemble: venv node-deps translations scale-deps
 
 # The whole suite on PostgreSQL, then everything but the browser on SQLite (the embedded default), where the
 # search is FTS5 (cases/search/sqlite.py) and the same behaviour tests run.
-test: venv node-deps browser-deps scale-deps translations
+test: venv node-deps browser-deps scale-deps pdf-deps translations
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -n 2 -m "not browser" -q $(PYTEST_ARGS)
 
 # The suite without the browser, on SQLite: proves the embedded default still works.
-test-sqlite: venv node-deps translations
+test-sqlite: venv node-deps pdf-deps translations
 	DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 # ruff, then the import layering (pyproject.toml, [tool.importlinter]): faces on top, the models at the bottom.

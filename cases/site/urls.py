@@ -2,8 +2,10 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
+from cases.site import alerts as alert_views
 from cases.site import opendata, views
 from cases.site import pages as page_views
+from cases.site import pdf as pdf_views
 from cases.site import stats as stats_views
 from cases.site import submission as submission_views
 from cases.site import system as site_views
@@ -16,6 +18,8 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("cases/", views.CaseStudyListView.as_view(), name="casestudy_list"),
     path("cases/<slug:slug>/", views.CaseStudyDetailView.as_view(), name="casestudy_detail"),
+    # The case as a PDF for briefing on paper (cases/site/pdf.py), in every language like the page.
+    path("cases/<slug:slug>/pdf/", pdf_views.case_pdf, name="casestudy_pdf"),
     path("economies/", views.EconomyListView.as_view(), name="economy_list"),
     path("economies/<slug:slug>/", views.EconomyDetailView.as_view(), name="economy_detail"),
     path("themes/", views.ThemeListView.as_view(), name="theme_list"),
@@ -34,6 +38,19 @@ urlpatterns = [
 urlpatterns += [
     path("submit/", submission_views.case_submit_view, name="submit"),
     path("submit/thanks/<str:reference>/", submission_views.case_submit_thanks_view, name="submit_thanks"),
+]
+
+# E-mail alerts for library selections (cases/site/alerts.py): never cached, no session.
+urlpatterns += [
+    path("alerts/", alert_views.alert_follow_view, name="alert_subscribe"),
+    path("alerts/sent/", alert_views.alert_sent_view, name="alert_sent"),
+    path("alerts/<int:pk>/confirm/<str:token>/", alert_views.alert_confirm_view, name="alert_confirm"),
+    path("alerts/<int:pk>/manage/<str:token>/", alert_views.alert_manage_view, name="alert_manage"),
+    path(
+        "alerts/<int:pk>/unsubscribe/<str:token>/",
+        alert_views.alert_unsubscribe_view,
+        name="alert_unsubscribe",
+    ),
 ]
 
 # The interface's strings for the JavaScript modules (gettext() in static/js), in the page's language.

@@ -532,12 +532,30 @@ class EconomyDetailView(VocabularyDetailMixin, DetailView):
     template_name = "cases/economy_detail.html"
     context_object_name = "economy"
     model = Economy
+    # Below this many cases with a year launched, the profile lists them by year instead of charting them
+    # (issue 19): the bars would be ones and twos whose shape says nothing, while nine titles or fewer take
+    # less room than the chart and say which cases they are.
+    year_list_below = 10
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # The profile's charts: sectors, themes, stages and years beside the APO-wide figures, and the map.
         context.update(economy_profile_charts(self.object, self.selection()))
+        dated = context["case_count"] - context["undated_count"]
+        if 0 < dated < self.year_list_below:
+            context["year_cases"] = self.cases_by_year()
         return context
+
+    def cases_by_year(self):
+        """The economy's published cases that have a year launched, by year and then title (in the reader's
+        language when translated): one query, of the few columns a link needs."""
+        cases = (
+            self.cases_of_term()
+            .filter(year_launched__isnull=False)
+            .only("slug", "title", "summary", "original_language", "year_launched")
+            .with_text_in(get_language())
+        )
+        return sorted(cases, key=lambda case: (case.year_launched, case.shown_text["title"].casefold()))
 
 
 class ThemeListView(ListView):

@@ -576,6 +576,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "120/minute"),
         "export": env_str("API_EXPORT_RATE", "10/minute"),
+        # Not the API's: PDFs of cases made for one client (cases/site/pdf.py; one served from the cache does
+        # not count), read here like every limit the pages state (cases.web.rate_limits.configured_rate).
+        "pdf": env_str("PDF_RATE", "20/minute"),
     },
     # Read only by DRF's own get_ident, which our throttles replace with cases.web.clients.client_ip; kept
     # equal so that a DRF throttle used without ours still reads the address the same way.
@@ -626,13 +629,36 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "The Observatory <noreply@obs
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    # runserver's request lines, dated, as Django's default configuration writes them.
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": sys.stderr},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "formatter": "django.server",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default configuration gives "django" a console handler of its own (with DEBUG on), and the
+        # root's printed each of its lines a second time ("Not Found: /x/" twice under `make run`): Django's
+        # lines go through the root's handler only (its other handler, mail_admins, had no ADMINS to mail).
+        "django": {"handlers": []},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # django-axes logs every successful login at INFO; failures and lockouts (WARNING) are what matter.
         "axes": {"level": env_str("AXES_LOG_LEVEL", "WARNING")},
         # The task framework logs each task's start and end at INFO; a failed task is logged as an ERROR.
         "django.tasks": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
+        # WeasyPrint (a case's PDF, cases/site/pdf.py) logs each step of every PDF at INFO; what it could not
+        # fetch or lay out is a WARNING.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 
@@ -663,6 +689,8 @@ TASK_ORPHAN_CHECK_SECONDS = env_int("TASK_ORPHAN_CHECK_SECONDS", 15)
 TASK_SCHEDULE = {
     "cases.interchange.dumps.write_open_data": 3600,
     "cases.tasks.refresh_stale_related": 300,
+    # Each subscriber's digest when it is due (daily or weekly), and unconfirmed subscriptions purged.
+    "cases.services.send_alert_digests": 3600,
 }
 AXES_VERBOSE = False
 
@@ -693,6 +721,15 @@ CONTACT_EMAIL = env_str("CONTACT_EMAIL", "observatory@observatory.example.org")
 # Submitter contact details are deleted this many days after they were received, once their case has
 # been decided (published or archived): `manage.py purge_submitter_contacts`, run daily (see /privacy/).
 SUBMITTER_CONTACT_RETENTION_DAYS = env_int("SUBMITTER_CONTACT_RETENTION_DAYS", 365)
+# E-mail alerts for library selections (docs/library.md, cases/models/alerts.py): who the e-mails come from;
+# how long a subscription waits for its address to be confirmed before it is deleted; how many selections
+# one address may follow; how many confirmation e-mails one address may be sent a day, and how many
+# subscriptions one client address may ask for an hour (the form cannot be used to flood an inbox).
+ALERT_FROM_EMAIL = env_str("ALERT_FROM_EMAIL") or DEFAULT_FROM_EMAIL
+ALERT_CONFIRMATION_DAYS = env_int("ALERT_CONFIRMATION_DAYS", 7)
+ALERTS_PER_ADDRESS = env_int("ALERTS_PER_ADDRESS", 20)
+ALERT_CONFIRMATIONS_PER_DAY = env_int("ALERT_CONFIRMATIONS_PER_DAY", 3)
+ALERT_REQUESTS_PER_HOUR = env_int("ALERT_REQUESTS_PER_HOUR", 10)
 # How long a process trusts the catalogue version it last read from the database (cases/caching.py):
 # a change is seen by every process within about this many seconds, for one primary-key read each.
 CATALOGUE_VERSION_TTL = float(env_str("CATALOGUE_VERSION_TTL", "1"))

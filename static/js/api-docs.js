@@ -81,16 +81,54 @@ function translateLabels(element) {
 const translating = language() !== "en";
 
 function nameControls(root) {
+  // One main landmark, Swagger UI's own around the operations (the page's container is not one): the title
+  // and description above it are the page's banner, the Authorize button a region of its own.
+  root.querySelectorAll(".information-container:not([role])").forEach((header) => {
+    header.setAttribute("role", "banner");
+  });
+  root.querySelectorAll(".scheme-container:not([role])").forEach((region) => {
+    region.setAttribute("role", "region");
+    // Translators: Swagger UI, the API's documentation page: the part with the Authorize button.
+    region.setAttribute("aria-label", gettext("Authorization"));
+  });
+  // Headings in order under the page's h1 (the API's title): Swagger UI's start at h3 (the groups of
+  // operations), one level down from where they belong.
+  root.querySelectorAll(":is(#operations, .modal-ux) :is(h3, h4, h5, h6):not([aria-level])").forEach((heading) => {
+    heading.setAttribute("aria-level", String(Number(heading.tagName[1]) - 1));
+  });
   // A parameter's list of values is named by its parameter (the row's name cell shows it, unlinked).
   root.querySelectorAll("tr[data-param-name] select:not([aria-label])").forEach((select) => {
     select.setAttribute("aria-label", select.closest("tr").dataset.paramName);
   });
-  // A code block wider or taller than its box scrolls: reachable by keyboard, with a name.
+  // A code block wider or taller than its box scrolls: reachable by keyboard, with a name, that of the heading
+  // just above it where there is one ("Curl", "Response body"). A group, not a region: an operation tried
+  // out holds several, and landmarks of one name ("Code") could not be told apart.
   root.querySelectorAll(".microlight:not([tabindex])").forEach((block) => {
     block.setAttribute("tabindex", "0");
-    block.setAttribute("role", "region");
-    block.setAttribute("aria-label", gettext("Code"));
+    block.setAttribute("role", "group");
+    const heading = headingAbove(block);
+    if (heading) {
+      heading.id ||= `code-heading-${++headings}`;
+      block.setAttribute("aria-labelledby", heading.id);
+    } else block.setAttribute("aria-label", gettext("Code"));
   });
+  // The Authorize dialog's close button is an icon alone.
+  root.querySelectorAll(".modal-ux .close-modal:not([aria-label])").forEach((button) => {
+    button.setAttribute("aria-label", gettext("Close"));
+  });
+}
+
+let headings = 0;
+
+// The heading before `block` among its own siblings or those of its two nearest ancestors, if any.
+function headingAbove(block) {
+  let element = block;
+  for (let level = 0; level < 3 && element; level += 1, element = element.parentElement) {
+    for (let sibling = element.previousElementSibling; sibling; sibling = sibling.previousElementSibling) {
+      if (/^H[1-6]$/.test(sibling.tagName)) return sibling;
+    }
+  }
+  return null;
 }
 
 function visit(root) {

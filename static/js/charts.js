@@ -14,11 +14,15 @@ const GRID = "#c9d1d8";
 // legend and listed in the table, so no reading depends on telling two colours apart.
 const SERIES_COLOURS = ["#0b4f6c", "#b3541e", "#2e7d32", "#6a3d9a", "#a4262c", "#005f73"];
 const OTHER_COLOUR = "#6b6b6b";
-// A bar's label is wrapped into lines of at most LABEL_LINE characters, at most LABEL_LINES of them; what is
-// still too long ends in "…". The tooltip and the data table give the whole name.
-const LABEL_LINE = 24;
-const LABEL_LINES = 3;
+// A bar's label is wrapped into lines no wider than the axis may be (Chart.js gives a horizontal chart's axis
+// at most half of its width, less its padding: RIGHT_PADDING), at most LABEL_LINES of them; what is still
+// too long ends in "…". The tooltip and the data table give the whole name.
+const LABEL_WIDTH = 170; // px: a wide chart's labels, about 24 characters of 12px type
+const LABEL_LINES = 4;
 const LABEL_LINE_HEIGHT = 15;
+const LABEL_FONT_SIZE = 12; // Chart.js's default for ticks
+const TICK_SPACE = 14; // px: the tick's padding and a margin
+const RIGHT_PADDING = 48; // px: room for the value printed at the end of the longest bar
 // Sequential blues for the map, light to dark; the count is also printed on each economy.
 const MAP_SHADES = ["#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b"];
 const MAP_EMPTY_MEMBER = "#f7f9fa";
@@ -56,14 +60,34 @@ export function rowsOf(section) {
   }));
 }
 
-function cut(line) {
-  return line.length > LABEL_LINE ? `${line.slice(0, LABEL_LINE - 1).trimEnd()}…` : line;
+// The width of a line of label text as the axis draws it, measured on a canvas of our own.
+let measuring;
+function textWidth(text) {
+  if (!measuring) measuring = document.createElement("canvas").getContext("2d");
+  const family = window.Chart ? window.Chart.defaults.font.family : "sans-serif";
+  measuring.font = `${LABEL_FONT_SIZE}px ${family}`;
+  return measuring.measureText(text).width;
 }
 
-// A label as the lines an axis shows (Chart.js draws an array as lines), broken between words: the
-// browser's word segmenter finds them in scripts written without spaces (Thai, Japanese, Chinese) too.
-export function labelLines(label) {
-  if (label.length <= LABEL_LINE) return [label];
+// The widest a horizontal chart's labels may be in a chart `width` pixels wide: on a narrow screen less than
+// LABEL_WIDTH, so a long name wraps onto more lines instead of being cut at the canvas's edge.
+export function labelWidth(width) {
+  return Math.max(48, Math.min(LABEL_WIDTH, (width - RIGHT_PADDING) / 2 - TICK_SPACE));
+}
+
+// A line within `maxWidth`, ending in "…" if it had to be shortened, or if `more` follows it unseen.
+function cut(line, maxWidth, more = false) {
+  if (!more && textWidth(line) <= maxWidth) return line;
+  let shown = line;
+  while (shown.length > 1 && textWidth(`${shown}…`) > maxWidth) shown = shown.slice(0, -1);
+  return `${shown.trimEnd()}…`;
+}
+
+// A label as the lines an axis shows (Chart.js draws an array as lines), each at most `maxWidth` pixels,
+// broken between words: the browser's word segmenter finds them in scripts written without spaces (Thai,
+// Japanese, Chinese) too.
+export function labelLines(label, maxWidth = LABEL_WIDTH) {
+  if (textWidth(label) <= maxWidth) return [label];
   const pieces =
     typeof Intl.Segmenter === "function"
       ? [...new Intl.Segmenter(language(), { granularity: "word" }).segment(label)].map((piece) => piece.segment)
@@ -71,18 +95,18 @@ export function labelLines(label) {
   const lines = [""];
   for (const piece of pieces) {
     const line = lines[lines.length - 1];
-    if (line.trim() && (line + piece).trimEnd().length > LABEL_LINE) lines.push(piece.trimStart());
+    if (line.trim() && textWidth((line + piece).trimEnd()) > maxWidth) lines.push(piece.trimStart());
     else lines[lines.length - 1] = line + piece;
   }
   const words = lines.map((line) => line.trim()).filter(Boolean);
-  const shown = words.slice(0, LABEL_LINES).map(cut);
-  if (words.length > LABEL_LINES) shown[LABEL_LINES - 1] = `${words[LABEL_LINES - 1].slice(0, LABEL_LINE - 1).trimEnd()}…`;
+  const shown = words.slice(0, LABEL_LINES).map((line) => cut(line, maxWidth));
+  if (words.length > LABEL_LINES) shown[LABEL_LINES - 1] = cut(words[LABEL_LINES - 1], maxWidth, true);
   return shown;
 }
 
 // A horizontal chart's height: each row tall enough for its label's lines.
-function rowsHeight(rows, rowHeight) {
-  const lines = Math.max(1, ...rows.map((row) => labelLines(row.label).length));
+function rowsHeight(rows, rowHeight, maxWidth) {
+  const lines = Math.max(1, ...rows.map((row) => labelLines(row.label, maxWidth).length));
   return rows.length * Math.max(rowHeight, lines * LABEL_LINE_HEIGHT + 8);
 }
 
@@ -103,7 +127,7 @@ const valueLabels = {
     ctx.textBaseline = horizontal ? "middle" : "bottom";
     if (options.totals) {
       const top = chart.getDatasetMeta(chart.data.datasets.length - 1).data;
-      options.totals.forEach((total, index) => {
+      const totals = options.totals.map((total, index) => {
         let y = Infinity;
         for (let d = 0; d < chart.data.datasets.length; d++) {
           const bar = chart.getDatasetMeta(d).data[index];
@@ -111,9 +135,25 @@ const valueLabels = {
         }
         // A year without cases: its 0 on the axis, so the gap reads as a year with none.
         if (!Number.isFinite(y)) y = chart.scales[horizontal ? "x" : "y"].getPixelForValue(0);
-        const bar = top[index];
-        if (bar) ctx.fillText(format(total), bar.x, y - 3);
+        return { total, bar: top[index], y };
       });
+      // Where bars are narrower than their figures (many years on a narrow screen), a figure that would
+      // overlap one already printed is left out: the years with cases first, then the zeros where there is
+      // room. The table gives them all.
+      const printed = [];
+      const overlaps = (box) =>
+        printed.some(
+          (other) => box.left < other.right && other.left < box.right && box.top < other.bottom && other.top < box.bottom,
+        );
+      for (const { total, bar, y } of [...totals.filter((t) => t.total), ...totals.filter((t) => !t.total)]) {
+        if (!bar) continue;
+        const text = format(total);
+        const half = ctx.measureText(text).width / 2 + 1;
+        const box = { left: bar.x - half, right: bar.x + half, top: y - 3 - SEGMENT_LABEL_HEIGHT, bottom: y - 3 };
+        if (overlaps(box)) continue;
+        printed.push(box);
+        ctx.fillText(text, bar.x, y - 3);
+      }
       // Each segment's own figure inside it, in white, where it fits (the table has them all).
       ctx.fillStyle = "#ffffff";
       ctx.textBaseline = "middle";
@@ -140,7 +180,7 @@ const valueLabels = {
   },
 };
 
-function baseOptions({ horizontal, legend = false, format, totals, stacked = false, valueTitle }) {
+function baseOptions({ horizontal, format, totals, stacked = false, valueTitle }) {
   const valueAxis = {
     beginAtZero: true,
     stacked,
@@ -155,7 +195,8 @@ function baseOptions({ horizontal, legend = false, format, totals, stacked = fal
       color: INK,
       autoSkip: !horizontal,
       callback(value) {
-        return labelLines(String(this.getLabelForValue(value)));
+        const label = String(this.getLabelForValue(value));
+        return horizontal ? labelLines(label, labelWidth(this.chart.width)) : labelLines(label);
       },
     },
   };
@@ -166,10 +207,12 @@ function baseOptions({ horizontal, legend = false, format, totals, stacked = fal
     responsive: true,
     maintainAspectRatio: false,
     animation: false,
-    layout: { padding: horizontal ? { right: 48 } : { top: 22 } },
+    layout: { padding: horizontal ? { right: RIGHT_PADDING } : { top: 22 } },
     scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
     plugins: {
-      legend: { display: legend, position: "bottom", labels: { color: INK, boxWidth: 14 } },
+      // Chart.js's legend is painted on the canvas in lines it cannot wrap, so a long name was cut at the
+      // canvas's edge: the legend is HTML instead, under the chart (showLegend below).
+      legend: { display: false },
       // Chart.js's own tooltip is painted on the canvas, over the bar and its printed value, and nothing
       // dismisses it: this one is HTML (see showTooltip below).
       tooltip: {
@@ -285,7 +328,29 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-function place(section, config, height) {
+// The key to a chart's colours, as a list under it whose names wrap like any text (at 320 px too). For the
+// eye only: the data table names every series and gives every figure, for screen readers as for everyone.
+function showLegend(section, figure, datasets) {
+  section.querySelector(".chart-legend")?.remove();
+  if (!datasets.length) return;
+  const list = document.createElement("ul");
+  list.className = "chart-legend";
+  list.setAttribute("aria-hidden", "true");
+  for (const dataset of datasets) {
+    const item = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = "chart-legend__swatch";
+    // Set through the CSSOM, which a style-src 'self' policy allows (unlike a style attribute in HTML).
+    swatch.style.backgroundColor = dataset.backgroundColor;
+    const name = document.createElement("span");
+    name.textContent = dataset.label;
+    item.append(swatch, name);
+    list.appendChild(item);
+  }
+  figure.after(list);
+}
+
+function place(section, config, height, { legend = false } = {}) {
   const figure = section.querySelector(".chart__figure");
   const canvas = figure && figure.querySelector("canvas");
   if (!canvas) return null;
@@ -295,6 +360,7 @@ function place(section, config, height) {
   figure.hidden = empty;
   const message = section.querySelector(".chart__empty");
   if (message) message.hidden = !empty;
+  showLegend(section, figure, legend && !empty ? config.data.datasets : []);
   if (empty) return null;
   // Set through the CSSOM, which a style-src 'self' policy allows (unlike a style attribute in HTML).
   if (height) figure.style.height = `${height}px`;
@@ -318,7 +384,7 @@ function drawBars(section) {
       },
       options: baseOptions({ horizontal: true }),
     },
-    Math.max(90, rowsHeight(rows, 28) + 50),
+    Math.max(90, rowsHeight(rows, 28, labelWidth(section.clientWidth)) + 50),
   );
 }
 
@@ -341,9 +407,11 @@ function drawComparison(section) {
           },
         ],
       },
-      options: baseOptions({ horizontal: true, legend: true, format: formatPercent }),
+      options: baseOptions({ horizontal: true, format: formatPercent }),
     },
-    Math.max(120, rowsHeight(rows, 46) + 80),
+    // The legend is under the figure now, not inside it.
+    Math.max(90, rowsHeight(rows, 46, labelWidth(section.clientWidth)) + 50),
+    { legend: true },
   );
 }
 
@@ -392,14 +460,14 @@ function drawTimeline(section) {
       data: { labels, datasets },
       options: baseOptions({
         horizontal: false,
-        legend: stacked,
         stacked,
         totals: stacked ? rows.map((row) => row.count) : undefined,
         // A stack counts a case once per sector; the printed total is the year's number of cases.
         valueTitle: stacked ? gettext("Cases per sector (total cases above each bar)") : gettext("Cases"),
       }),
     },
-    stacked ? 380 : 300,
+    stacked ? 340 : 300,
+    { legend: stacked },
   );
 }
 

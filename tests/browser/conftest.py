@@ -13,6 +13,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.2 level A and AA rules, as axe-core tags them.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# ...and axe-core's best practices: not WCAG failures, but what an audit reports (a landmark inside another or
+# two of one name, headings out of order, no h1, content outside any landmark). Issue 19.
+BEST_PRACTICE_TAGS = [*WCAG_TAGS, "best-practice"]
 
 
 def pytest_collection_modifyitems(items):
@@ -67,14 +70,15 @@ def axe_source():
 
 @pytest.fixture
 def check_accessibility(axe_source):
-    """Run axe-core's WCAG 2.2 A/AA rules on the current page and fail on any violation, of any impact."""
+    """Run axe-core's WCAG 2.2 A/AA rules (and its best practices with best_practice=True) on the current page
+    and fail on any violation, of any impact."""
 
-    def check(page):
+    def check(page, *, best_practice: bool = False):
         # Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) does not block it.
         page.evaluate(axe_source)
         result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-            WCAG_TAGS,
+            BEST_PRACTICE_TAGS if best_practice else WCAG_TAGS,
         )
         violations = [
             f"{v['id']} ({v['impact']}): {v['help']} -> " + "; ".join(n["target"][0] for n in v["nodes"][:5])

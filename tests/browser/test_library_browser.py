@@ -160,6 +160,46 @@ def test_at_390_pixels_the_first_result_comes_before_the_filters(page, catalogue
     check_accessibility(page)
 
 
+def test_at_390_pixels_the_first_result_starts_within_450_pixels_under_the_search(
+    page, catalogue, check_accessibility
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/cases/")
+    search, sort = page.locator("#id_q"), page.locator("#id_sort")
+    first_result = page.locator(".result-list > li").first.bounding_box()
+    # It started about 710 px down, under the heading, the search and the sort rows.
+    assert first_result["y"] <= 450, f"the first result starts {first_result['y']} px down"
+    # Nothing is hidden to get there: the search box, its button, the filters, the count and sort come first.
+    for control in (search, page.locator(".search-bar button"), page.locator("#filters > summary"), sort):
+        expect(control).to_be_visible()
+        assert control.bounding_box()["y"] < first_result["y"]
+    # The filter button and the result count share a row.
+    toggle, count = (
+        page.locator("#filters > summary").bounding_box(),
+        page.locator("#result-count").bounding_box(),
+    )
+    assert count["x"] >= toggle["x"] + toggle["width"]
+    assert count["y"] < toggle["y"] + toggle["height"]
+    # The search box is still named for screen readers; on screen, the "Search" button beside it names it.
+    assert page.evaluate("document.getElementById('id_q').labels[0].textContent") == "Search case studies"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    check_accessibility(page)
+    # Opened, the filters take the whole width and the count moves under them.
+    page.locator("#filters > summary").click()
+    panel = page.locator("#facet-panel").bounding_box()
+    assert panel["width"] > 300
+    assert page.locator("#result-count").bounding_box()["y"] > panel["y"] + panel["height"]
+
+
+def test_on_a_wide_screen_the_library_keeps_its_search_label_and_layout(page, catalogue):
+    page.goto("/cases/")
+    expect(page.locator(".search-bar__label")).to_be_visible()
+    count, sort = page.locator("#result-count").bounding_box(), page.locator("#id_sort").bounding_box()
+    panel = page.locator("#facet-panel").bounding_box()
+    assert count["x"] >= panel["x"] + panel["width"]  # the count heads the results column, beside the filters
+    assert abs(count["y"] - sort["y"]) < sort["height"]  # with the sort on the same row
+
+
 def test_on_a_narrow_screen_the_filters_open_and_apply_by_keyboard(page, catalogue, check_accessibility):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/cases/")

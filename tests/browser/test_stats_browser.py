@@ -187,10 +187,24 @@ def test_economy_profile_draws_its_charts_and_marks_the_map(
         "() => Chart.getChart(document.querySelector('#chart-sector canvas')).data.datasets.map(d => d.data)"
     )
     assert datasets == [[60, 40, 0], [50, 16.7, 33.3]]
-    assert bars(page, "year") == 6  # 2012 to 2017: 2015, without cases, is a bar of 0
+    # Five cases: listed by year, not charted as bars of one (issue 19); charts.js leaves the list alone.
+    years = page.locator("#chart-year .year-list__label")
+    expect(years).to_have_text(["2012", "2013", "2014", "2016", "2017"])
+    assert page.locator("#chart-year canvas").count() == 0
     check_accessibility(page)
     assert page.js_errors == []
     assert csp_violations == []
+
+
+def test_economy_profile_with_enough_cases_charts_its_years(page, catalogue, check_accessibility):
+    singapore = Economy.objects.get(iso2="SG")
+    for n in range(5):
+        CaseStudyFactory(slug=f"more-{n}", economy=singapore, year_launched=2012 + n % 3)
+    page.goto("/economies/singapore/")
+    assert bars(page, "year") == 6  # 2012 to 2017: 2015, without cases, is a bar of 0
+    assert page.locator("#chart-year .year-list").count() == 0
+    check_accessibility(page)
+    assert page.js_errors == []
 
 
 def test_compare_cases_picked_from_the_library(page, catalogue, check_accessibility):
@@ -337,3 +351,121 @@ def test_the_map_names_a_member_without_cases_as_the_catalogue_does(page, catalo
     page.locator("svg.map").wait_for()
     # Viet Nam has no case here: named by the page, not by the atlas's English ("Vietnam").
     assert page.locator('svg.map path[data-economy-code="704"] title').text_content() == "Viet Nam"
+
+
+# --- Legends and axis labels: long names wrap, never cut, at 1280 and 320 px (issue 19) ---------------
+
+# Each legend entry's box, the width of its name's box and of the text in it, and the section's box.
+LEGEND_BOXES = """section => [...section.querySelectorAll('.chart-legend li')].map(li => {
+  const name = li.lastElementChild;
+  const lineHeight = parseFloat(getComputedStyle(name).lineHeight);
+  return {
+    text: li.textContent,
+    box: li.getBoundingClientRect().toJSON(),
+    lines: Math.round(name.getBoundingClientRect().height / lineHeight),
+    overflow: name.scrollWidth - name.clientWidth,
+    section: section.getBoundingClientRect().toJSON(),
+  };
+})"""
+
+# The widest line of a horizontal chart's labels, as drawn in its tick font, and the width its axis has.
+AXIS_LABELS = """canvas => {
+  const chart = Chart.getChart(canvas);
+  const scale = chart.scales.y;
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.font = Chart.helpers.toFont(scale.options.ticks.font).string;
+  const lines = scale.ticks.flatMap(tick => [].concat(tick.label));
+  const widest = Math.max(...lines.map(line => ctx.measureText(line).width));
+  ctx.restore();
+  return {widest, axis: scale.width, left: scale.left, lines};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_stacked_charts_legend_wraps_long_names_within_the_chart(page, gapped_catalogue, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/stats/")
+    timeline(page)
+    section = page.locator("#chart-year")
+    entries = page.evaluate(LEGEND_BOXES, section.element_handle())
+    assert {entry["text"] for entry in entries} == {"Health", "Education", LONG_SECTOR}
+    for entry in entries:
+        assert entry["overflow"] <= 0, entry  # never cut
+        assert entry["box"]["left"] >= entry["section"]["left"] - 0.5, entry
+        assert entry["box"]["right"] <= entry["section"]["right"] + 0.5, entry
+    # Entries never overlap one another.
+    boxes = [entry["box"] for entry in entries]
+    for n, one in enumerate(boxes):
+        for other in boxes[n + 1 :]:
+            apart = one["right"] <= other["left"] or other["right"] <= one["left"]
+            assert apart or one["bottom"] <= other["top"] or other["bottom"] <= one["top"], (one, other)
+    (long_entry,) = [entry for entry in entries if entry["text"] == LONG_SECTOR]
+    assert long_entry["lines"] == (1 if width == 1280 else 2)  # on a narrow screen it wraps
+    # The key is for the eye: the table gives screen readers every name and figure.
+    assert page.locator("#chart-year .chart-legend").get_attribute("aria-hidden") == "true"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_a_profiles_comparison_charts_have_a_legend_and_whole_axis_labels(page, gapped_catalogue, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/economies/singapore/")
+    canvas = page.locator("#chart-sector canvas")
+    canvas.wait_for()
+    entries = page.evaluate(LEGEND_BOXES, page.locator("#chart-sector").element_handle())
+    assert [entry["text"] for entry in entries] == ["Share in Singapore", "Share in all APO economies"]
+    assert all(entry["overflow"] <= 0 for entry in entries)
+    labels = page.evaluate(AXIS_LABELS, canvas.element_handle())
+    # Every line of every name fits its axis (it was cut at the canvas's left edge at 320 px)...
+    assert labels["widest"] <= labels["axis"], labels
+    assert labels["left"] >= 0
+    # ... and the long name is all there, over several lines.
+    assert LONG_SECTOR in [" ".join(lines) for lines in _label_groups(page, canvas)]
+    assert page.js_errors == []
+
+
+def _label_groups(page, canvas):
+    return page.evaluate(
+        "c => Chart.getChart(c).scales.y.ticks.map(t => [].concat(t.label))", canvas.element_handle()
+    )
+
+
+def test_the_timelines_totals_never_overlap_at_320_pixels(page, catalogue):
+    page.set_viewport_size({"width": 320, "height": 700})
+    # Cases decades apart: 60-odd thin bars, most of them zeros.
+    for n, year in enumerate([1960, 1961, 1999, 2000, 2001]):
+        CaseStudyFactory(slug=f"old-{n}", year_launched=year)
+    page.goto("/stats/")
+    canvas = page.locator("#chart-year canvas")
+    canvas.wait_for()
+    boxes = page.evaluate(
+        """canvas => {
+          const chart = Chart.getChart(canvas);
+          const boxes = [];
+          const fillText = chart.ctx.fillText;
+          chart.ctx.fillText = function (text, x, y) {
+            const total = this.textAlign === "center" && this.textBaseline === "bottom";
+            if (total && this.fillStyle !== "#ffffff") {
+              const half = this.measureText(String(text)).width / 2;
+              boxes.push({text: String(text), left: x - half, right: x + half, top: y - 12, bottom: y});
+            }
+            return fillText.apply(this, arguments);
+          };
+          chart.draw();
+          chart.ctx.fillText = fillText;
+          return boxes;
+        }""",
+        canvas.element_handle(),
+    )
+    assert boxes
+    for n, one in enumerate(boxes):
+        for other in boxes[n + 1 :]:
+            apart = one["right"] <= other["left"] or other["right"] <= one["left"]
+            assert apart or one["bottom"] <= other["top"] or other["bottom"] <= one["top"], (one, other)
+    # Years with cases are printed first: a zero gives way to them. What gives way is in the table.
+    printed = [int(box["text"]) for box in boxes]
+    assert any(printed)
+    labels, totals = timeline(page)
+    assert page.locator("#chart-year tbody tr").count() == len(labels) == len(totals)

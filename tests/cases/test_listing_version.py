@@ -92,8 +92,10 @@ def versions() -> tuple[int, int]:
     return state.version, state.listing_version
 
 
-# Per-response tokens: a form's CSRF token, a script's nonce.
-VOLATILE = re.compile(r'(csrfmiddlewaretoken" value="|nonce="|csrf[-_]token" content=")[^"]*')
+# Per-response values: a form's CSRF token, a script's nonce, the signed moment the alert form was shown.
+VOLATILE = re.compile(
+    r'(csrfmiddlewaretoken" value="|nonce="|csrf[-_]token" content="|name="started" value=")[^"]*'
+)
 
 
 def uncached(client, url: str) -> str:

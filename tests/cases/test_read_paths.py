@@ -29,6 +29,7 @@ that may change when hidden cases are added (still checked for hidden content).
 """
 
 import gzip
+import io
 import json
 import re
 from itertools import product
@@ -41,6 +42,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from cases.caching import forget_catalogue_version
 from cases.interchange.dumps import LATEST, file_names, write_dump
@@ -94,6 +96,7 @@ READ_PATHS = {
     "cases:home": ONE,
     "cases:casestudy_list": LIBRARY,
     "cases:casestudy_detail": ONE,
+    "cases:casestudy_pdf": ONE,  # compared and searched as the text the PDF holds (answer)
     "cases:economy_list": ONE,
     "cases:economy_detail": ONE,
     "cases:theme_list": ONE,
@@ -113,6 +116,8 @@ READ_PATHS = {
     "favicon_ico": ONE,
     "cases:submit": ONE,
     "cases:submit_thanks": ONE,
+    "cases:alert_subscribe": LIBRARY,
+    "cases:alert_sent": ONE,
     # Open data: the release is written before the hidden cases exist and again after (write_open_data).
     "cases:open_data": ONE,
     "open_data_file": ONE,
@@ -149,6 +154,9 @@ EXEMPT = {
     "api:docs": "the readable docs' page only loads api:schema",
     "api/^.*$": "any other address under /api/: a fixed 404 that reads nothing",
     "cases:javascript_catalog": "the interface's words for the JavaScript modules, no catalogue data",
+    "cases:alert_confirm": "an e-mail alert's own page, by its secret token: its stored selection, no cases",
+    "cases:alert_manage": "an e-mail alert's own page, by its secret token: its stored selection, no cases",
+    "cases:alert_unsubscribe": "an e-mail alert's own page, by its secret token: no cases",
 }
 
 # Answers that may change once the hidden cases exist, and why. Hidden content is still checked for.
@@ -415,6 +423,8 @@ def answer(client, url) -> tuple[int, str]:
     elif response.get("Content-Type") == "application/vnd.apache.parquet":  # its values, as text
         rows = pq.read_table(pa.BufferReader(body)).to_pylist()
         body = json.dumps(rows, default=str, ensure_ascii=False).encode()
+    elif response.get("Content-Type") == "application/pdf":  # a case's PDF: its text
+        body = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).encode()
     text = EMPTY_FEED_UPDATED.sub(r"\1…\2", TOKENS.sub(r"\1…\2", body.decode()))
     return response.status_code, text
 

@@ -11,6 +11,14 @@ DEMO_PASSWORD = "observatory-demo"
 class Command(BaseCommand):
     help = "Create the demo superuser admin / observatory-demo (only with DEBUG on) and print how to sign in."
 
+    def add_arguments(self, parser):
+        # `make run` passes the address it serves on (HOST and PORT): the address printed is the one to open.
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="host:port the site is served on, for the address printed (default 127.0.0.1:8000).",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("Refusing to create a demo superuser with DEBUG off; use createsuperuser.")
@@ -18,5 +26,5 @@ class Command(BaseCommand):
         if not user_model.objects.filter(username=DEMO_USERNAME).exists():
             user_model.objects.create_superuser(DEMO_USERNAME, "admin@example.org", DEMO_PASSWORD)
         self.stdout.write(
-            f"Admin: http://127.0.0.1:8000/admin/ (user '{DEMO_USERNAME}', password '{DEMO_PASSWORD}')"
+            f"Admin: http://{options['address']}/admin/ (user '{DEMO_USERNAME}', password '{DEMO_PASSWORD}')"
         )

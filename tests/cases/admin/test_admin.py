@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from cases.admin.catalogue import LIST_PER_PAGE
 from cases.curation.history import record_revision
 from cases.models import (
+    AlertSubscription,
     ApiKey,
     CaseLink,
     CaseRevision,
@@ -65,6 +66,7 @@ READ_ONLY = {
     AccessFailureLog,
     DBTaskResult,
     SearchWord,
+    AlertSubscription,
 }
 CHANGELIST = reverse("admin:cases_casestudy_changelist")
 
@@ -93,6 +95,7 @@ def make_one(model):
         ),
         CaseWithdrawal: lambda: CaseWithdrawal.objects.create(case_id=1, slug="gone", reason="deleted"),
         SearchWord: lambda: SearchWord.objects.create(word="telemedicine", documents=2),
+        AlertSubscription: lambda: AlertSubscription.objects.create(email="a@example.org", query="sdg=3"),
         ThesaurusEntry: lambda: ThesaurusEntry.objects.create(terms="AI\nartificial intelligence"),
         # Other apps' models on the admin: login protection (django-axes) and second factors (django-otp).
         AccessAttempt: lambda: AccessAttempt.objects.create(

@@ -349,7 +349,7 @@ def test_economy_profile_shows_its_charts_tables_and_map(client, catalogue):
     html = client.get("/economies/japan/").content.decode()
     assert 'data-highlight="JP"' in html
     assert 'id="chart-sector-caption"' in html
-    assert 'id="chart-year-caption"' in html
+    assert 'id="chart-year"' in html
     assert 'id="chart-stage-caption"' in html
     assert 'id="chart-theme-caption"' in html
 

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet
 from cases.forms import HONEYPOT_FIELD, CaseSubmissionForm
 from cases.interchange.dumps import write_dump
-from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
+from cases.models import SDG, AlertSubscription, CaseStudy, Economy, InnovationFacet, Sector, Theme
 from cases.services import api_key_create, case_submit
 from cases.web.validation import MAX_REQUEST_TARGET
 from tests.cases.site.test_submission import valid_data
@@ -140,7 +140,8 @@ def published_world():
         contact={"name": "Ana", "email": "ana@example.org", "organisation": ""},
     )
     write_dump()  # today's open-data release, so that its files are real addresses too
-    return {"case": case, "reference": submitter.reference}
+    alert = AlertSubscription.objects.create(email="ana@example.org", query="sector=health")
+    return {"case": case, "reference": submitter.reference, "alert": alert}
 
 
 def _routes(resolver=None, namespace=""):
@@ -164,6 +165,10 @@ def _real_value(url_name: str, parameter: str, world) -> str:
         return "json"
     if parameter == "reference":
         return world["reference"]
+    if parameter == "pk":  # an e-mail alert's pages (cases/site/alerts.py)
+        return str(world["alert"].pk)
+    if parameter == "token":
+        return world["alert"].token("confirm" if "confirm" in url_name else "manage")
     if parameter == "iso2":
         return case.economy.iso2
     if parameter == "number":
