@@ -204,6 +204,17 @@ if (compareTable && compareTable.tHead) {
     },
     true,
   );
+  // At narrow widths the comparison scrolls in a box of its own whose titles stick to its top: a title's link
+  // reached backwards (Shift+Tab from below) is brought into the box's view, yet the box's top can stay above
+  // the window. Whatever takes the focus in the comparison is brought into the window as well (WCAG 2.4.11).
+  compareTable.addEventListener("focusin", (event) => {
+    const target = event.target;
+    requestAnimationFrame(() => {
+      if (document.activeElement !== target) return;
+      const box = target.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) target.scrollIntoView({ block: "nearest" });
+    });
+  });
   // On paper nothing can be unfolded: every section is printed whole, and folded again afterwards.
   let foldedForPrint = [];
   window.addEventListener("beforeprint", () => {
