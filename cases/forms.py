@@ -94,7 +94,55 @@ class TermsChoiceField(forms.ModelMultipleChoiceField):
         return term.label
 
 
-class CaseSubmissionForm(forms.ModelForm):
+class SpamCheckedForm:
+    """The spam defences a public form shares (the submission form, the e-mail alerts' form): a honeypot
+    field a person leaves empty, and a signed start time (`started`) that must be neither too recent (a
+    robot fills a form at once) nor too old. Sets `is_spam` for a robot's post; adds a readable error either
+    way. `refused_message` says why a honeypot post was refused, in the form's own words."""
+
+    refused_message = _("Your submission could not be accepted. Please try again.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get(HONEYPOT_FIELD):
+            self.is_spam = True
+            self.add_error(None, str(self.refused_message))
+        self._check_started()
+        return cleaned
+
+    def _check_started(self) -> None:
+        try:
+            started = signing.loads(self.data.get("started", ""), salt=STARTED_SALT, max_age=STARTED_MAX_AGE)
+            elapsed = time.time() - float(started)
+        except signing.SignatureExpired:
+            self._refresh_started()
+            self.add_error(
+                None, gettext("This form was open too long and has expired. Please send it again.")
+            )
+            return
+        except (signing.BadSignature, TypeError, ValueError):
+            self.is_spam = True
+            self._refresh_started()
+            self.add_error(None, gettext("This form could not be checked. Please send it again."))
+            return
+        if elapsed < minimum_fill_seconds():
+            self.is_spam = True
+            self._refresh_started()
+            self.add_error(
+                None,
+                gettext(
+                    "This form was sent too quickly to have been filled in by a person. "
+                    "Check your answers and send it again."
+                ),
+            )
+
+    def _refresh_started(self) -> None:
+        # The form shown again carries a new start time, so a person who was refused can still send it.
+        self.data = self.data.copy()
+        self.data["started"] = make_started_token()
+
+
+class CaseSubmissionForm(SpamCheckedForm, forms.ModelForm):
     """A proposed case and its submitter's contact details. Validation only: `case_submit` writes."""
 
     economy = TermChoiceField(
@@ -233,45 +281,6 @@ class CaseSubmissionForm(forms.ModelForm):
         )
         if not self.is_bound:
             self.initial["started"] = make_started_token()
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.data.get(HONEYPOT_FIELD):
-            self.is_spam = True
-            self.add_error(None, gettext("Your submission could not be accepted. Please try again."))
-        self._check_started()
-        return cleaned
-
-    def _check_started(self) -> None:
-        try:
-            started = signing.loads(self.data.get("started", ""), salt=STARTED_SALT, max_age=STARTED_MAX_AGE)
-            elapsed = time.time() - float(started)
-        except signing.SignatureExpired:
-            self._refresh_started()
-            self.add_error(
-                None, gettext("This form was open too long and has expired. Please send it again.")
-            )
-            return
-        except (signing.BadSignature, TypeError, ValueError):
-            self.is_spam = True
-            self._refresh_started()
-            self.add_error(None, gettext("This form could not be checked. Please send it again."))
-            return
-        if elapsed < minimum_fill_seconds():
-            self.is_spam = True
-            self._refresh_started()
-            self.add_error(
-                None,
-                gettext(
-                    "This form was sent too quickly to have been filled in by a person. "
-                    "Check your answers and send it again."
-                ),
-            )
-
-    def _refresh_started(self) -> None:
-        # The form shown again carries a new start time, so a person who was refused can still send it.
-        self.data = self.data.copy()
-        self.data["started"] = make_started_token()
 
     def case_data(self) -> dict:
         """The cleaned values that describe the case, for case_submit(data=...)."""

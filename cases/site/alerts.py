@@ -17,13 +17,11 @@ client address; and the services limit confirmation e-mails per address and subs
 """
 
 import logging
-import time
 import uuid
 from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import redirect, render
@@ -35,13 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.filters import CaseStudyFilterSet
-from cases.forms import (
-    HONEYPOT_FIELD,
-    STARTED_MAX_AGE,
-    STARTED_SALT,
-    make_started_token,
-    minimum_fill_seconds,
-)
+from cases.forms import SpamCheckedForm, make_started_token
 from cases.models import AlertFrequency, AlertSubscription, CaseStudy
 from cases.models.alerts import CONFIRM, MANAGE
 from cases.services import (
@@ -62,7 +54,7 @@ MAX_ID = 2**63 - 1
 logger = logging.getLogger(__name__)
 
 
-class AlertForm(forms.Form):
+class AlertForm(SpamCheckedForm, forms.Form):
     """Follow a selection: the address, how often, the selection (a hidden query string) and the
     submission form's spam defences."""
 
@@ -95,6 +87,7 @@ class AlertForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     started = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    refused_message = _("Your request could not be accepted. Please try again.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,44 +105,6 @@ class AlertForm(forms.Form):
                 [gettext("This selection cannot be followed: some filters are not valid."), *error.messages]
             ) from None
         return self.query
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.data.get(HONEYPOT_FIELD):
-            self.is_spam = True
-            self.add_error(None, gettext("Your request could not be accepted. Please try again."))
-        self._check_started()
-        return cleaned
-
-    def _check_started(self) -> None:
-        try:
-            started = signing.loads(self.data.get("started", ""), salt=STARTED_SALT, max_age=STARTED_MAX_AGE)
-            elapsed = time.time() - float(started)
-        except signing.SignatureExpired:
-            self._refresh_started()
-            self.add_error(
-                None, gettext("This form was open too long and has expired. Please send it again.")
-            )
-            return
-        except (signing.BadSignature, TypeError, ValueError):
-            self.is_spam = True
-            self._refresh_started()
-            self.add_error(None, gettext("This form could not be checked. Please send it again."))
-            return
-        if elapsed < minimum_fill_seconds():
-            self.is_spam = True
-            self._refresh_started()
-            self.add_error(
-                None,
-                gettext(
-                    "This form was sent too quickly to have been filled in by a person. "
-                    "Check your answers and send it again."
-                ),
-            )
-
-    def _refresh_started(self) -> None:
-        self.data = self.data.copy()
-        self.data["started"] = make_started_token()
 
     def error_summary(self) -> list[tuple[str, str]]:
         """(anchor, message) for every error, the form's own first, each field's linked to its control."""
