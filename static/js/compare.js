@@ -211,8 +211,14 @@ if (compareTable && compareTable.tHead) {
     const target = event.target;
     requestAnimationFrame(() => {
       if (document.activeElement !== target) return;
-      const box = target.getBoundingClientRect();
-      if (box.top < 0 || box.bottom > window.innerHeight) target.scrollIntoView({ block: "nearest" });
+      let box = target.getBoundingClientRect();
+      if (box.top >= 0 && box.bottom <= window.innerHeight) return;
+      target.scrollIntoView({ block: "nearest" });
+      // A title sticks to the box's top, so scrolling the box may leave it where it was: the window makes up
+      // whatever is still out of view.
+      box = target.getBoundingClientRect();
+      if (box.top < 0) window.scrollBy(0, box.top - 8);
+      else if (box.bottom > window.innerHeight) window.scrollBy(0, box.bottom - window.innerHeight + 8);
     });
   });
   // On paper nothing can be unfolded: every section is printed whole, and folded again afterwards.
