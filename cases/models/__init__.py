@@ -839,3 +839,25 @@ class CatalogueState(models.Model):
 
     def __str__(self):
         return f"catalogue version {self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+# Methods, toolkits and organisations (issue 18): imported last, as they build on the models above.
+from cases.models.methods import CaseMethod as CaseMethod  # noqa: E402
+from cases.models.methods import CaseOrganisation as CaseOrganisation  # noqa: E402
+from cases.models.methods import CaseToolkit as CaseToolkit  # noqa: E402
+from cases.models.methods import Complexity as Complexity  # noqa: E402
+from cases.models.methods import Discipline as Discipline  # noqa: E402
+from cases.models.methods import Duration as Duration  # noqa: E402
+from cases.models.methods import EntryRevision as EntryRevision  # noqa: E402
+from cases.models.methods import EntryStatus as EntryStatus  # noqa: E402
+from cases.models.methods import LinkState as LinkState  # noqa: E402
+from cases.models.methods import Method as Method  # noqa: E402
+from cases.models.methods import MethodPurpose as MethodPurpose  # noqa: E402
+from cases.models.methods import MethodRole as MethodRole  # noqa: E402
+from cases.models.methods import Organisation as Organisation  # noqa: E402
+from cases.models.methods import OrganisationRole as OrganisationRole  # noqa: E402
+from cases.models.methods import Purpose as Purpose  # noqa: E402
+from cases.models.methods import Toolkit as Toolkit  # noqa: E402
+from cases.models.methods import ToolkitKind as ToolkitKind  # noqa: E402
+from cases.models.methods import ToolkitLanguage as ToolkitLanguage  # noqa: E402
+from cases.models.methods import ToolkitPurpose as ToolkitPurpose  # noqa: E402
