@@ -21,6 +21,9 @@ import hashlib
 import logging
 import re
 import secrets
+import unicodedata
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +34,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -57,17 +61,28 @@ from cases.models import (
     AlertFrequency,
     AlertSubscription,
     CaseLink,
+    CaseMethod,
+    CaseOrganisation,
     CaseRevision,
     CaseStudy,
+    CaseToolkit,
     CaseWithdrawal,
     Economy,
+    EntryRevision,
+    EntryStatus,
     FormerSlug,
+    LinkState,
+    Method,
+    MethodRole,
+    Organisation,
+    OrganisationRole,
     Outcome,
     Resource,
     ResourceKind,
     RevisionAction,
     Status,
     SubmitterContact,
+    Toolkit,
     WithdrawalReason,
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
@@ -1203,3 +1218,374 @@ def send_alert_digests() -> dict:
     """The digests that are due, on the worker's schedule (settings.TASK_SCHEDULE, hourly): each
     subscriber's comes when its day or week is over."""
     return alert_digests_send()
+
+
+# --- Methods, toolkits and organisations (issue 18) ----------------------------------------------------
+
+# The transitions of a method or a toolkit: a case's workflow without the public's submissions and the
+# submitter's round of changes. Sending for review needs the model's change permission; publishing,
+# unpublishing, archiving and restoring need its publish permission (Method.Meta.permissions).
+ENTRY_TRANSITIONS = {
+    "send_for_review": ({EntryStatus.DRAFT}, EntryStatus.IN_REVIEW, "change", _("Sent for review")),
+    "return_to_draft": ({EntryStatus.IN_REVIEW}, EntryStatus.DRAFT, "change", _("Returned to draft")),
+    "publish": ({EntryStatus.IN_REVIEW}, EntryStatus.PUBLISHED, "publish", _("Published")),
+    "unpublish": ({EntryStatus.PUBLISHED}, EntryStatus.DRAFT, "publish", _("Unpublished (back to draft)")),
+    "archive": (
+        {EntryStatus.DRAFT, EntryStatus.IN_REVIEW, EntryStatus.PUBLISHED},
+        EntryStatus.ARCHIVED,
+        "publish",
+        _("Archived"),
+    ),
+    "restore": (
+        {EntryStatus.ARCHIVED},
+        EntryStatus.DRAFT,
+        "publish",
+        _("Restored from the archive (back to draft)"),
+    ),
+}
+# The fields of an entry's snapshot besides its own columns: its lists of values, and (toolkits) the methods
+# it supports, by slug.
+ENTRY_LIST_FIELDS = {Method: ("purposes",), Toolkit: ("purposes", "languages", "methods")}
+
+
+def entry_permission(entry_model, kind: str) -> str:
+    """The permission codename a user needs for `kind` ("change" or "publish") of a method or a toolkit."""
+    return f"cases.{kind}_{entry_model._meta.model_name}"
+
+
+def entry_transitions_available(*, user, entry) -> list[str]:
+    return [
+        name
+        for name, (sources, _target, kind, _done) in ENTRY_TRANSITIONS.items()
+        if entry.status in sources and user.has_perm(entry_permission(type(entry), kind))
+    ]
+
+
+def entry_snapshot(entry) -> dict:
+    """A method or a toolkit as plain JSON: its editable columns, its lists of values and its methods."""
+    values = {}
+    for column in type(entry)._meta.concrete_fields:
+        if column.editable and not column.primary_key and not column.is_relation:
+            values[column.name] = column.value_to_string(entry)
+    values["status"] = entry.status
+    for name in ENTRY_LIST_FIELDS[type(entry)]:
+        if name == "methods":
+            values["methods"] = sorted(entry.methods.values_list("slug", flat=True))
+        else:
+            values[name] = sorted(getattr(entry, name))
+    return values
+
+
+def _record_entry_revision(*, entry, user, action: str, message: str = "") -> EntryRevision:
+    content_type = ContentType.objects.get_for_model(type(entry))
+    current = entry_snapshot(entry)
+    last = EntryRevision.objects.filter(content_type=content_type, object_id=entry.pk).first()
+    previous = last.snapshot if last else {}
+    changes = {
+        key: [previous.get(key), current.get(key)]
+        for key in sorted(set(previous) | set(current))
+        if previous.get(key) != current.get(key) and (key in previous or not previous)
+    }
+    return EntryRevision.objects.create(
+        content_type=content_type,
+        object_id=entry.pk,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        message=str(message)[:500],
+        changes=changes,
+        snapshot=current,
+    )
+
+
+def _check_entry_permission(user, entry_model, kind: str) -> None:
+    if user is not None and not user.has_perm(entry_permission(entry_model, kind)):
+        raise PermissionDenied(
+            _("You may not do this to %(kind)s.") % {"kind": entry_model._meta.verbose_name_plural}
+        )
+
+
+def _set_rows(entry, relation: str, column: str, values) -> None:
+    """Make `entry`'s rows of `relation` (purpose_rows, language_rows) hold exactly `values`."""
+    wanted = list(dict.fromkeys(values))
+    rows = getattr(entry, relation)
+    rows.exclude(**{f"{column}__in": wanted}).delete()
+    stored = set(rows.values_list(column, flat=True))
+    rows.model.objects.bulk_create(
+        [rows.model(**{rows.field.name: entry, column: value}) for value in wanted if value not in stored]
+    )
+
+
+def entry_save(
+    *,
+    entry,
+    user,
+    purposes: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+    methods: Iterable | None = None,
+    message: str = "",
+    action: str | None = None,
+):
+    """Create or update a method or a toolkit (with its purposes, and a toolkit's languages and methods),
+    validated, and record the revision. A list left as None is left as it is. A published entry stays
+    published: its edits are public at once, as a published case's are."""
+    model = type(entry)
+    _check_entry_permission(user, model, "change" if entry.pk else "add")
+    creating = entry.pk is None
+    with transaction.atomic():
+        if creating:
+            entry.created_by = user if getattr(user, "is_authenticated", False) else None
+        entry.updated_by = user if getattr(user, "is_authenticated", False) else None
+        if entry.status == EntryStatus.PUBLISHED and entry.published_at is None:
+            entry.published_at = timezone.now()
+            entry.published_by = entry.updated_by
+        entry.full_clean()
+        entry.save()
+        if purposes is not None:
+            _set_rows(entry, "purpose_rows", "purpose", purposes)
+        if languages is not None and model is Toolkit:
+            _set_rows(entry, "language_rows", "language", languages)
+        if methods is not None and model is Toolkit:
+            entry.methods.set(list(methods))
+        _record_entry_revision(
+            entry=entry,
+            user=user,
+            action=action or (RevisionAction.CREATED if creating else RevisionAction.CHANGED),
+            message=message,
+        )
+    return entry
+
+
+def entry_transition(*, entry, user, name: str, note: str = ""):
+    """Apply a workflow transition to a method or a toolkit; raises PermissionDenied or ValidationError."""
+    if name not in ENTRY_TRANSITIONS:
+        raise ValidationError(_("Unknown action “%(name)s”.") % {"name": name})
+    sources, target, kind, done = ENTRY_TRANSITIONS[name]
+    model = type(entry)
+    _check_entry_permission(user, model, kind)
+    with transaction.atomic():
+        entry = model.objects.select_for_update().get(pk=entry.pk)
+        if entry.status not in sources:
+            raise ValidationError(
+                _("This %(kind)s is %(status)s: it cannot be %(action)s.")
+                % {
+                    "kind": model._meta.verbose_name,
+                    "status": entry.get_status_display().lower(),
+                    "action": str(done).lower(),
+                }
+            )
+        entry.status = target
+        entry.updated_by = user if getattr(user, "is_authenticated", False) else None
+        if target == EntryStatus.PUBLISHED and entry.published_at is None:
+            entry.published_at = timezone.now()
+            entry.published_by = entry.updated_by
+        if target == EntryStatus.PUBLISHED:
+            entry.full_clean()
+        entry.save()
+        note = note.strip()
+        _record_entry_revision(
+            entry=entry,
+            user=user,
+            action=RevisionAction.TRANSITION,
+            message=f"{done}: {note}" if note else f"{done}.",
+        )
+    return entry
+
+
+def entry_restore_revision(*, revision: EntryRevision, user):
+    """Bring a method or a toolkit back to a recorded revision's text and lists (its status is left as it
+    is: restoring is an edit, publishing stays the workflow's)."""
+    model = revision.content_type.model_class()
+    with transaction.atomic():
+        entry = model.objects.select_for_update().get(pk=revision.object_id)
+        lists = {}
+        for name, value in revision.snapshot.items():
+            if name in ENTRY_LIST_FIELDS[model]:
+                lists[name] = value
+            elif name != "status":
+                field = model._meta.get_field(name)
+                setattr(entry, name, field.to_python(value) if value != "" or not field.null else None)
+        methods = Method.objects.filter(slug__in=lists["methods"]) if "methods" in lists else None
+        return entry_save(
+            entry=entry,
+            user=user,
+            purposes=lists.get("purposes"),
+            languages=lists.get("languages"),
+            methods=methods,
+            action=RevisionAction.RESTORED,
+            message=_("Restored the version of %(when)s.")
+            % {"when": f"{revision.created_at:%Y-%m-%d %H:%M}"},
+        )
+
+
+def case_methods_set(
+    *, case: CaseStudy, methods: Sequence[dict], toolkits: Sequence[dict] | None = None
+) -> None:
+    """Make a case name exactly these methods ({"method": Method, "role": ..., "note": ...}, in order) and,
+    when given, these toolkits ({"toolkit": Toolkit, "note": ...})."""
+    with transaction.atomic():
+        case.method_links.all().delete()
+        CaseMethod.objects.bulk_create(
+            [
+                CaseMethod(
+                    case=case,
+                    method=row["method"],
+                    role=row.get("role") or MethodRole.PRIMARY,
+                    note=row.get("note", ""),
+                    position=position,
+                )
+                for position, row in enumerate(methods)
+            ]
+        )
+        if toolkits is not None:
+            case.toolkit_links.all().delete()
+            CaseToolkit.objects.bulk_create(
+                [
+                    CaseToolkit(
+                        case=case, toolkit=row["toolkit"], note=row.get("note", ""), position=position
+                    )
+                    for position, row in enumerate(toolkits)
+                ]
+            )
+        # Bulk rows send no signals: the case's own pages and the listings it is in change.
+        catalogue_written(cases=[case.pk])
+
+
+def organisation_name_key(name: str) -> str:
+    """The form of an organisation's name two spellings of it share: case, accents, punctuation, spacing
+    and a leading "The" ignored ("The Ministry of Health, " and "ministry of health" are one)."""
+    text = unicodedata.normalize("NFKD", name).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^\w]+", " ", text).strip()
+    return re.sub(r"^the ", "", text)
+
+
+@dataclass
+class OrganisationsLinked:
+    linked: int = 0
+    created: int = 0
+    already: int = 0
+    unmatched: list = field(default_factory=list)  # (case slug, why)
+
+    def summary(self) -> str:
+        return (
+            f"{self.linked} cases linked to their lead organisation ({self.created} organisations created), "
+            f"{self.already} already linked, {len(self.unmatched)} could not be matched"
+        )
+
+
+def unique_organisation_slug(name: str, economy_iso2: str | None) -> str:
+    base = slugify(name)[:200] or "organisation"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{(economy_iso2 or '').lower()}-{n}".replace("--", "-")
+    return slug
+
+
+def case_organisations_link(
+    *, cases: QuerySet | None = None, progress: Callable | None = None
+) -> OrganisationsLinked:
+    """Give every case without a lead organisation its entity: the organisation of its economy whose name
+    is the case's `lead_organisation` in another spelling (organisation_name_key), or a new one with the
+    case's organisation type and level. A case with no organisation name is reported, not guessed.
+    Running it again links only what is new; the text of the cases is never changed."""
+    report = OrganisationsLinked()
+    cases = (cases if cases is not None else CaseStudy.objects.all()).select_related("economy").order_by("pk")
+    total = cases.count()
+    known = {
+        (organisation_name_key(o.name), o.economy_id): o for o in Organisation.objects.all().order_by("pk")
+    }
+    with transaction.atomic():
+        for done, case in enumerate(cases.iterator(chunk_size=500), start=1):
+            if case.organisation_links.filter(role=OrganisationRole.LEAD).exists():
+                report.already += 1
+            elif not organisation_name_key(case.lead_organisation):
+                report.unmatched.append((case.slug, "no lead organisation named"))
+            else:
+                key = (organisation_name_key(case.lead_organisation), case.economy_id)
+                organisation = known.get(key)
+                if organisation is None:
+                    organisation = Organisation.objects.create(
+                        name=case.lead_organisation.strip(),
+                        slug=unique_organisation_slug(case.lead_organisation, case.economy.iso2),
+                        kind=case.organisation_type,
+                        economy=case.economy,
+                        level=case.level,
+                    )
+                    known[key] = organisation
+                    report.created += 1
+                CaseOrganisation.objects.update_or_create(
+                    case=case, organisation=organisation, defaults={"role": OrganisationRole.LEAD}
+                )
+                report.linked += 1
+            if progress:
+                progress(done, total)
+        if report.linked:
+            catalogue_written()  # organisation pages and the cases' own pages gain links
+    return report
+
+
+@dataclass
+class LinkCheck:
+    checked: int = 0
+    broken: list = field(default_factory=list)  # (toolkit slug, why)
+
+    def summary(self) -> str:
+        return f"{self.checked} toolkit links checked, {len(self.broken)} broken"
+
+
+def _fetch_status(url: str, timeout: float) -> str:
+    """'' when the address answers with a success (after redirects), else what went wrong, in words."""
+    headers = {"User-Agent": "Observatory link check"}
+    for method in ("HEAD", "GET"):  # some servers refuse HEAD: a GET settles it
+        # The callers pass http and https addresses only (toolkit_links_check).
+        request = urllib.request.Request(url, method=method, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                if response.status < 400:
+                    return ""
+        except urllib.error.HTTPError as error:
+            if method == "HEAD" and error.code in (403, 405, 501):
+                continue
+            return f"HTTP {error.code} {error.reason}"[:300]
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+            reason = getattr(error, "reason", error)
+            return f"unreachable: {reason}"[:300]
+    return "no success answer"
+
+
+def toolkit_links_check(*, toolkits: QuerySet | None = None, progress: Callable | None = None) -> LinkCheck:
+    """Ask every toolkit's address whether it still answers, and record the answer on the toolkit: a broken
+    link is flagged for curators in the admin (link_state, link_error). Drafts are checked too: a curator
+    wants to know before publishing."""
+    report = LinkCheck()
+    toolkits = (
+        toolkits if toolkits is not None else Toolkit.objects.exclude(status=EntryStatus.ARCHIVED)
+    ).order_by("pk")
+    rows = list(toolkits.only("pk", "slug", "url"))
+    timeout = settings.TOOLKIT_LINK_TIMEOUT
+    for done, toolkit in enumerate(rows, start=1):
+        problem = (
+            _fetch_status(toolkit.url, timeout)
+            if toolkit.url.startswith(("http://", "https://"))
+            else ("not a web address")
+        )
+        # An UPDATE of the three columns only: a curator's edit made meanwhile is not overwritten.
+        Toolkit.objects.filter(pk=toolkit.pk).update(
+            link_state=LinkState.BROKEN if problem else LinkState.OK,
+            link_error=problem,
+            link_checked_at=timezone.now(),
+        )
+        report.checked += 1
+        if problem:
+            report.broken.append((toolkit.slug, problem))
+        if progress:
+            progress(done, len(rows))
+    return report
+
+
+@task()
+def check_toolkit_links() -> dict:
+    """The periodic link check (TASK_SCHEDULE)."""
+    report = toolkit_links_check()
+    return {"checked": report.checked, "broken": len(report.broken)}

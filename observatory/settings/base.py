@@ -691,6 +691,8 @@ TASK_SCHEDULE = {
     "cases.tasks.refresh_stale_related": 300,
     # Each subscriber's digest when it is due (daily or weekly), and unconfirmed subscriptions purged.
     "cases.services.send_alert_digests": 3600,
+    # Toolkits' addresses, checked once a week (broken ones are flagged for curators in the admin).
+    "cases.services.check_toolkit_links": 7 * 24 * 3600,
 }
 AXES_VERBOSE = False
 
@@ -727,6 +729,8 @@ SUBMITTER_CONTACT_RETENTION_DAYS = env_int("SUBMITTER_CONTACT_RETENTION_DAYS", 3
 # subscriptions one client address may ask for an hour (the form cannot be used to flood an inbox).
 ALERT_FROM_EMAIL = env_str("ALERT_FROM_EMAIL") or DEFAULT_FROM_EMAIL
 ALERT_CONFIRMATION_DAYS = env_int("ALERT_CONFIRMATION_DAYS", 7)
+# Seconds the weekly link check waits for a toolkit's address to answer (cases.services.toolkit_links_check).
+TOOLKIT_LINK_TIMEOUT = env_int("TOOLKIT_LINK_TIMEOUT", 10)
 ALERTS_PER_ADDRESS = env_int("ALERTS_PER_ADDRESS", 20)
 ALERT_CONFIRMATIONS_PER_DAY = env_int("ALERT_CONFIRMATIONS_PER_DAY", 3)
 ALERT_REQUESTS_PER_HOUR = env_int("ALERT_REQUESTS_PER_HOUR", 10)
