@@ -7,12 +7,32 @@ from functools import partial
 
 import django_filters as filters
 from django import forms
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as django_filters_fields
 from django_filters.rest_framework import FilterSet
 
 from cases.caching import vocabulary_snapshot
-from cases.models import CaseStudy
+from cases.models import (
+    CaseMethod,
+    CaseOrganisation,
+    CaseStudy,
+    CaseToolkit,
+    Complexity,
+    Discipline,
+    Duration,
+    Economy,
+    Level,
+    Method,
+    MethodPurpose,
+    Organisation,
+    OrganisationType,
+    Purpose,
+    Toolkit,
+    ToolkitKind,
+    ToolkitLanguage,
+    ToolkitPurpose,
+)
 from cases.models.facets import (
     FACETS,
     FACETS_BY_PARAMETER,
@@ -21,6 +41,7 @@ from cases.models.facets import (
     TERMS,
     Facet,
 )
+from cases.models.translations import content_language_choices
 from cases.search.engine import (
     MAX_QUERY_LENGTH,
     Understood,
@@ -29,6 +50,7 @@ from cases.search.engine import (
     search_cases,
     understand,
 )
+from cases.search.entries import search_entries
 from cases.web.validation import WholeNumberField, parse_whole_number
 
 SORT_ORDERINGS = {
@@ -193,7 +215,46 @@ class YearFilter(filters.NumberFilter):
     field_class = WholeNumberField
 
 
+class LinkedEntriesFilter(filters.ModelMultipleChoiceFilter):
+    """A repeatable parameter of the library naming methods, toolkits or organisations by slug: the cases
+    linked to any of them (OR), through the case's link rows (a subquery: no DISTINCT over the result). Only
+    public entries are values: an unpublished method's slug is refused like one that does not exist, so
+    the answer tells nothing of drafts."""
+
+    def __init__(self, *args, link_model, link_field, owner="case", **kwargs):
+        self.link_model, self.link_field, self.owner = link_model, link_field, owner
+        super().__init__(*args, to_field_name="slug", **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        linked = self.link_model.objects.filter(**{f"{self.link_field}__in": value}).values(self.owner)
+        return qs.filter(pk__in=linked)
+
+
 class CaseStudyFilterSet(FacetFilterSet):
+    method = LinkedEntriesFilter(
+        queryset=Method.objects.published(),
+        link_model=CaseMethod,
+        link_field="method",
+        label=_("Method"),
+        help_text=_("Slug of a method the case used, e.g. design-thinking. Repeatable."),
+    )
+    toolkit = LinkedEntriesFilter(
+        queryset=Toolkit.objects.published(),
+        link_model=CaseToolkit,
+        link_field="toolkit",
+        label=_("Toolkit"),
+        help_text=_("Slug of a toolkit the case drew on. Repeatable."),
+    )
+    organisation = LinkedEntriesFilter(
+        queryset=Organisation.objects.public(),
+        link_model=CaseOrganisation,
+        link_field="organisation",
+        label=_("Organisation"),
+        help_text=_("Slug of the case's lead or partner organisation. Repeatable."),
+    )
+
     year_from = YearFilter(
         field_name="year_launched",
         lookup_expr="gte",
@@ -397,3 +458,267 @@ class CaseStudyFilterSet(FacetFilterSet):
 # The library's own parameters but its search: a selection made of these alone (or none) is cached under
 # the listing version (CaseStudyFilterSet.selects_by_listing_only).
 LISTING_PARAMETERS = frozenset(CaseStudyFilterSet.base_filters) - {"q"}
+
+
+# --- Methods, toolkits and organisations (issue 18) ----------------------------------------------------
+
+
+def _choice_labels(choices) -> dict:
+    return dict(choices() if callable(choices) else choices)
+
+
+class RowsFilter(filters.MultipleChoiceFilter):
+    """A repeatable parameter over a list kept in rows of its own (a method's purposes, a toolkit's
+    languages): the entries with any of the values (OR), by subquery."""
+
+    def __init__(self, *args, rows, column, owner, **kwargs):
+        self.rows, self.column, self.owner = rows, column, owner
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(pk__in=self.rows.objects.filter(**{f"{self.column}__in": value}).values(self.owner))
+
+
+class EntryFilterSet(FilterSet):
+    """What the lists of methods, toolkits and organisations share: words (`q`, cases/search/entries.py),
+    repeatable facets (OR within one, AND across), an order, and facet counts that respect the other
+    selected facets as the library's do. Pages and the API read these lists through these FilterSets."""
+
+    SEARCH_FIELDS: tuple[str, ...] = ()
+    SORTS: dict[str, tuple[str, ...]] = {}
+    DEFAULT_SORT = ""
+    # Facet parameter -> how its values are counted: ("rows", rows model, its column, owner field) for a
+    # list kept in rows, ("column", column) for a column of the entry, ("terms", link through model, its
+    # term field, owner field, the term's value field, the term's label field) for linked entries.
+    FACETS: dict[str, tuple] = {}
+
+    q = filters.CharFilter(
+        method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
+        label=_("Search"),
+        help_text=_("Words to search for; every word must be found."),
+    )
+
+    def filter_search(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = self.annotated(self.filter_queryset_without(queryset, exclude=()))
+        sort = self.form.cleaned_data.get("sort") or ("relevance" if self.search_text else self.DEFAULT_SORT)
+        if sort == "relevance":
+            return queryset.order_by("-search_rank", *self.SORTS[self.DEFAULT_SORT])
+        return queryset.order_by(*self.SORTS[sort])
+
+    def annotated(self, queryset):
+        """What the orders need besides the entry's own columns."""
+        return queryset
+
+    def filter_queryset_without(self, queryset, *, exclude):
+        for name, value in self.form.cleaned_data.items():
+            if name not in ("q", "sort", *exclude):
+                queryset = self.filters[name].filter(queryset, value)
+        if self.search_text:
+            queryset = search_entries(queryset, self.search_text, fields=self.SEARCH_FIELDS)
+        return queryset
+
+    @property
+    def search_text(self) -> str:
+        return (self.form.cleaned_data.get("q") or "").strip() if self.is_bound and self.is_valid() else ""
+
+    def facet_counts(self) -> dict[str, list[dict]]:
+        """{parameter: [{"value", "label", "count", "selected"}]} for each facet, counting the entries the
+        other parameters select (a value's count is what ticking it would add). One query per facet."""
+        counts = {}
+        data = self.form.cleaned_data if self.is_valid() else {}
+        for parameter, how in self.FACETS.items():
+            entries = (
+                self.filter_queryset_without(self.queryset, exclude=(parameter,)).order_by().values("pk")
+            )
+            selected = {str(getattr(v, "slug", v)) for v in data.get(parameter) or ()}
+            if how[0] == "column":
+                column = how[1]
+                found = dict(
+                    self.queryset.model.objects.filter(pk__in=entries)
+                    .exclude(**{column: ""})
+                    .values_list(column)
+                    .annotate(n=Count("pk"))
+                    .order_by()
+                )
+                labels = _choice_labels(self.filters[parameter].extra["choices"])
+                rows = [(value, labels.get(value, value), n) for value, n in found.items()]
+            elif how[0] == "rows":
+                _kind, rows_model, column, owner = how
+                found = dict(
+                    rows_model.objects.filter(**{f"{owner}__in": entries})
+                    .values_list(column)
+                    .annotate(n=Count(owner, distinct=True))
+                    .order_by()
+                )
+                labels = _choice_labels(self.filters[parameter].extra["choices"])
+                rows = [(value, labels.get(value, value), n) for value, n in found.items()]
+            else:
+                _kind, through, term, owner, value_field, label_field = how
+                rows = list(
+                    through.objects.filter(**{f"{owner}__in": entries})
+                    .filter(**{f"{term}__in": self.filters[parameter].queryset})
+                    .values_list(f"{term}__{value_field}", f"{term}__{label_field}")
+                    .annotate(n=Count(owner, distinct=True))
+                    .order_by()
+                )
+            counts[parameter] = sorted(
+                (
+                    {"value": str(value), "label": str(label), "count": n, "selected": str(value) in selected}
+                    for value, label, n in rows
+                ),
+                key=lambda row: (-row["count"], row["label"]),
+            )
+        return counts
+
+    def cache_parts(self) -> tuple:
+        """What identifies this selection in a cache key (as CaseStudyFilterSet.cache_parts)."""
+        return CaseStudyFilterSet.cache_parts(self)
+
+
+def _entry_sort(choices) -> filters.ChoiceFilter:
+    return filters.ChoiceFilter(
+        choices=choices, method="filter_sort", empty_label=None, label=_("Sort by"), help_text=""
+    )
+
+
+class MethodFilterSet(EntryFilterSet):
+    SEARCH_FIELDS = ("name", "summary", "description")
+    SORTS = {"name": ("name", "id"), "newest": ("-published_at", "-id")}
+    DEFAULT_SORT = "name"
+    FACETS = {
+        "purpose": ("rows", MethodPurpose, "purpose", "method"),
+        "discipline": ("column", "discipline"),
+        "duration": ("column", "typical_duration"),
+        "complexity": ("column", "complexity"),
+    }
+
+    purpose = RowsFilter(
+        choices=Purpose.choices,
+        rows=MethodPurpose,
+        column="purpose",
+        owner="method",
+        label=_("Good for"),
+        help_text=_("What the method is good for, e.g. engage-citizens. Repeatable."),
+    )
+    discipline = filters.MultipleChoiceFilter(
+        choices=Discipline.choices, label=_("Discipline"), help_text=_("Repeatable.")
+    )
+    duration = filters.MultipleChoiceFilter(
+        field_name="typical_duration",
+        choices=Duration.choices,
+        label=_("Typical duration"),
+        help_text=_("Repeatable."),
+    )
+    complexity = filters.MultipleChoiceFilter(
+        choices=Complexity.choices, label=_("Complexity"), help_text=_("Repeatable.")
+    )
+    sort = _entry_sort([("relevance", _("Relevance")), ("name", _("Name (A-Z)")), ("newest", _("Newest"))])
+
+    class Meta:
+        model = Method
+        fields = []
+
+
+class ToolkitFilterSet(EntryFilterSet):
+    SEARCH_FIELDS = ("title", "summary", "description", "publisher")
+    SORTS = {"title": ("title", "id"), "newest": ("-published_at", "-id"), "year": ("-year", "title", "id")}
+    DEFAULT_SORT = "title"
+    FACETS = {
+        "kind": ("column", "kind"),
+        "purpose": ("rows", ToolkitPurpose, "purpose", "toolkit"),
+        "discipline": ("column", "discipline"),
+        "language": ("rows", ToolkitLanguage, "language", "toolkit"),
+        "method": ("terms", Toolkit.methods.through, "method", "toolkit", "slug", "name"),
+    }
+
+    kind = filters.MultipleChoiceFilter(
+        choices=ToolkitKind.choices, label=_("Type"), help_text=_("Type of toolkit, e.g. guide. Repeatable.")
+    )
+    purpose = RowsFilter(
+        choices=Purpose.choices,
+        rows=ToolkitPurpose,
+        column="purpose",
+        owner="toolkit",
+        label=_("Good for"),
+        help_text=_("What the toolkit is good for, e.g. test. Repeatable."),
+    )
+    discipline = filters.MultipleChoiceFilter(
+        choices=Discipline.choices, label=_("Discipline"), help_text=_("Repeatable.")
+    )
+    language = RowsFilter(
+        choices=content_language_choices,
+        rows=ToolkitLanguage,
+        column="language",
+        owner="toolkit",
+        label=_("Language"),
+        help_text=_("A language it is available in, e.g. ja. Repeatable."),
+    )
+    method = LinkedEntriesFilter(
+        queryset=Method.objects.published(),
+        link_model=Toolkit.methods.through,
+        link_field="method",
+        owner="toolkit",
+        label=_("Method"),
+        help_text=_("Slug of a method it supports. Repeatable."),
+    )
+    year_from = YearFilter(
+        field_name="year", lookup_expr="gte", min_value=1900, max_value=2100, label=_("Published from (year)")
+    )
+    year_to = YearFilter(
+        field_name="year",
+        lookup_expr="lte",
+        min_value=1900,
+        max_value=2100,
+        label=_("Published until (year)"),
+    )
+    sort = _entry_sort(
+        [
+            ("relevance", _("Relevance")),
+            ("title", _("Title (A-Z)")),
+            ("newest", _("Newest")),
+            ("year", _("Year")),
+        ]
+    )
+
+    class Meta:
+        model = Toolkit
+        fields = []
+
+
+class OrganisationFilterSet(EntryFilterSet):
+    SEARCH_FIELDS = ("name",)
+    SORTS = {"name": ("name", "id"), "cases": ("-published_cases", "name", "id")}
+    DEFAULT_SORT = "name"
+    FACETS = {"kind": ("column", "kind"), "level": ("column", "level")}
+
+    economy = TermsFilter(
+        field_name="economy__iso2",
+        to_field_name="iso2",
+        queryset=Economy.objects.all(),
+        distinct=False,
+        label=_("Economy"),
+        help_text=_("ISO 3166 alpha-2 code of the organisation's economy, e.g. SG. Repeatable."),
+    )
+    kind = filters.MultipleChoiceFilter(
+        choices=OrganisationType.choices, label=_("Organisation type"), help_text=_("Repeatable.")
+    )
+    level = filters.MultipleChoiceFilter(
+        choices=Level.choices, label=_("Level of government"), help_text=_("Repeatable.")
+    )
+    sort = _entry_sort([("relevance", _("Relevance")), ("name", _("Name (A-Z)")), ("cases", _("Most cases"))])
+
+    class Meta:
+        model = Organisation
+        fields = []
+
+    def annotated(self, queryset):
+        return queryset.with_case_counts()

@@ -26,7 +26,7 @@ FilterSets can OR within them on every database.
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -138,6 +138,12 @@ class OrganisationQuerySet(models.QuerySet):
         """Organisations named by at least one published case: no other is shown outside admin."""
         return self.filter(
             Exists(CaseOrganisation.objects.filter(organisation=OuterRef("pk"), case__status="published"))
+        )
+
+    def with_case_counts(self):
+        """Each organisation's number of published cases, as `published_cases`."""
+        return self.annotate(
+            published_cases=Count("case_links", filter=Q(case_links__case__status="published"))
         )
 
 
