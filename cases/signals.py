@@ -31,17 +31,26 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from cases.models import (
     SDG,
     CaseLink,
+    CaseMethod,
+    CaseOrganisation,
     CaseStudy,
+    CaseToolkit,
     CaseTranslation,
     Economy,
     FormerSlug,
     InnovationFacet,
+    Method,
+    MethodPurpose,
+    Organisation,
     Outcome,
     Resource,
     Sector,
     Status,
     Theme,
     ThesaurusEntry,
+    Toolkit,
+    ToolkitLanguage,
+    ToolkitPurpose,
 )
 from cases.models.search_document import LANGUAGE_FIELDS, NARRATIVE_FIELDS
 from cases.models.vocabularies import vocabulary_models
@@ -71,6 +80,17 @@ WATCHED = frozenset(
         InnovationFacet,
         SDG,
         ThesaurusEntry,
+        # Methods, toolkits and organisations (issue 18): their pages, the case pages that name them, the
+        # library's method, toolkit and organisation parameters.
+        CaseMethod,
+        CaseToolkit,
+        CaseOrganisation,
+        Method,
+        Toolkit,
+        MethodPurpose,
+        ToolkitPurpose,
+        ToolkitLanguage,
+        Organisation,
     )
 )
 
@@ -82,6 +102,13 @@ WATCHED = frozenset(
 VOCABULARY_MODELS = frozenset(vocabulary_models(CaseStudy))
 OWNER_FIELD = {CaseStudy: "status", Outcome: "case_id", Resource: "case_id", CaseTranslation: "case_id"}
 OWNER_FIELD |= {FormerSlug: "case_id", CaseLink: "from_case_id"}
+# A case's methods, toolkits and organisations are its own rows, public while it is published.
+OWNER_FIELD |= {CaseMethod: "case_id", CaseToolkit: "case_id", CaseOrganisation: "case_id"}
+# Methods and toolkits are public while published, as cases are: a draft's write changes nothing public.
+# (Their purposes' and languages' rows, and an organisation, bump always: rare writes, not worth telling.)
+OWNER_FIELD |= {Method: "status", Toolkit: "status"}
+# Rows whose owner field is their own status: the public sees them while it says published.
+STATUS_OWNED = frozenset((CaseStudy, Method, Toolkit))
 STORED = "_catalogue_owner_as_stored"
 # Rows with narrative sections, which no listing shows (cases.caching, the listing version): a save that
 # changes those alone (and what every save moves) is a narrative-only write. Their other fields are read as
@@ -133,7 +160,7 @@ def affects_public(instance) -> bool:
     if STORED not in instance.__dict__ or owner not in instance.__dict__:
         return True  # written without the pre-write signal, or the field deferred: assume the worst
     stored = instance.__dict__[STORED]
-    if model is CaseStudy:
+    if model in STATUS_OWNED:
         return Status.PUBLISHED in (instance.status, stored)
     return _any_published({instance.__dict__[owner], stored})
 
@@ -162,8 +189,8 @@ def cases_shown_changed(instance) -> set[int] | None:
     if model is CaseStudy:
         return {instance.pk}
     owner = OWNER_FIELD.get(model)
-    if owner is None:
-        return None
+    if owner is None or model in STATUS_OWNED:
+        return None  # a method or a toolkit is named on the pages of every case that used it
     ids = {instance.__dict__.get(owner), instance.__dict__.get(STORED)}
     if model is CaseLink:
         ids.add(instance.__dict__.get("to_case_id"))
@@ -222,6 +249,12 @@ def _language_text_written(sender, instance, **kwargs):
             language_text_written(case_ids=[instance.pk])
 
 
+def _toolkit_methods_changed(sender, action, pk_set, **kwargs):
+    """A toolkit's methods: shown on method and toolkit pages, and selected by the toolkits' `method`."""
+    if action.startswith("post_") and (pk_set is None or pk_set):
+        catalogue_written()
+
+
 # Every sender (a proxy model sends its own class), filtered by the concrete model above.
 pre_save.connect(_remember_stored_owner, dispatch_uid="catalogue-owner-save")
 pre_delete.connect(_remember_stored_owner, dispatch_uid="catalogue-owner-delete")
@@ -236,3 +269,6 @@ for relation in RELATIONS:
         sender=getattr(CaseStudy, relation).through,
         dispatch_uid=f"catalogue-{relation}",
     )
+m2m_changed.connect(
+    _toolkit_methods_changed, sender=Toolkit.methods.through, dispatch_uid="catalogue-toolkit-methods"
+)
