@@ -21,7 +21,6 @@ import hashlib
 import logging
 import re
 import secrets
-import unicodedata
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
@@ -87,6 +86,7 @@ from cases.models import (
 )
 from cases.models.api_keys import DEFAULT_RATE, LAST_USED_RESOLUTION, ApiKey
 from cases.models.facets import FACETS_BY_PARAMETER
+from cases.models.methods import organisation_name_key
 from cases.models.search_document import LANGUAGE_FIELDS, other_languages_search_texts
 from cases.models.translations import (
     TRANSLATED_CASE_FIELDS,
@@ -203,6 +203,7 @@ def case_submit(*, data: dict, contact: dict, via: str = "") -> SubmitterContact
         case = CaseStudy(**data, status=Status.SUBMITTED, slug=unique_case_slug(data.get("title", "")))
         case.full_clean()
         case.save()
+        case_lead_organisation_sync(case=case)
         case.sectors.set(sectors)
         case.themes.set(themes)
         submitter = SubmitterContact(case=case, reference=new_submission_reference(), **contact)
@@ -234,6 +235,7 @@ def case_create(
         check_case_edit(user=user, case=case)
         case.created_by = case.updated_by = user
         case.save()
+        case_lead_organisation_sync(case=case)
         if save_related is not None:
             save_related()
         revision = record_revision(case=case, user=user, action=RevisionAction.CREATED, message=message[:500])
@@ -273,6 +275,7 @@ def case_update(
         if new_slug is not None:
             case_change_slug(case=case, new_slug=new_slug)
         case.save()
+        case_lead_organisation_sync(case=case, stored=stored)
         if save_related is not None:
             save_related()
         note = message or ", ".join(changed)
@@ -410,6 +413,7 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
             )
         before = snapshot(case)
         old_slug = case.slug
+        stored = CaseStudy(lead_organisation=case.lead_organisation, economy_id=case.economy_id)
         for name in SNAPSHOT_FIELDS:
             # A field a version from before it existed does not hold keeps its value.
             if name in ("status", "slug") or name not in data:
@@ -433,6 +437,7 @@ def case_restore_revision(*, revision: CaseRevision, user) -> CaseStudy:
             # Keeps the current slug as a FormerSlug, so its address answers 301 (as an edit would).
             case_change_slug(case=case, new_slug=data["slug"])
         case.save()
+        case_lead_organisation_sync(case=case, stored=stored)
         for relation, (key, model) in M2M.items():
             getattr(case, relation).set(model.objects.filter(**{f"{key}__in": data.get(relation, [])}))
         case.outcomes.all().delete()
@@ -704,6 +709,7 @@ def _import_case(row: CaseImport, *, stored: CaseStudy | None, user, now: dateti
     if columns or created:
         case.updated_by = user
         case.save()
+        case_lead_organisation_sync(case=case, stored=None if created else stored)
         if not created:
             # Under the slug it was public under, before a rename by the same row.
             case_status_saved(case=case, previous=stored.status, public_slug=stored.slug)
@@ -1266,7 +1272,10 @@ def entry_snapshot(entry) -> dict:
     values = {}
     for column in type(entry)._meta.concrete_fields:
         if column.editable and not column.primary_key and not column.is_relation:
-            values[column.name] = column.value_to_string(entry)
+            # None stays None: value_to_string() gives "None" for an empty number (a toolkit's year), which
+            # a restore could not read back.
+            value = column.value_from_object(entry)
+            values[column.name] = None if value is None else column.value_to_string(entry)
     values["status"] = entry.status
     for name in ENTRY_LIST_FIELDS[type(entry)]:
         if name == "methods":
@@ -1401,7 +1410,7 @@ def entry_restore_revision(*, revision: EntryRevision, user):
         for name, value in revision.snapshot.items():
             if name in ENTRY_LIST_FIELDS[model]:
                 lists[name] = value
-            elif name != "status":
+            elif name not in ("status", "published_at"):  # the workflow's, as the docstring says
                 field = model._meta.get_field(name)
                 setattr(entry, name, field.to_python(value) if value != "" or not field.null else None)
         methods = Method.objects.filter(slug__in=lists["methods"]) if "methods" in lists else None
@@ -1450,15 +1459,6 @@ def case_methods_set(
         catalogue_written(cases=[case.pk])
 
 
-def organisation_name_key(name: str) -> str:
-    """The form of an organisation's name two spellings of it share: case, accents, punctuation, spacing
-    and a leading "The" ignored ("The Ministry of Health, " and "ministry of health" are one)."""
-    text = unicodedata.normalize("NFKD", name).casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^\w]+", " ", text).strip()
-    return re.sub(r"^the ", "", text)
-
-
 @dataclass
 class OrganisationsLinked:
     linked: int = 0
@@ -1482,6 +1482,43 @@ def unique_organisation_slug(name: str, economy_iso2: str | None) -> str:
     return slug
 
 
+def case_lead_organisation_sync(*, case: CaseStudy, stored: CaseStudy | None = None) -> None:
+    """Link `case` to the Organisation its `lead_organisation` text names, within its economy (found by
+    the name as its spellings share it, or created with the case's organisation type and level), when it
+    has no lead organisation yet or its text or economy changed since `stored`. A lead organisation a
+    curator chose (the admin's inline) is kept while the text stays as it was. A case naming none is left."""
+    links = case.organisation_links
+    current = links.filter(role=OrganisationRole.LEAD).select_related("organisation").first()
+    text_kept = stored is None or (stored.lead_organisation, stored.economy_id) == (
+        case.lead_organisation,
+        case.economy_id,
+    )
+    if current is not None and text_kept:
+        return
+    key = organisation_name_key(case.lead_organisation)[:200]
+    if not key:
+        return
+    organisation = (
+        Organisation.objects.filter(economy_id=case.economy_id, name_key=key).order_by("pk").first()
+    )
+    if organisation is None:
+        organisation = Organisation.objects.create(
+            name=case.lead_organisation.strip(),
+            slug=unique_organisation_slug(
+                case.lead_organisation, case.economy.iso2 if case.economy_id else None
+            ),
+            kind=case.organisation_type,
+            economy_id=case.economy_id,
+            level=case.level,
+        )
+    links.filter(organisation=organisation).exclude(role=OrganisationRole.LEAD).delete()
+    if current is not None:
+        current.organisation = organisation
+        current.save(update_fields=["organisation"])
+    else:
+        CaseOrganisation.objects.create(case=case, organisation=organisation, role=OrganisationRole.LEAD)
+
+
 def case_organisations_link(
     *, cases: QuerySet | None = None, progress: Callable | None = None
 ) -> OrganisationsLinked:
@@ -1492,9 +1529,6 @@ def case_organisations_link(
     report = OrganisationsLinked()
     cases = (cases if cases is not None else CaseStudy.objects.all()).select_related("economy").order_by("pk")
     total = cases.count()
-    known = {
-        (organisation_name_key(o.name), o.economy_id): o for o in Organisation.objects.all().order_by("pk")
-    }
     with transaction.atomic():
         for done, case in enumerate(cases.iterator(chunk_size=500), start=1):
             if case.organisation_links.filter(role=OrganisationRole.LEAD).exists():
@@ -1502,26 +1536,12 @@ def case_organisations_link(
             elif not organisation_name_key(case.lead_organisation):
                 report.unmatched.append((case.slug, "no lead organisation named"))
             else:
-                key = (organisation_name_key(case.lead_organisation), case.economy_id)
-                organisation = known.get(key)
-                if organisation is None:
-                    organisation = Organisation.objects.create(
-                        name=case.lead_organisation.strip(),
-                        slug=unique_organisation_slug(case.lead_organisation, case.economy.iso2),
-                        kind=case.organisation_type,
-                        economy=case.economy,
-                        level=case.level,
-                    )
-                    known[key] = organisation
-                    report.created += 1
-                CaseOrganisation.objects.update_or_create(
-                    case=case, organisation=organisation, defaults={"role": OrganisationRole.LEAD}
-                )
+                before = Organisation.objects.count()
+                case_lead_organisation_sync(case=case)
+                report.created += Organisation.objects.count() - before
                 report.linked += 1
             if progress:
                 progress(done, total)
-        if report.linked:
-            catalogue_written()  # organisation pages and the cases' own pages gain links
     return report
 
 

@@ -53,6 +53,7 @@ def link(apps, schema_editor):
             slugs.add(slug)
             known[key] = Organisation.objects.using(alias).create(
                 name=case.lead_organisation.strip(),
+                name_key=key[0][:200],
                 slug=slug,
                 kind=case.organisation_type,
                 economy_id=case.economy_id,

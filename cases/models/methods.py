@@ -23,6 +23,9 @@ stages; a list of values (a method's purposes, a toolkit's languages) is kept in
 FilterSets can OR within them on every database.
 """
 
+import re
+import unicodedata
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -121,6 +124,15 @@ def _blank_or_choice(field: str, choices: type[models.TextChoices], name: str) -
     return models.CheckConstraint(
         condition=Q(**{field: ""}) | Q(**{f"{field}__in": choices.values}), name=name
     )
+
+
+def organisation_name_key(name: str) -> str:
+    """The form of an organisation's name two spellings of it share: case, accents, punctuation, spacing
+    and a leading "The" set aside ("The Ministry of Health, " and "ministry of health" are one)."""
+    text = unicodedata.normalize("NFKD", name or "").casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^\w]+", " ", text).strip()
+    return re.sub(r"^the ", "", text)
 
 
 # --- Reads ----------------------------------------------------------------------------------------
@@ -382,6 +394,9 @@ class Organisation(models.Model):
     )
     level = models.CharField(_("level of government"), max_length=20, choices=Level, blank=True)
     website = models.URLField(_("website"), max_length=500, blank=True)
+    # The name as two spellings of it share (organisation_name_key): a case's lead organisation text is
+    # matched to the organisation of its economy by it.
+    name_key = models.CharField(max_length=200, editable=False, default="")
     cases = models.ManyToManyField(
         "cases.CaseStudy",
         through="cases.CaseOrganisation",
@@ -403,9 +418,16 @@ class Organisation(models.Model):
             _choices_constraint("kind", OrganisationType, "organisation_kind_valid"),
             _blank_or_choice("level", Level, "organisation_level_valid"),
         ]
+        indexes = [models.Index(fields=["economy", "name_key"], name="organisation_economy_name")]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = organisation_name_key(self.name)[:200]
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("cases:organisation_detail", kwargs={"slug": self.slug})
