@@ -105,7 +105,8 @@ OWNER_FIELD |= {FormerSlug: "case_id", CaseLink: "from_case_id"}
 # A case's methods, toolkits and organisations are its own rows, public while it is published.
 OWNER_FIELD |= {CaseMethod: "case_id", CaseToolkit: "case_id", CaseOrganisation: "case_id"}
 # Methods and toolkits are public while published, as cases are: a draft's write changes nothing public.
-# (Their purposes' and languages' rows, and an organisation, bump always: rare writes, not worth telling.)
+# (Their purposes' and languages' rows bump always: rare writes, not worth telling apart. An organisation
+# is public while a published case names it: affects_public asks.)
 OWNER_FIELD |= {Method: "status", Toolkit: "status"}
 # Rows whose owner field is their own status: the public sees them while it says published.
 STATUS_OWNED = frozenset((CaseStudy, Method, Toolkit))
@@ -154,6 +155,9 @@ def _any_published(case_ids) -> bool:
 def affects_public(instance) -> bool:
     """Whether writing `instance` can change what an anonymous reader, a partner or a statistic sees."""
     model = instance._meta.concrete_model
+    if model is Organisation:
+        # Public only while a published case names it: one made for a submission or a draft is not.
+        return Organisation.objects.public().filter(pk=instance.pk).exists()
     owner = OWNER_FIELD.get(model)
     if owner is None:
         return True  # a vocabulary or an economy: shown on published cases and in every facet
