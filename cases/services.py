@@ -1484,8 +1484,8 @@ def unique_organisation_slug(name: str, economy_iso2: str | None) -> str:
 
 def case_lead_organisation_sync(*, case: CaseStudy, stored: CaseStudy | None = None) -> None:
     """Link `case` to the Organisation its `lead_organisation` text names, within its economy (found by
-    the name as its spellings share it, or created with the case's organisation type and level), when it
-    has no lead organisation yet or its text or economy changed since `stored`. A lead organisation a
+    the name as its spellings share it, or created with the case's organisation type and level): a new case
+    (no `stored`) without one, or a case whose text or economy changed since `stored`. A lead organisation a
     curator chose (the admin's inline) is kept while the text stays as it was. A case naming none is left."""
     links = case.organisation_links
     current = links.filter(role=OrganisationRole.LEAD).select_related("organisation").first()
@@ -1493,8 +1493,8 @@ def case_lead_organisation_sync(*, case: CaseStudy, stored: CaseStudy | None = N
         case.lead_organisation,
         case.economy_id,
     )
-    if current is not None and text_kept:
-        return
+    if text_kept and (current is not None or stored is not None):
+        return  # nothing it names changed (a case still without one is `link_organisations`'s to link)
     key = organisation_name_key(case.lead_organisation)[:200]
     if not key:
         return
