@@ -100,6 +100,7 @@ from cases.tasks import (
     alert_digest_message,
     alert_new_cases,
     catalogue_written,
+    related_written,
     send_alert_confirmation,
     send_publication_notice,
     send_submission_receipt,
@@ -1455,8 +1456,10 @@ def case_methods_set(
                     for position, row in enumerate(toolkits)
                 ]
             )
-        # Bulk rows send no signals: the case's own pages and the listings it is in change.
+        # Bulk rows send no signals: the case's own pages and the listings it is in change, and its related
+        # cases are scored by shared methods.
         catalogue_written(cases=[case.pk])
+        related_written([case.pk])
 
 
 @dataclass

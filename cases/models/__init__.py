@@ -28,6 +28,8 @@ from cases.models.api_keys import ApiKey as ApiKey
 from cases.models.api_keys import ApiKeyScope as ApiKeyScope
 from cases.models.case_links import CaseLinks
 from cases.models.case_links import LinkedCase as LinkedCase
+from cases.models.choices import Level as Level
+from cases.models.choices import OrganisationType as OrganisationType
 from cases.models.files import fitted_size, rendition_name, safe_filename
 from cases.models.moderation_queue import moderation_queue
 from cases.models.querysets import CaseStudyQuerySet, EconomyQuerySet, PublishedCountsQuerySet, published_q
@@ -67,23 +69,6 @@ class TimestampedModel(models.Model):
 
 
 # --- Fixed choices --------------------------------------------------------------------------------
-
-
-class Level(models.TextChoices):
-    NATIONAL = "national", _("National / federal")
-    REGIONAL = "regional", _("Regional / state")
-    LOCAL = "local", _("Local")
-    MULTI_LEVEL = "multi_level", _("Multi-level")
-    CROSS_BORDER = "cross_border", _("Cross-border")
-
-
-class OrganisationType(models.TextChoices):
-    GOVERNMENT = "government", _("Government")
-    NGO = "ngo", _("NGO")
-    INTERNATIONAL = "international", _("International organisation")
-    ACADEMIA = "academia", _("Academia")
-    PRIVATE = "private", _("Private sector")
-    INDEPENDENT = "independent", _("Independent institution")
 
 
 class Stage(models.TextChoices):
@@ -841,7 +826,7 @@ class CatalogueState(models.Model):
         return f"catalogue version {self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
 
 
-# Methods, toolkits and organisations (issue 18): imported last, as they build on the models above.
+# Methods, toolkits and organisations (issue 18), re-exported like the others.
 from cases.models.methods import CaseMethod as CaseMethod  # noqa: E402
 from cases.models.methods import CaseOrganisation as CaseOrganisation  # noqa: E402
 from cases.models.methods import CaseToolkit as CaseToolkit  # noqa: E402

@@ -34,8 +34,7 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# Imported once cases.models has defined them: this module is re-exported at the end of its __init__.py.
-from cases.models import Level, OrganisationType
+from cases.models.choices import Level, OrganisationType
 from cases.models.translations import content_language_choices
 
 # --- Fixed choices --------------------------------------------------------------------------------
