@@ -236,9 +236,10 @@ def case_create(
         check_case_edit(user=user, case=case)
         case.created_by = case.updated_by = user
         case.save()
-        case_lead_organisation_sync(case=case)
         if save_related is not None:
             save_related()
+        # After the inlines: a lead organisation the curator chose there is kept when the text names it.
+        case_lead_organisation_sync(case=case)
         revision = record_revision(case=case, user=user, action=RevisionAction.CREATED, message=message[:500])
         pin_translation_sources(case=case, revision=revision)
     return case
@@ -276,9 +277,9 @@ def case_update(
         if new_slug is not None:
             case_change_slug(case=case, new_slug=new_slug)
         case.save()
-        case_lead_organisation_sync(case=case, stored=stored)
         if save_related is not None:
             save_related()
+        case_lead_organisation_sync(case=case, stored=stored)
         note = message or ", ".join(changed)
         revision = record_revision(case=case, user=user, action=RevisionAction.CHANGED, message=note[:500])
         pin_translation_sources(case=case, revision=revision)
@@ -1342,6 +1343,21 @@ def entry_save(
     _check_entry_permission(user, model, "change" if entry.pk else "add")
     creating = entry.pk is None
     with transaction.atomic():
+        if not creating:
+            # The workflow's fields keep what is stored (an edit never puts back a status changed since),
+            # and a published entry's edit is public at once: it needs the right to publish.
+            stored = model.objects.select_for_update().get(pk=entry.pk)
+            entry.status, entry.published_at, entry.published_by_id = (
+                stored.status,
+                stored.published_at,
+                stored.published_by_id,
+            )
+            if stored.status == EntryStatus.PUBLISHED:
+                _check_entry_permission(user, model, "publish")
+        elif entry.status != EntryStatus.DRAFT and user is not None:
+            # A new entry starts as a draft, unless made by the system (the demo loader, an import) or by
+            # someone who may publish.
+            _check_entry_permission(user, model, "publish")
         if creating:
             entry.created_by = user if getattr(user, "is_authenticated", False) else None
         entry.updated_by = user if getattr(user, "is_authenticated", False) else None

@@ -212,6 +212,10 @@ def _row_written(sender, instance, **kwargs):
             cases=cases_shown_changed(instance),
             narrative_only=narrative_only,
         )
+    if model is CaseMethod:
+        # A case's methods are scored like its themes (cases/search/related.py): its list, and the lists it
+        # is on, follow a write to them. The case as stored and as written: a row moved leaves one, joins one.
+        related_written({pk for pk in (instance.case_id, instance.__dict__.get(STORED)) if pk is not None})
     if model is CaseStudy and kwargs["signal"] is post_save:
         related_written([instance.pk])  # a deleted case's rows go with it (on delete cascade)
         update_fields = kwargs.get("update_fields")

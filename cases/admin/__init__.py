@@ -1,3 +1,3 @@
 """Curation in Django admin: importing the modules registers the catalogue's admin classes."""
 
-from cases.admin import alerts, catalogue, imports, tasks  # noqa: F401
+from cases.admin import alerts, catalogue, entries, imports, tasks  # noqa: F401

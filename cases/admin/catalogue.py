@@ -55,8 +55,11 @@ from cases.models import (
     SDG,
     ApiKey,
     CaseLink,
+    CaseMethod,
+    CaseOrganisation,
     CaseRevision,
     CaseStudy,
+    CaseToolkit,
     CaseTranslation,
     CaseWithdrawal,
     CatalogueState,
@@ -65,6 +68,7 @@ from cases.models import (
     FormerSlug,
     InnovationFacet,
     ModerationQueue,
+    OrganisationRole,
     Outcome,
     Resource,
     RevisionAction,
@@ -477,6 +481,50 @@ class CaseLinkInline(CaseInlineMixin, admin.TabularInline):
     verbose_name_plural = _("links to other cases")
 
 
+class CaseMethodInline(CaseInlineMixin, admin.TabularInline):
+    """The methods the case used (issue 18): the main one or those also used, with how."""
+
+    model = CaseMethod
+    extra = 0
+    fields = ["method", "role", "note", "position"]
+    autocomplete_fields = ["method"]
+
+
+class CaseToolkitInline(CaseInlineMixin, admin.TabularInline):
+    model = CaseToolkit
+    extra = 0
+    fields = ["toolkit", "note", "position"]
+    autocomplete_fields = ["toolkit"]
+
+
+class CaseOrganisationFormSet(forms.BaseInlineFormSet):
+    """One lead organisation per case (the database's caseorganisation_one_lead): two leads in one save are
+    a form error, not a failed save."""
+
+    def clean(self):
+        super().clean()
+        leads = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("role") == OrganisationRole.LEAD
+        ]
+        if len(leads) > 1:
+            raise ValidationError(_("A case has one lead organisation: make the others partners."))
+
+
+class CaseOrganisationInline(CaseInlineMixin, admin.TabularInline):
+    """The case's organisations as entities (its lead_organisation text stays the name as the case writes
+    it): the lead, and its partners."""
+
+    model = CaseOrganisation
+    formset = CaseOrganisationFormSet
+    extra = 0
+    fields = ["organisation", "role", "position"]
+    autocomplete_fields = ["organisation"]
+
+
 class ResourceInline(CaseInlineMixin, admin.TabularInline):
     model = Resource
     form = ResourceUploadForm  # size and type checks on every upload, images verified and resized
@@ -597,7 +645,15 @@ class CaseStudyAdmin(CaseHistoryAdminMixin, TransitionAdminMixin, CaseImportAdmi
             },
         ),
     ]
-    inlines = [OutcomeInline, CaseLinkInline, ResourceInline, CaseTranslationInline]
+    inlines = [
+        OutcomeInline,
+        CaseLinkInline,
+        CaseOrganisationInline,
+        CaseMethodInline,
+        CaseToolkitInline,
+        ResourceInline,
+        CaseTranslationInline,
+    ]
     actions = [transition_action(name) for name in TRANSITIONS]
 
     def get_queryset(self, request):

@@ -1,15 +1,20 @@
 """The editorial roles, as Django groups with their permissions (created by a migration).
 
 - curator: everything, every economy, including real deletion;
-- reviewer: reads and edits every economy's cases and may publish, unpublish and archive;
-- economy editor: sees and edits only the cases of the economies in their EditorProfile; cannot publish.
+- reviewer: reads and edits every economy's cases and may publish, unpublish and archive; the same for
+  methods and toolkits;
+- economy editor: sees and edits only the cases of the economies in their EditorProfile; cannot publish;
+  reads methods, toolkits and organisations, and may draft methods and toolkits (not edit published ones).
 """
 
 CURATOR = "Curator"
 REVIEWER = "Reviewer"
 ECONOMY_EDITOR = "Economy editor"
 
-CASE_CHILDREN = ["outcome", "caselink", "resource"]
+CASE_CHILDREN = ["outcome", "caselink", "resource", "casemethod", "casetoolkit", "caseorganisation"]
+# Methods and toolkits (issue 18): curators and reviewers write and publish them; economy editors read them
+# (to name a case's methods) and may propose drafts.
+ENTRIES = ["method", "toolkit"]
 VOCABULARIES = ["economy", "sector", "theme", "innovationfacet", "sdg", "thesaurusentry"]
 
 
@@ -28,6 +33,10 @@ ROLE_PERMISSIONS = {
         + _crud("editorprofile", ("add", "change", "delete", "view"))
         + _crud("formerslug", ("view",))
         + _crud("searchword", ("view",))
+        + [p for model in ENTRIES for p in _crud(model, ("add", "change", "delete", "view"))]
+        + ["publish_method", "publish_toolkit"]
+        + _crud("organisation", ("add", "change", "delete", "view"))
+        + _crud("entryrevision", ("view",))
     ),
     REVIEWER: (
         _crud("casestudy")
@@ -37,19 +46,35 @@ ROLE_PERMISSIONS = {
         + _crud("caserevision", ("view",))
         + _crud("submittercontact", ("view",))
         + _crud("searchword", ("view",))
+        + [p for model in ENTRIES for p in _crud(model)]
+        + ["publish_method", "publish_toolkit"]
+        + _crud("organisation")
+        + _crud("entryrevision", ("view",))
     ),
     ECONOMY_EDITOR: (
         _crud("casestudy")
         + [p for model in CASE_CHILDREN for p in _crud(model, ("add", "change", "delete", "view"))]
         + [p for model in VOCABULARIES for p in _crud(model, ("view",))]
         + _crud("caserevision", ("view",))
+        + [p for model in ENTRIES for p in _crud(model)]
+        + _crud("organisation", ("view",))
     ),
 }
 
 
 # Models added after the roles were first installed (migration 0006), each by a migration that installs
 # the roles again.
-MODELS_ADDED_LATER = ("thesaurusentry", "searchword")
+MODELS_ADDED_LATER = (
+    "thesaurusentry",
+    "searchword",
+    "method",
+    "toolkit",
+    "organisation",
+    "casemethod",
+    "casetoolkit",
+    "caseorganisation",
+    "entryrevision",
+)
 
 
 def _has_model(apps, model_name: str) -> bool:

@@ -1,23 +1,28 @@
-"""Related cases: for each case, the published cases that share the most vocabulary with it and (where the
-search backend can score it) the most words of its title and summary; computed off the request path and
-stored in RelatedCase (cases/models/related.py), which the case page reads in one query.
+"""Related cases: for each case, the published cases that share the most vocabulary and methods with it and
+(where the search backend can score it) the most words of its title and summary; computed off the request
+path and stored in RelatedCase (cases/models/related.py), which the case page reads in one query, with why
+each case is there (the shared methods and terms, the strongest reason first).
 
 Scoring every case in a large catalogue for each case is too slow, so the candidates are first narrowed to
-the cases sharing the most themes, sectors and facets (an aggregate over the through tables), and only those
-are ranked by text likeness (the search engine's, on PostgreSQL and SQLite alike). A refresh of a few cases
-aggregates in SQL (50-250 ms a case at 100,000 cases); a refresh of many reads every term's cases once
-into bitmaps and finds each case's candidates in memory (about 1 ms a case), the same candidates.
+the cases sharing the most themes, sectors, facets and published methods (an aggregate over the through
+tables and CaseMethod), and only those are ranked by text likeness (the search engine's, on PostgreSQL and
+SQLite alike). A refresh of a few cases aggregates in SQL (50-250 ms a case at 100,000 cases); a refresh of
+many reads every term's cases once into bitmaps and finds each case's candidates in memory (about 1 ms a
+case), the same candidates.
 
 When lists are refreshed (docs/caching.md, "Related cases"):
-- after every committed write to a case (its row, or its themes, sectors or facets: cases/signals.py), the
-  task cases.tasks.refresh_related_lists recomputes that case's list and marks stale the lists it is on
-  and, if it is published, the lists of the cases on its own list (the likeliest to take it in now);
+- after every committed write to a case (its row, its themes, sectors or facets, or its methods' rows:
+  cases/signals.py), the task cases.tasks.refresh_related_lists recomputes that case's list and marks stale
+  the lists it is on and, if it is published, the lists of the cases on its own list (the likeliest to take
+  it in now);
 - `manage.py refresh_related --stale` (scheduled every few minutes) refreshes every stale list and every
   published case's missing one; `manage.py refresh_related` (daily) refreshes them all, the only way a
   newly published case reaches the lists of cases that are not on its own list. generate_cases and
   load_demo run `--stale`.
 A case that leaves publication disappears from every list at once without any refresh: the page's read
-keeps only cases published now (RelatedCase.objects.shown_on).
+keeps only cases published now (RelatedCase.objects.shown_on). So does a method from the reasons: the read
+names only methods published now; a method's publication or unpublication changes the scores when the lists
+are next computed (a write to one of its cases, or the daily refresh of them all).
 """
 
 import time
@@ -32,14 +37,31 @@ from django.db.models import F, Q
 from django.utils import timezone
 from pyroaring import BitMap
 
-from cases.models import CaseStudy, RelatedCase, RelatedCaseList
-from cases.models.related import KEPT
+from cases.models import CaseMethod, CaseStudy, EntryStatus, Method, MethodRole, RelatedCase, RelatedCaseList
+from cases.models.related import (
+    KEPT,
+    REASON_ECONOMY,
+    REASON_FACETS,
+    REASON_METHODS,
+    REASON_TEXT,
+    REASON_VOCABULARY,
+    TEXT_ALIKE_SCORE,
+)
 from cases.search.engine import among, text_likeness
 from cases.search.query import words_of
 
 CANDIDATES = 200
 # How much a shared term counts: themes say most about what a case is like.
 WEIGHTS = {"themes": 3, "sectors": 2, "facets": 1}
+# How much a published method both cases used counts (issue 18): as much as a shared theme, for a method
+# says how a case was done as a theme says what it was about; and MAIN_METHOD_WEIGHT more for each of the two
+# cases whose main method it is (both: 5, more than any one term), since a method merely also used says
+# less. A method that is not published counts for nothing: the public cannot see it.
+METHOD_WEIGHT = 3
+MAIN_METHOD_WEIGHT = 1
+# The sets of ids terms_of() gives each case: its terms of each vocabulary, its published methods and,
+# among them, its main ones.
+TERM_SETS = (*WEIGHTS, "methods", "main_methods")
 # What the same primary economy adds, and how much a text likeness of 1 (the best) is worth.
 ECONOMY_WEIGHT = 1
 TEXT_WEIGHT = 10
@@ -51,6 +73,18 @@ REMEMBERED_COMBINATIONS = 5000
 # request, and each list costs an aggregate over every link row of its terms (50-250 ms at 100,000 cases).
 # A bulk import's cases beyond these, and every list marked stale, wait for `refresh_related --stale`.
 WRITTEN_PER_WRITE = 20
+# The kinds of reason a row gives, in the order they are told when they added as much to the score.
+REASON_ORDER = (REASON_METHODS, REASON_VOCABULARY, REASON_TEXT, REASON_FACETS, REASON_ECONOMY)
+# Reasons are told the strongest first within tiers: first what names something the reader can check (the
+# methods, the sectors and themes), then the likeness of the texts (the search engine's judgement, however
+# much it added), then the weak ones (a facet or the economy adds 1).
+REASON_TIERS = {
+    REASON_METHODS: 0,
+    REASON_VOCABULARY: 0,
+    REASON_TEXT: 1,
+    REASON_FACETS: 2,
+    REASON_ECONOMY: 2,
+}
 # Ids per query when reading the terms of many cases.
 IDS_PER_QUERY = 1000
 # From this many cases a refresh finds candidates in memory (_CandidatesInMemory: reading every term's
@@ -67,11 +101,25 @@ def _relation_columns(relation: str) -> tuple[str, str, str]:
     return through._meta.db_table, own, other
 
 
+def _method_links_sql() -> tuple[str, str, str, str, list]:
+    """(FROM clause of the links of cases to published methods, as `l` joined to `m`, the link's case column,
+    its method column, its role column, the clause's parameters)."""
+    links, methods = CaseMethod._meta, Method._meta
+    case, method, role = (links.get_field(name).column for name in ("case", "method", "role"))
+    from_clause = (
+        f"{links.db_table} l INNER JOIN {methods.db_table} m ON m.{methods.pk.column} = l.{method} "
+        f"AND m.{methods.get_field('status').column} = %s"
+    )
+    return from_clause, f"l.{case}", f"l.{method}", f"l.{role}", [EntryStatus.PUBLISHED.value]
+
+
 def terms_of(case_ids: Iterable[int]) -> dict[int, dict[str, frozenset[int]]]:
-    """{case id: {"themes": ids, "sectors": ids, "facets": ids}} for `case_ids`, in one query per
-    IDS_PER_QUERY cases (every case given is in the answer, with empty sets if it has no terms)."""
+    """{case id: {"themes": ids, "sectors": ids, "facets": ids, "methods": ids, "main_methods": ids}} for
+    `case_ids` (methods: the published ones it used; main_methods: those among them it names its main), in
+    one query per IDS_PER_QUERY cases (every case given is in the answer, with empty sets if it has none)."""
     ids = sorted(set(case_ids))
-    found = {pk: {relation: set() for relation in WEIGHTS} for pk in ids}
+    found = {pk: {name: set() for name in TERM_SETS} for pk in ids}
+    links, case, method, role, link_params = _method_links_sql()
     for start in range(0, len(ids), IDS_PER_QUERY):
         chunk = ids[start : start + IDS_PER_QUERY]
         placeholders = ", ".join(["%s"] * len(chunk))
@@ -80,23 +128,33 @@ def terms_of(case_ids: Iterable[int]) -> dict[int, dict[str, frozenset[int]]]:
             table, own, other = _relation_columns(relation)
             parts.append(f"SELECT {own}, {number}, {other} FROM {table} WHERE {own} IN ({placeholders})")
             params += chunk
-        relations = list(WEIGHTS)
+        number = len(WEIGHTS)
+        parts.append(f"SELECT {case}, {number}, {method} FROM {links} WHERE {case} IN ({placeholders})")
+        params += [*link_params, *chunk]
+        parts.append(
+            f"SELECT {case}, {number + 1}, {method} FROM {links} "
+            f"WHERE {role} = %s AND {case} IN ({placeholders})"
+        )
+        params += [*link_params, MethodRole.PRIMARY.value, *chunk]
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             for case_id, number, term_id in cursor.fetchall():
-                found[case_id][relations[number]].add(term_id)
-    return {
-        pk: {relation: frozenset(terms) for relation, terms in sets.items()} for pk, sets in found.items()
-    }
+                found[case_id][TERM_SETS[number]].add(term_id)
+    return {pk: {name: frozenset(terms) for name, terms in sets.items()} for pk, sets in found.items()}
+
+
+def method_weight(own_main: bool, their_main: bool) -> int:
+    """What a published method two cases both used adds to their vocabulary score."""
+    return METHOD_WEIGHT + MAIN_METHOD_WEIGHT * (int(own_main) + int(their_main))
 
 
 def _signature(terms: dict[str, frozenset[int]]) -> tuple:
-    return tuple(tuple(sorted(terms[relation])) for relation in WEIGHTS)
+    return tuple(tuple(sorted(terms[name])) for name in TERM_SETS)
 
 
 def _candidate_scores(terms: dict[str, frozenset[int]], *, limit: int) -> list[tuple[int, int]]:
-    """[(case id, vocabulary score)] for the `limit` cases sharing the most terms with `terms` (ties: the
-    newest id first), whatever their status: the ranking keeps the published ones."""
+    """[(case id, vocabulary score)] for the `limit` cases sharing the most terms and published methods with
+    `terms` (ties: the newest id first), whatever their status: the ranking keeps the published ones."""
     parts, params = [], []
     for relation, weight in WEIGHTS.items():
         ids = sorted(terms[relation])
@@ -108,6 +166,25 @@ def _candidate_scores(terms: dict[str, frozenset[int]], *, limit: int) -> list[t
             f"SELECT {own} AS case_id, {int(weight)} AS weight FROM {table} WHERE {other} IN ({placeholders})"
         )
         params += ids
+    # The case's methods are published ones (terms_of): every link to them is a link to a published method.
+    # Each link weighs by the method's role in the case (one branch for its main methods, one for the others)
+    # and in the link's own case (its role column).
+    links = CaseMethod._meta
+    table, case, method, role = (
+        links.db_table,
+        *(links.get_field(name).column for name in ("case", "method", "role")),
+    )
+    main = terms["main_methods"]
+    for own_main, ids in ((True, sorted(main)), (False, sorted(terms["methods"] - main))):
+        if not ids:
+            continue
+        placeholders = ", ".join(["%s"] * len(ids))
+        parts.append(
+            f"SELECT {case} AS case_id, CASE WHEN {role} = %s THEN {method_weight(own_main, True)} "
+            f"ELSE {method_weight(own_main, False)} END AS weight "
+            f"FROM {table} WHERE {method} IN ({placeholders})"
+        )
+        params += [MethodRole.PRIMARY.value, *ids]
     if not parts:
         return []
     sql = (
@@ -163,14 +240,24 @@ class _CandidatesInMemory:
 
     def __init__(self):
         self.cases_of: dict[str, dict[int, BitMap]] = {}
+        links, case, method, role, params = _method_links_sql()
+        queries = {
+            relation: (f"SELECT {other}, {own} FROM {table} ORDER BY {other}, {own}", [])
+            for relation, (table, own, other) in ((name, _relation_columns(name)) for name in WEIGHTS)
+        }
+        # Each published method's cases, and those of them whose main method it is.
+        queries["methods"] = (f"SELECT {method}, {case} FROM {links} ORDER BY {method}, {case}", params)
+        queries["main_methods"] = (
+            f"SELECT {method}, {case} FROM {links} WHERE {role} = %s ORDER BY {method}, {case}",
+            [*params, MethodRole.PRIMARY.value],
+        )
         with connection.cursor() as cursor:
-            for relation in WEIGHTS:
-                table, own, other = _relation_columns(relation)
-                cursor.execute(f"SELECT {other}, {own} FROM {table} ORDER BY {other}, {own}")
+            for name, (sql, sql_params) in queries.items():
+                cursor.execute(sql, sql_params)
                 cases_of = defaultdict(BitMap)
                 for term, rows in groupby(cursor.fetchall(), key=itemgetter(0)):
                     cases_of[term] = BitMap(row[1] for row in rows)
-                self.cases_of[relation] = cases_of
+                self.cases_of[name] = cases_of
 
     def of(self, case_id: int, terms: dict[str, frozenset[int]]) -> dict[int, int]:
         weighted = [
@@ -179,6 +266,15 @@ class _CandidatesInMemory:
             for term in sorted(terms[relation])
             if term in self.cases_of[relation]
         ]
+        # A method adds its weight as used by the other case at all, and the difference a main method makes
+        # to the cases whose main method it is: the weights the SQL's CASE gives each link.
+        for method in sorted(terms["methods"]):
+            own_main = method in terms["main_methods"]
+            if method in self.cases_of["methods"]:
+                weighted.append((method_weight(own_main, False), self.cases_of["methods"][method]))
+            if method in self.cases_of["main_methods"]:
+                extra = method_weight(own_main, True) - method_weight(own_main, False)
+                weighted.append((extra, self.cases_of["main_methods"][method]))
         slices: list[BitMap] = []
         sharing = BitMap()
         for weight, members in weighted:
@@ -264,25 +360,48 @@ def _compute(cases: list[CaseStudy], *, limit: int, candidates) -> dict[int, lis
     }
     # The terms of every related case, to say which of the case's own they share.
     related_terms = terms_of({row.related_id for rows in ranked.values() for row in rows})
-    lists = {}
-    for case in cases:
-        own = terms[case.pk]
-        lists[case.pk] = [
-            RelatedCase(
-                case_id=case.pk,
-                related_id=row.related_id,
-                rank=rank,
-                score=row.score,
-                shared_themes=sorted(own["themes"] & related_terms[row.related_id]["themes"]),
-                shared_sectors=sorted(own["sectors"] & related_terms[row.related_id]["sectors"]),
-                shared_facets=sorted(own["facets"] & related_terms[row.related_id]["facets"]),
-                same_economy=row.same_economy,
-                # What the text added: the score less the vocabulary's part (0 where there is no likeness).
-                text_score=max(0.0, row.score - row.vocabulary_score),
-            )
+    return {
+        case.pk: [
+            _row(case.pk, rank, row, terms[case.pk], related_terms[row.related_id])
             for rank, row in enumerate(ranked[case.pk], start=1)
         ]
-    return lists
+        for case in cases
+    }
+
+
+def _row(case_id: int, rank: int, row: Ranked, own: dict, theirs: dict) -> RelatedCase:
+    """The stored row of `row`, with what the two cases share and the kinds of reason, the strongest first
+    (by REASON_TIERS, then by what each added to the score; on a tie, in the order of REASON_ORDER)."""
+    shared = {name: own[name] & theirs[name] for name in (*WEIGHTS, "methods")}
+    methods = {
+        pk: method_weight(pk in own["main_methods"], pk in theirs["main_methods"]) for pk in shared["methods"]
+    }
+    # What the text added: the score less the vocabulary's part (0 where there is no likeness).
+    text_score = max(0.0, row.score - row.vocabulary_score)
+    added = {
+        REASON_METHODS: sum(methods.values()),
+        REASON_VOCABULARY: sum(WEIGHTS[name] * len(shared[name]) for name in ("themes", "sectors")),
+        # Alike only from TEXT_ALIKE_SCORE: any word in common adds a little.
+        REASON_TEXT: text_score if text_score >= TEXT_ALIKE_SCORE else 0,
+        REASON_FACETS: WEIGHTS["facets"] * len(shared["facets"]),
+        REASON_ECONOMY: ECONOMY_WEIGHT if row.same_economy else 0,
+    }
+    kinds = [kind for kind in REASON_ORDER if added[kind] > 0]
+    kinds.sort(key=lambda kind: (REASON_TIERS[kind], -added[kind]))
+    return RelatedCase(
+        case_id=case_id,
+        related_id=row.related_id,
+        rank=rank,
+        score=row.score,
+        shared_themes=sorted(shared["themes"]),
+        shared_sectors=sorted(shared["sectors"]),
+        shared_facets=sorted(shared["facets"]),
+        # The strongest first: a main method of both, then of one; then by id, for a definite order.
+        shared_methods=sorted(methods, key=lambda pk: (-methods[pk], pk)),
+        same_economy=row.same_economy,
+        text_score=text_score,
+        reason_kinds=kinds,
+    )
 
 
 def _store(lists: dict[int, list[RelatedCase]], *, computed_at) -> int:
@@ -393,7 +512,7 @@ def mark_stale(case_ids: Iterable[int]) -> int:
 
 
 def refresh_after_write(case_ids: Iterable[int], *, written_limit: int = WRITTEN_PER_WRITE) -> dict:
-    """What follows a committed write to the cases `case_ids` (their row, themes, sectors or facets):
+    """What follows a committed write to the cases `case_ids` (their row, themes, sectors, facets or methods):
 
     - their own lists are recomputed (at most `written_limit`; the others are marked stale);
     - the lists they are on are marked stale (the spare cases already stand in for one that left

@@ -19,16 +19,23 @@ from cases.models import (
     AlertSubscription,
     ApiKey,
     CaseLink,
+    CaseMethod,
+    CaseOrganisation,
     CaseRevision,
     CaseSearchIndex,
     CaseStudy,
     CaseTitleWord,
+    CaseToolkit,
     CaseTranslation,
     CaseWithdrawal,
     CatalogueState,
     EditorProfile,
+    EntryRevision,
     FormerSlug,
+    Method,
+    MethodPurpose,
     ModerationQueue,
+    Organisation,
     Outcome,
     RelatedCase,
     RelatedCaseList,
@@ -38,6 +45,9 @@ from cases.models import (
     SearchWord,
     SubmitterContact,
     ThesaurusEntry,
+    Toolkit,
+    ToolkitLanguage,
+    ToolkitPurpose,
 )
 from cases.services import api_key_create
 from tests.factories import (
@@ -97,6 +107,24 @@ def make_one(model):
         SearchWord: lambda: SearchWord.objects.create(word="telemedicine", documents=2),
         AlertSubscription: lambda: AlertSubscription.objects.create(email="a@example.org", query="sdg=3"),
         ThesaurusEntry: lambda: ThesaurusEntry.objects.create(terms="AI\nartificial intelligence"),
+        Method: lambda: Method.objects.create(
+            name="Design thinking",
+            slug="design-thinking",
+            summary="S.",
+            description="D.",
+            discipline="design",
+        ),
+        Toolkit: lambda: Toolkit.objects.create(
+            title="Design kit",
+            slug="design-kit",
+            summary="S.",
+            description="D.",
+            discipline="design",
+            kind="toolkit",
+            publisher="IDEO.org",
+            url="https://www.designkit.org/",
+        ),
+        Organisation: lambda: Organisation.objects.create(name="GovTech Singapore", slug="govtech"),
         # Other apps' models on the admin: login protection (django-axes) and second factors (django-otp).
         AccessAttempt: lambda: AccessAttempt.objects.create(
             username="guesser", ip_address="203.0.113.9", user_agent="curl", failures_since_start=1
@@ -168,8 +196,17 @@ def test_every_model_of_the_catalogue_is_registered():
     # The search index and the titles' words are the database's own, written only by its triggers
     # (cases/models/search_document.py); the related cases are computed from the catalogue
     # (cases/search/related.py), never edited; so is the narrative's HTML (cases/models/rendered.py).
-    # A case's translations are edited on its own page, as an inline (cases/admin/translations.py).
+    # A case's translations are edited on its own page, as an inline (cases/admin/translations.py), and so
+    # are its methods, toolkits and organisations; a method's or a toolkit's purposes and languages are
+    # checkboxes of its form, and its revisions are its History page (cases/admin/entries.py).
     internal = {
+        CaseMethod,
+        CaseToolkit,
+        CaseOrganisation,
+        MethodPurpose,
+        ToolkitPurpose,
+        ToolkitLanguage,
+        EntryRevision,
         CaseSearchIndex,
         CaseTitleWord,
         RelatedCase,

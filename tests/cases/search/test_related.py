@@ -1,16 +1,29 @@
 """Related cases computed off the request path (cases/search/related.py): the same ranking the case page
-computed while the reader waited, stored with why; refreshed after writes, stale lists found and drained."""
+computed while the reader waited, stored with why; refreshed after writes, stale lists found and drained.
+Issue 18: the published methods two cases share count too, and each row says why in a sentence or two."""
 
+import itertools
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Case, F, FloatField, IntegerField, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.interchange.generation import CaseGenerator, ReferenceData, insert_batch
-from cases.models import CaseStudy, Economy, InnovationFacet, RelatedCase, RelatedCaseList, Sector, Theme
+from cases.models import (
+    CaseMethod,
+    CaseStudy,
+    Economy,
+    EntryStatus,
+    InnovationFacet,
+    Method,
+    RelatedCase,
+    RelatedCaseList,
+    Sector,
+    Theme,
+)
 from cases.models.related import KEPT, SHOWN
 from cases.search import related
 from cases.search.engine import text_likeness
@@ -178,14 +191,21 @@ def test_a_row_says_which_terms_are_shared_and_scores_them(terms):
     assert second.score == pytest.approx(2 + 1 + second.text_score)
 
 
-def test_reasons_name_the_shared_terms_from_the_cases_own_vocabularies(terms):
+def test_reasons_name_the_shared_terms_from_the_vocabularies(terms):
     case = CaseStudyFactory(themes=[terms["digital"], terms["open"]])
     other = CaseStudyFactory(themes=[terms["open"]])
     refresh_related([case.pk])
     row = RelatedCase.objects.get(case=case, related=other)
 
-    assert row.reasons(case)[:2] == ["Themes: Open government", "Sectors: Health"]
-    assert "Same economy" in row.reasons(case)
+    # What names shared terms first; then the likeness of the texts, however much it added (the factory's
+    # titles and summaries are alike); then the weak reasons.
+    assert row.reason_kinds == ["sectors_themes", "text", "economy"]
+    assert row.text_score > 5
+    assert row.reasons() == [
+        "Same sector and theme: Health, Open government",
+        "Similar in what it set out to do",
+    ]
+    assert row.reasons(limit=3)[2] == "Same economy: Singapore"
 
 
 def test_a_list_holds_neither_the_case_itself_nor_unpublished_cases(terms):
@@ -300,3 +320,291 @@ def test_an_unpublished_case_leaves_every_shown_list_at_once_without_a_refresh(t
 
     assert leaving.pk not in shown(case)
     assert len(shown(case)) == SHOWN  # the list keeps more than it shows
+
+
+# --- Methods (issue 18) ---------------------------------------------------------------------------
+
+_method_numbers = itertools.count(1)
+
+
+def make_method(name=None, *, status=EntryStatus.PUBLISHED):
+    n = next(_method_numbers)
+    return Method.objects.create(
+        name=name or f"Method {n}",
+        slug=f"related-method-{n}",
+        summary="What it is, in one sentence.",
+        description="What it is, at length.",
+        discipline="design",
+        status=status,
+        published_at=timezone.now() if status == EntryStatus.PUBLISHED else None,
+    )
+
+
+def uses(case, method, role="primary"):
+    CaseMethod.objects.create(case=case, method=method, role=role)
+
+
+def test_a_shared_method_raises_a_case_above_one_sharing_a_theme(terms):
+    sandbox = make_method("Regulatory sandbox")
+    case = CaseStudyFactory(themes=[terms["digital"]])
+    uses(case, sandbox)
+    same_theme = CaseStudyFactory(themes=[terms["digital"]])
+    same_method = CaseStudyFactory(title=same_theme.title, summary=same_theme.summary)  # the text: no help
+    uses(same_method, sandbox)
+
+    rows = compute_related([case.pk])[case.pk]
+
+    assert [row.related_id for row in rows] == [same_method.pk, same_theme.pk]
+    # The main method of both: a theme's 3, and 1 for each case whose main method it is.
+    assert rows[0].score - rows[0].text_score == pytest.approx(5 + 2 + 1)
+    assert rows[0].shared_methods == [sandbox.pk]
+    assert rows[0].reason_kinds == ["methods", "sectors_themes", "text", "economy"]
+
+
+def test_a_method_only_also_used_counts_less_than_a_main_one(terms):
+    sandbox, lab = make_method(), make_method()
+    case = CaseStudyFactory()
+    uses(case, sandbox)
+    uses(case, lab, role="also")
+    main_of_both, main_of_one, also_of_both = (CaseStudyFactory() for _ in range(3))
+    uses(main_of_both, sandbox)
+    uses(main_of_one, sandbox, role="also")
+    uses(also_of_both, lab, role="also")
+
+    rows = compute_related([case.pk])[case.pk]
+
+    assert [row.related_id for row in rows] == [main_of_both.pk, main_of_one.pk, also_of_both.pk]
+    assert [round(row.score - row.text_score) for row in rows] == [5 + 3, 4 + 3, 3 + 3]  # + sector, economy
+
+
+def test_the_shared_methods_are_kept_strongest_first(terms):
+    first, second, third = make_method(), make_method(), make_method()
+    case, other = CaseStudyFactory(), CaseStudyFactory()
+    uses(case, first, role="also")
+    uses(case, second, role="also")
+    uses(case, third)
+    uses(other, first, role="also")
+    uses(other, second)
+    uses(other, third)
+
+    (row,) = compute_related([case.pk])[case.pk]
+
+    assert row.shared_methods == [third.pk, second.pk, first.pk]
+
+
+def test_the_reason_names_the_shared_method_in_the_readers_language(terms):
+    sandbox = make_method("Regulatory sandbox")
+    case, other = CaseStudyFactory(themes=[terms["digital"]]), CaseStudyFactory(themes=[terms["digital"]])
+    uses(case, sandbox)
+    uses(other, sandbox)
+    refresh_related([case.pk])
+
+    (row,) = RelatedCase.objects.shown_on(case)
+
+    # The method (5: the main one of both) before the sector and the theme (2 + 3), as strong: the order of
+    # the kinds breaks the tie.
+    assert row.reasons() == [
+        "Same method: Regulatory sandbox",
+        "Same sector and theme: Health, Digital government",
+    ]
+    assert row.reasons(limit=5) == [
+        "Same method: Regulatory sandbox",
+        "Same sector and theme: Health, Digital government",
+        "Similar in what it set out to do",
+        "Same economy: Singapore",
+    ]
+    # Terms are named in the reader's language where they have a translation (the vocabulary snapshot's).
+    health = Sector.objects.get(slug="health")
+    health.translations = {"ja": {"name": "保健"}}
+    health.save()  # moves the vocabulary version: the snapshot is read again
+    with translation.override("ja"):
+        assert "保健" in " ".join(row.reasons(limit=5))
+
+
+def test_a_draft_method_is_never_named_and_does_not_count(terms):
+    draft = make_method("Unannounced method", status=EntryStatus.DRAFT)
+    case = CaseStudyFactory(themes=[terms["digital"]])
+    uses(case, draft)
+    with_draft = CaseStudyFactory()
+    uses(with_draft, draft)
+    same_theme = CaseStudyFactory(themes=[terms["digital"]])
+
+    refresh_related([case.pk])
+
+    assert stored(case) == [same_theme.pk, with_draft.pk]
+    row = RelatedCase.objects.get(case=case, related=with_draft)
+    assert (row.shared_methods, row.score - row.text_score) == ([], pytest.approx(2 + 1))
+    assert not any(
+        "Unannounced" in reason
+        for row in RelatedCase.objects.shown_on(case)
+        for reason in row.reasons(limit=9)
+    )
+    assert terms_of([case.pk])[case.pk]["methods"] == frozenset()
+
+
+def test_a_method_unpublished_since_the_list_was_computed_is_never_named(terms):
+    sandbox, lab = make_method("Regulatory sandbox"), make_method("Living lab")
+    case, other = CaseStudyFactory(), CaseStudyFactory()
+    for method in (sandbox, lab):
+        uses(case, method)
+        uses(other, method)
+    refresh_related([case.pk])
+    Method.objects.filter(pk=sandbox.pk).update(status=EntryStatus.ARCHIVED)  # no refresh
+
+    (shown_row,) = RelatedCase.objects.shown_on(case)
+    read_otherwise = RelatedCase.objects.get(case=case)
+
+    assert shown_row.shared_methods == read_otherwise.shared_methods == [sandbox.pk, lab.pk]
+    assert shown_row.reasons()[0] == read_otherwise.reasons()[0] == "Same method: Living lab"
+
+    Method.objects.filter(pk=lab.pk).update(status=EntryStatus.DRAFT)
+    (shown_row,) = RelatedCase.objects.shown_on(case)
+    # No method left to name: the next reasons take its place.
+    assert shown_row.reasons() == ["Same sector: Health", "Similar in what it set out to do"]
+
+
+def test_a_method_a_case_no_longer_uses_is_not_named_before_its_list_is_refreshed(terms):
+    sandbox = make_method("Regulatory sandbox")
+    case, other = CaseStudyFactory(), CaseStudyFactory()
+    uses(case, sandbox)
+    uses(other, sandbox)
+    refresh_related([case.pk])
+    CaseMethod.objects.filter(case=other).delete()  # its task never runs here: the list stays as it was
+    assert stored(case) == [other.pk]
+
+    (row,) = RelatedCase.objects.shown_on(case)
+
+    assert "Regulatory sandbox" not in " ".join(row.reasons(limit=9))
+
+
+def test_a_reason_names_the_strongest_three_at_most(terms):
+    themes = [
+        terms["digital"],
+        terms["open"],
+        Theme.objects.exclude(pk__in=[terms["digital"].pk, terms["open"].pk]).first(),
+    ]
+    case, other = CaseStudyFactory(themes=themes), CaseStudyFactory(themes=themes)
+    for n in range(4):
+        method = make_method(f"Method named {n}")
+        uses(case, method)
+        uses(other, method)
+    refresh_related([case.pk])
+
+    (row,) = RelatedCase.objects.shown_on(case)
+
+    # Four methods, the main one of both (5 points each), before three themes and a sector (3 each, 2).
+    named_methods, vocabulary = row.reasons()
+    # Three themes (3 points each) before the sector (2): the sector is left out.
+    assert vocabulary.startswith("Same themes: ")
+    assert "Health" not in vocabulary
+    assert vocabulary.count(",") == 2
+    assert named_methods == "Same methods: Method named 0, Method named 1, Method named 2"
+
+
+def test_reasons_of_rows_stored_before_they_were_ordered_follow_the_weights(terms):
+    case = CaseStudyFactory(themes=[terms["digital"]])
+    CaseStudyFactory(themes=[terms["digital"]])
+    refresh_related([case.pk])
+    RelatedCase.objects.filter(case=case).update(reason_kinds=[])  # as migration 0040 left them
+
+    (row,) = RelatedCase.objects.shown_on(case)
+
+    assert row.reasons() == [
+        "Same sector and theme: Health, Digital government",
+        "Similar in what it set out to do",
+    ]
+
+
+@pytest.mark.parametrize("count", [2, KEPT])
+def test_reading_the_list_with_its_reasons_is_one_query_however_long(
+    terms, count, django_assert_max_num_queries
+):
+    methods = [make_method(f"Shared method {n}") for n in range(3)]
+    case = CaseStudyFactory(themes=[terms["digital"]], facets=[terms["adaptive"]])
+    for method in methods:
+        uses(case, method)
+    for n in range(count):
+        other = CaseStudyFactory(themes=[terms["digital"]], facets=[terms["adaptive"]])
+        for method in methods[: 1 + n % 3]:
+            uses(other, method, role="also" if n % 2 else "primary")
+    refresh_related([case.pk])
+    RelatedCase.objects.shown_on(case, limit=KEPT)[0].reasons()  # the vocabulary snapshot, read once
+
+    # The rows, their related cases and economies, the terms their cards show and the methods published now
+    # that the two cases share: one query, whatever the number of rows.
+    with django_assert_max_num_queries(1):
+        reasons = [row.reasons(limit=9) for row in RelatedCase.objects.shown_on(case, limit=KEPT)]
+
+    assert len(reasons) == count
+    assert all(any(sentence.startswith("Same method") for sentence in sentences) for sentences in reasons)
+
+
+def test_a_write_to_a_cases_methods_refreshes_its_list(terms, django_capture_on_commit_callbacks):
+    sandbox = make_method("Regulatory sandbox")
+    case, other, unrelated = CaseStudyFactory(sectors=[]), CaseStudyFactory(sectors=[]), CaseStudyFactory()
+    uses(other, sandbox)
+    refresh_related([case.pk, other.pk])
+    assert stored(case) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link = CaseMethod.objects.create(case=case, method=sandbox)
+    assert stored(case) == [other.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        link.delete()
+    assert stored(case) == []
+
+    # A row moved to another case: both lists follow.
+    link = CaseMethod.objects.create(case=case, method=sandbox)
+    refresh_related([case.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        link.case = unrelated
+        link.save()
+    assert stored(case) == []
+    assert other.pk in stored(unrelated)
+
+
+@pytest.fixture
+def catalogue_with_methods(catalogue):
+    """The generated catalogue, its cases using some of a few methods (main or also used; one method a
+    draft, one archived), linked in bulk: the candidates are compared directly, not through a refresh."""
+    methods = [make_method() for _ in range(5)]
+    methods += [make_method(status=EntryStatus.DRAFT), make_method(status=EntryStatus.ARCHIVED)]
+    links = []
+    for number, pk in enumerate(CaseStudy.objects.order_by("pk").values_list("pk", flat=True)):
+        for offset, method in enumerate(methods):
+            if (number * 7 + offset * 3) % 5 < 2:
+                role = "primary" if (number + offset) % 3 == 0 else "also"
+                links.append(CaseMethod(case_id=pk, method=method, role=role))
+    CaseMethod.objects.bulk_create(links)
+    return catalogue
+
+
+@pytest.mark.parametrize("candidates", [200, 7, 1])
+def test_with_methods_candidates_found_in_memory_are_those_the_sql_finds(
+    catalogue_with_methods, monkeypatch, candidates
+):
+    monkeypatch.setattr(related, "CANDIDATES", candidates)
+    ids = list(CaseStudy.objects.values_list("pk", flat=True))
+    terms = terms_of(ids)
+    assert any(terms[pk]["main_methods"] for pk in ids)
+    assert any(terms[pk]["methods"] - terms[pk]["main_methods"] for pk in ids)
+    in_sql, in_memory = related._Candidates(), related._CandidatesInMemory()
+    for pk in ids:
+        assert list(in_memory.of(pk, terms[pk]).items()) == list(in_sql.of(pk, terms[pk]).items()), pk
+
+
+def test_with_methods_a_refresh_in_memory_stores_the_same_rows(catalogue_with_methods):
+    ids = list(catalogue_with_methods.values_list("pk", flat=True))
+    fields = ("case", "rank", "related", "shared_methods", "reason_kinds", "shared_themes", "same_economy")
+
+    def rows():
+        return list(RelatedCase.objects.filter(case__in=ids).order_by("case", "rank").values_list(*fields))
+
+    refresh_related(ids, in_memory=False)
+    in_sql = rows()
+    refresh_related(ids, in_memory=True)
+    assert rows() == in_sql
+    assert any(row[3] for row in in_sql)  # methods shared, and said
+    unpublished = set(Method.objects.exclude(status=EntryStatus.PUBLISHED).values_list("pk", flat=True))
+    assert not any(set(row[3]) & unpublished for row in in_sql)
