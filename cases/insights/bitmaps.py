@@ -24,7 +24,7 @@ from django.db import connection
 from pyroaring import BitMap, FrozenBitMap
 
 from cases.caching import CACHE_SECONDS, _safe, catalogue_version, shared_catalogue_version
-from cases.models import CaseStudy, Outcome
+from cases.models import CaseMethod, CaseStudy, EntryStatus, Method, Outcome
 from cases.models.facets import FACETS, FACETS_BY_PARAMETER, FOREIGN_KEY, RELATED_COLUMN, TERMS
 from cases.search.engine import as_query, full_text_index_preferred, matching_case_ids
 
@@ -43,6 +43,8 @@ CASE_COLUMNS = {
 # The facet counted through another's values (the region, through the economy), and that other facet: every
 # case has one primary economy, and the economies are read once with their regions' columns.
 REGION = next(facet for facet in FACETS if facet.kind == RELATED_COLUMN)
+# The library's `method` parameter (no facet of the panel, but counted by the statistics).
+METHOD = "method"
 ECONOMY = FACETS_BY_PARAMETER[REGION.counted_through]
 
 
@@ -81,7 +83,7 @@ class CatalogueBitmaps:
     _memo = None  # the bitmaps this process used last
     # Part of the cache key: change it whenever the fields change, so that a deployment never reads
     # bitmaps pickled by the previous code.
-    FORMAT = 3
+    FORMAT = 4
 
     @classmethod
     def cache_key(cls, version: int) -> str:
@@ -162,6 +164,13 @@ class CatalogueBitmaps:
             ):
                 by_value[name][term_id] = BitMap(ids) & published
         with_outcomes = BitMap(ids_of(Outcome.objects.all(), "case_id")) & published
+        # The methods published cases used (issue 18), main or also, of published methods only: the library's
+        # `method` parameter and the statistics' cases by method.
+        used = CaseMethod.objects.filter(method__status=EntryStatus.PUBLISHED).order_by()
+        by_value[METHOD] = {
+            method_id: BitMap(ids) & published
+            for method_id, ids in ids_grouped_by(used, ["method_id"], "case_id")
+        }
 
         terms = {ECONOMY.parameter: {}}
         economy_region, apo_economies, region_names = {}, set(), {}
@@ -199,6 +208,12 @@ class CatalogueBitmaps:
                     )
                 )
             }
+        terms[METHOD] = {
+            pk: Term(pk, slug, name, rank)
+            for rank, (pk, slug, name) in enumerate(
+                Method.objects.published().order_by("name", "pk").values_list("pk", "slug", "name")
+            )
+        }
         # The reads above are separate statements: a vocabulary written meanwhile may be in one and not the
         # other. Keep every value and sub-region consistent with the terms read (the version moves on anyway).
         for name in by_value.keys() & terms.keys():
@@ -290,6 +305,8 @@ class CatalogueBitmaps:
                     if year is not None and (year >= value if name == "year_from" else year <= value)
                 ]
                 selected &= self.cases_with("year", years)
+            elif name == METHOD:  # published methods, as the FilterSet's model instances
+                selected &= self.cases_with(METHOD, [method.pk for method in value])
             elif facet is None:
                 return None
             elif facet.kind == RELATED_COLUMN:  # a region: the cases of its economies

@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from pyroaring import FrozenBitMap
 
 from cases.caching import cached, vocabulary_snapshot
-from cases.insights.bitmaps import CatalogueBitmaps, choice_buckets, term_buckets
+from cases.insights.bitmaps import METHOD, CatalogueBitmaps, choice_buckets, term_buckets
 from cases.models import Economy, Stage
 from cases.models.facets import CHOICE, FACETS, RELATED_COLUMN, Facet
 from cases.web.formatting import format_year
+
+ECONOMY = "economy"
 
 # ISO 3166-1 alpha-2 -> numeric, as Natural Earth's TopoJSON (the world-atlas package) names countries.
 # From Debian's iso-codes (iso_3166-1.json); the Economy model keeps only the letter codes.
@@ -60,7 +62,30 @@ def selection_statistics(bitmaps: CatalogueBitmaps, selection) -> dict:
         **{f"by_{facet.parameter}": facet_buckets(bitmaps, facet, selection) for facet in FACETS},
         "by_year": year_buckets(year_counts),
         "by_year_sector": year_sector_buckets(bitmaps, selection, sorted(year_counts)),
+        "by_method": term_buckets(bitmaps, METHOD, bitmaps.counts(METHOD, selection)),
+        "by_economy_method": economy_method_buckets(bitmaps, selection),
     }
+
+
+def economy_method_buckets(bitmaps: CatalogueBitmaps, selection) -> list[dict]:
+    """How many cases of each economy used each method (issue 18): economies by name, then methods by how
+    many cases used them. Only pairs with cases appear."""
+    economies, methods = bitmaps.terms[ECONOMY], bitmaps.terms[METHOD]
+    rows = []
+    for economy_pk in sorted(bitmaps.counts(ECONOMY, selection), key=lambda pk: economies[pk].name_rank):
+        of_economy = selection & bitmaps.by_value[ECONOMY][economy_pk]
+        counts = bitmaps.counts(METHOD, of_economy)
+        for method_pk, n in sorted(counts.items(), key=lambda item: (-item[1], methods[item[0]].name_rank)):
+            rows.append(
+                {
+                    "economy": economies[economy_pk].value,
+                    "economy_label": economies[economy_pk].label,
+                    "value": methods[method_pk].value,
+                    "label": methods[method_pk].label,
+                    "count": n,
+                }
+            )
+    return rows
 
 
 def facet_buckets(bitmaps: CatalogueBitmaps, facet: Facet, selection) -> list[dict]:
@@ -145,6 +170,11 @@ def in_active_language(statistics: dict) -> dict:
     translated["by_year_sector"] = [
         {**row, "label": sectors.get(str(row["value"]), row["label"])} for row in statistics["by_year_sector"]
     ]
+    economies = labels["economy"]
+    translated["by_economy_method"] = [
+        {**row, "economy_label": economies.get(row["economy"], row["economy_label"])}
+        for row in statistics["by_economy_method"]
+    ]
     return translated
 
 
@@ -221,7 +251,7 @@ def economy_profile_charts(economy, here):
         rows = [
             {
                 "value": term.value,
-                "label": labels[parameter].get(term.value, term.label),
+                "label": labels.get(parameter, {}).get(term.value, term.label),
                 "count": counts_here.get(term.pk, 0),
                 "share": share(counts_here.get(term.pk, 0), total),
                 "apo_count": counts_apo[term.pk],
@@ -274,6 +304,14 @@ def economy_profile_charts(economy, here):
                 "title": _("Innovation stages, beside all APO economies"),
                 "column": _("Stage"),
                 "rows": stages,
+            },
+            {
+                "key": "method",
+                "parameter": "method",
+                "title": _("Methods used, beside all APO economies"),
+                "column": _("Method"),
+                "rows": compare_terms(METHOD),
+                "several": _("A case can use several methods, so shares can add up to more than 100%."),
             },
         ],
         "timeline_rows": [

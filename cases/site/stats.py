@@ -24,7 +24,15 @@ from cases.models.translations import CaseText
 # Parameters the stats page's own form shows; the library's others ride along as hidden fields.
 FORM_PARAMETERS = ("region", "economy", "sector", "year_from", "year_to")
 # Parameters that choose cases (the library's, less the ones about a page of results).
-SELECTION_PARAMETERS = (*CaseStudyFilterSet.FACET_PARAMETERS, "year_from", "year_to", "q")
+SELECTION_PARAMETERS = (
+    *CaseStudyFilterSet.FACET_PARAMETERS,
+    "method",
+    "toolkit",
+    "organisation",
+    "year_from",
+    "year_to",
+    "q",
+)
 
 MAX_COMPARED = 4
 # A compare address longer than this is not a list of case slugs someone picked.
@@ -43,7 +51,7 @@ def selection_query(query: QueryDict) -> QueryDict:
 
 # Parameters a case can have several values of (its vocabularies'); OR within each, so the library cannot
 # say "health AND X".
-MANY_VALUED = tuple(facet.parameter for facet in FACETS if facet.kind == TERMS)
+MANY_VALUED = (*(facet.parameter for facet in FACETS if facet.kind == TERMS), "method")
 
 
 def with_value(query: QueryDict, parameter: str, value: str) -> str | None:
@@ -136,6 +144,20 @@ class StatsPageView(TemplateView):
             }
             for facet in CHARTS
         ]
+        # Cases by method (issue 18): no facet of the panel, but a chart like theirs.
+        context["charts"].append(
+            {
+                "key": "method",
+                "parameter": "method",
+                "title": _("Cases by method"),
+                "column": _("Method"),
+                "numbered": False,
+                "rows": [
+                    dict(bucket, query=with_value(query, "method", bucket["value"]))
+                    for bucket in statistics["by_method"]
+                ],
+            }
+        )
 
         context["timeline_rows"] = timeline_rows(statistics, query)
         context["undated_count"] = statistics["count"] - sum(row["count"] for row in statistics["by_year"])

@@ -166,7 +166,16 @@ def test_statistics_give_a_bucket_list_per_facet_in_table_order(client):
     CaseStudyFactory()
     body = client.get("/api/v1/stats/").json()
     by_facet = [f"by_{parameter}" for parameter in FACET_PARAMETERS]
-    assert list(body) == ["count", "with_outcomes", "outcome_share", *by_facet, "by_year", "by_year_sector"]
+    assert list(body) == [
+        "count",
+        "with_outcomes",
+        "outcome_share",
+        *by_facet,
+        "by_year",
+        "by_year_sector",
+        "by_method",
+        "by_economy_method",
+    ]
     assert list(StatsSerializer().fields) == list(body)
     assert body["by_sdg"] == []
     assert body["by_sector"][0]["value"] == "health"
