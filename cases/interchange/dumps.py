@@ -48,16 +48,32 @@ from cases.interchange.exporting import CHUNK_SIZE, csv_record, neutralise
 from cases.models import (
     SDG,
     CaseLink,
+    CaseMethod,
+    CaseOrganisation,
     CaseStudy,
+    CaseToolkit,
+    Complexity,
+    Discipline,
+    Duration,
     Economy,
     InnovationFacet,
     Level,
     LinkRelation,
+    Method,
+    MethodPurpose,
+    MethodRole,
+    Organisation,
+    OrganisationRole,
     OrganisationType,
     Outcome,
+    Purpose,
     Sector,
     Stage,
     Theme,
+    Toolkit,
+    ToolkitKind,
+    ToolkitLanguage,
+    ToolkitPurpose,
 )
 from cases.models.translations import CONTENT_LANGUAGES
 from observatory.postgresql.base import long_running
@@ -221,6 +237,67 @@ def _link_rows():
     yield from links.iterator(chunk_size=5000)
 
 
+# Methods, toolkits and organisations (issue 18): published methods and toolkits, organisations named by a
+# published case, and the links of published cases to them (never to a draft method or toolkit).
+def _published_methods():
+    return Method.objects.published()
+
+
+def _published_toolkits():
+    return Toolkit.objects.published()
+
+
+def _public_organisations():
+    return Organisation.objects.public()
+
+
+def _entry_rows(entries: Callable, columns: list[str], order: str) -> Callable[[], Iterator[list]]:
+    def rows():
+        yield from entries().order_by(order).values_list(*columns).iterator(chunk_size=5000)
+
+    return rows
+
+
+def _value_rows(model, owner: str, value: str, owners: Callable) -> Callable[[], Iterator[list]]:
+    """(owner slug, value) rows of a list kept in rows (purposes, languages), for published owners."""
+
+    def rows():
+        values = (
+            model.objects.filter(**{f"{owner}__in": owners()})
+            .order_by(f"{owner}__slug", value)
+            .values_list(f"{owner}__slug", value)
+        )
+        yield from values.iterator(chunk_size=5000)
+
+    return rows
+
+
+def _toolkit_method_rows():
+    through = Toolkit.methods.through
+    links = (
+        through.objects.filter(toolkit__in=_published_toolkits(), method__in=_published_methods())
+        .order_by("toolkit__slug", "method__slug")
+        .values_list("toolkit__slug", "method__slug")
+    )
+    yield from links.iterator(chunk_size=5000)
+
+
+def _case_entry_rows(model, entry: str, entries: Callable, columns: list[str]) -> Callable:
+    def rows():
+        links = (
+            model.objects.filter(case__in=_published_ids(), **{f"{entry}__in": entries()})
+            .order_by("case_id", "position", "id")
+            .values_list("case_id", f"{entry}__slug", *columns)
+        )
+        yield from links.iterator(chunk_size=5000)
+
+    return rows
+
+
+def _ref(column: str, resource: str, key: str = "slug") -> dict:
+    return {"fields": [column], "reference": {"resource": resource, "fields": [key]}}
+
+
 def _case_key(name="case_id") -> dict:
     return {"name": name, "type": "integer", "constraints": {"required": True}}
 
@@ -295,6 +372,84 @@ def tables() -> list[Table]:
             _case_key("other_case_id"), {"name": "note", **text},
         ], _link_rows, primary_key=["case_id", "relation", "other_case_id"],
             foreign_keys=[_to_cases(), _to_cases("other_case_id")]),
+        Table("methods", _("Published methods of public-sector innovation"), [
+            {"name": "slug", **text, "constraints": {"required": True}}, {"name": "name", **text},
+            {"name": "summary", **text}, {"name": "description", **text, "description": _("Markdown.")},
+            {"name": "discipline", **text, "constraints": {"enum": list(Discipline.values)}},
+            {"name": "typical_duration", **text, "constraints": {"enum": ["", *Duration.values]}},
+            {"name": "participants", **text},
+            {"name": "complexity", **text, "constraints": {"enum": ["", *Complexity.values]}},
+            {"name": "steps", **text}, {"name": "strengths", **text}, {"name": "pitfalls", **text},
+            {"name": "sources", **text}, {"name": "published_at", "type": "datetime"},
+            {"name": "updated_at", "type": "datetime"},
+        ], _entry_rows(_published_methods, ["slug", "name", "summary", "description", "discipline",
+                                            "typical_duration", "participants", "complexity", "steps",
+                                            "strengths", "pitfalls", "sources", "published_at", "updated_at"],
+                       "slug"), primary_key=["slug"]),
+        Table("method_purposes", _("What each method is good for"), [
+            {"name": "method", **text, "constraints": {"required": True}},
+            {"name": "purpose", **text, "constraints": {"enum": list(Purpose.values)}},
+        ], _value_rows(MethodPurpose, "method", "purpose", _published_methods),
+            primary_key=["method", "purpose"],
+            foreign_keys=[_ref("method", "methods")]),
+        Table("toolkits", _("Published toolkits: guides, handbooks, templates and courses"), [
+            {"name": "slug", **text, "constraints": {"required": True}}, {"name": "title", **text},
+            {"name": "summary", **text}, {"name": "description", **text, "description": _("Markdown.")},
+            {"name": "kind", **text, "constraints": {"enum": list(ToolkitKind.values)}},
+            {"name": "publisher", **text}, {"name": "year", "type": "integer"},
+            {"name": "discipline", **text, "constraints": {"enum": list(Discipline.values)}},
+            {"name": "licence", **text}, {"name": "reuse_terms", **text},
+            {"name": "url", **text, "format": "uri"}, {"name": "published_at", "type": "datetime"},
+            {"name": "updated_at", "type": "datetime"},
+        ], _entry_rows(_published_toolkits, ["slug", "title", "summary", "description", "kind", "publisher",
+                                             "year", "discipline", "licence", "reuse_terms", "url",
+                                             "published_at", "updated_at"], "slug"), primary_key=["slug"]),
+        Table("toolkit_purposes", _("What each toolkit is good for"), [
+            {"name": "toolkit", **text, "constraints": {"required": True}},
+            {"name": "purpose", **text, "constraints": {"enum": list(Purpose.values)}},
+        ], _value_rows(ToolkitPurpose, "toolkit", "purpose", _published_toolkits),
+            primary_key=["toolkit", "purpose"],
+            foreign_keys=[_ref("toolkit", "toolkits")]),
+        Table("toolkit_languages", _("The languages each toolkit is published in"), [
+            {"name": "toolkit", **text, "constraints": {"required": True}},
+            {"name": "language", **text, "constraints": {"enum": list(CONTENT_LANGUAGES)}},
+        ], _value_rows(ToolkitLanguage, "toolkit", "language", _published_toolkits),
+            primary_key=["toolkit", "language"],
+            foreign_keys=[_ref("toolkit", "toolkits")]),
+        Table("toolkit_methods", _("The methods each toolkit supports"), [
+            {"name": "toolkit", **text, "constraints": {"required": True}},
+            {"name": "method", **text, "constraints": {"required": True}},
+        ], _toolkit_method_rows, primary_key=["toolkit", "method"],
+            foreign_keys=[_ref("toolkit", "toolkits"),
+                          _ref("method", "methods")]),
+        Table("organisations", _("Organisations named by published cases"), [
+            {"name": "slug", **text, "constraints": {"required": True}}, {"name": "name", **text},
+            {"name": "kind", **text, "constraints": {"enum": list(OrganisationType.values)}},
+            {"name": "economy", **text},
+            {"name": "level", **text, "constraints": {"enum": ["", *Level.values]}},
+            {"name": "website", **text},
+        ], _entry_rows(_public_organisations, ["slug", "name", "kind", "economy__iso2", "level", "website"],
+                       "slug"), primary_key=["slug"],
+            foreign_keys=[_ref("economy", "economies", "iso2")]),
+        Table("case_methods", _("The methods each case used"), [
+            _case_key(), {"name": "method", **text, "constraints": {"required": True}},
+            {"name": "role", **text, "constraints": {"enum": list(MethodRole.values)}},
+            {"name": "note", **text},
+        ], _case_entry_rows(CaseMethod, "method", _published_methods, ["role", "note"]),
+            primary_key=["case_id", "method"],
+            foreign_keys=[_to_cases(), _ref("method", "methods")]),
+        Table("case_toolkits", _("The toolkits each case drew on"), [
+            _case_key(), {"name": "toolkit", **text, "constraints": {"required": True}},
+            {"name": "note", **text},
+        ], _case_entry_rows(CaseToolkit, "toolkit", _published_toolkits, ["note"]),
+            primary_key=["case_id", "toolkit"],
+            foreign_keys=[_to_cases(), _ref("toolkit", "toolkits")]),
+        Table("case_organisations", _("The lead and partner organisations of each case"), [
+            _case_key(), {"name": "organisation", **text, "constraints": {"required": True}},
+            {"name": "role", **text, "constraints": {"enum": list(OrganisationRole.values)}},
+        ], _case_entry_rows(CaseOrganisation, "organisation", _public_organisations, ["role"]),
+            primary_key=["case_id", "organisation"],
+            foreign_keys=[_to_cases(), _ref("organisation", "organisations")]),
     ]  # fmt: skip
 
 

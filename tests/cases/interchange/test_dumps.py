@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 from frictionless import Package
 
 from cases import records
@@ -31,7 +32,21 @@ from cases.interchange.dumps import (
 )
 from cases.interchange.exporting import neutralise
 from cases.interchange.reference_data import load_reference_data
-from cases.models import CaseLink, CaseStudy, CaseTranslation, Outcome, Sector, Status, TranslationStatus
+from cases.models import (
+    CaseLink,
+    CaseMethod,
+    CaseOrganisation,
+    CaseStudy,
+    CaseToolkit,
+    CaseTranslation,
+    Method,
+    Organisation,
+    Outcome,
+    Sector,
+    Status,
+    Toolkit,
+    TranslationStatus,
+)
 from tests.factories import CaseStudyFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +92,47 @@ def catalogue():
         case=published, language="ja", title="秘密の下書き翻訳", summary="下書き", overview="下書き",
         translated_by="t", status=TranslationStatus.DRAFT,
     )  # fmt: skip
+    # Methods, toolkits and organisations (issue 18): a draft method and toolkit, and the organisation only a
+    # draft names, are in no file; nor is a draft case's link to a published method.
+    entry = {"summary": "One sentence.", "description": "What it is.", "discipline": "design"}
+    now = timezone.now()
+    sandbox = Method.objects.create(
+        name="Regulatory sandbox", slug="regulatory-sandbox", status="published", published_at=now, **entry
+    )
+    secret_method = Method.objects.create(name="Secret method", slug="secret-method", **entry)
+    sandbox.purpose_rows.create(purpose="test")
+    secret_method.purpose_rows.create(purpose="understand")
+    guide = Toolkit.objects.create(
+        title="Sandbox guide",
+        slug="sandbox-guide",
+        kind="guide",
+        publisher="MAS",
+        url="https://example.org/guide",
+        status="published",
+        published_at=now,
+        **entry,
+    )
+    secret_toolkit = Toolkit.objects.create(
+        title="Secret toolkit",
+        slug="secret-toolkit",
+        kind="guide",
+        publisher="Secret",
+        url="https://example.org/secret",
+        **entry,
+    )
+    guide.methods.add(sandbox, secret_method)
+    guide.language_rows.create(language="en")
+    CaseMethod.objects.create(case=published, method=sandbox, note="Tested the rules with six firms.")
+    CaseMethod.objects.create(case=published, method=secret_method)
+    CaseMethod.objects.create(case=hidden[0], method=sandbox, note="Secret note")
+    CaseToolkit.objects.create(case=published, toolkit=guide)
+    CaseToolkit.objects.create(case=published, toolkit=secret_toolkit)
+    ministry = Organisation.objects.create(
+        name="Ministry of Health", slug="ministry-of-health", economy=published.economy
+    )
+    secret_agency = Organisation.objects.create(name="Secret agency", slug="secret-agency")
+    CaseOrganisation.objects.create(case=published, organisation=ministry)
+    CaseOrganisation.objects.create(case=hidden[0], organisation=secret_agency)
     return published, other, hidden
 
 
@@ -118,6 +174,37 @@ def test_the_dump_is_a_valid_data_package_of_the_published_catalogue(folder, cat
     links = list(csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / "case_links.csv"))))
     assert links == [
         {"case_id": str(published.pk), "relation": "related_to", "other_case_id": str(other.pk), "note": ""}
+    ]
+
+
+def read_table(folder, name) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(unpacked(folder / DAY.isoformat() / name))))
+
+
+def test_the_dump_holds_the_published_methods_toolkits_and_organisations_and_the_cases_links_to_them(
+    folder, catalogue
+):
+    published, _other, _hidden = catalogue
+
+    write_dump(day=DAY)
+
+    assert [row["slug"] for row in read_table(folder, "methods.csv")] == ["regulatory-sandbox"]
+    assert read_table(folder, "method_purposes.csv") == [{"method": "regulatory-sandbox", "purpose": "test"}]
+    assert [row["slug"] for row in read_table(folder, "toolkits.csv")] == ["sandbox-guide"]
+    assert read_table(folder, "toolkit_methods.csv") == [
+        {"toolkit": "sandbox-guide", "method": "regulatory-sandbox"}
+    ]
+    assert read_table(folder, "toolkit_languages.csv") == [{"toolkit": "sandbox-guide", "language": "en"}]
+    assert read_table(folder, "case_methods.csv") == [
+        {"case_id": str(published.pk), "method": "regulatory-sandbox", "role": "primary",
+         "note": "Tested the rules with six firms."}
+    ]  # fmt: skip
+    assert read_table(folder, "case_toolkits.csv") == [
+        {"case_id": str(published.pk), "toolkit": "sandbox-guide", "note": ""}
+    ]
+    assert [row["slug"] for row in read_table(folder, "organisations.csv")] == ["ministry-of-health"]
+    assert read_table(folder, "case_organisations.csv") == [
+        {"case_id": str(published.pk), "organisation": "ministry-of-health", "role": "lead"}
     ]
 
 
@@ -314,7 +401,7 @@ def test_the_command_says_what_it_wrote_and_refuses_a_bad_day(folder, catalogue,
     call_command("write_open_data", "--day", "2026-12-07")
     said = capsys.readouterr().out
     assert "2/2 cases," in said
-    assert "Wrote the dump of 2026-12-07: 2 cases in 17 files" in said
+    assert "Wrote the dump of 2026-12-07: 2 cases in 27 files" in said
 
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         call_command("write_open_data", "--day", "7 December")
