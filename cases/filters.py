@@ -490,8 +490,9 @@ class EntryFilterSet(FilterSet):
     SORTS: dict[str, tuple[str, ...]] = {}
     DEFAULT_SORT = ""
     # Facet parameter -> how its values are counted: ("rows", rows model, its column, owner field) for a
-    # list kept in rows, ("column", column) for a column of the entry, ("terms", link through model, its
-    # term field, owner field, the term's value field, the term's label field) for linked entries.
+    # list kept in rows, ("column", column) for a column of the entry, ("foreign key", relation, the related
+    # row's value field, its label field) for a related row, ("terms", link through model, its term field,
+    # owner field, the term's value field, the term's label field) for linked entries.
     FACETS: dict[str, tuple] = {}
 
     q = filters.CharFilter(
@@ -561,6 +562,14 @@ class EntryFilterSet(FilterSet):
                 )
                 labels = _choice_labels(self.filters[parameter].extra["choices"])
                 rows = [(value, labels.get(value, value), n) for value, n in found.items()]
+            elif how[0] == "foreign key":
+                _kind, relation, value_field, label_field = how
+                rows = list(
+                    self.queryset.model.objects.filter(pk__in=entries, **{f"{relation}__isnull": False})
+                    .values_list(f"{relation}__{value_field}", f"{relation}__{label_field}")
+                    .annotate(n=Count("pk"))
+                    .order_by()
+                )
             else:
                 _kind, through, term, owner, value_field, label_field = how
                 rows = list(
@@ -698,7 +707,11 @@ class OrganisationFilterSet(EntryFilterSet):
     SEARCH_FIELDS = ("name",)
     SORTS = {"name": ("name", "id"), "cases": ("-published_cases", "name", "id")}
     DEFAULT_SORT = "name"
-    FACETS = {"kind": ("column", "kind"), "level": ("column", "level")}
+    FACETS = {
+        "economy": ("foreign key", "economy", "iso2", "name"),
+        "kind": ("column", "kind"),
+        "level": ("column", "level"),
+    }
 
     economy = TermsFilter(
         field_name="economy__iso2",

@@ -1,4 +1,5 @@
-"""Atom feed of newly published cases; accepts the library's parameters ("new health cases in Indonesia")."""
+"""Atom feeds of newly published cases (accepting the library's parameters: "new health cases in Indonesia"),
+methods and toolkits (accepting their lists' parameters)."""
 
 import re
 
@@ -9,8 +10,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.filters import CaseStudyFilterSet
-from cases.models import CaseStudy
+from cases.filters import CaseStudyFilterSet, MethodFilterSet, ToolkitFilterSet
+from cases.models import CaseStudy, Method, Toolkit
 from cases.site.titles import selection_title
 
 FEED_LENGTH = 50
@@ -67,3 +68,65 @@ class NewCasesFeed(Feed):
 
     def item_categories(self, case):
         return [xml_text(case.economy.label)]
+
+
+class NewEntriesFeed(Feed):
+    """Newly published methods or toolkits (issue 18), newest first; accepts their list's parameters, as the
+    cases' feed accepts the library's."""
+
+    feed_type = Atom1Feed
+    filterset_class = None
+    model = None
+    list_url_name = ""
+
+    def get_object(self, request):
+        filterset = self.filterset_class(request.GET, queryset=self.model.objects.published())
+        if not filterset.is_valid():
+            raise Http404("Unknown filter values in the feed address.")
+        self.query_string = request.GET.urlencode()
+        return filterset
+
+    def link(self, filterset):
+        return reverse(self.list_url_name) + (f"?{self.query_string}" if self.query_string else "")
+
+    def items(self, filterset):
+        # The filters, without the list's own order: a feed is newest first.
+        entries = filterset.filter_queryset_without(filterset.queryset, exclude=())
+        return entries.order_by("-published_at", "-id")[:FEED_LENGTH]
+
+    def item_title(self, entry):
+        return xml_text(str(entry))
+
+    def item_description(self, entry):
+        return xml_text(entry.summary)
+
+    def item_pubdate(self, entry):
+        return entry.published_at
+
+    def item_updateddate(self, entry):
+        return entry.updated_at
+
+
+class NewMethodsFeed(NewEntriesFeed):
+    title = _("The Observatory: newly published methods")
+    subtitle = _("Methods of public-sector innovation, newest first.")
+    filterset_class = MethodFilterSet
+    model = Method
+    list_url_name = "cases:method_list"
+
+    def item_categories(self, method):
+        return [xml_text(str(method.get_discipline_display()))]
+
+
+class NewToolkitsFeed(NewEntriesFeed):
+    title = _("The Observatory: newly published toolkits")
+    subtitle = _("Guides, handbooks and templates for public-sector innovation, newest first.")
+    filterset_class = ToolkitFilterSet
+    model = Toolkit
+    list_url_name = "cases:toolkit_list"
+
+    def item_author_name(self, toolkit):
+        return xml_text(toolkit.publisher)
+
+    def item_categories(self, toolkit):
+        return [xml_text(str(toolkit.get_kind_display()))]

@@ -7,7 +7,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from cases.models import CaseStudy, Economy, Sector, Theme
+from cases.models import CaseStudy, Economy, Method, Organisation, Sector, Theme, Toolkit
 
 
 class LanguagePairs(Sequence):
@@ -79,6 +79,9 @@ class StaticPagesSitemap(EveryLanguage, Sitemap):
             "cases:economy_list",
             "cases:theme_list",
             "cases:sector_list",
+            "cases:method_list",
+            "cases:toolkit_list",
+            "cases:organisation_list",
             "cases:open_data",
             "cases:about",
         ]
@@ -87,4 +90,40 @@ class StaticPagesSitemap(EveryLanguage, Sitemap):
         return reverse(name)
 
 
-SITEMAPS = {"pages": StaticPagesSitemap, "cases": CaseSitemap, "profiles": ProfileSitemap}
+class MethodSitemap(EveryLanguage, Sitemap):
+    """Published methods only (issue 18)."""
+
+    changefreq = "monthly"
+    priority = 0.6
+
+    def items(self):
+        return Method.objects.published().only("slug", "updated_at").order_by("id")
+
+    def lastmod(self, method):
+        return method.updated_at
+
+
+class ToolkitSitemap(MethodSitemap):
+    """Published toolkits only."""
+
+    def items(self):
+        return Toolkit.objects.published().only("slug", "updated_at").order_by("id")
+
+
+class OrganisationSitemap(MethodSitemap):
+    """Organisations named by a published case: no other has a page."""
+
+    priority = 0.4
+
+    def items(self):
+        return Organisation.objects.public().only("slug", "updated_at").order_by("id")
+
+
+SITEMAPS = {
+    "pages": StaticPagesSitemap,
+    "cases": CaseSitemap,
+    "profiles": ProfileSitemap,
+    "methods": MethodSitemap,
+    "toolkits": ToolkitSitemap,
+    "organisations": OrganisationSitemap,
+}

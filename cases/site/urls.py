@@ -3,13 +3,14 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
 from cases.site import alerts as alert_views
+from cases.site import entries as entry_views
 from cases.site import opendata, views
 from cases.site import pages as page_views
 from cases.site import pdf as pdf_views
 from cases.site import stats as stats_views
 from cases.site import submission as submission_views
 from cases.site import system as site_views
-from cases.site.feeds import NewCasesFeed
+from cases.site.feeds import NewCasesFeed, NewMethodsFeed, NewToolkitsFeed
 from cases.site.sitemaps import SITEMAPS
 
 app_name = "cases"
@@ -33,6 +34,22 @@ urlpatterns = [
     path("accessibility/", page_views.accessibility_statement, name="accessibility"),
     path("about/", page_views.about_page, name="about"),
     path("data/", opendata.open_data_page, name="open_data"),
+]
+
+# Methods, toolkits and organisations (issue 18, cases/site/entries.py): browsed like the library.
+urlpatterns += [
+    path("methods/", entry_views.MethodListView.as_view(), name="method_list"),
+    path("methods/<slug:slug>/", entry_views.MethodDetailView.as_view(), name="method_detail"),
+    path("toolkits/", entry_views.ToolkitListView.as_view(), name="toolkit_list"),
+    path("toolkits/<slug:slug>/", entry_views.ToolkitDetailView.as_view(), name="toolkit_detail"),
+    path("organisations/", entry_views.OrganisationListView.as_view(), name="organisation_list"),
+    path(
+        "organisations/<slug:slug>/",
+        entry_views.OrganisationDetailView.as_view(),
+        name="organisation_detail",
+    ),
+    path("feeds/methods/", NewMethodsFeed(), name="feed_methods"),
+    path("feeds/toolkits/", NewToolkitsFeed(), name="feed_toolkits"),
 ]
 
 urlpatterns += [

@@ -3,8 +3,11 @@ CaseStudyFilterSet; they are complete without JavaScript."""
 
 import functools
 import json
+from operator import itemgetter
 
 from django.contrib import admin
+from django.db.models import F, OuterRef, StringAgg, Subquery, TextField, Value
+from django.db.models.functions import Cast, JSONObject
 from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.utils.formats import localize
 from django.utils.html import escape, format_html
@@ -28,7 +31,22 @@ from cases.filters import SORT_CHOICES, CaseStudyFilterSet
 from cases.insights.bitmaps import CatalogueBitmaps
 from cases.insights.facet_counts import facet_counts, selection_facets
 from cases.insights.statistics import economy_profile_charts
-from cases.models import CaseStudy, Economy, FormerSlug, LinkRelation, RelatedCase, Sector, Stage, Theme
+from cases.models import (
+    CaseMethod,
+    CaseOrganisation,
+    CaseStudy,
+    CaseToolkit,
+    Economy,
+    EntryStatus,
+    FormerSlug,
+    LinkRelation,
+    MethodRole,
+    OrganisationRole,
+    RelatedCase,
+    Sector,
+    Stage,
+    Theme,
+)
 from cases.models.facets import (
     FACET_PARAMETERS,
     FACETS,
@@ -386,12 +404,84 @@ def active_filter_chips(filterset, every_option=None):
     return chips
 
 
+# "How they did it" on the case page (issue 18): a case's published methods and toolkits and its
+# organisations, each list read as one column of the case's own query, a JSON object per row, the rows
+# joined by newlines (JSON text holds no raw newline). A prefetch would be a query per list, and the case
+# page reads everything in six (tests/cases/site/test_views.py); the rows are few and small. Sorted here:
+# SQLite cannot order an aggregate.
+ROW_SEPARATOR = "\n"
+
+
+def _joined_rows(links, **fields):
+    """A subquery of `links` (link rows of the outer case) as one text: each row's `fields` as JSON."""
+    row = Cast(JSONObject(**{name: F(path) for name, path in fields.items()}), TextField())
+    joined = links.filter(case=OuterRef("pk")).order_by().values("case")
+    return Subquery(joined.annotate(rows=StringAgg(row, Value(ROW_SEPARATOR))).values("rows")[:1])
+
+
+@functools.lru_cache(maxsize=1)
+def how_annotations() -> dict:
+    """The annotations of how_they_did_it(): built once per process, as text_annotations() are."""
+    published = {"method__status": EntryStatus.PUBLISHED}
+    return {
+        "how_methods": _joined_rows(
+            CaseMethod.objects.filter(**published),
+            slug="method__slug",
+            name="method__name",
+            role="role",
+            note="note",
+            position="position",
+            id="id",
+        ),
+        "how_toolkits": _joined_rows(
+            CaseToolkit.objects.filter(toolkit__status=EntryStatus.PUBLISHED),
+            slug="toolkit__slug",
+            title="toolkit__title",
+            publisher="toolkit__publisher",
+            note="note",
+            position="position",
+            id="id",
+        ),
+        # Public whenever the case is: an organisation is public while a published case names it.
+        "how_organisations": _joined_rows(
+            CaseOrganisation.objects.all(),
+            slug="organisation__slug",
+            name="organisation__name",
+            role="role",
+            position="position",
+            id="id",
+        ),
+    }
+
+
+def _rows(text: str | None) -> list[dict]:
+    return [json.loads(line) for line in (text or "").split(ROW_SEPARATOR) if line]
+
+
+def how_they_did_it(case) -> dict:
+    """The case's methods (main ones first, then in the curator's order), toolkits, lead organisation and
+    partners, from the columns how_annotations() added to its query."""
+    methods = sorted(
+        _rows(getattr(case, "how_methods", None)),
+        key=lambda row: (row["role"] != MethodRole.PRIMARY, row["position"], row["id"]),
+    )
+    toolkits = sorted(_rows(getattr(case, "how_toolkits", None)), key=itemgetter("position", "id"))
+    organisations = sorted(_rows(getattr(case, "how_organisations", None)), key=itemgetter("position", "id"))
+    return {
+        "methods": methods,
+        "toolkits": toolkits,
+        "lead": next((row for row in organisations if row["role"] == OrganisationRole.LEAD), None),
+        "partners": [row for row in organisations if row["role"] == OrganisationRole.PARTNER],
+    }
+
+
 class CaseStudyDetailView(PublishedCasesMixin, DetailView):
     template_name = "cases/casestudy_detail.html"
     context_object_name = "case"
 
     def get_queryset(self):
-        return self.published_cases().for_detail().with_rendered_narrative(get_language())
+        cases = self.published_cases().for_detail().with_rendered_narrative(get_language())
+        return cases.annotate(**how_annotations())
 
     def get(self, request, *args, **kwargs):
         try:
@@ -420,7 +510,11 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         if not (admin.site.has_permission(self.request) and user.has_perm("cases.view_casestudy")):
             return None
         case = (
-            CaseStudy.objects.for_detail().with_rendered_narrative(get_language()).filter(slug=slug).first()
+            CaseStudy.objects.for_detail()
+            .with_rendered_narrative(get_language())
+            .annotate(**how_annotations())
+            .filter(slug=slug)
+            .first()
         )
         if case is None or not can_edit_economy(user, case.economy_id):
             return None
@@ -445,6 +539,7 @@ class CaseStudyDetailView(PublishedCasesMixin, DetailView):
         text = context["text"] = CaseText.of(case, original=self.request.GET.get("text") == "original")
         # Text in another language than the page's is marked with its own (WCAG 3.1.2, language of parts).
         context["text_lang"] = text.language if text.language != get_language() else ""
+        context["how"] = how_they_did_it(case)
         context["citations"] = citation_formats(case, self.request)
         context["canonical_url"] = self.request.build_absolute_uri(case.get_absolute_url())
         context["json_ld"] = schema_org_json(case, context["canonical_url"])

@@ -48,15 +48,22 @@ from cases.caching import forget_catalogue_version
 from cases.interchange.dumps import LATEST, file_names, write_dump
 from cases.models import (
     SDG,
+    CaseMethod,
+    CaseOrganisation,
     CaseStudy,
+    CaseToolkit,
     CaseTranslation,
     Economy,
+    EntryStatus,
     FormerSlug,
     InnovationFacet,
+    Method,
+    Organisation,
     Sector,
     Status,
     SubmitterContact,
     Theme,
+    Toolkit,
     TranslationStatus,
 )
 from cases.search.related import refresh_related
@@ -106,6 +113,16 @@ READ_PATHS = {
     "cases:stats": LIBRARY,
     "cases:compare": ("cases={published}", "cases={published},{hidden_slugs}", "cases={hidden_slug}"),
     "cases:feed": LIBRARY,
+    # Methods, toolkits and organisations (issue 18): their lists, their pages (which end with the library's
+    # list of their cases, so take its parameters) and the feeds of new methods and toolkits.
+    "cases:method_list": ("", "q={marker}"),
+    "cases:method_detail": LIBRARY,
+    "cases:toolkit_list": ("", "q={marker}", "method=design-thinking"),
+    "cases:toolkit_detail": LIBRARY,
+    "cases:organisation_list": ("", "q={marker}", "economy={hidden_economy}"),
+    "cases:organisation_detail": LIBRARY,
+    "cases:feed_methods": ONE,
+    "cases:feed_toolkits": ONE,
     "sitemap": ONE,
     "robots_txt": ONE,
     "security_txt": ONE,
@@ -259,6 +276,9 @@ def world():
     )
     OutcomeFactory(case=published)
     CaseStudyFactory(slug="published-school-meals", title="School meals", economy=first(Economy, iso2="JP"))
+    # Issue 18: a published method and toolkit and the published case's organisation; the hidden cases name
+    # them too (add_hidden_cases), and must add nothing to their pages, lists or counts.
+    entries = published_entries(published)
     # Every related-cases list computed, as the scheduled refresh leaves them: a list first computed after
     # the hidden cases arrive is not something they moved.
     refresh_related(CaseStudy.objects.values_list("pk", flat=True))
@@ -269,7 +289,42 @@ def world():
         "hidden_only": hidden_only,
         "hidden_slugs": [f"hidden-{status}" for status in HIDDEN_STATUSES],
         "hidden_pks": [HIDDEN_FIRST_PK + n for n in range(len(HIDDEN_STATUSES))],
+        **entries,
     }
+
+
+def published_entries(published):
+    """A published method and toolkit, and an organisation, named by the published case."""
+    now = timezone.now()
+    method = Method.objects.create(
+        name="Design thinking",
+        slug="design-thinking",
+        summary="A way to understand users.",
+        description="Described.",
+        discipline="design",
+        status=EntryStatus.PUBLISHED,
+        published_at=now,
+    )
+    toolkit = Toolkit.objects.create(
+        title="A playbook",
+        slug="a-playbook",
+        summary="A guide.",
+        description="Described.",
+        discipline="design",
+        kind="guide",
+        publisher="Nesta",
+        url="https://example.org/playbook",
+        status=EntryStatus.PUBLISHED,
+        published_at=now,
+    )
+    toolkit.methods.set([method])
+    organisation = Organisation.objects.create(
+        name="Ministry of Examples", slug="ministry-of-examples", economy=published.economy
+    )
+    CaseMethod.objects.create(case=published, method=method)
+    CaseToolkit.objects.create(case=published, toolkit=toolkit)
+    CaseOrganisation.objects.create(case=published, organisation=organisation, role="lead")
+    return {"method": method, "toolkit": toolkit, "organisation": organisation}
 
 
 def terms_query(terms) -> str:
@@ -313,6 +368,9 @@ def add_hidden_cases(world, django_capture_on_commit_callbacks):
                 sdgs=[shared["sdg"], hidden_only["sdg"]],
             )
             OutcomeFactory(case=case, indicator=f"{MARKER} outcome")
+            CaseMethod.objects.create(case=case, method=world["method"], note=f"{MARKER} note")
+            CaseToolkit.objects.create(case=case, toolkit=world["toolkit"])
+            CaseOrganisation.objects.create(case=case, organisation=world["organisation"], role="partner")
             ResourceFactory(case=case, title=f"{MARKER} resource", url=f"https://example.org/{slug}")
             CaseLinkFactory(from_case=case, to_case=published, relation="adapted_from")
             CaseLinkFactory(from_case=published, to_case=case, relation="replicated_in")
@@ -377,6 +435,10 @@ def parameter_values(key: str, parameter: str, world) -> list[str]:
     if parameter == "number":
         return [str(shared["sdg"].number), str(hidden_only["sdg"].number)]
     if parameter == "slug":
+        # Before "case": "cases:method_detail" holds that word too.
+        for word in ("method", "toolkit", "organisation"):
+            if word in key:
+                return [world[word].slug]
         for word in ("economy", "theme", "sector", "facet"):
             if word in key:
                 return [shared[word].slug, hidden_only[word].slug]

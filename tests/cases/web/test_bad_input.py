@@ -10,11 +10,27 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from cases.api.filters import CaseStudyApiFilterSet, ChangesFilterSet
 from cases.forms import HONEYPOT_FIELD, CaseSubmissionForm
 from cases.interchange.dumps import write_dump
-from cases.models import SDG, AlertSubscription, CaseStudy, Economy, InnovationFacet, Sector, Theme
+from cases.models import (
+    SDG,
+    AlertSubscription,
+    CaseMethod,
+    CaseOrganisation,
+    CaseStudy,
+    CaseToolkit,
+    Economy,
+    EntryStatus,
+    InnovationFacet,
+    Method,
+    Organisation,
+    Sector,
+    Theme,
+    Toolkit,
+)
 from cases.services import api_key_create, case_submit
 from cases.web.validation import MAX_REQUEST_TARGET
 from tests.cases.site.test_submission import valid_data
@@ -141,7 +157,41 @@ def published_world():
     )
     write_dump()  # today's open-data release, so that its files are real addresses too
     alert = AlertSubscription.objects.create(email="ana@example.org", query="sector=health")
-    return {"case": case, "reference": submitter.reference, "alert": alert}
+    # Issue 18: a published method and toolkit and a public organisation, named by the published case.
+    method = Method.objects.create(
+        name="Design thinking",
+        slug="design-thinking",
+        summary="A way to understand users.",
+        description="Described.",
+        discipline="design",
+        status=EntryStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    toolkit = Toolkit.objects.create(
+        title="A playbook",
+        slug="a-playbook",
+        summary="A guide.",
+        description="Described.",
+        discipline="design",
+        kind="guide",
+        publisher="Nesta",
+        url="https://example.org/playbook",
+        status=EntryStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    toolkit.methods.set([method])
+    organisation = Organisation.objects.create(name="Ministry of Examples", slug="ministry-of-examples")
+    CaseMethod.objects.create(case=case, method=method)
+    CaseToolkit.objects.create(case=case, toolkit=toolkit)
+    CaseOrganisation.objects.create(case=case, organisation=organisation, role="lead")
+    return {
+        "case": case,
+        "reference": submitter.reference,
+        "alert": alert,
+        "method": method,
+        "toolkit": toolkit,
+        "organisation": organisation,
+    }
 
 
 def _routes(resolver=None, namespace=""):
@@ -179,6 +229,10 @@ def _real_value(url_name: str, parameter: str, world) -> str:
         return "cases.csv.gz"
     if parameter == "slug":
         for word, value in (
+            # Before "case": "cases:method_detail" holds that word too.
+            ("method", world["method"].slug),
+            ("toolkit", world["toolkit"].slug),
+            ("organisation", world["organisation"].slug),
             ("economy", case.economy.slug),
             ("theme", case.themes.get().slug),
             ("sector", case.sectors.get().slug),
@@ -230,6 +284,14 @@ def test_the_walk_covers_the_whole_url_contract(contract_urls):
         "/sectors/",
         "/submit/",
         "/feeds/cases/",
+        "/methods/",
+        "/methods/design-thinking/",
+        "/toolkits/",
+        "/toolkits/a-playbook/",
+        "/organisations/",
+        "/organisations/ministry-of-examples/",
+        "/feeds/methods/",
+        "/feeds/toolkits/",
         "/sitemap.xml",
         "/robots.txt",
         "/.well-known/security.txt",
@@ -238,6 +300,22 @@ def test_the_walk_covers_the_whole_url_contract(contract_urls):
         "/api/v1/cases/flood-warnings/",
         "/api/v1/cases/facet-counts/",
         "/api/v1/cases/export.csv",
+        # Issue 18's API (cases/api/entries.py).
+        "/api/v1/methods/",
+        "/api/v1/methods/design-thinking/",
+        "/api/v1/methods/facet-counts/",
+        "/api/v1/methods/harvest/",
+        "/api/v1/methods/export.csv",
+        "/api/v1/methods/export.jsonl",
+        "/api/v1/toolkits/",
+        "/api/v1/toolkits/a-playbook/",
+        "/api/v1/toolkits/facet-counts/",
+        "/api/v1/toolkits/harvest/",
+        "/api/v1/toolkits/export.csv",
+        "/api/v1/toolkits/export.jsonl",
+        "/api/v1/organisations/",
+        "/api/v1/organisations/ministry-of-examples/",
+        "/api/v1/organisations/facet-counts/",
         "/api/v1/economies/SG/",
         "/api/v1/sdgs/3/",
         "/api/v1/suggest/",
