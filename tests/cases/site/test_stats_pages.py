@@ -222,10 +222,11 @@ def test_no_years_stay_no_years():
 
 def test_stats_page_renders_every_chart_as_a_table_without_javascript(client, catalogue):
     html = client.get("/stats/").content.decode()
-    for chart in ("economy", "year", "sector", "theme", "facet", "stage", "sdg"):
+    charts = ("economy", "year", "sector", "theme", "facet", "stage", "sdg", "method")
+    for chart in charts:
         assert f'id="chart-{chart}-caption"' in html
     # Tables are open until the script has drawn the charts; charts are hidden until then.
-    assert html.count('<details class="chart__data" open>') == 7
+    assert html.count('<details class="chart__data" open>') == len(charts)
     assert '<tr data-value="health" data-label="Health" data-count="12">' in html
     assert 'data-label="3. Good health and well-being"' in html
     assert "<script>" not in html
@@ -245,7 +246,7 @@ def test_every_chart_links_to_the_same_cases_in_the_library(client, catalogue):
     html = client.get("/stats/?sector=health&region=035&year_from=2015&page=3&sort=title").content.decode()
     count = filterset_count("sector=health&region=035&year_from=2015")
     links = re.findall(r'<a data-library-link href="([^"]+)">([^<]+)</a>', html)
-    assert len(links) == 7
+    assert len(links) == 8  # the map, the timeline, five facets' charts and the methods'
     for href, text in links:
         assert href == "/cases/?region=035&amp;sector=health&amp;year_from=2015"
         assert text == f"See these {count} cases in the library"
