@@ -510,7 +510,9 @@ class EntryFilterSet(FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = self.annotated(self.filter_queryset_without(queryset, exclude=()))
-        sort = self.form.cleaned_data.get("sort") or ("relevance" if self.search_text else self.DEFAULT_SORT)
+        sort = self.form.cleaned_data.get("sort") or "relevance"
+        if sort == "relevance" and not self.search_text:
+            sort = self.DEFAULT_SORT  # no words to be relevant to: the list's own order
         if sort == "relevance":
             return queryset.order_by("-search_rank", *self.SORTS[self.DEFAULT_SORT])
         return queryset.order_by(*self.SORTS[sort])

@@ -69,6 +69,7 @@ SHOWN_LANGUAGE = (
 )
 LANGUAGES = "languages"  # the codes of the languages the case's text can be read in
 TRANSLATIONS = "translations"  # the case's translations, each with its text, status and who made it
+ENTRIES = "entries"  # the case's published methods or toolkits, or its organisations (issue 18)
 
 # The kinds a case holds in a column of its own (read and written with getattr/setattr).
 COLUMN_KINDS = (TEXT, CHOICE, YEAR, DATE, FLAG, MOMENT)
@@ -202,6 +203,11 @@ FIELDS: tuple[Field, ...] = (
         label="available languages",
         help_text=_("Every language its text can be read in: the original and each published translation."),
     ),
+    # How the case was done (issue 18): its published methods and toolkits and its organisations, by slug
+    # and name (cases/api/serializers.py reads them for a page of cases in one query).
+    _field("methods", ENTRIES, API_LIST, API, label="methods"),
+    _field("toolkits", ENTRIES, API_LIST, API, label="toolkits"),
+    _field("organisations", ENTRIES, API_LIST, API, label="organisations"),
 )
 
 BY_NAME = {field.name: field for field in FIELDS}

@@ -42,8 +42,11 @@ UNSTORED_HEADERS = {"etag", "last-modified", "cache-control"}
 def validators(request, last_modified: datetime.datetime) -> tuple[str, int]:
     """(ETag, Last-Modified as a Unix time) for this request's representation."""
     query = request.META.get("QUERY_STRING", "")
+    # The catalogue version too: a public change that moves no case's or term's time (a method or a toolkit
+    # archived, a case's methods set, issue 18) moves the version, so no client keeps a stale copy.
+    version = shared_catalogue_version()
     # The language too: an answer chosen by Accept-Language has the same address in every language.
-    key = f"{REPRESENTATION_VERSION}|{last_modified.isoformat()}|{request.path}|{query}|{get_language()}"
+    key = f"{REPRESENTATION_VERSION}|{version}|{last_modified.isoformat()}|{request.path}|{query}|{get_language()}"
     etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     return etag, int(last_modified.timestamp())
 

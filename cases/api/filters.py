@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from rest_framework import exceptions
 
-from cases.filters import CaseStudyFilterSet
+from cases.filters import CaseStudyFilterSet, MethodFilterSet, OrganisationFilterSet, ToolkitFilterSet
 from cases.insights.facet_counts import selection_facets
 
 # ordering value -> database ordering; the id makes every order total, so pages never overlap.
@@ -139,9 +139,137 @@ class ApiFilterBackend(DjangoFilterBackend):
         if not filterset.is_valid() and self.raise_exception:
             raise translate_validation(filterset.errors)
         view.filterset = filterset
-        if getattr(view, "action", None) == "list" and filterset.search_words:
+        # (The lists of methods, toolkits and organisations count their facets themselves: no search_words.)
+        if getattr(view, "action", None) == "list" and getattr(filterset, "search_words", ""):
             # The facet counts first, before the words are understood (the list's total comes from them):
             # counted on the bitmaps, they decide how the words are read (as typed, corrected, as a prefix)
             # with the query finding their matches, not one more (as the library page does).
             selection_facets(filterset)
         return filterset.qs
+
+
+# --- Methods, toolkits and organisations (issue 18) ----------------------------------------------------
+#
+# Their lists' FilterSets (cases/filters.py), unchanged, with the same two parameters for harvesting clients
+# as the cases': `updated_since` and `ordering` (each with the orders its entries have).
+
+# ordering value -> database ordering, per kind of entry; the id makes every order total.
+ENTRY_API_ORDERINGS = {
+    "method": {
+        "updated": ("updated_at", "id"),
+        "-updated": ("-updated_at", "-id"),
+        "published": ("published_at", "id"),
+        "-published": ("-published_at", "-id"),
+        "name": ("name", "id"),
+        "-name": ("-name", "-id"),
+    },
+    "toolkit": {
+        "updated": ("updated_at", "id"),
+        "-updated": ("-updated_at", "-id"),
+        "published": ("published_at", "id"),
+        "-published": ("-published_at", "-id"),
+        "title": ("title", "id"),
+        "-title": ("-title", "-id"),
+        "year": ("year", "id"),
+        "-year": ("-year", "-id"),
+    },
+    "organisation": {
+        "updated": ("updated_at", "id"),
+        "-updated": ("-updated_at", "-id"),
+        "name": ("name", "id"),
+        "-name": ("-name", "-id"),
+        "cases": ("published_cases", "id"),
+        "-cases": ("-published_cases", "-id"),
+    },
+}
+
+
+def _updated_since(help_text) -> UtcIsoDateTimeFilter:
+    return UtcIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Updated since"), help_text=help_text
+    )
+
+
+def _ordering(kind: str, help_text) -> filters.ChoiceFilter:
+    return filters.ChoiceFilter(
+        choices=[(value, value) for value in ENTRY_API_ORDERINGS[kind]],
+        method="filter_ordering",
+        empty_label=None,
+        label=_("Ordering"),
+        help_text=help_text,
+    )
+
+
+class EntryApiFilterMixin:
+    """`ordering`, applied after the list's own order (`sort`), which it overrides."""
+
+    API_ORDERINGS: dict[str, tuple[str, ...]] = {}
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def filter_queryset(self, queryset):
+        if self.form.cleaned_data.get("sort") == "relevance" and not self.search_text:
+            # Relevance without words is the default order, as for the cases: the lists' FilterSets would
+            # order by a search rank no search made (a 500).
+            self.form.cleaned_data["sort"] = ""
+        queryset = super().filter_queryset(queryset)
+        ordering = self.form.cleaned_data.get("ordering")
+        return queryset.order_by(*self.API_ORDERINGS[ordering]) if ordering else queryset
+
+
+class MethodApiFilterSet(EntryApiFilterMixin, MethodFilterSet):
+    API_ORDERINGS = ENTRY_API_ORDERINGS["method"]
+
+    updated_since = _updated_since(
+        _("Only methods changed at or after this moment (ISO 8601; UTC when no offset is given).")
+    )
+    ordering = _ordering(
+        "method",
+        _(
+            # Translators: `sort` is a parameter's name: keep it as it is.
+            "Order of the results; a leading '-' reverses it. Overrides `sort`. "
+            "updated: last change; published: first publication; name."
+        ),
+    )
+
+    class Meta(MethodFilterSet.Meta):
+        pass
+
+
+class ToolkitApiFilterSet(EntryApiFilterMixin, ToolkitFilterSet):
+    API_ORDERINGS = ENTRY_API_ORDERINGS["toolkit"]
+
+    updated_since = _updated_since(
+        _("Only toolkits changed at or after this moment (ISO 8601; UTC when no offset is given).")
+    )
+    ordering = _ordering(
+        "toolkit",
+        _(
+            # Translators: `sort` is a parameter's name: keep it as it is.
+            "Order of the results; a leading '-' reverses it. Overrides `sort`. "
+            "updated: last change; published: first publication; title; year: year published."
+        ),
+    )
+
+    class Meta(ToolkitFilterSet.Meta):
+        pass
+
+
+class OrganisationApiFilterSet(EntryApiFilterMixin, OrganisationFilterSet):
+    API_ORDERINGS = ENTRY_API_ORDERINGS["organisation"]
+
+    updated_since = _updated_since(
+        _("Only organisations changed at or after this moment (ISO 8601; UTC when no offset is given).")
+    )
+    ordering = _ordering(
+        "organisation",
+        _(
+            # Translators: `sort` is a parameter's name: keep it as it is.
+            "Order of the results; a leading '-' reverses it. Overrides `sort`. "
+            "updated: last change; name; cases: number of published cases."
+        ),
+    )
+
+    class Meta(OrganisationFilterSet.Meta):
+        pass

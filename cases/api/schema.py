@@ -40,7 +40,24 @@ from inflection import camelize
 
 from cases import records
 from cases.api.permissions import HasScope
-from cases.models import TEXT_CONTROL_CHARACTERS, InnovationFacet, Sector, Theme, Vocabulary
+from cases.models import (
+    TEXT_CONTROL_CHARACTERS,
+    Complexity,
+    Discipline,
+    Duration,
+    InnovationFacet,
+    Method,
+    MethodRole,
+    Organisation,
+    OrganisationRole,
+    OrganisationType,
+    Purpose,
+    Sector,
+    Theme,
+    Toolkit,
+    ToolkitKind,
+    Vocabulary,
+)
 from cases.models.facets import CHOICE, FACETS, FACETS_BY_MODEL, FACETS_BY_PARAMETER, TERMS, Facet
 from cases.web.errors import PROBLEM_CONTENT_TYPE
 from cases.web.languages import EVERY_LANGUAGE, LANGUAGE_PARAMETER
@@ -85,6 +102,36 @@ class FilterSetExtension(DjangoFilterExtension):
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        entry_model = getattr(filter_field, "link_field", None) and filter_field.queryset.model
+        named = None if field_name in FACETS_BY_PARAMETER else named_choices_ref(filter_field)
+        if (
+            named is None
+            and field_name not in FACETS_BY_PARAMETER
+            and callable(filter_field.extra.get("choices"))
+        ):
+            # Choices made when asked (the content languages): stated as they are now, never guessed.
+            named = {
+                "type": "string",
+                "enum": sorted(str(value) for value, _label in filter_field.extra["choices"]()),
+            }
+        if field_name not in FACETS_BY_PARAMETER and (entry_model in ENTRY_SLUGS or named is not None):
+            # Methods, toolkits or organisations by slug (LinkedEntriesFilter), or one of the fixed choices of
+            # issue 18's entries: one component each, as a vocabulary's.
+            ref = {"$ref": REF_PREFIX + ENTRY_SLUGS[entry_model][0]} if named is None else named
+            multiple = isinstance(
+                filter_field, django_filters.MultipleChoiceFilter | django_filters.ModelMultipleChoiceFilter
+            )
+            parameter = build_parameter_type(
+                name=field_name,
+                required=filter_field.extra["required"],
+                location=OpenApiParameter.QUERY,
+                description=filter_field.extra.get("help_text") or filter_field.label,
+                schema={"type": "array", "items": ref} if multiple else ref,
+                **({"explode": True, "style": "form"} if multiple else {}),
+            )
+            if not multiple:
+                parameter["allowEmptyValue"] = True
+            return [parameter]
         if field_name in FACETS_BY_PARAMETER:
             # A facet: repeatable, each value a term of its vocabulary, as the vocabulary's one component
             # states it (the same in every operation and in the responses).
@@ -142,11 +189,82 @@ def refine_parameter_schema(schema: dict, declared) -> None:
         schema["maximum"] = extra["max_value"]
 
 
+# --- Methods, toolkits and organisations (issue 18) ----------------------------------------------------
+
+# Their slugs, which the cases' `method`, `toolkit` and `organisation` parameters (and the toolkits'
+# `method`) take: slug strings, as a curated vocabulary's (curators add entries in the admin), each linking
+# the API's list of them. model -> (component, the list's route, an example).
+ENTRY_SLUGS = {
+    Method: ("MethodSlug", "api:method-list", "design-thinking"),
+    Toolkit: ("ToolkitSlug", "api:toolkit-list", "opsi-toolkit-navigator"),
+    Organisation: ("OrganisationSlug", "api:organisation-list", "govtech-singapore"),
+}
+# Their fixed choices, one named enum each, which parameters and responses share. OrganisationTypeEnum is
+# drf-spectacular's already (ENUM_NAME_OVERRIDES); the others are added by share_definitions.
+NAMED_CHOICES = {
+    "DisciplineEnum": Discipline,
+    "PurposeEnum": Purpose,
+    "DurationEnum": Duration,
+    "ComplexityEnum": Complexity,
+    "ToolkitKindEnum": ToolkitKind,
+    "MethodRoleEnum": MethodRole,
+    "OrganisationRoleEnum": OrganisationRole,
+    "OrganisationTypeEnum": OrganisationType,
+}
+_NAMED_BY_VALUES = {frozenset(choices.values): name for name, choices in NAMED_CHOICES.items()}
+
+
+def named_choices_ref(filter_field) -> dict | None:
+    """The component of the fixed choices a choice filter takes, when they are one of NAMED_CHOICES."""
+    if not isinstance(filter_field, django_filters.MultipleChoiceFilter | django_filters.ChoiceFilter):
+        return None
+    choices = filter_field.extra.get("choices")
+    choices = choices() if callable(choices) else choices
+    name = _NAMED_BY_VALUES.get(frozenset(str(value) for value, _label in choices or ()))
+    return {"$ref": REF_PREFIX + name} if name else None
+
+
+def choices_ref(choices) -> dict:
+    """A reference to the named enum of `choices` (one of NAMED_CHOICES), for a response's field."""
+    (name,) = [name for name, named in NAMED_CHOICES.items() if named is choices]
+    return {"$ref": REF_PREFIX + name}
+
+
+def entry_components() -> dict[str, dict]:
+    """The components of issue 18's slugs and fixed choices, in the language of the document being made."""
+    components = {
+        name: {
+            "type": "string",
+            "pattern": SLUG_PATTERN,
+            "maxLength": model._meta.get_field("slug").max_length,
+            "example": example,
+            "description": format_lazy(
+                _(
+                    # Translators: {listing} is an address of the API (/api/v1/methods/): it stays as it is.
+                    "The slug of a published entry, which curators add: {listing} lists them with their "
+                    "names. A slug, not an enum: a new entry needs no new client."
+                ),
+                listing=reverse(route),
+            ),
+        }
+        for model, (name, route, example) in ENTRY_SLUGS.items()
+    }
+    for name, choices in NAMED_CHOICES.items():
+        components[name] = {
+            "enum": list(choices.values),
+            "type": "string",
+            "description": build_choice_description_list(choices.choices),
+        }
+    return components
+
+
 # --- The vocabularies: one component each -----------------------------------------------------------
 #
 # Nothing here is read from the database: the document is the contract partners generate clients from, and a
 # curator's new theme must change neither. Curated vocabularies are slug strings; fixed ones are enums of
 # the values their standard (or this code) fixes, which no edit in the admin can extend.
+
+REF_PREFIX = "#/components/schemas/"
 
 # Django's validate_slug, as the vocabularies' own addresses take it (VocabularyViewSet.lookup_value_regex).
 SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
@@ -357,6 +475,19 @@ COMPONENT_DESCRIPTIONS = {
     "SubmissionRequest": _(
         "The body of a submission: the public form's fields, vocabularies by code or slug."
     ),
+    "MethodList": _("A method in a list: enough to show its card."),
+    "MethodDetail": _(
+        "Everything public about a method: its description, steps, strengths, pitfalls and sources "
+        "(Markdown), and the published toolkits that support it."
+    ),
+    "ToolkitList": _("A toolkit in a list, described as OPSI's Toolkit Navigator describes one."),
+    "ToolkitDetail": _("Everything public about a toolkit, with the published methods it supports."),
+    "Organisation": _("An organisation that led or partnered in published cases."),
+    "LinkedMethod": _("A published method, with the addresses of its page and its record."),
+    "LinkedToolkit": _("A published toolkit, with the addresses of its page and its record."),
+    "CaseMethod": _("A published method the case used, and how."),
+    "CaseToolkit": _("A published toolkit the case drew on, and how."),
+    "CaseOrganisation": _("An organisation of the case: its lead organisation or a partner."),
 }
 
 
@@ -448,7 +579,6 @@ VOCABULARY_PROPERTIES = {
     for field in records.FIELDS
     if field.kind in records.VOCABULARY_KINDS
 }
-REF_PREFIX = "#/components/schemas/"
 
 
 def _named_by_ref(schema: dict, ref: dict) -> dict:
@@ -475,14 +605,30 @@ def _enum_component(schemas: dict, name: str, schema: dict) -> dict | None:
     return {"$ref": REF_PREFIX + name}
 
 
-def _name_parameter_enum(schemas: dict, parameter: dict) -> dict:
-    """The parameter, its enum (or its items') moved into a component named after it (SortEnum): a
-    generator makes one class of it for every operation, not one per operation."""
+# Parameters whose values differ between the cases and the entries of issue 18 (each kind orders its own
+# way): their enums are named after the kind (MethodSortEnum), by the operations' prefix.
+ENTRY_OPERATION_PREFIXES = {"methods_": "Method", "toolkits_": "Toolkit", "organisations_": "Organisation"}
+PER_KIND_PARAMETERS = ("sort", "ordering")
+
+
+def _enum_name(operation: dict, parameter: dict) -> str:
+    name = camelize(parameter["name"])
+    if parameter["name"] in PER_KIND_PARAMETERS:
+        operation_id = operation.get("operationId", "")
+        for prefix, kind in ENTRY_OPERATION_PREFIXES.items():
+            if operation_id.startswith(prefix):
+                return f"{kind}{name}Enum"
+    return f"{name}Enum"
+
+
+def _name_parameter_enum(schemas: dict, parameter: dict, name: str = "") -> dict:
+    """The parameter, its enum (or its items') moved into a component named after it (SortEnum), or `name`:
+    a generator makes one class of it for every operation, not one per operation."""
     schema = parameter.get("schema", {})
     holder = schema.get("items", {}) if schema.get("type") == "array" else schema
     if "enum" not in holder:
         return parameter
-    ref = _enum_component(schemas, f"{camelize(parameter['name'])}Enum", holder)
+    ref = _enum_component(schemas, name or f"{camelize(parameter['name'])}Enum", holder)
     if ref is None:
         return parameter
     remaining = {key: value for key, value in holder.items() if key not in ("type", "enum", "title")}
@@ -509,6 +655,8 @@ def share_definitions(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for facet in FACETS:
         schemas[vocabulary_component_name(facet)] = vocabulary_component(facet)
+    for name, component in entry_components().items():
+        schemas.setdefault(name, component)  # drf-spectacular's OrganisationTypeEnum stays as it is
 
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
@@ -530,7 +678,7 @@ def share_definitions(result, generator, request, public):
                 if "$ref" in parameter or parameter.get("in") != "query":
                     parameters.append(parameter)
                     continue
-                parameter = _name_parameter_enum(schemas, parameter)
+                parameter = _name_parameter_enum(schemas, parameter, _enum_name(operation, parameter))
                 key = (parameter["name"], json.dumps(parameter, sort_keys=True, default=str))
                 if key not in names:
                     name = parameter["name"]

@@ -4,6 +4,11 @@ reviewer notes, the editorial status or who edited what.
 Absolute URLs are built from the request when there is one, otherwise from `base_url` in the context (so
 the exports and a management command produce the same records as the API)."""
 
+import json
+
+from django.db import models
+from django.db.models import StringAgg
+from django.db.models.functions import Cast, JSONObject
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -11,14 +16,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases import records
-from cases.api.schema import vocabulary_ref
+from cases.api.schema import choices_ref, vocabulary_ref
 from cases.models import (
     SDG,
+    CaseMethod,
+    CaseOrganisation,
     CaseStudy,
+    CaseToolkit,
     Economy,
+    EntryStatus,
     InnovationFacet,
     Level,
     LinkRelation,
+    MethodRole,
+    OrganisationRole,
     OrganisationType,
     ResourceKind,
     Sector,
@@ -41,11 +52,29 @@ def cases_api_path(parameter: str, value) -> str:
 # --- Fixed choices as {code, name} -----------------------------------------------------------------
 
 
-def choice_serializer(name: str, choices):
-    """A serializer showing a stored choice as {"code": ..., "name": ...}, documented with its codes."""
+def named_code_field(name: str, choices) -> serializers.Field:
+    """A read-only code of `choices`, documented as their one named enum (cases/api/schema.py,
+    NAMED_CHOICES), which the filter parameters taking them refer to as well."""
+    class_name = f"{name}CodeField"
+    # A class, not an annotated instance: a serializer deep-copies its fields, which keeps only their class.
+    field_class = extend_schema_field(choices_ref(choices))(
+        type(class_name, (serializers.CharField,), {"__module__": __name__, "__qualname__": class_name})
+    )
+    return field_class(read_only=True)
+
+
+def choice_serializer(name: str, choices, *, named: bool = False):
+    """A serializer showing a stored choice as {"code": ..., "name": ...}, documented with its codes (`named`:
+    as the named enum of cases/api/schema.py's NAMED_CHOICES)."""
+
+    code_field = (
+        named_code_field(name, choices)
+        if named
+        else serializers.ChoiceField(choices=choices.choices, read_only=True)
+    )
 
     class ChoiceSerializer(serializers.Serializer):
-        code = serializers.ChoiceField(choices=choices.choices, read_only=True)
+        code = code_field
         name = serializers.CharField(read_only=True)
 
         def to_representation(self, value):
@@ -60,6 +89,19 @@ StageSerializer = choice_serializer("Stage", Stage)
 OrganisationTypeSerializer = choice_serializer("OrganisationType", OrganisationType)
 LinkRelationSerializer = choice_serializer("LinkRelation", LinkRelation)
 ResourceKindSerializer = choice_serializer("ResourceKind", ResourceKind)
+MethodRoleSerializer = choice_serializer("MethodRole", MethodRole, named=True)
+OrganisationRoleSerializer = choice_serializer("OrganisationRole", OrganisationRole, named=True)
+
+
+def union_values(querysets) -> list[tuple]:
+    """The rows of several values_list() querysets of the same columns, read in one query (UNION ALL): the
+    lists of a page of cases or entries cost one round trip, not one per list."""
+    first, *others = [queryset.order_by() for queryset in querysets]
+    return list(first.union(*others, all=True)) if others else list(first)
+
+
+def text_value(value: str) -> models.Value:
+    return models.Value(value, output_field=models.CharField())
 
 
 # --- Vocabulary references inside a case ----------------------------------------------------------
@@ -257,8 +299,234 @@ class CaseTextMixin(serializers.Serializer):
         return data
 
 
+# --- A case's methods, toolkits and organisations (issue 18) -------------------------------------------
+
+CASE_ENTRY_FIELDS = ("methods", "toolkits", "organisations")
+# Where a case keeps them once read (load_case_entries): {"methods": [...], "toolkits": [...], ...}.
+CASE_ENTRIES = "_api_entries"
+
+
+# annotation -> (list, link rows, the entry's slug and name, its role, its note): case_entry_annotations().
+_ENTRY_COLUMNS = {
+    "api_methods": ("methods", CaseMethod, "method", "method__name", "role", "note"),
+    "api_toolkits": ("toolkits", CaseToolkit, "toolkit", "toolkit__title", None, "note"),
+    "api_organisations": (
+        "organisations",
+        CaseOrganisation,
+        "organisation",
+        "organisation__name",
+        "role",
+        None,
+    ),
+}
+
+
+def case_entry_annotations() -> dict:
+    """Each case's published methods, published toolkits and organisations as columns of the query that
+    reads the cases (a correlated subquery each, aggregating its link rows as JSON objects): a list of
+    cases then reads them with no query of its own (the lists' budget, tests/cases/api/test_api.py, has
+    no room for one). load_case_entries() reads them from these columns when they are there."""
+    annotations = {}
+    for annotation, (_name, link_model, entry, title, role, note) in _ENTRY_COLUMNS.items():
+        rows = link_model.objects.filter(case_id=models.OuterRef("pk"))
+        if link_model is not CaseOrganisation:  # every organisation of a published case is public
+            rows = rows.filter(**{f"{entry}__status": EntryStatus.PUBLISHED})
+        record = JSONObject(
+            slug=models.F(f"{entry}__slug"),
+            name=models.F(title),
+            role=models.F(role) if role else text_value(""),
+            note=models.F(note) if note else text_value(""),
+            position=models.F("position"),
+            id=models.F("id"),
+        )
+        aggregated = StringAgg(Cast(record, models.TextField()), text_value(","))
+        annotations[annotation] = models.Subquery(
+            rows.order_by().values("case_id").annotate(rows=aggregated).values("rows")[:1],
+            output_field=models.TextField(),
+        )
+    return annotations
+
+
+def _entries_from_columns(case) -> dict | None:
+    if not all(annotation in case.__dict__ for annotation in _ENTRY_COLUMNS):
+        return None
+    entries = {}
+    for annotation, (name, *_rest) in _ENTRY_COLUMNS.items():
+        text = case.__dict__[annotation]
+        rows = sorted(json.loads(f"[{text}]") if text else [], key=lambda row: (row["position"], row["id"]))
+        entries[name] = [
+            {"slug": row["slug"], "name": row["name"], "role": row["role"], "note": row["note"]}
+            for row in rows
+        ]
+    return entries
+
+
+def load_case_entries(cases) -> None:
+    """Read the published methods, the published toolkits and the organisations of `cases` (those not read
+    yet) in ONE query, whatever their number: a UNION ALL of the three link tables, each row with its entry's
+    slug and name. A case's detail then reads one query more, and a list, a harvest page or an export chunk
+    one for all its cases (the case detail's budget of queries, tests/cases/api/test_api.py, has room for
+    one, not three). Only published methods and toolkits: a draft linked to a case never shows. Every
+    organisation of a published case is public (Organisation.objects.public())."""
+    pending = {}
+    for case in cases:
+        if CASE_ENTRIES in case.__dict__:
+            continue
+        from_columns = _entries_from_columns(case)
+        if from_columns is not None:  # read with the case (case_entry_annotations)
+            case.__dict__[CASE_ENTRIES] = from_columns
+        else:
+            pending[case.pk] = case
+    if not pending:
+        return
+    ids = list(pending)
+    published = EntryStatus.PUBLISHED
+    rows = union_values(
+        [
+            CaseMethod.objects.filter(case_id__in=ids, method__status=published).values_list(
+                text_value("methods"),
+                "case_id",
+                "position",
+                "id",
+                "method__slug",
+                "method__name",
+                "role",
+                "note",
+            ),
+            CaseToolkit.objects.filter(case_id__in=ids, toolkit__status=published).values_list(
+                text_value("toolkits"),
+                "case_id",
+                "position",
+                "id",
+                "toolkit__slug",
+                "toolkit__title",
+                text_value(""),
+                "note",
+            ),
+            CaseOrganisation.objects.filter(case_id__in=ids).values_list(
+                text_value("organisations"),
+                "case_id",
+                "position",
+                "id",
+                "organisation__slug",
+                "organisation__name",
+                "role",
+                text_value(""),
+            ),
+        ]
+    )
+    for case in pending.values():
+        case.__dict__[CASE_ENTRIES] = {name: [] for name in CASE_ENTRY_FIELDS}
+    # In each case's own order of its links (position, then id), as the case page lists them.
+    for kind, case_id, _position, _id, slug, name, role, note in sorted(rows, key=lambda row: row[1:4]):
+        pending[case_id].__dict__[CASE_ENTRIES][kind].append(
+            {"slug": slug, "name": name, "role": role, "note": note}
+        )
+
+
+class CaseEntriesListSerializer(serializers.ListSerializer):
+    """A list of cases whose methods, toolkits and organisations are read for all of them in one query."""
+
+    def to_representation(self, data):
+        cases = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        load_case_entries(cases)
+        return super().to_representation(cases)
+
+
+class CaseEntrySerializer(serializers.Serializer):
+    """A method, toolkit or organisation named by a case, with the addresses of its page and its record."""
+
+    page_route = ""
+    api_route = ""
+
+    def get_url(self, row) -> str:
+        return absolute_url(self.context, reverse(self.page_route, kwargs={"slug": row["slug"]}))
+
+    def get_api_url(self, row) -> str:
+        return absolute_url(self.context, api_path(self.api_route, slug=row["slug"]))
+
+
+def _page_url():
+    return serializers.SerializerMethodField(help_text=_("Its page."))
+
+
+def _api_url():
+    return serializers.SerializerMethodField(help_text=_("Its record in the API."))
+
+
+class CaseMethodSerializer(CaseEntrySerializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    role = MethodRoleSerializer(help_text=_("The case's main method, or one it also used."))
+    note = serializers.CharField(help_text=_("How the case used it; may be empty."))
+    url = _page_url()
+    api_url = _api_url()
+
+    page_route, api_route = "cases:method_detail", "method-detail"
+
+
+class CaseToolkitSerializer(CaseEntrySerializer):
+    slug = serializers.CharField()
+    title = serializers.CharField(source="name")
+    note = serializers.CharField(help_text=_("How the case drew on it; may be empty."))
+    url = _page_url()
+    api_url = _api_url()
+
+    page_route, api_route = "cases:toolkit_detail", "toolkit-detail"
+
+
+class CaseOrganisationSerializer(CaseEntrySerializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    role = OrganisationRoleSerializer(help_text=_("The case's lead organisation, or a partner."))
+    url = _page_url()
+    api_url = _api_url()
+
+    page_route, api_route = "cases:organisation_detail", "organisation-detail"
+
+
+class CaseEntriesMixin(serializers.Serializer):
+    """A case's published methods, published toolkits and organisations (load_case_entries)."""
+
+    methods = serializers.SerializerMethodField(
+        help_text=_("The published methods the case used, the main ones first.")
+    )
+    toolkits = serializers.SerializerMethodField(help_text=_("The published toolkits the case drew on."))
+    organisations = serializers.SerializerMethodField(
+        help_text=_("The case's lead organisation and its partners, as entities with their own pages.")
+    )
+
+    def _entries(self, case, name: str) -> list[dict]:
+        if CASE_ENTRIES not in case.__dict__:
+            load_case_entries([case])  # one case on its own (its detail, a change): one query
+        return case.__dict__[CASE_ENTRIES][name]
+
+    @extend_schema_field(CaseMethodSerializer(many=True))
+    def get_methods(self, case):
+        return CaseMethodSerializer(self._entries(case, "methods"), many=True, context=self.context).data
+
+    @extend_schema_field(CaseToolkitSerializer(many=True))
+    def get_toolkits(self, case):
+        return CaseToolkitSerializer(self._entries(case, "toolkits"), many=True, context=self.context).data
+
+    @extend_schema_field(CaseOrganisationSerializer(many=True))
+    def get_organisations(self, case):
+        rows = self._entries(case, "organisations")
+        return CaseOrganisationSerializer(rows, many=True, context=self.context).data
+
+
+def with_case_entries(names: list[str]) -> list[str]:
+    """A face's fields with the case's methods, toolkits and organisations at the end, where the case record
+    (cases/records.py) does not list them yet."""
+    return [*names, *(name for name in CASE_ENTRY_FIELDS if name not in names)]
+
+
 class CaseListSerializer(
-    CaseTextMixin, CaseUrlsMixin, vocabulary_fields(records.API_LIST), serializers.ModelSerializer
+    CaseTextMixin,
+    CaseUrlsMixin,
+    CaseEntriesMixin,
+    vocabulary_fields(records.API_LIST),
+    serializers.ModelSerializer,
 ):
     """A case in a list: enough to show a result card and decide whether to fetch the rest."""
 
@@ -267,8 +535,10 @@ class CaseListSerializer(
 
     class Meta:
         model = CaseStudy
-        fields = records.API_LIST_FIELDS  # the case record's face in lists (cases/records.py)
+        # The case record's face in lists (cases/records.py).
+        fields = with_case_entries(records.API_LIST_FIELDS)
         read_only_fields = fields
+        list_serializer_class = CaseEntriesListSerializer
 
 
 def outcome_field(value: records.OutcomeValue) -> serializers.Field:
@@ -334,7 +604,7 @@ class CaseDetailSerializer(vocabulary_fields(records.API), CaseListSerializer):
     resources = ResourceSerializer(many=True)
 
     class Meta(CaseListSerializer.Meta):
-        fields = records.API_FIELDS  # the case record's face in detail (cases/records.py)
+        fields = with_case_entries(records.API_FIELDS)  # the case record's face in detail (cases/records.py)
         read_only_fields = fields
 
     @extend_schema_field(CaseLinkSerializer(many=True))
@@ -555,6 +825,15 @@ class YearSectorBucketSerializer(BucketSerializer):
     value = serializers.CharField(help_text=_("The sector's slug, as the `sector` parameter takes it."))
 
 
+class EconomyMethodBucketSerializer(BucketSerializer):
+    # Translators: `economy` and `method` are parameters' names: keep them as they are.
+    economy = serializers.CharField(
+        help_text=_("The economy's ISO code, as the `economy` parameter takes it.")
+    )
+    economy_label = serializers.CharField(help_text=_("The economy's name."))
+    value = serializers.CharField(help_text=_("The method's slug, as the `method` parameter takes it."))
+
+
 class _StatsTotalsSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text=_("The number of cases matching the parameters."))
     with_outcomes = serializers.IntegerField(
@@ -585,4 +864,10 @@ class StatsSerializer(_StatsByFacetSerializer):
             "Cases launched each year, by sector (the stacked timeline). A case in two sectors counts "
             "in both, so a year can add up to more than its by_year count."
         ),
+    )
+    by_method = BucketSerializer(
+        many=True, help_text=_("By method used (main or also); a case that used two counts in both.")
+    )
+    by_economy_method = EconomyMethodBucketSerializer(
+        many=True, help_text=_("Methods by economy: how many cases of each economy used each method.")
     )

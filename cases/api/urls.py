@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from cases.api import submissions, views
+from cases.api import entries, submissions, views
 from cases.api.errors import not_found
 from cases.api.schema import quote_ambiguous
 
@@ -29,6 +29,10 @@ router.register("sectors", views.SectorViewSet, basename="sector")
 router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("innovation-facets", views.InnovationFacetViewSet, basename="innovation-facet")
 router.register("sdgs", views.SDGViewSet, basename="sdg")
+# How cases were done (issue 18): with the cases' conventions (cases/api/entries.py).
+router.register("methods", entries.MethodViewSet, basename="method")
+router.register("toolkits", entries.ToolkitViewSet, basename="toolkit")
+router.register("organisations", entries.OrganisationViewSet, basename="organisation")
 
 
 class UnambiguousYamlRenderer(OpenApiYamlRenderer):
@@ -78,6 +82,10 @@ v1 = [
     path("cases/changes/", views.CaseChangesView.as_view(), name="case-changes"),
     path("cases/export.csv", views.CaseCSVExportView.as_view(), name="case-export-csv"),
     path("cases/export.jsonl", views.CaseJSONLinesExportView.as_view(), name="case-export-jsonl"),
+    path("methods/export.csv", entries.MethodCSVExportView.as_view(), name="method-export-csv"),
+    path("methods/export.jsonl", entries.MethodJSONLinesExportView.as_view(), name="method-export-jsonl"),
+    path("toolkits/export.csv", entries.ToolkitCSVExportView.as_view(), name="toolkit-export-csv"),
+    path("toolkits/export.jsonl", entries.ToolkitJSONLinesExportView.as_view(), name="toolkit-export-jsonl"),
     path("suggest/", views.SuggestView.as_view(), name="suggest"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("submissions/", submissions.SubmissionView.as_view(), name="submissions"),

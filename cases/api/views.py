@@ -90,6 +90,8 @@ class CaseStudyViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         every_translation = request is not None and wants_every_translation(request)
         if every_translation:
             published = published.with_published_translations()
+        # The case's methods, toolkits and organisations, as columns of the same query (issue 18).
+        published = published.annotate(**api.case_entry_annotations())
         if self.action == "list":
             # Every vocabulary a case in a list shows (the case record's): for_listing() loads them all, in
             # one query. With every translation, the original's whole text too (whether each is current).
@@ -196,6 +198,7 @@ class CaseChangesView(ConditionalMixin, generics.GenericAPIView):
         cases = filterset.qs.order_by("updated_at", "id")
         if position is not None:
             cases = cases.filter(after_position(position))
+        cases = cases.annotate(**api.case_entry_annotations())  # its methods, toolkits and organisations
         changes = [change_of_case(case) for case in cases.for_detail()[: size + 1]]
         withdrawn = CaseWithdrawal.objects.filter(withdrawn_at__gte=since).order_by("withdrawn_at", "case_id")
         if position is not None:

@@ -11,12 +11,27 @@ import schemathesis
 from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis import GenerationMode
 
-from cases.models import SDG, CaseStudy, Economy, InnovationFacet, Sector, Theme
+from cases.models import (
+    SDG,
+    CaseMethod,
+    CaseOrganisation,
+    CaseStudy,
+    CaseToolkit,
+    Economy,
+    EntryStatus,
+    InnovationFacet,
+    Method,
+    Organisation,
+    Sector,
+    Theme,
+    Toolkit,
+)
 from cases.services import api_key_create
 from tests.factories import CaseLinkFactory, CaseStudyFactory, OutcomeFactory, ResourceFactory
 
@@ -39,6 +54,22 @@ OPERATIONS = [
     "/api/v1/economies/{iso2}/",
     "/api/v1/innovation-facets/",
     "/api/v1/innovation-facets/{slug}/",
+    # Issue 18 (their generated requests: tests/cases/api/test_entries_api.py).
+    "/api/v1/methods/",
+    "/api/v1/methods/{slug}/",
+    "/api/v1/methods/export.csv",
+    "/api/v1/methods/export.jsonl",
+    "/api/v1/methods/facet-counts/",
+    "/api/v1/methods/harvest/",
+    "/api/v1/organisations/",
+    "/api/v1/organisations/{slug}/",
+    "/api/v1/organisations/facet-counts/",
+    "/api/v1/toolkits/",
+    "/api/v1/toolkits/{slug}/",
+    "/api/v1/toolkits/export.csv",
+    "/api/v1/toolkits/export.jsonl",
+    "/api/v1/toolkits/facet-counts/",
+    "/api/v1/toolkits/harvest/",
     "/api/v1/sdgs/",
     "/api/v1/sdgs/{number}/",
     "/api/v1/sectors/",
@@ -80,6 +111,33 @@ def sample_catalogue():
     ResourceFactory(case=cases[0])
     CaseLinkFactory(from_case=cases[1], to_case=cases[0])
     CaseStudyFactory(slug="sample-draft", status="draft")
+    # Issue 18: a published method and toolkit and a public organisation, which the cases' `method`,
+    # `toolkit` and `organisation` parameters may name.
+    method = Method.objects.create(
+        slug="sample-method",
+        name="Sample method",
+        summary="S.",
+        description="D.",
+        discipline="design",
+        status=EntryStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    toolkit = Toolkit.objects.create(
+        slug="sample-toolkit",
+        title="Sample toolkit",
+        summary="S.",
+        description="D.",
+        discipline="design",
+        kind="guide",
+        publisher="OPSI",
+        url="https://example.org/toolkit",
+        status=EntryStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    organisation = Organisation.objects.create(slug="sample-organisation", name="Sample organisation")
+    CaseMethod.objects.create(case=cases[0], method=method)
+    CaseToolkit.objects.create(case=cases[0], toolkit=toolkit)
+    CaseOrganisation.objects.create(case=cases[0], organisation=organisation)
     return cases
 
 
@@ -110,6 +168,10 @@ HELD_TERMS = {
     "SectorSlug": (Sector, "slug"),
     "ThemeSlug": (Theme, "slug"),
     "InnovationFacetSlug": (InnovationFacet, "slug"),
+    # Issue 18's entries: sample_catalogue holds only published and public ones.
+    "MethodSlug": (Method, "slug"),
+    "ToolkitSlug": (Toolkit, "slug"),
+    "OrganisationSlug": (Organisation, "slug"),
 }
 
 
@@ -157,7 +219,15 @@ def test_the_document_lists_every_operation(api_schema):
     assert documented == sorted(OPERATIONS)
 
 
-@pytest.mark.parametrize("path", OPERATIONS)
+# The entries' operations have their own generated requests, over a catalogue holding entries.
+CASE_OPERATIONS = [
+    path
+    for path in OPERATIONS
+    if not path.startswith(("/api/v1/methods/", "/api/v1/toolkits/", "/api/v1/organisations/"))
+]
+
+
+@pytest.mark.parametrize("path", CASE_OPERATIONS)
 def test_valid_generated_requests_get_documented_answers(api_schema, path):
     run_generated_requests(api_schema[path]["GET"], GenerationMode.POSITIVE, VALID_EXAMPLES)
 

@@ -417,3 +417,9 @@ def test_the_case_page_reads_its_methods_toolkits_and_organisations_in_its_own_q
         response = client.get(case.get_absolute_url())
     assert len(response.context["how"]["methods"]) == 21
     assert len(response.context["how"]["partners"]) == 20
+
+
+@pytest.mark.parametrize("path", ["/methods/", "/toolkits/", "/organisations/"])
+def test_relevance_without_words_is_the_list_s_own_order(client, path):
+    """`sort=relevance` with no `q` (a form's default kept in a link) orders as the list does, never a 500."""
+    assert client.get(path, {"sort": "relevance"}).status_code == 200
