@@ -1472,6 +1472,8 @@ def case_methods_set(
                     for position, row in enumerate(toolkits)
                 ]
             )
+        # The case changed for partners who harvest by `updated_since`, as an edit of it would.
+        CaseStudy.objects.filter(pk=case.pk).update(updated_at=timezone.now())
         # Bulk rows send no signals: the case's own pages and the listings it is in change, and its related
         # cases are scored by shared methods.
         catalogue_written(cases=[case.pk])
@@ -1601,7 +1603,8 @@ def toolkit_links_check(*, toolkits: QuerySet | None = None, progress: Callable 
     toolkits = (
         toolkits if toolkits is not None else Toolkit.objects.exclude(status=EntryStatus.ARCHIVED)
     ).order_by("pk")
-    rows = list(toolkits.only("pk", "slug", "url"))
+    rows = list(toolkits.only("pk", "slug", "url", "link_state"))
+    changed = False
     timeout = settings.TOOLKIT_LINK_TIMEOUT
     for done, toolkit in enumerate(rows, start=1):
         problem = (
@@ -1609,6 +1612,7 @@ def toolkit_links_check(*, toolkits: QuerySet | None = None, progress: Callable 
             if toolkit.url.startswith(("http://", "https://"))
             else ("not a web address")
         )
+        changed |= toolkit.link_state != (LinkState.BROKEN if problem else LinkState.OK)
         # An UPDATE of the three columns only: a curator's edit made meanwhile is not overwritten.
         Toolkit.objects.filter(pk=toolkit.pk).update(
             link_state=LinkState.BROKEN if problem else LinkState.OK,
@@ -1620,6 +1624,9 @@ def toolkit_links_check(*, toolkits: QuerySet | None = None, progress: Callable 
             report.broken.append((toolkit.slug, problem))
         if progress:
             progress(done, len(rows))
+    if changed:
+        # An UPDATE sends no signal: the API's `link_working` and the toolkit pages' note change with it.
+        catalogue_written()
     return report
 
 

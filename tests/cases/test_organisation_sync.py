@@ -91,3 +91,21 @@ def test_the_link_command_s_service_reports_what_it_could_not_match_and_links_no
     )
     assert (second.linked, second.created, second.already) == (0, 0, 1)
     assert lead_of(named).name == "Ministry of Finance"
+
+
+def test_setting_a_case_s_methods_moves_its_updated_at_for_harvests_by_updated_since():
+    from django.utils import timezone
+
+    from cases.models import Method
+    from cases.services import case_methods_set
+
+    case = CaseStudyFactory()
+    before = CaseStudy.objects.get(pk=case.pk).updated_at
+    method = Method.objects.create(
+        name="Hackathon", slug="hackathon", summary="s", description="d", discipline="design",
+        status="published", published_at=timezone.now(),
+    )  # fmt: skip
+
+    case_methods_set(case=case, methods=[{"method": method}])
+
+    assert CaseStudy.objects.get(pk=case.pk).updated_at > before
