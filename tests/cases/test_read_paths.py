@@ -98,6 +98,8 @@ LIBRARY = (
 ONE = ("",)
 
 # Every public route (namespaced name) and the query strings it is requested with.
+# The lists of methods, toolkits and organisations in the API: their own parameters (issue 18).
+ENTRY_LISTS = ("", "q={marker}", "sort=newest&page_size=100", "lang=ja")
 READ_PATHS = {
     # Pages
     "cases:home": ONE,
@@ -123,6 +125,22 @@ READ_PATHS = {
     "cases:organisation_detail": LIBRARY,
     "cases:feed_methods": ONE,
     "cases:feed_toolkits": ONE,
+    # ... and the API's: their case counts, the cases' links to them.
+    "api:method-list": ENTRY_LISTS,
+    "api:method-detail": ONE,
+    "api:method-facet-counts": ENTRY_LISTS,
+    "api:method-harvest": ENTRY_LISTS,
+    "api:method-export-csv": ENTRY_LISTS,
+    "api:method-export-jsonl": ENTRY_LISTS,
+    "api:toolkit-list": ENTRY_LISTS,
+    "api:toolkit-detail": ONE,
+    "api:toolkit-facet-counts": ENTRY_LISTS,
+    "api:toolkit-harvest": ENTRY_LISTS,
+    "api:toolkit-export-csv": ENTRY_LISTS,
+    "api:toolkit-export-jsonl": ENTRY_LISTS,
+    "api:organisation-list": ENTRY_LISTS,
+    "api:organisation-detail": ONE,
+    "api:organisation-facet-counts": ENTRY_LISTS,
     "sitemap": ONE,
     "robots_txt": ONE,
     "security_txt": ONE,
