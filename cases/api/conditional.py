@@ -46,7 +46,16 @@ def validators(request, last_modified: datetime.datetime) -> tuple[str, int]:
     # archived, a case's methods set, issue 18) moves the version, so no client keeps a stale copy.
     version = shared_catalogue_version()
     # The language too: an answer chosen by Accept-Language has the same address in every language.
-    key = f"{REPRESENTATION_VERSION}|{version}|{last_modified.isoformat()}|{request.path}|{query}|{get_language()}"
+    key = "|".join(
+        (
+            REPRESENTATION_VERSION,
+            str(version),
+            last_modified.isoformat(),
+            request.path,
+            query,
+            str(get_language()),
+        )
+    )
     etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     return etag, int(last_modified.timestamp())
 
