@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.choices import Level, OrganisationType
+from cases.models.querysets import published_q
 from cases.models.translations import content_language_choices
 
 # --- Fixed choices --------------------------------------------------------------------------------
@@ -148,14 +149,12 @@ class OrganisationQuerySet(models.QuerySet):
     def public(self):
         """Organisations named by at least one published case: no other is shown outside admin."""
         return self.filter(
-            Exists(CaseOrganisation.objects.filter(organisation=OuterRef("pk"), case__status="published"))
+            Exists(CaseOrganisation.objects.filter(published_q("case"), organisation=OuterRef("pk")))
         )
 
     def with_case_counts(self):
         """Each organisation's number of published cases, as `published_cases`."""
-        return self.annotate(
-            published_cases=Count("case_links", filter=Q(case_links__case__status="published"))
-        )
+        return self.annotate(published_cases=Count("case_links", filter=published_q("case_links__case")))
 
 
 # --- The entries ----------------------------------------------------------------------------------

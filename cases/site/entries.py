@@ -21,6 +21,7 @@ from django.views.generic import ListView
 from cases.caching import vocabulary_snapshot
 from cases.filters import MethodFilterSet, OrganisationFilterSet, ToolkitFilterSet
 from cases.models import CaseMethod, CaseToolkit, Economy, Method, Organisation, Toolkit
+from cases.models.querysets import published_q
 from cases.site.views import (
     RESULTS_PER_PAGE,
     CaseStudyListView,
@@ -39,7 +40,7 @@ def published_case_count(links, owner: str):
     """An entry's number of published cases, as a column of its own query (a subquery on the link table's
     index): a count per row, never a query per row."""
     counted = (
-        links.filter(**{owner: OuterRef("pk")}, case__status="published")
+        links.filter(published_q("case"), **{owner: OuterRef("pk")})
         .order_by()
         .values(owner)
         .annotate(n=Count("pk"))

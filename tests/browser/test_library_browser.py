@@ -160,15 +160,17 @@ def test_at_390_pixels_the_first_result_comes_before_the_filters(page, catalogue
     check_accessibility(page)
 
 
-def test_at_390_pixels_the_first_result_starts_within_450_pixels_under_the_search(
+def test_at_390_pixels_the_first_result_starts_within_480_pixels_under_the_search(
     page, catalogue, check_accessibility
 ):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/cases/")
     search, sort = page.locator("#id_q"), page.locator("#id_sort")
     first_result = page.locator(".result-list > li").first.bounding_box()
-    # It started about 710 px down, under the heading, the search and the sort rows.
-    assert first_result["y"] <= 450, f"the first result starts {first_result['y']} px down"
+    # It started about 710 px down, under the heading, the search and the sort rows; about 436 px once they
+    # were arranged, 465 px since the main navigation gained Methods and Toolkits (issue 18): in the first
+    # screen of a phone (844 px) either way.
+    assert first_result["y"] <= 480, f"the first result starts {first_result['y']} px down"
     # Nothing is hidden to get there: the search box, its button, the filters, the count and sort come first.
     for control in (search, page.locator(".search-bar button"), page.locator("#filters > summary"), sort):
         expect(control).to_be_visible()

@@ -27,7 +27,7 @@ from tests.live_servers import (
     skip_without_redis,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/11"  # this module's own Redis database, flushed before and after
+REDIS_URL = "redis://127.0.0.1:6379/15"  # its own Redis database (not 9-14: other tests own them), flushed
 SEEN_WITHIN_SECONDS = 2
 QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -42,7 +42,8 @@ from tests.factories import CaseStudyFactory, EconomyFactory
 
 pytestmark = pytest.mark.django_db
 
-NOT_FACETS = ["year_from", "year_to", "q", "sort"]  # the library's other parameters
+# The library's other parameters: a case's methods, toolkits, organisations (issue 18), years, words, order.
+NOT_FACETS = ["method", "toolkit", "organisation", "year_from", "year_to", "q", "sort"]
 
 
 def filterset(query=""):
@@ -221,7 +222,9 @@ def test_a_region_is_recognised_by_its_whole_name_only():
 def test_bitmaps_read_the_terms_of_every_vocabulary_in_its_curated_order():
     CaseStudyFactory()
     bitmaps = CatalogueBitmaps.current()
-    assert set(bitmaps.terms) == {facet.parameter for facet in FACETS if facet.kind in (TERMS, FOREIGN_KEY)}
+    # And the methods (issue 18), counted by the statistics though no facet of the panel.
+    vocabularies = {facet.parameter for facet in FACETS if facet.kind in (TERMS, FOREIGN_KEY)}
+    assert set(bitmaps.terms) == vocabularies | {"method"}
     for facet in FACETS:
         if facet.kind == TERMS:
             positions = dict(facet.model.objects.values_list("pk", facet.position_field))
@@ -231,15 +234,16 @@ def test_bitmaps_read_the_terms_of_every_vocabulary_in_its_curated_order():
 
 def test_stats_page_draws_a_chart_per_facet_with_a_chart_title():
     assert [facet.parameter for facet in CHARTS] == ["sector", "theme", "facet", "sdg", "stage"]
-    assert list(MANY_VALUED) == [facet.parameter for facet in FACETS if facet.kind == TERMS]
+    assert list(MANY_VALUED) == [*(facet.parameter for facet in FACETS if facet.kind == TERMS), "method"]
 
 
 def test_stats_page_hands_its_script_what_the_table_says(client):
     CaseStudyFactory(sdgs=[])
     response = client.get("/stats/")
     charts = response.context["charts"]
-    assert [chart["parameter"] for chart in charts] == [facet.parameter for facet in CHARTS]
-    assert [chart["title"] for chart in charts] == [facet.chart_title for facet in CHARTS]
+    # The facets' charts, then the chart of cases by method (issue 18).
+    assert [chart["parameter"] for chart in charts] == [*(facet.parameter for facet in CHARTS), "method"]
+    assert [chart["title"] for chart in charts][:-1] == [facet.chart_title for facet in CHARTS]
     html = response.content.decode()
     assert f'data-many-valued="{" ".join(MANY_VALUED)}"' in html
     numbered = re.findall(r'data-parameter="(\w+)" data-numbered-labels', html)
